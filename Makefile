@@ -1,0 +1,41 @@
+# The two commands of the README are `make demo` and `make test`; both install
+# what they need first, so they work on a bare machine.
+R       ?= R
+RSCRIPT ?= Rscript
+PKG     := glycotrial
+VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
+
+.PHONY: all deps install demo test check document site sanitize valgrind fuzz bench clean
+
+all: test
+
+deps:
+	bash tools/install-deps.sh
+
+install: deps
+	$(R) CMD INSTALL --no-multiarch --with-keep.source .
+
+demo: install
+	$(RSCRIPT) tools/demo.R
+
+test: install
+	$(RSCRIPT) tools/run-tests.R
+
+# Regenerate RcppExports, NAMESPACE and man/ (developers only; the results are committed).
+document:
+	$(RSCRIPT) -e 'Rcpp::compileAttributes(); roxygen2::roxygenise()'
+
+check: deps
+	rm -rf check && mkdir -p check
+	cd check && $(R) CMD build .. && \
+	  _R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_FORCE_SUGGESTS_=false \
+	  $(R) CMD check --as-cran --no-manual $(PKG)_$(VERSION).tar.gz
+
+site: install
+	$(RSCRIPT) -e 'pkgdown::build_site(install = FALSE, new_process = FALSE)'
+
+bench: install
+	for f in bench/*.R; do echo "== $$f"; $(RSCRIPT) $$f || exit 1; done
+
+clean:
+	rm -rf check demo docs src/*.o src/*.so src/core/*/*.o

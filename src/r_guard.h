@@ -1,0 +1,44 @@
+// The one place where core exceptions become R conditions. Every glue entry
+// point runs its body inside glue::guard(); a glycotrial::Error is re-raised
+// in R as a condition of class c(<r_class>, "glycotrial_error", "error",
+// "condition") by glycotrial:::raise_core_error(), which names the argument.
+#pragma once
+
+#include <Rcpp.h>
+
+#include <new>
+#include <string>
+
+#include "core/common/errors.hpp"
+
+namespace glue {
+
+[[noreturn]] inline void raise_condition(const std::string& r_class, const std::string& message,
+                                         const std::string& argument) {
+  Rcpp::Environment ns = Rcpp::Environment::namespace_env("glycotrial");
+  Rcpp::Function raise = ns["raise_core_error"];
+  // raise() signals an R error; Rcpp's unwind protection turns it into a C++
+  // exception that unwinds our frames and resumes the R error at the boundary.
+  raise(r_class, message, argument);
+  throw std::logic_error("raise_core_error returned");  // unreachable
+}
+
+template <class F>
+auto guard(F&& body) -> decltype(body()) {
+  std::string cls, msg, arg;
+  try {
+    return body();
+  } catch (const glycotrial::Error& e) {
+    cls = e.r_class();
+    msg = e.what();
+    arg = e.argument();
+  } catch (const std::bad_alloc&) {
+    cls = "glycotrial_error_numerical";
+    msg = "out of memory in the glycotrial core";
+  }
+  // Raised outside the catch blocks so the C++ exception is fully released
+  // before R takes over.
+  raise_condition(cls, msg, arg);
+}
+
+}  // namespace glue

@@ -1,0 +1,110 @@
+// Glue for the compiled plugin registry: exports the C registration entry
+// points to other packages and lets R list, evaluate and remove compiled plugins.
+#include <Rcpp.h>
+#include <R_ext/Rdynload.h>
+
+#include "core/common/plugin_registry.hpp"
+#include "r_guard.h"
+
+namespace reg = glycotrial::plugins;
+
+// [[Rcpp::init]]
+void glycotrial_init_callables(DllInfo* dll) {
+  (void)dll;
+  R_RegisterCCallable("glycotrial", "glycotrial_register_covariance_v1",
+                      (DL_FUNC)&glycotrial_register_covariance_v1);
+  R_RegisterCCallable("glycotrial", "glycotrial_register_index_v1",
+                      (DL_FUNC)&glycotrial_register_index_v1);
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::DataFrame cpp_compiled_plugins() {
+  return glue::guard([&] {
+    auto info = reg::list();
+    const R_xlen_t n = static_cast<R_xlen_t>(info.size());
+    Rcpp::CharacterVector kind(n), key(n), package(n), description(n), reference(n), units(n);
+    for (R_xlen_t i = 0; i < n; ++i) {
+      kind[i] = info[i].kind;
+      key[i] = info[i].key;
+      package[i] = info[i].package;
+      description[i] = info[i].description;
+      reference[i] = info[i].reference;
+      units[i] = info[i].units;
+    }
+    return Rcpp::DataFrame::create(Rcpp::_["kind"] = kind, Rcpp::_["key"] = key,
+                                   Rcpp::_["package"] = package,
+                                   Rcpp::_["description"] = description,
+                                   Rcpp::_["units"] = units, Rcpp::_["reference"] = reference,
+                                   Rcpp::_["stringsAsFactors"] = false);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+bool cpp_unregister_compiled(std::string kind, std::string key) {
+  return glue::guard([&] { return reg::unregister(kind, key); });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_compiled_index_info(std::string key) {
+  return glue::guard([&] {
+    const glycotrial_index_v1* p = reg::find_index(key);
+    glycotrial::require(p != nullptr, "key", "no compiled index '" + key + "' is registered");
+    Rcpp::CharacterVector names(p->n_inputs), units(p->n_inputs);
+    for (int j = 0; j < p->n_inputs; ++j) {
+      names[j] = p->input_names[j];
+      units[j] = p->input_units[j];
+    }
+    units.attr("names") = names;
+    return Rcpp::List::create(Rcpp::_["inputs"] = units,
+                              Rcpp::_["output_unit"] = std::string(p->output_unit));
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector cpp_compute_compiled_index(std::string key, Rcpp::List inputs) {
+  return glue::guard([&] {
+    const glycotrial_index_v1* p = reg::find_index(key);
+    glycotrial::require(p != nullptr, "key", "no compiled index '" + key + "' is registered");
+    std::vector<std::vector<double>> cols;
+    for (R_xlen_t j = 0; j < inputs.size(); ++j)
+      cols.push_back(Rcpp::as<std::vector<double>>(inputs[j]));
+    return Rcpp::wrap(reg::compute_index(*p, cols));
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_compiled_covariance(std::string key, std::vector<double> theta, int n_visits,
+                                   std::vector<double> coords, bool derivatives) {
+  return glue::guard([&] {
+    const glycotrial_covariance_v1* p = reg::find_covariance(key);
+    glycotrial::require(p != nullptr, "key",
+                        "no compiled covariance structure '" + key + "' is registered");
+    std::vector<double> d;
+    std::vector<double> s = reg::covariance_sigma(*p, theta, n_visits, coords,
+                                                  derivatives ? &d : nullptr);
+    const int m = static_cast<int>(coords.size());
+    Rcpp::NumericMatrix sigma(m, m, s.begin());
+    Rcpp::List dl;
+    if (derivatives) {
+      for (size_t j = 0; j * m * m < d.size(); ++j) {
+        Rcpp::NumericMatrix dj(m, m, d.begin() + static_cast<long>(j * m * m));
+        dl.push_back(dj);
+      }
+    }
+    return Rcpp::List::create(Rcpp::_["sigma"] = sigma, Rcpp::_["dsigma"] = dl,
+                              Rcpp::_["n_theta"] = p->n_theta(n_visits),
+                              Rcpp::_["spatial"] = p->spatial != 0);
+  });
+}
+
+// Raises a core InputError; lets the tests prove the exception mapping.
+// [[Rcpp::export(rng = false)]]
+double cpp_throw_for_test(std::string kind) {
+  return glue::guard([&]() -> double {
+    if (kind == "input") throw glycotrial::InputError("bad value for x", "x");
+    if (kind == "numerical") throw glycotrial::NumericalError("matrix is singular");
+    if (kind == "convergence") throw glycotrial::ConvergenceError("no convergence after 3 steps");
+    if (kind == "std") throw std::runtime_error("plain std exception");
+    return 1.0;
+  });
+}

@@ -1,0 +1,3 @@
+// testthat's Catch runner; the tests themselves are src/test-*.cpp.
+#define TESTTHAT_TEST_RUNNER
+#include <testthat.h>

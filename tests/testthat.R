@@ -1,0 +1,4 @@
+library(testthat)
+library(glycotrial)
+
+test_check("glycotrial")

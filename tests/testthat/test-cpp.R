@@ -1,0 +1,3 @@
+# Runs the Catch unit tests of the C++ core (src/test-*.cpp).
+skip_if_not_installed("xml2")
+run_cpp_tests("glycotrial")
