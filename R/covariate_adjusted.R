@@ -161,6 +161,7 @@ as.data.frame.glycotrial_gcomp <- function(x, ...) x$estimates
 #' @export
 generics::tidy
 
+#' @method tidy glycotrial_gcomp
 #' @export
 tidy.glycotrial_gcomp <- function(x, ...) {
   e <- x$estimates
