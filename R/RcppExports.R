@@ -65,3 +65,19 @@ cpp_throw_for_test <- function(kind) {
     .Call(`_glycotrial_cpp_throw_for_test`, kind)
 }
 
+cpp_stats_prop_ci <- function(x, n, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_prop_ci`, x, n, method, conf_level)
+}
+
+cpp_stats_diff_ci <- function(x1, n1, x2, n2, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_diff_ci`, x1, n1, x2, n2, method, conf_level)
+}
+
+cpp_stats_ratio_ci <- function(x1, n1, x2, n2, measure, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_ratio_ci`, x1, n1, x2, n2, measure, method, conf_level)
+}
+
+cpp_stats_fm_test <- function(x1, n1, x2, n2, margin, alternative) {
+    .Call(`_glycotrial_cpp_stats_fm_test`, x1, n1, x2, n2, margin, alternative)
+}
+
