@@ -11,6 +11,15 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_indices_builtin_keys
+Rcpp::CharacterVector cpp_indices_builtin_keys();
+RcppExport SEXP _glycotrial_cpp_indices_builtin_keys() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_builtin_keys());
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -263,6 +272,7 @@ END_RCPP
 RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
@@ -287,11 +297,13 @@ static const R_CallMethodDef CallEntries[] = {
     {NULL, NULL, 0}
 };
 
+void glycotrial_init_indices(DllInfo* dll);
 void glycotrial_init_mmrm(DllInfo* dll);
 void glycotrial_init_callables(DllInfo* dll);
 RcppExport void R_init_glycotrial(DllInfo *dll) {
     R_registerRoutines(dll, NULL, CallEntries, NULL, NULL);
     R_useDynamicSymbols(dll, FALSE);
+    glycotrial_init_indices(dll);
     glycotrial_init_mmrm(dll);
     glycotrial_init_callables(dll);
 }
