@@ -45,6 +45,10 @@ cpp_covariance_info <- function(key, n_visits) {
     .Call(`_glycotrial_cpp_covariance_info`, key, n_visits)
 }
 
+cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin) {
+    .Call(`_glycotrial_cpp_mmrm_engine_moments`, patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }
@@ -67,6 +71,10 @@ cpp_compiled_covariance <- function(key, theta, n_visits, coords, derivatives) {
 
 cpp_throw_for_test <- function(kind) {
     .Call(`_glycotrial_cpp_throw_for_test`, kind)
+}
+
+cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads) {
+    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads)
 }
 
 cpp_stats_prop_ci <- function(x, n, method, conf_level) {
