@@ -382,9 +382,8 @@ print.summary.glycotrial_lmm <- function(x, digits = 4, ...) {
   invisible(x)
 }
 
+# tidy() is re-exported in R/covariate_adjusted.R.
 #' @importFrom generics tidy glance
-#' @export
-generics::tidy
 #' @export
 generics::glance
 
