@@ -20,6 +20,37 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_indices_compute
+Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols);
+RcppExport SEXP _glycotrial_cpp_indices_compute(SEXP keySEXP, SEXP colsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_compute(key, cols));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_indices_negative_rows
+Rcpp::IntegerVector cpp_indices_negative_rows(Rcpp::List cols);
+RcppExport SEXP _glycotrial_cpp_indices_negative_rows(SEXP colsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_negative_rows(cols));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_indices_runs
+Rcpp::IntegerVector cpp_indices_runs(SEXP id);
+RcppExport SEXP _glycotrial_cpp_indices_runs(SEXP idSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type id(idSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_runs(id));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_model
 SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml);
 RcppExport SEXP _glycotrial_cpp_lmm_model(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP) {
@@ -393,6 +424,9 @@ RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
+    {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 2},
+    {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
+    {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
     {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 9},
     {"_glycotrial_cpp_lmm_info", (DL_FUNC) &_glycotrial_cpp_lmm_info, 1},
     {"_glycotrial_cpp_lmm_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_evaluate, 4},
