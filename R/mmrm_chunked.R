@@ -85,7 +85,10 @@ scale_schema_merge <- function(a, b) {
   if (is.null(a)) return(b)
   for (v in names(a)) {
     if (identical(a[[v]]$type, "factor")) {
-      a[[v]]$levels <- sort(unique(c(a[[v]]$levels, b[[v]]$levels)))
+      # chunks with the same levels keep their order; otherwise sorted union
+      if (!identical(a[[v]]$levels, b[[v]]$levels)) {
+        a[[v]]$levels <- sort(unique(c(a[[v]]$levels, b[[v]]$levels)))
+      }
     }
   }
   a
@@ -177,7 +180,7 @@ scale_check_encoding <- function(enc) {
   mm <- stats::model.matrix(stats::delete.response(enc$terms), proto)
   mine <- scale_design_r(enc, proto)
   if (!identical(colnames(mm), enc$colnames) ||
-      !isTRUE(all.equal(unname(mm), unname(mine), tolerance = 1e-12))) {
+      !isTRUE(all.equal(as.vector(mm), as.vector(mine), tolerance = 1e-12))) {
     glycotrial_abort("The moment route cannot reproduce the model matrix of this formula (non-default contrasts or special terms); use a data frame with fewer than {mmrm_moment_rows()} rows.",
                      call = NULL)
   }

@@ -379,10 +379,11 @@ scale_rbind <- function(a, b) {
 mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
   files <- src$files
   lab <- sprintf("file %s", basename(files))
-  hdr <- lapply(files, function(f) names(utils::read.csv(f, nrows = 1)))
-  for (i in seq_along(files)) scale_check_cols(hdr[[i]], roles, paste0("CSV ", lab[i]))
   levels <- src$levels
+  # runs in the workers: the files need only be readable there
   schema_of_file <- function(file, i, roles, levels, chunk_rows, read_args) {
+    hdr <- names(utils::read.csv(file, nrows = 1))
+    scale_check_cols(hdr, roles, paste0("CSV file ", basename(file)))
     sch <- scale_csv_apply(file, chunk_rows, roles$subject, read_args, function(ch, j) {
       scale_chunk_schema(ch, roles, levels, sprintf("file %s, chunk %d", basename(file), j))
     })

@@ -73,10 +73,10 @@ power_trial <- function(n, effect, nsim = 500L, endpoint = c("mmrm", "composite"
   sim_args$n <- n
   sim_args$hba1c_change <- c(control_change + effect, control_change)
   # validate the design once, here (errors from the workers would be late)
-  probe <- do.call(simulate_trial, c(utils::modifyList(sim_args, list(n = 2L)), list(seed = 1L)))
+  probe <- do.call("simulate_trial", c(utils::modifyList(sim_args, list(n = 2L)), list(seed = 1L)))
   arms <- if (!is.null(sim_args$arms)) sim_args$arms else eval(formals(simulate_trial)$arms)
   one <- function(i, sim_args, endpoint, alpha, df, arms) {
-    tr <- do.call(simulate_trial, sim_args)
+    tr <- do.call("simulate_trial", sim_args)
     out <- list(sim = i)
     if ("mmrm" %in% endpoint) out$mmrm <- power_mmrm_one(tr, arms, alpha, df)
     if ("composite" %in% endpoint) out$composite <- power_composite_one(tr, arms, alpha)
@@ -85,12 +85,12 @@ power_trial <- function(n, effect, nsim = 500L, endpoint = c("mmrm", "composite"
   }
   has_progress <- requireNamespace("progressr", quietly = TRUE)
   p <- if (has_progress) progressr::progressor(steps = nsim) else function(...) invisible(NULL)
+  old_rng <- save_rng()
+  on.exit(restore_rng(old_rng), add = TRUE)
   sims <- if (requireNamespace("future.apply", quietly = TRUE)) {
     future.apply::future_lapply(seq_len(nsim), one, sim_args = sim_args, endpoint = endpoint,
                                 alpha = alpha, df = df, arms = arms, future.seed = seed)
   } else {
-    old <- save_rng()
-    on.exit(restore_rng(old), add = TRUE)
     set.seed(seed)
     lapply(seq_len(nsim), one, sim_args = sim_args, endpoint = endpoint, alpha = alpha,
            df = df, arms = arms)

@@ -6,7 +6,7 @@ scale_sim_data <- function(n = 300, k = 4, miss = 0.08, seed = 1) {
     id <- sprintf("S%05d", seq_len(n))
     arm <- sample(c("Placebo", "Drug"), n, replace = TRUE)
     sex <- sample(c("F", "M"), n, replace = TRUE)
-    region <- sample(c("EU", "NA", "ASIA"), n, replace = TRUE)
+    region <- sample(c("EU", "NAM", "ASIA"), n, replace = TRUE)
     base <- rnorm(n, 8, 1)
     L <- t(chol(0.5^abs(outer(seq_len(k), seq_len(k), "-")) * tcrossprod(seq(1, 1.5, length.out = k))))
     e <- t(L %*% matrix(rnorm(n * k), k))

@@ -3,7 +3,7 @@
 # row route of fit_mmrm().
 
 test_that("moment route matches mmrm::mmrm() and the row route", {
-  skip_if_not_installed("mmrm")
+  suppressWarnings(skip_if_not_installed("mmrm"))  # (mmrm warns about its TMB build)
   d <- scale_sim_data(300, 4)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   fit_m <- fit_mmrm(scale_formula, data = d)
@@ -25,7 +25,7 @@ test_that("moment route matches mmrm::mmrm() and the row route", {
   d2$ARM <- factor(d2$ARM)
   ref <- mmrm::mmrm(CHG ~ BASE + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID),
                     data = d2, method = "Kenward-Roger")
-  expect_lt(rel_diff(coef(fit_m), coef(ref)), 1e-6)
+  expect_equal(coef(fit_m), coef(ref), tolerance = 1e-6)  # mean relative difference
   expect_equal(unname(sqrt(diag(vcov(fit_m)))), unname(sqrt(diag(vcov(ref)))), tolerance = 1e-5)
   expect_equal(as.numeric(logLik(fit_m)), as.numeric(logLik(ref)), tolerance = 1e-8)
   s <- summary(fit_m)$coefficients
