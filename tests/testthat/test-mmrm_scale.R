@@ -25,7 +25,8 @@ test_that("moment route matches mmrm::mmrm() and the row route", {
   d2$ARM <- factor(d2$ARM)
   ref <- mmrm::mmrm(CHG ~ BASE + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID),
                     data = d2, method = "Kenward-Roger")
-  expect_equal(coef(fit_m), coef(ref), tolerance = 1e-6)  # mean relative difference
+  # same maximum of the likelihood; coefficients to mmrm's optimiser precision
+  expect_equal(coef(fit_m), coef(ref), tolerance = 1e-5)
   expect_equal(unname(sqrt(diag(vcov(fit_m)))), unname(sqrt(diag(vcov(ref)))), tolerance = 1e-5)
   expect_equal(as.numeric(logLik(fit_m)), as.numeric(logLik(ref)), tolerance = 1e-8)
   s <- summary(fit_m)$coefficients
