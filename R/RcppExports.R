@@ -5,6 +5,18 @@ cpp_indices_builtin_keys <- function() {
     .Call(`_glycotrial_cpp_indices_builtin_keys`)
 }
 
+cpp_indices_compute <- function(key, cols) {
+    .Call(`_glycotrial_cpp_indices_compute`, key, cols)
+}
+
+cpp_indices_negative_rows <- function(cols) {
+    .Call(`_glycotrial_cpp_indices_negative_rows`, cols)
+}
+
+cpp_indices_runs <- function(id) {
+    .Call(`_glycotrial_cpp_indices_runs`, id)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }
