@@ -5,8 +5,7 @@
 nlme::fixef
 #' @export
 nlme::ranef
-#' @export
-nlme::VarCorr
+# VarCorr() is re-exported in R/mmrm_methods.R.
 
 #' Methods for linear mixed model fits
 #'
