@@ -57,3 +57,19 @@ cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) 
     .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
 }
 
+cpp_stats_prop_ci <- function(x, n, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_prop_ci`, x, n, method, conf_level)
+}
+
+cpp_stats_diff_ci <- function(x1, n1, x2, n2, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_diff_ci`, x1, n1, x2, n2, method, conf_level)
+}
+
+cpp_stats_ratio_ci <- function(x1, n1, x2, n2, measure, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_ratio_ci`, x1, n1, x2, n2, measure, method, conf_level)
+}
+
+cpp_stats_fm_test <- function(x1, n1, x2, n2, margin, alternative) {
+    .Call(`_glycotrial_cpp_stats_fm_test`, x1, n1, x2, n2, margin, alternative)
+}
+
