@@ -77,7 +77,7 @@ ctcae_v5_units <- function() {
     u("TEMP", c("f", "degf", "\u00b0f", "fahrenheit"), 5 / 9, -32 * 5 / 9))
 }
 
-normalise_unit <- function(x) {
+lab_unit_key <- function(x) {
   x <- tolower(gsub("\\s+", "", as.character(x)))
   x <- gsub("\u00b5|\u03bc", "u", x)
   gsub("\\*\\*", "^", x)
@@ -158,7 +158,7 @@ register_lab_grading <- function(key, rules, units = NULL, paramcd = NULL, descr
     check_data_frame(units, c("param", "unit", "multiplier"))
     units <- as.data.frame(units, stringsAsFactors = FALSE)
     if (is.null(units$offset)) units$offset <- 0
-    units$unit <- normalise_unit(units$unit)
+    units$unit <- lab_unit_key(units$unit)
   }
   if (!is.null(paramcd) && (!is.character(paramcd) || is.null(names(paramcd)))) {
     glycotrial_abort("{.arg paramcd} must be a named character vector, not {describe_value(paramcd)}.")
@@ -243,7 +243,7 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   bs <- num(base)
   # Units: one unit per parameter; convert to the scheme's unit.
   if (unit %in% names(adlb) && !is.null(sch$units)) {
-    u <- normalise_unit(adlb[[unit]])
+    u <- lab_unit_key(adlb[[unit]])
     for (p in unique(stats::na.omit(pidx))) {
       rows <- which(pidx == p)
       up <- unique(u[rows][!is.na(u[rows]) & u[rows] != ""])
