@@ -1,3 +1,6 @@
+#' @include registry.R
+NULL
+
 # Built-in plugins of the safety area (lab grading schemes, AESI groups) and
 # methods for optional packages' generics. This file sorts after registry.R,
 # so add_builtin_plugins() exists when it is sourced; the S3 interop methods
