@@ -234,6 +234,9 @@ sync_compiled_plugins <- function() {
     id <- core_ids[i]
     old <- registry$entries[[id]]
     if (!is.null(old) && !inherits(old$impl, "glycotrial_compiled_plugin")) next
+    # A compiled plugin registered again from R with metadata (e.g. the
+    # built-in indices' accepted units and formulas) keeps that metadata.
+    if (!is.null(old) && length(old$meta) && identical(old$package, core$package[i])) next
     if (is.null(registry$kinds[[core$kind[i]]])) register_plugin_kind(core$kind[i])
     registry$entries[[id]] <- list(
       kind = core$kind[i], key = core$key[i], impl = compiled_plugin(core$kind[i], core$key[i]),

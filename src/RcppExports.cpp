@@ -11,6 +11,15 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_indices_builtin_keys
+Rcpp::CharacterVector cpp_indices_builtin_keys();
+RcppExport SEXP _glycotrial_cpp_indices_builtin_keys() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_builtin_keys());
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -76,23 +85,89 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_stats_prop_ci
+Rcpp::List cpp_stats_prop_ci(Rcpp::NumericVector x, Rcpp::NumericVector n, std::string method, Rcpp::NumericVector conf_level);
+RcppExport SEXP _glycotrial_cpp_stats_prop_ci(SEXP xSEXP, SEXP nSEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n(nSEXP);
+    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type conf_level(conf_levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_prop_ci(x, n, method, conf_level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_diff_ci
+Rcpp::List cpp_stats_diff_ci(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string method, Rcpp::NumericVector conf_level);
+RcppExport SEXP _glycotrial_cpp_stats_diff_ci(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type conf_level(conf_levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_diff_ci(x1, n1, x2, n2, method, conf_level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_ratio_ci
+Rcpp::List cpp_stats_ratio_ci(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string measure, std::string method, Rcpp::NumericVector conf_level);
+RcppExport SEXP _glycotrial_cpp_stats_ratio_ci(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP measureSEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    Rcpp::traits::input_parameter< std::string >::type measure(measureSEXP);
+    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type conf_level(conf_levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_ratio_ci(x1, n1, x2, n2, measure, method, conf_level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_fm_test
+Rcpp::List cpp_stats_fm_test(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, Rcpp::NumericVector margin, int alternative);
+RcppExport SEXP _glycotrial_cpp_stats_fm_test(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP marginSEXP, SEXP alternativeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type margin(marginSEXP);
+    Rcpp::traits::input_parameter< int >::type alternative(alternativeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_fm_test(x1, n1, x2, n2, margin, alternative));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},
     {"_glycotrial_cpp_compute_compiled_index", (DL_FUNC) &_glycotrial_cpp_compute_compiled_index, 2},
     {"_glycotrial_cpp_compiled_covariance", (DL_FUNC) &_glycotrial_cpp_compiled_covariance, 5},
     {"_glycotrial_cpp_throw_for_test", (DL_FUNC) &_glycotrial_cpp_throw_for_test, 1},
+    {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
+    {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
+    {"_glycotrial_cpp_stats_ratio_ci", (DL_FUNC) &_glycotrial_cpp_stats_ratio_ci, 7},
+    {"_glycotrial_cpp_stats_fm_test", (DL_FUNC) &_glycotrial_cpp_stats_fm_test, 6},
     {"run_testthat_tests", (DL_FUNC) &run_testthat_tests, 1},
     {NULL, NULL, 0}
 };
 
+void glycotrial_init_indices(DllInfo* dll);
 void glycotrial_init_callables(DllInfo* dll);
 RcppExport void R_init_glycotrial(DllInfo *dll) {
     R_registerRoutines(dll, NULL, CallEntries, NULL, NULL);
     R_useDynamicSymbols(dll, FALSE);
+    glycotrial_init_indices(dll);
     glycotrial_init_callables(dll);
 }

@@ -9,7 +9,7 @@ strip() { grep -v '^[[:space:]]*#' "$1" | sed '/^[[:space:]]*$/d'; }
 
 # R package name of a Debian r-cran-* package, matched case-insensitively in R.
 missing_debian=$(strip "$here/deps-debian.txt" | "$RSCRIPT" -e '
-  deb <- readLines(file("stdin"))
+  con <- file("stdin"); deb <- readLines(con); close(con)
   have <- tolower(rownames(installed.packages()))
   miss <- vapply(deb, function(d) {
     if (!startsWith(d, "r-cran-")) return(!nzchar(Sys.which(d)))

@@ -1,0 +1,108 @@
+test_that("beta_cell_indices() matches the single-index functions subject by subject", {
+  adlb <- indices_adlb()
+  res <- beta_cell_indices(adlb, c("homa1_ir", "homa_ir_cp", "cpi", "matsuda", "igi_cp",
+                                   "glucose_auc", "cpeptide_iauc", "stumvoll_first_phase"),
+                           keep = "ARM")
+  expect_s3_class(res, "glycotrial_indices")
+  expect_equal(nrow(res), 4)
+  expect_equal(res$USUBJID, c("S1", "S1", "S2", "S2"))
+  expect_equal(res$ARM, c("UC-MSC", "UC-MSC", "Placebo", "Placebo"))
+  expect_equal(res$homa1_ir_unit, rep("1", 4))
+  expect_equal(attr(res, "units")[["glucose_auc"]], "mmol/L*min")
+  # S1 baseline by hand.
+  expect_equal(res$homa1_ir[1], 8.1 * 10 / 22.5, tolerance = 1e-12)
+  expect_equal(res$homa_ir_cp[1], 1.5 + 8.1 * 1.6 * 331 / 2800, tolerance = 1e-12)
+  expect_equal(res$cpi[1], 1.6 / (8.1 * 18.016) * 100, tolerance = 1e-12)
+  tp <- c(0, 30, 60, 120, 180)
+  expect_equal(res$matsuda[1], matsuda(tp, c(8.1, 12.0, 14.5, 13.0, 10.2), c(10, 18, 25, 22, 15)),
+               tolerance = 1e-12)
+  expect_equal(res$glucose_auc[1], auc_total(tp, c(8.1, 12.0, 14.5, 13.0, 10.2)))
+  # S2 baseline came in mg/dL and pmol/L: same as SI values.
+  expect_equal(res$homa1_ir[3], 9.0 * 14 / 22.5, tolerance = 1e-12)
+  expect_equal(res$glucose_auc[3], auc_total(tp, c(9.0, 13.1, 16.0, 15.2, 12.0)),
+               tolerance = 1e-12)
+  expect_equal(res$stumvoll_first_phase[3],
+               1283 + 1.829 * 19 * 6 - 138.7 * 13.1 + 3.772 * 14 * 6, tolerance = 1e-12)
+  # Long format is ADaM-like.
+  long <- beta_cell_indices(adlb, c("homa1_ir", "matsuda"), format = "long")
+  expect_equal(nrow(long), 8)
+  expect_named(long, c("USUBJID", "AVISIT", "PARAMCD", "PARAM", "AVAL", "AVALU"), ignore.order = TRUE)
+  expect_equal(long$AVAL[long$PARAMCD == "homa1_ir"], res$homa1_ir)
+})
+
+test_that("beta_cell_indices() picks available indices, covariates and overrides", {
+  adlb <- indices_adlb()
+  res <- beta_cell_indices(adlb)
+  expect_true(all(c("homa1_ir", "homa1_b", "quicki", "homa_ir_cp", "matsuda", "igi",
+                    "di_oral_cp", "cpeptide_glucose_auc_ratio") %in% names(res)))
+  expect_false("ogis" %in% names(res))  # needs 90 min and height / weight
+  adsl <- data.frame(USUBJID = c("S1", "S2"), WEIGHT = c(82, 176), HEIGHT = c(170, 165))
+  g <- beta_cell_indices(adlb, "gutt", adsl = adsl)
+  m <- (75000 + (8.1 - 13.0) * 180.16 * 0.19 * 82) / 120
+  # Gutt uses 0 and 120 min: G 8.1 / 13.0 mmol/L, I 10 / 22 uU/mL.
+  expect_equal(g$gutt[1], m / ((8.1 + 13.0) / 2 * log10(16)), tolerance = 1e-12)
+  g_lb <- beta_cell_indices(adlb, "gutt", adsl = transform(adsl, WEIGHT = WEIGHT / 0.45359237),
+                            covariate_units = c(weight = "lb"))
+  expect_equal(g_lb$gutt, g$gutt, tolerance = 1e-12)
+  # Other PARAMCD conventions.
+  adlb2 <- adlb
+  adlb2$PARAMCD[adlb2$PARAMCD == "FPG"] <- "GLUCF"
+  r2 <- beta_cell_indices(adlb2, "homa1_ir", fasting = c(glucose = "GLUCF", insulin = "FINS"))
+  expect_equal(r2$homa1_ir, beta_cell_indices(adlb, "homa1_ir")$homa1_ir)
+  # Fasting glucose from the OGTT 0-min sample when FPG is absent.
+  adlb3 <- adlb[adlb$PARAMCD != "FPG", ]
+  expect_equal(beta_cell_indices(adlb3, "homa1_ir")$homa1_ir,
+               beta_cell_indices(adlb, "homa1_ir")$homa1_ir)
+})
+
+test_that("an R index registered by the user works like a built-in", {
+  on.exit(unregister_plugin("index", "test_glucose_peak"), add = TRUE)
+  on.exit(unregister_plugin("index", "test_homa_like"), add = TRUE)
+  register_index("test_homa_like", function(glucose, insulin) glucose * insulin / 405,
+                 inputs = c(glucose = "mg/dL", insulin = "uU/mL"), output_unit = "1",
+                 description = "HOMA1-IR in the mg/dL form", reference = "Matthews 1985")
+  register_index("test_glucose_peak", function(time, glucose) max(glucose),
+                 inputs = c(glucose = "mmol/L"), output_unit = "mmol/L", shape = "curve",
+                 times = c(0, 30), description = "Peak OGTT glucose")
+  lst <- glycotrial_plugins("index")
+  row <- lst[lst$key == "test_homa_like", ]
+  expect_equal(row$implementation, "R")
+  expect_match(row$units, "glucose [mg/dL; also mmol/L]", fixed = TRUE)
+  adlb <- indices_adlb()
+  res <- beta_cell_indices(adlb, c("homa1_ir", "test_homa_like", "test_glucose_peak"))
+  expect_equal(res$test_homa_like, res$homa1_ir * 18.016 / 18, tolerance = 1e-12)
+  expect_equal(res$test_glucose_peak, c(14.5, 12.9, 16.0, 15.8), tolerance = 1e-12)
+  expect_equal(res$test_glucose_peak_unit, rep("mmol/L", 4))
+  # Conversions and impossible-value checks apply as for built-ins.
+  expect_equal(evaluate_index("test_homa_like", list(glucose = 5, insulin = 60),
+                              units = c(glucose = "mmol/L", insulin = "pmol/L")),
+               5 * 18.016 * 10 / 405, tolerance = 1e-12)
+  expect_warning(evaluate_index("test_homa_like", list(glucose = -5, insulin = 6)),
+                 class = "glycotrial_warning_impossible_value")
+  expect_error(register_index("test_homa_like", function(glucose) glucose,
+                              inputs = c(glucose = "mmol/L")),
+               class = "glycotrial_error_registry_conflict")
+  expect_error(register_index("bad_units", function(glucose) glucose,
+                              inputs = c(glucose = "mmol/dL")), class = "glycotrial_error_unit")
+  expect_error(register_index("bad_args", function(x) x, inputs = c(glucose = "mmol/L")),
+               class = "glycotrial_error_input")
+})
+
+test_that("index_change() gives change from baseline by arm and visit", {
+  adlb <- indices_adlb()
+  res <- beta_cell_indices(adlb, c("homa1_ir", "homa_ir_cp"), keep = "ARM")
+  ch <- index_change(res, baseline = "Baseline")
+  d <- ch$data
+  expect_true(all(c("USUBJID", "ARM", "AVISIT", "PARAMCD", "AVAL", "BASE", "CHG") %in% names(d)))
+  wk <- d[d$AVISIT == "Week 48" & d$PARAMCD == "homa1_ir", ]
+  expect_equal(wk$CHG, c(7.2 * 9 / 22.5 - 8.1 * 10 / 22.5, 8.8 * 13 / 22.5 - 9 * 14 / 22.5),
+               tolerance = 1e-12)
+  s <- ch$summary
+  expect_equal(nrow(s[s$PARAMCD == "homa1_ir" & s$AVISIT == "Week 48", ]), 2)
+  lg <- index_change(res, baseline = "Baseline", log = TRUE)
+  wl <- lg$data[lg$data$AVISIT == "Week 48" & lg$data$PARAMCD == "homa1_ir", ]
+  expect_equal(wl$CHG, log(c(7.2 * 9 / (8.1 * 10), 8.8 * 13 / (9 * 14))), tolerance = 1e-12)
+  sl <- lg$summary[lg$summary$PARAMCD == "homa1_ir" & lg$summary$AVISIT == "Week 48" &
+                     lg$summary$ARM == "UC-MSC", ]
+  expect_equal(sl$ratio, 7.2 * 9 / (8.1 * 10), tolerance = 1e-12)
+})

@@ -1,0 +1,62 @@
+# Relative risk and odds ratio intervals against published values
+# (Fagerland & Newcombe 2013, Gart & Nam 1988, as in ratesci test3.R), ratesci,
+# and the Woolf / Katz closed forms. Tolerances: 3-decimal published values
+# 1e-3 absolute; ratesci 1e-5 relative; closed forms 1e-12.
+
+fn <- data.frame(x1 = c(24, 29, 7), n1 = c(73, 55, 18), x2 = c(53, 11, 1), n2 = c(65, 11, 18))
+
+test_that("published relative-risk and odds-ratio score intervals", {
+  rr <- with(fn, ratio_ci(x1, n1, x2, n2, "rr", "score"))
+  expect_close(rr$lower, c(0.280, 0.397, 1.296), 5e-4)
+  expect_close(rr$upper, c(0.560, 0.742, 42.544), 5e-4)
+  or <- with(fn, ratio_ci(x1, n1, x2, n2, "or", "score"))
+  expect_close(or$lower, c(0.050, 0, 1.416), 5e-4)
+  expect_close(or$upper, c(0.245, 0.417, 76.428), 5e-4)
+  # Gart & Nam (1988): score without bias correction.
+  gn <- ratio_ci(c(8, 6), c(15, 10), c(4, 6), c(15, 20), "rr", "score-nobcf")
+  expect_close(gn$lower, c(0.815, 0.844), 5e-4)
+  expect_close(gn$upper, c(5.336, 4.594), 5e-4)
+})
+
+test_that("score intervals agree with ratesci over a grid including zeros", {
+  skip_if_not_installed("ratesci")
+  g <- expand.grid(x1 = c(0, 2, 9, 12), n1 = 12, x2 = c(1, 5, 14), n2 = 14)
+  for (bcf in c(TRUE, FALSE)) {
+    m <- if (bcf) "score" else "score-nobcf"
+    rr <- with(g, ratio_ci(x1, n1, x2, n2, "rr", m))
+    ref <- ratesci::scoreci(g$x1, g$n1, g$x2, g$n2, contrast = "RR", skew = FALSE, bcf = bcf,
+                            precis = 10, warn = FALSE)$estimates
+    expect_equal(rr$lower, ref[, "lower"], tolerance = 1e-5)
+    expect_equal(rr$upper, ref[, "upper"], tolerance = 1e-5)
+  }
+  g2 <- g[g$x2 < 14 & g$x1 > 0 & g$x1 < 12, ]
+  or <- with(g2, ratio_ci(x1, n1, x2, n2, "or", "score"))
+  ref <- ratesci::scoreci(g2$x1, g2$n1, g2$x2, g2$n2, contrast = "OR", skew = FALSE,
+                          bcf = TRUE, or_bias = FALSE, precis = 10, warn = FALSE)$estimates
+  expect_equal(or$lower, ref[, "lower"], tolerance = 1e-5)
+  expect_equal(or$upper, ref[, "upper"], tolerance = 1e-5)
+})
+
+test_that("Wald (Katz / Woolf) and modified Wald are the closed forms", {
+  z <- qnorm(0.975)
+  a <- 9; b <- 36; c <- 2; d <- 42
+  or <- ratio_ci(9, 45, 2, 44, "or", c("wald", "wald-modified"))
+  se <- sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+  expect_equal(or$estimate[1], a * d / (b * c))
+  expect_equal(or$lower[1], exp(log(a * d / (b * c)) - z * se), tolerance = 1e-12)
+  se2 <- sqrt(1 / 9.5 + 1 / 36.5 + 1 / 2.5 + 1 / 42.5)
+  expect_equal(or$upper[2], exp(log(9.5 * 42.5 / (36.5 * 2.5)) + z * se2), tolerance = 1e-12)
+  rr <- ratio_ci(9, 45, 2, 44, "rr", "wald")
+  se <- sqrt(1 / 9 - 1 / 45 + 1 / 2 - 1 / 44)
+  expect_equal(rr$upper, (9 / 45) / (2 / 44) * exp(z * se), tolerance = 1e-12)
+  # A zero cell gives the limiting interval (0, Inf).
+  expect_equal(unlist(ratio_ci(0, 10, 3, 10, "or", "wald")[, c("lower", "upper")]),
+               c(0, Inf), ignore_attr = TRUE)
+})
+
+test_that("bad input raises classed errors", {
+  expect_error(ratio_ci(1, 10, 1, 10, "hr"), class = "glycotrial_error_input")
+  expect_error(ratio_ci(1, 10, 1, 10, "rr", "exact-ish"),
+               class = "glycotrial_error_unknown_method")
+  expect_error(ratio_ci(12, 10, 1, 10), class = "glycotrial_error_input")
+})
