@@ -5,6 +5,18 @@ cpp_indices_builtin_keys <- function() {
     .Call(`_glycotrial_cpp_indices_builtin_keys`)
 }
 
+cpp_indices_compute <- function(key, cols) {
+    .Call(`_glycotrial_cpp_indices_compute`, key, cols)
+}
+
+cpp_indices_negative_rows <- function(cols) {
+    .Call(`_glycotrial_cpp_indices_negative_rows`, cols)
+}
+
+cpp_indices_runs <- function(id) {
+    .Call(`_glycotrial_cpp_indices_runs`, id)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }
@@ -43,5 +55,37 @@ cpp_stats_ratio_ci <- function(x1, n1, x2, n2, measure, method, conf_level) {
 
 cpp_stats_fm_test <- function(x1, n1, x2, n2, margin, alternative) {
     .Call(`_glycotrial_cpp_stats_fm_test`, x1, n1, x2, n2, margin, alternative)
+}
+
+cpp_stats_fisher <- function(a, b, c, d, alternative, conf_level) {
+    .Call(`_glycotrial_cpp_stats_fisher`, a, b, c, d, alternative, conf_level)
+}
+
+cpp_stats_chisq <- function(counts_row_major, nrow, ncol, correct) {
+    .Call(`_glycotrial_cpp_stats_chisq`, counts_row_major, nrow, ncol, correct)
+}
+
+cpp_stats_cmh <- function(x1, n1, x2, n2, correct) {
+    .Call(`_glycotrial_cpp_stats_cmh`, x1, n1, x2, n2, correct)
+}
+
+cpp_stats_cmh_general <- function(counts, r, c, k) {
+    .Call(`_glycotrial_cpp_stats_cmh_general`, counts, r, c, k)
+}
+
+cpp_stats_mh_common <- function(x1, n1, x2, n2, measure, conf_level) {
+    .Call(`_glycotrial_cpp_stats_mh_common`, x1, n1, x2, n2, measure, conf_level)
+}
+
+cpp_stats_breslow_day <- function(x1, n1, x2, n2) {
+    .Call(`_glycotrial_cpp_stats_breslow_day`, x1, n1, x2, n2)
+}
+
+cpp_stats_strat_rd <- function(x1, n1, x2, n2, method, conf_level) {
+    .Call(`_glycotrial_cpp_stats_strat_rd`, x1, n1, x2, n2, method, conf_level)
+}
+
+cpp_stats_logistic_gcomp <- function(X, y, treat_col, variance) {
+    .Call(`_glycotrial_cpp_stats_logistic_gcomp`, X, y, treat_col, variance)
 }
 

@@ -39,3 +39,63 @@ farrington_manning_test <- function(x1, n1, x2, n2, margin = 0,
              estimate = a$x1 / a$n1 - a$x2 / a$n2, statistic = r$statistic,
              p_value = r$p_value, alternative = alternative, stringsAsFactors = FALSE)
 }
+
+#' Fisher's exact test for 2x2 tables
+#'
+#' Fisher's exact test of group 1 (`x1` events of `n1`) versus group 2, with
+#' the conditional maximum likelihood estimate of the odds ratio and its exact
+#' conditional (Cornfield) confidence interval, computed in the C++ core. The
+#' two-sided p-value sums the probabilities of tables no more likely than the
+#' observed one (as `stats::fisher.test()` and SAS PROC FREQ `FISHER`).
+#'
+#' @inheritParams diff_ci
+#' @param alternative `"two.sided"`, `"greater"` (odds ratio > 1) or `"less"`.
+#' @return A data frame with one row per table: `x1`, `n1`, `x2`, `n2`,
+#'   `estimate` (conditional MLE of the odds ratio), `lower`, `upper`,
+#'   `p_value`, `alternative`, `conf_level`.
+#' @examples
+#' fisher_exact_test(9, 45, 2, 44)
+#' @export
+fisher_exact_test <- function(x1, n1, x2, n2, alternative = c("two.sided", "greater", "less"),
+                              conf_level = 0.95) {
+  call <- sys.call()
+  alternative <- check_choice(alternative[1], c("two.sided", "greater", "less"),
+                              arg = "alternative", call = call)
+  check_binomial_counts(x1, n1, "x1", "n1", call)
+  check_binomial_counts(x2, n2, "x2", "n2", call)
+  check_number(conf_level, lower = 0, upper = 1, open = TRUE, arg = "conf_level", call = call)
+  a <- recycle_args(list(x1 = x1, n1 = n1, x2 = x2, n2 = n2), call)
+  alt <- switch(alternative, two.sided = 0L, greater = 1L, less = -1L)
+  res <- lapply(seq_along(a$x1), function(i) {
+    cpp_stats_fisher(a$x1[i], a$n1[i] - a$x1[i], a$x2[i], a$n2[i] - a$x2[i], alt, conf_level)
+  })
+  pick <- function(nm) vapply(res, `[[`, numeric(1), nm)
+  data.frame(x1 = a$x1, n1 = a$n1, x2 = a$x2, n2 = a$n2, estimate = pick("estimate"),
+             lower = pick("lower"), upper = pick("upper"), p_value = pick("p_value"),
+             alternative = alternative, conf_level = conf_level, stringsAsFactors = FALSE)
+}
+
+#' Pearson's chi-square test for a two-way table
+#'
+#' @param x A matrix of counts (rows = groups, columns = categories), at least
+#'   2 x 2, with no empty row or column.
+#' @param correct Apply Yates' continuity correction (2 x 2 tables only; as
+#'   `stats::chisq.test()`, the correction never exceeds |O - E|).
+#' @return A one-row data frame: `statistic`, `df`, `p_value`,
+#'   `min_expected` (smallest expected count; check it before trusting the
+#'   asymptotic p-value).
+#' @examples
+#' pearson_chisq_test(matrix(c(9, 2, 36, 42), 2))
+#' @export
+pearson_chisq_test <- function(x, correct = FALSE) {
+  call <- sys.call()
+  if (!is.matrix(x) || !is.numeric(x)) {
+    glycotrial_abort("{.arg x} must be a numeric matrix of counts, not {describe_value(x)}.",
+                     call = call)
+  }
+  check_flag(correct, arg = "correct", call = call)
+  check_count(as.vector(x), arg = "x", call = call)
+  r <- cpp_stats_chisq(as.double(t(x)), nrow(x), ncol(x), correct)
+  data.frame(statistic = r$statistic, df = r$df, p_value = r$p_value,
+             min_expected = r$min_expected)
+}

@@ -20,6 +20,37 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_indices_compute
+Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols);
+RcppExport SEXP _glycotrial_cpp_indices_compute(SEXP keySEXP, SEXP colsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_compute(key, cols));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_indices_negative_rows
+Rcpp::IntegerVector cpp_indices_negative_rows(Rcpp::List cols);
+RcppExport SEXP _glycotrial_cpp_indices_negative_rows(SEXP colsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_negative_rows(cols));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_indices_runs
+Rcpp::IntegerVector cpp_indices_runs(SEXP id);
+RcppExport SEXP _glycotrial_cpp_indices_runs(SEXP idSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type id(idSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_runs(id));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -144,11 +175,125 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_stats_fisher
+Rcpp::List cpp_stats_fisher(double a, double b, double c, double d, int alternative, double conf_level);
+RcppExport SEXP _glycotrial_cpp_stats_fisher(SEXP aSEXP, SEXP bSEXP, SEXP cSEXP, SEXP dSEXP, SEXP alternativeSEXP, SEXP conf_levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< double >::type a(aSEXP);
+    Rcpp::traits::input_parameter< double >::type b(bSEXP);
+    Rcpp::traits::input_parameter< double >::type c(cSEXP);
+    Rcpp::traits::input_parameter< double >::type d(dSEXP);
+    Rcpp::traits::input_parameter< int >::type alternative(alternativeSEXP);
+    Rcpp::traits::input_parameter< double >::type conf_level(conf_levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_fisher(a, b, c, d, alternative, conf_level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_chisq
+Rcpp::List cpp_stats_chisq(Rcpp::NumericVector counts_row_major, int nrow, int ncol, bool correct);
+RcppExport SEXP _glycotrial_cpp_stats_chisq(SEXP counts_row_majorSEXP, SEXP nrowSEXP, SEXP ncolSEXP, SEXP correctSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type counts_row_major(counts_row_majorSEXP);
+    Rcpp::traits::input_parameter< int >::type nrow(nrowSEXP);
+    Rcpp::traits::input_parameter< int >::type ncol(ncolSEXP);
+    Rcpp::traits::input_parameter< bool >::type correct(correctSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_chisq(counts_row_major, nrow, ncol, correct));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_cmh
+Rcpp::List cpp_stats_cmh(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, bool correct);
+RcppExport SEXP _glycotrial_cpp_stats_cmh(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP correctSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    Rcpp::traits::input_parameter< bool >::type correct(correctSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_cmh(x1, n1, x2, n2, correct));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_cmh_general
+Rcpp::List cpp_stats_cmh_general(Rcpp::NumericVector counts, int r, int c, int k);
+RcppExport SEXP _glycotrial_cpp_stats_cmh_general(SEXP countsSEXP, SEXP rSEXP, SEXP cSEXP, SEXP kSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type counts(countsSEXP);
+    Rcpp::traits::input_parameter< int >::type r(rSEXP);
+    Rcpp::traits::input_parameter< int >::type c(cSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_cmh_general(counts, r, c, k));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_mh_common
+Rcpp::List cpp_stats_mh_common(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string measure, double conf_level);
+RcppExport SEXP _glycotrial_cpp_stats_mh_common(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP measureSEXP, SEXP conf_levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    Rcpp::traits::input_parameter< std::string >::type measure(measureSEXP);
+    Rcpp::traits::input_parameter< double >::type conf_level(conf_levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_mh_common(x1, n1, x2, n2, measure, conf_level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_breslow_day
+Rcpp::List cpp_stats_breslow_day(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2);
+RcppExport SEXP _glycotrial_cpp_stats_breslow_day(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_breslow_day(x1, n1, x2, n2));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_strat_rd
+Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string method, double conf_level);
+RcppExport SEXP _glycotrial_cpp_stats_strat_rd(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n1(n1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
+    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
+    Rcpp::traits::input_parameter< double >::type conf_level(conf_levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_strat_rd(x1, n1, x2, n2, method, conf_level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_stats_logistic_gcomp
+Rcpp::List cpp_stats_logistic_gcomp(Rcpp::NumericMatrix X, Rcpp::NumericVector y, int treat_col, std::string variance);
+RcppExport SEXP _glycotrial_cpp_stats_logistic_gcomp(SEXP XSEXP, SEXP ySEXP, SEXP treat_colSEXP, SEXP varianceSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< int >::type treat_col(treat_colSEXP);
+    Rcpp::traits::input_parameter< std::string >::type variance(varianceSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_logistic_gcomp(X, y, treat_col, variance));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
+    {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 2},
+    {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
+    {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},
@@ -159,6 +304,14 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
     {"_glycotrial_cpp_stats_ratio_ci", (DL_FUNC) &_glycotrial_cpp_stats_ratio_ci, 7},
     {"_glycotrial_cpp_stats_fm_test", (DL_FUNC) &_glycotrial_cpp_stats_fm_test, 6},
+    {"_glycotrial_cpp_stats_fisher", (DL_FUNC) &_glycotrial_cpp_stats_fisher, 6},
+    {"_glycotrial_cpp_stats_chisq", (DL_FUNC) &_glycotrial_cpp_stats_chisq, 4},
+    {"_glycotrial_cpp_stats_cmh", (DL_FUNC) &_glycotrial_cpp_stats_cmh, 5},
+    {"_glycotrial_cpp_stats_cmh_general", (DL_FUNC) &_glycotrial_cpp_stats_cmh_general, 4},
+    {"_glycotrial_cpp_stats_mh_common", (DL_FUNC) &_glycotrial_cpp_stats_mh_common, 6},
+    {"_glycotrial_cpp_stats_breslow_day", (DL_FUNC) &_glycotrial_cpp_stats_breslow_day, 4},
+    {"_glycotrial_cpp_stats_strat_rd", (DL_FUNC) &_glycotrial_cpp_stats_strat_rd, 6},
+    {"_glycotrial_cpp_stats_logistic_gcomp", (DL_FUNC) &_glycotrial_cpp_stats_logistic_gcomp, 4},
     {"run_testthat_tests", (DL_FUNC) &run_testthat_tests, 1},
     {NULL, NULL, 0}
 };

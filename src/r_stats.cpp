@@ -7,8 +7,11 @@
 #include <string>
 
 #include "core/stats/diff_ci.hpp"
+#include "core/stats/logistic.hpp"
 #include "core/stats/proportion_ci.hpp"
 #include "core/stats/ratio_ci.hpp"
+#include "core/stats/stratified.hpp"
+#include "core/stats/tests_2x2.hpp"
 #include "r_guard.h"
 
 namespace st = glycotrial::stats;
@@ -109,5 +112,162 @@ Rcpp::List cpp_stats_fm_test(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
       p[i] = r.p_value;
     }
     return Rcpp::List::create(Rcpp::_["statistic"] = stat, Rcpp::_["p_value"] = p);
+  });
+}
+
+namespace {
+st::Strata as_strata(const Rcpp::NumericVector& x1, const Rcpp::NumericVector& n1,
+                     const Rcpp::NumericVector& x2, const Rcpp::NumericVector& n2) {
+  st::Strata s;
+  s.x1.assign(x1.begin(), x1.end());
+  s.n1.assign(n1.begin(), n1.end());
+  s.x2.assign(x2.begin(), x2.end());
+  s.n2.assign(n2.begin(), n2.end());
+  return s;
+}
+}  // namespace
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_fisher(double a, double b, double c, double d, int alternative,
+                            double conf_level) {
+  return glue::guard([&] {
+    const st::FisherResult r = st::fisher_2x2(a, b, c, d, alternative, conf_level);
+    return Rcpp::List::create(Rcpp::_["p_value"] = r.p_value, Rcpp::_["estimate"] = r.estimate,
+                              Rcpp::_["lower"] = r.lower, Rcpp::_["upper"] = r.upper);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_chisq(Rcpp::NumericVector counts_row_major, int nrow, int ncol,
+                           bool correct) {
+  return glue::guard([&] {
+    std::vector<double> v(counts_row_major.begin(), counts_row_major.end());
+    const st::ChisqResult r = st::pearson_chisq(v, nrow, ncol, correct);
+    return Rcpp::List::create(Rcpp::_["statistic"] = r.statistic, Rcpp::_["df"] = r.df,
+                              Rcpp::_["p_value"] = r.p_value,
+                              Rcpp::_["min_expected"] = r.min_expected);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_cmh(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2,
+                         Rcpp::NumericVector n2, bool correct) {
+  return glue::guard([&] {
+    const st::ChiTest r = st::cmh_2x2(as_strata(x1, n1, x2, n2), correct);
+    return Rcpp::List::create(Rcpp::_["statistic"] = r.statistic, Rcpp::_["df"] = r.df,
+                              Rcpp::_["p_value"] = r.p_value);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_cmh_general(Rcpp::NumericVector counts, int r, int c, int k) {
+  return glue::guard([&] {
+    std::vector<double> v(counts.begin(), counts.end());
+    const st::ChiTest t = st::cmh_general(v, r, c, k);
+    return Rcpp::List::create(Rcpp::_["statistic"] = t.statistic, Rcpp::_["df"] = t.df,
+                              Rcpp::_["p_value"] = t.p_value);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_mh_common(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
+                               Rcpp::NumericVector x2, Rcpp::NumericVector n2,
+                               std::string measure, double conf_level) {
+  return glue::guard([&] {
+    const st::Strata s = as_strata(x1, n1, x2, n2);
+    st::CommonEstimate e;
+    if (measure == "or") {
+      e = st::mh_odds_ratio(s, conf_level);
+    } else if (measure == "rr") {
+      e = st::mh_relative_risk(s, conf_level);
+    } else if (measure == "rd") {
+      e = st::mh_risk_difference(s, conf_level);
+    } else {
+      throw glycotrial::InputError("must be \"or\", \"rr\" or \"rd\"", "measure");
+    }
+    return Rcpp::List::create(Rcpp::_["estimate"] = e.estimate, Rcpp::_["se"] = e.se,
+                              Rcpp::_["lower"] = e.lower, Rcpp::_["upper"] = e.upper);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_breslow_day(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
+                                 Rcpp::NumericVector x2, Rcpp::NumericVector n2) {
+  return glue::guard([&] {
+    const st::BreslowDay r = st::breslow_day(as_strata(x1, n1, x2, n2));
+    return Rcpp::List::create(Rcpp::_["statistic"] = r.statistic, Rcpp::_["df"] = r.df,
+                              Rcpp::_["p_value"] = r.p_value, Rcpp::_["tarone"] = r.tarone,
+                              Rcpp::_["tarone_p_value"] = r.tarone_p_value);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
+                              Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string method,
+                              double conf_level) {
+  return glue::guard([&] {
+    const st::Strata s = as_strata(x1, n1, x2, n2);
+    double est, lo, hi, stat = NA_REAL, p = NA_REAL, se = NA_REAL;
+    if (method == "mn" || method == "mnmh") {
+      const st::StratifiedScore r = st::stratified_mn_rd(
+          s, method == "mn" ? st::StratWeights::MN : st::StratWeights::MH, conf_level);
+      est = r.estimate;
+      lo = r.lower;
+      hi = r.upper;
+      stat = r.statistic;
+      p = r.p_value;
+    } else if (method == "newcombe" || method == "newcombe-cc") {
+      const st::Interval r = st::stratified_newcombe_rd(s, conf_level, method == "newcombe-cc");
+      est = r.estimate;
+      lo = r.lower;
+      hi = r.upper;
+    } else if (method == "mh") {
+      const st::CommonEstimate r = st::mh_risk_difference(s, conf_level);
+      est = r.estimate;
+      lo = r.lower;
+      hi = r.upper;
+      se = r.se;
+    } else {
+      throw glycotrial::InputError("unknown method \"" + method +
+                                       "\"; valid methods are \"mh\", \"mn\", \"mnmh\", "
+                                       "\"newcombe\", \"newcombe-cc\"",
+                                   "method");
+    }
+    return Rcpp::List::create(Rcpp::_["estimate"] = est, Rcpp::_["lower"] = lo,
+                              Rcpp::_["upper"] = hi, Rcpp::_["se"] = se,
+                              Rcpp::_["statistic"] = stat, Rcpp::_["p_value"] = p);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_stats_logistic_gcomp(Rcpp::NumericMatrix X, Rcpp::NumericVector y, int treat_col,
+                                    std::string variance) {
+  return glue::guard([&] {
+    const Eigen::Map<Eigen::MatrixXd> Xm(REAL(X), X.nrow(), X.ncol());
+    const Eigen::Map<Eigen::VectorXd> ym(REAL(y), y.size());
+    const Eigen::MatrixXd Xd = Xm;
+    const Eigen::VectorXd yd = ym;
+    if (variance != "model" && variance != "sandwich")
+      throw glycotrial::InputError("must be \"model\" or \"sandwich\"", "variance");
+    const st::LogisticFit f = st::logistic_fit(Xd, yd);
+    const st::Gcomp g = st::gcomp_risk_difference(
+        f, Xd, yd, treat_col,
+        variance == "model" ? st::GcompVariance::Model : st::GcompVariance::Sandwich);
+    const int p = static_cast<int>(f.beta.size());
+    Rcpp::NumericVector beta(p);
+    Rcpp::NumericMatrix V(p, p), Vs(p, p);
+    for (int i = 0; i < p; ++i) {
+      beta[i] = f.beta(i);
+      for (int j = 0; j < p; ++j) {
+        V(i, j) = f.vcov(i, j);
+        Vs(i, j) = f.vcov_hc0(i, j);
+      }
+    }
+    return Rcpp::List::create(
+        Rcpp::_["beta"] = beta, Rcpp::_["vcov"] = V, Rcpp::_["vcov_hc0"] = Vs,
+        Rcpp::_["deviance"] = f.deviance, Rcpp::_["iterations"] = f.iterations,
+        Rcpp::_["converged"] = f.converged, Rcpp::_["boundary"] = f.boundary,
+        Rcpp::_["p1"] = g.p1, Rcpp::_["p0"] = g.p0, Rcpp::_["rd"] = g.rd,
+        Rcpp::_["se_p1"] = g.se_p1, Rcpp::_["se_p0"] = g.se_p0, Rcpp::_["se_rd"] = g.se_rd);
   });
 }

@@ -9,6 +9,8 @@
 #include "core/stats/proportion_ci.hpp"
 #include "core/stats/ratio_ci.hpp"
 #include "core/stats/score.hpp"
+#include "core/stats/stratified.hpp"
+#include "core/stats/tests_2x2.hpp"
 
 namespace st = glycotrial::stats;
 
@@ -54,5 +56,38 @@ context("stats core: proportion and difference intervals") {
       threw = std::string(e.what()).find("newcombe") != std::string::npos;
     }
     expect_true(threw);
+  }
+}
+
+context("stats core: stratified and exact tests") {
+  test_that("CMH and MH odds ratio reproduce Agresti (2013) 8-centre data") {
+    st::Strata s;
+    s.x1 = {11, 16, 14, 2, 6, 1, 1, 4};
+    s.n1 = {36, 20, 19, 16, 17, 11, 5, 6};
+    s.x2 = {10, 22, 7, 1, 0, 0, 1, 6};
+    s.n2 = {37, 32, 19, 17, 12, 10, 9, 7};
+    st::ChiTest t = st::cmh_2x2(s, false);
+    expect_true((near(t.statistic, 6.384, 5e-4) && near(t.p_value, 0.0115, 5e-5)));
+    st::CommonEstimate o = st::mh_odds_ratio(s, 0.95);
+    expect_true((near(o.estimate, 2.13, 5e-3) && near(o.lower, 1.18, 5e-3) &&
+                 near(o.upper, 3.87, 5e-3)));
+  }
+  test_that("a stratum with one group is an input error") {
+    st::Strata s;
+    s.x1 = {1};
+    s.n1 = {0};
+    s.x2 = {1};
+    s.n2 = {5};
+    bool threw = false;
+    try {
+      st::cmh_2x2(s, false);
+    } catch (const glycotrial::InputError&) {
+      threw = true;
+    }
+    expect_true(threw);
+  }
+  test_that("Fisher's two-sided p-value for 9/45 vs 2/44") {
+    st::FisherResult f = st::fisher_2x2(9, 36, 2, 42, 0, 0.95);
+    expect_true(near(f.p_value, 0.04956, 5e-6));
   }
 }

@@ -85,8 +85,13 @@ test_that("Wald and Agresti-Caffo agree with PropCIs::wald2ci", {
 
 test_that("exact unconditional (Chan-Zhang) agrees with exact2x2", {
   skip_if_not_installed("exact2x2")
-  cases <- data.frame(x1 = c(9, 7, 0, 10), n1 = c(45, 12, 10, 10),
-                      x2 = c(2, 2, 0, 0), n2 = c(44, 11, 12, 10))
+  # The primary-endpoint table, against the limits exact2x2 1.7.0 printed for
+  # uncondExact2x2(2, 44, 9, 45, parmtype = "difference", method = "score",
+  # conf.int = TRUE) (stored: that call takes ~10 s).
+  r0 <- diff_ci(9, 45, 2, 44, "exact")
+  expect_close(c(r0$lower, r0$upper), c(0.01516549, 0.30740492), 1e-5)
+  cases <- data.frame(x1 = c(7, 0, 10), n1 = c(12, 10, 10),
+                      x2 = c(2, 0, 0), n2 = c(11, 12, 10))
   r <- with(cases, diff_ci(x1, n1, x2, n2, "exact"))
   for (i in seq_len(nrow(cases))) {
     # exact2x2 parameterises p2 - p1, so swap the groups.

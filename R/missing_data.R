@@ -1,0 +1,169 @@
+# Missing-data strategies for the responder analysis: multiple imputation of
+# the continuous components under MAR with Rubin's rules, and the
+# tipping-point grid over imputed response rates by arm.
+
+# Runs expr with a fixed seed without disturbing the caller's RNG stream.
+with_local_seed <- function(seed, expr) {
+  if (is.null(seed)) return(expr)
+  genv <- globalenv()
+  old <- if (exists(".Random.seed", envir = genv, inherits = FALSE)) get(".Random.seed", envir = genv) else NULL
+  on.exit({
+    if (is.null(old)) {
+      if (exists(".Random.seed", envir = genv, inherits = FALSE)) rm(".Random.seed", envir = genv)
+    } else {
+      assign(".Random.seed", old, envir = genv)
+    }
+  })
+  set.seed(seed)
+  expr
+}
+
+# One proper Bayesian draw from the normal linear regression of y on X
+# (improper prior p(beta, sigma^2) ~ 1/sigma^2; Rubin 1987, p. 167;
+# van Buuren 2018, algorithm 3.1): sigma*^2 = RSS / chi^2_{n-p},
+# beta* ~ N(beta_hat, sigma*^2 (X'X)^-1), then y* = X_mis beta* + e*.
+draw_regression <- function(X, y, Xmis) {
+  qx <- qr(X)
+  if (qx$rank < ncol(X)) {
+    keep <- qx$pivot[seq_len(qx$rank)]
+    X <- X[, keep, drop = FALSE]
+    Xmis <- Xmis[, keep, drop = FALSE]
+    qx <- qr(X)
+  }
+  beta <- qr.coef(qx, y)
+  res <- y - X %*% beta
+  df <- nrow(X) - ncol(X)
+  sigma2 <- sum(res^2) / stats::rchisq(1, df)
+  R <- qr.R(qx)
+  Rinv <- backsolve(R, diag(ncol(X)))
+  # Rinv Rinv' = (X'X)^-1 (columns in pivot order).
+  piv <- qx$pivot
+  b_draw <- numeric(length(beta))
+  b_draw[piv] <- Rinv %*% stats::rnorm(ncol(X)) * sqrt(sigma2)
+  beta_star <- beta + b_draw
+  drop(Xmis %*% beta_star) + stats::rnorm(nrow(Xmis), sd = sqrt(sigma2))
+}
+
+# Imputes the missing analysis-visit values of every continuous component by
+# sequential regression within arm: for each post-baseline visit up to the
+# analysis visit, in order, missing values are drawn from the regression on
+# the component's baseline, the other components' baselines and the
+# component's earlier (observed or already imputed) visits. Returns a list of
+# m responder vectors.
+impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
+  long <- attr(rsp, "long")
+  rules <- attr(rsp, "rules")
+  target <- attr(rsp, "target_visitn")
+  subject <- attr(rsp, "subject")
+  leaves <- rule_leaves(rules)
+  if (!length(long) || is.na(target)) {
+    glycotrial_abort("Multiple imputation needs the visit numbers ({.field AVISITN}) of the longitudinal data used by {.fn derive_responders}.")
+  }
+  ids <- rsp[[subject]]
+  base_mat <- sapply(leaves, function(l) rsp[[paste0(l$name, "_BASE")]])
+  base_mat <- matrix(base_mat, nrow = length(ids))
+  colnames(base_mat) <- vapply(leaves, `[[`, character(1), "name")
+  # Per component: subjects x post-baseline visits (<= target) matrix.
+  wides <- lapply(leaves, function(l) {
+    d <- long[[l$name]]
+    d <- d[!is.na(d$visitn) & d$visitn <= target & !is.na(d$value), , drop = FALSE]
+    visits <- sort(unique(d$visitn))
+    visits <- visits[visits > min(visits)]
+    if (!target %in% visits) visits <- c(visits, target)
+    w <- matrix(NA_real_, length(ids), length(visits))
+    for (j in seq_along(visits)) {
+      dj <- d[d$visitn == visits[j], , drop = FALSE]
+      w[, j] <- dj$value[match(ids, dj$id)]
+    }
+    w
+  })
+  names(wides) <- colnames(base_mat)
+  nonneg <- vapply(leaves, function(l) {
+    v <- long[[l$name]]$value
+    all(v[!is.na(v)] >= 0)
+  }, logical(1))
+  with_local_seed(seed, lapply(seq_len(m), function(i) {
+    comp <- list()
+    for (k in seq_along(leaves)) {
+      l <- leaves[[k]]
+      w <- wides[[k]]
+      own_base <- base_mat[, k]
+      other <- base_mat[, -k, drop = FALSE]
+      other <- other[, colSums(is.na(other)) == 0, drop = FALSE]
+      for (a in arm_values) {
+        rows <- which(arm_vec == a & !is.na(own_base))
+        for (j in seq_len(ncol(w))) {
+          miss <- rows[is.na(w[rows, j])]
+          if (!length(miss)) next
+          obs <- rows[!is.na(w[rows, j])]
+          X <- cbind(1, own_base[rows], other[rows, , drop = FALSE],
+                     if (j > 1) w[rows, seq_len(j - 1), drop = FALSE])
+          # Keep the model estimable in small arms: fall back to the
+          # baseline and the previous visit.
+          if (length(obs) < ncol(X) + 3) {
+            X <- cbind(1, own_base[rows], if (j > 1) w[rows, j - 1])
+          }
+          if (length(obs) < ncol(X) + 2) {
+            glycotrial_abort("Too few observed {.val {l$paramcd}} values in arm {.val {a}} to impute (found {length(obs)}).",
+                             class = c("input", "glycotrial_error_all_missing"))
+          }
+          cc <- match(obs, rows); mm <- match(miss, rows)
+          draw <- draw_regression(X[cc, , drop = FALSE], w[obs, j], X[mm, , drop = FALSE])
+          if (nonneg[k]) draw <- pmax(draw, 0)
+          w[miss, j] <- draw
+        }
+      }
+      value <- w[, ncol(w)]
+      comp[[l$name]] <- switch(l$kind,
+        threshold = compare_op(value, l$op, l$value),
+        absolute = compare_op(value - own_base, l$op, l$value),
+        relative = compare_op(ifelse(own_base == 0, NA_real_, (value - own_base) / own_base),
+                              l$op, l$value))
+      # Observed components are kept as observed.
+      observed <- rsp[[l$name]]
+      comp[[l$name]][!is.na(observed)] <- observed[!is.na(observed)]
+    }
+    y <- eval_rule(rules, comp)
+    # Subjects that cannot be imputed (no baseline) count as non-responders.
+    y[is.na(y)] <- FALSE
+    as.numeric(y)
+  }))
+}
+
+# Rubin's (1987) rules with the Barnard & Rubin (1999) degrees of freedom.
+rubin_pool <- function(est, var, df_complete, conf_level) {
+  m <- length(est)
+  qbar <- mean(est)
+  ubar <- mean(var)
+  b <- if (m > 1) stats::var(est) else 0
+  t <- ubar + (1 + 1 / m) * b
+  lambda <- if (t > 0) (1 + 1 / m) * b / t else 0
+  df_old <- if (lambda > 0) (m - 1) / lambda^2 else Inf
+  df_obs <- (df_complete + 1) / (df_complete + 3) * df_complete * (1 - lambda)
+  df <- if (is.finite(df_old)) 1 / (1 / df_old + 1 / df_obs) else df_obs
+  se <- sqrt(t)
+  q <- stats::qt(1 - (1 - conf_level) / 2, df)
+  data.frame(estimate = qbar, se = se, lower = qbar - q * se, upper = qbar + q * se,
+             df = df, statistic = if (se > 0) qbar / se else NA_real_,
+             p_value = if (se > 0) 2 * stats::pt(-abs(qbar / se), df) else NA_real_,
+             within = ubar, between = b, fmi = lambda, m = m)
+}
+
+# Tipping-point grid: every split of the missing subjects of each arm into
+# responders and non-responders, with the primary difference CI and the
+# Fisher test for each.
+tipping_grid <- function(x1, n1_obs, miss1, x0, n0_obs, miss0, method, conf_level) {
+  g <- expand.grid(k_treatment = 0:miss1, k_control = 0:miss0)
+  n1 <- n1_obs + miss1; n0 <- n0_obs + miss0
+  ci <- diff_ci(x1 + g$k_treatment, n1, x0 + g$k_control, n0, method = method,
+                conf_level = conf_level)
+  fisher <- fisher_exact_test(x1 + g$k_treatment, n1, x0 + g$k_control, n0)
+  g$rate_treatment <- if (miss1 > 0) g$k_treatment / miss1 else NA_real_
+  g$rate_control <- if (miss0 > 0) g$k_control / miss0 else NA_real_
+  g$estimate <- ci$estimate
+  g$lower <- ci$lower
+  g$upper <- ci$upper
+  g$p_value <- fisher$p_value
+  g$significant <- g$lower > 0 | g$upper < 0
+  g
+}
