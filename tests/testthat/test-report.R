@@ -49,6 +49,16 @@ test_that("the report renders on the shipped data with every section and no erro
                sprintf("%.2f to %.2f", 100 * (p1 - p2 - z * se), 100 * (p1 - p2 + z * se)))
   expect_equal(rd[["95% CI (wald)"]], "2.25 to 28.66")
   expect_equal(rd[["Fisher p"]], sprintf("%.4f", fisher.test(matrix(c(9, 36, 2, 42), 2, byrow = TRUE))$p.value))
+  # ... and equals the package functions called directly.
+  rsp <- derive_responders(adlb, adsl, visit = 48)
+  res <- responder_analysis(rsp, treatment = "UC-MSC", control = "Placebo",
+                            missing = "complete-case", ci = list(diff = "wald"))
+  expect_equal(rd[["Risk difference (%)"]], sprintf("%.2f", 100 * res$difference$estimate[1]))
+  expect_equal(rd[["95% CI (wald)"]], sprintf("%.2f to %.2f", 100 * res$difference$lower[1],
+                                              100 * res$difference$upper[1]))
+  expect_equal(rd[["Chi-square p"]],
+               sprintf("%.4f", res$tests$p_value[res$tests$test == "Pearson chi-square"]))
+  expect_equal(prim[["N analysed"]], as.character(res$arms$n))
 })
 
 test_that("the report renders on a different trial (arm names, visits, missingness)", {
