@@ -6,7 +6,9 @@
 # includes building the data) is its own. Run: Rscript bench/scale.R
 # Environment: SCALE_NS (subject counts, default "1e3,1e4,1e5,1e6"),
 # SCALE_MMRM_MAX (largest n for mmrm, default 1e5), SCALE_SQL_NS
-# (default "1e4,1e5"). The machine may be shared: timings are noisy.
+# (default "1e4,1e5"), SCALE_FORCE_MOMENTS (non-empty: moment route at every n;
+# by default data frames below 250000 rows take the row route). The machine
+# may be shared: timings are noisy.
 
 ns <- as.numeric(strsplit(Sys.getenv("SCALE_NS", "1e3,1e4,1e5,1e6"), ",")[[1]])
 mmrm_max <- as.numeric(Sys.getenv("SCALE_MMRM_MAX", "1e5"))
@@ -45,6 +47,7 @@ run_case <- function(engine, n) {
   body <- switch(engine,
     glycotrial = sprintf('
       suppressMessages(library(glycotrial)); d <- gen(%g)
+      if (nzchar(Sys.getenv("SCALE_FORCE_MOMENTS"))) options(glycotrial.mmrm_moment_rows = 1)
       tm <- system.time(fit <- fit_mmrm(f, data = d, df = "Satterthwaite"))[["elapsed"]]
       cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "glycotrial", tm, peak(),
                   paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))', n),
