@@ -40,3 +40,21 @@ bench: install
 
 clean:
 	rm -rf check demo docs src/*.o src/*.so src/core/*/*.o
+
+# ---- reliability: sanitizers, valgrind, fuzzing (tools/sanitize, tools/fuzz) ----
+# AddressSanitizer + UBSan build of the core and its C++ unit tests as a
+# standalone executable (no R needed at run time), plus drivers that exercise
+# representative core calls; fails on any report.
+sanitize:
+	$(MAKE) -f tools/sanitize/Makefile run RSCRIPT=$(RSCRIPT)
+
+# A fast subset of the R tests under `R -d valgrind` (installs valgrind if
+# missing); fails on any error or definite leak.
+valgrind: install
+	R=$(R) bash tools/sanitize/valgrind.sh
+
+# libFuzzer harnesses, each for FUZZ_TIME seconds (installs clang/libFuzzer
+# from Debian if missing); prints executions per harness, fails on a crash.
+FUZZ_TIME ?= 30
+fuzz:
+	$(MAKE) -f tools/fuzz/Makefile run RSCRIPT=$(RSCRIPT) FUZZ_TIME=$(FUZZ_TIME)

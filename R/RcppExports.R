@@ -5,6 +5,18 @@ cpp_indices_builtin_keys <- function() {
     .Call(`_glycotrial_cpp_indices_builtin_keys`)
 }
 
+cpp_indices_compute <- function(key, cols) {
+    .Call(`_glycotrial_cpp_indices_compute`, key, cols)
+}
+
+cpp_indices_negative_rows <- function(cols) {
+    .Call(`_glycotrial_cpp_indices_negative_rows`, cols)
+}
+
+cpp_indices_runs <- function(id) {
+    .Call(`_glycotrial_cpp_indices_runs`, id)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }

@@ -1,3 +1,16 @@
+# Integer codes of the distinct rows of a data frame (first appearance order),
+# without pasting keys: columns are coded one at a time and combined.
+group_codes <- function(df) {
+  code <- rep(1, nrow(df))
+  for (col in df) {
+    u <- match(col, unique(col))
+    code <- (code - 1) * max(u, 1L) + u
+    # Re-code whenever the combined numbers could lose integer precision.
+    if (max(code, 0) > 2^50) code <- match(code, unique(code))
+  }
+  match(code, unique(code))
+}
+
 # Indices from ADaM long data (one row per subject, visit, parameter and, for
 # OGTT curves, time point): resolve each index's inputs by quantity, convert
 # units row by row from AVALU, and evaluate every index through the same
@@ -24,7 +37,8 @@
 #' @param data A data frame in ADaM long format.
 #' @param indices Character vector of index keys (see
 #'   `glycotrial_plugins("index")`), or `NULL` for every built-in beta-cell,
-#'   insulin-sensitivity, AUC and kidney index whose inputs occur in `data`.
+#'   insulin-sensitivity, AUC and kidney index whose inputs (and, for OGTT
+#'   indices, time points) occur in `data`.
 #' @param by Columns identifying a subject-visit.
 #' @param fasting Named character vector: quantity = PARAMCD of fasting values.
 #' @param curves Named character vector: analyte = PARAMCD of curve samples.
@@ -98,14 +112,16 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     }
   }
 
-  # Subject-visits, in sorted order.
-  grp <- unique(data[by])
-  grp <- grp[do.call(order, unname(as.list(grp))), , drop = FALSE]
+  # Subject-visits, in sorted order; g maps each row to its subject-visit.
+  gk <- group_codes(data[by])
+  first_rows <- which(!duplicated(gk))
+  grp <- data[first_rows, by, drop = FALSE]
+  o <- do.call(order, c(unname(as.list(grp)), method = "radix"))
+  grp <- grp[o, , drop = FALSE]
   rownames(grp) <- NULL
   G <- nrow(grp)
-  paste_key <- function(df) do.call(paste, c(lapply(df, as.character), sep = "\r"))
-  g <- match(paste_key(data[by]), paste_key(grp))
-  labels <- do.call(paste, c(lapply(grp, as.character), sep = " / "))
+  g <- match(gk, gk[first_rows[o]])
+  labels <- function(i) do.call(paste, c(lapply(grp[i, , drop = FALSE], as.character), sep = " / "))
   pc <- as.character(data[[param]])
 
   canonical <- function(q) names(unit_catalogue(factors)[[q]])[1]
@@ -118,7 +134,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     u <- as.character(data[[unit]][rows])
     if (anyNA(u) && any(!is.na(v[is.na(u)]))) {
       glycotrial_abort(c("Missing unit ({.field {unit}}) for {.val {code}} values.",
-                         "x" = "Subject-visit{?s} {.val {format_labels(unique(labels[g[rows][is.na(u)]]))}}."),
+                         "x" = "Subject-visit(s) {.val {format_labels(labels(unique(g[rows][is.na(u)])))}}."),
                        class = c("input", "glycotrial_error_unit"), call = call)
     }
     out <- rep(NA_real_, length(v))
@@ -138,7 +154,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     dup <- duplicated(g[rows])
     if (any(dup)) {
       glycotrial_abort(c("More than one {.val {fasting[[q]]}} record per subject-visit.",
-                         "x" = "{.val {format_labels(unique(labels[g[rows][dup]]))}}",
+                         "x" = "{.val {format_labels(labels(unique(g[rows][dup])))}}",
                          "i" = "Filter the analysis records (e.g. on ANL01FL) first."),
                        call = call)
     }
@@ -162,27 +178,30 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     }
     if (anyNA(tt)) {
       glycotrial_abort(c("Missing time point ({.field {time}}) in OGTT records.",
-                         "x" = "Subject-visit{?s} {.val {format_labels(unique(labels[g[crows][is.na(tt)]]))}}."),
+                         "x" = "Subject-visit(s) {.val {format_labels(labels(unique(g[crows][is.na(tt)])))}}."),
                        call = call)
     }
     tt <- convert_quantity(tt, "time", time_unit, "min", factors, arg = "time_unit", call = call)
     cg <- g[crows]
-    ord <- order(cg, tt)
-    ukey <- unique(data.frame(g = cg[ord], t = tt[ord]))
-    curve_tab <- list(g = ukey$g, time = ukey$t)
-    tkey <- paste(ukey$g, ukey$t)
+    ord <- order(cg, tt, method = "radix")
+    cgo <- cg[ord]
+    tto <- tt[ord]
+    n_c <- length(ord)
+    newrow <- if (n_c) c(TRUE, cgo[-1L] != cgo[-n_c] | tto[-1L] != tto[-n_c]) else logical()
+    pos <- integer(n_c)
+    pos[ord] <- cumsum(newrow)  # table row of each curve record
+    curve_tab <- list(g = cgo[newrow], time = tto[newrow])
     for (q in names(curves)) {
       sel <- which(pc[crows] == curves[[q]])
       if (!length(sel)) next
-      k <- paste(cg[sel], tt[sel])
-      dup <- duplicated(k)
+      dup <- duplicated(pos[sel])
       if (any(dup)) {
         glycotrial_abort(c("Duplicated {.val {curves[[q]]}} time points.",
-                           "x" = "{.val {format_labels(unique(paste0(labels[cg[sel][dup]], ' at ', tt[sel][dup], ' min')))}}"),
+                           "x" = "{.val {format_labels(unique(paste0(labels(cg[sel][dup]), ' at ', tt[sel][dup], ' min')))}}"),
                          call = call)
       }
-      v <- rep(NA_real_, length(tkey))
-      v[match(k, tkey)] <- convert_rows(crows[sel], q, curves[[q]])
+      v <- rep(NA_real_, length(curve_tab$g))
+      v[pos[sel]] <- convert_rows(crows[sel], q, curves[[q]])
       curve_tab[[q]] <- v
     }
     if (fasting_from_curve) {
@@ -247,7 +266,12 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     fam <- vapply(lst$key, function(k) get_plugin("index", k)$meta$family %or% "", character(1))
     cand <- lst$key[fam %in% c("fasting", "fasting_cpeptide", "ogtt", "ogtt_cpeptide", "auc",
                                "auc_cpeptide", "kidney") & lst$package == "glycotrial"]
-    indices <- cand[vapply(cand, function(k) is.null(available(index_info(k))), logical(1))]
+    usable <- function(k) {
+      info <- index_info(k)
+      is.null(available(info)) &&
+        (info$shape == "row" || all(info$times %in% curve_tab$time))
+    }
+    indices <- cand[vapply(cand, usable, logical(1))]
   } else if (!is.character(indices) || !length(indices) || anyNA(indices)) {
     glycotrial_abort("{.arg indices} must be a character vector of index keys, not {describe_value(indices)}.")
   }
@@ -281,8 +305,8 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
         names(inputs) <- names(info$inputs)
         inputs$time <- curve_tab$time
         ug <- unique(curve_tab$g)
-        v <- run_index(info, inputs, c(canon_units, time = "min"), curve_tab$g, labels[ug],
-                       strict, factors, call)
+        v <- run_index(info, inputs, c(canon_units, time = "min"), curve_tab$g,
+                       function(i) labels(ug[i]), strict, factors, call)
         out[ug] <- unname(v)
       }
     }

@@ -126,29 +126,31 @@ run_index <- function(info, inputs, units, id, labels, strict, factors, call) {
     vals[[q]] <- rep_len(v, n)
   }
   if (info$shape == "row") {
-    run_row_index(info, vals, labels %or% seq_len(n), n)
+    run_row_index(info, vals, labels %or% function(i) i, n)
   } else {
     run_curve_index(info, vals, id, labels, strict, n, call)
   }
 }
 
-flag_impossible <- function(key, vals, labels_rows) {
+# Negative (impossible) values become NA with a warning; `label_rows(bad)`
+# gives the labels of the flagged rows (built only when needed).
+flag_impossible <- function(key, vals, label_rows) {
+  q <- intersect(names(vals), quantity_is_nonnegative)
+  bad_rows <- if (length(q)) cpp_indices_negative_rows(unname(vals[q])) else integer()
   bad <- rep(FALSE, length(vals[[1]]))
-  for (q in intersect(names(vals), quantity_is_nonnegative)) {
-    bad <- bad | (!is.na(vals[[q]]) & vals[[q]] < 0)
-  }
-  if (any(bad)) {
+  if (length(bad_rows)) {
+    bad[bad_rows] <- TRUE
     warn_rows(paste0("Index \"", key, "\": negative (impossible) input values set to NA in ",
-                     sum(bad), " row", if (sum(bad) > 1) "s", ":"),
-              labels_rows[bad], "glycotrial_warning_impossible_value")
-    for (q in names(vals)) vals[[q]][bad] <- NA_real_
+                     length(bad_rows), " row", if (length(bad_rows) > 1) "s", ":"),
+              label_rows(bad), "glycotrial_warning_impossible_value")
+    for (nm in names(vals)) vals[[nm]][bad_rows] <- NA_real_
   }
   list(vals = vals, bad = bad)
 }
 
 call_impl <- function(info, cols) {
   if (identical(info$implementation, "C++")) {
-    cpp_compute_compiled_index(info$key, unname(cols))
+    cpp_indices_compute(info$key, unname(cols))
   } else {
     as.numeric(do.call(info$impl, cols))
   }
@@ -156,7 +158,7 @@ call_impl <- function(info, cols) {
 
 run_row_index <- function(info, vals, labels, n) {
   if (n == 0) return(numeric())
-  chk <- flag_impossible(info$key, vals, labels)
+  chk <- flag_impossible(info$key, vals, function(bad) label_at(labels, which(bad)))
   vals <- chk$vals
   out <- call_impl(info, vals)
   if (length(out) != n) {
@@ -164,58 +166,99 @@ run_row_index <- function(info, vals, labels, n) {
                      class = "numerical")
   }
   out[is.nan(out)] <- NA_real_
-  complete <- Reduce(`&`, lapply(vals, function(v) !is.na(v)))
-  undefined <- is.na(out) & complete & !chk$bad
+  undefined <- is.na(out) & !chk$bad
+  if (any(undefined)) {
+    # Only rows with all inputs present are "undefined"; others are just missing.
+    cand <- which(undefined)
+    undefined[cand] <- Reduce(`&`, lapply(vals, function(v) !is.na(v[cand])))
+  }
   if (any(undefined)) {
     warn_rows(paste0("Index \"", info$key, "\" is undefined for ", sum(undefined),
                      " row", if (sum(undefined) > 1) "s", " (see ?", info$key, "):"),
-              labels[undefined], "glycotrial_warning_undefined_index")
+              label_at(labels, which(undefined)), "glycotrial_warning_undefined_index")
   }
   out
 }
 
+# Labels may be a vector or a function of indices (built only when needed).
+label_at <- function(labels, i) if (is.function(labels)) labels(i) else labels[i]
+
+# Curve codes 1..k in order of first appearance. Rows already grouped by curve
+# (the usual case) need no sorting; otherwise `ord` regroups them, keeping
+# the given order within a curve.
+curve_codes <- function(id) {
+  n <- length(id)
+  if (is.factor(id)) id <- as.character(id)
+  runs <- cpp_indices_runs(id)
+  chg <- if (n) c(TRUE, runs[-1L] != runs[-n]) else logical()
+  uid <- id[chg]
+  if (!anyDuplicated(uid)) {
+    return(list(uid = uid, code = runs, ord = NULL, first = chg))
+  }
+  uid <- unique(id)
+  code <- match(id, uid)
+  ord <- order(code)
+  code <- code[ord]
+  list(uid = uid, code = code, ord = ord, first = c(TRUE, code[-1L] != code[-n]))
+}
+
+# Name the curves with unsorted or duplicated time points (an error).
+check_curve_times <- function(code, time, labels, call) {
+  n <- length(code)
+  if (n < 2) return(invisible())
+  same <- code[-1L] == code[-n]
+  dt <- time[-1L] - time[-n]
+  bad <- which(same & dt < 0)
+  if (length(bad)) {
+    glycotrial_abort(c("Time points must be in increasing order within each curve.",
+                       "x" = "Unsorted in curve(s) {.val {format_labels(label_at(labels, unique(code[bad])))}}."),
+                     call = call)
+  }
+  dup <- which(same & dt == 0)
+  if (length(dup)) {
+    glycotrial_abort(c("Duplicated time points within a curve.",
+                       "x" = "Curve(s) {.val {format_labels(label_at(labels, unique(code[dup])))}} at {.val {unique(time[dup])}} min."),
+                     call = call)
+  }
+  invisible()
+}
+
 run_curve_index <- function(info, vals, id, labels, strict, n, call) {
+  named <- !is.null(id)
   if (is.null(id)) id <- rep(1L, n)
   if (length(id) != n) {
     glycotrial_abort("{.arg id} has length {length(id)} but the inputs have length {n}.",
                      call = call)
   }
   if (anyNA(id)) glycotrial_abort("{.arg id} must not contain NA.", call = call)
-  uid <- unique(id)
-  code <- match(id, uid)
-  if (is.null(labels)) labels <- as.character(uid)
-  time <- vals$time
-  if (anyNA(time)) {
-    glycotrial_abort("{.arg time} must not contain NA (rows {.val {format_labels(which(is.na(time)))}}).",
+  if (anyNA(vals$time)) {
+    glycotrial_abort("{.arg time} must not contain NA (rows {.val {format_labels(which(is.na(vals$time)))}}).",
                      call = call)
   }
-  o2 <- order(code)  # stable: keeps the given order within each curve
-  t2 <- time[o2]
-  c2 <- code[o2]
-  bad_curves <- unique(c2[-1][diff(t2) < 0 & diff(c2) == 0])
-  if (length(bad_curves)) {
-    glycotrial_abort(c("Time points must be in increasing order within each curve.",
-                       "x" = "Unsorted in curve{?s} {.val {format_labels(labels[bad_curves])}}."),
-                     call = call)
-  }
-  ord <- order(code, time)
-  vals <- lapply(vals, function(v) v[ord])
-  code <- code[ord]
-  dup <- which(diff(code) == 0 & diff(vals$time) == 0)
-  if (length(dup)) {
-    glycotrial_abort(c("Duplicated time points within a curve.",
-                       "x" = "Curve(s) {.val {format_labels(unique(labels[code[dup]]))}} at {.val {unique(vals$time[dup])}} min."),
-                     call = call)
-  }
-  first <- !duplicated(code)
-  chk <- flag_impossible(info$key, vals[setdiff(names(vals), "time")],
-                         paste0(labels[code], " (t = ", vals$time, ")"))
+  cc <- curve_codes(id)
+  uid <- cc$uid
+  code <- cc$code
+  first <- cc$first
+  ncurve <- length(uid)
+  if (is.null(labels)) labels <- function(i) as.character(uid[i])
+  if (!is.null(cc$ord)) vals <- lapply(vals, function(v) v[cc$ord])
+  chk <- flag_impossible(info$key, vals[setdiff(names(vals), "time")], function(bad) {
+    paste0(label_at(labels, code[bad]), " (t = ", vals$time[bad], ")")
+  })
   vals[names(chk$vals)] <- chk$vals
   analytes <- intersect(names(info$inputs), c("glucose", "insulin", "cpeptide", "value"))
+  cols <- unname(vals[c("time", names(info$inputs))])
   if (identical(info$implementation, "C++")) {
-    res <- cpp_compute_compiled_index(info$key, c(list(as.numeric(code)), unname(vals[c("time", names(info$inputs))])))
+    # The plugin refuses unsorted or duplicated times; only then are the
+    # offending curves looked up, to name them.
+    res <- tryCatch(cpp_indices_compute(info$key, c(list(as.numeric(code)), cols)),
+                    glycotrial_error_input = function(e) {
+                      check_curve_times(code, vals$time, labels, call)
+                      stop(e)
+                    })
     out <- res[first]
   } else {
+    check_curve_times(code, vals$time, labels, call)
     idx <- split(seq_along(code), code)
     out <- vapply(idx, function(r) {
       v <- as.numeric(do.call(info$impl, lapply(vals[c("time", names(info$inputs))], `[`, r)))
@@ -228,36 +271,60 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   }
   out <- as.numeric(out)
   out[is.nan(out)] <- NA_real_
-  # Which curves lack a required time point (or, for AUCs, two measured points)?
-  missing_tp <- rep(FALSE, length(uid))
-  for (a in analytes) {
-    ok_rows <- !is.na(vals[[a]])
-    for (t0 in info$times) {
-      has <- tapply(ok_rows & abs(vals$time - t0) < 1e-9, code, any)
-      missing_tp <- missing_tp | !has
+  # Which curves lack a required time point (or, for AUCs, two measured
+  # points), or a covariate? Only curves without a result need looking at.
+  missing_tp <- rep(FALSE, ncurve)
+  missing_cov <- rep(FALSE, ncurve)
+  covs <- setdiff(names(info$inputs), analytes)
+  na_curves <- which(is.na(out))
+  if (length(na_curves)) {
+    rows <- which(code %in% na_curves)
+    cr <- code[rows]
+    tr <- vals$time[rows]
+    for (a in analytes) {
+      ok_rows <- !is.na(vals[[a]][rows])
+      for (t0 in info$times) {
+        has <- rep(FALSE, ncurve)
+        has[cr[ok_rows & abs(tr - t0) < 1e-9]] <- TRUE
+        missing_tp <- missing_tp | !has
+      }
+      if (!length(info$times)) {
+        missing_tp <- missing_tp | tabulate(cr[ok_rows], nbins = ncurve) < 2
+      }
     }
-    if (!length(info$times)) {
-      missing_tp <- missing_tp | tapply(ok_rows, code, sum) < 2
+    for (q in covs) {
+      has <- rep(FALSE, ncurve)
+      has[cr[!is.na(vals[[q]][rows])]] <- TRUE
+      missing_cov <- missing_cov | !has
     }
+    not_na <- rep(TRUE, ncurve)
+    not_na[na_curves] <- FALSE
+    missing_tp[not_na] <- FALSE
+    missing_cov[not_na] <- FALSE
   }
-  missing_tp <- as.vector(missing_tp)
+  if (any(missing_cov & !missing_tp)) {
+    warn_rows(paste0("Index \"", info$key, "\" needs ", paste(covs, collapse = ", "),
+                     "; missing for ", sum(missing_cov & !missing_tp), " curve",
+                     if (sum(missing_cov & !missing_tp) > 1) "s", ":"),
+              label_at(labels, which(missing_cov & !missing_tp)), "glycotrial_warning_missing_input")
+  }
   if (any(missing_tp)) {
     what <- paste0("Index \"", info$key, "\" needs time point",
                    if (length(info$times) != 1) "s", " ",
                    if (length(info$times)) paste(info$times, collapse = "/") else "(two measured points)",
                    " min; missing in ", sum(missing_tp), " curve", if (sum(missing_tp) > 1) "s", ":")
     if (strict) {
-      glycotrial_abort(c(what, "x" = "{.val {format_labels(labels[missing_tp])}}"),
+      glycotrial_abort(c(what, "x" = "{.val {format_labels(label_at(labels, which(missing_tp)))}}"),
                        class = c("input", "glycotrial_error_missing_timepoint"), call = call)
     }
-    warn_rows(what, labels[missing_tp], "glycotrial_warning_missing_timepoint")
+    warn_rows(what, label_at(labels, which(missing_tp)), "glycotrial_warning_missing_timepoint")
   }
-  undefined <- is.na(out) & !missing_tp
+  undefined <- is.na(out) & !missing_tp & !missing_cov
   if (any(undefined)) {
     warn_rows(paste0("Index \"", info$key, "\" is undefined for ", sum(undefined), " curve",
                      if (sum(undefined) > 1) "s", " (see ?", info$key, "):"),
-              labels[undefined], "glycotrial_warning_undefined_index")
+              label_at(labels, which(undefined)), "glycotrial_warning_undefined_index")
   }
-  if (!(length(uid) == 1 && all(id == 1L))) names(out) <- as.character(uid)
+  if (named) names(out) <- as.character(uid)
   out
 }

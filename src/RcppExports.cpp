@@ -20,6 +20,37 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_indices_compute
+Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols);
+RcppExport SEXP _glycotrial_cpp_indices_compute(SEXP keySEXP, SEXP colsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_compute(key, cols));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_indices_negative_rows
+Rcpp::IntegerVector cpp_indices_negative_rows(Rcpp::List cols);
+RcppExport SEXP _glycotrial_cpp_indices_negative_rows(SEXP colsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_negative_rows(cols));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_indices_runs
+Rcpp::IntegerVector cpp_indices_runs(SEXP id);
+RcppExport SEXP _glycotrial_cpp_indices_runs(SEXP idSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type id(idSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_runs(id));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -260,6 +291,9 @@ RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
+    {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 2},
+    {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
+    {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},

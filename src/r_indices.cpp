@@ -5,7 +5,10 @@
 #include <Rcpp.h>
 #include <R_ext/Rdynload.h>
 
+#include <climits>
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/common/plugin_registry.hpp"
 #include "core/indices/builtin.hpp"
@@ -32,6 +35,89 @@ Rcpp::CharacterVector cpp_indices_builtin_keys() {
     const glycotrial_index_v1* p = glycotrial::indices::builtin_plugins(&n);
     Rcpp::CharacterVector out(n);
     for (std::size_t k = 0; k < n; ++k) out[k] = p[k].key;
+    return out;
+  });
+}
+
+// Evaluate a compiled index on columns without copying them (the registry's
+// generic cpp_compute_compiled_index copies into std::vectors). NaN results
+// become NA.
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols) {
+  return glue::guard([&] {
+    const glycotrial_index_v1* p = glycotrial::plugins::find_index(key);
+    glycotrial::require(p != nullptr, "key", "no compiled index '" + key + "' is registered");
+    const R_xlen_t m = cols.size();
+    glycotrial::require(m == p->n_inputs, "inputs",
+                        "index '" + key + "' needs " + std::to_string(p->n_inputs) +
+                            " inputs, got " + std::to_string(m));
+    std::vector<Rcpp::NumericVector> keep;
+    std::vector<const double*> ptr;
+    R_xlen_t n = -1;
+    for (R_xlen_t j = 0; j < m; ++j) {
+      keep.emplace_back(Rcpp::as<Rcpp::NumericVector>(cols[j]));
+      if (n < 0) n = keep.back().size();
+      glycotrial::require(keep.back().size() == n, p->input_names[j],
+                          "all inputs must have the same length");
+      ptr.push_back(keep.back().begin());
+    }
+    if (n < 0) n = 0;
+    glycotrial::require(n <= INT_MAX, "inputs", "too many rows for one call");
+    Rcpp::NumericVector out(n);
+    char err[512] = {0};
+    if (p->compute(static_cast<int>(n), ptr.data(), out.begin(), err, sizeof(err)) != 0) {
+      throw glycotrial::InputError(std::string("index '") + key + "' failed: " +
+                                   (err[0] ? err : "no message from the plugin"));
+    }
+    for (R_xlen_t i = 0; i < n; ++i)
+      if (std::isnan(out[i])) out[i] = NA_REAL;
+    return out;
+  });
+}
+
+// 1-based rows where any column holds a negative value.
+// [[Rcpp::export(rng = false)]]
+Rcpp::IntegerVector cpp_indices_negative_rows(Rcpp::List cols) {
+  return glue::guard([&] {
+    std::vector<int> rows;
+    R_xlen_t n = 0;
+    std::vector<Rcpp::NumericVector> keep;
+    for (R_xlen_t j = 0; j < cols.size(); ++j) {
+      keep.emplace_back(Rcpp::as<Rcpp::NumericVector>(cols[j]));
+      n = std::max(n, keep.back().size());
+    }
+    for (R_xlen_t i = 0; i < n; ++i) {
+      for (const auto& v : keep) {
+        if (i < v.size() && v[i] < 0) {
+          rows.push_back(static_cast<int>(i + 1));
+          break;
+        }
+      }
+    }
+    return Rcpp::IntegerVector(rows.begin(), rows.end());
+  });
+}
+
+// Run codes of a vector: 1 for the first run of equal values, 2 for the next, ...
+// [[Rcpp::export(rng = false)]]
+Rcpp::IntegerVector cpp_indices_runs(SEXP id) {
+  return glue::guard([&] {
+    const R_xlen_t n = Rf_xlength(id);
+    Rcpp::IntegerVector out(n);
+    int code = 0;
+    for (R_xlen_t i = 0; i < n; ++i) {
+      bool change = i == 0;
+      if (!change) {
+        switch (TYPEOF(id)) {
+          case INTSXP: case LGLSXP: change = INTEGER(id)[i] != INTEGER(id)[i - 1]; break;
+          case REALSXP: change = REAL(id)[i] != REAL(id)[i - 1]; break;
+          case STRSXP: change = STRING_ELT(id, i) != STRING_ELT(id, i - 1); break;
+          default: throw glycotrial::InputError("curve ids must be numeric, character or factor", "id");
+        }
+      }
+      if (change) ++code;
+      out[i] = code;
+    }
     return out;
   });
 }

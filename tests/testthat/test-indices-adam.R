@@ -106,3 +106,32 @@ test_that("index_change() gives change from baseline by arm and visit", {
                      lg$summary$ARM == "UC-MSC", ]
   expect_equal(sl$ratio, 7.2 * 9 / (8.1 * 10), tolerance = 1e-12)
 })
+
+test_that("on the shipped trial data beta_cell_indices() agrees with InsuSensCalc", {
+  skip_if_not_installed("InsuSensCalc")
+  skip_if_not_installed("dplyr")
+  adlb <- glycotrial::adlb
+  adlb <- adlb[adlb$AVISIT == "Baseline", ]
+  # InsuSensCalc's OGTT indices use 0/30/120 min, glucose mmol/L x 18 and insulin pmol/L / 6.
+  sub <- adlb[!(adlb$PARAMCD %in% c("GLUC", "INS")) | adlb$ATPTN %in% c(0, 30, 120), ]
+  ours <- beta_cell_indices(sub, c("homa1_ir", "matsuda", "matsuda_arithmetic", "stumvoll_isi"),
+                            glucose_factor = 18)
+  ours <- ours[stats::complete.cases(ours$matsuda, ours$homa1_ir), ]
+  pick <- function(code, t = NULL) {
+    r <- adlb[adlb$PARAMCD == code & (is.null(t) | adlb$ATPTN %in% t), ]
+    if (!is.null(t)) r <- r[r$ATPTN == t, ]
+    r$AVAL[match(ours$USUBJID, r$USUBJID)]
+  }
+  d <- data.frame(G0 = pick("GLUC", 0), G30 = pick("GLUC", 30), G120 = pick("GLUC", 120),
+                  I0 = pick("INS", 0) * 6, I30 = pick("INS", 30) * 6, I120 = pick("INS", 120) * 6,
+                  age = 50, sex = 1, bmi = 25, weight = 70)
+  ref <- suppressWarnings(suppressMessages(InsuSensCalc::isi_calculator(d, category = "ogtt")))
+  expect_gt(nrow(d), 40)
+  expect_equal(ours$matsuda, ref$Matsuda_Auc, tolerance = 1e-10)
+  expect_equal(ours$matsuda_arithmetic, ref$Matsuda_ISI, tolerance = 1e-10)
+  expect_equal(ours$stumvoll_isi, ref$Modified_stumvoll, tolerance = 1e-10)
+  # HOMA-IR from the fasting records (FPG mmol/L, FINS uU/mL -> pmol/L for InsuSensCalc).
+  f <- data.frame(G0 = pick("FPG"), I0 = pick("FINS") * 6)
+  ref_f <- suppressWarnings(suppressMessages(InsuSensCalc::isi_calculator(f, category = "fasting")))
+  expect_equal(ours$homa1_ir, -ref_f$Homa_IR_inv, tolerance = 1e-10)
+})

@@ -18,8 +18,12 @@ void check_conf_level(double conf_level) {
 }
 
 void check_binomial(double x, double n, const std::string& xname, const std::string& nname) {
-  require(std::isfinite(n) && n == std::floor(n) && n >= 1.0, nname,
-          "must be a whole number of at least 1");
+  // Above 2^53 doubles are no longer exact whole numbers: Boost's beta
+  // quantiles then threw unclassed std::domain_error / evaluation_error
+  // (Clopper-Pearson, Jeffreys at n = 1e300) and the score methods returned
+  // degenerate intervals. Refuse such counts as bad input instead.
+  require(std::isfinite(n) && n == std::floor(n) && n >= 1.0 && n <= 9007199254740992.0, nname,
+          "must be a whole number between 1 and 2^53");
   require(std::isfinite(x) && x == std::floor(x) && x >= 0.0, xname,
           "must be a non-negative whole number");
   require(x <= n, xname, "must not exceed " + nname);

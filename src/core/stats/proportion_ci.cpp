@@ -108,11 +108,15 @@ Interval prop_ci(double x, double n, PropMethod method, double conf_level) {
       // Lancaster mid-p: P(X > x) + P(X = x)/2 = alpha/2 at the lower limit,
       // P(X < x) + P(X = x)/2 = alpha/2 at the upper (Agresti 2013, 16.6).
       const double a2 = alpha / 2.0;
+      // Bisection to a tolerance relative to the scale of the limits (about
+      // max(p, 1/n)): the former absolute 1e-13 returned [2.8e-14, 2.8e-14]
+      // for 2 events in 1e15, an interval that excludes the estimate.
+      const double tol = 1e-13 * std::min(1.0, std::max(p, 1.0 / n));
       const double lo =
-          x > 0 ? bisect([&](double pp) { return midp_upper_tail(x, n, pp) - a2; }, 0.0, 1.0)
+          x > 0 ? bisect([&](double pp) { return midp_upper_tail(x, n, pp) - a2; }, 0.0, 1.0, tol)
                 : 0.0;
       const double hi =
-          x < n ? bisect([&](double pp) { return midp_lower_tail(x, n, pp) - a2; }, 0.0, 1.0)
+          x < n ? bisect([&](double pp) { return midp_lower_tail(x, n, pp) - a2; }, 0.0, 1.0, tol)
                 : 1.0;
       return {p, lo, hi};
     }
