@@ -75,6 +75,7 @@ test_that("multiple imputation pools with Rubin's rules as written out", {
   expect_equal(runif(1), a)
   expect_equal(res2$imputation$pooled, res$imputation$pooled)
   expect_output(print(res), "Multiple imputation")
+  expect_output(print(res), "use non-responder imputation")
 })
 
 test_that("the imputation model draws from the regression on the earlier visits", {
@@ -134,4 +135,20 @@ test_that("bad input raises classed errors", {
   expect_error(responder_analysis(as.data.frame(unclass(r))[, c("ARM", "RESPONDER")],
                                   missing = "multiple-imputation"),
                class = "glycotrial_error_input")
+})
+
+test_that("the publication table carries the analysis numbers", {
+  res <- responder_analysis(derive_responders(adlb, adsl), treatment = "UC-MSC",
+                            missing = "complete-case", ci = list(diff = "wald"))
+  tab <- responder_table(res)
+  expect_named(tab, c("statistic", "UC-MSC", "Placebo", "UC-MSC vs Placebo"))
+  expect_equal(tab[["UC-MSC"]][tab$statistic == "N"], "45")
+  expect_equal(tab[["Placebo"]][3], "2 (4.5)")
+  expect_equal(tab[["UC-MSC vs Placebo"]][grepl("^Risk difference", tab$statistic)],
+               "15.5 (2.2, 28.7)")
+  skip_if_not_installed("flextable")
+  ft <- flextable::as_flextable(res)
+  expect_s3_class(ft, "flextable")
+  skip_if_not_installed("knitr")
+  expect_match(as.character(knitr::knit_print(res)), "Risk difference")
 })
