@@ -174,7 +174,7 @@ run_row_index <- function(info, vals, labels, n) {
   }
   if (any(undefined)) {
     warn_rows(paste0("Index \"", info$key, "\" is undefined for ", sum(undefined),
-                     " row", if (sum(undefined) > 1) "s", " (see ?", info$key, "):"),
+                     " row", if (sum(undefined) > 1) "s", " (see index_info(\"", info$key, "\")):"),
               label_at(labels, which(undefined)), "glycotrial_warning_undefined_index")
   }
   out
@@ -322,7 +322,7 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   undefined <- is.na(out) & !missing_tp & !missing_cov
   if (any(undefined)) {
     warn_rows(paste0("Index \"", info$key, "\" is undefined for ", sum(undefined), " curve",
-                     if (sum(undefined) > 1) "s", " (see ?", info$key, "):"),
+                     if (sum(undefined) > 1) "s", " (see index_info(\"", info$key, "\")):"),
               label_at(labels, which(undefined)), "glycotrial_warning_undefined_index")
   }
   if (named) names(out) <- as.character(uid)

@@ -101,6 +101,14 @@ glucose_insulin_ratio <- function(glucose, insulin, glucose_unit = "mmol/L",
 #'   Cardiovasc Diabetol 2013;12:21), correlated with clamp glucose infusion
 #'   rate in insulin-treated type 2 diabetes.
 #'
+#' Li et al. state the formulas but not the units in their abstract; glycotrial
+#' uses FPG in mmol/L and C-peptide in pmol/L, the units of the Chinese
+#' literature that applies them and the only ones under which the HOMA-islet
+#' form gives values on the %B scale (0.27 x 500 pmol/L / 1.5 = 90). Some
+#' authors (e.g. Tekoh et al., BMC Res Notes 2022;15:322) apply the IR form to
+#' glucose in mg/dL and C-peptide in ng/mL; values computed in other units are
+#' not comparable with these.
+#'
 #' @param glucose Fasting plasma glucose.
 #' @param cpeptide Fasting serum C-peptide.
 #' @param cpeptide_unit Unit of `cpeptide`: `"ng/mL"`, `"nmol/L"` or `"pmol/L"`.

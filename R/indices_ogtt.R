@@ -32,7 +32,9 @@ ogtt_factors <- function(glucose_factor = 18.016, insulin_factor = 6, cpeptide_f
 #'   30 min.
 #' * `disposition_index()`: oral disposition index IGI x Matsuda ISI
 #'   (trapezoid) (Abdul-Ghani et al. Diabetes Care 2007;30:1544); with
-#'   `cpeptide`, the C-peptide insulinogenic index times Matsuda ISI.
+#'   `cpeptide`, the C-peptide insulinogenic index times Matsuda ISI (the
+#'   Matsuda factor is still insulin-based, so in insulin-treated patients
+#'   only the secretion term is free of exogenous insulin).
 #' * `stumvoll()`: Stumvoll et al. (Diabetes Care 2000;23:295), I pmol/L, G
 #'   mmol/L: first phase = 1283 + 1.829 I30 - 138.7 G30 + 3.772 I0; second
 #'   phase = 287 + 0.4164 I30 - 26.07 G30 + 0.9226 I0 (pmol/L); ISI = 0.156 -
@@ -40,9 +42,11 @@ ogtt_factors <- function(glucose_factor = 18.016, insulin_factor = 6, cpeptide_f
 #' * `gutt_isi()`: ISI(0,120) = m / (MPG x log10 MSI), m = \[75000 + (G0 -
 #'   G120) x 0.19 x BW\] / 120 with glucose in mg/L in m, MPG the mean of G0
 #'   and G120 in mmol/L, MSI the mean of I0 and I120 in mU/L and BW the body
-#'   weight in kg (Gutt et al., Diabetes Res Clin Pract 2000;47:177). Some
-#'   software (InsuSensCalc, tabletools) use mg/dL and natural logarithms
-#'   throughout; their values are on another scale.
+#'   weight in kg (Gutt et al., Diabetes Res Clin Pract 2000;47:177; units
+#'   and log base as summarised from the paper, whose full text was not
+#'   available to us for a worked example). InsuSensCalc and tabletools use
+#'   mg/dL and natural logarithms throughout; their values are on another
+#'   scale and are not comparable.
 #' * `ogis()`: oral glucose insulin sensitivity (Mari et al., Diabetes Care
 #'   2001;24:539), mL/min/m2, 75 g load, body surface area by Gehan & George;
 #'   `version = "120"` uses 0/90/120 min, `"180"` 0/120/180 min. Constants as
