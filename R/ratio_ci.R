@@ -1,7 +1,7 @@
 # Confidence intervals for the relative risk and the odds ratio (C++ core:
 # src/core/stats/ratio_ci.cpp, score.cpp).
 
-ratio_ci_methods <- c("score", "score-nobcf", "wald", "wald-modified")
+ratio_ci_methods <- c("score", "score-nobcf", "wald", "wald-modified", "exact")
 ratio_ci_aliases <- c(mn = "score", woolf = "wald", log = "wald", katz = "wald",
                       waldmodified = "wald-modified", koopman = "score-nobcf")
 
@@ -19,8 +19,11 @@ ratio_ci_aliases <- c(mn = "score", woolf = "wald", log = "wald", katz = "wald",
 #'     needed cell is zero.}
 #'   \item{`"wald-modified"`}{Wald after adding 1/2 to each cell (SAS
 #'     `CL=WALDMODIFIED`); the reported estimate stays the observed one.}
+#'   \item{`"exact"`}{Odds ratio only: the exact conditional (Cornfield)
+#'     interval, as `stats::fisher.test()` and SAS `CL=EXACT`; the reported
+#'     estimate stays the sample odds ratio (the conditional MLE is given by
+#'     [fisher_exact_test()]).}
 #' }
-#' The exact conditional odds-ratio interval is given by [fisher_test()].
 #'
 #' @inheritParams diff_ci
 #' @param measure `"rr"` (relative risk) or `"or"` (odds ratio).

@@ -599,3 +599,101 @@ add_builtin_plugins("responder", function() {
   add_s3_interop("ggplot2", "autoplot", "glycotrial_responder_analysis",
                  autoplot_responder_analysis)
 })
+
+#' Publication table of a responder analysis
+#'
+#' Lays out a [responder_analysis()] result as a table in the usual layout of
+#' a clinical study report: one column per arm and a comparison column
+#' (treatment vs control), with counts, percentages, confidence intervals and
+#' p-values formatted as text. Render it with `knitr::kable()`, or with
+#' `flextable::as_flextable()` on the analysis object (HTML, Word,
+#' PowerPoint); in R Markdown the analysis object prints as this table.
+#'
+#' @param x A `glycotrial_responder_analysis`.
+#' @param digits Decimals for percentages and estimates.
+#' @return A data frame with columns `statistic`, one per arm, and
+#'   `comparison`.
+#' @examples
+#' res <- responder_analysis(derive_responders(adlb, adsl), treatment = "UC-MSC")
+#' responder_table(res)
+#' @export
+responder_table <- function(x, digits = 1) {
+  if (!inherits(x, "glycotrial_responder_analysis")) {
+    glycotrial_abort("{.arg x} must be a responder analysis (from {.fn responder_analysis}), not {describe_value(x)}.")
+  }
+  check_count(digits, len = 1, arg = "digits")
+  s <- x$settings
+  f <- function(v, k = digits) formatC(v, format = "f", digits = k)
+  pc <- function(v) f(100 * v)
+  ci_txt <- function(e, l, u, scale = 100) {
+    sprintf("%s (%s, %s)", f(scale * e), f(scale * l), f(scale * u))
+  }
+  p_txt <- function(p) ifelse(is.na(p), "", ifelse(p < 0.001, "<0.001", formatC(p, format = "f", digits = 3)))
+  a <- x$arms
+  a1 <- a[a$arm == s$treatment, ][1, ]
+  a0 <- a[a$arm == s$control, ][1, ]
+  lvl <- paste0(100 * s$conf_level, "% CI")
+  resp_n <- function(r) if (abs(r - round(r)) < 1e-9) format(round(r)) else f(r)
+  row <- function(stat, t = "", c = "", comp = "") {
+    data.frame(statistic = stat, t = t, c = c, comparison = comp, stringsAsFactors = FALSE)
+  }
+  rows <- list(
+    row("N", format(a1$n), format(a0$n)),
+    row("Missing response, n", format(x$missing$n_missing[[1]]), format(x$missing$n_missing[[2]])),
+    row(sprintf("Responders, n (%%) [%s]", x$missing$strategy),
+        sprintf("%s (%s)", resp_n(a1$responders), pc(a1$proportion)),
+        sprintf("%s (%s)", resp_n(a0$responders), pc(a0$proportion))),
+    row(sprintf("%s (%s)", lvl, a1$method), sprintf("(%s, %s)", pc(a1$lower), pc(a1$upper)),
+        sprintf("(%s, %s)", pc(a0$lower), pc(a0$upper))))
+  d <- x$difference
+  for (i in seq_len(nrow(d))) {
+    rows[[length(rows) + 1]] <- row(sprintf("Risk difference, %% (%s) [%s]", lvl, d$method[i]),
+                                    comp = ci_txt(d$estimate[i], d$lower[i], d$upper[i]))
+  }
+  r <- x$ratios
+  for (i in seq_len(nrow(r))) {
+    rows[[length(rows) + 1]] <- row(sprintf("%s (%s) [%s]",
+                                            if (r$measure[i] == "rr") "Relative risk" else "Odds ratio",
+                                            lvl, r$method[i]),
+                                    comp = ci_txt(r$estimate[i], r$lower[i], r$upper[i], 1))
+  }
+  if (!is.null(x$stratified)) {
+    sd <- x$stratified$difference
+    for (i in seq_len(nrow(sd))) {
+      rows[[length(rows) + 1]] <- row(sprintf("Stratified risk difference, %% (%s) [%s]", lvl, sd$method[i]),
+                                      comp = ci_txt(sd$estimate[i], sd$lower[i], sd$upper[i]))
+    }
+  }
+  if (!is.null(x$adjusted)) {
+    e <- x$adjusted$estimates
+    rows[[length(rows) + 1]] <- row(sprintf("Adjusted risk difference, %% (%s) [g-computation]", lvl),
+                                    comp = ci_txt(e$estimate, e$lower, e$upper))
+  }
+  t <- x$tests
+  for (i in seq_len(nrow(t))) {
+    rows[[length(rows) + 1]] <- row(paste0(t$test[i], " p-value"), comp = p_txt(t$p_value[i]))
+  }
+  out <- do.call(rbind, rows)
+  names(out) <- c("statistic", s$treatment, s$control, "comparison")
+  names(out)[4] <- sprintf("%s vs %s", s$treatment, s$control)
+  rownames(out) <- NULL
+  out
+}
+
+as_flextable_responder_analysis <- function(x, ...) {
+  tab <- responder_table(x, ...)
+  ft <- flextable::flextable(tab)
+  ft <- flextable::set_header_labels(ft, statistic = "")
+  flextable::autofit(ft)
+}
+
+knit_print_responder_analysis <- function(x, ...) {
+  knitr::knit_print(knitr::kable(responder_table(x), row.names = FALSE), ...)
+}
+
+add_builtin_plugins("responder_tables", function() {
+  add_s3_interop("flextable", "as_flextable", "glycotrial_responder_analysis",
+                 as_flextable_responder_analysis)
+  add_s3_interop("knitr", "knit_print", "glycotrial_responder_analysis",
+                 knit_print_responder_analysis)
+})

@@ -54,6 +54,24 @@ test_that("Wald (Katz / Woolf) and modified Wald are the closed forms", {
                c(0, Inf), ignore_attr = TRUE)
 })
 
+test_that("exact odds-ratio interval is fisher.test's conditional interval", {
+  r <- ratio_ci(c(9, 0, 7), c(45, 10, 18), c(2, 3, 1), c(44, 10, 18), "or", "exact")
+  for (i in 1:3) {
+    m <- matrix(c(r$x1[i], r$x2[i], r$n1[i] - r$x1[i], r$n2[i] - r$x2[i]), 2)
+    # fisher.test's uniroot stops early for large limits (0.3 % off for 7/18
+    # vs 1/18), so compare at 5e-3 relative and check the defining equation.
+    expect_equal(c(r$lower[i], r$upper[i]), as.numeric(fisher.test(m)$conf.int),
+                 tolerance = 5e-3)
+  }
+  u <- 0:8
+  tail_le <- function(psi) {
+    d <- dhyper(u, 18, 18, 8, log = TRUE) + log(psi) * u
+    d <- exp(d - max(d)); sum((d / sum(d))[u <= 7])
+  }
+  expect_equal(tail_le(r$upper[3]), 0.025, tolerance = 1e-8)
+  expect_error(ratio_ci(9, 45, 2, 44, "rr", "exact"), class = "glycotrial_error_input")
+})
+
 test_that("bad input raises classed errors", {
   expect_error(ratio_ci(1, 10, 1, 10, "hr"), class = "glycotrial_error_input")
   expect_error(ratio_ci(1, 10, 1, 10, "rr", "exact-ish"),

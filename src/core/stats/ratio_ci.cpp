@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/stats/tests_2x2.hpp"
+
 namespace glycotrial {
 namespace stats {
 
 const std::vector<std::string>& ratio_method_names() {
-  static const std::vector<std::string> names = {"score", "score-nobcf", "wald", "wald-modified"};
+  static const std::vector<std::string> names = {"score", "score-nobcf", "wald", "wald-modified",
+                                                  "exact"};
   return names;
 }
 
@@ -16,6 +19,7 @@ RatioMethod parse_ratio_method(const std::string& name) {
   if (name == "score-nobcf") return RatioMethod::ScoreNoBcf;
   if (name == "wald" || name == "woolf" || name == "log") return RatioMethod::Wald;
   if (name == "wald-modified") return RatioMethod::WaldModified;
+  if (name == "exact") return RatioMethod::Exact;
   throw InputError("unknown method \"" + name + "\"; valid methods are " +
                        join_names(ratio_method_names()),
                    "method");
@@ -82,6 +86,14 @@ Interval ratio_ci(double x1, double n1, double x2, double n2, Contrast measure,
       return ratio_score_ci(x1, n1, x2, n2, measure, conf_level, true);
     case RatioMethod::ScoreNoBcf:
       return ratio_score_ci(x1, n1, x2, n2, measure, conf_level, false);
+    case RatioMethod::Exact: {
+      // Exact conditional interval for the odds ratio (Cornfield 1956; SAS
+      // ODDSRATIO(CL=EXACT)); the estimate stays the sample odds ratio.
+      require(measure == Contrast::OR, "method",
+              "\"exact\" is available for the odds ratio only (exact conditional interval)");
+      const FisherResult f = fisher_2x2(x1, n1 - x1, x2, n2 - x2, 0, conf_level);
+      return {point_estimate(x1, n1, x2, n2, measure), f.lower, f.upper};
+    }
     case RatioMethod::Wald:
     case RatioMethod::WaldModified: {
       // Log-scale Wald: Katz et al. (1978) for RR, Woolf (1955) for OR.

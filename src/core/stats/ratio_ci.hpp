@@ -12,7 +12,7 @@
 namespace glycotrial {
 namespace stats {
 
-enum class RatioMethod { Score, ScoreNoBcf, Wald, WaldModified };
+enum class RatioMethod { Score, ScoreNoBcf, Wald, WaldModified, Exact };
 
 const std::vector<std::string>& ratio_method_names();
 RatioMethod parse_ratio_method(const std::string& name);
