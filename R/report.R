@@ -110,10 +110,13 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
   }
   fails <- log$detail[log$result == "FAIL"]
   if (length(fails)) {
+    # Report the user's call: render_trial_report() when it called us.
+    from_render <- sys.nframe() > 1 && identical(sys.function(-1), render_trial_report)
     glycotrial_abort(
       c("The trial data cannot be reported; {length(fails)} problem{?s} found:",
         stats::setNames(fails, rep("x", length(fails)))),
-      class = c("glycotrial_error_report_input", "input"))
+      class = c("glycotrial_error_report_input", "input"),
+      call = if (from_render) sys.call(-1) else sys.call())
   }
   invisible(log)
 }

@@ -508,6 +508,8 @@ print.glycotrial_responder_analysis <- function(x, digits = 3, ...) {
   if (!is.null(x$imputation)) {
     cat(sprintf("\nMultiple imputation: m = %d; fraction of missing information %s\n",
                 x$imputation$m, f(x$imputation$pooled$fmi[1])))
+    cat("  (response by arm and the 'rubin' difference are pooled over imputations; ratios,\n",
+        "  tests and stratified/adjusted analyses use non-responder imputation)\n", sep = "")
   }
   if (!is.null(x$tipping)) {
     tp <- x$tipping

@@ -75,6 +75,7 @@ test_that("multiple imputation pools with Rubin's rules as written out", {
   expect_equal(runif(1), a)
   expect_equal(res2$imputation$pooled, res$imputation$pooled)
   expect_output(print(res), "Multiple imputation")
+  expect_output(print(res), "use non-responder imputation")
 })
 
 test_that("the imputation model draws from the regression on the earlier visits", {
