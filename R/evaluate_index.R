@@ -12,7 +12,7 @@
 #' Negative concentrations, weights, heights or ages are impossible: such rows
 #' give `NA` with a warning of class `glycotrial_warning_impossible_value`.
 #' Rows where the formula is undefined (e.g. fasting glucose <= 3.5 mmol/L in
-#' a %B denominator, glucose not rising at 30 min in the insulinogenic index)
+#' a \%B denominator, glucose not rising at 30 min in the insulinogenic index)
 #' give `NA` with a warning of class `glycotrial_warning_undefined_index`.
 #' Curves lacking a time point the index needs give `NA` with a warning of
 #' class `glycotrial_warning_missing_timepoint` (an error with
@@ -30,7 +30,7 @@
 #' @param labels Row (row indices) or curve (curve indices) labels used in
 #'   warnings.
 #' @param strict Logical; make missing time points an error.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return Numeric vector: one value per row for row indices, one per curve
 #'   (in order of first appearance of `id`, named by it) for curve indices.
 #' @examples
@@ -123,7 +123,7 @@ run_index <- function(info, inputs, units, id, labels, strict, factors, call) {
     nat <- if (q == "time") "min" else info$inputs[[q]]
     qq <- if (q == "time") "time" else q
     v <- prepare_input(inputs[[q]], qq, nat, if (q %in% names(units)) units[[q]] else NULL, factors, arg = q, call = call)
-    vals[[q]] <- rep_len(v, n)
+    vals[[q]] <- if (length(v) == n) v else rep_len(v, n)
   }
   if (info$shape == "row") {
     run_row_index(info, vals, labels %or% function(i) i, n)

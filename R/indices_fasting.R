@@ -20,7 +20,7 @@ fasting_index <- function(key, glucose, other, other_name, glucose_unit, other_u
 #'
 #' * `homa1_ir()`: HOMA1-IR = FPG\[mmol/L\] x FPI\[uU/mL\] / 22.5
 #'   (Matthews et al. 1985, doi:10.1007/BF00280883).
-#' * `homa1_b()`: HOMA1-%B = 20 x FPI\[uU/mL\] / (FPG\[mmol/L\] - 3.5); `NA`
+#' * `homa1_b()`: HOMA1-\%B = 20 x FPI\[uU/mL\] / (FPG\[mmol/L\] - 3.5); `NA`
 #'   (with a `glycotrial_warning_undefined_index` warning) when FPG <= 3.5
 #'   mmol/L.
 #' * `quicki()`: QUICKI = 1 / (log10 FPI\[uU/mL\] + log10 FPG\[mg/dL\]) (Katz
@@ -42,9 +42,9 @@ fasting_index <- function(key, glucose, other, other_name, glucose_unit, other_u
 #' @param glucose Fasting plasma glucose.
 #' @param insulin Fasting plasma insulin.
 #' @param insulin_unit Unit of `insulin`: `"uU/mL"` (= mU/L) or `"pmol/L"`.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return Numeric vector, one value per subject: HOMA1-IR and QUICKI
-#'   unitless, HOMA1-%B in %, the ratio in mg/dL per uU/mL.
+#'   unitless, HOMA1-\%B in \%, the ratio in mg/dL per uU/mL.
 #' @examples
 #' # Test profile: FPG 93 mg/dL, FPI 12.8 uU/mL
 #' homa1_ir(93, 12.8, glucose_unit = "mg/dL", glucose_factor = 18)  # 2.939
@@ -104,7 +104,7 @@ glucose_insulin_ratio <- function(glucose, insulin, glucose_unit = "mmol/L",
 #' Li et al. state the formulas but not the units in their abstract; glycotrial
 #' uses FPG in mmol/L and C-peptide in pmol/L, the units of the Chinese
 #' literature that applies them and the only ones under which the HOMA-islet
-#' form gives values on the %B scale (0.27 x 500 pmol/L / 1.5 = 90). Some
+#' form gives values on the \%B scale (0.27 x 500 pmol/L / 1.5 = 90). Some
 #' authors (e.g. Tekoh et al., BMC Res Notes 2022;15:322) apply the IR form to
 #' glucose in mg/dL and C-peptide in ng/mL; values computed in other units are
 #' not comparable with these.
@@ -113,7 +113,7 @@ glucose_insulin_ratio <- function(glucose, insulin, glucose_unit = "mmol/L",
 #' @param cpeptide Fasting serum C-peptide.
 #' @param cpeptide_unit Unit of `cpeptide`: `"ng/mL"`, `"nmol/L"` or `"pmol/L"`.
 #' @param population For `homa_b_cp()`: `"diabetic"` or `"normal"` form.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return Numeric vector, one value per subject.
 #' @examples
 #' homa_ir_cp(7.2, 2.1, cpeptide_unit = "ng/mL")

@@ -2,11 +2,11 @@
 
 #' HbA1c units, estimated average glucose and eGFR (CKD-EPI 2021)
 #'
-#' * `hba1c_convert()`: between NGSP/DCCT % and IFCC mmol/mol by the IFCC-NGSP
+#' * `hba1c_convert()`: between NGSP/DCCT \% and IFCC mmol/mol by the IFCC-NGSP
 #'   master equation NGSP = 0.0915 x IFCC + 2.15 (Hoelzel et al., Clin Chem
 #'   2004;50:166; the rounded inverse IFCC = 10.93 x NGSP - 23.5 agrees to 0.1
 #'   mmol/mol). IFCC values are usually reported rounded to whole mmol/mol.
-#' * `eag()`: estimated average glucose, eAG\[mg/dL\] = 28.7 x HbA1c\[%\] - 46.7
+#' * `eag()`: estimated average glucose, eAG\[mg/dL\] = 28.7 x HbA1c\[\%\] - 46.7
 #'   (ADAG study, Nathan et al., Diabetes Care 2008;31:1473).
 #' * `egfr_ckd_epi_2021()`: race-free CKD-EPI creatinine equation (Inker et
 #'   al., N Engl J Med 2021;385:1737): 142 x min(Scr/k, 1)^a x max(Scr/k,
@@ -14,7 +14,7 @@
 #'   -0.241 (F) / -0.302 (M); mL/min/1.73 m2.
 #'
 #' @param x HbA1c values.
-#' @param from,to Units, `"%"` or `"mmol/mol"`.
+#' @param from,to Units, `"\%"` or `"mmol/mol"`.
 #' @param hba1c HbA1c.
 #' @param hba1c_unit Unit of `hba1c`.
 #' @param unit Output unit of `eag()`: `"mmol/L"` or `"mg/dL"`.
@@ -22,7 +22,8 @@
 #' @param creatinine_unit `"mg/dL"` or `"umol/L"`.
 #' @param age Age in years.
 #' @param sex `"F"`/`"M"`, `"Female"`/`"Male"`, or 1 = female / 0 = male.
-#' @inheritParams index_units
+#' @param glucose_factor mg/dL per mmol/L of glucose (default 18.016), for
+#'   `unit = "mmol/L"`.
 #' @return Numeric vector.
 #' @examples
 #' hba1c_convert(c(7.0, 9.02))                       # 53.0, 75.1 mmol/mol
