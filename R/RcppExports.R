@@ -17,6 +17,50 @@ cpp_indices_runs <- function(id) {
     .Call(`_glycotrial_cpp_indices_runs`, id)
 }
 
+cpp_lmm_model <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml) {
+    .Call(`_glycotrial_cpp_lmm_model`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml)
+}
+
+cpp_lmm_info <- function(ptr) {
+    .Call(`_glycotrial_cpp_lmm_info`, ptr)
+}
+
+cpp_lmm_evaluate <- function(ptr, theta, profiled, gradient) {
+    .Call(`_glycotrial_cpp_lmm_evaluate`, ptr, theta, profiled, gradient)
+}
+
+cpp_lmm_hessian <- function(ptr, theta, profiled) {
+    .Call(`_glycotrial_cpp_lmm_hessian`, ptr, theta, profiled)
+}
+
+cpp_lmm_g <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_lmm_g`, ptr, theta)
+}
+
+cpp_lmm_residual_cov <- function(ptr, theta, coords, groups) {
+    .Call(`_glycotrial_cpp_lmm_residual_cov`, ptr, theta, coords, groups)
+}
+
+cpp_lmm_modes <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_lmm_modes`, ptr, theta)
+}
+
+cpp_lmm_fit <- function(ptr, max_iter, grad_tol, newton_steps, singular_tol) {
+    .Call(`_glycotrial_cpp_lmm_fit`, ptr, max_iter, grad_tol, newton_steps, singular_tol)
+}
+
+cpp_lmm_bvn <- function(a, b, rho) {
+    .Call(`_glycotrial_cpp_lmm_bvn`, a, b, rho)
+}
+
+cpp_lmm_register_test_plugins <- function() {
+    .Call(`_glycotrial_cpp_lmm_register_test_plugins`)
+}
+
+cpp_lmm_plugin_spatial <- function(key) {
+    .Call(`_glycotrial_cpp_lmm_plugin_spatial`, key)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }

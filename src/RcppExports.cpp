@@ -51,6 +51,139 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_model
+SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml);
+RcppExport SEXP _glycotrial_cpp_lmm_model(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Z(ZSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type subject_start(subject_startSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type re_blocks(re_blocksSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type coords(coordsSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type groups(groupsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type residual(residualSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_model(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_info
+Rcpp::List cpp_lmm_info(SEXP ptr);
+RcppExport SEXP _glycotrial_cpp_lmm_info(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_info(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_evaluate
+Rcpp::List cpp_lmm_evaluate(SEXP ptr, Eigen::VectorXd theta, bool profiled, bool gradient);
+RcppExport SEXP _glycotrial_cpp_lmm_evaluate(SEXP ptrSEXP, SEXP thetaSEXP, SEXP profiledSEXP, SEXP gradientSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< bool >::type profiled(profiledSEXP);
+    Rcpp::traits::input_parameter< bool >::type gradient(gradientSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_evaluate(ptr, theta, profiled, gradient));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_hessian
+Eigen::MatrixXd cpp_lmm_hessian(SEXP ptr, Eigen::VectorXd theta, bool profiled);
+RcppExport SEXP _glycotrial_cpp_lmm_hessian(SEXP ptrSEXP, SEXP thetaSEXP, SEXP profiledSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< bool >::type profiled(profiledSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_hessian(ptr, theta, profiled));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_g
+Eigen::MatrixXd cpp_lmm_g(SEXP ptr, Eigen::VectorXd theta);
+RcppExport SEXP _glycotrial_cpp_lmm_g(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_g(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_residual_cov
+Eigen::MatrixXd cpp_lmm_residual_cov(SEXP ptr, Eigen::VectorXd theta, std::vector<double> coords, std::vector<int> groups);
+RcppExport SEXP _glycotrial_cpp_lmm_residual_cov(SEXP ptrSEXP, SEXP thetaSEXP, SEXP coordsSEXP, SEXP groupsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type coords(coordsSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type groups(groupsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_residual_cov(ptr, theta, coords, groups));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_modes
+Rcpp::List cpp_lmm_modes(SEXP ptr, Eigen::VectorXd theta);
+RcppExport SEXP _glycotrial_cpp_lmm_modes(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_modes(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_fit
+Rcpp::List cpp_lmm_fit(SEXP ptr, int max_iter, double grad_tol, int newton_steps, double singular_tol);
+RcppExport SEXP _glycotrial_cpp_lmm_fit(SEXP ptrSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP, SEXP newton_stepsSEXP, SEXP singular_tolSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< int >::type newton_steps(newton_stepsSEXP);
+    Rcpp::traits::input_parameter< double >::type singular_tol(singular_tolSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_fit(ptr, max_iter, grad_tol, newton_steps, singular_tol));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_bvn
+Rcpp::NumericVector cpp_lmm_bvn(Rcpp::NumericVector a, Rcpp::NumericVector b, Rcpp::NumericVector rho);
+RcppExport SEXP _glycotrial_cpp_lmm_bvn(SEXP aSEXP, SEXP bSEXP, SEXP rhoSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type a(aSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type b(bSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type rho(rhoSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_bvn(a, b, rho));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_register_test_plugins
+Rcpp::CharacterVector cpp_lmm_register_test_plugins();
+RcppExport SEXP _glycotrial_cpp_lmm_register_test_plugins() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_register_test_plugins());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_plugin_spatial
+bool cpp_lmm_plugin_spatial(std::string key);
+RcppExport SEXP _glycotrial_cpp_lmm_plugin_spatial(SEXP keySEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_plugin_spatial(key));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -294,6 +427,17 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 2},
     {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
     {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
+    {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 9},
+    {"_glycotrial_cpp_lmm_info", (DL_FUNC) &_glycotrial_cpp_lmm_info, 1},
+    {"_glycotrial_cpp_lmm_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_evaluate, 4},
+    {"_glycotrial_cpp_lmm_hessian", (DL_FUNC) &_glycotrial_cpp_lmm_hessian, 3},
+    {"_glycotrial_cpp_lmm_g", (DL_FUNC) &_glycotrial_cpp_lmm_g, 2},
+    {"_glycotrial_cpp_lmm_residual_cov", (DL_FUNC) &_glycotrial_cpp_lmm_residual_cov, 4},
+    {"_glycotrial_cpp_lmm_modes", (DL_FUNC) &_glycotrial_cpp_lmm_modes, 2},
+    {"_glycotrial_cpp_lmm_fit", (DL_FUNC) &_glycotrial_cpp_lmm_fit, 5},
+    {"_glycotrial_cpp_lmm_bvn", (DL_FUNC) &_glycotrial_cpp_lmm_bvn, 3},
+    {"_glycotrial_cpp_lmm_register_test_plugins", (DL_FUNC) &_glycotrial_cpp_lmm_register_test_plugins, 0},
+    {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},

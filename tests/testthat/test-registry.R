@@ -52,3 +52,15 @@ test_that("plugins are attributed to the calling package, or 'user'", {
   environment(from_pkg) <- asNamespace("stats")
   expect_equal(from_pkg(), "stats")
 })
+
+test_that("built-in plugins are listed, registered through the same C entry point", {
+  all <- glycotrial_plugins()
+  builtin <- all[all$package == "glycotrial", ]
+  # Indices are compiled built-ins: they reached the registry through
+  # glycotrial_register_index_v1, the entry point other packages use.
+  idx <- builtin[builtin$kind == "index", ]
+  expect_true(all(c("homa1_ir", "quicki") %in% idx$key))
+  expect_true(all(idx$implementation == "C++"))
+  expect_true(all(nzchar(idx$reference)))
+  expect_equal(nrow(glycotrial_plugins("index")), nrow(idx))
+})

@@ -1,0 +1,226 @@
+#' Fit a linear mixed model with random effects (and a residual structure)
+#'
+#' Fits `y = X beta + Z b + e` by REML or ML in the C++ core, with lme4-style
+#' random-effect terms for one grouping factor (the subject) and, optionally,
+#' a residual covariance structure per subject taken from the covariance
+#' plugin registry (e.g. `ar1(AVISIT | USUBJID)`), which lme4 cannot fit.
+#' Random-effect covariance blocks use the log-Cholesky parametrisation;
+#' without a residual structure the residual variance is profiled out as in
+#' lme4. Optimisation is BFGS on the analytic gradient polished by Newton
+#' steps.
+#'
+#' Rows with missing values in the variables used are dropped (as lme4 does),
+#' except missing subject identifiers, which are an error. A fit on the
+#' boundary of the parameter space (a random-effect variance, or the
+#' determinant of a block, at zero) is reported as singular (see
+#' `object$singular`, like `lme4::isSingular()`), with a warning of class
+#' `glycotrial_warning_singular_fit`; it is not an error.
+#'
+#' @param formula Two-sided formula, e.g.
+#'   `AVAL ~ ARM * AVISITN + (1 + AVISITN | USUBJID)`. Random-effect terms
+#'   `(lhs | g)` give correlated effects, `(lhs || g)` or several terms give
+#'   uncorrelated blocks; all share one grouping factor `g`. A term
+#'   `key(TIME | g)` adds the registered residual covariance structure `key`.
+#' @param data A data frame.
+#' @param reml Logical; REML (default) or maximum likelihood.
+#' @param control A list from [lmm_control()].
+#' @param ... Unused; must be empty.
+#' @return An object of class `glycotrial_lmm` with methods `print`,
+#'   `summary`, `fixef`, `ranef`, `VarCorr`, `coef`, `vcov`, `logLik`, `AIC`,
+#'   `BIC`, `nobs`, `fitted`, `residuals`, `predict`, `simulate`, `anova`,
+#'   `confint`, `tidy`, `glance`.
+#' @references Bates D, Maechler M, Bolker B, Walker S (2015). Fitting linear
+#'   mixed-effects models using lme4. J Stat Softw 67(1).
+#'   Pinheiro JC, Bates DM (1996). Unconstrained parametrizations for
+#'   variance-covariance matrices. Stat Comput 6:289-296.
+#' @examples
+#' if (requireNamespace("lme4", quietly = TRUE)) {
+#'   fit <- fit_lmm(Reaction ~ Days + (1 + Days | Subject), lme4::sleepstudy)
+#'   fit
+#'   fixef(fit)
+#'   VarCorr(fit)
+#' }
+#' @export
+fit_lmm <- function(formula, data, reml = TRUE, control = lmm_control(), ...) {
+  cl <- match.call()
+  if (...length() > 0) {
+    glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
+  }
+  check_flag(reml)
+  check_data_frame(data)
+  parsed <- lmm_parse_formula(formula)
+  design <- lmm_design(parsed, data)
+  fit <- lmm_fit_design(design, reml = reml, control = control)
+  fit$call <- cl
+  fit$formula <- formula
+  if (fit$singular) {
+    glycotrial_warn("Boundary (singular) fit: a random-effect variance (or correlation) is at the edge of the parameter space.",
+                    class = "glycotrial_warning_singular_fit")
+  }
+  if (!fit$converged) {
+    glycotrial_warn("The optimiser did not converge: {fit$optinfo$message}.",
+                    class = "glycotrial_warning_convergence")
+  }
+  fit
+}
+
+#' Control settings for fit_lmm()
+#'
+#' @param max_iter Maximum BFGS iterations.
+#' @param grad_tol Convergence tolerance on the largest absolute gradient
+#'   element of the deviance.
+#' @param newton_steps Maximum Newton polishing steps after BFGS.
+#' @param singular_tol Relative tolerance for declaring a fit singular (as
+#'   `lme4::isSingular()`, default `1e-4`).
+#' @return A list.
+#' @examples
+#' lmm_control(max_iter = 1000)
+#' @export
+lmm_control <- function(max_iter = 500, grad_tol = 1e-7, newton_steps = 6, singular_tol = 1e-4) {
+  check_count(max_iter, lower = 1, len = 1)
+  check_number(grad_tol, lower = 0, open = TRUE, upper = Inf)
+  check_count(newton_steps, lower = 0, len = 1)
+  check_number(singular_tol, lower = 0, upper = 1)
+  list(max_iter = as.integer(max_iter), grad_tol = grad_tol,
+       newton_steps = as.integer(newton_steps), singular_tol = singular_tol)
+}
+
+#' Build the design of a linear mixed model
+#'
+#' The second stage of [fit_lmm()]: from a parsed formula and data, the
+#' response, fixed and random design matrices sorted by subject, and the
+#' residual coordinates. Useful to inspect what will be fitted.
+#'
+#' @param parsed Result of [lmm_parse_formula()].
+#' @param data A data frame.
+#' @return A list with `y`, `X`, `Z`, `blocks`, `subject` (factor),
+#'   `subject_start`, `coords`, `groups`, `residual`, `rows` (row numbers of
+#'   `data` used, in model order) and bookkeeping for prediction.
+#' @examples
+#' if (requireNamespace("lme4", quietly = TRUE)) {
+#'   p <- lmm_parse_formula(Reaction ~ Days + (Days || Subject))
+#'   d <- lmm_design(p, lme4::sleepstudy)
+#'   dim(d$Z)
+#' }
+#' @export
+lmm_design <- function(parsed, data) {
+  call <- sys.call(-1)
+  check_data_frame(data)
+  group <- parsed$group
+  vars <- unique(c(all.vars(parsed$fixed), unlist(lapply(parsed$random, function(t) all.vars(t$lhs))),
+                   group, parsed$residual$time))
+  miss <- setdiff(vars, names(data))
+  if (length(miss)) {
+    glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
+                       "i" = "Columns present: {.field {names(data)}}."), call = call)
+  }
+  g <- data[[group]]
+  if (anyNA(g)) {
+    glycotrial_abort(c("The grouping variable {.field {group}} has missing values.",
+                       "x" = "{sum(is.na(g))} row{?s} with NA (first at row {which(is.na(g))[1]}).",
+                       "i" = "Remove or impute them before fitting."), call = call)
+  }
+  d <- as.data.frame(data)[, vars, drop = FALSE]
+  keep <- stats::complete.cases(d)
+  rows <- which(keep)
+  d <- d[keep, , drop = FALSE]
+  if (nrow(d) == 0) glycotrial_abort("No complete rows in {.arg data}.", call = call)
+  subj <- factor(d[[group]])
+  ord <- order(as.integer(subj), seq_along(subj))
+  d <- d[ord, , drop = FALSE]
+  rows <- rows[ord]
+  subj <- subj[ord]
+  if (nlevels(subj) < 2) {
+    glycotrial_abort(c("The grouping factor {.field {group}} must have at least 2 levels.",
+                       "x" = "Found {nlevels(subj)} level{?s} after removing incomplete rows."),
+                     call = call)
+  }
+  tt <- stats::terms(parsed$fixed, data = d)
+  mf <- stats::model.frame(tt, data = d, na.action = stats::na.pass, drop.unused.levels = TRUE)
+  y <- stats::model.response(mf)
+  if (!is.numeric(y) || is.matrix(y)) {
+    glycotrial_abort("The response must be a numeric vector, not {describe_value(y)}.", call = call)
+  }
+  X <- stats::model.matrix(tt, mf)
+  qx <- qr(X)
+  if (qx$rank < ncol(X)) {
+    drop <- qx$pivot[seq.int(qx$rank + 1, ncol(X))]
+    glycotrial_warn("The fixed-effects design is rank deficient: dropping column{?s} {.field {colnames(X)[drop]}}.",
+                    class = "glycotrial_warning_rank_deficient")
+    asg <- attr(X, "assign")
+    X <- X[, -drop, drop = FALSE]
+    attr(X, "assign") <- asg[-drop]
+  }
+  rd <- lmm_random_design(parsed$random, d, call = call)
+  q <- ncol(rd$Z)
+  if (nrow(d) <= q * nlevels(subj)) {
+    glycotrial_abort(c("More random effects than observations: {q} per subject x {nlevels(subj)} subjects = {q * nlevels(subj)} >= {nrow(d)} observations.",
+                       "i" = "Simplify the random-effect terms (e.g. drop a random slope)."),
+                     call = call)
+  }
+  counts <- tabulate(as.integer(subj), nlevels(subj))
+  res <- lmm_residual_coords(parsed$residual, d, as.character(subj), call = call)
+  list(y = as.numeric(y), X = X, Z = rd$Z, blocks = rd$blocks, subject = subj,
+       subject_start = c(0L, cumsum(counts)), coords = as.numeric(res$coords),
+       groups = integer(length(y)), residual = parsed$residual, residual_info = res,
+       rows = rows, terms = tt, xlevels = stats::.getXlevels(tt, mf),
+       contrasts = attr(X, "contrasts"), parsed = parsed, data = d)
+}
+
+lmm_residual_list <- function(design) {
+  r <- design$residual
+  if (is.null(r)) return(list(type = "iid"))
+  if (!is.null(r$type) && r$type == "kronecker") return(r)
+  list(type = "plugin", key = r$key, n_visits = as.integer(design$residual_info$n_visits))
+}
+
+lmm_make_ptr <- function(design, reml) {
+  cpp_lmm_model(design$X, design$Z, design$y, as.integer(design$subject_start),
+                as.integer(design$blocks), design$coords, as.integer(design$groups),
+                lmm_residual_list(design), reml)
+}
+
+# The model's external pointer, rebuilt when the object was serialised.
+lmm_ptr <- function(object) {
+  env <- object$cache
+  p <- env$ptr
+  if (is.null(p) || identical(p, methods::new("externalptr"))) {
+    p <- lmm_make_ptr(object$design, object$reml)
+    env$ptr <- p
+  }
+  p
+}
+
+lmm_fit_design <- function(design, reml, control = lmm_control()) {
+  ptr <- lmm_make_ptr(design, reml)
+  info <- cpp_lmm_info(ptr)
+  res <- cpp_lmm_fit(ptr, control$max_iter, control$grad_tol, control$newton_steps,
+                     control$singular_tol)
+  ev <- res$evaluation
+  beta <- as.numeric(ev$beta)
+  names(beta) <- colnames(design$X)
+  V <- ev$vcov
+  dimnames(V) <- list(names(beta), names(beta))
+  G <- res$G
+  dimnames(G) <- list(colnames(design$Z), colnames(design$Z))
+  re <- res$ranef
+  dimnames(re) <- list(levels(design$subject), colnames(design$Z))
+  cv <- lapply(res$condvar, function(m) { dimnames(m) <- dimnames(G); m })
+  names(cv) <- levels(design$subject)
+  n_par <- length(beta) + length(res$theta_absolute)
+  dev <- ev$deviance
+  cache <- new.env(parent = emptyenv())
+  cache$ptr <- ptr
+  structure(list(
+    coefficients = beta, vcov = V, G = G, sigma2 = res$sigma2,
+    ranef = re, condvar = cv,
+    theta = res$theta, theta_absolute = res$theta_absolute, profiled = res$profiled,
+    n_theta_g = info$n_theta_g, n_theta_residual = info$n_theta_residual,
+    y_scale = info$y_scale, n_patterns = info$n_patterns,
+    deviance = dev, logLik = -dev / 2, df_logLik = n_par, reml = reml,
+    nobs = length(design$y), n_subjects = nlevels(design$subject),
+    converged = res$converged, singular = res$singular,
+    optinfo = list(iterations = res$iterations, evaluations = res$evaluations,
+                   message = res$message, gradient = ev$gradient),
+    design = design, cache = cache), class = "glycotrial_lmm")
+}

@@ -1,0 +1,439 @@
+# Methods for glycotrial_lmm objects (fit_lmm() and fit_joint()).
+
+#' @importFrom nlme fixef ranef VarCorr
+#' @export
+nlme::fixef
+#' @export
+nlme::ranef
+#' @export
+nlme::VarCorr
+
+#' Methods for linear mixed model fits
+#'
+#' Accessors and inference for [fit_lmm()] fits. `ranef()` returns the
+#' conditional modes with their conditional variances (attribute `condVar`,
+#' a q x q x n_subjects array, the posterior variance given the estimated
+#' variance parameters and beta, as `lme4::ranef(condVar = TRUE)`).
+#' `anova()` gives F tests per fixed-effect term (marginal, i.e. Type III for
+#' the columns of each term) with Satterthwaite denominator degrees of
+#' freedom; `summary()` the t tests with Satterthwaite df (as lmerTest).
+#' `predict()` gives population-level (`level = "population"`, `X beta`) or
+#' subject-level (`X beta + Z b`) predictions, also for new data (subjects
+#' not in the fit get their population prediction).
+#'
+#' @param object,x A `glycotrial_lmm` object.
+#' @param newdata Optional data frame for predictions.
+#' @param level `"subject"` or `"population"`.
+#' @param nsim Number of simulated responses.
+#' @param seed Optional random seed.
+#' @param parm Names of fixed effects (default all).
+#' @param level_ci,conf_level Confidence level.
+#' @param method For `confint()`: `"Wald"`.
+#' @param ddf Degrees-of-freedom method for `anova()`/`summary()`:
+#'   `"Satterthwaite"` or `"residual"` (n - p).
+#' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
+#' @param conf.int,conf.level For `tidy()`: add Wald intervals at this level.
+#' @param effects For `tidy()`: `"fixed"`, `"ran_pars"` or both.
+#' @param digits Printing digits.
+#' @param ... Unused.
+#' @return The usual value of each generic.
+#' @examples
+#' if (requireNamespace("lme4", quietly = TRUE)) {
+#'   fit <- fit_lmm(Reaction ~ Days + (1 + Days | Subject), lme4::sleepstudy)
+#'   summary(fit)
+#'   head(ranef(fit))
+#'   anova(fit)
+#'   confint(fit)
+#'   head(predict(fit, level = "population"))
+#' }
+#' @name lmm_methods
+NULL
+
+#' @rdname lmm_methods
+#' @method fixef glycotrial_lmm
+#' @export
+fixef.glycotrial_lmm <- function(object, ...) object$coefficients
+
+#' @rdname lmm_methods
+#' @method ranef glycotrial_lmm
+#' @export
+ranef.glycotrial_lmm <- function(object, ...) {
+  re <- as.data.frame(object$ranef, check.names = FALSE)
+  cv <- simplify2array(object$condvar)
+  cv <- array(as.numeric(cv), c(ncol(re), ncol(re), nrow(re)))
+  attr(re, "condVar") <- cv
+  re
+}
+
+#' @rdname lmm_methods
+#' @method VarCorr glycotrial_lmm
+#' @export
+VarCorr.glycotrial_lmm <- function(x, ...) {
+  G <- x$G
+  sd <- sqrt(diag(G))
+  cor <- G / outer(sd, sd)
+  cor[!is.finite(cor)] <- 0
+  structure(list(G = G, sd = sd, cor = cor, sigma = sqrt(x$sigma2),
+                 residual = lmm_residual_summary(x)),
+            class = "glycotrial_lmm_varcorr")
+}
+
+#' @export
+print.glycotrial_lmm_varcorr <- function(x, digits = 4, ...) {
+  cat("Random effects (subject level):\n")
+  tab <- data.frame(Name = names(x$sd), Variance = signif(diag(x$G), digits),
+                    Std.Dev. = signif(x$sd, digits), check.names = FALSE)
+  if (length(x$sd) > 1) {
+    cm <- format(round(x$cor, 3), nsmall = 3)
+    cm[upper.tri(cm, diag = TRUE)] <- ""
+    tab <- cbind(tab, Corr = cm[, -ncol(cm), drop = FALSE])
+  }
+  print(tab, row.names = FALSE)
+  if (!is.na(x$sigma)) {
+    cat("Residual: variance ", signif(x$sigma^2, digits), ", SD ", signif(x$sigma, digits), "\n", sep = "")
+  } else if (!is.null(x$residual)) {
+    cat("Residual structure:", x$residual, "\n")
+  }
+  invisible(x)
+}
+
+lmm_residual_summary <- function(object) {
+  r <- object$design$residual
+  if (is.null(r)) return("iid")
+  if (!is.null(r$type) && r$type == "kronecker") return("bivariate Kronecker")
+  sprintf("%s(%s | %s)", r$key, r$time, r$group)
+}
+
+#' @rdname lmm_methods
+#' @method coef glycotrial_lmm
+#' @export
+coef.glycotrial_lmm <- function(object, ...) {
+  re <- object$ranef
+  b <- object$coefficients
+  out <- matrix(b, nrow(re), length(b), byrow = TRUE, dimnames = list(rownames(re), names(b)))
+  shared <- intersect(colnames(re), names(b))
+  for (nm in shared) out[, nm] <- out[, nm] + re[, nm]
+  as.data.frame(out, check.names = FALSE)
+}
+
+#' @rdname lmm_methods
+#' @method vcov glycotrial_lmm
+#' @export
+vcov.glycotrial_lmm <- function(object, ...) object$vcov
+
+#' @rdname lmm_methods
+#' @method logLik glycotrial_lmm
+#' @export
+logLik.glycotrial_lmm <- function(object, ...) {
+  structure(object$logLik, df = object$df_logLik, nobs = object$nobs, class = "logLik")
+}
+
+#' @rdname lmm_methods
+#' @method nobs glycotrial_lmm
+#' @export
+nobs.glycotrial_lmm <- function(object, ...) object$nobs
+
+#' @rdname lmm_methods
+#' @method deviance glycotrial_lmm
+#' @export
+deviance.glycotrial_lmm <- function(object, ...) object$deviance
+
+lmm_fitted_sorted <- function(object, level = "subject") {
+  d <- object$design
+  eta <- drop(d$X %*% object$coefficients)
+  if (level == "subject") {
+    b <- object$ranef[as.integer(d$subject), , drop = FALSE]
+    eta <- eta + rowSums(d$Z * b)
+  }
+  eta
+}
+
+#' @rdname lmm_methods
+#' @method fitted glycotrial_lmm
+#' @export
+fitted.glycotrial_lmm <- function(object, level = c("subject", "population"), ...) {
+  level <- match.arg(level)
+  f <- lmm_fitted_sorted(object, level)
+  unname(f[order(object$design$rows)])
+}
+
+#' @rdname lmm_methods
+#' @method residuals glycotrial_lmm
+#' @export
+residuals.glycotrial_lmm <- function(object, level = c("subject", "population"), ...) {
+  level <- match.arg(level)
+  o <- order(object$design$rows)
+  unname((object$design$y - lmm_fitted_sorted(object, level))[o])
+}
+
+#' @rdname lmm_methods
+#' @method predict glycotrial_lmm
+#' @export
+predict.glycotrial_lmm <- function(object, newdata = NULL, level = c("subject", "population"),
+                                   ...) {
+  level <- match.arg(level)
+  if (is.null(newdata)) return(fitted(object, level = level))
+  check_data_frame(newdata)
+  d <- object$design
+  tt <- stats::delete.response(d$terms)
+  mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = d$xlevels)
+  X <- stats::model.matrix(tt, mf, contrasts.arg = d$contrasts)
+  X <- X[, names(object$coefficients), drop = FALSE]
+  eta <- drop(X %*% object$coefficients)
+  if (level == "subject") {
+    g <- d$parsed$group
+    if (!g %in% names(newdata)) {
+      glycotrial_abort("{.arg newdata} lacks the grouping column {.field {g}} needed for subject-level predictions.")
+    }
+    Z <- lmm_random_design(d$parsed$random, newdata)$Z
+    idx <- match(as.character(newdata[[g]]), rownames(object$ranef))
+    b <- object$ranef[ifelse(is.na(idx), 1L, idx), , drop = FALSE]
+    b[is.na(idx), ] <- 0
+    eta <- eta + rowSums(Z * b)
+  }
+  unname(eta)
+}
+
+# Marginal covariance of one subject's responses (original scale).
+lmm_subject_cov <- function(object, ptr, s) {
+  d <- object$design
+  rows <- seq.int(d$subject_start[s] + 1L, d$subject_start[s + 1L])
+  Z <- d$Z[rows, , drop = FALSE]
+  R <- cpp_lmm_residual_cov(ptr, object$theta_absolute, d$coords[rows], as.integer(d$groups[rows]))
+  list(rows = rows, Z = Z, R = R, V = Z %*% object$G %*% t(Z) + R)
+}
+
+#' @rdname lmm_methods
+#' @method simulate glycotrial_lmm
+#' @export
+simulate.glycotrial_lmm <- function(object, nsim = 1, seed = NULL, ...) {
+  check_count(nsim, lower = 1, len = 1)
+  if (!is.null(seed)) set.seed(seed)
+  d <- object$design
+  ptr <- lmm_ptr(object)
+  mu <- drop(d$X %*% object$coefficients)
+  out <- matrix(NA_real_, length(mu), nsim)
+  for (s in seq_len(object$n_subjects)) {
+    sc <- lmm_subject_cov(object, ptr, s)
+    L <- t(chol(sc$V + diag(1e-12 * max(diag(sc$V)), nrow(sc$V))))
+    out[sc$rows, ] <- mu[sc$rows] + L %*% matrix(stats::rnorm(length(sc$rows) * nsim),
+                                                  length(sc$rows), nsim)
+  }
+  out <- out[order(d$rows), , drop = FALSE]
+  out <- as.data.frame(out)
+  names(out) <- paste0("sim_", seq_len(nsim))
+  out
+}
+
+# Satterthwaite machinery: covariance of the absolute variance parameters
+# (2 H^-1, H the Hessian of the deviance) and the Jacobian of vcov(beta).
+lmm_satterthwaite_setup <- function(object) {
+  env <- object$cache
+  if (!is.null(env$satt)) return(env$satt)
+  ptr <- lmm_ptr(object)
+  phi <- object$theta_absolute
+  H <- cpp_lmm_hessian(ptr, phi, FALSE)
+  A <- tryCatch(2 * solve(H), error = function(e) 2 * MASS_ginv(H))
+  jac <- lapply(seq_along(phi), function(j) {
+    h <- 1e-4 * max(1, abs(phi[j]))
+    pp <- phi; pp[j] <- pp[j] + h
+    pm <- phi; pm[j] <- pm[j] - h
+    (cpp_lmm_evaluate(ptr, pp, FALSE, FALSE)$vcov - cpp_lmm_evaluate(ptr, pm, FALSE, FALSE)$vcov) / (2 * h)
+  })
+  env$satt <- list(A = A, jac = jac)
+  env$satt
+}
+
+MASS_ginv <- function(X, tol = sqrt(.Machine$double.eps)) {
+  s <- svd(X)
+  pos <- s$d > max(tol * s$d[1L], 0)
+  s$v[, pos, drop = FALSE] %*% ((1 / s$d[pos]) * t(s$u[, pos, drop = FALSE]))
+}
+
+lmm_df_1 <- function(object, l, setup) {
+  v <- drop(t(l) %*% object$vcov %*% l)
+  g <- vapply(setup$jac, function(J) drop(t(l) %*% J %*% l), numeric(1))
+  2 * v^2 / drop(t(g) %*% setup$A %*% g)
+}
+
+#' @rdname lmm_methods
+#' @export
+lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "residual")) {
+  ddf <- match.arg(ddf)
+  if (is.null(dim(L))) L <- matrix(L, nrow = 1)
+  if (ncol(L) != length(object$coefficients)) {
+    glycotrial_abort("{.arg L} must have {length(object$coefficients)} columns, not {ncol(L)}.")
+  }
+  est <- drop(L %*% object$coefficients)
+  V <- L %*% object$vcov %*% t(L)
+  q <- nrow(L)
+  if (ddf == "residual") {
+    df <- object$nobs - length(object$coefficients)
+    F <- drop(t(est) %*% solve(V, est)) / q
+    return(list(estimate = est, se = sqrt(diag(V)), F = F, num_df = q, den_df = df,
+                p.value = stats::pf(F, q, df, lower.tail = FALSE)))
+  }
+  setup <- lmm_satterthwaite_setup(object)
+  if (q == 1) {
+    df <- lmm_df_1(object, drop(L), setup)
+    F <- est^2 / drop(V)
+  } else {
+    # Fai & Cornelius (1996) as in lmerTest::contestMD: q one-df tests on the
+    # eigenvectors of L V L'.
+    e <- eigen(V, symmetric = TRUE)
+    tol <- sqrt(.Machine$double.eps)
+    pos <- e$values > tol * max(e$values)
+    q <- sum(pos)
+    P <- t(e$vectors[, pos, drop = FALSE])
+    PL <- P %*% L
+    t2 <- drop(PL %*% object$coefficients)^2 / e$values[pos]
+    F <- sum(t2) / q
+    nu <- vapply(seq_len(q), function(i) lmm_df_1(object, PL[i, ], setup), numeric(1))
+    E <- sum((nu / (nu - 2))[nu > 2])
+    df <- if (E > q) 2 * E / (E - q) else NA_real_
+  }
+  list(estimate = est, se = sqrt(diag(V)), F = F, num_df = q, den_df = df,
+       p.value = stats::pf(F, q, df, lower.tail = FALSE))
+}
+
+#' @rdname lmm_methods
+#' @method anova glycotrial_lmm
+#' @export
+anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "residual")) {
+  ddf <- match.arg(ddf)
+  X <- object$design$X
+  asg <- attr(X, "assign")
+  labs <- attr(object$design$terms, "term.labels")
+  rows <- lapply(seq_along(labs), function(k) {
+    idx <- which(asg == k)
+    if (!length(idx)) return(NULL)
+    L <- matrix(0, length(idx), ncol(X))
+    L[cbind(seq_along(idx), idx)] <- 1
+    r <- lmm_contrast(object, L, ddf = ddf)
+    data.frame(NumDF = r$num_df, DenDF = r$den_df, `F value` = r$F, `Pr(>F)` = r$p.value,
+               check.names = FALSE, row.names = labs[k])
+  })
+  out <- do.call(rbind, rows)
+  structure(out, heading = sprintf("Type III F tests (%s df)\n", ddf),
+            class = c("anova", "data.frame"))
+}
+
+lmm_coef_table <- function(object, ddf = "Satterthwaite") {
+  b <- object$coefficients
+  se <- sqrt(diag(object$vcov))
+  df <- if (ddf == "Satterthwaite") {
+    setup <- lmm_satterthwaite_setup(object)
+    vapply(seq_along(b), function(j) {
+      l <- numeric(length(b)); l[j] <- 1
+      lmm_df_1(object, l, setup)
+    }, numeric(1))
+  } else rep(object$nobs - length(b), length(b))
+  t <- b / se
+  data.frame(Estimate = b, `Std. Error` = se, df = df, `t value` = t,
+             `Pr(>|t|)` = 2 * stats::pt(abs(t), df, lower.tail = FALSE), check.names = FALSE)
+}
+
+#' @rdname lmm_methods
+#' @method confint glycotrial_lmm
+#' @export
+confint.glycotrial_lmm <- function(object, parm, level = 0.95, method = c("Wald"), ...) {
+  method <- match.arg(method)
+  check_number(level, lower = 0, upper = 1, open = TRUE)
+  b <- object$coefficients
+  if (missing(parm)) parm <- names(b)
+  se <- sqrt(diag(object$vcov))[parm]
+  z <- stats::qnorm(1 - (1 - level) / 2)
+  out <- cbind(b[parm] - z * se, b[parm] + z * se)
+  dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
+  out
+}
+
+#' @rdname lmm_methods
+#' @method print glycotrial_lmm
+#' @export
+print.glycotrial_lmm <- function(x, digits = 4, ...) {
+  cat("Linear mixed model fit by ", if (x$reml) "REML" else "maximum likelihood",
+      " (glycotrial)\n", sep = "")
+  cat("Formula:", paste(deparse(x$formula), collapse = " "), "\n")
+  cat(sprintf("%s criterion: %.4f   logLik: %.4f   AIC: %.4f\n",
+              if (x$reml) "REML" else "ML", x$deviance, x$logLik, stats::AIC(x)))
+  cat(sprintf("%d observations, %d subjects (%d covariance patterns)%s\n", x$nobs,
+              x$n_subjects, x$n_patterns, if (x$singular) ", boundary (singular) fit" else ""))
+  print(VarCorr(x), digits = digits)
+  cat("Fixed effects:\n")
+  print(signif(x$coefficients, digits))
+  invisible(x)
+}
+
+#' @rdname lmm_methods
+#' @method summary glycotrial_lmm
+#' @export
+summary.glycotrial_lmm <- function(object, ddf = c("Satterthwaite", "residual"), ...) {
+  ddf <- match.arg(ddf)
+  structure(list(fit = object, coefficients = lmm_coef_table(object, ddf), ddf = ddf),
+            class = "summary.glycotrial_lmm")
+}
+
+#' @export
+print.summary.glycotrial_lmm <- function(x, digits = 4, ...) {
+  print(x$fit, digits = digits)
+  cat("\nCoefficients (", x$ddf, " df):\n", sep = "")
+  stats::printCoefmat(x$coefficients, digits = digits, has.Pvalue = TRUE)
+  invisible(x)
+}
+
+# tidy() is re-exported in R/covariate_adjusted.R.
+#' @importFrom generics tidy glance
+#' @export
+generics::glance
+
+#' @rdname lmm_methods
+#' @method tidy glycotrial_lmm
+#' @export
+tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE,
+                                conf.level = 0.95, ...) {
+  effects <- match.arg(effects, several.ok = TRUE)
+  out <- NULL
+  if ("fixed" %in% effects) {
+    tab <- lmm_coef_table(x)
+    fx <- data.frame(effect = "fixed", term = rownames(tab), estimate = tab$Estimate,
+                     std.error = tab$`Std. Error`, statistic = tab$`t value`, df = tab$df,
+                     p.value = tab$`Pr(>|t|)`, stringsAsFactors = FALSE)
+    if (conf.int) {
+      ci <- confint(x, level = conf.level)
+      fx$conf.low <- ci[, 1]
+      fx$conf.high <- ci[, 2]
+    }
+    out <- fx
+  }
+  if ("ran_pars" %in% effects) {
+    vc <- VarCorr(x)
+    nm <- names(vc$sd)
+    rp <- data.frame(effect = "ran_pars", term = paste0("sd__", nm), estimate = unname(vc$sd),
+                     stringsAsFactors = FALSE)
+    if (length(nm) > 1) {
+      idx <- which(lower.tri(vc$cor), arr.ind = TRUE)
+      rp <- rbind(rp, data.frame(effect = "ran_pars",
+                                 term = paste0("cor__", nm[idx[, 2]], ".", nm[idx[, 1]]),
+                                 estimate = vc$cor[idx], stringsAsFactors = FALSE))
+    }
+    if (!is.na(vc$sigma)) {
+      rp <- rbind(rp, data.frame(effect = "ran_pars", term = "sd__Observation",
+                                 estimate = vc$sigma, stringsAsFactors = FALSE))
+    }
+    out <- if (is.null(out)) rp else merge(out, rp, all = TRUE, sort = FALSE)
+  }
+  rownames(out) <- NULL
+  out
+}
+
+#' @rdname lmm_methods
+#' @method glance glycotrial_lmm
+#' @export
+glance.glycotrial_lmm <- function(x, ...) {
+  data.frame(nobs = x$nobs, n_subjects = x$n_subjects, sigma = sqrt(x$sigma2),
+             logLik = x$logLik, AIC = stats::AIC(x), BIC = stats::BIC(x),
+             REMLcrit = if (x$reml) x$deviance else NA_real_,
+             deviance = if (x$reml) NA_real_ else x$deviance,
+             singular = x$singular, converged = x$converged)
+}

@@ -1,0 +1,206 @@
+// Glue for the linear mixed model core (src/core/lmm): converts R inputs to a
+// glycotrial::lmm::Model held in an external pointer, and results back.
+#include <RcppEigen.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/common/plugin_registry.hpp"
+#include "core/lmm/bvn.hpp"
+#include "core/lmm/lmm.hpp"
+#include "r_guard.h"
+
+namespace lmm = glycotrial::lmm;
+
+namespace {
+
+lmm::Model* model_ptr(SEXP ptr) {
+  Rcpp::XPtr<lmm::Model> xp(ptr);
+  if (xp.get() == nullptr)
+    throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
+  return xp.get();
+}
+
+Rcpp::List evaluation_to_list(const lmm::Evaluation& e) {
+  return Rcpp::List::create(
+      Rcpp::_["deviance"] = e.deviance, Rcpp::_["ok"] = e.ok,
+      Rcpp::_["gradient"] = e.ok && e.gradient.size() ? Rcpp::wrap(e.gradient) : R_NilValue,
+      Rcpp::_["beta"] = e.ok ? Rcpp::wrap(e.beta) : R_NilValue,
+      Rcpp::_["vcov"] = e.ok ? Rcpp::wrap(e.vcov_beta) : R_NilValue,
+      Rcpp::_["sigma2"] = e.sigma2);
+}
+
+// Test-only covariance plugins (AR(1) with analytic derivatives, CS without),
+// theta = (log sd, atanh rho), visit-index coordinates.
+int test_n_theta(int) { return 2; }
+int test_ar1_sigma(const double* th, int, int, const double* co, int m, double* s, double* ds,
+                   char*, int) {
+  const double sd2 = std::exp(2 * th[0]), rho = std::tanh(th[1]);
+  for (int a = 0; a < m; ++a)
+    for (int b = 0; b < m; ++b) {
+      const double lag = std::fabs(co[a] - co[b]);
+      const double c = lag == 0 ? 1.0 : std::pow(rho, lag);
+      s[a + b * m] = sd2 * c;
+      if (ds) {
+        ds[a + b * m] = 2 * sd2 * c;
+        ds[m * m + a + b * m] =
+            lag == 0 ? 0.0 : sd2 * lag * std::pow(rho, lag - 1) * (1 - rho * rho);
+      }
+    }
+  return 0;
+}
+int test_cs_sigma(const double* th, int, int, const double*, int m, double* s, double* ds, char*,
+                  int) {
+  if (ds) return 2;
+  const double sd2 = std::exp(2 * th[0]), rho = std::tanh(th[1]);
+  for (int a = 0; a < m; ++a)
+    for (int b = 0; b < m; ++b) s[a + b * m] = sd2 * (a == b ? 1.0 : rho);
+  return 0;
+}
+
+}  // namespace
+
+// [[Rcpp::export(rng = false)]]
+SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y,
+                   std::vector<int> subject_start, std::vector<int> re_blocks,
+                   std::vector<double> coords, std::vector<int> groups, Rcpp::List residual,
+                   bool reml) {
+  return glue::guard([&]() -> SEXP {
+    lmm::Data d;
+    d.X = std::move(X);
+    d.Z = std::move(Z);
+    d.y = std::move(y);
+    d.subject_start = std::move(subject_start);
+    d.re_blocks = std::move(re_blocks);
+    d.coords = std::move(coords);
+    d.groups = std::move(groups);
+    d.reml = reml;
+    const std::string type = Rcpp::as<std::string>(residual["type"]);
+    if (type == "iid") {
+      d.residual.type = lmm::ResidualType::Iid;
+    } else if (type == "plugin") {
+      d.residual.type = lmm::ResidualType::Plugin;
+      d.residual.plugin_key = Rcpp::as<std::string>(residual["key"]);
+      d.residual.n_visits = Rcpp::as<int>(residual["n_visits"]);
+    } else if (type == "kronecker") {
+      d.residual.type = lmm::ResidualType::Kronecker;
+      d.residual.kron_unstructured = Rcpp::as<bool>(residual["unstructured"]);
+      d.residual.kron_ar1 = Rcpp::as<bool>(residual["ar1"]);
+    } else {
+      throw glycotrial::InputError("unknown residual type '" + type + "'", "residual");
+    }
+    Rcpp::XPtr<lmm::Model> ptr(new lmm::Model(std::move(d)), true);
+    return ptr;
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_info(SEXP ptr) {
+  return glue::guard([&] {
+    lmm::Model* m = model_ptr(ptr);
+    return Rcpp::List::create(
+        Rcpp::_["n_obs"] = m->n_obs(), Rcpp::_["n_subjects"] = m->n_subjects(),
+        Rcpp::_["n_patterns"] = m->n_patterns(), Rcpp::_["n_theta_g"] = m->n_theta_g(),
+        Rcpp::_["n_theta_residual"] = m->n_theta_residual(),
+        Rcpp::_["can_profile"] = m->can_profile(), Rcpp::_["y_scale"] = m->y_scale());
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_evaluate(SEXP ptr, Eigen::VectorXd theta, bool profiled, bool gradient) {
+  return glue::guard([&] {
+    return evaluation_to_list(model_ptr(ptr)->evaluate(theta, profiled, gradient));
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Eigen::MatrixXd cpp_lmm_hessian(SEXP ptr, Eigen::VectorXd theta, bool profiled) {
+  return glue::guard([&] { return model_ptr(ptr)->hessian(theta, profiled); });
+}
+
+// [[Rcpp::export(rng = false)]]
+Eigen::MatrixXd cpp_lmm_g(SEXP ptr, Eigen::VectorXd theta) {
+  return glue::guard([&] { return model_ptr(ptr)->g_matrix(theta); });
+}
+
+// [[Rcpp::export(rng = false)]]
+Eigen::MatrixXd cpp_lmm_residual_cov(SEXP ptr, Eigen::VectorXd theta, std::vector<double> coords,
+                                     std::vector<int> groups) {
+  return glue::guard([&] { return model_ptr(ptr)->residual_cov(theta, coords, groups); });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_modes(SEXP ptr, Eigen::VectorXd theta) {
+  return glue::guard([&] {
+    Eigen::MatrixXd modes;
+    std::vector<Eigen::MatrixXd> cv;
+    model_ptr(ptr)->conditional_modes(theta, modes, cv);
+    Rcpp::List cvl(cv.size());
+    for (size_t i = 0; i < cv.size(); ++i) cvl[i] = Rcpp::wrap(cv[i]);
+    return Rcpp::List::create(Rcpp::_["modes"] = modes, Rcpp::_["condvar"] = cvl);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_fit(SEXP ptr, int max_iter, double grad_tol, int newton_steps,
+                       double singular_tol) {
+  return glue::guard([&] {
+    lmm::Model* m = model_ptr(ptr);
+    lmm::FitOptions opt;
+    opt.max_iter = max_iter;
+    opt.grad_tol = grad_tol;
+    opt.newton_steps = newton_steps;
+    opt.singular_tol = singular_tol;
+    lmm::FitResult f = m->fit(opt);
+    Rcpp::List cvl(f.ranef_condvar.size());
+    for (size_t i = 0; i < f.ranef_condvar.size(); ++i) cvl[i] = Rcpp::wrap(f.ranef_condvar[i]);
+    return Rcpp::List::create(
+        Rcpp::_["theta"] = f.theta, Rcpp::_["theta_absolute"] = f.theta_absolute,
+        Rcpp::_["profiled"] = f.profiled, Rcpp::_["evaluation"] = evaluation_to_list(f.eval),
+        Rcpp::_["G"] = f.G, Rcpp::_["sigma2"] = f.sigma2, Rcpp::_["iterations"] = f.iterations,
+        Rcpp::_["evaluations"] = f.evaluations, Rcpp::_["converged"] = f.converged,
+        Rcpp::_["singular"] = f.singular, Rcpp::_["message"] = f.message,
+        Rcpp::_["ranef"] = f.ranef, Rcpp::_["condvar"] = cvl);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector cpp_lmm_bvn(Rcpp::NumericVector a, Rcpp::NumericVector b,
+                                Rcpp::NumericVector rho) {
+  return glue::guard([&] {
+    const R_xlen_t n = a.size();
+    if (b.size() != n || rho.size() != n)
+      throw glycotrial::InputError("a, b and rho must have the same length", "rho");
+    Rcpp::NumericVector out(n);
+    for (R_xlen_t i = 0; i < n; ++i) out[i] = lmm::bvn_cdf(a[i], b[i], rho[i]);
+    return out;
+  });
+}
+
+// Registers two covariance plugins used by the LMM tests (keys
+// "lmm_test_ar1" and "lmm_test_cs"); returns the keys.
+// [[Rcpp::export(rng = false)]]
+Rcpp::CharacterVector cpp_lmm_register_test_plugins() {
+  return glue::guard([&] {
+    glycotrial_covariance_v1 ar1{GLYCOTRIAL_PLUGIN_ABI, "lmm_test_ar1",
+                                 "AR(1) over visit index (LMM tests)", "test", 0, test_n_theta,
+                                 test_ar1_sigma};
+    glycotrial_covariance_v1 cs{GLYCOTRIAL_PLUGIN_ABI, "lmm_test_cs",
+                                "compound symmetry (LMM tests, numeric derivatives)", "test", 0,
+                                test_n_theta, test_cs_sigma};
+    glycotrial::plugins::register_covariance(ar1, "glycotrial-tests", true);
+    glycotrial::plugins::register_covariance(cs, "glycotrial-tests", true);
+    return Rcpp::CharacterVector::create("lmm_test_ar1", "lmm_test_cs");
+  });
+}
+
+// Whether a registered compiled covariance structure uses continuous times.
+// [[Rcpp::export(rng = false)]]
+bool cpp_lmm_plugin_spatial(std::string key) {
+  return glue::guard([&] {
+    const glycotrial_covariance_v1* p = glycotrial::plugins::find_covariance(key);
+    glycotrial::require(p != nullptr, "formula",
+                        "no compiled covariance structure '" + key + "' is registered");
+    return p->spatial != 0;
+  });
+}
