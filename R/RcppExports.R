@@ -61,6 +61,46 @@ cpp_lmm_plugin_spatial <- function(key) {
     .Call(`_glycotrial_cpp_lmm_plugin_spatial`, key)
 }
 
+cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
+    .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
+}
+
+cpp_mmrm_info <- function(ptr) {
+    .Call(`_glycotrial_cpp_mmrm_info`, ptr)
+}
+
+cpp_mmrm_deviance <- function(ptr, theta, gradient) {
+    .Call(`_glycotrial_cpp_mmrm_deviance`, ptr, theta, gradient)
+}
+
+cpp_mmrm_estimates <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_mmrm_estimates`, ptr, theta)
+}
+
+cpp_mmrm_hessian <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_mmrm_hessian`, ptr, theta)
+}
+
+cpp_mmrm_jacobian <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_mmrm_jacobian`, ptr, theta)
+}
+
+cpp_mmrm_kr <- function(ptr, theta, W, need_R) {
+    .Call(`_glycotrial_cpp_mmrm_kr`, ptr, theta, W, need_R)
+}
+
+cpp_mmrm_subject_pass <- function(ptr, theta, beta) {
+    .Call(`_glycotrial_cpp_mmrm_subject_pass`, ptr, theta, beta)
+}
+
+cpp_mmrm_sigma <- function(ptr, theta, group, coords) {
+    .Call(`_glycotrial_cpp_mmrm_sigma`, ptr, theta, group, coords)
+}
+
+cpp_covariance_info <- function(key, n_visits) {
+    .Call(`_glycotrial_cpp_covariance_info`, key, n_visits)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }

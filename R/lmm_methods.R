@@ -5,8 +5,7 @@
 nlme::fixef
 #' @export
 nlme::ranef
-#' @export
-nlme::VarCorr
+# VarCorr() is re-exported in R/mmrm_methods.R.
 
 #' Methods for linear mixed model fits
 #'
@@ -174,6 +173,9 @@ predict.glycotrial_lmm <- function(object, newdata = NULL, level = c("subject", 
   level <- match.arg(level)
   if (is.null(newdata)) return(fitted(object, level = level))
   check_data_frame(newdata)
+  if (inherits(object, "glycotrial_joint")) {
+    glycotrial_abort("{.fn predict} with {.arg newdata} is not available for joint models; use {.code object$joint$composite} or {.fn fitted}.")
+  }
   d <- object$design
   tt <- stats::delete.response(d$terms)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = d$xlevels)

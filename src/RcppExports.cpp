@@ -184,6 +184,130 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mmrm_engine
+SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
+RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type coords(coordsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject_start(subject_startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject_group(subject_groupSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type r_plugin(r_pluginSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_engine(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_info
+Rcpp::List cpp_mmrm_info(SEXP ptr);
+RcppExport SEXP _glycotrial_cpp_mmrm_info(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_info(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_deviance
+Rcpp::NumericVector cpp_mmrm_deviance(SEXP ptr, std::vector<double> theta, bool gradient);
+RcppExport SEXP _glycotrial_cpp_mmrm_deviance(SEXP ptrSEXP, SEXP thetaSEXP, SEXP gradientSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< bool >::type gradient(gradientSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_deviance(ptr, theta, gradient));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_estimates
+Rcpp::List cpp_mmrm_estimates(SEXP ptr, std::vector<double> theta);
+RcppExport SEXP _glycotrial_cpp_mmrm_estimates(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_estimates(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_hessian
+Rcpp::NumericMatrix cpp_mmrm_hessian(SEXP ptr, std::vector<double> theta);
+RcppExport SEXP _glycotrial_cpp_mmrm_hessian(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_hessian(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_jacobian
+Rcpp::List cpp_mmrm_jacobian(SEXP ptr, std::vector<double> theta);
+RcppExport SEXP _glycotrial_cpp_mmrm_jacobian(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_jacobian(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_kr
+Rcpp::List cpp_mmrm_kr(SEXP ptr, std::vector<double> theta, Rcpp::NumericMatrix W, bool need_R);
+RcppExport SEXP _glycotrial_cpp_mmrm_kr(SEXP ptrSEXP, SEXP thetaSEXP, SEXP WSEXP, SEXP need_RSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type W(WSEXP);
+    Rcpp::traits::input_parameter< bool >::type need_R(need_RSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_kr(ptr, theta, W, need_R));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_subject_pass
+Rcpp::List cpp_mmrm_subject_pass(SEXP ptr, std::vector<double> theta, Rcpp::NumericVector beta);
+RcppExport SEXP _glycotrial_cpp_mmrm_subject_pass(SEXP ptrSEXP, SEXP thetaSEXP, SEXP betaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type beta(betaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_subject_pass(ptr, theta, beta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_sigma
+Rcpp::NumericMatrix cpp_mmrm_sigma(SEXP ptr, std::vector<double> theta, int group, std::vector<double> coords);
+RcppExport SEXP _glycotrial_cpp_mmrm_sigma(SEXP ptrSEXP, SEXP thetaSEXP, SEXP groupSEXP, SEXP coordsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< int >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type coords(coordsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_sigma(ptr, theta, group, coords));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_covariance_info
+Rcpp::List cpp_covariance_info(std::string key, int n_visits);
+RcppExport SEXP _glycotrial_cpp_covariance_info(SEXP keySEXP, SEXP n_visitsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_covariance_info(key, n_visits));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -438,6 +562,16 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_bvn", (DL_FUNC) &_glycotrial_cpp_lmm_bvn, 3},
     {"_glycotrial_cpp_lmm_register_test_plugins", (DL_FUNC) &_glycotrial_cpp_lmm_register_test_plugins, 0},
     {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
+    {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
+    {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
+    {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
+    {"_glycotrial_cpp_mmrm_estimates", (DL_FUNC) &_glycotrial_cpp_mmrm_estimates, 2},
+    {"_glycotrial_cpp_mmrm_hessian", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian, 2},
+    {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
+    {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},
+    {"_glycotrial_cpp_mmrm_subject_pass", (DL_FUNC) &_glycotrial_cpp_mmrm_subject_pass, 3},
+    {"_glycotrial_cpp_mmrm_sigma", (DL_FUNC) &_glycotrial_cpp_mmrm_sigma, 4},
+    {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},
@@ -461,10 +595,12 @@ static const R_CallMethodDef CallEntries[] = {
 };
 
 void glycotrial_init_indices(DllInfo* dll);
+void glycotrial_init_mmrm(DllInfo* dll);
 void glycotrial_init_callables(DllInfo* dll);
 RcppExport void R_init_glycotrial(DllInfo *dll) {
     R_registerRoutines(dll, NULL, CallEntries, NULL, NULL);
     R_useDynamicSymbols(dll, FALSE);
     glycotrial_init_indices(dll);
+    glycotrial_init_mmrm(dll);
     glycotrial_init_callables(dll);
 }

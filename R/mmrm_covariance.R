@@ -1,0 +1,134 @@
+# Covariance structures for fit_mmrm(): the plugin kind "covariance", the
+# R-level register_covariance(), and evaluation of any structure (compiled or
+# R) for a set of visits. The built-in structures are compiled plugins
+# registered at load through glycotrial_register_covariance_v1(), the C entry
+# point other packages use (src/r_mmrm.cpp); sync_compiled_plugins() mirrors
+# them here with package "glycotrial" and implementation "C++".
+
+#' @include registry.R zzz.R
+NULL
+
+validate_covariance_plugin <- function(impl, meta) {
+  if (inherits(impl, "glycotrial_compiled_plugin")) return(invisible(TRUE))
+  if (!is.list(impl) || !is.function(impl$n_theta) || !is.function(impl$sigma)) {
+    stop("a covariance plugin needs functions `n_theta(n_visits)` and ",
+         "`sigma(theta, n_visits, coords)`")
+  }
+  if (!is.logical(impl$spatial) || length(impl$spatial) != 1 || is.na(impl$spatial)) {
+    stop("`spatial` must be TRUE or FALSE")
+  }
+  invisible(TRUE)
+}
+
+add_builtin_plugins("mmrm", function() {
+  register_plugin_kind(
+    "covariance", validate = validate_covariance_plugin,
+    description = "Residual covariance structures for fit_mmrm()")
+})
+
+#' Register a covariance structure for fit_mmrm()
+#'
+#' Adds a residual covariance structure written in R. Once registered, its key
+#' can be used in a [fit_mmrm()] formula exactly like a built-in structure,
+#' e.g. `my_cs(AVISIT | USUBJID)`. The engine evaluates `sigma()` on the R
+#' main thread once per covariance pattern and evaluation. Compiled structures
+#' are added from C/C++ through `glycotrial_register_covariance_v1()` (see
+#' `inst/include/glycotrial/plugin_api.h`); the built-ins are registered that
+#' way.
+#'
+#' @param key Name used in formulas: letters, digits, `_`, `.`.
+#' @param n_theta `function(n_visits)` returning the number of parameters for
+#'   a structure over `n_visits` visits.
+#' @param sigma `function(theta, n_visits, coords)` returning the `m x m`
+#'   covariance matrix at the visits `coords` (0-based visit indices, or times
+#'   for spatial structures) from unconstrained parameters `theta`. It may
+#'   attach an attribute `"gradient"`: a list of `length(theta)` matrices
+#'   with the derivatives in each parameter; otherwise the engine uses central
+#'   differences.
+#' @param spatial `TRUE` when coordinates are continuous times.
+#' @param start Optional `function(n_visits)` giving starting values
+#'   (default: zeros).
+#' @param description,reference One line each, shown by
+#'   `glycotrial_plugins("covariance")`.
+#' @param overwrite Replace an existing structure of the same key?
+#' @return The registry entry, invisibly.
+#' @examples
+#' # Compound symmetry with theta = (log sd, Fisher z of rho).
+#' register_covariance(
+#'   "my_cs",
+#'   n_theta = function(n_visits) 2L,
+#'   sigma = function(theta, n_visits, coords) {
+#'     m <- length(coords)
+#'     s <- matrix(tanh(theta[2]), m, m)
+#'     diag(s) <- 1
+#'     exp(2 * theta[1]) * s
+#'   },
+#'   description = "Compound symmetry written in R"
+#' )
+#' glycotrial_plugins("covariance")[, c("key", "package", "implementation")]
+#' unregister_plugin("covariance", "my_cs")
+#' @export
+register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NULL,
+                                description = "", reference = NA_character_,
+                                overwrite = FALSE) {
+  check_plugin_key(key)
+  if (!is.function(n_theta)) {
+    glycotrial_abort("{.arg n_theta} must be a function of {.code n_visits}, not {describe_value(n_theta)}.")
+  }
+  if (!is.function(sigma)) {
+    glycotrial_abort("{.arg sigma} must be a function of {.code (theta, n_visits, coords)}, not {describe_value(sigma)}.")
+  }
+  if (!is.null(start) && !is.function(start)) {
+    glycotrial_abort("{.arg start} must be NULL or a function of {.code n_visits}, not {describe_value(start)}.")
+  }
+  check_flag(spatial)
+  check_flag(overwrite)
+  sync_compiled_plugins()
+  old <- registry$entries[[plugin_id("covariance", key)]]
+  if (!is.null(old) && inherits(old$impl, "glycotrial_compiled_plugin") && !overwrite) {
+    glycotrial_abort(c(
+      "A covariance structure with key {.val {key}} is already registered (by {.pkg {old$package}}).",
+      "i" = "Choose another key."),
+      class = c("input", "glycotrial_error_registry_conflict"))
+  }
+  impl <- list(n_theta = n_theta, sigma = sigma, spatial = spatial, start = start)
+  register_plugin("covariance", key, impl, description = description,
+                  reference = reference, overwrite = overwrite)
+}
+
+# The covariance plugin for a key: list(key, compiled, spatial, impl).
+covariance_plugin <- function(key, call = NULL) {
+  sync_compiled_plugins()
+  entry <- registry$entries[[plugin_id("covariance", key)]]
+  if (is.null(entry)) {
+    glycotrial_abort(c(
+      "Unknown covariance structure {.val {key}} in {.arg formula}.",
+      "i" = "Registered structures: {.val {plugin_keys('covariance')}}.",
+      "i" = "Add one with {.fun register_covariance}."),
+      class = c("input", "glycotrial_error_unknown_plugin"), call = call)
+  }
+  compiled <- inherits(entry$impl, "glycotrial_compiled_plugin")
+  spatial <- if (compiled) cpp_covariance_info(key, 1L)$spatial else isTRUE(entry$impl$spatial)
+  list(key = key, compiled = compiled, spatial = spatial, impl = entry$impl)
+}
+
+# Number of parameters of a structure over n_visits visits.
+covariance_n_theta <- function(plugin, n_visits) {
+  k <- if (plugin$compiled) {
+    cpp_covariance_info(plugin$key, as.integer(n_visits))$n_theta
+  } else {
+    plugin$impl$n_theta(n_visits)
+  }
+  as.integer(k)
+}
+
+# Sigma at coords for one group's theta.
+covariance_sigma <- function(plugin, theta, n_visits, coords) {
+  if (plugin$compiled) {
+    cpp_compiled_covariance(plugin$key, theta, n_visits, coords, FALSE)$sigma
+  } else {
+    s <- plugin$impl$sigma(theta, n_visits, coords)
+    attr(s, "gradient") <- NULL
+    s
+  }
+}

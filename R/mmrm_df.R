@@ -1,0 +1,221 @@
+# Degrees of freedom and adjusted covariances for glycotrial_mmrm fits:
+# Satterthwaite, Kenward-Roger (and its linear variant), between-within and
+# residual; sandwich (empirical) covariances. The matrices come from the C++
+# engine (Jacobian terms P_j and the Kenward-Roger sums); the small dense
+# algebra on p x p matrices is done here.
+
+# Kenward & Roger (1997), eq. (2)-(5): Phi_A = Phi + 2 Phi Lambda Phi with
+# Lambda = sum_ij W_ij (Q_ij - P_i Phi P_j - R_ij / 4); the linear variant
+# drops the second-derivative term R (covariances linear in theta).
+# P_i here is X' Sigma^-1 dSigma_i Sigma^-1 X (= -X' dSigma^-1/dtheta_i X);
+# its sign cancels in every product below.
+mmrm_kr_components <- function(object, linear = FALSE) {
+  W <- object$theta_vcov
+  Phi <- object$beta_vcov
+  P <- cpp_mmrm_jacobian(object$engine, object$theta)
+  qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
+  K <- length(P)
+  PPhiP <- matrix(0, nrow(Phi), ncol(Phi))
+  PhiP <- lapply(P, function(Pi) Phi %*% Pi)
+  for (i in seq_len(K)) for (j in seq_len(K)) {
+    if (W[i, j] != 0) PPhiP <- PPhiP + W[i, j] * (P[[i]] %*% PhiP[[j]])
+  }
+  Lambda <- qr_sums$Q - PPhiP - if (linear) 0 else qr_sums$R / 4
+  adj <- Phi + 2 * Phi %*% Lambda %*% Phi
+  adj <- (adj + t(adj)) / 2
+  dimnames(adj) <- dimnames(Phi)
+  list(P = P, vcov_adj = adj, linear = linear)
+}
+
+# Covariance of the estimable coefficients of the requested type.
+mmrm_vcov_compute <- function(object, type) {
+  Phi <- object$beta_vcov
+  switch(type,
+    "Asymptotic" = Phi,
+    "Kenward-Roger" = ,
+    "Kenward-Roger-Linear" = {
+      kr <- object$kr
+      if (is.null(kr) || kr$linear != (type == "Kenward-Roger-Linear")) {
+        kr <- mmrm_kr_components(object, linear = type == "Kenward-Roger-Linear")
+      }
+      kr$vcov_adj
+    },
+    "Empirical" = , "Empirical-Jackknife" = , "Empirical-Bias-Reduced" =
+      mmrm_sandwich(object, type))
+}
+
+# Sandwich estimators (mmrm's "empirical covariance" vignette; Bell &
+# McCaffrey 2002): meat = sum_i X_i' S_i^-1 A_i r_i r_i' A_i' S_i^-1 X_i with
+# A_i = I (CR0), (I - H_ii)^-1 (jackknife, times (n-1)/n) or (I - H_ii)^-1/2
+# (bias-reduced), H_ii = X_i Phi X_i' S_i^-1.
+mmrm_sandwich <- function(object, type) {
+  Phi <- object$beta_vcov
+  beta <- object$beta_est
+  if (type == "Empirical") {
+    sp <- cpp_mmrm_subject_pass(object$engine, object$theta, beta)
+    meat <- crossprod(sp$scores)
+  } else {
+    X <- object$x_matrix
+    r <- object$y - drop(X %*% beta)
+    meat <- matrix(0, ncol(X), ncol(X))
+    st <- object$subject_start
+    for (s in seq_len(length(st) - 1)) {
+      idx <- (st[s] + 1):st[s + 1]
+      S <- mmrm_subject_sigma(object, s)
+      Xi <- X[idx, , drop = FALSE]
+      Si_X <- solve(S, Xi)
+      H <- Xi %*% Phi %*% t(Si_X)
+      IH <- diag(length(idx)) - H
+      A <- if (type == "Empirical-Jackknife") {
+        solve(IH)
+      } else {
+        e <- eigen(IH)
+        Re(e$vectors %*% diag(1 / sqrt(as.complex(e$values)), length(idx)) %*% solve(e$vectors))
+      }
+      u <- crossprod(Si_X, A %*% r[idx])
+      meat <- meat + tcrossprod(u)
+    }
+    if (type == "Empirical-Jackknife") {
+      n <- object$n_subjects
+      meat <- meat * (n - 1) / n
+    }
+  }
+  v <- Phi %*% meat %*% Phi
+  v <- (v + t(v)) / 2
+  dimnames(v) <- dimnames(Phi)
+  v
+}
+
+# Sigma_i of subject s (1-based, engine order), including weights.
+mmrm_subject_sigma <- function(object, s) {
+  st <- object$subject_start
+  idx <- (st[s] + 1):st[s + 1]
+  g <- if (is.null(object$group)) 0L else as.integer(object$group[idx[1]]) - 1L
+  S <- cpp_mmrm_sigma(object$engine, object$theta, g, object$coord[idx])
+  w <- object$weights[idx]
+  S / sqrt(outer(w, w))
+}
+
+# ---- one-dimensional contrasts -----------------------------------------------
+
+mmrm_df_1d <- function(object, contrast, method = object$df_method) {
+  contrast <- as.numeric(contrast)
+  Phi <- object$beta_vcov
+  switch(method,
+    "Satterthwaite" = {
+      g <- vapply(object$jac_list, function(J) sum(contrast * (J %*% contrast)), numeric(1))
+      num <- 2 * sum(contrast * (Phi %*% contrast))^2
+      den <- sum(g * (object$theta_vcov %*% g))
+      num / den
+    },
+    "Kenward-Roger" = , "Kenward-Roger-Linear" = {
+      kr <- object$kr
+      if (is.null(kr)) kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
+      mmrm_kr_df(Phi, matrix(contrast, nrow = 1), object$theta_vcov, kr$P)$m
+    },
+    "Residual" = object$n_obs - object$n_beta,
+    "Between-Within" = {
+      bw <- mmrm_bw_df(object)
+      min(bw[contrast != 0])
+    })
+}
+
+# Kenward & Roger (1997), section 4: denominator df m and scale lambda for
+# the hypothesis L beta = 0 (L: l x p), from the unadjusted Phi.
+mmrm_kr_df <- function(Phi, L, W, P) {
+  l <- nrow(L)
+  Theta <- t(L) %*% solve(L %*% Phi %*% t(L), L)
+  TP <- lapply(P, function(Pi) Theta %*% Phi %*% Pi %*% Phi)
+  K <- length(P)
+  tr <- vapply(TP, function(M) sum(diag(M)), numeric(1))
+  A1 <- 0
+  A2 <- 0
+  for (i in seq_len(K)) for (j in seq_len(K)) {
+    if (W[i, j] == 0) next
+    A1 <- A1 + W[i, j] * tr[i] * tr[j]
+    A2 <- A2 + W[i, j] * sum(TP[[i]] * t(TP[[j]]))
+  }
+  B <- (A1 + 6 * A2) / (2 * l)
+  g <- ((l + 1) * A1 - (l + 4) * A2) / ((l + 2) * A2)
+  den <- 3 * l + 2 * (1 - g)
+  c1 <- g / den
+  c2 <- (l - g) / den
+  c3 <- (l + 2 - g) / den
+  E <- 1 / (1 - A2 / l)
+  V <- 2 / l * (1 + c1 * B) / ((1 - c2 * B)^2 * (1 - c3 * B))
+  rho <- V / (2 * E^2)
+  m <- 4 + (l + 2) / (l * rho - 1)
+  lambda <- m / (E * (m - 2))
+  list(m = m, lambda = lambda)
+}
+
+# Between-within df per estimable coefficient (Schluchter & Elashoff 1990;
+# SAS DDFM=BW): coefficients of columns constant within every subject get
+# n_subjects - rank(between columns incl. intercept), the others
+# n_obs - n_subjects - rank(within columns).
+mmrm_bw_df <- function(object) {
+  X <- object$x_matrix
+  subj <- object$subject
+  is_int <- apply(X, 2, function(x) all(x == 1))
+  is_between <- apply(X, 2, function(x) all(tapply(x, subj, function(v) all(v == v[1]))))
+  is_between <- is_between & !is_int
+  n_between <- sum(is_between) + sum(is_int)
+  n_within <- sum(!is_between & !is_int)
+  df_between <- object$n_subjects - n_between
+  df_within <- object$n_obs - object$n_subjects - n_within
+  stats::setNames(ifelse(is_between | is_int, df_between, df_within), colnames(X))
+}
+
+# Estimate, SE (from the chosen covariance), df, t and p for one contrast.
+mmrm_test_1d <- function(object, contrast, method = object$df_method) {
+  contrast <- as.numeric(contrast)
+  est <- sum(contrast * object$beta_est)
+  se <- sqrt(sum(contrast * (object$beta_vcov_adj %*% contrast)))
+  df <- mmrm_df_1d(object, contrast, method)
+  t <- est / se
+  list(est = est, se = se, df = df, t_stat = t, p_val = 2 * stats::pt(-abs(t), df))
+}
+
+# ---- multi-dimensional contrasts (F tests) ------------------------------------
+
+# Fai & Cornelius (1996) denominator df from the 1-d df of rotated contrasts.
+mmrm_md_denom_df <- function(t_df) {
+  if (all(abs(t_df - t_df[1]) < sqrt(.Machine$double.eps))) return(t_df[1])
+  if (any(t_df <= 2)) return(2)
+  E <- sum(t_df / (t_df - 2))
+  2 * E / (E - length(t_df))
+}
+
+mmrm_test_md <- function(object, L, method = object$df_method) {
+  L <- matrix(L, ncol = length(object$beta_est))
+  l <- nrow(L)
+  if (l == 1) {
+    r <- mmrm_test_1d(object, L[1, ], method)
+    return(list(num_df = 1, denom_df = r$df, f_stat = r$t_stat^2,
+                p_val = stats::pf(r$t_stat^2, 1, r$df, lower.tail = FALSE)))
+  }
+  beta <- object$beta_est
+  V <- object$beta_vcov_adj
+  diff <- L %*% beta
+  f_stat <- drop(t(diff) %*% solve(L %*% V %*% t(L), diff)) / l
+  if (method %in% c("Kenward-Roger", "Kenward-Roger-Linear")) {
+    kr <- object$kr
+    if (is.null(kr)) kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
+    kd <- mmrm_kr_df(object$beta_vcov, L, object$theta_vcov, kr$P)
+    f_stat <- f_stat * kd$lambda
+    denom <- kd$m
+  } else if (method == "Satterthwaite") {
+    Phi <- object$beta_vcov
+    e <- eigen(L %*% Phi %*% t(L), symmetric = TRUE)
+    rot <- t(e$vectors) %*% L
+    t_df <- apply(rot, 1, function(cc) mmrm_df_1d(object, cc, "Satterthwaite"))
+    denom <- mmrm_md_denom_df(t_df)
+  } else if (method == "Residual") {
+    denom <- object$n_obs - object$n_beta
+  } else {
+    bw <- mmrm_bw_df(object)
+    denom <- min(bw[colSums(L != 0) > 0])
+  }
+  list(num_df = l, denom_df = denom, f_stat = f_stat,
+       p_val = stats::pf(f_stat, l, denom, lower.tail = FALSE))
+}

@@ -1,0 +1,365 @@
+# Methods for glycotrial_mmrm fits (see fit_mmrm() for the object's fields).
+
+#' Methods for fitted MMRMs
+#'
+#' Standard accessors for a [fit_mmrm()] fit. `vcov()` returns the
+#' covariance chosen at fit time (or another `type`); `VarCorr()` the
+#' estimated residual covariance matrix over the visits (a list by group for
+#' grouped structures); `anova()` Type III F tests (joint tests of the
+#' coefficients of each term, with the fit's degrees-of-freedom method);
+#' `residuals()` response, Pearson or normalized residuals; `AIC()` with
+#' `corrected = TRUE` gives AICc. `logLik()` counts the covariance
+#' parameters (plus the coefficients for ML fits) as degrees of freedom, as
+#' mmrm does.
+#'
+#' @param object,x A `glycotrial_mmrm` fit.
+#' @param complete Include aliased coefficients as `NA`?
+#' @param type For `vcov()`: one of the `vcov` types of [fit_mmrm()]
+#'   (default: the fit's). For `residuals()`: `"response"`, `"pearson"` or
+#'   `"normalized"`.
+#' @param parm,level Coefficients and confidence level for `confint()`.
+#' @param k,corrected Penalty per parameter; small-sample correction (AICc).
+#' @param digits Digits to print.
+#' @param ... Unused.
+#' @return The usual values: numeric vectors, matrices, a `logLik` object,
+#'   data frames (`anova()`), a `summary.glycotrial_mmrm` list with
+#'   `coefficients` (Estimate, Std. Error, df, t value, Pr(>|t|)),
+#'   `varcor`, `aic`, `bic`, `loglik`, `deviance`, `convergence`.
+#' @examples
+#' set.seed(2)
+#' d <- expand.grid(USUBJID = factor(1:30), AVISIT = factor(c("W4", "W8", "W12"),
+#'                  levels = c("W4", "W8", "W12")))
+#' d$ARM <- factor(ifelse(as.integer(d$USUBJID) %% 2 == 0, "Drug", "Placebo"))
+#' d$CHG <- rnorm(nrow(d)) + rep(rnorm(30), times = 3)
+#' fit <- fit_mmrm(CHG ~ ARM + AVISIT + ar1(AVISIT | USUBJID), data = d,
+#'                 df = "Satterthwaite")
+#' coef(fit)
+#' VarCorr(fit)
+#' anova(fit)
+#' confint(fit)
+#' AIC(fit); BIC(fit); logLik(fit)
+#' @name mmrm_methods
+NULL
+
+#' @rdname mmrm_methods
+#' @export
+coef.glycotrial_mmrm <- function(object, complete = TRUE, ...) {
+  if (complete) object$beta else object$beta_est
+}
+
+#' @rdname mmrm_methods
+#' @export
+vcov.glycotrial_mmrm <- function(object, complete = FALSE, type = NULL, ...) {
+  v <- if (is.null(type) || identical(type, object$vcov_type)) {
+    object$beta_vcov_adj
+  } else {
+    type <- check_choice(type, mmrm_vcov_types, arg = "type")
+    if (type %in% c("Kenward-Roger", "Kenward-Roger-Linear")) {
+      mmrm_kr_components(object, linear = type == "Kenward-Roger-Linear")$vcov_adj
+    } else {
+      mmrm_vcov_compute(object, type)
+    }
+  }
+  if (complete && any(object$aliased)) {
+    nm <- names(object$aliased)
+    full <- matrix(NA_real_, length(nm), length(nm), dimnames = list(nm, nm))
+    full[!object$aliased, !object$aliased] <- v
+    v <- full
+  }
+  v
+}
+
+#' @rdname mmrm_methods
+#' @export
+logLik.glycotrial_mmrm <- function(object, ...) {
+  df <- object$n_theta + if (object$reml) 0 else object$n_beta
+  structure(object$loglik, df = df, nobs = object$n_obs, class = "logLik")
+}
+
+#' @rdname mmrm_methods
+#' @export
+AIC.glycotrial_mmrm <- function(object, ..., k = 2, corrected = FALSE) {
+  df <- attr(stats::logLik(object), "df")
+  pen <- k * df
+  if (corrected) {
+    n <- object$n_obs - if (object$reml) object$n_beta else 0
+    pen <- pen * n / (n - df - 1)
+  }
+  -2 * object$loglik + pen
+}
+
+#' @rdname mmrm_methods
+#' @export
+BIC.glycotrial_mmrm <- function(object, ...) {
+  df <- attr(stats::logLik(object), "df")
+  -2 * object$loglik + log(object$n_subjects) * df
+}
+
+#' @rdname mmrm_methods
+#' @export
+deviance.glycotrial_mmrm <- function(object, ...) object$deviance
+
+#' @rdname mmrm_methods
+#' @export
+nobs.glycotrial_mmrm <- function(object, ...) object$n_obs
+
+#' @rdname mmrm_methods
+#' @export
+model.matrix.glycotrial_mmrm <- function(object, ...) object$x_matrix
+
+#' @rdname mmrm_methods
+#' @export
+fitted.glycotrial_mmrm <- function(object, ...) {
+  f <- drop(object$x_matrix %*% object$beta_est)
+  names(f) <- object$rows
+  f
+}
+
+#' @rdname mmrm_methods
+#' @export
+residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "normalized"), ...) {
+  type <- match.arg(type)
+  r <- object$y - drop(object$x_matrix %*% object$beta_est)
+  out <- switch(type,
+    response = r,
+    pearson = {
+      sd <- numeric(length(r))
+      st <- object$subject_start
+      for (s in seq_len(length(st) - 1)) {
+        idx <- (st[s] + 1):st[s + 1]
+        sd[idx] <- sqrt(diag(mmrm_subject_sigma(object, s)))
+      }
+      r / sd
+    },
+    normalized = {
+      cpp_mmrm_subject_pass(object$engine, object$theta, object$beta_est)$normalized
+    })
+  names(out) <- object$rows
+  out
+}
+
+#' @rdname mmrm_methods
+#' @export
+confint.glycotrial_mmrm <- function(object, parm, level = 0.95, ...) {
+  check_number(level, lower = 0, upper = 1, open = TRUE)
+  ct <- mmrm_coef_table(object)
+  if (missing(parm)) parm <- rownames(ct)
+  ct <- ct[parm, , drop = FALSE]
+  q <- stats::qt((1 + level) / 2, ct[, "df"])
+  out <- cbind(ct[, "Estimate"] - q * ct[, "Std. Error"], ct[, "Estimate"] + q * ct[, "Std. Error"])
+  pct <- paste(format(100 * c((1 - level) / 2, (1 + level) / 2), trim = TRUE, scientific = FALSE,
+                      digits = 3), "%")
+  dimnames(out) <- list(parm, pct)
+  out
+}
+
+#' @rdname mmrm_methods
+#' @export
+VarCorr.glycotrial_mmrm <- function(x, ...) x$sigma
+
+#' @importFrom nlme VarCorr
+#' @export
+nlme::VarCorr
+
+mmrm_coef_table <- function(object) {
+  p <- length(object$beta_est)
+  rows <- lapply(seq_len(p), function(j) {
+    cc <- numeric(p)
+    cc[j] <- 1
+    mmrm_test_1d(object, cc)
+  })
+  tab <- cbind(
+    Estimate = vapply(rows, `[[`, numeric(1), "est"),
+    `Std. Error` = vapply(rows, `[[`, numeric(1), "se"),
+    df = vapply(rows, `[[`, numeric(1), "df"),
+    `t value` = vapply(rows, `[[`, numeric(1), "t_stat"),
+    `Pr(>|t|)` = vapply(rows, `[[`, numeric(1), "p_val"))
+  rownames(tab) <- names(object$beta_est)
+  tab
+}
+
+#' @rdname mmrm_methods
+#' @export
+summary.glycotrial_mmrm <- function(object, ...) {
+  structure(list(
+    call = object$call, cov_type = object$cov_type, reml = object$reml,
+    df_method = object$df_method, vcov_type = object$vcov_type,
+    coefficients = mmrm_coef_table(object), aliased = names(object$aliased)[object$aliased],
+    varcor = object$sigma, n_obs = object$n_obs, n_subjects = object$n_subjects,
+    n_theta = object$n_theta, loglik = object$loglik, deviance = object$deviance,
+    aic = stats::AIC(object), bic = stats::BIC(object),
+    aicc = stats::AIC(object, corrected = TRUE), convergence = object$convergence,
+    group_var = object$group_var),
+    class = "summary.glycotrial_mmrm")
+}
+
+#' @rdname mmrm_methods
+#' @export
+print.summary.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+  cat("MMRM fit by", if (x$reml) "REML" else "ML", "(glycotrial)\n")
+  cat("Formula:    ", deparse(x$call$formula), "\n", sep = "")
+  cat("Covariance: ", x$cov_type, if (!is.null(x$group_var)) paste0(" (by ", x$group_var, ")"),
+      ", ", x$n_theta, " parameters\n", sep = "")
+  cat("Inference:  ", x$df_method, " df, ", x$vcov_type, " covariance\n", sep = "")
+  cat("Data:       ", x$n_obs, " observations from ", x$n_subjects, " subjects\n\n", sep = "")
+  cat("Model fit:\n")
+  print(c(AIC = x$aic, AICc = x$aicc, BIC = x$bic, logLik = x$loglik, deviance = x$deviance),
+        digits = digits + 2)
+  cat("\nCoefficients:\n")
+  stats::printCoefmat(x$coefficients, digits = digits, has.Pvalue = TRUE, P.values = TRUE)
+  if (length(x$aliased)) cat("Aliased (not estimable):", paste(x$aliased, collapse = ", "), "\n")
+  cat("\nCovariance estimate:\n")
+  print(x$varcor, digits = digits)
+  cat("\nConvergence: ", x$convergence$message, " (", x$convergence$optimizer, ", max |gradient| ",
+      format(x$convergence$max_gradient, digits = 2), ")\n", sep = "")
+  invisible(x)
+}
+
+#' @rdname mmrm_methods
+#' @export
+print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+  cat("MMRM fit by", if (x$reml) "REML" else "ML", "(glycotrial)\n")
+  cat("Formula:    ", paste(deparse(x$formula), collapse = " "), "\n", sep = "")
+  cat("Covariance: ", x$cov_type, if (!is.null(x$group_var)) paste0(" (by ", x$group_var, ")"),
+      "; inference: ", x$df_method, "\n", sep = "")
+  cat("Data:       ", x$n_obs, " observations, ", x$n_subjects, " subjects\n", sep = "")
+  cat("logLik:     ", format(x$loglik, digits = digits + 3),
+      if (!x$convergence$converged) "  (NOT CONVERGED)", "\n\nCoefficients:\n", sep = "")
+  print(x$beta, digits = digits)
+  invisible(x)
+}
+
+#' @rdname mmrm_methods
+#' @export
+anova.glycotrial_mmrm <- function(object, ...) {
+  if (length(list(...))) {
+    glycotrial_abort("{.fun anova} compares a single fit; use {.fun model_selection} to compare structures.")
+  }
+  labels <- attr(object$terms, "term.labels")
+  asg <- object$assign[!object$aliased]
+  res <- lapply(seq_along(labels), function(i) {
+    cols <- which(asg == i)
+    if (!length(cols)) return(NULL)
+    L <- matrix(0, length(cols), length(asg))
+    L[cbind(seq_along(cols), cols)] <- 1
+    r <- mmrm_test_md(object, L)
+    data.frame(`Num Df` = r$num_df, `Denom Df` = r$denom_df, `F value` = r$f_stat,
+               `Pr(>F)` = r$p_val, check.names = FALSE, row.names = labels[i])
+  })
+  out <- do.call(rbind, res)
+  structure(out, heading = paste0("Type III F tests (", object$df_method, " df)\n"),
+            class = c("anova", "data.frame"))
+}
+
+#' Predictions and simulations from a fitted MMRM
+#'
+#' `predict()` gives population predictions `X beta` for `newdata` (default:
+#' the model data) or, with `conditional = TRUE`, the best linear unbiased
+#' prediction of each row given the same subject's observed responses in
+#' `newdata` (rows with a missing response are predicted from the subject's
+#' observed visits; observed rows are returned as observed). `simulate()`
+#' draws responses from the fitted marginal model.
+#'
+#' @param object A `glycotrial_mmrm` fit.
+#' @param newdata Data frame with the model's columns (response may be `NA`).
+#' @param conditional Condition on the subject's observed responses?
+#' @param interval `"none"`, `"confidence"` or `"prediction"`.
+#' @param level Confidence level.
+#' @param nsim Number of simulated responses.
+#' @param seed Random seed (as in [stats::simulate()]).
+#' @param ... Unused.
+#' @return `predict()`: a numeric vector, or a matrix with columns `fit`,
+#'   `se`, `lwr`, `upr` when an interval is requested. `simulate()`: a data
+#'   frame with `nsim` columns, one row per model observation.
+#' @examples
+#' set.seed(3)
+#' d <- expand.grid(USUBJID = factor(1:30), AVISIT = factor(c("W4", "W8")))
+#' d$CHG <- rnorm(nrow(d)) + rep(rnorm(30), times = 2)
+#' fit <- fit_mmrm(CHG ~ AVISIT + us(AVISIT | USUBJID), data = d, df = "Residual")
+#' head(predict(fit, interval = "confidence"))
+#' nd <- d[d$USUBJID == "1", ]
+#' nd$CHG[2] <- NA
+#' predict(fit, nd, conditional = TRUE)
+#' dim(simulate(fit, nsim = 2, seed = 1))
+#' @name mmrm_predict
+NULL
+
+mmrm_new_x <- function(object, newdata) {
+  tt <- stats::delete.response(object$terms)
+  mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
+  X <- stats::model.matrix(tt, mf, contrasts.arg = object$contrasts)
+  X[, !object$aliased, drop = FALSE]
+}
+
+#' @rdname mmrm_predict
+#' @export
+predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
+                                    interval = c("none", "confidence", "prediction"),
+                                    level = 0.95, ...) {
+  interval <- match.arg(interval)
+  check_flag(conditional)
+  if (missing(newdata)) newdata <- object$data
+  check_data_frame(newdata)
+  X <- mmrm_new_x(object, newdata)
+  fit <- drop(X %*% object$beta_est)
+  V <- object$beta_vcov_adj
+  se <- sqrt(pmax(rowSums((X %*% V) * X), 0))
+  pred_var <- rep(NA_real_, length(fit))
+  if (conditional || interval == "prediction") {
+    subj <- as.character(newdata[[object$subject_var]])
+    vis <- newdata[[object$visit_var]]
+    coords <- if (object$cov_spatial) as.numeric(vis) else match(as.character(vis), object$visit_levels) - 1
+    if (!object$cov_spatial && any(is.na(coords) & !is.na(vis))) {
+      glycotrial_abort("{.arg newdata} has visits not in the model: {.val {unique(vis[is.na(coords) & !is.na(vis)])}}.")
+    }
+    y <- if (object$response %in% names(newdata)) newdata[[object$response]] else rep(NA_real_, length(fit))
+    grp <- if (is.null(object$group_var)) NULL else newdata[[object$group_var]]
+    for (s in unique(subj)) {
+      idx <- which(subj == s)
+      g <- if (is.null(grp)) 0L else match(as.character(grp[idx[1]]), object$group_levels) - 1L
+      S <- cpp_mmrm_sigma(object$engine, object$theta, g, coords[idx])
+      obs <- !is.na(y[idx])
+      cond_var <- diag(S)
+      if (conditional && any(obs) && any(!obs)) {
+        So <- S[obs, obs, drop = FALSE]
+        Smo <- S[!obs, obs, drop = FALSE]
+        A <- t(solve(So, t(Smo)))
+        ro <- y[idx][obs] - fit[idx][obs]
+        fit[idx][!obs] <- fit[idx][!obs] + drop(A %*% ro)
+        cond_var[!obs] <- diag(S[!obs, !obs, drop = FALSE] - A %*% t(Smo))
+      }
+      if (conditional && any(obs)) {
+        fit[idx][obs] <- y[idx][obs]
+        cond_var[obs] <- 0
+        se[idx][obs] <- 0
+      }
+      pred_var[idx] <- cond_var
+    }
+  }
+  if (interval == "none") return(stats::setNames(fit, rownames(newdata)))
+  q <- stats::qnorm((1 + level) / 2)
+  s <- if (interval == "confidence") se else sqrt(se^2 + pred_var)
+  cbind(fit = fit, se = s, lwr = fit - q * s, upr = fit + q * s)
+}
+
+#' @rdname mmrm_predict
+#' @export
+simulate.glycotrial_mmrm <- function(object, nsim = 1, seed = NULL, ...) {
+  check_count(nsim, lower = 1, len = 1)
+  if (!is.null(seed)) set.seed(seed)
+  mu <- drop(object$x_matrix %*% object$beta_est)
+  st <- object$subject_start
+  chols <- lapply(seq_len(length(st) - 1), function(s) t(chol(mmrm_subject_sigma(object, s))))
+  out <- vapply(seq_len(nsim), function(i) {
+    y <- mu
+    for (s in seq_along(chols)) {
+      idx <- (st[s] + 1):st[s + 1]
+      y[idx] <- y[idx] + drop(chols[[s]] %*% stats::rnorm(length(idx)))
+    }
+    y
+  }, numeric(length(mu)))
+  out <- as.data.frame(matrix(out, ncol = nsim))
+  names(out) <- paste0("sim_", seq_len(nsim))
+  rownames(out) <- object$rows
+  out
+}

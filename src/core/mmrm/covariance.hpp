@@ -1,0 +1,86 @@
+// Residual covariance structures of the MMRM engine.
+//
+// Every structure, built-in or added by another package or from R, is a
+// glycotrial_covariance_v1 plugin (inst/include/glycotrial/plugin_api.h). The
+// built-ins are defined in covariance.cpp and registered at load through the
+// same C entry point other packages use (glycotrial_register_covariance_v1).
+//
+// The parametrisation of every built-in equals that of the R package mmrm
+// (openpharma/mmrm, src/covariance.h), so theta can be compared directly:
+//   us     theta = (log sd_1..k, l_21, l_31, l_32, l_41, ...): L lower
+//          triangular with L_ii = sd_i, L_ij = sd_i * l_ij (row-wise order),
+//          Sigma = L L'.                                       k(k+1)/2 params
+//   toep   (log sd, r_1..r_{k-1}), corr(i,j) = rho(r_|i-j|)          k params
+//   toeph  (log sd_1..k, r_1..r_{k-1})                            2k-1 params
+//   ar1    (log sd, r), corr = rho(r)^|i-j|                         2 params
+//   ar1h   (log sd_1..k, r)                                       k+1 params
+//   ad     (log sd, r_1..r_{k-1}), corr(i,j) = prod_{l=j}^{i-1} rho(r_l)  k
+//   adh    (log sd_1..k, r_1..r_{k-1})                            2k-1 params
+//   cs     (log sd, r), corr = rho(r)                               2 params
+//   csh    (log sd_1..k, r)                                       k+1 params
+//   sp_exp (log variance, logit rho), Sigma_ij = s2 * rho^d_ij      2 params
+//   sp_gau (log variance, logit rho), Sigma_ij = s2 * rho^(d_ij^2)  2 params
+// with rho(r) = r / sqrt(1 + r^2) and d_ij = |t_i - t_j|.
+// (sp_gau is not in mmrm; it is nlme's corGaus with range 1/sqrt(-log rho).)
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "glycotrial/plugin_api.h"
+
+namespace glycotrial {
+namespace mmrm {
+
+// The built-in plugins (static storage; strings live forever).
+const std::vector<glycotrial_covariance_v1>& builtin_covariances();
+
+// A covariance structure as the engine sees it: number of parameters and the
+// matrix with its first derivatives for a set of coordinates. This is the API
+// the LMM engine may reuse.
+class CovarianceModel {
+ public:
+  virtual ~CovarianceModel() = default;
+  virtual std::string key() const = 0;
+  // Coordinates are continuous times (spatial) or 0-based visit indices.
+  virtual bool spatial() const = 0;
+  // Parameters for a structure over n_visits visits (or distinct times).
+  virtual int n_theta(int n_visits) const = 0;
+  // Sigma (m x m) at coords (size m) and, when dsigma != nullptr, its
+  // derivatives d Sigma / d theta_j, j < n_theta. Throws NumericalError when
+  // the structure cannot be evaluated.
+  virtual void sigma(const std::vector<double>& theta, int n_visits,
+                     const std::vector<double>& coords, Eigen::MatrixXd& sigma,
+                     std::vector<Eigen::MatrixXd>* dsigma) const = 0;
+};
+
+// Wraps a registered C plugin; falls back to central differences when the
+// plugin has no analytic derivatives (returns 2).
+class PluginCovariance : public CovarianceModel {
+ public:
+  explicit PluginCovariance(const glycotrial_covariance_v1& plugin) : p_(plugin) {}
+  std::string key() const override { return p_.key ? p_.key : ""; }
+  bool spatial() const override { return p_.spatial != 0; }
+  int n_theta(int n_visits) const override;
+  void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
+             Eigen::MatrixXd& sigma, std::vector<Eigen::MatrixXd>* dsigma) const override;
+
+ private:
+  glycotrial_covariance_v1 p_;
+};
+
+// Look up a registered plugin by key; throws InputError when unknown.
+std::unique_ptr<CovarianceModel> find_covariance_model(const std::string& key);
+
+// Central-difference derivatives of Sigma for a structure, as a fallback and
+// for tests (relative step h * max(1, |theta_j|)).
+std::vector<Eigen::MatrixXd> numerical_dsigma(const CovarianceModel& model,
+                                              const std::vector<double>& theta, int n_visits,
+                                              const std::vector<double>& coords,
+                                              double h = 1e-5);
+
+}  // namespace mmrm
+}  // namespace glycotrial

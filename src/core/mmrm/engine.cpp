@@ -1,0 +1,410 @@
+#include "core/mmrm/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "core/common/errors.hpp"
+
+namespace glycotrial {
+namespace mmrm {
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+const double kLog2Pi = std::log(2.0 * 3.14159265358979323846);
+
+// Subject count from which moments beat a direct pass: a direct evaluation
+// costs ~ n_P m p (m + p), a moment contraction ~ m^2 p^2.
+bool use_moments(int n_subjects, int m, int p) {
+  return static_cast<double>(n_subjects) * (m + p + 1) >= 2.0 * m * (p + 1);
+}
+}  // namespace
+
+MmrmEngine::MmrmEngine(MmrmInput in, const CovarianceModel& cov)
+    : input_(std::move(in)), cov_(cov) {
+  const int n = input_.n, p = input_.p;
+  require(n > 0, "data", "no observations to fit");
+  require(p >= 0 && static_cast<int>(input_.X.size()) == n * p, "X", "design matrix has the wrong size");
+  require(static_cast<int>(input_.y.size()) == n, "y", "response has the wrong length");
+  require(static_cast<int>(input_.coords.size()) == n, "coords", "visit coordinates have the wrong length");
+  require(input_.weights.empty() || static_cast<int>(input_.weights.size()) == n, "weights",
+          "weights have the wrong length");
+  const int ns = static_cast<int>(input_.subject_group.size());
+  require(static_cast<int>(input_.subject_start.size()) == ns + 1 && input_.subject_start[0] == 0 &&
+              input_.subject_start[ns] == n,
+          "subject", "subject index is inconsistent with the data");
+  require(input_.n_groups >= 1, "group", "need at least one group");
+  n_theta_group_ = cov_.n_theta(input_.n_visits);
+  for (double w : input_.weights) {
+    require(std::isfinite(w) && w > 0, "weights", "weights must be finite and positive");
+    log_weight_sum_ += std::log(w);
+  }
+  // Group subjects by (group, coordinates).
+  std::map<std::pair<int, std::vector<double>>, int> index;
+  for (int s = 0; s < ns; ++s) {
+    const int a = input_.subject_start[s], b = input_.subject_start[s + 1];
+    require(b > a, "subject", "a subject has no observations");
+    const int g = input_.subject_group[s];
+    require(g >= 0 && g < input_.n_groups, "group", "group index out of range");
+    std::vector<double> c(input_.coords.begin() + a, input_.coords.begin() + b);
+    for (size_t j = 1; j < c.size(); ++j) {
+      require(c[j] > c[j - 1], "data",
+              "duplicated or unsorted visits within subject " + std::to_string(s + 1) +
+                  " (each subject may have at most one row per visit)");
+    }
+    if (!cov_.spatial()) {
+      for (double v : c)
+        require(v >= 0 && v < input_.n_visits && v == std::floor(v), "coords",
+                "visit index out of range");
+    }
+    auto key = std::make_pair(g, c);
+    auto it = index.find(key);
+    int pi;
+    if (it == index.end()) {
+      pi = static_cast<int>(patterns_.size());
+      index.emplace(key, pi);
+      Pattern P;
+      P.group = g;
+      P.coords = c;
+      for (double v : c) P.visits.push_back(static_cast<int>(v));
+      patterns_.push_back(std::move(P));
+    } else {
+      pi = it->second;
+    }
+    patterns_[pi].subjects.push_back(s);
+  }
+  // Moments, in chunks so that memory stays O(chunk * m p).
+  for (auto& P : patterns_) {
+    const int m = static_cast<int>(P.coords.size());
+    if (!use_moments(static_cast<int>(P.subjects.size()), m, p)) continue;
+    P.moments = true;
+    const int d = m * (p + 1);
+    P.M = MatrixXd::Zero(d, d);
+    const int chunk = 2048;
+    MatrixXd Z(d, std::min<int>(chunk, static_cast<int>(P.subjects.size())));
+    size_t done = 0;
+    while (done < P.subjects.size()) {
+      const int nc = static_cast<int>(std::min<size_t>(chunk, P.subjects.size() - done));
+      for (int c = 0; c < nc; ++c) {
+        MatrixXd A = subject_block(P.subjects[done + c]);
+        Z.col(c) = Eigen::Map<VectorXd>(A.data(), d);
+      }
+      P.M.selfadjointView<Eigen::Lower>().rankUpdate(Z.leftCols(nc));
+      done += nc;
+    }
+    P.M.triangularView<Eigen::StrictlyUpper>() = P.M.transpose();
+  }
+}
+
+MatrixXd MmrmEngine::subject_block(int s) const {
+  const int a = input_.subject_start[s], b = input_.subject_start[s + 1], m = b - a;
+  const int n = input_.n, p = input_.p;
+  MatrixXd A(m, p + 1);
+  for (int r = 0; r < m; ++r) {
+    const double sw = input_.weights.empty() ? 1.0 : std::sqrt(input_.weights[a + r]);
+    for (int c = 0; c < p; ++c) A(r, c) = sw * input_.X[static_cast<size_t>(c) * n + a + r];
+    A(r, p) = sw * input_.y[a + r];
+  }
+  return A;
+}
+
+MatrixXd MmrmEngine::contract(const Pattern& P, const MatrixXd& B) const {
+  const int m = static_cast<int>(P.coords.size()), q = input_.p + 1;
+  MatrixXd Q = MatrixXd::Zero(q, q);
+  if (P.moments) {
+    for (int d = 0; d < q; ++d)
+      for (int c = 0; c < q; ++c) Q(c, d) = B.cwiseProduct(P.M.block(m * c, m * d, m, m)).sum();
+  } else {
+    for (int s : P.subjects) {
+      MatrixXd A = subject_block(s);
+      Q.noalias() += A.transpose() * (B * A);
+    }
+  }
+  return Q;
+}
+
+MatrixXd MmrmEngine::contract_rev(const Pattern& P, const MatrixXd& T) const {
+  const int m = static_cast<int>(P.coords.size()), q = input_.p + 1;
+  MatrixXd F = MatrixXd::Zero(m, m);
+  if (P.moments) {
+    for (int d = 0; d < q; ++d)
+      for (int c = 0; c < q; ++c)
+        if (T(c, d) != 0.0) F.noalias() += T(c, d) * P.M.block(m * c, m * d, m, m);
+  } else {
+    for (int s : P.subjects) {
+      MatrixXd A = subject_block(s);
+      F.noalias() += A * (T * A.transpose());
+    }
+  }
+  return F;
+}
+
+void MmrmEngine::group_sigmas(const std::vector<double>& theta, bool derivs,
+                              std::vector<MatrixXd>& full,
+                              std::vector<std::vector<MatrixXd>>& dfull) const {
+  const int G = input_.n_groups, k = input_.n_visits, K = n_theta_group_;
+  full.assign(G, MatrixXd());
+  dfull.assign(G, {});
+  if (cov_.spatial()) return;
+  std::vector<double> all(k);
+  for (int v = 0; v < k; ++v) all[v] = v;
+  for (int g = 0; g < G; ++g) {
+    std::vector<double> th(theta.begin() + g * K, theta.begin() + (g + 1) * K);
+    cov_.sigma(th, k, all, full[g], derivs ? &dfull[g] : nullptr);
+  }
+}
+
+bool MmrmEngine::eval_patterns(const std::vector<double>& theta, bool derivs,
+                               std::vector<PatternEval>& ev) const {
+  require(static_cast<int>(theta.size()) == n_theta(), "theta",
+          "expected " + std::to_string(n_theta()) + " covariance parameters, got " +
+              std::to_string(theta.size()));
+  for (double t : theta)
+    if (!std::isfinite(t)) return false;
+  std::vector<MatrixXd> full;
+  std::vector<std::vector<MatrixXd>> dfull;
+  group_sigmas(theta, derivs, full, dfull);
+  const int K = n_theta_group_;
+  ev.assign(patterns_.size(), PatternEval());
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+    const Pattern& P = patterns_[pi];
+    const int m = static_cast<int>(P.coords.size());
+    PatternEval& e = ev[pi];
+    if (cov_.spatial()) {
+      std::vector<double> th(theta.begin() + P.group * K, theta.begin() + (P.group + 1) * K);
+      cov_.sigma(th, input_.n_visits, P.coords, e.S, derivs ? &e.dS : nullptr);
+    } else {
+      e.S.resize(m, m);
+      for (int b = 0; b < m; ++b)
+        for (int a = 0; a < m; ++a) e.S(a, b) = full[P.group](P.visits[a], P.visits[b]);
+      if (derivs) {
+        e.dS.assign(K, MatrixXd(m, m));
+        for (int j = 0; j < K; ++j)
+          for (int b = 0; b < m; ++b)
+            for (int a = 0; a < m; ++a)
+              e.dS[j](a, b) = dfull[P.group][j](P.visits[a], P.visits[b]);
+      }
+    }
+    Eigen::LLT<MatrixXd> llt(e.S);
+    if (llt.info() != Eigen::Success) return false;
+    const MatrixXd& L = llt.matrixLLT();
+    e.logdet = 0;
+    for (int a = 0; a < m; ++a) {
+      if (!(L(a, a) > 0)) return false;
+      e.logdet += 2 * std::log(L(a, a));
+    }
+    e.Sinv = llt.solve(MatrixXd::Identity(m, m));
+  }
+  return true;
+}
+
+double MmrmEngine::deviance(const std::vector<double>& theta, std::vector<double>* grad) {
+  const int p = input_.p, n = input_.n;
+  std::vector<PatternEval> ev;
+  if (grad) grad->assign(n_theta(), 0.0);
+  if (!eval_patterns(theta, grad != nullptr, ev)) return std::numeric_limits<double>::infinity();
+  MatrixXd Q = MatrixXd::Zero(p + 1, p + 1);
+  double logdet = -log_weight_sum_;
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+    Q += contract(patterns_[pi], ev[pi].Sinv);
+    logdet += patterns_[pi].subjects.size() * ev[pi].logdet;
+  }
+  VectorXd beta;
+  MatrixXd G;
+  double logdetC = 0;
+  if (p > 0) {
+    Eigen::LLT<MatrixXd> llt(Q.topLeftCorner(p, p));
+    if (llt.info() != Eigen::Success) return std::numeric_limits<double>::infinity();
+    const MatrixXd& Lc = llt.matrixLLT();
+    for (int c = 0; c < p; ++c) logdetC += 2 * std::log(Lc(c, c));
+    beta = llt.solve(Q.col(p).head(p));
+    if (grad && input_.reml) G = llt.solve(MatrixXd::Identity(p, p));
+  } else {
+    beta.resize(0);
+  }
+  const double rVr = Q(p, p) - (p > 0 ? Q.col(p).head(p).dot(beta) : 0.0);
+  double dev = logdet + rVr;
+  if (input_.reml) {
+    dev += logdetC + (n - p) * kLog2Pi;
+  } else {
+    dev += n * kLog2Pi;
+  }
+  if (!std::isfinite(dev)) return std::numeric_limits<double>::infinity();
+  if (grad) {
+    // T = u u' (+ C^{-1} in the X block for REML), u = (-beta, 1).
+    MatrixXd T = MatrixXd::Zero(p + 1, p + 1);
+    VectorXd u(p + 1);
+    u.head(p) = -beta;
+    u(p) = 1.0;
+    T = u * u.transpose();
+    if (input_.reml && p > 0) T.topLeftCorner(p, p) += G;
+    const int K = n_theta_group_;
+    for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+      const Pattern& P = patterns_[pi];
+      const PatternEval& e = ev[pi];
+      MatrixXd F = contract_rev(P, T);
+      MatrixXd E = static_cast<double>(P.subjects.size()) * e.Sinv - e.Sinv * F * e.Sinv;
+      for (int j = 0; j < K; ++j) (*grad)[P.group * K + j] += E.cwiseProduct(e.dS[j]).sum();
+    }
+  }
+  return dev;
+}
+
+MmrmEngine::Estimates MmrmEngine::estimates(const std::vector<double>& theta) {
+  const int p = input_.p;
+  std::vector<PatternEval> ev;
+  if (!eval_patterns(theta, false, ev))
+    throw NumericalError("the covariance matrix is not positive definite at the estimate");
+  MatrixXd Q = MatrixXd::Zero(p + 1, p + 1);
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) Q += contract(patterns_[pi], ev[pi].Sinv);
+  Estimates out;
+  Eigen::LLT<MatrixXd> llt(Q.topLeftCorner(p, p));
+  if (llt.info() != Eigen::Success)
+    throw NumericalError("X' V^-1 X is not positive definite (collinear design?)");
+  out.beta = llt.solve(Q.col(p).head(p));
+  out.beta_vcov = llt.solve(MatrixXd::Identity(p, p));
+  out.deviance = deviance(theta, nullptr);
+  return out;
+}
+
+MatrixXd MmrmEngine::hessian(const std::vector<double>& theta) {
+  const int K = n_theta();
+  MatrixXd H(K, K);
+  std::vector<double> th = theta, gp, gm, gp2, gm2;
+  for (int j = 0; j < K; ++j) {
+    const double h = 1e-3 * std::max(1.0, std::fabs(theta[j]));
+    th[j] = theta[j] + h;
+    double f1 = deviance(th, &gp);
+    th[j] = theta[j] - h;
+    double f2 = deviance(th, &gm);
+    th[j] = theta[j] + h / 2;
+    double f3 = deviance(th, &gp2);
+    th[j] = theta[j] - h / 2;
+    double f4 = deviance(th, &gm2);
+    th[j] = theta[j];
+    if (!std::isfinite(f1) || !std::isfinite(f2) || !std::isfinite(f3) || !std::isfinite(f4))
+      throw NumericalError("the deviance is not finite near the estimate; cannot compute the Hessian");
+    for (int i = 0; i < K; ++i) {
+      const double d1 = (gp[i] - gm[i]) / (2 * h);
+      const double d2 = (gp2[i] - gm2[i]) / h;
+      H(i, j) = (4 * d2 - d1) / 3;  // Richardson: O(h^4)
+    }
+  }
+  return (H + H.transpose()) / 2;
+}
+
+std::vector<MatrixXd> MmrmEngine::jacobian_terms(const std::vector<double>& theta) {
+  const int p = input_.p, K = n_theta_group_;
+  std::vector<PatternEval> ev;
+  if (!eval_patterns(theta, true, ev))
+    throw NumericalError("the covariance matrix is not positive definite at the estimate");
+  std::vector<MatrixXd> out(n_theta(), MatrixXd::Zero(p, p));
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+    const Pattern& P = patterns_[pi];
+    for (int j = 0; j < K; ++j) {
+      MatrixXd B = ev[pi].Sinv * ev[pi].dS[j] * ev[pi].Sinv;
+      out[P.group * K + j] += contract(P, B).topLeftCorner(p, p);
+    }
+  }
+  return out;
+}
+
+void MmrmEngine::kr_sums(const std::vector<double>& theta, const MatrixXd& W, MatrixXd& Qs,
+                         MatrixXd& Rs, bool need_R) {
+  const int p = input_.p, K = n_theta_group_, G = input_.n_groups, k = input_.n_visits;
+  require(W.rows() == n_theta() && W.cols() == n_theta(), "W", "weight matrix has the wrong size");
+  std::vector<PatternEval> ev;
+  if (!eval_patterns(theta, true, ev))
+    throw NumericalError("the covariance matrix is not positive definite at the estimate");
+  // Sum_jk W_jk d2 Sigma / d theta_j d theta_k per group, by central
+  // differences of the analytic first derivatives (full visit matrix, or per
+  // pattern for spatial structures).
+  auto weighted_second = [&](int g, const std::vector<double>& coords) {
+    const int m = static_cast<int>(coords.size());
+    MatrixXd out = MatrixXd::Zero(m, m);
+    std::vector<double> th(theta.begin() + g * K, theta.begin() + (g + 1) * K), t2 = th;
+    MatrixXd S;
+    std::vector<MatrixXd> dp, dm;
+    for (int j = 0; j < K; ++j) {
+      const double h = 1e-4 * std::max(1.0, std::fabs(th[j]));
+      t2[j] = th[j] + h;
+      cov_.sigma(t2, k, coords, S, &dp);
+      t2[j] = th[j] - h;
+      cov_.sigma(t2, k, coords, S, &dm);
+      t2[j] = th[j];
+      for (int l = 0; l < K; ++l)
+        out += W(g * K + j, g * K + l) * (dp[l] - dm[l]) / (2 * h);
+    }
+    return MatrixXd((out + out.transpose()) / 2);
+  };
+  std::vector<MatrixXd> second_full(G);
+  if (need_R && !cov_.spatial()) {
+    std::vector<double> all(k);
+    for (int v = 0; v < k; ++v) all[v] = v;
+    for (int g = 0; g < G; ++g) second_full[g] = weighted_second(g, all);
+  }
+  Qs = MatrixXd::Zero(p, p);
+  Rs = MatrixXd::Zero(p, p);
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+    const Pattern& P = patterns_[pi];
+    const PatternEval& e = ev[pi];
+    const int m = static_cast<int>(P.coords.size());
+    MatrixXd inner = MatrixXd::Zero(m, m);
+    std::vector<MatrixXd> SdS(K);
+    for (int j = 0; j < K; ++j) SdS[j] = e.Sinv * e.dS[j];
+    for (int j = 0; j < K; ++j)
+      for (int l = 0; l < K; ++l) {
+        const double w = W(P.group * K + j, P.group * K + l);
+        if (w != 0.0) inner.noalias() += w * e.dS[j] * SdS[l];
+      }
+    Qs += contract(P, e.Sinv * inner * e.Sinv).topLeftCorner(p, p);
+    if (need_R) {
+      MatrixXd D2;
+      if (cov_.spatial()) {
+        D2 = weighted_second(P.group, P.coords);
+      } else {
+        D2.resize(m, m);
+        for (int b = 0; b < m; ++b)
+          for (int a = 0; a < m; ++a) D2(a, b) = second_full[P.group](P.visits[a], P.visits[b]);
+      }
+      Rs += contract(P, e.Sinv * D2 * e.Sinv).topLeftCorner(p, p);
+    }
+  }
+}
+
+void MmrmEngine::subject_pass(const std::vector<double>& theta, const VectorXd& beta,
+                              VectorXd& normalized, MatrixXd& scores) {
+  const int p = input_.p;
+  std::vector<PatternEval> ev;
+  if (!eval_patterns(theta, false, ev))
+    throw NumericalError("the covariance matrix is not positive definite at the estimate");
+  normalized.resize(input_.n);
+  scores.resize(n_subjects(), p);
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+    Eigen::LLT<MatrixXd> llt(ev[pi].S);
+    for (int s : patterns_[pi].subjects) {
+      MatrixXd A = subject_block(s);
+      VectorXd r = A.col(p) - A.leftCols(p) * beta;
+      VectorXd z = llt.matrixL().solve(r);
+      // Back to unweighted scale: residual / sd where sd includes 1/sqrt(w).
+      normalized.segment(input_.subject_start[s], r.size()) = z;
+      scores.row(s) = (A.leftCols(p).transpose() * llt.solve(r)).transpose();
+    }
+  }
+}
+
+MatrixXd MmrmEngine::sigma(const std::vector<double>& theta, int group,
+                           const std::vector<double>& coords) const {
+  const int K = n_theta_group_;
+  require(group >= 0 && group < input_.n_groups, "group", "group index out of range");
+  std::vector<double> th(theta.begin() + group * K, theta.begin() + (group + 1) * K);
+  MatrixXd S;
+  cov_.sigma(th, input_.n_visits, coords, S, nullptr);
+  return S;
+}
+
+}  // namespace mmrm
+}  // namespace glycotrial

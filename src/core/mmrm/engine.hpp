@@ -1,0 +1,129 @@
+// The MMRM engine: REML/ML deviance and its analytic gradient from
+// per-visit-pattern moments (DESIGN.md, "pattern moments"), and the pieces
+// the degrees-of-freedom methods need (Jacobian of Cov(beta) in theta and the
+// Kenward-Roger sums).
+//
+// Model (Mallinckrodt et al. 2008; mmrm's "Details of the model fitting"
+// vignette): y_i = X_i beta + e_i, e_i ~ N(0, W_i^{-1/2} Sigma_g(i)[P_i] W_i^{-1/2})
+// with subject i's visits P_i, group g(i) and observation weights W_i.
+// The deviance is -2 log L:
+//   ML  : sum_i log|Sigma_i| + r'V^{-1}r + n log(2 pi)
+//   REML: sum_i log|Sigma_i| + log|X'V^{-1}X| + r'V^{-1}r + (n - p) log(2 pi)
+// where r = y - X beta_hat(theta). Its gradient in theta_j is
+//   tr(Sigma^{-1} dSigma_j) - tr(Sigma^{-1} dSigma_j Sigma^{-1} (r r' + [REML] X C^{-1} X'))
+// summed over subjects, C = X'V^{-1}X; every sum over the subjects of one
+// pattern is a contraction of that pattern's moment matrix
+//   M_P = sum_{i in P} vec[X_i | y_i] vec[X_i | y_i]'
+// so an evaluation costs O(#patterns m^2 p^2) whatever the number of subjects.
+// Patterns with few subjects keep their rows instead (a direct pass is then
+// cheaper than the moment contraction).
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <vector>
+
+#include "core/mmrm/covariance.hpp"
+
+namespace glycotrial {
+namespace mmrm {
+
+struct MmrmInput {
+  int n = 0;                         // observations
+  int p = 0;                         // columns of X (full column rank)
+  std::vector<double> X;             // n x p, column-major
+  std::vector<double> y;             // n
+  std::vector<double> weights;       // n, or empty for unit weights
+  std::vector<double> coords;        // n: 0-based visit index or time
+  std::vector<int> subject_start;    // rows of subject s: [start[s], start[s+1]); sorted input
+  std::vector<int> subject_group;    // per subject, 0-based
+  int n_groups = 1;
+  int n_visits = 0;                  // k for visit structures; distinct times for spatial
+  bool reml = true;
+};
+
+class MmrmEngine {
+ public:
+  // Groups subjects by (group, visit pattern) and accumulates the moments in
+  // one pass. Throws InputError on duplicated visits or bad sizes.
+  MmrmEngine(MmrmInput input, const CovarianceModel& cov);
+
+  int n_theta() const { return n_theta_group_ * input_.n_groups; }
+  int n_theta_group() const { return n_theta_group_; }
+  int n_patterns() const { return static_cast<int>(patterns_.size()); }
+  int n_subjects() const { return static_cast<int>(input_.subject_group.size()); }
+  const MmrmInput& input() const { return input_; }
+
+  // Deviance (-2 log L) at theta; with grad != nullptr also its gradient.
+  // Returns +Inf when some Sigma is not positive definite.
+  double deviance(const std::vector<double>& theta, std::vector<double>* grad);
+
+  // Quantities at theta (call after choosing theta; recomputes as needed).
+  struct Estimates {
+    Eigen::VectorXd beta;
+    Eigen::MatrixXd beta_vcov;  // C^{-1}
+    double deviance = 0;
+  };
+  Estimates estimates(const std::vector<double>& theta);
+
+  // Hessian of the deviance by Richardson-extrapolated central differences
+  // of the analytic gradient.
+  Eigen::MatrixXd hessian(const std::vector<double>& theta);
+
+  // P_j = sum_i X_i' Sigma_i^{-1} dSigma_j Sigma_i^{-1} X_i, so that
+  // d Cov(beta) / d theta_j = Cov(beta) P_j Cov(beta).
+  std::vector<Eigen::MatrixXd> jacobian_terms(const std::vector<double>& theta);
+
+  // Kenward-Roger sums for a weight matrix W (n_theta x n_theta):
+  //   Q = sum_jk W_jk sum_i X_i' S^-1 dS_j S^-1 dS_k S^-1 X_i
+  //   R = sum_jk W_jk sum_i X_i' S^-1 d2S_jk S^-1 X_i   (second derivatives
+  //       by central differences of the analytic first ones)
+  void kr_sums(const std::vector<double>& theta, const Eigen::MatrixXd& W, Eigen::MatrixXd& Q,
+               Eigen::MatrixXd& R, bool need_R);
+
+  // One pass over the subjects: normalized residuals L_i^{-1} r_i (in input
+  // row order) and the score contributions X_i' Sigma_i^{-1} r_i (one row per
+  // subject) used by the sandwich estimator.
+  void subject_pass(const std::vector<double>& theta, const Eigen::VectorXd& beta,
+                    Eigen::VectorXd& normalized, Eigen::MatrixXd& scores);
+
+  // Sigma of group g at the given coordinates (visit indices or times).
+  Eigen::MatrixXd sigma(const std::vector<double>& theta, int group,
+                        const std::vector<double>& coords) const;
+
+ private:
+  struct Pattern {
+    int group = 0;
+    std::vector<double> coords;   // m coordinates
+    std::vector<int> visits;      // visit indices (non-spatial)
+    std::vector<int> subjects;
+    bool moments = false;
+    Eigen::MatrixXd M;            // m(p+1) square, when moments
+  };
+
+  // Per-evaluation cache for one pattern.
+  struct PatternEval {
+    Eigen::MatrixXd S, Sinv;
+    std::vector<Eigen::MatrixXd> dS;
+    double logdet = 0;
+  };
+
+  void group_sigmas(const std::vector<double>& theta, bool derivs,
+                    std::vector<Eigen::MatrixXd>& full, std::vector<std::vector<Eigen::MatrixXd>>& dfull) const;
+  bool eval_patterns(const std::vector<double>& theta, bool derivs, std::vector<PatternEval>& ev) const;
+  // A_i = [sqrt(w) X_i | sqrt(w) y_i] for subject s (m x (p+1)).
+  Eigen::MatrixXd subject_block(int s) const;
+  // Q = sum_i A_i' B A_i over the pattern ((p+1) square).
+  Eigen::MatrixXd contract(const Pattern& P, const Eigen::MatrixXd& B) const;
+  // F = sum_i A_i T A_i' over the pattern (m x m).
+  Eigen::MatrixXd contract_rev(const Pattern& P, const Eigen::MatrixXd& T) const;
+
+  MmrmInput input_;
+  const CovarianceModel& cov_;
+  int n_theta_group_ = 0;
+  double log_weight_sum_ = 0;  // sum log w (enters log|Sigma_i|)
+  std::vector<Pattern> patterns_;
+};
+
+}  // namespace mmrm
+}  // namespace glycotrial

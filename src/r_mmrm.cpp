@@ -1,0 +1,222 @@
+// Glue for the MMRM engine (src/core/mmrm): registers the built-in covariance
+// structures through the public C entry point, wraps R-level covariance
+// plugins for the core, and exposes the engine to R through an external
+// pointer. The engine runs on the R main thread, so R plugins may be called
+// back from it.
+#include <Rcpp.h>
+#include <R_ext/Rdynload.h>
+
+#include <memory>
+
+#include "core/common/plugin_registry.hpp"
+#include "core/mmrm/covariance.hpp"
+#include "core/mmrm/engine.hpp"
+#include "r_guard.h"
+
+namespace mm = glycotrial::mmrm;
+using Eigen::MatrixXd;
+
+// [[Rcpp::init]]
+void glycotrial_init_mmrm(DllInfo* dll) {
+  (void)dll;
+  char err[512];
+  for (const auto& p : mm::builtin_covariances()) {
+    // Same door as any other package: glycotrial_register_covariance_v1().
+    if (glycotrial_register_covariance_v1(&p, "glycotrial", 1, err, sizeof(err)) != 0)
+      Rf_warning("glycotrial: could not register covariance '%s': %s", p.key, err);
+  }
+}
+
+namespace {
+
+// A covariance structure written in R: n_theta(n_visits) and
+// sigma(theta, n_visits, coords) returning an m x m matrix, optionally with an
+// attribute "gradient" (a list of n_theta m x m matrices).
+class RCovariance : public mm::CovarianceModel {
+ public:
+  RCovariance(std::string key, Rcpp::Function n_theta, Rcpp::Function sigma, bool spatial)
+      : key_(std::move(key)), n_theta_(n_theta), sigma_(sigma), spatial_(spatial) {}
+  std::string key() const override { return key_; }
+  bool spatial() const override { return spatial_; }
+  int n_theta(int n_visits) const override {
+    int k = Rcpp::as<int>(n_theta_(n_visits));
+    glycotrial::require(k >= 0, "n_theta", "covariance '" + key_ + "' rejected " +
+                                               std::to_string(n_visits) + " visits");
+    return k;
+  }
+  void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
+             MatrixXd& S, std::vector<MatrixXd>* dS) const override {
+    const int m = static_cast<int>(coords.size());
+    Rcpp::RObject res = sigma_(Rcpp::wrap(theta), n_visits, Rcpp::wrap(coords));
+    Rcpp::NumericMatrix sm(res);
+    if (sm.nrow() != m || sm.ncol() != m)
+      throw glycotrial::InputError("covariance '" + key_ + "' returned a " +
+                                       std::to_string(sm.nrow()) + " x " +
+                                       std::to_string(sm.ncol()) + " matrix for " +
+                                       std::to_string(m) + " coordinates",
+                                   "sigma");
+    S = Eigen::Map<MatrixXd>(sm.begin(), m, m);
+    if (!S.allFinite())
+      throw glycotrial::NumericalError("covariance '" + key_ + "' returned a non-finite value");
+    if (dS) {
+      Rcpp::RObject g = res.attr("gradient");
+      if (g.isNULL()) {
+        *dS = mm::numerical_dsigma(*this, theta, n_visits, coords);
+      } else {
+        Rcpp::List gl(g);
+        if (gl.size() != static_cast<R_xlen_t>(theta.size()))
+          throw glycotrial::InputError("covariance '" + key_ + "': attribute 'gradient' needs " +
+                                           std::to_string(theta.size()) + " matrices",
+                                       "sigma");
+        dS->clear();
+        for (R_xlen_t j = 0; j < gl.size(); ++j) {
+          Rcpp::NumericMatrix dj(gl[j]);
+          dS->push_back(Eigen::Map<MatrixXd>(dj.begin(), m, m));
+        }
+      }
+    }
+  }
+
+ private:
+  std::string key_;
+  Rcpp::Function n_theta_, sigma_;
+  bool spatial_;
+};
+
+struct EngineHolder {
+  std::unique_ptr<mm::CovarianceModel> cov;
+  std::unique_ptr<mm::MmrmEngine> engine;
+};
+
+mm::MmrmEngine& get(SEXP ptr) {
+  Rcpp::XPtr<EngineHolder> h(ptr);
+  glycotrial::require(h.get() != nullptr && h->engine != nullptr, "object",
+                      "the fitted model's engine is no longer available (saved and reloaded?); "
+                      "refit the model");
+  return *h->engine;
+}
+
+Rcpp::NumericMatrix to_r(const MatrixXd& M) {
+  Rcpp::NumericMatrix out(M.rows(), M.cols());
+  std::copy(M.data(), M.data() + M.size(), out.begin());
+  return out;
+}
+
+}  // namespace
+
+// [[Rcpp::export(rng = false)]]
+SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights,
+                     Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start,
+                     Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml,
+                     std::string key, Rcpp::RObject r_plugin) {
+  return glue::guard([&]() -> SEXP {
+    auto h = std::make_unique<EngineHolder>();
+    if (r_plugin.isNULL()) {
+      h->cov = mm::find_covariance_model(key);
+    } else {
+      Rcpp::List rp(r_plugin);
+      h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]),
+                                   Rcpp::Function(rp["sigma"]), Rcpp::as<bool>(rp["spatial"])));
+    }
+    mm::MmrmInput in;
+    in.n = X.nrow();
+    in.p = X.ncol();
+    in.X.assign(X.begin(), X.end());
+    in.y.assign(y.begin(), y.end());
+    in.weights.assign(weights.begin(), weights.end());
+    in.coords.assign(coords.begin(), coords.end());
+    in.subject_start.assign(subject_start.begin(), subject_start.end());
+    in.subject_group.assign(subject_group.begin(), subject_group.end());
+    in.n_groups = n_groups;
+    in.n_visits = n_visits;
+    in.reml = reml;
+    h->engine.reset(new mm::MmrmEngine(std::move(in), *h->cov));
+    Rcpp::XPtr<EngineHolder> ptr(h.release(), true);
+    return ptr;
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_info(SEXP ptr) {
+  return glue::guard([&] {
+    auto& e = get(ptr);
+    return Rcpp::List::create(Rcpp::_["n_theta"] = e.n_theta(),
+                              Rcpp::_["n_theta_group"] = e.n_theta_group(),
+                              Rcpp::_["n_patterns"] = e.n_patterns(),
+                              Rcpp::_["n_subjects"] = e.n_subjects());
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector cpp_mmrm_deviance(SEXP ptr, std::vector<double> theta, bool gradient) {
+  return glue::guard([&] {
+    auto& e = get(ptr);
+    std::vector<double> g;
+    double d = e.deviance(theta, gradient ? &g : nullptr);
+    Rcpp::NumericVector out = Rcpp::NumericVector::create(d);
+    if (gradient) out.attr("gradient") = Rcpp::wrap(g);
+    return out;
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_estimates(SEXP ptr, std::vector<double> theta) {
+  return glue::guard([&] {
+    auto est = get(ptr).estimates(theta);
+    return Rcpp::List::create(Rcpp::_["beta"] = Rcpp::NumericVector(est.beta.data(), est.beta.data() + est.beta.size()),
+                              Rcpp::_["beta_vcov"] = to_r(est.beta_vcov),
+                              Rcpp::_["deviance"] = est.deviance);
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericMatrix cpp_mmrm_hessian(SEXP ptr, std::vector<double> theta) {
+  return glue::guard([&] { return to_r(get(ptr).hessian(theta)); });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_jacobian(SEXP ptr, std::vector<double> theta) {
+  return glue::guard([&] {
+    auto P = get(ptr).jacobian_terms(theta);
+    Rcpp::List out(P.size());
+    for (size_t j = 0; j < P.size(); ++j) out[j] = to_r(P[j]);
+    return out;
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_kr(SEXP ptr, std::vector<double> theta, Rcpp::NumericMatrix W, bool need_R) {
+  return glue::guard([&] {
+    MatrixXd Wm = Eigen::Map<MatrixXd>(W.begin(), W.nrow(), W.ncol());
+    MatrixXd Q, R;
+    get(ptr).kr_sums(theta, Wm, Q, R, need_R);
+    return Rcpp::List::create(Rcpp::_["Q"] = to_r(Q), Rcpp::_["R"] = to_r(R));
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_subject_pass(SEXP ptr, std::vector<double> theta, Rcpp::NumericVector beta) {
+  return glue::guard([&] {
+    Eigen::VectorXd b = Eigen::Map<Eigen::VectorXd>(beta.begin(), beta.size());
+    Eigen::VectorXd z;
+    MatrixXd scores;
+    get(ptr).subject_pass(theta, b, z, scores);
+    return Rcpp::List::create(Rcpp::_["normalized"] = Rcpp::NumericVector(z.data(), z.data() + z.size()),
+                              Rcpp::_["scores"] = to_r(scores));
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericMatrix cpp_mmrm_sigma(SEXP ptr, std::vector<double> theta, int group,
+                                   std::vector<double> coords) {
+  return glue::guard([&] { return to_r(get(ptr).sigma(theta, group, coords)); });
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_covariance_info(std::string key, int n_visits) {
+  return glue::guard([&] {
+    auto cov = mm::find_covariance_model(key);
+    return Rcpp::List::create(Rcpp::_["n_theta"] = cov->n_theta(n_visits),
+                              Rcpp::_["spatial"] = cov->spatial());
+  });
+}
