@@ -147,6 +147,10 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   if (vcov %in% c("Kenward-Roger", "Kenward-Roger-Linear") && df != vcov) {
     glycotrial_abort("{.arg vcov} {.val {vcov}} requires {.arg df} = {.val {vcov}}; found {.val {df}}.")
   }
+  if (!reml && (df %in% c("Kenward-Roger", "Kenward-Roger-Linear") ||
+                vcov %in% c("Kenward-Roger", "Kenward-Roger-Linear"))) {
+    glycotrial_abort("Kenward-Roger ({.arg df} or {.arg vcov}) requires {.code reml = TRUE}; use {.code df = \"Satterthwaite\"} with ML.")
+  }
   if (!inherits(control, "glycotrial_mmrm_control")) {
     glycotrial_abort("{.arg control} must come from {.fun mmrm_control}, not {describe_value(control)}.")
   }
@@ -409,6 +413,8 @@ mmrm_start <- function(design, plugin) {
       idx <- cbind(seq_len(k - l) + l, seq_len(k - l))
       mean(C[idx], na.rm = TRUE)
     }
+    # mmrm's cs map: rho = (k plogis(theta) - 1) / (k - 1).
+    cs_theta <- function(r, k) if (k > 1) stats::qlogis((min(r, 0.9) * (k - 1) + 1) / k) else 0
     mean_off <- if (k > 1) mean(C[lower.tri(C)], na.rm = TRUE) else 0
     key <- plugin$key
     if (!plugin$compiled) {
@@ -429,8 +435,8 @@ mmrm_start <- function(design, plugin) {
       ar1h = c(log(sds), to_theta(if (k > 1) lagmean(1) else 0)),
       ad = c(log(mean(sds)), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
       adh = c(log(sds), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-      cs = c(log(mean(sds)), to_theta(max(mean_off, 0))),
-      csh = c(log(sds), to_theta(max(mean_off, 0))),
+      cs = c(log(mean(sds)), cs_theta(max(mean_off, 0), k)),
+      csh = c(log(sds), cs_theta(max(mean_off, 0), k)),
       rep(0, K))
   }
   th <- unlist(lapply(seq_len(design$n_groups), one_group))

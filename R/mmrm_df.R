@@ -46,7 +46,7 @@ mmrm_vcov_compute <- function(object, type) {
 
 # Sandwich estimators (mmrm's "empirical covariance" vignette; Bell &
 # McCaffrey 2002): meat = sum_i X_i' S_i^-1 A_i r_i r_i' A_i' S_i^-1 X_i with
-# A_i = I (CR0), (I - H_ii)^-1 (jackknife, times (n-1)/n) or (I - H_ii)^-1/2
+# A_i = I (CR0), (I - H_ii)^-1 (jackknife) or (I - H_ii)^-1/2
 # (bias-reduced), H_ii = X_i Phi X_i' S_i^-1.
 mmrm_sandwich <- function(object, type) {
   Phi <- object$beta_vcov
@@ -74,10 +74,6 @@ mmrm_sandwich <- function(object, type) {
       }
       u <- crossprod(Si_X, A %*% r[idx])
       meat <- meat + tcrossprod(u)
-    }
-    if (type == "Empirical-Jackknife") {
-      n <- object$n_subjects
-      meat <- meat * (n - 1) / n
     }
   }
   v <- Phi %*% meat %*% Phi
@@ -150,20 +146,19 @@ mmrm_kr_df <- function(Phi, L, W, P) {
 }
 
 # Between-within df per estimable coefficient (Schluchter & Elashoff 1990;
-# SAS DDFM=BW): coefficients of columns constant within every subject get
-# n_subjects - rank(between columns incl. intercept), the others
-# n_obs - n_subjects - rank(within columns).
+# SAS DDFM=BW), with mmrm's conventions: columns constant within every
+# subject are between-subject effects and get n_subjects - (number of
+# between columns) - (intercept); the others, and the intercept itself, get
+# n_obs - n_subjects - (number of within columns).
 mmrm_bw_df <- function(object) {
   X <- object$x_matrix
   subj <- object$subject
-  is_int <- apply(X, 2, function(x) all(x == 1))
+  is_int <- colnames(X) == "(Intercept)"
   is_between <- apply(X, 2, function(x) all(tapply(x, subj, function(v) all(v == v[1]))))
   is_between <- is_between & !is_int
-  n_between <- sum(is_between) + sum(is_int)
-  n_within <- sum(!is_between & !is_int)
-  df_between <- object$n_subjects - n_between
-  df_within <- object$n_obs - object$n_subjects - n_within
-  stats::setNames(ifelse(is_between | is_int, df_between, df_within), colnames(X))
+  df_between <- object$n_subjects - sum(is_between) - sum(is_int)
+  df_within <- object$n_obs - object$n_subjects - sum(!is_between & !is_int)
+  stats::setNames(ifelse(is_between, df_between, df_within), colnames(X))
 }
 
 # Estimate, SE (from the chosen covariance), df, t and p for one contrast.

@@ -62,7 +62,8 @@ context("mmrm covariance structures") {
     expect_true(std::fabs(S(0, 2) - 4.0 * rho * rho * rho) < 1e-12);
     mm::PluginCovariance cs(*builtin("cs"));
     cs.sigma({0.0, r}, 3, {0, 2}, S, nullptr);
-    expect_true((std::fabs(S(0, 1) - rho) < 1e-12 && std::fabs(S(1, 1) - 1.0) < 1e-12));
+    const double rho_cs = (3.0 / (1.0 + std::exp(-r)) - 1.0) / 2.0;  // mmrm's cs map, k = 3
+    expect_true((std::fabs(S(0, 1) - rho_cs) < 1e-12 && std::fabs(S(1, 1) - 1.0) < 1e-12));
     // us over 2 visits: L = [[1, 0], [2 * 0.5, 2]] so Sigma = [[1, 1], [1, 5]].
     mm::PluginCovariance us(*builtin("us"));
     us.sigma({0.0, std::log(2.0), 0.5}, 2, {0, 1}, S, nullptr);

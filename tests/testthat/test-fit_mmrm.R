@@ -83,7 +83,7 @@ test_that("a structure registered from R fits exactly like the built-in one", {
     n_theta = function(n_visits) 2L,
     sigma = function(theta, n_visits, coords) {
       m <- length(coords)
-      rho <- theta[2] / sqrt(1 + theta[2]^2)
+      rho <- (n_visits * plogis(theta[2]) - 1) / (n_visits - 1)  # mmrm's cs map
       s <- matrix(rho, m, m)
       diag(s) <- 1
       exp(2 * theta[1]) * s
@@ -125,9 +125,10 @@ test_that("df methods: residual and between-within by hand; methods differ", {
   expect_equal(unname(ct[, "df"]), rep(nrow(d) - 6, 6))  # n - p
   bw <- update(f, df = "Between-Within")
   ctb <- summary(bw)$coefficients
-  # Between: intercept, BASE, ARM -> 80 - 3; within: 3 visit columns -> 320 - 80 - 3.
-  expect_equal(unname(ctb[c("(Intercept)", "BASE", "ARMDrug"), "df"]), rep(77, 3))
-  expect_equal(unname(ctb[c("AVISITV2", "AVISITV3", "AVISITV4"), "df"]), rep(237, 3))
+  # Between: BASE, ARM -> 80 - 2 - 1 (intercept); within: 3 visit columns and,
+  # by mmrm's convention, the intercept -> 320 - 80 - 3.
+  expect_equal(unname(ctb[c("BASE", "ARMDrug"), "df"]), rep(77, 2))
+  expect_equal(unname(ctb[c("(Intercept)", "AVISITV2", "AVISITV3", "AVISITV4"), "df"]), rep(237, 4))
   sat <- update(f, df = "Satterthwaite")
   kr <- update(f, df = "Kenward-Roger")
   expect_false(isTRUE(all.equal(summary(sat)$coefficients[, "df"], ct[, "df"])))

@@ -50,8 +50,19 @@ int corr_sigma(Corr type, bool hetero, const double* theta, int n_theta, int k,
   const int n_sd = hetero ? k : 1;
   const double* r = theta + n_sd;  // correlation parameters
   const int n_r = n_theta - n_sd;
-  std::vector<double> rho(n_r);
-  for (int l = 0; l < n_r; ++l) rho[l] = to_rho(r[l]);
+  std::vector<double> rho(n_r), drho_dr(n_r);
+  for (int l = 0; l < n_r; ++l) {
+    if (type == Corr::cs && k > 1) {
+      // mmrm maps cs to (-1/(k-1), 1), the positive-definite range:
+      // rho = (k plogis(r) - 1) / (k - 1).
+      const double pl = 1.0 / (1.0 + std::exp(-r[l]));
+      rho[l] = (k * pl - 1.0) / (k - 1.0);
+      drho_dr[l] = k / (k - 1.0) * pl * (1.0 - pl);
+    } else {
+      rho[l] = to_rho(r[l]);
+      drho_dr[l] = drho(r[l]);
+    }
+  }
   auto sd = [&](int a) { return std::exp(theta[hetero ? v[a] : 0]); };
   // corr(i, j) for visits i > j and its derivative wrt correlation parameter l.
   auto corr = [&](int i, int j) -> double {
@@ -73,12 +84,12 @@ int corr_sigma(Corr type, bool hetero, const double* theta, int n_theta, int k,
     if (i == j) return 0.0;
     if (i < j) std::swap(i, j);
     switch (type) {
-      case Corr::toep: return (l == i - j - 1) ? drho(r[l]) : 0.0;
-      case Corr::ar1: return (i - j) * std::pow(rho[0], i - j - 1) * drho(r[0]);
-      case Corr::cs: return drho(r[0]);
+      case Corr::toep: return (l == i - j - 1) ? drho_dr[l] : 0.0;
+      case Corr::ar1: return (i - j) * std::pow(rho[0], i - j - 1) * drho_dr[0];
+      case Corr::cs: return drho_dr[0];
       case Corr::ad: {
         if (l < j || l >= i) return 0.0;
-        double p = drho(r[l]);
+        double p = drho_dr[l];
         for (int q = j; q < i; ++q)
           if (q != l) p *= rho[q];
         return p;

@@ -16,11 +16,12 @@
 //   ar1h   (log sd_1..k, r)                                       k+1 params
 //   ad     (log sd, r_1..r_{k-1}), corr(i,j) = prod_{l=j}^{i-1} rho(r_l)  k
 //   adh    (log sd_1..k, r_1..r_{k-1})                            2k-1 params
-//   cs     (log sd, r), corr = rho(r)                               2 params
-//   csh    (log sd_1..k, r)                                       k+1 params
+//   cs     (log sd, r), corr = (k plogis(r) - 1) / (k - 1), which keeps
+//          Sigma positive definite (mmrm >= 0.3)                   2 params
+//   csh    (log sd_1..k, r), same correlation map                 k+1 params
 //   sp_exp (log variance, logit rho), Sigma_ij = s2 * rho^d_ij      2 params
 //   sp_gau (log variance, logit rho), Sigma_ij = s2 * rho^(d_ij^2)  2 params
-// with rho(r) = r / sqrt(1 + r^2) and d_ij = |t_i - t_j|.
+// with rho(r) = r / sqrt(1 + r^2) (toep, ar1, ad) and d_ij = |t_i - t_j|.
 // (sp_gau is not in mmrm; it is nlme's corGaus with range 1/sqrt(-log rho).)
 #pragma once
 

@@ -1,0 +1,35 @@
+# emmeans support for glycotrial_mmrm fits: recover_data() and emm_basis()
+# methods, registered when emmeans loads (add_s3_interop), so that
+# emmeans(fit, ~ ARM | AVISIT) and contrast() use the fit's covariance and
+# degrees-of-freedom method.
+
+#' @include zzz.R
+NULL
+
+emmeans_recover_data_mmrm <- function(object, data = NULL, ...) {
+  if (is.null(data)) data <- object$data
+  emmeans::recover_data(object$call, stats::delete.response(object$terms),
+                        na.action = NULL, data = data, ...)
+}
+
+emmeans_emm_basis_mmrm <- function(object, trms, xlev, grid, ...) {
+  mf <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
+  X <- stats::model.matrix(trms, mf, contrasts.arg = object$contrasts)
+  bhat <- object$beta
+  V <- object$beta_vcov_adj
+  nbasis <- if (any(object$aliased)) {
+    estimability::nonest.basis(stats::model.matrix(object$terms, object$data))
+  } else {
+    estimability::all.estble
+  }
+  aliased <- object$aliased
+  # emmeans may strip the environment of dffun: carry the df function along.
+  dffun <- function(k, dfargs) {
+    dfargs$df_1d(dfargs$object, as.numeric(k)[!dfargs$aliased])
+  }
+  list(X = X, bhat = bhat, nbasis = nbasis, V = V, dffun = dffun,
+       dfargs = list(object = object, aliased = aliased, df_1d = mmrm_df_1d), misc = list())
+}
+
+add_s3_interop("emmeans", "recover_data", "glycotrial_mmrm", emmeans_recover_data_mmrm)
+add_s3_interop("emmeans", "emm_basis", "glycotrial_mmrm", emmeans_emm_basis_mmrm)

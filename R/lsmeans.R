@@ -1,0 +1,131 @@
+# Built-in least-squares means for glycotrial_mmrm fits (no emmeans needed):
+# estimates of the model averaged over a reference grid with equal weights
+# for factors not in `specs`/`by` and numeric covariates at their mean (the
+# emmeans defaults), and differences to a reference level within each `by`.
+
+#' Least-squares means and differences from an MMRM
+#'
+#' Computes LS-means of `specs` (e.g. treatment arm) within each level of
+#' `by` (e.g. visit), and the differences of each level to the reference
+#' level, with confidence intervals, tests and the degrees-of-freedom method
+#' and covariance of the fit. Other factors are averaged with equal weights
+#' and numeric covariates are held at their mean over the analysed rows, as
+#' `emmeans::emmeans()` does by default.
+#'
+#' @param object A [fit_mmrm()] fit.
+#' @param specs Name of the factor whose levels are compared (default `"ARM"`).
+#' @param by Optional name of a factor within whose levels the comparison is
+#'   made (default `"AVISIT"`; `NULL` for none).
+#' @param ref Reference level of `specs` for the differences (default: the
+#'   first level).
+#' @param at Optional named list of values for numeric covariates.
+#' @param level Confidence level.
+#' @return An object of class `glycotrial_lsmeans`: a list with data frames
+#'   `lsmeans` (columns `by`, `specs`, `estimate`, `se`, `df`, `lower`,
+#'   `upper`) and `diffs` (same plus `t_stat`, `p_value`), and the contrast
+#'   matrices `L_lsmeans`, `L_diffs`.
+#' @examples
+#' set.seed(4)
+#' d <- expand.grid(USUBJID = factor(1:40), AVISIT = factor(c("W4", "W8", "W12"),
+#'                  levels = c("W4", "W8", "W12")))
+#' d$ARM <- factor(ifelse(as.integer(d$USUBJID) %% 2 == 0, "Drug", "Placebo"),
+#'                 levels = c("Placebo", "Drug"))
+#' d$BASE <- rep(rnorm(40), times = 3)
+#' d$CHG <- rnorm(nrow(d)) - 0.5 * (d$ARM == "Drug") + rep(rnorm(40), times = 3)
+#' fit <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), data = d,
+#'                 df = "Satterthwaite")
+#' lsmeans(fit, specs = "ARM", by = "AVISIT")
+#' @export
+lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(),
+                    level = 0.95) {
+  if (!inherits(object, "glycotrial_mmrm")) {
+    glycotrial_abort("{.arg object} must be a {.fun fit_mmrm} fit, not {describe_value(object)}.")
+  }
+  check_string(specs)
+  if (!is.null(by)) check_string(by)
+  check_number(level, lower = 0, upper = 1, open = TRUE)
+  if (!is.list(at)) glycotrial_abort("{.arg at} must be a named list, not {describe_value(at)}.")
+  xlev <- object$xlevels
+  for (v in c(specs, by)) {
+    if (is.null(xlev[[v]])) {
+      glycotrial_abort("{.arg {if (identical(v, specs)) 'specs' else 'by'}} must name a factor of the model; {.val {v}} is not one (factors: {.val {names(xlev)}}).")
+    }
+  }
+  lev_s <- xlev[[specs]]
+  if (is.null(ref)) ref <- lev_s[1]
+  if (!ref %in% lev_s) {
+    glycotrial_abort("{.arg ref} must be a level of {.field {specs}} ({.val {lev_s}}), not {.val {ref}}.")
+  }
+  vars <- all.vars(stats::delete.response(object$terms))
+  dat <- object$data
+  grid_vals <- lapply(vars, function(v) {
+    if (!is.null(xlev[[v]])) return(xlev[[v]])
+    if (!is.null(at[[v]])) return(at[[v]])
+    x <- dat[[v]]
+    if (is.logical(x)) return(mean(x))
+    mean(x)
+  })
+  names(grid_vals) <- vars
+  grid <- expand.grid(grid_vals, stringsAsFactors = FALSE, KEEP.OUT.ATTRS = FALSE)
+  X <- mmrm_new_x(object, grid)
+  by_levels <- if (is.null(by)) NA_character_ else xlev[[by]]
+  cells <- expand.grid(specs = lev_s, by = by_levels, stringsAsFactors = FALSE)
+  L <- t(vapply(seq_len(nrow(cells)), function(i) {
+    sel <- grid[[specs]] == cells$specs[i]
+    if (!is.null(by)) sel <- sel & grid[[by]] == cells$by[i]
+    colMeans(X[sel, , drop = FALSE])
+  }, numeric(ncol(X))))
+  one <- function(Lrow) mmrm_test_1d(object, Lrow)
+  q <- function(df) stats::qt((1 + level) / 2, df)
+  est <- lapply(seq_len(nrow(L)), function(i) one(L[i, ]))
+  lsm <- data.frame(by = cells$by, specs = cells$specs,
+                    estimate = vapply(est, `[[`, numeric(1), "est"),
+                    se = vapply(est, `[[`, numeric(1), "se"),
+                    df = vapply(est, `[[`, numeric(1), "df"), stringsAsFactors = FALSE)
+  lsm$lower <- lsm$estimate - q(lsm$df) * lsm$se
+  lsm$upper <- lsm$estimate + q(lsm$df) * lsm$se
+  D <- list()
+  dcells <- list()
+  for (b in by_levels) {
+    ir <- which(cells$specs == ref & (is.na(b) | cells$by %in% b))
+    for (s in setdiff(lev_s, ref)) {
+      is <- which(cells$specs == s & (is.na(b) | cells$by %in% b))
+      D[[length(D) + 1]] <- L[is, ] - L[ir, ]
+      dcells[[length(dcells) + 1]] <- data.frame(by = b, contrast = paste(s, "-", ref),
+                                                 stringsAsFactors = FALSE)
+    }
+  }
+  Ld <- do.call(rbind, D)
+  dt <- lapply(seq_len(nrow(Ld)), function(i) one(Ld[i, ]))
+  diffs <- do.call(rbind, dcells)
+  diffs$estimate <- vapply(dt, `[[`, numeric(1), "est")
+  diffs$se <- vapply(dt, `[[`, numeric(1), "se")
+  diffs$df <- vapply(dt, `[[`, numeric(1), "df")
+  diffs$lower <- diffs$estimate - q(diffs$df) * diffs$se
+  diffs$upper <- diffs$estimate + q(diffs$df) * diffs$se
+  diffs$t_stat <- vapply(dt, `[[`, numeric(1), "t_stat")
+  diffs$p_value <- vapply(dt, `[[`, numeric(1), "p_val")
+  if (is.null(by)) {
+    lsm$by <- NULL
+    diffs$by <- NULL
+  } else {
+    names(lsm)[1] <- by
+    names(diffs)[1] <- by
+  }
+  names(lsm)[names(lsm) == "specs"] <- specs
+  structure(list(lsmeans = lsm, diffs = diffs, L_lsmeans = L, L_diffs = Ld, level = level,
+                 df_method = object$df_method, specs = specs, by = by),
+            class = "glycotrial_lsmeans")
+}
+
+#' @export
+print.glycotrial_lsmeans <- function(x, digits = 4, ...) {
+  cat("LS-means (", x$df_method, " df, ", format(100 * x$level), "% CI)\n", sep = "")
+  print(x$lsmeans, digits = digits, row.names = FALSE)
+  cat("\nDifferences to the reference level\n")
+  print(x$diffs, digits = digits, row.names = FALSE)
+  invisible(x)
+}
+
+#' @export
+as.data.frame.glycotrial_lsmeans <- function(x, ...) x$diffs

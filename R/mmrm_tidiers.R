@@ -1,0 +1,53 @@
+# broom-style tidiers for glycotrial_mmrm fits (generics::tidy / glance).
+
+#' Tidy and glance at an MMRM fit
+#'
+#' @param x A [fit_mmrm()] fit.
+#' @param conf.int Add confidence limits?
+#' @param conf.level Confidence level.
+#' @param ... Unused.
+#' @return `tidy()`: a data frame with one row per estimable coefficient and
+#'   columns `term`, `estimate`, `std.error`, `df`, `statistic`, `p.value`
+#'   (and `conf.low`, `conf.high`). `glance()`: a one-row data frame with
+#'   `logLik`, `AIC`, `AICc`, `BIC`, `deviance`, `nobs`, `n_subjects`,
+#'   `n_theta`, `cov_type`, `converged`.
+#' @examples
+#' set.seed(5)
+#' d <- expand.grid(USUBJID = factor(1:30), AVISIT = factor(c("W4", "W8")))
+#' d$CHG <- rnorm(nrow(d)) + rep(rnorm(30), times = 2)
+#' fit <- fit_mmrm(CHG ~ AVISIT + cs(AVISIT | USUBJID), data = d, df = "Residual")
+#' tidy(fit, conf.int = TRUE)
+#' glance(fit)
+#' @name mmrm_tidiers
+NULL
+
+#' @rdname mmrm_tidiers
+#' @importFrom generics tidy
+#' @export
+tidy.glycotrial_mmrm <- function(x, conf.int = FALSE, conf.level = 0.95, ...) {
+  ct <- mmrm_coef_table(x)
+  out <- data.frame(term = rownames(ct), estimate = ct[, "Estimate"],
+                    std.error = ct[, "Std. Error"], df = ct[, "df"],
+                    statistic = ct[, "t value"], p.value = ct[, "Pr(>|t|)"],
+                    stringsAsFactors = FALSE, row.names = NULL)
+  if (conf.int) {
+    q <- stats::qt((1 + conf.level) / 2, out$df)
+    out$conf.low <- out$estimate - q * out$std.error
+    out$conf.high <- out$estimate + q * out$std.error
+  }
+  out
+}
+
+#' @rdname mmrm_tidiers
+#' @importFrom generics glance
+#' @export
+glance.glycotrial_mmrm <- function(x, ...) {
+  data.frame(logLik = x$loglik, AIC = stats::AIC(x), AICc = stats::AIC(x, corrected = TRUE),
+             BIC = stats::BIC(x), deviance = x$deviance, nobs = x$n_obs,
+             n_subjects = x$n_subjects, n_theta = x$n_theta, cov_type = x$cov_type,
+             converged = x$convergence$converged, stringsAsFactors = FALSE)
+}
+
+#' @importFrom generics glance
+#' @export
+generics::glance
