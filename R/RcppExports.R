@@ -125,6 +125,38 @@ cpp_throw_for_test <- function(kind) {
     .Call(`_glycotrial_cpp_throw_for_test`, kind)
 }
 
+cpp_safety_eair <- function(events, time, conf_level, per) {
+    .Call(`_glycotrial_cpp_safety_eair`, events, time, conf_level, per)
+}
+
+cpp_safety_rate_diff <- function(x1, t1, x2, t2, conf_level, per, method) {
+    .Call(`_glycotrial_cpp_safety_rate_diff`, x1, t1, x2, t2, conf_level, per, method)
+}
+
+cpp_safety_count_terms <- function(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades) {
+    .Call(`_glycotrial_cpp_safety_count_terms`, subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades)
+}
+
+cpp_safety_teae <- function(onset_day, end_day, lag, missing_is_teae) {
+    .Call(`_glycotrial_cpp_safety_teae`, onset_day, end_day, lag, missing_is_teae)
+}
+
+cpp_safety_infusion_window <- function(ev_subject, ev_day, inf_subject, inf_day, inf_number, n_subjects, lower, upper) {
+    .Call(`_glycotrial_cpp_safety_infusion_window`, ev_subject, ev_day, inf_subject, inf_day, inf_number, n_subjects, lower, upper)
+}
+
+cpp_safety_group_subject_min <- function(subject, group, value, n_subjects, n_groups) {
+    .Call(`_glycotrial_cpp_safety_group_subject_min`, subject, group, value, n_subjects, n_groups)
+}
+
+cpp_safety_group_max <- function(group, value, n_groups) {
+    .Call(`_glycotrial_cpp_safety_group_max`, group, value, n_groups)
+}
+
+cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) {
+    .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
+}
+
 cpp_stats_prop_ci <- function(x, n, method, conf_level) {
     .Call(`_glycotrial_cpp_stats_prop_ci`, x, n, method, conf_level)
 }

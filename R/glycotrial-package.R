@@ -8,6 +8,9 @@
 #' @keywords internal
 #' @useDynLib glycotrial, .registration = TRUE
 #' @importFrom Rcpp sourceCpp
+#' @import stats
+#' @importFrom utils modifyList
+#' @importFrom methods new
 "_PACKAGE"
 
 # Keeps testthat's Catch runner (src/test-runner.cpp) in the native routine

@@ -439,3 +439,41 @@ glance.glycotrial_lmm <- function(x, ...) {
              deviance = if (x$reml) NA_real_ else x$deviance,
              singular = x$singular, converged = x$converged)
 }
+
+# emmeans support (registered when emmeans loads): the reference grid uses
+# the fixed-effects terms and the Satterthwaite df of each linear function.
+#' @include registry.R
+NULL
+
+recover_data_glycotrial_lmm <- function(object, data = NULL, ...) {
+  if (inherits(object, "glycotrial_joint")) {
+    glycotrial_abort("emmeans support is for {.fn fit_lmm} fits, not joint models.")
+  }
+  d <- object$design
+  if (is.null(data)) data <- d$data
+  emmeans::recover_data(object$call, stats::delete.response(d$terms), na.action = NULL,
+                        data = data, ...)
+}
+
+emm_basis_glycotrial_lmm <- function(object, trms, xlev, grid, ...) {
+  m <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
+  X <- stats::model.matrix(trms, m, contrasts.arg = object$design$contrasts)
+  bhat <- object$coefficients
+  X <- X[, names(bhat), drop = FALSE]
+  setup <- lmm_satterthwaite_setup(object)
+  # Self-contained (emmeans may evaluate dffun outside this namespace):
+  # Satterthwaite df = 2 v^2 / (g' A g), as lmm_df_1().
+  dffun <- function(k, dfargs) {
+    k <- as.numeric(k)
+    v <- sum(k * (dfargs$V %*% k))
+    g <- vapply(dfargs$jac, function(J) sum(k * (J %*% k)), numeric(1))
+    2 * v^2 / sum(g * (dfargs$A %*% g))
+  }
+  list(X = X, bhat = bhat, nbasis = matrix(NA), V = object$vcov, dffun = dffun,
+       dfargs = list(V = object$vcov, jac = setup$jac, A = setup$A), misc = list())
+}
+
+add_builtin_plugins("lmm", function() {
+  add_s3_interop("emmeans", "recover_data", "glycotrial_lmm", recover_data_glycotrial_lmm)
+  add_s3_interop("emmeans", "emm_basis", "glycotrial_lmm", emm_basis_glycotrial_lmm)
+})

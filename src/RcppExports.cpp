@@ -373,6 +373,123 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_safety_eair
+Rcpp::DataFrame cpp_safety_eair(Rcpp::NumericVector events, Rcpp::NumericVector time, double conf_level, double per);
+RcppExport SEXP _glycotrial_cpp_safety_eair(SEXP eventsSEXP, SEXP timeSEXP, SEXP conf_levelSEXP, SEXP perSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type events(eventsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type time(timeSEXP);
+    Rcpp::traits::input_parameter< double >::type conf_level(conf_levelSEXP);
+    Rcpp::traits::input_parameter< double >::type per(perSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_eair(events, time, conf_level, per));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_rate_diff
+Rcpp::DataFrame cpp_safety_rate_diff(Rcpp::NumericVector x1, Rcpp::NumericVector t1, Rcpp::NumericVector x2, Rcpp::NumericVector t2, double conf_level, double per, std::string method);
+RcppExport SEXP _glycotrial_cpp_safety_rate_diff(SEXP x1SEXP, SEXP t1SEXP, SEXP x2SEXP, SEXP t2SEXP, SEXP conf_levelSEXP, SEXP perSEXP, SEXP methodSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type t1(t1SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x2(x2SEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type t2(t2SEXP);
+    Rcpp::traits::input_parameter< double >::type conf_level(conf_levelSEXP);
+    Rcpp::traits::input_parameter< double >::type per(perSEXP);
+    Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_rate_diff(x1, t1, x2, t2, conf_level, per, method));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_count_terms
+Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms, Rcpp::IntegerVector ev_subject, Rcpp::IntegerVector ev_term, int n_terms, Rcpp::IntegerVector ev_grade, int n_grades);
+RcppExport SEXP _glycotrial_cpp_safety_count_terms(SEXP subject_armSEXP, SEXP n_armsSEXP, SEXP ev_subjectSEXP, SEXP ev_termSEXP, SEXP n_termsSEXP, SEXP ev_gradeSEXP, SEXP n_gradesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject_arm(subject_armSEXP);
+    Rcpp::traits::input_parameter< int >::type n_arms(n_armsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type ev_subject(ev_subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type ev_term(ev_termSEXP);
+    Rcpp::traits::input_parameter< int >::type n_terms(n_termsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type ev_grade(ev_gradeSEXP);
+    Rcpp::traits::input_parameter< int >::type n_grades(n_gradesSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_count_terms(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_teae
+Rcpp::LogicalVector cpp_safety_teae(Rcpp::NumericVector onset_day, Rcpp::NumericVector end_day, double lag, bool missing_is_teae);
+RcppExport SEXP _glycotrial_cpp_safety_teae(SEXP onset_daySEXP, SEXP end_daySEXP, SEXP lagSEXP, SEXP missing_is_teaeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type onset_day(onset_daySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type end_day(end_daySEXP);
+    Rcpp::traits::input_parameter< double >::type lag(lagSEXP);
+    Rcpp::traits::input_parameter< bool >::type missing_is_teae(missing_is_teaeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_teae(onset_day, end_day, lag, missing_is_teae));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_infusion_window
+Rcpp::IntegerVector cpp_safety_infusion_window(Rcpp::IntegerVector ev_subject, Rcpp::NumericVector ev_day, Rcpp::IntegerVector inf_subject, Rcpp::NumericVector inf_day, Rcpp::IntegerVector inf_number, int n_subjects, double lower, double upper);
+RcppExport SEXP _glycotrial_cpp_safety_infusion_window(SEXP ev_subjectSEXP, SEXP ev_daySEXP, SEXP inf_subjectSEXP, SEXP inf_daySEXP, SEXP inf_numberSEXP, SEXP n_subjectsSEXP, SEXP lowerSEXP, SEXP upperSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type ev_subject(ev_subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type ev_day(ev_daySEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type inf_subject(inf_subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type inf_day(inf_daySEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type inf_number(inf_numberSEXP);
+    Rcpp::traits::input_parameter< int >::type n_subjects(n_subjectsSEXP);
+    Rcpp::traits::input_parameter< double >::type lower(lowerSEXP);
+    Rcpp::traits::input_parameter< double >::type upper(upperSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_infusion_window(ev_subject, ev_day, inf_subject, inf_day, inf_number, n_subjects, lower, upper));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_group_subject_min
+Rcpp::NumericVector cpp_safety_group_subject_min(Rcpp::IntegerVector subject, Rcpp::IntegerVector group, Rcpp::NumericVector value, int n_subjects, int n_groups);
+RcppExport SEXP _glycotrial_cpp_safety_group_subject_min(SEXP subjectSEXP, SEXP groupSEXP, SEXP valueSEXP, SEXP n_subjectsSEXP, SEXP n_groupsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject(subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< int >::type n_subjects(n_subjectsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_group_subject_min(subject, group, value, n_subjects, n_groups));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_group_max
+Rcpp::NumericVector cpp_safety_group_max(Rcpp::IntegerVector group, Rcpp::NumericVector value, int n_groups);
+RcppExport SEXP _glycotrial_cpp_safety_group_max(SEXP groupSEXP, SEXP valueSEXP, SEXP n_groupsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_group_max(group, value, n_groups));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_grade_labs
+Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::IntegerVector param, Rcpp::NumericVector aval, Rcpp::NumericVector lln, Rcpp::NumericVector uln, Rcpp::NumericVector base);
+RcppExport SEXP _glycotrial_cpp_safety_grade_labs(SEXP rulesSEXP, SEXP n_paramsSEXP, SEXP paramSEXP, SEXP avalSEXP, SEXP llnSEXP, SEXP ulnSEXP, SEXP baseSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::DataFrame >::type rules(rulesSEXP);
+    Rcpp::traits::input_parameter< int >::type n_params(n_paramsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type param(paramSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type aval(avalSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type lln(llnSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type uln(ulnSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type base(baseSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_grade_labs(rules, n_params, param, aval, lln, uln, base));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_stats_prop_ci
 Rcpp::List cpp_stats_prop_ci(Rcpp::NumericVector x, Rcpp::NumericVector n, std::string method, Rcpp::NumericVector conf_level);
 RcppExport SEXP _glycotrial_cpp_stats_prop_ci(SEXP xSEXP, SEXP nSEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
@@ -578,6 +695,14 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_compute_compiled_index", (DL_FUNC) &_glycotrial_cpp_compute_compiled_index, 2},
     {"_glycotrial_cpp_compiled_covariance", (DL_FUNC) &_glycotrial_cpp_compiled_covariance, 5},
     {"_glycotrial_cpp_throw_for_test", (DL_FUNC) &_glycotrial_cpp_throw_for_test, 1},
+    {"_glycotrial_cpp_safety_eair", (DL_FUNC) &_glycotrial_cpp_safety_eair, 4},
+    {"_glycotrial_cpp_safety_rate_diff", (DL_FUNC) &_glycotrial_cpp_safety_rate_diff, 7},
+    {"_glycotrial_cpp_safety_count_terms", (DL_FUNC) &_glycotrial_cpp_safety_count_terms, 7},
+    {"_glycotrial_cpp_safety_teae", (DL_FUNC) &_glycotrial_cpp_safety_teae, 4},
+    {"_glycotrial_cpp_safety_infusion_window", (DL_FUNC) &_glycotrial_cpp_safety_infusion_window, 8},
+    {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
+    {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
+    {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 7},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
     {"_glycotrial_cpp_stats_ratio_ci", (DL_FUNC) &_glycotrial_cpp_stats_ratio_ci, 7},

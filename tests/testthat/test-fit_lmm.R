@@ -160,3 +160,24 @@ test_that("bad input gives classed errors", {
                class = "glycotrial_error_input")
   expect_error(lmm_control(max_iter = -1), class = "glycotrial_error_input")
 })
+
+test_that("emmeans on fit_lmm() matches emmeans on lmerTest (Satterthwaite df)", {
+  skip_if_not_installed("emmeans")
+  skip_if_not_installed("lmerTest")
+  d <- lmm_sim_trial(n = 40, seed = 3)
+  f <- fit_lmm(AVAL ~ ARM * AVISIT + (1 | USUBJID), d)
+  m <- lmerTest::lmer(AVAL ~ ARM * AVISIT + (1 | USUBJID), d,
+                      control = lme4::lmerControl(optimizer = "bobyqa",
+                                                  optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
+  ef <- as.data.frame(emmeans::emmeans(f, ~ ARM | AVISIT))
+  em <- as.data.frame(emmeans::emmeans(m, ~ ARM | AVISIT, lmer.df = "satterthwaite"))
+  expect_equal(ef$emmean, em$emmean, tolerance = 1e-6)
+  expect_equal(ef$SE, em$SE, tolerance = 1e-5)
+  expect_equal(ef$df, em$df, tolerance = 1e-4)
+  cf <- as.data.frame(emmeans::contrast(emmeans::emmeans(f, ~ ARM | AVISIT), "revpairwise"))
+  cm <- as.data.frame(emmeans::contrast(emmeans::emmeans(m, ~ ARM | AVISIT,
+                                                         lmer.df = "satterthwaite"),
+                                        "revpairwise"))
+  expect_equal(cf$estimate, cm$estimate, tolerance = 1e-6)
+  expect_equal(cf$df, cm$df, tolerance = 1e-4)
+})

@@ -74,3 +74,28 @@ test_that("residual-structure errors are classed", {
   expect_error(fit_lmm(AVAL ~ WEEK + lmm_test_ar1(AVISIT | USUBJID), d),
                "no random-effect term", class = "glycotrial_error_input")
 })
+
+test_that("the built-in MMRM covariance plugins (ar1, cs, sp_exp) work as residual structures", {
+  keys <- glycotrial_plugins("covariance")$key
+  skip_if_not(all(c("ar1", "cs", "sp_exp") %in% keys), "built-in covariance plugins not registered")
+  d <- lmm_sim_trial(n = 80, seed = 5)
+  d$VIS <- as.integer(d$AVISIT)
+  f <- fit_lmm(AVAL ~ ARM * WEEK + (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID), d)
+  m <- nlme::lme(AVAL ~ ARM * WEEK, random = ~ 1 + WEEK | USUBJID,
+                 correlation = nlme::corAR1(form = ~ VIS | USUBJID), data = d,
+                 control = nlme_tight())
+  expect_equal(as.numeric(logLik(f)), as.numeric(logLik(m)), tolerance = 1e-8)
+  expect_equal(fixef(f), nlme::fixef(m), tolerance = 1e-6)
+  f2 <- fit_lmm(AVAL ~ ARM + WEEK + (0 + WEEK | USUBJID) + cs(AVISIT | USUBJID), d)
+  m2 <- nlme::lme(AVAL ~ ARM + WEEK, random = ~ 0 + WEEK | USUBJID,
+                  correlation = nlme::corCompSymm(form = ~ 1 | USUBJID), data = d,
+                  control = nlme_tight())
+  expect_equal(as.numeric(logLik(f2)), as.numeric(logLik(m2)), tolerance = 1e-8)
+  # spatial exponential in continuous time (weeks)
+  f3 <- fit_lmm(AVAL ~ ARM + WEEK + (1 | USUBJID) + sp_exp(WEEK | USUBJID), d)
+  m3 <- nlme::lme(AVAL ~ ARM + WEEK, random = ~ 1 | USUBJID,
+                  correlation = nlme::corExp(form = ~ WEEK | USUBJID), data = d,
+                  control = nlme_tight())
+  expect_equal(as.numeric(logLik(f3)), as.numeric(logLik(m3)), tolerance = 1e-8)
+  expect_equal(fixef(f3), nlme::fixef(m3), tolerance = 1e-6)
+})

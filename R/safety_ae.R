@@ -1,0 +1,295 @@
+# Adverse-event overview and incidence by SOC / PT. Counting is done by the
+# C++ core (src/core/safety/events.cpp): subjects and events per term and arm,
+# each subject counted once per term at its worst grade.
+
+# Counts per term x arm (and worst-grade distribution) from the core.
+count_cells <- function(pop, subj, term, n_terms, grade = NULL, n_grades = 0L) {
+  arms <- levels(pop$arm)
+  A <- length(arms)
+  if (is.null(grade)) grade <- integer(length(subj))
+  res <- cpp_safety_count_terms(as.integer(pop$arm), A, as.integer(subj), as.integer(term),
+                                as.integer(n_terms), as.integer(grade), as.integer(n_grades))
+  shape <- function(v) matrix(v, nrow = n_terms, ncol = A, byrow = TRUE,
+                              dimnames = list(NULL, arms))
+  list(subjects = shape(res$subjects), events = shape(res$events),
+       worst = aperm(array(res$by_worst_grade, dim = c(n_grades + 1L, A, n_terms)), c(3, 2, 1)),
+       N = as.vector(table(pop$arm)[arms]), arms = arms)
+}
+
+# Wide display columns and long ARD rows for one block of table lines.
+# keys: data frame of row identifiers; n, ev: matrices rows x arms.
+incidence_block <- function(keys, n, ev, N, arms, comparisons, ref_arm, conf_level,
+                            rd_method, events = TRUE) {
+  wide <- keys
+  long <- list()
+  # N: subjects per arm (vector) or per line and arm (matrix).
+  Nm <- if (is.matrix(N)) N else matrix(N, nrow(n), length(arms), byrow = TRUE)
+  for (a in seq_along(arms)) {
+    lab <- if (is.matrix(N)) arms[a] else sprintf("%s (N=%d)", arms[a], N[a])
+    wide[[lab]] <- if (is.matrix(N)) {
+      ifelse(Nm[, a] > 0, sprintf("%d/%d (%.1f)", as.integer(n[, a]), as.integer(Nm[, a]),
+                                  100 * n[, a] / pmax(Nm[, a], 1)),
+             sprintf("%d/%d", as.integer(n[, a]), as.integer(Nm[, a])))
+    } else fmt_n_pct(n[, a], N[a])
+    if (events) wide[[paste0(lab, " events")]] <- ev[, a]
+    df <- keys
+    df$arm <- arms[a]
+    df$n <- n[, a]
+    df$N <- Nm[, a]
+    df$pct <- ifelse(Nm[, a] > 0, 100 * n[, a] / Nm[, a], NA_real_)
+    if (events) df$events <- ev[, a]
+    long[[length(long) + 1]] <- ard_long(df, c(names(keys), "arm"),
+                                         c("n", "N", "pct", if (events) "events"),
+                                         c("Subjects with event", "Subjects in arm",
+                                           "Percent of subjects", if (events) "Number of events"))
+  }
+  ri <- match(ref_arm, arms)
+  for (cmp in comparisons) {
+    ci <- match(cmp, arms)
+    rd <- safety_rd(n[, ci], Nm[, ci], n[, ri], Nm[, ri],
+                    conf_level = conf_level, method = rd_method)
+    wide[[sprintf("RD %s vs %s (%%, %g%% CI)", cmp, ref_arm, 100 * conf_level)]] <-
+      fmt_est_ci(100 * rd$estimate, 100 * rd$lower, 100 * rd$upper)
+    df <- keys
+    df$arm <- paste(cmp, "vs", ref_arm)
+    df$rd <- 100 * rd$estimate
+    df$rd_lower <- 100 * rd$lower
+    df$rd_upper <- 100 * rd$upper
+    long[[length(long) + 1]] <- ard_long(df, c(names(keys), "arm"),
+                                         c("rd", "rd_lower", "rd_upper"),
+                                         c("Risk difference (%)", "RD lower limit (%)",
+                                           "RD upper limit (%)"))
+  }
+  list(wide = wide, long = do.call(rbind, long))
+}
+
+#' Overview of treatment-emergent adverse events
+#'
+#' The FDA Standard Safety Tables overview: subjects with any TEAE, related,
+#' serious, serious and related, severe, CTCAE grade 3 or higher, leading to
+#' discontinuation, fatal, and of special interest — n (%) per arm, number of
+#' events, and the risk difference of each arm against the reference arm with
+#' its confidence interval ([diff_ci()], Newcombe hybrid score by default).
+#' Lines whose ADAE column is absent are left out and named in a footnote.
+#'
+#' @param adae,adsl ADAE and ADSL data frames.
+#' @param vars Column names and codings, see [ae_vars()].
+#' @param teae Treatment-emergence rule, see [teae_window()].
+#' @param aesi Keys of registered AESI groups (see [register_aesi()]) that
+#'   define the "AE of special interest" line; `character()` to omit it.
+#' @param ref_arm Reference arm for risk differences (default: the one arm whose
+#'   name contains "placebo", otherwise the first arm).
+#' @param conf_level Confidence level of the risk-difference intervals.
+#' @param rd_method Interval method passed to [diff_ci()].
+#' @param unmatched `"error"` (default) when ADAE has subjects missing from
+#'   ADSL, or `"drop"` to drop their records with a warning.
+#' @return A `glycotrial_safety` object of class `glycotrial_ae_overview`
+#'   (see [safety_methods]); its ARD has columns `category`, `arm`,
+#'   `stat_name` (`n`, `N`, `pct`, `events`, `rd`, `rd_lower`, `rd_upper`),
+#'   `stat_label`, `stat`.
+#' @examples
+#' adsl <- data.frame(USUBJID = 1:6, ARM = rep(c("Placebo", "Active"), each = 3),
+#'                    SAFFL = "Y")
+#' adae <- data.frame(USUBJID = c(1, 4, 4, 5), AEDECOD = c("Nausea", "Pyrexia", "Rash", "Nausea"),
+#'                    AEBODSYS = c("GI", "General", "Skin", "GI"), TRTEMFL = "Y",
+#'                    AESER = c("N", "Y", "N", "N"), AESEV = c("MILD", "SEVERE", "MILD", "MILD"),
+#'                    AEREL = c("N", "Y", "Y", "N"))
+#' ae_overview(adae, adsl)
+#' @export
+ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
+                        aesi = plugin_keys("aesi"), ref_arm = NULL, conf_level = 0.95,
+                        rd_method = "newcombe", unmatched = c("error", "drop")) {
+  call <- sys.call()
+  check_number(conf_level, lower = 0, upper = 1, open = TRUE)
+  if (!is.character(aesi)) {
+    glycotrial_abort("{.arg aesi} must be a character vector of AESI keys, not {describe_value(aesi)}.")
+  }
+  d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call)
+  ae <- d$ae
+  has <- function(col) col %in% names(ae)
+  cats <- list("Any TEAE" = rep(TRUE, nrow(ae)))
+  omitted <- character()
+  if (has(vars$related)) {
+    rel <- related_codes(ae, vars, call) == 2L
+    cats[["Related TEAE"]] <- rel
+  } else omitted <- c(omitted, "related")
+  if (has(vars$serious)) {
+    ser <- toupper(as.character(ae[[vars$serious]])) %in% "Y"
+    cats[["Serious TEAE"]] <- ser
+    if (has(vars$related)) cats[["Serious related TEAE"]] <- ser & rel
+  } else omitted <- c(omitted, "serious")
+  if (has(vars$severity)) {
+    cats[["Severe TEAE"]] <- code_values(ae[[vars$severity]], severity_levels,
+                                         vars$severity, call) == 3L
+  } else omitted <- c(omitted, "severe")
+  gr <- NULL
+  if (has(vars$grade)) {
+    gr <- code_values(ae[[vars$grade]], as.character(1:5), vars$grade, call)
+    cats[["TEAE of CTCAE grade >= 3"]] <- gr >= 3L
+  } else omitted <- c(omitted, "grade >= 3")
+  if (has(vars$action)) {
+    cats[["TEAE leading to discontinuation"]] <-
+      toupper(as.character(ae[[vars$action]])) %in% toupper(vars$discontinuation_values)
+  } else omitted <- c(omitted, "discontinuation")
+  if (has(vars$outcome) || !is.null(gr)) {
+    fatal <- if (has(vars$outcome)) {
+      toupper(as.character(ae[[vars$outcome]])) %in% toupper(vars$fatal_values)
+    } else rep(FALSE, nrow(ae))
+    if (!is.null(gr)) fatal <- fatal | gr == 5L
+    cats[["TEAE leading to death"]] <- fatal
+  } else omitted <- c(omitted, "death")
+  if (length(aesi)) {
+    cats[["AE of special interest"]] <- aesi_match(ae, vars, aesi) > 0
+  }
+  # Replicate each event into every category it belongs to.
+  term <- unlist(lapply(seq_along(cats), function(k) rep(k, sum(cats[[k]]))))
+  subj <- unlist(lapply(cats, function(f) d$subj[f]))
+  cc <- count_cells(d$pop, subj, term, length(cats))
+  arms <- cc$arms
+  comparisons <- rd_arms(arms, ref_arm, call)
+  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
+  keys <- data.frame(category = names(cats), stringsAsFactors = FALSE)
+  blk <- incidence_block(keys, cc$subjects, cc$events, cc$N, arms, comparisons, ref,
+                         conf_level, rd_method)
+  new_safety_result(
+    blk$long, blk$wide, "Overview of treatment-emergent adverse events",
+    "glycotrial_ae_overview",
+    meta = list(ref_arm = ref, conf_level = conf_level, rd_method = rd_method,
+                teae = d$teae_method,
+                footnote = paste0("n (%) = subjects with at least one event; RD = risk difference (",
+                                  rd_method, ").",
+                                  if (length(omitted)) paste0(" Not available in ADAE: ",
+                                                              paste(omitted, collapse = ", "), ".")
+                                  else "")))
+}
+
+#' Treatment-emergent adverse events by system organ class and preferred term
+#'
+#' Subjects (n, %) and events per arm for each SOC and PT, sorted by
+#' frequency, with risk differences against the reference arm. A subject is
+#' counted once per term; with `by` the subjects are split by their worst
+#' severity, CTCAE grade or relatedness for that term (each subject counted
+#' once, at the worst category).
+#'
+#' @inheritParams ae_overview
+#' @param by `"none"`, `"severity"`, `"grade"` or `"relatedness"`.
+#' @param min_pct Keep only preferred terms reported by at least `min_pct`
+#'   percent of subjects in at least one arm (SOC lines stay when any of their
+#'   terms stays).
+#' @param sort `"frequency"` (descending total subject count, then
+#'   alphabetical) or `"alphabetical"`.
+#' @return A `glycotrial_safety` object of class `glycotrial_ae_by_term`; ARD
+#'   columns `level` (`"any"`, `"soc"`, `"pt"`), `soc`, `pt`, `category`,
+#'   `arm`, `stat_name`, `stat_label`, `stat`. `autoplot()` draws the AE dot
+#'   plot with risk differences.
+#' @examples
+#' adsl <- data.frame(USUBJID = 1:6, ARM = rep(c("Placebo", "Active"), each = 3),
+#'                    SAFFL = "Y")
+#' adae <- data.frame(USUBJID = c(1, 4, 4, 5), AEDECOD = c("Nausea", "Pyrexia", "Nausea", "Nausea"),
+#'                    AEBODSYS = c("GI", "General", "GI", "GI"), TRTEMFL = "Y",
+#'                    AESEV = c("MILD", "SEVERE", "MODERATE", "MILD"))
+#' ae_by_term(adae, adsl)
+#' ae_by_term(adae, adsl, by = "severity")
+#' @export
+ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedness"),
+                       min_pct = 0, vars = ae_vars(), teae = teae_window(), ref_arm = NULL,
+                       conf_level = 0.95, rd_method = "newcombe",
+                       sort = c("frequency", "alphabetical"), unmatched = c("error", "drop")) {
+  call <- sys.call()
+  by <- check_choice(by[1], c("none", "severity", "grade", "relatedness"), arg = "by")
+  sort <- check_choice(sort[1], c("frequency", "alphabetical"), arg = "sort")
+  check_number(min_pct, lower = 0, upper = 100)
+  check_number(conf_level, lower = 0, upper = 1, open = TRUE)
+  d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call)
+  ae <- d$ae
+  gc <- ae_grade_codes(ae, by, vars, call)
+  G <- length(gc$labels) - 1L
+  soc <- as.character(ae[[vars$soc]])
+  pt <- as.character(ae[[vars$pt]])
+  soc[is.na(soc) | soc == ""] <- "(SOC missing)"
+  pt[is.na(pt) | pt == ""] <- "(PT missing)"
+  soc_lv <- sort(unique(soc))
+  key <- paste(soc, pt, sep = "\r")
+  pt_lv <- sort(unique(key))
+  soc_code <- match(soc, soc_lv)
+  pt_code <- match(key, pt_lv)
+  n_soc <- length(soc_lv)
+  n_pt <- length(pt_lv)
+  # One core call over "any" (term 1), SOCs and PTs.
+  term <- c(rep(1L, length(d$subj)), 1L + soc_code, 1L + n_soc + pt_code)
+  cc <- count_cells(d$pop, rep(d$subj, 3), term, 1L + n_soc + n_pt, rep(gc$code, 3), G)
+  arms <- cc$arms
+  N <- cc$N
+  pt_soc <- sub("\r.*$", "", pt_lv)
+  pt_name <- sub("^.*\r", "", pt_lv)
+  rows <- data.frame(level = c("any", rep("soc", n_soc), rep("pt", n_pt)),
+                     soc = c(NA, soc_lv, pt_soc), pt = c(NA, rep(NA, n_soc), pt_name),
+                     stringsAsFactors = FALSE)
+  pct <- sweep(cc$subjects, 2, ifelse(N > 0, N, NA), "/") * 100
+  maxpct <- apply(pct, 1, function(r) if (all(is.na(r))) 0 else max(r, na.rm = TRUE))
+  total <- rowSums(cc$subjects)
+  keep_pt <- rows$level == "pt" & maxpct >= min_pct - 1e-12
+  keep_soc <- rows$level == "soc" & rows$soc %in% rows$soc[keep_pt]
+  idx_pt <- which(keep_pt)
+  idx_soc <- which(keep_soc)
+  if (sort == "frequency") {
+    idx_soc <- idx_soc[order(-total[idx_soc], rows$soc[idx_soc])]
+  }
+  ord <- 1L
+  for (s in idx_soc) {
+    p <- idx_pt[rows$soc[idx_pt] == rows$soc[s]]
+    p <- if (sort == "frequency") p[order(-total[p], rows$pt[p])] else p[order(rows$pt[p])]
+    ord <- c(ord, s, p)
+  }
+  comparisons <- rd_arms(arms, ref_arm, call)
+  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
+  term_label <- ifelse(rows$level == "any", "Any TEAE",
+                       ifelse(rows$level == "soc", rows$soc, paste0("  ", rows$pt)))
+  if (by == "none") {
+    keys <- rows[ord, , drop = FALSE]
+    keys$category <- "Any"
+    blk <- incidence_block(keys, cc$subjects[ord, , drop = FALSE],
+                           cc$events[ord, , drop = FALSE], N, arms, comparisons, ref,
+                           conf_level, rd_method)
+    wide <- blk$wide
+    wide$term <- term_label[ord]
+    wide <- wide[, c("term", setdiff(names(wide), c("level", "soc", "pt", "category", "term")))]
+    long <- blk$long
+  } else {
+    # One line per term and category: "Any" then worst category (high to low
+    # for severity/grade; related / not related for relatedness).
+    cat_order <- c(rev(seq_len(G)), 0L)
+    blocks <- list()
+    wides <- list()
+    for (i in ord) {
+      keys <- rows[rep(i, length(cat_order) + 1), , drop = FALSE]
+      keys$category <- c("Any", gc$labels[cat_order + 1])
+      n <- rbind(cc$subjects[i, ],
+                 t(matrix(cc$worst[i, , cat_order + 1], nrow = length(arms))))
+      ev <- rbind(cc$events[i, ], matrix(NA_integer_, length(cat_order), length(arms)))
+      blk <- incidence_block(keys, n, ev, N, arms, comparisons, ref, conf_level, rd_method,
+                             events = FALSE)
+      w <- blk$wide
+      w$term <- c(term_label[i], rep("", length(cat_order)))
+      blocks[[length(blocks) + 1]] <- blk$long
+      wides[[length(wides) + 1]] <- w
+    }
+    long <- do.call(rbind, blocks)
+    wide <- do.call(rbind, wides)
+    wide <- wide[, c("term", "category",
+                     setdiff(names(wide), c("level", "soc", "pt", "category", "term")))]
+  }
+  title <- switch(by,
+    none = "Treatment-emergent adverse events by system organ class and preferred term",
+    severity = "Treatment-emergent adverse events by SOC, PT and maximum severity",
+    grade = "Treatment-emergent adverse events by SOC, PT and worst CTCAE grade",
+    relatedness = "Treatment-emergent adverse events by SOC, PT and relatedness")
+  new_safety_result(
+    long, wide, title, "glycotrial_ae_by_term",
+    meta = list(by = by, min_pct = min_pct, ref_arm = ref, conf_level = conf_level,
+                rd_method = rd_method, arms = arms, N = N, teae = d$teae_method,
+                subtitle = if (min_pct > 0) sprintf("Preferred terms reported by >= %g%% of subjects in any arm", min_pct),
+                footnote = paste0("Subjects are counted once per SOC and PT",
+                                  if (by != "none") " at their worst category" else "",
+                                  "; RD = risk difference (", rd_method, ").")))
+}

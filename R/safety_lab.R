@@ -1,0 +1,324 @@
+# Laboratory safety summaries on graded data (see grade_lab()): worst
+# post-baseline grade, shift tables, eGFR decline and values over time.
+
+#' Column names of lab data for the laboratory safety summaries
+#'
+#' @param subject,arm Subject and arm columns (`arm` is read from ADSL).
+#' @param pop_flag ADSL population flag (`NULL` for all subjects).
+#' @param param,aval,base,chg,uln,lln Parameter code, value, baseline, change
+#'   and reference-range columns of the lab data.
+#' @param baseline_flag Baseline record flag (`"Y"`).
+#' @param day Analysis study day; records with `day > post_day` (and not
+#'   flagged as baseline) are post-baseline.
+#' @param visit,visitn Visit label and number.
+#' @param post_day Last study day that still counts as baseline.
+#' @return A named list of class `glycotrial_lab_vars`.
+#' @examples
+#' lab_vars(arm = "TRT01A")
+#' @export
+lab_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL", param = "PARAMCD",
+                     aval = "AVAL", base = "BASE", chg = "CHG", uln = "ANRHI", lln = "ANRLO",
+                     baseline_flag = "ABLFL", day = "ADY", visit = "AVISIT",
+                     visitn = "AVISITN", post_day = 1) {
+  cols <- list(subject = subject, arm = arm, param = param, aval = aval, base = base,
+               chg = chg, uln = uln, lln = lln, baseline_flag = baseline_flag, day = day,
+               visit = visit, visitn = visitn)
+  for (nm in names(cols)) check_string(cols[[nm]], arg = nm)
+  if (!is.null(pop_flag)) check_string(pop_flag)
+  check_number(post_day)
+  structure(c(cols, list(pop_flag = pop_flag, post_day = post_day)),
+            class = "glycotrial_lab_vars")
+}
+
+# Lab records of population subjects with subject index and arm.
+prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1)) {
+  if (!inherits(lvars, "glycotrial_lab_vars")) {
+    glycotrial_abort("{.arg vars} must come from {.fn lab_vars}, not {describe_value(lvars)}.",
+                     call = call)
+  }
+  av <- ae_vars(subject = lvars$subject, arm = lvars$arm, pop_flag = lvars$pop_flag)
+  pop <- safety_population(adsl, av, call)
+  pop <- pop[pop$in_pop, , drop = FALSE]
+  check_data_frame(adlb, c(lvars$subject, lvars$param, unlist(lvars[need])), arg = "adlb",
+                   call = call)
+  subj <- match(as.character(adlb[[lvars$subject]]), pop$id)
+  lb <- adlb[!is.na(subj), , drop = FALSE]
+  list(pop = pop, lb = lb, subj = subj[!is.na(subj)])
+}
+
+is_postbaseline <- function(lb, lvars) {
+  post <- rep(TRUE, nrow(lb))
+  if (lvars$baseline_flag %in% names(lb)) post <- !(lb[[lvars$baseline_flag]] %in% "Y")
+  if (lvars$day %in% names(lb)) {
+    dy <- suppressWarnings(as.numeric(lb[[lvars$day]]))
+    post <- post & !is.na(dy) & dy > lvars$post_day
+  }
+  post
+}
+
+grade_column <- function(direction) {
+  switch(direction, high = c("ATOXGRH", "BTOXGRH", "ATOXDSCH"),
+         low = c("ATOXGRL", "BTOXGRL", "ATOXDSCL"))
+}
+
+check_graded <- function(adlb, direction, call) {
+  cols <- grade_column(direction)
+  if (!all(cols[1:2] %in% names(adlb))) {
+    glycotrial_abort(c("{.arg adlb} has no {.field {cols[1:2]}} columns.",
+                       "i" = "Grade it first with {.fn grade_lab}."), call = call)
+  }
+  cols
+}
+
+#' Worst post-baseline toxicity grade by parameter and arm
+#'
+#' For each graded parameter: subjects by their worst post-baseline grade
+#' (0 to 4, and missing), and the subjects with grade 3 or 4, n (%) per arm
+#' among subjects with at least one post-baseline value.
+#'
+#' @param adlb Lab data graded by [grade_lab()].
+#' @param adsl ADSL.
+#' @param direction `"high"` (increased) or `"low"` (decreased) criteria.
+#' @param vars Column names, see [lab_vars()].
+#' @return A `glycotrial_safety` object of class `glycotrial_lab_worst_grade`;
+#'   ARD columns `param`, `term`, `grade`, `arm`, `stat_name`, `stat`.
+#' @examples
+#' adsl <- data.frame(USUBJID = 1:2, ARM = c("A", "B"), SAFFL = "Y")
+#' lb <- data.frame(USUBJID = c(1, 1, 2, 2), PARAMCD = "ALT", AVAL = c(30, 130, 30, 45),
+#'                  ANRLO = 0, ANRHI = 40, BASE = 30, ADY = c(1, 15, 1, 15),
+#'                  ABLFL = c("Y", "", "Y", ""))
+#' lab_worst_grade(grade_lab(lb), adsl)
+#' @export
+lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
+  call <- sys.call()
+  direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
+  cols <- check_graded(adlb, direction, call)
+  d <- prepare_lab(adlb, adsl, vars, call = call)
+  lb <- d$lb
+  keep <- is_postbaseline(lb, vars) & lb[[cols[3]]] %in% stats::na.omit(lb[[cols[3]]])
+  lb <- lb[keep, , drop = FALSE]
+  subj <- d$subj[keep]
+  pk <- paste(lb[[vars$param]], lb[[cols[3]]], sep = "\r")
+  lv <- sort(unique(pk))
+  g <- lb[[cols[1]]]
+  code <- ifelse(is.na(g), 0L, g + 1L)  # 0 missing, 1..6 = grade 0..5
+  cc <- count_cells(d$pop, subj, match(pk, lv), length(lv), code, 6L)
+  arms <- cc$arms
+  wide <- list()
+  long <- list()
+  glabels <- c("Missing", paste("Grade", 0:5))
+  for (i in seq_along(lv)) {
+    p <- sub("\r.*$", "", lv[i])
+    term <- sub("^.*\r", "", lv[i])
+    w <- matrix(cc$worst[i, , ], nrow = length(arms))  # arms x 7
+    Np <- cc$subjects[i, ]
+    rows <- c(2:6, 1)  # grade 0..4, missing (grade 5 not lab-gradable)
+    n <- rbind(t(w[, rows, drop = FALSE]), colSums(t(w[, 5:7, drop = FALSE])))
+    keys <- data.frame(param = p, term = term, grade = c(glabels[rows], "Grade >= 3"),
+                       stringsAsFactors = FALSE)
+    Nm <- matrix(Np, nrow(n), length(arms), byrow = TRUE)
+    b <- incidence_block(keys, n, n, Nm, arms, character(), NA, 0.95, "newcombe",
+                         events = FALSE)
+    b$wide$parameter <- c(sprintf("%s (%s)", p, term), rep("", nrow(n) - 1))
+    wide[[i]] <- b$wide
+    long[[i]] <- b$long
+  }
+  wide <- if (length(wide)) do.call(rbind, wide) else data.frame()
+  if (nrow(wide)) wide <- wide[, c("parameter", "grade", arms)]
+  new_safety_result(
+    if (length(long)) do.call(rbind, long) else data.frame(),
+    wide, sprintf("Worst post-baseline toxicity grade (%s criteria)",
+                  if (direction == "high") "increased" else "decreased"),
+    "glycotrial_lab_worst_grade",
+    meta = list(direction = direction,
+                footnote = "n/N (%): N = subjects with at least one post-baseline value."))
+}
+
+#' Shift table: baseline grade by worst post-baseline grade
+#'
+#' Subjects cross-classified by baseline toxicity grade (`BTOXGR*` from
+#' [grade_lab()]) and worst post-baseline grade, per parameter and arm.
+#'
+#' @inheritParams lab_worst_grade
+#' @return A `glycotrial_safety` object of class `glycotrial_lab_shift`; ARD
+#'   columns `param`, `arm`, `baseline_grade`, `worst_grade`, `stat_name`
+#'   (`n`), `stat`.
+#' @examples
+#' adsl <- data.frame(USUBJID = 1:2, ARM = c("A", "B"), SAFFL = "Y")
+#' lb <- data.frame(USUBJID = c(1, 1, 2, 2), PARAMCD = "ALT", AVAL = c(30, 130, 50, 45),
+#'                  ANRLO = 0, ANRHI = 40, BASE = c(30, 30, 50, 50), ADY = c(1, 15, 1, 15),
+#'                  ABLFL = c("Y", "", "Y", ""))
+#' lab_shift(grade_lab(lb), adsl)
+#' @export
+lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
+  call <- sys.call()
+  direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
+  cols <- check_graded(adlb, direction, call)
+  d <- prepare_lab(adlb, adsl, vars, call = call)
+  lb <- d$lb
+  post <- is_postbaseline(lb, vars)
+  has_crit <- !is.na(lb[[cols[3]]])
+  lb <- lb[post & has_crit, , drop = FALSE]
+  subj <- d$subj[post & has_crit]
+  key <- paste(subj, lb[[vars$param]], sep = "\r")
+  g <- lb[[cols[1]]]
+  worst <- tapply(ifelse(is.na(g), -1L, g), key, max)
+  bgr <- tapply(lb[[cols[2]]], key, function(v) v[!is.na(v)][1])
+  ks <- names(worst)
+  s_idx <- as.integer(sub("\r.*$", "", ks))
+  param <- sub("^.*\r", "", ks)
+  lvl <- c("0", "1", "2", "3", "4", "Missing")
+  lab <- function(v) factor(ifelse(is.na(v) | v < 0, "Missing", as.character(pmin(v, 4))),
+                            levels = lvl)
+  df <- data.frame(param = param, arm = d$pop$arm[s_idx], baseline_grade = lab(bgr[ks]),
+                   worst_grade = lab(worst[ks]))
+  tab <- as.data.frame(table(df$param, df$arm, df$baseline_grade, df$worst_grade),
+                       stringsAsFactors = FALSE)
+  names(tab) <- c("param", "arm", "baseline_grade", "worst_grade", "n")
+  tab <- tab[order(tab$param, match(tab$arm, levels(d$pop$arm)), tab$baseline_grade,
+                   tab$worst_grade), ]
+  long <- ard_long(tab, c("param", "arm", "baseline_grade", "worst_grade"), "n",
+                   "Subjects")
+  wide <- stats::reshape(tab, idvar = c("param", "arm", "baseline_grade"),
+                         timevar = "worst_grade", direction = "wide")
+  names(wide) <- sub("^n\\.", "Worst ", names(wide))
+  wide <- wide[rowSums(wide[, grep("^Worst", names(wide)), drop = FALSE]) > 0, , drop = FALSE]
+  names(wide)[names(wide) == "baseline_grade"] <- "Baseline"
+  new_safety_result(long, wide,
+                    sprintf("Shift from baseline grade to worst post-baseline grade (%s criteria)",
+                            if (direction == "high") "increased" else "decreased"),
+                    "glycotrial_lab_shift", meta = list(direction = direction))
+}
+
+#' eGFR decline categories
+#'
+#' Per subject, the lowest post-baseline eGFR against baseline: subjects
+#' with a decline of at least each of `thresholds` percent, and subjects whose
+#' eGFR fell to a new CKD stage 3 or worse (< 60 with baseline >= 60) or stage
+#' 4 or worse (< 30 with baseline >= 30), n (%) per arm with risk
+#' differences. The denominator is subjects with a baseline and at least one
+#' post-baseline value.
+#'
+#' @inheritParams lab_worst_grade
+#' @param adlb Lab data.
+#' @param paramcd `PARAMCD` of eGFR.
+#' @param thresholds Percent declines to report.
+#' @param ref_arm,conf_level,rd_method Risk-difference settings, as in
+#'   [ae_overview()].
+#' @return A `glycotrial_safety` object of class `glycotrial_egfr_decline`;
+#'   per-subject values in `$data$subjects`.
+#' @examples
+#' adsl <- data.frame(USUBJID = 1:2, ARM = c("A", "B"), SAFFL = "Y")
+#' lb <- data.frame(USUBJID = c(1, 1, 2, 2), PARAMCD = "EGFR", AVAL = c(80, 50, 70, 65),
+#'                  BASE = c(80, 80, 70, 70), ADY = c(1, 30, 1, 30), ABLFL = c("Y", "", "Y", ""))
+#' egfr_decline(lb, adsl)
+#' @export
+egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50),
+                         vars = lab_vars(), ref_arm = NULL, conf_level = 0.95,
+                         rd_method = "newcombe") {
+  call <- sys.call()
+  check_string(paramcd)
+  check_number(thresholds, lower = 0, upper = 100, len = NULL)
+  d <- prepare_lab(adlb, adsl, vars, need = "aval", call = call)
+  lb <- d$lb
+  sel <- lb[[vars$param]] == paramcd
+  if (!any(sel)) {
+    glycotrial_abort("{.arg adlb} has no records with {.field {vars$param}} == {.val {paramcd}}.")
+  }
+  lb <- lb[sel, , drop = FALSE]
+  subj <- d$subj[sel]
+  post <- is_postbaseline(lb, vars)
+  val <- as.numeric(lb[[vars$aval]])
+  base <- if (vars$base %in% names(lb)) as.numeric(lb[[vars$base]]) else rep(NA_real_, nrow(lb))
+  if (vars$baseline_flag %in% names(lb)) {
+    bl <- lb[[vars$baseline_flag]] %in% "Y"
+    bmap <- tapply(val[bl], subj[bl], function(v) v[1])
+    fill <- is.na(base)
+    base[fill] <- bmap[as.character(subj[fill])]
+  }
+  nS <- nrow(d$pop)
+  nadir <- -cpp_safety_group_max(as.integer(subj[post]), -val[post], nS)
+  b <- -cpp_safety_group_max(as.integer(subj), -base, nS)  # one baseline per subject
+  ok <- !is.na(nadir) & !is.na(b) & b > 0
+  pchg <- 100 * (nadir - b) / b
+  flags <- list()
+  for (t in thresholds) flags[[sprintf("Decline >= %g%% from baseline", t)]] <- ok & pchg <= -t
+  flags[["New eGFR < 60 (CKD stage 3+), baseline >= 60"]] <- ok & b >= 60 & nadir < 60
+  flags[["New eGFR < 30 (CKD stage 4+), baseline >= 30"]] <- ok & b >= 30 & nadir < 30
+  arms <- levels(d$pop$arm)
+  n <- t(vapply(flags, function(f) as.vector(table(factor(d$pop$arm[f], levels = arms))),
+                numeric(length(arms))))
+  if (length(arms) == 1) n <- matrix(n, ncol = 1)
+  Nv <- as.vector(table(factor(d$pop$arm[ok], levels = arms)))
+  comparisons <- rd_arms(arms, ref_arm, call)
+  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
+  keys <- data.frame(category = names(flags), stringsAsFactors = FALSE)
+  blk <- incidence_block(keys, n, n, Nv, arms, comparisons, ref, conf_level, rd_method,
+                         events = FALSE)
+  subjects <- data.frame(USUBJID = d$pop$id, arm = d$pop$arm, baseline = b, nadir = nadir,
+                         pchg = pchg)
+  new_safety_result(blk$long, blk$wide, "eGFR decline from baseline (lowest post-baseline value)",
+                    "glycotrial_egfr_decline",
+                    meta = list(paramcd = paramcd, thresholds = thresholds,
+                                footnote = "N = subjects with baseline and post-baseline eGFR."),
+                    data = list(subjects = subjects))
+}
+
+#' Laboratory values over time by arm
+#'
+#' Mean, standard error and number of subjects of a parameter (value or
+#' change from baseline) at each visit, per arm; `autoplot()` draws mean ± SE
+#' lines.
+#'
+#' @inheritParams lab_worst_grade
+#' @param adlb Lab data.
+#' @param paramcd One or more `PARAMCD` values.
+#' @param value `"aval"` (value) or `"chg"` (change from baseline).
+#' @return A `glycotrial_safety` object of class `glycotrial_lab_trajectory`.
+#' @examples
+#' adsl <- data.frame(USUBJID = 1:4, ARM = c("A", "A", "B", "B"), SAFFL = "Y")
+#' lb <- data.frame(USUBJID = rep(1:4, each = 2), PARAMCD = "ALT",
+#'                  AVAL = c(30, 35, 28, 31, 33, 50, 25, 45),
+#'                  AVISIT = rep(c("Baseline", "Week 4"), 4), AVISITN = rep(c(0, 4), 4))
+#' lab_trajectory(lb, adsl, "ALT")
+#' @export
+lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars = lab_vars()) {
+  call <- sys.call()
+  value <- check_choice(value[1], c("aval", "chg"), arg = "value")
+  if (!is.character(paramcd) || !length(paramcd)) {
+    glycotrial_abort("{.arg paramcd} must be a character vector, not {describe_value(paramcd)}.")
+  }
+  d <- prepare_lab(adlb, adsl, vars, need = c(value, "visit"), call = call)
+  lb <- d$lb
+  sel <- lb[[vars$param]] %in% paramcd
+  lb <- lb[sel, , drop = FALSE]
+  arm <- d$pop$arm[d$subj[sel]]
+  y <- as.numeric(lb[[vars[[value]]]])
+  vis <- as.character(lb[[vars$visit]])
+  vn <- if (vars$visitn %in% names(lb)) as.numeric(lb[[vars$visitn]]) else match(vis, unique(vis))
+  key <- interaction(lb[[vars$param]], arm, vis, drop = TRUE, sep = "\r", lex.order = TRUE)
+  agg <- function(f) tapply(y, key, f)
+  ks <- levels(key)
+  parts <- do.call(rbind, strsplit(ks, "\r", fixed = TRUE))
+  ok <- function(v) v[!is.na(v)]
+  out <- data.frame(param = parts[, 1], arm = factor(parts[, 2], levels = levels(d$pop$arm)),
+                    visit = parts[, 3],
+                    visitn = as.numeric(tapply(vn, key, function(v) v[1])[ks]),
+                    n = as.numeric(agg(function(v) length(ok(v)))[ks]),
+                    mean = as.numeric(agg(function(v) mean(ok(v)))[ks]),
+                    sd = as.numeric(agg(function(v) stats::sd(ok(v)))[ks]),
+                    stringsAsFactors = FALSE)
+  out$se <- out$sd / sqrt(out$n)
+  out <- out[order(out$param, out$arm, out$visitn), ]
+  long <- ard_long(out, c("param", "arm", "visit", "visitn"), c("n", "mean", "sd", "se"),
+                   c("Subjects", "Mean", "SD", "Standard error"))
+  wide <- out
+  wide$mean_se <- sprintf("%.2f (%.2f)", out$mean, out$se)
+  wide <- wide[, c("param", "arm", "visit", "n", "mean_se")]
+  new_safety_result(long, wide,
+                    sprintf("%s over time by arm (mean (SE) of %s)",
+                            paste(paramcd, collapse = ", "),
+                            if (value == "aval") "value" else "change from baseline"),
+                    "glycotrial_lab_trajectory", meta = list(value = value),
+                    data = list(summary = out))
+}

@@ -1,0 +1,59 @@
+// Adverse-event counting: subjects and events per term (SOC, PT or any
+// grouping) and arm, each subject counted once per term at its worst grade.
+// Designed for one pass over millions of records: events are bucketed by term
+// with a counting sort, then each term's events are scanned with a per-subject
+// stamp array, so the cost is O(n_events + n_terms * n_arms * n_grades).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace glycotrial {
+namespace safety {
+
+struct TermCounts {
+  int n_terms = 0, n_arms = 0, n_grades = 0;  // grades 0..n_grades (0 = missing grade)
+  std::vector<int> subjects;                  // [term * n_arms + arm]
+  std::vector<int> events;                    // [term * n_arms + arm]
+  std::vector<int> by_worst_grade;            // [(term * n_arms + arm) * (n_grades + 1) + g]
+};
+
+// subject_arm[s]: arm (0-based) of subject s, or -1 when outside the population.
+// ev_subject[i] (0-based subject), ev_term[i] (0-based term), ev_grade[i]
+// (1..n_grades, or 0 when missing). Events of subjects with arm -1 are skipped.
+TermCounts count_terms(const std::vector<int>& subject_arm, int n_arms,
+                       const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
+                       int n_terms, const std::vector<int>& ev_grade, int n_grades);
+
+// Treatment-emergent flag from study days (day 1 = first dose, no day 0):
+// onset >= 1 and onset <= end_day + lag. Missing onset (NaN) counts as
+// treatment-emergent when missing_is_teae, otherwise not. Missing end_day
+// means no upper limit.
+std::vector<int> teae_flag(const std::vector<double>& onset_day,
+                           const std::vector<double>& end_day, double lag,
+                           bool missing_is_teae);
+
+// Infusion window: for each event (subject, onset day) the number of the most
+// recent infusion with inf_day + lower <= onset <= inf_day + upper, or 0 when
+// none. Infusions are (subject, day, number); any order.
+std::vector<int> infusion_window(const std::vector<int>& ev_subject,
+                                 const std::vector<double>& ev_day,
+                                 const std::vector<int>& inf_subject,
+                                 const std::vector<double>& inf_day,
+                                 const std::vector<int>& inf_number, int n_subjects,
+                                 double lower, double upper);
+
+// Minimum of value per (group, subject): out[group * n_subjects + subject],
+// NaN where there is no record.
+std::vector<double> group_subject_min(const std::vector<int>& subject,
+                                      const std::vector<int>& group,
+                                      const std::vector<double>& value, int n_subjects,
+                                      int n_groups);
+
+// Maximum of value per group (0..n_groups-1); NaN for empty groups.
+// ignore_na: NaN values are skipped.
+std::vector<double> group_max(const std::vector<int>& group, const std::vector<double>& value,
+                              int n_groups);
+
+}  // namespace safety
+}  // namespace glycotrial

@@ -1,0 +1,91 @@
+// C++ unit tests of the safety core: exact Poisson rates, event counting,
+// TEAE and infusion windows, rule-based lab grading.
+#include <testthat.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/common/errors.hpp"
+#include "core/safety/events.hpp"
+#include "core/safety/lab_grading.hpp"
+#include "core/safety/rates.hpp"
+
+namespace sf = glycotrial::safety;
+
+context("safety: exposure-adjusted rates") {
+  test_that("exact Poisson limits match the published check values") {
+    sf::RateEstimate r = sf::poisson_rate_exact(10, 250, 0.95, 100);
+    expect_true(std::fabs(r.rate - 4.0) < 1e-12);
+    expect_true(std::fabs(r.lower - 1.918) < 5e-4);
+    expect_true(std::fabs(r.upper - 7.356) < 5e-4);
+    sf::RateEstimate z = sf::poisson_rate_exact(0, 250, 0.95, 100);
+    expect_true((z.lower == 0 && std::fabs(z.upper - 1.476) < 5e-4));
+  }
+  test_that("rate differences and invalid input") {
+    sf::RateDifference d = sf::rate_difference(10, 250, 10, 250, 0.95, 100, "mover");
+    expect_true((d.diff == 0 && d.lower < 0 && d.upper > 0));
+    expect_true(std::fabs(d.lower + d.upper) < 1e-12);
+    bool threw = false;
+    try {
+      sf::poisson_rate_exact(-1, 10, 0.95, 100);
+    } catch (const glycotrial::InputError&) {
+      threw = true;
+    }
+    expect_true(threw);
+  }
+}
+
+context("safety: event counting") {
+  test_that("subjects once per term at worst grade, events all") {
+    // Subjects 0,1 in arm 0; 2 in arm 1; 3 outside the population.
+    std::vector<int> arm = {0, 0, 1, -1};
+    std::vector<int> subj = {0, 0, 1, 2, 3, 0};
+    std::vector<int> term = {0, 0, 0, 1, 0, 1};
+    std::vector<int> grade = {1, 3, 2, 0, 1, 2};
+    sf::TermCounts c = sf::count_terms(arm, 2, subj, term, 2, grade, 3);
+    // Term 0, arm 0: subjects 0 (worst 3) and 1 (2): 2 subjects, 3 events.
+    expect_true((c.subjects[0] == 2 && c.events[0] == 3));
+    expect_true((c.by_worst_grade[0 * 4 + 3] == 1 && c.by_worst_grade[0 * 4 + 2] == 1));
+    expect_true((c.subjects[1] == 0 && c.events[1] == 0));  // subject 3 is skipped
+    // Term 1: subject 2 in arm 1 (missing grade -> 0), subject 0 in arm 0.
+    expect_true((c.subjects[2] == 1 && c.subjects[3] == 1));
+    expect_true(c.by_worst_grade[(3) * 4 + 0] == 1);
+  }
+  test_that("TEAE and infusion windows") {
+    std::vector<double> onset = {-3, 1, 120, 121, std::nan("")};
+    std::vector<double> end = {90, 90, 90, 90, 90};
+    std::vector<int> f = sf::teae_flag(onset, end, 30, true);
+    expect_true((f[0] == 0 && f[1] == 1 && f[2] == 1 && f[3] == 0 && f[4] == 1));
+    expect_true(sf::teae_flag(onset, end, 30, false)[4] == 0);
+    // Infusions of subject 0 on days 1, 15, 29; window 0..2.
+    std::vector<int> inf = sf::infusion_window({0, 0, 0, 1}, {3, 16, 20, 2}, {0, 0, 0}, {29, 1, 15},
+                                               {3, 1, 2}, 2, 0, 2);
+    expect_true((inf[0] == 1 && inf[1] == 2 && inf[2] == 0 && inf[3] == 0));
+  }
+}
+
+context("safety: lab grading rules") {
+  test_that("highest satisfied rule wins; boundaries follow the operator") {
+    std::vector<sf::GradeRule> rules(3);
+    rules[0] = {0, 1, 1, sf::Ref::ULN, sf::Op::GT, 1.0, sf::BaselineCond::ANY, true};
+    rules[1] = {0, 1, 2, sf::Ref::ULN, sf::Op::GT, 3.0, sf::BaselineCond::ANY, true};
+    rules[2] = {0, 1, 3, sf::Ref::ABS, sf::Op::GE, 500, sf::BaselineCond::ANY, true};
+    std::vector<double> aval = {40, 40.01, 120, 120.01, 500, 50};
+    std::vector<double> uln = {40, 40, 40, 40, 40, std::nan("")};
+    std::vector<double> nan(6, std::nan(""));
+    sf::LabGrades g = sf::grade_labs(rules, 1, {0, 0, 0, 0, 0, 0}, aval, nan, uln, nan);
+    expect_true((g.high[0] == 0 && g.high[1] == 1 && g.high[2] == 1 && g.high[3] == 2));
+    expect_true(g.high[4] == 3);
+    expect_true(g.high[5] == sf::kGradeNA);         // ULN missing, no higher rule held
+    expect_true(g.low[0] == sf::kGradeNone);        // no low-direction rule
+  }
+  test_that("baseline-abnormal rules apply only when baseline exceeds ULN") {
+    std::vector<sf::GradeRule> rules(2);
+    rules[0] = {0, 1, 1, sf::Ref::ULN, sf::Op::GT, 1.0, sf::BaselineCond::NORMAL, true};
+    rules[1] = {0, 1, 1, sf::Ref::BASE, sf::Op::GE, 1.5, sf::BaselineCond::ABNORMAL, true};
+    std::vector<double> aval = {50, 50, 90}, uln = {40, 40, 40}, base = {30, 60, 60};
+    std::vector<double> nan(3, std::nan(""));
+    sf::LabGrades g = sf::grade_labs(rules, 1, {0, 0, 0}, aval, nan, uln, base);
+    expect_true((g.high[0] == 1 && g.high[1] == 0 && g.high[2] == 1));
+  }
+}

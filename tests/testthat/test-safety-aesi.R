@@ -1,0 +1,82 @@
+test_that("built-in AESI groups are registered and editable", {
+  keys <- glycotrial_plugins("aesi")$key
+  expect_true(all(c("infusion_reactions", "infections", "neoplasms", "hepatic", "renal",
+                    "hypoglycaemia") %in% keys))
+  expect_true("Pyrexia" %in% aesi_terms("infusion_reactions")$terms)
+  register_aesi("test_headache", terms = "Headache", description = "test group")
+  on.exit(unregister_plugin("aesi", "test_headache"))
+  expect_error(register_aesi("test_headache", terms = "Migraine"),
+               class = "glycotrial_error_registry_conflict")
+  register_aesi("test_headache", terms = c("Headache", "Migraine"), overwrite = TRUE)
+  expect_equal(aesi_terms("test_headache")$terms, c("Headache", "Migraine"))
+  expect_error(register_aesi("test_empty"), class = "glycotrial_error_input")
+})
+
+test_that("ae_special_interest counts and exposure-adjusted rates by hand", {
+  d <- safety_toy()
+  register_aesi("test_headache", terms = "headache")  # matched case-insensitively
+  on.exit(unregister_plugin("aesi", "test_headache"))
+  res <- ae_special_interest(d$adae, d$adsl, aesi = c("infusion_reactions", "test_headache"))
+  # Nausea is an infusion reaction: A: S1, S2; B: S5 (missing onset).
+  expect_equal(ard_stat(res, group = "infusion_reactions", pt = NA, arm = "A", stat_name = "n"), 2)
+  expect_equal(ard_stat(res, group = "test_headache", pt = NA, arm = "B", stat_name = "n"), 1)
+  # Time at risk (days): window = 90 treatment days + 30 lag = 120.
+  # infusion_reactions, A: S1 first onset day 5, S2 day 3, S3 120 -> 128 days.
+  py <- 128 / 365.25
+  expect_equal(ard_stat(res, group = "infusion_reactions", pt = NA, arm = "A",
+                        stat_name = "patient_years"), py)
+  expect_equal(ard_stat(res, group = "infusion_reactions", pt = NA, arm = "A",
+                        stat_name = "eair"), 100 * 2 / py)
+  expect_equal(ard_stat(res, group = "infusion_reactions", pt = NA, arm = "A",
+                        stat_name = "eair_upper"),
+               100 * stats::qchisq(0.975, 6) / (2 * py), tolerance = 1e-10)
+  # B: S5 onset missing -> full window 120; S4 no event -> 120.
+  expect_equal(ard_stat(res, group = "infusion_reactions", pt = NA, arm = "B",
+                        stat_name = "patient_years"), 240 / 365.25)
+  # Preferred-term lines within the group.
+  expect_equal(ard_stat(res, group = "infusion_reactions", pt = "Nausea", arm = "A",
+                        stat_name = "events"), 3)
+  expect_error(ae_special_interest(d$adae, d$adsl, aesi = "no_such_group"),
+               class = "glycotrial_error_unknown_plugin")
+})
+
+test_that("infusion_reactions attributes events to the infusion window", {
+  d <- safety_toy()
+  # Infusions on days 1, 15 and 29 (S3 only the first two; S5 only the first).
+  adex <- data.frame(USUBJID = c(rep(c("S1", "S2", "S4"), each = 3), "S3", "S3", "S5"),
+                     ASTDY = c(rep(c(1, 15, 29), 3), 1, 15, 1),
+                     EXINFNO = c(rep(1:3, 3), 1, 2, 1))
+  ae <- d$adae
+  ae$AEDECOD[ae$AEDECOD == "Headache"] <- "Pyrexia"
+  # Window 0..2 days: S1 Nausea d5 (no), d20 (no), Pyrexia d10 (no);
+  # S2 Nausea d3 -> infusion 1 (day 1 + 2); S4 Pyrexia d15 -> infusion 2.
+  res <- infusion_reactions(ae, d$adsl, adex)
+  expect_equal(ard_stat(res, infusion = "Infusion 1", pt = NA, arm = "A", stat_name = "n"), 1)
+  expect_equal(ard_stat(res, infusion = "Infusion 1", pt = NA, arm = "A", stat_name = "N"), 3)
+  expect_equal(ard_stat(res, infusion = "Infusion 2", pt = NA, arm = "B", stat_name = "n"), 1)
+  expect_equal(ard_stat(res, infusion = "Infusion 3", pt = NA, arm = "A", stat_name = "N"), 2)
+  expect_equal(ard_stat(res, infusion = "Infusion 3", pt = NA, arm = "B", stat_name = "N"), 1)
+  expect_equal(ard_stat(res, infusion = "Any infusion", pt = NA, arm = "A", stat_name = "n"), 1)
+  # A wider window (0..5) also catches S1 Nausea day 5 after infusion 1 (day 1 + 4).
+  wide <- infusion_reactions(ae, d$adsl, adex, window = c(0, 5))
+  expect_equal(ard_stat(wide, infusion = "Infusion 1", pt = NA, arm = "A", stat_name = "n"), 2)
+  expect_error(infusion_reactions(ae, d$adsl, adex, window = c(2, 0)),
+               class = "glycotrial_error_input")
+  bad <- adex
+  bad$EXINFNO[1] <- NA
+  expect_error(infusion_reactions(ae, d$adsl, bad), class = "glycotrial_error_input")
+})
+
+test_that("time to first event matches survival::survfit by hand", {
+  skip_if_not_installed("survival")
+  d <- safety_toy()
+  res <- ae_time_to_first(d$adae, d$adsl, terms = "Nausea", times = c(4, 30))
+  # A: S2 event day 3, S1 day 5, S3 censored 120 -> KM at day 4: 2/3 remain.
+  expect_equal(ard_stat(res, arm = "A", time = 4, stat_name = "cum_inc"), 100 / 3,
+               tolerance = 1e-10)
+  expect_equal(ard_stat(res, arm = "A", time = 30, stat_name = "cum_inc"), 200 / 3,
+               tolerance = 1e-10)
+  expect_equal(ard_stat(res, arm = "A", time = 30, stat_name = "n_risk"), 1)
+  skip_if_not_installed("ggplot2")
+  expect_s3_class(ggplot2::autoplot(res), "ggplot")
+})
