@@ -5,7 +5,7 @@ RSCRIPT ?= Rscript
 PKG     := glycotrial
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 
-.PHONY: all deps install demo test check document site sanitize valgrind fuzz bench clean
+.PHONY: all deps install demo test check document site screenshot sanitize valgrind fuzz bench clean
 
 all: test
 
@@ -34,6 +34,17 @@ check: deps
 
 site: install
 	$(RSCRIPT) -e 'pkgdown::build_site(install = FALSE, new_process = FALSE)'
+
+# PNG screenshot of the rendered report (demo/trial-report.png) so a person
+# can look at it; installs Debian's chromium on first use (only here, not in deps).
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking \
+  --disable-component-update --disable-sync --no-first-run --hide-scrollbars
+screenshot: demo
+	command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	chromium $(CHROMIUM_FLAGS) --window-size=1280,6000 \
+	  --screenshot=$(CURDIR)/demo/trial-report.png file://$(CURDIR)/demo/trial-report.html
+	@test -s demo/trial-report.png && echo $(CURDIR)/demo/trial-report.png
 
 bench: install
 	for f in bench/*.R; do echo "== $$f"; $(RSCRIPT) $$f || exit 1; done

@@ -275,16 +275,19 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   g <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), x, lo, hi, bs)
   gb <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), bs, lo, hi,
                               rep(NA_real_, n))
+  # Per-parameter term names and directions, indexed by integer code.
   term_of <- function(dir) {
-    t <- tapply(rules$term[rules$direction == dir], rules$param[rules$direction == dir],
-                function(v) v[1])
-    t[params[pidx]]
+    r <- rules[rules$direction == dir, , drop = FALSE]
+    r$term[match(params, r$param)][pidx]
   }
-  has_dir <- function(dir) params[pidx] %in% rules$param[rules$direction == dir]
+  has_dir <- function(dir) {
+    v <- (params %in% rules$param[rules$direction == dir])[pidx]
+    !is.na(v) & v
+  }
   hiok <- has_dir("high")
   look <- has_dir("low")
-  adlb$ATOXDSCH <- ifelse(hiok, as.character(term_of("high")), NA_character_)
-  adlb$ATOXDSCL <- ifelse(look, as.character(term_of("low")), NA_character_)
+  adlb$ATOXDSCH <- ifelse(hiok, term_of("high"), NA_character_)
+  adlb$ATOXDSCL <- ifelse(look, term_of("low"), NA_character_)
   adlb$ATOXGRH <- ifelse(hiok, g$high, NA_integer_)
   adlb$ATOXGRL <- ifelse(look, g$low, NA_integer_)
   adlb$ATOXGR <- signed_grade(adlb$ATOXGRH, adlb$ATOXGRL)

@@ -208,11 +208,17 @@ ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedn
   pt <- as.character(ae[[vars$pt]])
   soc[is.na(soc) | soc == ""] <- "(SOC missing)"
   pt[is.na(pt) | pt == ""] <- "(PT missing)"
+  # Integer codes without pasting millions of strings: SOC x PT pairs are
+  # coded through the distinct values.
   soc_lv <- sort(unique(soc))
-  key <- paste(soc, pt, sep = "\r")
-  pt_lv <- sort(unique(key))
   soc_code <- match(soc, soc_lv)
-  pt_code <- match(key, pt_lv)
+  pt_u <- unique(pt)
+  pair <- soc_code * (length(pt_u) + 1L) + match(pt, pt_u)
+  pair_u <- unique(pair)
+  pu_soc <- soc_lv[pair_u %/% (length(pt_u) + 1L)]
+  pu_pt <- pt_u[pair_u %% (length(pt_u) + 1L)]
+  pt_lv <- sort(paste(pu_soc, pu_pt, sep = "\r"))
+  pt_code <- match(paste(pu_soc, pu_pt, sep = "\r"), pt_lv)[match(pair, pair_u)]
   n_soc <- length(soc_lv)
   n_pt <- length(pt_lv)
   # One core call over "any" (term 1), SOCs and PTs.
@@ -259,23 +265,22 @@ ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedn
     # One line per term and category: "Any" then worst category (high to low
     # for severity/grade; related / not related for relatedness).
     cat_order <- c(rev(seq_len(G)), 0L)
-    blocks <- list()
-    wides <- list()
-    for (i in ord) {
-      keys <- rows[rep(i, length(cat_order) + 1), , drop = FALSE]
-      keys$category <- c("Any", gc$labels[cat_order + 1])
-      n <- rbind(cc$subjects[i, ],
-                 t(matrix(cc$worst[i, , cat_order + 1], nrow = length(arms))))
-      ev <- rbind(cc$events[i, ], matrix(NA_integer_, length(cat_order), length(arms)))
-      blk <- incidence_block(keys, n, ev, N, arms, comparisons, ref, conf_level, rd_method,
-                             events = FALSE)
-      w <- blk$wide
-      w$term <- c(term_label[i], rep("", length(cat_order)))
-      blocks[[length(blocks) + 1]] <- blk$long
-      wides[[length(wides) + 1]] <- w
+    nc <- length(cat_order) + 1L
+    A <- length(arms)
+    # All terms x categories in one block: "Any" then the worst categories.
+    n <- array(0, dim = c(nc, length(ord), A))
+    n[1, , ] <- cc$subjects[ord, , drop = FALSE]
+    for (j in seq_along(cat_order)) {
+      n[j + 1, , ] <- matrix(cc$worst[ord, , cat_order[j] + 1], nrow = length(ord))
     }
-    long <- do.call(rbind, blocks)
-    wide <- do.call(rbind, wides)
+    n <- matrix(n, ncol = A, dimnames = list(NULL, arms))
+    keys <- rows[rep(ord, each = nc), , drop = FALSE]
+    keys$category <- rep(c("Any", gc$labels[cat_order + 1]), length(ord))
+    blk <- incidence_block(keys, n, n, N, arms, comparisons, ref, conf_level, rd_method,
+                           events = FALSE)
+    long <- blk$long
+    wide <- blk$wide
+    wide$term <- ifelse(keys$category == "Any", term_label[rep(ord, each = nc)], "")
     wide <- wide[, c("term", "category",
                      setdiff(names(wide), c("level", "soc", "pt", "category", "term")))]
   }

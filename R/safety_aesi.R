@@ -52,11 +52,17 @@ aesi_terms <- function(key) {
 
 # Logical matrix events x groups: does each event belong to each AESI group?
 aesi_membership <- function(ae, vars, keys) {
-  pt <- toupper(trimws(as.character(ae[[vars$pt]])))
-  soc <- toupper(trimws(as.character(ae[[vars$soc]])))
+  pt <- as.character(ae[[vars$pt]])
+  soc <- as.character(ae[[vars$soc]])
+  upt <- unique(pt)
+  usoc <- unique(soc)
+  ipt <- match(pt, upt)
+  isoc <- match(soc, usoc)
+  upt_n <- toupper(trimws(upt))
+  usoc_n <- toupper(trimws(usoc))
   out <- vapply(keys, function(k) {
     def <- aesi_terms(k)
-    pt %in% toupper(def$terms) | soc %in% toupper(def$socs)
+    (upt_n %in% toupper(def$terms))[ipt] | (usoc_n %in% toupper(def$socs))[isoc]
   }, logical(nrow(ae)))
   matrix(out, nrow = nrow(ae), dimnames = list(NULL, keys))
 }

@@ -138,7 +138,8 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
   check_data_frame(adae, c(vars$subject, vars$soc, vars$pt, unlist(vars[need])),
                    arg = "adae", call = call)
   aid <- as.character(adae[[vars$subject]])
-  known <- aid %in% allpop$id
+  m_all <- match(aid, allpop$id)
+  known <- !is.na(m_all)
   if (!all(known)) {
     miss <- unique(aid[!known])
     if (unmatched == "error") {
@@ -150,9 +151,15 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
                     class = "glycotrial_warning_unmatched_subjects")
   }
   pop <- allpop[allpop$in_pop, , drop = FALSE]
-  subj <- match(aid, pop$id)
-  ae <- adae[!is.na(subj), , drop = FALSE]
-  subj <- subj[!is.na(subj)]
+  # ADSL row -> population row (NA outside the population).
+  to_pop <- rep(NA_integer_, nrow(allpop))
+  to_pop[allpop$in_pop] <- seq_len(nrow(pop))
+  subj <- to_pop[m_all]
+  # Copy only the columns the summaries read (ADAE may have many more).
+  used <- intersect(names(adae), unlist(vars[vapply(vars, is.character, logical(1))]))
+  rows <- which(!is.na(subj))
+  ae <- adae[rows, used, drop = FALSE]
+  subj <- subj[rows]
 
   # Treatment emergence.
   method <- teae$method
@@ -160,14 +167,14 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
   keep <- rep(TRUE, nrow(ae))
   if (method == "flag") {
     check_data_frame(adae, vars$teae_flag, arg = "adae", call = call)
-    f <- as.character(ae[[vars$teae_flag]])
-    bad <- !is.na(f) & !f %in% c("Y", "N", "")
-    if (any(bad)) {
-      glycotrial_abort("{.arg adae} column {.field {vars$teae_flag}} must be {.val Y}, {.val N} or missing; found {.val {unique(f[bad])[1]}}.",
-                       call = call)
-    }
-    miss <- is.na(f) | f == ""
-    keep <- f %in% "Y" | (miss & teae$missing_onset == "teae")
+    keep <- distinct_codes(ae[[vars$teae_flag]], function(f) {
+      bad <- !is.na(f) & !f %in% c("Y", "N", "")
+      if (any(bad)) {
+        glycotrial_abort("{.arg adae} column {.field {vars$teae_flag}} must be {.val Y}, {.val N} or missing; found {.val {f[bad][1]}}.",
+                         call = call)
+      }
+      f %in% "Y" | ((is.na(f) | f == "") & teae$missing_onset == "teae")
+    })
   } else if (method == "window") {
     check_data_frame(adae, vars$onset_day, arg = "adae", call = call)
     onset <- suppressWarnings(as.numeric(ae[[vars$onset_day]]))
@@ -182,17 +189,28 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
 # Severity / grade / relatedness as integer codes (0 = missing).
 severity_levels <- c("MILD", "MODERATE", "SEVERE")
 
+# Work on the distinct values only: ADAE columns have few distinct values but
+# millions of rows.
+distinct_codes <- function(x, f) {
+  x <- as.character(x)
+  u <- unique(x)
+  f(u)[match(x, u)]
+}
+
 code_values <- function(x, levels, col, call) {
-  v <- toupper(trimws(as.character(x)))
-  miss <- is.na(v) | v == ""
-  code <- match(v, levels)
-  bad <- !miss & is.na(code)
-  if (any(bad)) {
-    glycotrial_abort(c("{.arg adae} column {.field {col}} has unknown value{?s} {.val {unique(as.character(x)[bad])}}.",
-                       "i" = "Expected one of {.val {levels}} or missing."),
-                     call = call)
-  }
-  code[miss] <- 0L
+  code <- distinct_codes(x, function(u) {
+    v <- toupper(trimws(u))
+    miss <- is.na(v) | v == ""
+    code <- match(v, levels)
+    bad <- !miss & is.na(code)
+    if (any(bad)) {
+      glycotrial_abort(c("{.arg adae} column {.field {col}} has unknown value{?s} {.val {u[bad]}}.",
+                         "i" = "Expected one of {.val {levels}} or missing."),
+                       call = call)
+    }
+    code[miss] <- 0L
+    code
+  })
   as.integer(code)
 }
 
@@ -216,18 +234,21 @@ ae_grade_codes <- function(ae, by, vars, call = sys.call(-1)) {
 
 related_codes <- function(ae, vars, call = sys.call(-1)) {
   check_data_frame(ae, vars$related, arg = "adae", call = call)
-  v <- toupper(trimws(as.character(ae[[vars$related]])))
   rel <- toupper(vars$related_values)
   unrel <- toupper(vars$unrelated_values)
-  miss <- is.na(v) | v == ""
-  bad <- !miss & !v %in% c(rel, unrel)
-  if (any(bad)) {
-    glycotrial_abort(c("{.arg adae} column {.field {vars$related}} has value{?s} {.val {unique(as.character(ae[[vars$related]])[bad])}} that are neither related nor unrelated.",
-                       "i" = "Classify them with {.code ae_vars(related_values = , unrelated_values = )}."),
-                     call = call)
-  }
-  out <- ifelse(v %in% rel, 2L, 1L)
-  out[miss] <- 0L
+  out <- distinct_codes(ae[[vars$related]], function(u) {
+    v <- toupper(trimws(u))
+    miss <- is.na(v) | v == ""
+    bad <- !miss & !v %in% c(rel, unrel)
+    if (any(bad)) {
+      glycotrial_abort(c("{.arg adae} column {.field {vars$related}} has value{?s} {.val {u[bad]}} that are neither related nor unrelated.",
+                         "i" = "Classify them with {.code ae_vars(related_values = , unrelated_values = )}."),
+                       call = call)
+    }
+    out <- ifelse(v %in% rel, 2L, 1L)
+    out[miss] <- 0L
+    out
+  })
   as.integer(out)
 }
 

@@ -271,7 +271,7 @@ sim_subjects <- function(s) {
   weight <- round(bmi * (height / 100)^2, 1)
   bmi <- round(weight / (height / 100)^2, 1)
   diabdur <- round(rtnorm(N, 10, 4.5, 1, 20), 1)
-  hba1c_bl <- round(rtnorm(N, 9.0, 1.2, 7.05, 11.94), 1)
+  hba1c_bl <- round(rtnorm(N, 8.75, 1.6, 7.05, 11.94), 1)
   ukg_bl <- rtnorm(N, 0.72, 0.13, 0.52, 0.98)
   ins_bl <- round(ukg_bl * weight)
   fcp_bl <- round(exp(rtnorm(N, log(1.9), 0.35, log(1.01), log(5))), 2)

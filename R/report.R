@@ -1,0 +1,239 @@
+# The trial report: input checks that stop early with everything that is
+# missing, and render_trial_report(), which renders the R Markdown template
+# inst/rmarkdown/templates/trial-report/ on ADaM data.
+
+# Parameters of the template (skeleton.Rmd `params:`), with their defaults.
+report_param_defaults <- function() {
+  list(data = "", title = "Trial report", arm_var = "ARM", arms = "",
+       target_visit = -1, hba1c_param = "HBA1C", insulin_param = "INSDOSE",
+       hba1c_threshold = 7.0, insulin_reduction = 50, conf_level = 0.95,
+       alpha = 0.05, ci_method = "wald", covariance = "us", fast = FALSE)
+}
+
+# Required columns of each data set for the report.
+report_required_columns <- function(arm = "ARM") {
+  list(adsl = c("USUBJID", arm),
+       adlb = c("USUBJID", "PARAMCD", "AVISIT", "AVISITN", "AVAL", "BASE", "CHG"),
+       adae = c("USUBJID", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL", "ASTDY"),
+       adex = c("USUBJID", "EXSEQ", "ASTDY"))
+}
+
+#' Check trial data before reporting
+#'
+#' Runs every check the trial report needs before anything is computed, and
+#' stops with one error listing *all* problems found: a missing data set, a
+#' missing column, a missing efficacy parameter, no records at the primary
+#' visit, an arm without subjects, records of unknown subjects. Used by
+#' [render_trial_report()] and at the top of the report template; its result
+#' is printed in the report's reproducibility appendix.
+#'
+#' @param adsl,adlb,adae,adex The ADaM data sets (see [glycotrial-data]);
+#'   `NULL` counts as missing.
+#' @param arm Arm column of `adsl`.
+#' @param arms Arms that must be present (each with at least one subject);
+#'   `NULL` for all arms in `adsl`.
+#' @param target_visit Visit number (`AVISITN`) of the primary endpoint;
+#'   `NULL` for the last visit in `adlb`.
+#' @param params Efficacy parameters (`PARAMCD`) that must have records at
+#'   `target_visit`.
+#' @return Invisibly, a data frame with one row per check (`check`,
+#'   `result`, `detail`). Signals an error of class
+#'   `glycotrial_error_report_input` (and `glycotrial_error_input`) when a
+#'   check fails.
+#' @examples
+#' check_trial_data(adsl, adlb, adae, adex)
+#' try(check_trial_data(adsl, adlb[, -5], NULL, adex, target_visit = 52))
+#' @export
+check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
+                             target_visit = NULL, params = c("HBA1C", "INSDOSE")) {
+  check_string(arm)
+  log <- data.frame(check = character(), result = character(), detail = character(),
+                    stringsAsFactors = FALSE)
+  note <- function(check, ok, detail = "") {
+    log[nrow(log) + 1, ] <<- list(check, if (ok) "pass" else "FAIL", detail)
+  }
+  data <- list(adsl = adsl, adlb = adlb, adae = adae, adex = adex)
+  req <- report_required_columns(arm)
+  usable <- character()
+  for (nm in names(req)) {
+    d <- data[[nm]]
+    if (is.null(d) || !is.data.frame(d)) {
+      note(sprintf("data set %s supplied", nm), FALSE,
+           sprintf("missing data set %s (%s)", nm, if (is.null(d)) "NULL" else class(d)[1]))
+      next
+    }
+    note(sprintf("data set %s supplied", nm), TRUE, sprintf("%d rows", nrow(d)))
+    miss <- setdiff(req[[nm]], names(d))
+    note(sprintf("required columns of %s", nm), !length(miss),
+         if (length(miss)) sprintf("%s lacks column%s %s", nm, if (length(miss) > 1) "s" else "",
+                                   paste(miss, collapse = ", "))
+         else paste(req[[nm]], collapse = ", "))
+    if (!length(miss)) usable <- c(usable, nm)
+  }
+  if ("adsl" %in% usable) {
+    n_dup <- sum(duplicated(adsl$USUBJID))
+    note("adsl has one row per subject", n_dup == 0,
+         if (n_dup) sprintf("%d duplicated USUBJID in adsl", n_dup) else "")
+    present <- unique(as.character(adsl[[arm]]))
+    want <- if (is.null(arms)) present else arms
+    counts <- vapply(want, function(a) sum(as.character(adsl[[arm]]) == a, na.rm = TRUE), integer(1))
+    note("at least two arms", length(want) >= 2,
+         sprintf("arms: %s", paste(want, collapse = ", ")))
+    for (a in want) {
+      note(sprintf("arm '%s' has subjects", a), counts[[a]] > 0,
+           if (counts[[a]] > 0) sprintf("%d subjects", counts[[a]])
+           else sprintf("arm '%s' has no subjects in adsl (arms present: %s)", a,
+                        paste(present, collapse = ", ")))
+    }
+    for (nm in intersect(c("adlb", "adae", "adex"), usable)) {
+      unk <- setdiff(unique(data[[nm]]$USUBJID), adsl$USUBJID)
+      note(sprintf("subjects of %s are in adsl", nm), !length(unk),
+           if (length(unk)) sprintf("%d subject(s) of %s not in adsl, e.g. %s", length(unk), nm,
+                                    unk[1]) else "")
+    }
+  }
+  if ("adlb" %in% usable) {
+    tv <- if (is.null(target_visit)) max(adlb$AVISITN, na.rm = TRUE) else target_visit
+    for (p in params) {
+      has_p <- any(adlb$PARAMCD == p)
+      note(sprintf("parameter %s in adlb", p), has_p,
+           if (has_p) "" else sprintf("adlb has no records with PARAMCD %s", p))
+      if (has_p) {
+        n_t <- sum(adlb$PARAMCD == p & adlb$AVISITN == tv & !is.na(adlb$AVAL))
+        note(sprintf("%s at target visit %s", p, format(tv)), n_t > 0,
+             if (n_t > 0) sprintf("%d records", n_t)
+             else sprintf("no %s records at the target visit (AVISITN %s); visits present: %s",
+                          p, format(tv),
+                          paste(sort(unique(adlb$AVISITN[adlb$PARAMCD == p])), collapse = ", ")))
+      }
+    }
+  }
+  fails <- log$detail[log$result == "FAIL"]
+  if (length(fails)) {
+    glycotrial_abort(
+      c("The trial data cannot be reported; {length(fails)} problem{?s} found:",
+        stats::setNames(fails, rep("x", length(fails)))),
+      class = c("glycotrial_error_report_input", "input"))
+  }
+  invisible(log)
+}
+
+#' Render the trial report
+#'
+#' Renders the R Markdown template `trial-report` shipped with glycotrial
+#' (also available through RStudio's "New R Markdown > From Template" and
+#' `rmarkdown::draft("report.Rmd", "trial-report", package = "glycotrial")`)
+#' on ADaM data: disposition and baseline characteristics, the primary
+#' composite endpoint, MMRM of HbA1c and insulin dose, beta-cell function
+#' and insulin resistance, safety, and a reproducibility appendix. The data
+#' are checked first ([check_trial_data()]); the function stops before
+#' rendering when something is missing.
+#'
+#' @param adsl,adlb,adae,adex ADaM data sets; default the shipped example
+#'   trial ([glycotrial-data]).
+#' @param output_file Path of the report to write.
+#' @param params Named list of report parameters (see the template):
+#'   `title`; `arm_var` (arm column, `"ARM"`); `arms` (comma-separated arm
+#'   order, active first and reference last; `""` = order in `adsl`);
+#'   `target_visit` (visit number `AVISITN` of the primary endpoint, `-1` =
+#'   last visit); `hba1c_param`, `insulin_param` (`PARAMCD`s);
+#'   `hba1c_threshold` (%, 7.0); `insulin_reduction` (%, 50);
+#'   `conf_level` (0.95); `alpha` (0.05); `ci_method` (`"wald"`);
+#'   `covariance` (MMRM covariance structure, `"us"`); `fast` (`TRUE` skips
+#'   the slower sensitivity analyses and model selection).
+#' @param output_format `"html"` or `"word"` (Word via `officedown` when
+#'   installed, else `rmarkdown::word_document`).
+#' @param quiet Suppress knitr progress output?
+#' @return The normalized path of the rendered report.
+#' @examples
+#' \donttest{
+#' if (rmarkdown::pandoc_available()) {
+#'   out <- render_trial_report(output_file = tempfile(fileext = ".html"),
+#'                              params = list(fast = TRUE))
+#'   file.exists(out)
+#' }
+#' }
+#' @export
+render_trial_report <- function(adsl = glycotrial::adsl, adlb = glycotrial::adlb,
+                                 adae = glycotrial::adae, adex = glycotrial::adex,
+                                 output_file = "trial-report.html", params = list(),
+                                 output_format = c("html", "word"), quiet = TRUE) {
+  output_format <- match.arg(output_format)
+  check_string(output_file)
+  check_flag(quiet)
+  if (!is.list(params) || (length(params) && is.null(names(params))) ||
+      any(!nzchar(names(params)))) {
+    glycotrial_abort("{.arg params} must be a named list, not {describe_value(params)}.")
+  }
+  defaults <- report_param_defaults()
+  unknown <- setdiff(names(params), setdiff(names(defaults), "data"))
+  if (length(unknown)) {
+    glycotrial_abort(c("{.arg params} has unknown name{?s} {.val {unknown}}.",
+                       "i" = "Known: {.val {setdiff(names(defaults), 'data')}}."))
+  }
+  p <- utils::modifyList(defaults, params)
+  check_string(p$arm_var, arg = "params$arm_var")
+  check_string(p$arms, arg = "params$arms")
+  check_number(p$target_visit, arg = "params$target_visit")
+  check_number(p$hba1c_threshold, lower = 0, arg = "params$hba1c_threshold")
+  check_number(p$insulin_reduction, lower = 0, upper = 100, arg = "params$insulin_reduction")
+  check_number(p$conf_level, lower = 0, upper = 1, open = TRUE, arg = "params$conf_level")
+  check_number(p$alpha, lower = 0, upper = 1, open = TRUE, arg = "params$alpha")
+  check_flag(p$fast, arg = "params$fast")
+  arms <- report_arms(p$arms)
+  check_trial_data(adsl, adlb, adae, adex, arm = p$arm_var, arms = arms,
+                   target_visit = if (p$target_visit < 0) NULL else p$target_visit,
+                   params = c(p$hba1c_param, p$insulin_param))
+  for (pkg in c("rmarkdown", "knitr", "ggplot2")) {
+    if (!requireNamespace(pkg, quietly = TRUE)) {
+      glycotrial_abort("Package {.pkg {pkg}} is needed to render the report; install it.",
+                       class = c("glycotrial_error_missing_package", "input"))
+    }
+  }
+  if (!rmarkdown::pandoc_available()) {
+    glycotrial_abort("Pandoc is needed to render the report; install it (Debian: {.code apt-get install pandoc}).",
+                     class = c("glycotrial_error_missing_package", "input"))
+  }
+  template <- system.file("rmarkdown", "templates", "trial-report", "skeleton", "skeleton.Rmd",
+                          package = "glycotrial")
+  if (!nzchar(template)) {
+    glycotrial_abort("The report template is not installed with glycotrial.",
+                     class = c("glycotrial_error_missing_template", "input"))
+  }
+  work <- tempfile("glycotrial-report-")
+  dir.create(work)
+  on.exit(unlink(work, recursive = TRUE), add = TRUE)
+  input <- file.path(work, "trial-report.Rmd")
+  file.copy(template, input)
+  data_path <- file.path(work, "trial-data.rds")
+  saveRDS(list(adsl = adsl, adlb = adlb, adae = adae, adex = adex), data_path)
+  p$data <- data_path
+  out_dir <- dirname(output_file)
+  if (!dir.exists(out_dir)) dir.create(out_dir, recursive = TRUE)
+  out_dir <- normalizePath(out_dir)
+  fmt <- if (output_format == "html") {
+    NULL
+  } else if (requireNamespace("officedown", quietly = TRUE)) {
+    officedown::rdocx_document()
+  } else {
+    rmarkdown::word_document()
+  }
+  res <- rmarkdown::render(input, output_format = fmt, output_file = basename(output_file),
+                           output_dir = out_dir, params = p, quiet = quiet,
+                           envir = new.env(parent = globalenv()),
+                           intermediates_dir = work, knit_root_dir = work)
+  normalizePath(res)
+}
+
+# "A, B" -> c("A", "B"); "" -> NULL.
+report_arms <- function(x) {
+  if (is.null(x) || !nzchar(trimws(x))) return(NULL)
+  trimws(strsplit(x, ",", fixed = TRUE)[[1]])
+}
+
+# knitr::knit_print for glycotrial tables (baseline, disposition). Queued from
+# the built-in hook because zzz.R (add_s3_interop) is collated after this
+# file; .onLoad runs the hooks before registering the S3 interop methods.
+add_builtin_plugins("report", function() {
+  add_s3_interop("knitr", "knit_print", "glycotrial_table", knit_print_glycotrial_table)
+})

@@ -1,0 +1,165 @@
+# Rendering the trial report (fast settings) and its early, classed errors.
+
+skip_report <- function() {
+  skip_if_not_installed("rmarkdown")
+  skip_if_not_installed("ggplot2")
+  skip_if_not_installed("xml2")
+  skip_if_not(rmarkdown::pandoc_available(), "pandoc not available")
+}
+
+headings <- c("Disposition and baseline characteristics", "Primary endpoint",
+              "Longitudinal efficacy", "Beta-cell function and insulin resistance", "Safety",
+              "Reproducibility appendix")
+
+html_text <- function(path) {
+  doc <- xml2::read_html(path)
+  list(doc = doc, text = xml2::xml_text(doc),
+       h1 = trimws(sub("^[0-9.]+\\s*", "", gsub("\\s+", " ", xml2::xml_text(xml2::xml_find_all(doc, "//h1"))))))
+}
+
+table_in <- function(doc, id) {
+  tab <- xml2::xml_find_first(doc, sprintf("//div[@id='%s']//table", id))
+  rows <- xml2::xml_find_all(tab, ".//tr")
+  cells <- lapply(rows, function(r) trimws(xml2::xml_text(xml2::xml_find_all(r, "./th|./td"))))
+  m <- do.call(rbind, cells[-1])
+  colnames(m) <- cells[[1]]
+  as.data.frame(m, stringsAsFactors = FALSE)
+}
+
+test_that("the report renders on the shipped data with every section and no errors", {
+  skip_report()
+  out <- tempfile(fileext = ".html")
+  path <- render_trial_report(output_file = out, params = list(fast = TRUE))
+  expect_equal(path, normalizePath(out))
+  h <- html_text(path)
+  for (s in headings) expect_true(s %in% h$h1, info = s)
+  expect_false(grepl("Error in |## Error|Traceback|could not find function", h$text))
+  # Primary endpoint table equals the direct calculation: 9/45 vs 2/44 and the
+  # published Wald CI 2.25 to 28.66 % (Zang et al. 2022).
+  prim <- table_in(h$doc, "primary-endpoint-table")
+  expect_equal(prim$Arm, c("UC-MSC", "Placebo"))
+  expect_equal(prim[["N analysed"]], c("45", "44"))
+  expect_equal(prim[["Composite, n (%)"]], c("9 (20.0)", "2 (4.5)"))
+  rd <- table_in(h$doc, "primary-endpoint-difference")
+  p1 <- 9 / 45; p2 <- 2 / 44
+  se <- sqrt(p1 * (1 - p1) / 45 + p2 * (1 - p2) / 44)
+  z <- qnorm(0.975)
+  expect_equal(rd[["Risk difference (%)"]], sprintf("%.2f", 100 * (p1 - p2)))
+  expect_equal(rd[["95% CI (wald)"]],
+               sprintf("%.2f to %.2f", 100 * (p1 - p2 - z * se), 100 * (p1 - p2 + z * se)))
+  expect_equal(rd[["95% CI (wald)"]], "2.25 to 28.66")
+  expect_equal(rd[["Fisher p"]], sprintf("%.4f", fisher.test(matrix(c(9, 36, 2, 42), 2, byrow = TRUE))$p.value))
+  # ... and equals the package functions called directly.
+  rsp <- derive_responders(adlb, adsl, visit = 48)
+  res <- responder_analysis(rsp, treatment = "UC-MSC", control = "Placebo",
+                            missing = "complete-case", ci = list(diff = "wald"))
+  expect_equal(rd[["Risk difference (%)"]], sprintf("%.2f", 100 * res$difference$estimate[1]))
+  expect_equal(rd[["95% CI (wald)"]], sprintf("%.2f to %.2f", 100 * res$difference$lower[1],
+                                              100 * res$difference$upper[1]))
+  expect_equal(rd[["Chi-square p"]],
+               sprintf("%.4f", res$tests$p_value[res$tests$test == "Pearson chi-square"]))
+  expect_equal(prim[["N analysed"]], as.character(res$arms$n))
+})
+
+test_that("the report renders on a different trial (arm names, visits, missingness)", {
+  skip_report()
+  tr <- simulate_trial(n = c(24, 20), arms = c("Cells", "Saline"), visits = c(0, 6, 13, 26),
+                       visit_labels = c("Day 1", "Month 1.5", "Month 3", "Month 6"),
+                       ogtt_visits = c(0, 26), infusion_weeks = c(0, 6),
+                       dropout = c(0.1, 0.2), missingness = 0.2, seed = 42)
+  out <- tempfile(fileext = ".html")
+  path <- render_trial_report(tr$adsl, tr$adlb, tr$adae, tr$adex, output_file = out,
+                              params = list(fast = TRUE, title = "Second trial",
+                                            arms = "Cells, Saline", hba1c_threshold = 7.5))
+  h <- html_text(path)
+  for (s in headings) expect_true(s %in% h$h1, info = s)
+  expect_false(grepl("Error in |## Error|Traceback", h$text))
+  expect_true(grepl("Month 6", h$text, fixed = TRUE))
+  expect_true(grepl("Second trial", h$text, fixed = TRUE))
+  prim <- table_in(h$doc, "primary-endpoint-table")
+  expect_equal(prim$Arm, c("Cells", "Saline"))
+  # Direct count: HbA1c < 7.5 and insulin reduced >= 50 % at week 26.
+  w <- tr$adlb[tr$adlb$AVISITN == 26 & is.na(tr$adlb$ATPTN), ]
+  a <- w[w$PARAMCD == "HBA1C", c("USUBJID", "ARM", "AVAL")]
+  i <- w[w$PARAMCD == "INSDOSE", c("USUBJID", "AVAL", "BASE")]
+  m <- merge(a, i, by = "USUBJID")
+  r <- m$AVAL.x < 7.5 & (m$BASE - m$AVAL.y) / m$BASE >= 0.5
+  n <- table(m$ARM)[c("Cells", "Saline")]
+  k <- tapply(r, m$ARM, sum)[c("Cells", "Saline")]
+  expect_equal(prim[["N analysed"]], as.character(as.vector(n)))
+  expect_equal(prim[["Composite, n (%)"]], sprintf("%d (%.1f)", k, 100 * k / n))
+})
+
+test_that("the report stops early listing what is missing", {
+  expect_error(render_trial_report(adae = NULL, output_file = tempfile()),
+               class = "glycotrial_error_report_input")
+  e <- tryCatch(render_trial_report(adlb = adlb[, setdiff(names(adlb), c("BASE", "AVISITN"))],
+                                    adex = NULL, output_file = tempfile()),
+                error = identity)
+  expect_s3_class(e, "glycotrial_error_input")
+  msg <- conditionMessage(e)
+  expect_match(msg, "adlb lacks columns AVISITN, BASE")
+  expect_match(msg, "missing data set adex")
+  expect_error(render_trial_report(params = list(target_visit = 52), output_file = tempfile()),
+               "no HBA1C records at the target visit")
+  expect_error(render_trial_report(params = list(arms = "UC-MSC, Sham"), output_file = tempfile()),
+               "arm 'Sham' has no subjects")
+  empty_arm <- adsl
+  empty_arm$ARM[empty_arm$ARM == "Placebo"] <- "UC-MSC"
+  expect_error(render_trial_report(adsl = empty_arm, output_file = tempfile()),
+               class = "glycotrial_error_report_input")
+  expect_error(render_trial_report(params = list(nonsense = 1)), class = "glycotrial_error_input")
+  expect_error(render_trial_report(params = list(conf_level = 2)), class = "glycotrial_error_input")
+  expect_error(render_trial_report(params = list(1)), class = "glycotrial_error_input")
+})
+
+test_that("check_trial_data() logs every check it ran", {
+  log <- check_trial_data(adsl, adlb, adae, adex)
+  expect_true(all(log$result == "pass"))
+  expect_true(any(grepl("HBA1C at target visit 48", log$check)))
+  expect_error(check_trial_data(adsl, adlb, adae, adex, params = "NOPE"),
+               "no records with PARAMCD NOPE")
+})
+
+test_that("the template is installed and drafts with rmarkdown::draft()", {
+  skip_if_not_installed("rmarkdown")
+  tmpl <- system.file("rmarkdown", "templates", "trial-report", package = "glycotrial")
+  expect_true(file.exists(file.path(tmpl, "template.yaml")))
+  dir <- tempfile(); dir.create(dir)
+  f <- rmarkdown::draft(file.path(dir, "my-report.Rmd"), template = "trial-report",
+                        package = "glycotrial", edit = FALSE)
+  expect_true(file.exists(f))
+  yaml <- rmarkdown::yaml_front_matter(f)
+  expect_true(all(c("data", "arms", "target_visit", "hba1c_threshold", "conf_level",
+                    "covariance", "alpha") %in% names(yaml$params)))
+})
+
+test_that("plots use the palette and label units", {
+  skip_if_not_installed("ggplot2")
+  expect_equal(glycotrial_palette(2), c("#0072B2", "#D55E00"))
+  expect_error(glycotrial_palette(9), class = "glycotrial_error_input")
+  g <- plot_trajectories(adlb, "HBA1C")
+  expect_s3_class(g, "ggplot")
+  expect_equal(g$labels$y, "Hemoglobin A1c (%)")
+  g2 <- plot_trajectories(adlb, "INSDOSE", value = "CHG", spaghetti = FALSE)
+  expect_equal(g2$labels$y, "Change in Daily insulin dose (U/day)")
+  g3 <- plot_ogtt_curves(adlb, "CPEP", visits = c("Baseline", "Week 48"))
+  expect_equal(g3$labels$y, "C-peptide, mixed-meal/OGTT (ng/mL)")
+  expect_equal(g3$labels$x, "Time after load (min)")
+  # Mean +/- SE by hand at one visit.
+  d <- adlb[adlb$PARAMCD == "HBA1C" & adlb$AVISITN == 48 & adlb$ARM == "Placebo", "AVAL"]
+  ms <- g$layers[[3]]$data
+  row <- ms[ms$arm == "Placebo" & ms$visit == 48, ]
+  expect_equal(row$mean, mean(d), tolerance = 1e-12)
+  expect_equal(row$se, sd(d) / sqrt(length(d)), tolerance = 1e-12)
+  expect_error(plot_trajectories(adlb, "NOPE"), class = "glycotrial_error_input")
+  expect_error(plot_ogtt_curves(adlb, "HBA1C"), class = "glycotrial_error_input")
+})
+
+test_that("plots match vdiffr snapshots", {
+  skip_if_not_installed("vdiffr")
+  skip_if_not_installed("ggplot2")
+  vdiffr::expect_doppelganger("trajectories-hba1c", plot_trajectories(adlb, "HBA1C"))
+  vdiffr::expect_doppelganger("ogtt-glucose",
+                              plot_ogtt_curves(adlb, "GLUC", visits = c("Baseline", "Week 48")))
+})
