@@ -311,7 +311,11 @@ mmrm_design <- function(spec, data, weights, control) {
     coord <- as.integer(vis) - 1L
   }
   subj_f <- factor(as.character(subj), levels = unique(as.character(subj)[order(as.character(subj))]))
-  dup <- duplicated(data.frame(s = subj_f, v = coord))
+  dup <- if (spec$plugin$spatial) {
+    duplicated(data.frame(s = subj_f, v = coord))
+  } else {
+    duplicated(as.numeric(subj_f) * (length(visit_levels) + 1) + coord)
+  }
   if (any(dup)) {
     i <- rows[which(dup)[1]]
     glycotrial_abort(c(

@@ -27,7 +27,10 @@ nlme::ranef
 #' @param seed Optional random seed.
 #' @param parm Names of fixed effects (default all).
 #' @param level_ci,conf_level Confidence level.
-#' @param method For `confint()`: `"Wald"`.
+#' @param method For `confint()`: `"Wald"` or `"profile"` (likelihood-ratio
+#'   intervals for fixed effects from the ML deviance profiled over all other
+#'   parameters: each point is a constrained refit; REML fits are profiled on
+#'   their ML refit, as recommended for lme4 profiles).
 #' @param ddf Degrees-of-freedom method for `anova()`/`summary()`:
 #'   `"Satterthwaite"` or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
@@ -338,13 +341,24 @@ lmm_coef_table <- function(object, ddf = "Satterthwaite") {
 #' @rdname lmm_methods
 #' @method confint glycotrial_lmm
 #' @export
-confint.glycotrial_lmm <- function(object, parm, level = 0.95, method = c("Wald"), ...) {
+confint.glycotrial_lmm <- function(object, parm, level = 0.95, method = c("Wald", "profile"),
+                                   ...) {
   method <- match.arg(method)
   check_number(level, lower = 0, upper = 1, open = TRUE)
   b <- object$coefficients
   if (missing(parm)) parm <- names(b)
+  bad <- setdiff(parm, names(b))
+  if (length(bad)) {
+    glycotrial_abort(c("{.arg parm} names unknown fixed effect{?s} {.val {bad}}.",
+                       "i" = "Fixed effects: {.val {names(b)}}."))
+  }
   se <- sqrt(diag(object$vcov))[parm]
   z <- stats::qnorm(1 - (1 - level) / 2)
+  if (method == "profile") {
+    out <- t(vapply(parm, function(nm) lmm_profile_beta(object, nm, z, se[[nm]]), numeric(2)))
+    dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
+    return(out)
+  }
   out <- cbind(b[parm] - z * se, b[parm] + z * se)
   dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
   out
@@ -477,3 +491,31 @@ add_builtin_plugins("lmm", function() {
   add_s3_interop("emmeans", "recover_data", "glycotrial_lmm", recover_data_glycotrial_lmm)
   add_s3_interop("emmeans", "emm_basis", "glycotrial_lmm", emm_basis_glycotrial_lmm)
 })
+
+# Profile-likelihood interval of one fixed effect: the signed root of the ML
+# deviance difference, with beta_j fixed (moved to an offset) and everything
+# else re-maximised, solved for +-z by uniroot (Venzon & Moolgavkar 1988).
+lmm_profile_beta <- function(object, name, z, se) {
+  d <- object$design
+  ml <- if (object$reml) lmm_fit_design(d, reml = FALSE) else object
+  j <- match(name, colnames(d$X))
+  bhat <- ml$coefficients[[name]]
+  dev0 <- ml$deviance
+  dj <- d
+  dj$X <- d$X[, -j, drop = FALSE]
+  if (ncol(dj$X) == 0) dj$X <- matrix(0, nrow(d$X), 0)
+  prof_dev <- function(bj) {
+    dj$y <- d$y - d$X[, j] * bj
+    if (ncol(dj$X) == 0) {
+      glycotrial_abort("Profiling needs at least two fixed effects.", call = NULL)
+    }
+    lmm_fit_design(dj, reml = FALSE)$deviance
+  }
+  zeta <- function(bj) sign(bj - bhat) * sqrt(max(prof_dev(bj) - dev0, 0))
+  se_ml <- sqrt(ml$vcov[name, name])
+  lower <- stats::uniroot(function(x) zeta(x) + z, c(bhat - 3 * z * se_ml, bhat),
+                          extendInt = "upX", tol = 1e-8 * max(1, abs(bhat)))$root
+  upper <- stats::uniroot(function(x) zeta(x) - z, c(bhat, bhat + 3 * z * se_ml),
+                          extendInt = "upX", tol = 1e-8 * max(1, abs(bhat)))$root
+  c(lower, upper)
+}

@@ -181,3 +181,16 @@ test_that("emmeans on fit_lmm() matches emmeans on lmerTest (Satterthwaite df)",
   expect_equal(cf$estimate, cm$estimate, tolerance = 1e-6)
   expect_equal(cf$df, cm$df, tolerance = 1e-4)
 })
+
+test_that("profile confidence intervals of fixed effects match lme4's profile", {
+  skip_if_not_installed("lme4")
+  data("sleepstudy", package = "lme4")
+  f <- fit_lmm(Reaction ~ Days + (1 + Days | Subject), sleepstudy, reml = FALSE)
+  m <- lmm_tight_lmer(Reaction ~ Days + (1 + Days | Subject), sleepstudy, REML = FALSE)
+  ci_f <- confint(f, method = "profile")
+  ci_m <- suppressMessages(confint(m, parm = "beta_", method = "profile"))
+  # lme4 interpolates its profile with splines: agreement to ~1e-4 relative
+  expect_equal(unname(ci_f), unname(ci_m), tolerance = 1e-4)
+  # the deviance at a bound is the optimum + qchisq(0.95, 1)
+  expect_error(confint(f, parm = "nope"), class = "glycotrial_error_input")
+})

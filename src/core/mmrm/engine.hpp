@@ -66,8 +66,7 @@ class MmrmEngine {
   };
   Estimates estimates(const std::vector<double>& theta);
 
-  // Hessian of the deviance by Richardson-extrapolated central differences
-  // of the analytic gradient.
+  // Hessian of the deviance by central differences of the analytic gradient.
   Eigen::MatrixXd hessian(const std::vector<double>& theta);
 
   // P_j = sum_i X_i' Sigma_i^{-1} dSigma_j Sigma_i^{-1} X_i, so that
@@ -98,7 +97,9 @@ class MmrmEngine {
     std::vector<int> visits;      // visit indices (non-spatial)
     std::vector<int> subjects;
     bool moments = false;
-    Eigen::MatrixXd M;            // m(p+1) square, when moments
+    Eigen::MatrixXd M;            // m(p+1) square moments (freed once N is built)
+    std::vector<Eigen::MatrixXd> blocks;  // [X_i | y_i] per subject, when !moments
+    Eigen::MatrixXd N;            // m^2 x (p+1)^2: column c+(p+1)d = vec(block (c,d) of M)
   };
 
   // Per-evaluation cache for one pattern.

@@ -1,0 +1,71 @@
+# Benchmark: glycotrial::fit_mmrm() vs mmrm::mmrm() vs nlme::gls() on the same
+# models (unstructured covariance, REML, Satterthwaite df where applicable).
+# Each fit runs in a fresh R process so that peak memory (VmHWM, which counts
+# the C++ heap too) belongs to that fit alone. Prints times, ratios and peak
+# memory. Run: Rscript bench/mmrm.R [n_subjects_for_simulation]
+args <- commandArgs(trailingOnly = TRUE)
+n_sim <- if (length(args)) as.integer(args[1]) else 100000L
+rscript <- file.path(R.home("bin"), "Rscript")
+
+run <- function(setup, fit, reps = 1L) {
+  code <- sprintf('
+suppressMessages({library(glycotrial); library(mmrm); library(nlme)})
+%s
+invisible(gc())
+t <- system.time(for (i in seq_len(%d)) res <- {%s})[["elapsed"]] / %d
+hwm <- grep("VmHWM", readLines("/proc/self/status"), value = TRUE)
+cat(sprintf("RESULT %%.4f %%s\\n", t, gsub("[^0-9]", "", hwm)))', setup, reps, fit, reps)
+  f <- tempfile(fileext = ".R")
+  writeLines(code, f)
+  out <- suppressWarnings(system2(rscript, f, stdout = TRUE, stderr = FALSE))
+  line <- grep("^RESULT", out, value = TRUE)
+  if (!length(line)) return(c(time = NA, mem_mb = NA))
+  v <- strsplit(line, " ")[[1]]
+  c(time = as.numeric(v[2]), mem_mb = as.numeric(v[3]) / 1024)
+}
+
+sim_setup <- sprintf('
+set.seed(1)
+n <- %d; k <- 6
+d <- data.frame(USUBJID = factor(rep(sprintf("S%%06d", seq_len(n)), each = k)),
+                AVISIT = factor(rep(paste0("W", seq_len(k)), n), levels = paste0("W", seq_len(k))))
+d$ARM <- factor(rep(sample(c("Placebo", "Drug"), n, TRUE), each = k))
+d$BASE <- rep(rnorm(n), each = k)
+S <- 0.6^abs(outer(1:k, 1:k, "-")) * outer(sqrt(1:k), sqrt(1:k))
+d$CHG <- 0.5 * d$BASE + 0.3 * (d$ARM == "Drug") + as.vector(t(chol(S)) %%*%% matrix(rnorm(k * n), k))
+d$CHG[sample(nrow(d), nrow(d) %%/%% 10)] <- NA', n_sim)
+
+cases <- list(
+  fev_data = list(
+    setup = 'dat <- mmrm::fev_data',
+    glyco = 'glycotrial::fit_mmrm(FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID), dat, df = "Satterthwaite")',
+    mmrm = 'mmrm::mmrm(FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID), dat)',
+    gls = 'nlme::gls(FEV1 ~ RACE + SEX + ARMCD * AVISIT, dat, na.action = na.omit, correlation = corSymm(form = ~ as.integer(AVISIT) | USUBJID), weights = varIdent(form = ~ 1 | AVISIT))',
+    reps = 5L),
+  bcva_data = list(
+    setup = 'dat <- mmrm::bcva_data',
+    glyco = 'glycotrial::fit_mmrm(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID), dat, df = "Satterthwaite")',
+    mmrm = 'mmrm::mmrm(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID), dat)',
+    gls = 'nlme::gls(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT, dat, na.action = na.omit, correlation = corSymm(form = ~ as.integer(AVISIT) | USUBJID), weights = varIdent(form = ~ 1 | AVISIT))',
+    reps = 1L),
+  simulated = list(
+    setup = sim_setup,
+    glyco = 'glycotrial::fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")',
+    mmrm = 'mmrm::mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d)',
+    gls = NULL,  # nlme::gls on 100,000 subjects takes far too long to include
+    reps = 1L)
+)
+
+cat(sprintf("%-10s %-10s %10s %12s %10s\n", "data", "engine", "seconds", "ratio", "peak MB"))
+for (nm in names(cases)) {
+  cs <- cases[[nm]]
+  g <- run(cs$setup, cs$glyco, cs$reps)
+  m <- run(cs$setup, cs$mmrm, cs$reps)
+  l <- if (is.null(cs$gls)) c(time = NA, mem_mb = NA) else run(cs$setup, cs$gls, cs$reps)
+  for (e in list(list("glycotrial", g), list("mmrm", m), list("nlme::gls", l))) {
+    ratio <- e[[2]][["time"]] / g[["time"]]
+    cat(sprintf("%-10s %-10s %10.3f %11.1fx %10.0f\n", nm, e[[1]], e[[2]][["time"]], ratio,
+                e[[2]][["mem_mb"]]))
+  }
+}
+cat("ratio = engine time / glycotrial time (higher: glycotrial faster).\n")
