@@ -11,6 +11,15 @@
 # its sign cancels in every product below.
 mmrm_kr_components <- function(object, linear = FALSE) {
   W <- object$theta_vcov
+  # theta_vcov is NA when the Hessian could not be inverted (covariance
+  # parameters not identified, e.g. ar1h with one observation per subject);
+  # `if (W[i, j] != 0)` below then failed with an unclassed R error.
+  if (anyNA(W)) {
+    glycotrial_abort(c(
+      "Kenward-Roger needs the covariance of the variance parameters, but the Hessian of the deviance is singular at the optimum.",
+      "i" = "The covariance structure is not identified by these data; use {.code df = \"Residual\"} or {.code \"Between-Within\"}, or a simpler structure."),
+      class = "numerical", call = NULL)
+  }
   Phi <- object$beta_vcov
   P <- cpp_mmrm_jacobian(object$engine, object$theta)
   qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)

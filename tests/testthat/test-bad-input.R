@@ -197,6 +197,268 @@ bad("simulate_trial", "duplicated arm names", simulate_trial(n = c(4, 4), arms =
 bad("simulate_trial", "arms factor/character mix-up",
     simulate_trial(n = c(4, 4), arms = factor(c("A", "B"))))
 
+# --- indices, 2x2/stratified tests, responders (generated from a probe of each call's
+# outcome, then reviewed: every outcome below is classed or documented) -----------------
+bad("homa1_ir", "('5', 10)",
+    homa1_ir("5", 10), class = "glycotrial_error_input")
+bad("homa1_ir", "(5, '10')",
+    homa1_ir(5, "10"), class = "glycotrial_error_input")
+bad("homa1_ir", "(factor(5), 10)",
+    homa1_ir(factor(5), 10), class = "glycotrial_error_input")
+bad("homa1_ir", "(NA, 10)",
+    homa1_ir(NA, 10), class = "ok", check = function(r) is.na(r))
+bad("homa1_ir", "(NaN, 10)",
+    homa1_ir(NaN, 10), class = "ok", check = function(r) is.na(r))
+bad("homa1_ir", "(Inf, 10)",
+    homa1_ir(Inf, 10), class = "glycotrial_warning_undefined_index")
+bad("homa1_ir", "(-5, 10)",
+    homa1_ir(-5, 10), class = "glycotrial_warning_impossible_value")
+bad("homa1_ir", "(0, 10)",
+    homa1_ir(0, 10), class = "ok", check = function(r) identical(unname(r), 0))
+bad("homa1_ir", "(5, 10, glucose_unit = 'furlongs')",
+    homa1_ir(5, 10, glucose_unit = "furlongs"), class = "glycotrial_error_input")
+bad("homa1_ir", "(5, 10, glucose_unit = NA)",
+    homa1_ir(5, 10, glucose_unit = NA), class = "glycotrial_error_input")
+bad("homa1_ir", "(5, 10, glucose_unit = c('mmol/L', 'mg/dL'))",
+    homa1_ir(5, 10, glucose_unit = c("mmol/L", "mg/dL")), class = "ok")
+bad("homa1_ir", "(c(5, 6), c(10, 11, 12))",
+    homa1_ir(c(5, 6), c(10, 11, 12)), class = "glycotrial_error_input")
+bad("homa1_ir", "(numeric(), numeric())",
+    homa1_ir(numeric(), numeric()), class = "ok", check = function(r) length(r) == 0)
+bad("homa1_ir", "(1e+308, 1e+308)",
+    homa1_ir(1e+308, 1e+308), class = "ok", check = function(r) length(r) == 1)
+bad("homa1_ir", "(5, 10, glucose_factor = -1)",
+    homa1_ir(5, 10, glucose_factor = -1), class = "glycotrial_error_input")
+bad("homa1_ir", "(5, 10, glucose_factor = NA)",
+    homa1_ir(5, 10, glucose_factor = NA), class = "glycotrial_error_input")
+bad("homa1_ir", "(list(5), 10)",
+    homa1_ir(list(5), 10), class = "glycotrial_error_input")
+bad("homa1_b", "(5, 10, insulin_unit = 'pmol/L', insulin_factor = 0)",
+    homa1_b(5, 10, insulin_unit = "pmol/L", insulin_factor = 0), class = "glycotrial_error_input")
+bad("quicki", "(90, 0)",
+    quicki(90, 0), class = "glycotrial_warning_undefined_index")
+bad("quicki", "(5, 10)",
+    quicki(5, 10), class = "ok")
+bad("cpi", "(5, -1)",
+    cpi(5, -1), class = "glycotrial_warning_impossible_value")
+bad("ohkura_index", "(NULL, 1)",
+    ohkura_index(NULL, 1), class = "glycotrial_error_input")
+bad("homa_b_cp", "(5, 1, population = 'alien')",
+    homa_b_cp(5, 1, population = "alien"), class = "glycotrial_error_input")
+bad("homa_ir_cp", "(5, 1, cpeptide_unit = 'mmol/L')",
+    homa_ir_cp(5, 1, cpeptide_unit = "mmol/L"), class = "glycotrial_error_input")
+bad("glucose_insulin_ratio", "(5, 0)",
+    glucose_insulin_ratio(5, 0), class = "glycotrial_warning_undefined_index")
+bad("eag", "(7, hba1c_unit = 'mmol/mol')",
+    eag(7, hba1c_unit = "mmol/mol"), class = "ok")
+bad("eag", "('7')",
+    eag("7"), class = "glycotrial_error_input")
+bad("eag", "(7, unit = 'g/L')",
+    eag(7, unit = "g/L"), class = "glycotrial_error_input")
+bad("eag", "(-7)",
+    eag(-7), class = "glycotrial_warning_impossible_value")
+bad("hba1c_convert", "(7, from = '%', to = '%')",
+    hba1c_convert(7, from = "%", to = "%"), class = "ok")
+bad("hba1c_convert", "(7, from = 'furlong')",
+    hba1c_convert(7, from = "furlong"), class = "glycotrial_error_input")
+bad("hba1c_convert", "(NA)",
+    hba1c_convert(NA), class = "ok", check = function(r) is.na(r))
+bad("egfr_ckd_epi_2021", "(1, 50, 'X')",
+    egfr_ckd_epi_2021(1, 50, "X"), class = "glycotrial_error_input")
+bad("egfr_ckd_epi_2021", "(1, -50, 'F')",
+    egfr_ckd_epi_2021(1, -50, "F"), class = "glycotrial_warning_impossible_value")
+bad("egfr_ckd_epi_2021", "(1, 50, factor('F'))",
+    egfr_ckd_epi_2021(1, 50, factor("F")), class = "ok")
+bad("egfr_ckd_epi_2021", "(1, 50, c('F', 'M'))",
+    egfr_ckd_epi_2021(1, 50, c("F", "M")), class = "ok", check = function(r) length(r) == 2)
+bad("egfr_ckd_epi_2021", "(88, 50, 'F', creatinine_unit = 'umol/L')",
+    egfr_ckd_epi_2021(88, 50, "F", creatinine_unit = "umol/L"), class = "ok")
+bad("egfr_ckd_epi_2021", "(1, 50, 'F', creatinine_unit = 'kg')",
+    egfr_ckd_epi_2021(1, 50, "F", creatinine_unit = "kg"), class = "glycotrial_error_input")
+bad("convert_units", "(5, 'glucose', 'mmol/L', 'mg/dL')",
+    convert_units(5, "glucose", "mmol/L", "mg/dL"), class = "ok")
+bad("convert_units", "(5, 'glucose', 'mmol/L', 'kg')",
+    convert_units(5, "glucose", "mmol/L", "kg"), class = "glycotrial_error_input")
+bad("convert_units", "(5, 'weight', 'mmol/L', 'mg/dL')",
+    convert_units(5, "weight", "mmol/L", "mg/dL"), class = "glycotrial_error_input")
+bad("convert_units", "('5', 'glucose', 'mmol/L', 'mg/dL')",
+    convert_units("5", "glucose", "mmol/L", "mg/dL"), class = "glycotrial_error_input")
+bad("auc_total", "(c(0, 30, 60), c(1, 2))",
+    auc_total(c(0, 30, 60), c(1, 2)), class = "glycotrial_error_input")
+bad("auc_total", "(c(0, 30, 30), c(1, 2, 3))",
+    auc_total(c(0, 30, 30), c(1, 2, 3)), class = "glycotrial_error_input")
+bad("auc_total", "(c(60, 30, 0), c(1, 2, 3))",
+    auc_total(c(60, 30, 0), c(1, 2, 3)), class = "glycotrial_error_input")
+bad("auc_total", "(c(0, NA, 60), c(1, 2, 3))",
+    auc_total(c(0, NA, 60), c(1, 2, 3)), class = "glycotrial_error_input")
+bad("auc_total", "(c(0, 30, 60), c(1, NA, 3))",
+    auc_total(c(0, 30, 60), c(1, NA, 3)), class = "ok",
+    check = function(r) isTRUE(all.equal(unname(r), 60 * (1 + 3) / 2)))
+bad("auc_total", "(c(0, 30, 60), c(1, 2, 3), time_unit = 'parsec')",
+    auc_total(c(0, 30, 60), c(1, 2, 3), time_unit = "parsec"), class = "glycotrial_error_input")
+bad("auc_total", "(numeric(), numeric())",
+    auc_total(numeric(), numeric()), class = "ok", check = function(r) length(r) == 0)
+bad("auc_total", "(0, 1)",
+    auc_total(0, 1), class = "glycotrial_warning_missing_timepoint")
+bad("auc_total", "(c(0, 30, 60), c(1, 2, 3), id = c(1, 1))",
+    auc_total(c(0, 30, 60), c(1, 2, 3), id = c(1, 1)), class = "glycotrial_error_input")
+bad("auc_total", "(c(0, 30, 0, 30), c(1, 2, 3, 4), id = c(1, 2, 1, 2))",
+    auc_total(c(0, 30, 0, 30), c(1, 2, 3, 4), id = c(1, 2, 1, 2)), class = "glycotrial_error_input")
+bad("auc_total", "(c(0, 30, 60), c(1, 2, 3), id = factor(c('a', 'a', 'a')))",
+    auc_total(c(0, 30, 60), c(1, 2, 3), id = factor(c("a", "a", "a"))), class = "ok")
+bad("auc_incremental", "(c(0, 30, 60), c(1, 2, 3), method = 'banana')",
+    auc_incremental(c(0, 30, 60), c(1, 2, 3), method = "banana"), class = "glycotrial_error_input")
+bad("matsuda", "(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40, 60, 50, 30), me...",
+    matsuda(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40, 60, 50, 30), method = "x"), class = "glycotrial_error_input")
+bad("matsuda", "(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40))",
+    matsuda(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40)), class = "glycotrial_error_input")
+bad("matsuda", "(c(30, 60, 90, 120), c(8, 9, 8, 6), c(40, 60, 50, 30))",
+    matsuda(c(30, 60, 90, 120), c(8, 9, 8, 6), c(40, 60, 50, 30)), class = "glycotrial_warning_missing_timepoint")
+bad("matsuda", "(c(30, 60, 90, 120), c(8, 9, 8, 6), c(40, 60, 50, 30), strict = TRUE)",
+    matsuda(c(30, 60, 90, 120), c(8, 9, 8, 6), c(40, 60, 50, 30), strict = TRUE), class = "glycotrial_error_input")
+bad("matsuda", "(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40, 60, 50, 30), st...",
+    matsuda(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40, 60, 50, 30), strict = NA), class = "glycotrial_error_input")
+bad("stumvoll", "(c(0, 30, 120), c(5, 8, 6), c(10, 40, 30), index = 'third')",
+    stumvoll(c(0, 30, 120), c(5, 8, 6), c(10, 40, 30), index = "third"), class = "glycotrial_error_input")
+bad("ogis", "(c(0, 90, 120), c(5, 8, 6), c(10, 40, 30), height = -170, weight = 70)",
+    ogis(c(0, 90, 120), c(5, 8, 6), c(10, 40, 30), height = -170, weight = 70), class = "glycotrial_warning_impossible_value")
+bad("ogis", "(c(0, 90, 120), c(5, 8, 6), c(10, 40, 30), height = 170, weight = 7...",
+    ogis(c(0, 90, 120), c(5, 8, 6), c(10, 40, 30), height = 170, weight = 70, version = "60"), class = "glycotrial_error_input")
+bad("gutt_isi", "(c(0, 120), c(5, 6), c(10, 30), weight = '70')",
+    gutt_isi(c(0, 120), c(5, 6), c(10, 30), weight = "70"), class = "glycotrial_error_input")
+bad("insulinogenic_index", "(c(0, 30), c(5, 8))",
+    insulinogenic_index(c(0, 30), c(5, 8)), class = "glycotrial_error_input")
+bad("disposition_index", "(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40, 60, 50, 30), cp...",
+    disposition_index(c(0, 30, 60, 90, 120), c(5, 8, 9, 8, 6), c(10, 40, 60, 50, 30), cpeptide = c(1, 2)), class = "glycotrial_error_input")
+bad("cpeptide_glucose_auc_ratio", "(c(0, 30, 60), c(5, 8, 9), c(1, 2, 3), glucose_unit = 'xx')",
+    cpeptide_glucose_auc_ratio(c(0, 30, 60), c(5, 8, 9), c(1, 2, 3), glucose_unit = "xx"), class = "glycotrial_error_input")
+bad("evaluate_index", "('no_such_index', list(1))",
+    evaluate_index("no_such_index", list(1)), class = "glycotrial_error_input")
+bad("evaluate_index", "('homa1_ir', list(1))",
+    evaluate_index("homa1_ir", list(1)), class = "glycotrial_error_input")
+bad("evaluate_index", "('homa1_ir', list(glucose = 5, insulin = 10, extra = 1))",
+    evaluate_index("homa1_ir", list(glucose = 5, insulin = 10, extra = 1)), class = "ok")
+bad("evaluate_index", "('homa1_ir', list(glucose = '5', insulin = 10))",
+    evaluate_index("homa1_ir", list(glucose = "5", insulin = 10)), class = "glycotrial_error_input")
+bad("evaluate_index", "('homa1_ir', 5)",
+    evaluate_index("homa1_ir", 5), class = "glycotrial_error_input")
+bad("evaluate_index", "(NA, list())",
+    evaluate_index(NA, list()), class = "glycotrial_error_input")
+bad("index_info", "('nope')",
+    index_info("nope"), class = "glycotrial_error_input")
+bad("index_info", "(3)",
+    index_info(3), class = "glycotrial_error_input")
+bad("register_index", "('bad key', function(x) x, inputs = c(x = '1'))",
+    register_index("bad key", function(x) x, inputs = c(x = "1")), class = "glycotrial_error_input")
+bad("register_index", "('okkey', 3, inputs = c(x = '1'))",
+    register_index("okkey", 3, inputs = c(x = "1")), class = "glycotrial_error_input")
+bad("register_index", "('okkey2', function(x) x, inputs = 3)",
+    register_index("okkey2", function(x) x, inputs = 3), class = "glycotrial_error_input")
+bad("register_index", "('okkey3', function(x) x, inputs = c(x = '1'), shape = 'blob')",
+    register_index("okkey3", function(x) x, inputs = c(x = "1"), shape = "blob"), class = "glycotrial_error_input")
+bad("beta_cell_indices", "(NULL)",
+    beta_cell_indices(NULL), class = "glycotrial_error_input")
+bad("beta_cell_indices", "(data.frame())",
+    beta_cell_indices(data.frame()), class = "glycotrial_error_input")
+bad("beta_cell_indices", "(data.frame(x = 1))",
+    beta_cell_indices(data.frame(x = 1)), class = "glycotrial_error_input")
+bad("beta_cell_indices", "(glycotrial::adlb[0, ])",
+    beta_cell_indices(glycotrial::adlb[0, ]), class = "ok")
+bad("beta_cell_indices", "(glycotrial::adlb, indices = 'nope')",
+    beta_cell_indices(glycotrial::adlb, indices = "nope"), class = "glycotrial_error_input")
+bad("beta_cell_indices", "(glycotrial::adlb, by = 'NOPE')",
+    beta_cell_indices(glycotrial::adlb, by = "NOPE"), class = "glycotrial_error_input")
+bad("index_change", "(data.frame(x = 1))",
+    index_change(data.frame(x = 1)), class = "glycotrial_error_input")
+bad("index_change", "(NULL)",
+    index_change(NULL), class = "glycotrial_error_input")
+bad("fisher_exact_test", "(1, 0, 1, 5)",
+    fisher_exact_test(1, 0, 1, 5), class = "glycotrial_error_input")
+bad("fisher_exact_test", "(6, 5, 1, 5)",
+    fisher_exact_test(6, 5, 1, 5), class = "glycotrial_error_input")
+bad("fisher_exact_test", "(1, 5, 1, 5, alternative = 'up')",
+    fisher_exact_test(1, 5, 1, 5, alternative = "up"), class = "glycotrial_error_input")
+bad("pearson_chisq_test", "(matrix(c(1, 2, 3), 1))",
+    pearson_chisq_test(matrix(c(1, 2, 3), 1)), class = "glycotrial_error_input")
+bad("pearson_chisq_test", "(matrix(c(-1, 2, 3, 4), 2))",
+    pearson_chisq_test(matrix(c(-1, 2, 3, 4), 2)), class = "glycotrial_error_input")
+bad("pearson_chisq_test", "(matrix(c(0, 0, 0, 0), 2))",
+    pearson_chisq_test(matrix(c(0, 0, 0, 0), 2)), class = "glycotrial_error_input")
+bad("pearson_chisq_test", "('a')",
+    pearson_chisq_test("a"), class = "glycotrial_error_input")
+bad("pearson_chisq_test", "(matrix(c(1.5, 2, 3, 4), 2))",
+    pearson_chisq_test(matrix(c(1.5, 2, 3, 4), 2)), class = "glycotrial_error_input")
+bad("cmh_test", "(c(1, 2), c(5, 5), c(1, 2), c(5))",
+    cmh_test(c(1, 2), c(5, 5), c(1, 2), c(5)), class = "glycotrial_error_input")
+bad("cmh_test", "(c(1, 2), c(5, 5), c(1, 2), c(5, 5), correct = NA)",
+    cmh_test(c(1, 2), c(5, 5), c(1, 2), c(5, 5), correct = NA), class = "glycotrial_error_input")
+bad("cmh_test", "(table = 'x')",
+    cmh_test(table = "x"), class = "glycotrial_error_input")
+bad("cmh_test", "(numeric(), numeric(), numeric(), numeric())",
+    cmh_test(numeric(), numeric(), numeric(), numeric()), class = "glycotrial_error_input")
+bad("cmh_test", "(c(0, 0), c(5, 5), c(0, 0), c(5, 5))",
+    cmh_test(c(0, 0), c(5, 5), c(0, 0), c(5, 5)), class = "glycotrial_error_input")
+bad("mh_estimate", "(c(1, 2), c(5, 5), c(1, 2), c(5, 5), measure = 'hr')",
+    mh_estimate(c(1, 2), c(5, 5), c(1, 2), c(5, 5), measure = "hr"), class = "glycotrial_error_input")
+bad("mh_estimate", "(c(0, 0), c(5, 5), c(0, 0), c(5, 5))",
+    mh_estimate(c(0, 0), c(5, 5), c(0, 0), c(5, 5)), class = "ok")
+bad("breslow_day_test", "(1, 5, 1, 5)",
+    breslow_day_test(1, 5, 1, 5), class = "glycotrial_error_input")
+bad("breslow_day_test", "(c(1, NA), c(5, 5), c(1, 2), c(5, 5))",
+    breslow_day_test(c(1, NA), c(5, 5), c(1, 2), c(5, 5)), class = "glycotrial_error_input")
+bad("stratified_diff_ci", "(c(1, 2), c(5, 5), c(1, 2), c(5, 5), method = 'nope')",
+    stratified_diff_ci(c(1, 2), c(5, 5), c(1, 2), c(5, 5), method = "nope"), class = "glycotrial_error_input")
+bad("stratified_diff_ci", "(c(1, 2), c(5, 5), c(1, 2), c(5, 5), conf_level = 2)",
+    stratified_diff_ci(c(1, 2), c(5, 5), c(1, 2), c(5, 5), conf_level = 2), class = "glycotrial_error_input")
+bad("stratified_diff_ci", "(c(5, 5), c(5, 5), c(5, 5), c(5, 5))",
+    stratified_diff_ci(c(5, 5), c(5, 5), c(5, 5), c(5, 5)), class = "ok")
+bad("stratified_diff_ci", "(c(0, 0), c(5, 5), c(0, 0), c(5, 5))",
+    stratified_diff_ci(c(0, 0), c(5, 5), c(0, 0), c(5, 5)), class = "ok")
+bad("covariate_adjusted_rd", "(data.frame(RESP = c(1, 0), ARM = c('A', 'B')), 'RESP')",
+    covariate_adjusted_rd(data.frame(RESP = c(1, 0), ARM = c("A", "B")), "RESP"), class = "glycotrial_error_input")
+bad("covariate_adjusted_rd", "(data.frame(RESP = c('y', 'n', 'y', 'n'), ARM = c('A', 'B', 'A', 'B...",
+    covariate_adjusted_rd(data.frame(RESP = c("y", "n", "y", "n"), ARM = c("A", "B", "A", "B")), "RESP"), class = "glycotrial_error_input")
+bad("covariate_adjusted_rd", "(data.frame(RESP = c(1, 0, 1, 0), ARM = c('A', 'A', 'A', 'A')), 'RE...",
+    covariate_adjusted_rd(data.frame(RESP = c(1, 0, 1, 0), ARM = c("A", "A", "A", "A")), "RESP"), class = "glycotrial_error_input")
+bad("covariate_adjusted_rd", "(data.frame(RESP = c(1, 0, 1, 0, 1, 1), ARM = c('A', 'B', 'A', 'B',...",
+    covariate_adjusted_rd(data.frame(RESP = c(1, 0, 1, 0, 1, 1), ARM = c("A", "B", "A", "B", "A", "B")), "RESP", variance = "x"), class = "glycotrial_error_input")
+bad("covariate_adjusted_rd", "(list(), 'RESP')",
+    covariate_adjusted_rd(list(), "RESP"), class = "glycotrial_error_input")
+bad("threshold_rule", "('HBA1C', '~', 7)",
+    threshold_rule("HBA1C", "~", 7), class = "glycotrial_error_input")
+bad("threshold_rule", "('HBA1C', '<', '7')",
+    threshold_rule("HBA1C", "<", "7"), class = "glycotrial_error_input")
+bad("threshold_rule", "(NA, '<', 7)",
+    threshold_rule(NA, "<", 7), class = "glycotrial_error_input")
+bad("change_rule", "('HBA1C', '<', 7, type = 'weird')",
+    change_rule("HBA1C", "<", 7, type = "weird"), class = "glycotrial_error_input")
+bad("hba1c_below", "(-1)",
+    hba1c_below(-1), class = "glycotrial_error_input")
+bad("hba1c_below", "('7')",
+    hba1c_below("7"), class = "glycotrial_error_input")
+bad("insulin_reduction", "(1.5)",
+    insulin_reduction(1.5), class = "glycotrial_error_input")
+bad("insulin_reduction", "(NA)",
+    insulin_reduction(NA), class = "glycotrial_error_input")
+bad("composite", "()",
+    composite(), class = "glycotrial_error_input")
+bad("composite", "(1, 2)",
+    composite(1, 2), class = "glycotrial_error_input")
+bad("any_of", "('a')",
+    any_of("a"), class = "glycotrial_error_input")
+bad("derive_responders", "(glycotrial::adlb, glycotrial::adsl, visit = 'Week 999')",
+    derive_responders(glycotrial::adlb, glycotrial::adsl, visit = "Week 999"), class = "glycotrial_error_input")
+bad("derive_responders", "(glycotrial::adlb[0, ], glycotrial::adsl)",
+    derive_responders(glycotrial::adlb[0, ], glycotrial::adsl), class = "glycotrial_error_input")
+bad("derive_responders", "(NULL, glycotrial::adsl)",
+    derive_responders(NULL, glycotrial::adsl), class = "glycotrial_error_input")
+bad("derive_responders", "(glycotrial::adlb, glycotrial::adsl, subject = 'NOPE')",
+    derive_responders(glycotrial::adlb, glycotrial::adsl, subject = "NOPE"), class = "glycotrial_error_input")
+bad("responder_analysis", "(data.frame(x = 1))",
+    responder_analysis(data.frame(x = 1)), class = "glycotrial_error_input")
+bad("responder_analysis", "(NULL)",
+    responder_analysis(NULL), class = "glycotrial_error_input")
+
 # --- the driver --------------------------------------------------------------------------
 
 prop_ci_methods_all <- function() glycotrial:::prop_ci_methods

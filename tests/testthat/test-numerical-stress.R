@@ -51,3 +51,201 @@ test_that("counts beyond exact double precision are refused, not mis-computed", 
   r <- prop_ci(1, 2^53, method = "clopper-pearson")
   expect_true(r$lower < r$estimate && r$estimate < r$upper)
 })
+
+# --- MMRM under stress ------------------------------------------------------------------
+# Each fit must either agree with an independent implementation (mmrm::mmrm,
+# nlme::gls) or say that it did not converge (fit$convergence$converged FALSE
+# with a message) or raise a classed glycotrial error. A fit that reports
+# convergence must be right.
+
+has_fun <- function(f) exists(f, envir = asNamespace("glycotrial"), inherits = FALSE)
+
+# Subjects x visits with an unstructured-like correlation (AR(1), rho = 0.6,
+# visit-specific SDs), a treatment effect growing over visits and a baseline
+# covariate. Deterministic for a given seed.
+sim_mmrm <- function(n_subj = 60, n_visits = 4, seed = 1, rho = 0.6, scale = 1) {
+  set.seed(seed)
+  v <- seq_len(n_visits)
+  sds <- 1 + 0.2 * (v - 1)
+  R <- rho^abs(outer(v, v, "-"))
+  S <- R * outer(sds, sds)
+  L <- chol(S)
+  arm <- rep(c("PBO", "TRT"), length.out = n_subj)
+  base <- round(rnorm(n_subj, 8, 1), 2)
+  e <- matrix(rnorm(n_subj * n_visits), n_subj) %*% L
+  mu <- outer(ifelse(arm == "TRT", -0.3, 0), v) - 0.2 * (base - 8)
+  d <- data.frame(
+    USUBJID = factor(rep(sprintf("S%03d", seq_len(n_subj)), times = n_visits)),
+    AVISIT = factor(rep(sprintf("V%02d", v), each = n_subj), levels = sprintf("V%02d", v)),
+    ARM = factor(rep(arm, times = n_visits)),
+    BASE = rep(base, times = n_visits),
+    CHG = as.vector(mu + e) * scale)
+  d[order(d$USUBJID, d$AVISIT), ]
+}
+
+# Outcome of a fit: list(fit, error) where error is a condition or NULL.
+try_fit <- function(...) {
+  tryCatch(list(fit = suppressWarnings(fit_mmrm(...)), error = NULL),
+           error = function(e) list(fit = NULL, error = e))
+}
+
+# The fit is either classed-refused, flagged as not converged with a message,
+# or (when it claims convergence) passes `check`.
+expect_right_or_flagged <- function(res, check, label) {
+  if (!is.null(res$error)) {
+    expect(inherits(res$error, "glycotrial_error"),
+           sprintf("%s: unclassed error: %s", label, conditionMessage(res$error)))
+    return(invisible("error"))
+  }
+  conv <- res$fit$convergence
+  if (!isTRUE(conv$converged)) {
+    expect(is.character(conv$message) && nzchar(conv$message),
+           sprintf("%s: non-convergence without a diagnostic message", label))
+    return(invisible("flagged"))
+  }
+  check(res$fit)
+  invisible("converged")
+}
+
+# mmrm warns at load when its TMB is older than it would like; irrelevant here.
+if (requireNamespace("mmrm", quietly = TRUE)) suppressWarnings(loadNamespace("mmrm"))
+
+mmrm_reference <- function(formula, data, ...) {
+  suppressWarnings(mmrm::mmrm(formula, data = data, reml = TRUE, ...))
+}
+
+test_that("MMRM recovers mmrm's estimates at ordinary, 1e8 and 1e-8 response scales", {
+  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not_installed("mmrm")
+  d <- sim_mmrm()
+  f <- CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID)
+  ref <- mmrm_reference(f, d)
+  base <- try_fit(f, data = d, df = "Satterthwaite")
+  expect_null(base$error)
+  expect_true(isTRUE(base$fit$convergence$converged))
+  # mmrm (TMB) stops a little early on this flat unstructured likelihood: our
+  # REML log-likelihood must be at least as high, and the estimates agree to
+  # mmrm's own precision (1e-4); standard errors (both asymptotic) to 1e-3.
+  expect_gte(as.numeric(logLik(base$fit)), as.numeric(logLik(ref)) - 1e-8)
+  expect_equal(unname(coef(base$fit)), unname(coef(ref)), tolerance = 1e-4)
+  expect_equal(unname(sqrt(diag(vcov(base$fit)))), unname(sqrt(diag(vcov(ref)))),
+               tolerance = 1e-3)
+  # Rescaling the response by 1e8 or 1e-8 must rescale the estimates and
+  # standard errors exactly (equivariance), to 1e-7 relative per coefficient.
+  for (scale in c(1e8, 1e-8)) {
+    ds <- d
+    ds$CHG <- d$CHG * scale
+    res <- try_fit(f, data = ds, df = "Satterthwaite")
+    expect_null(res$error)
+    expect_true(isTRUE(res$fit$convergence$converged), label = paste("converged at scale", scale))
+    rel <- abs(coef(res$fit) / scale - coef(base$fit)) / pmax(abs(coef(base$fit)), 1e-3)
+    expect_lt(max(rel), 1e-7, label = paste("max relative coefficient error at scale", scale))
+    se_rel <- abs(sqrt(diag(vcov(res$fit))) / scale / sqrt(diag(vcov(base$fit))) - 1)
+    expect_lt(max(se_rel), 1e-6, label = paste("max relative SE error at scale", scale))
+  }
+})
+
+test_that("MMRM with perfectly collinear covariates reports the aliased column", {
+  skip_if_not(has_fun("fit_mmrm"))
+  d <- sim_mmrm(seed = 2)
+  d$BASE2 <- 2 * d$BASE - 1
+  full <- try_fit(CHG ~ ARM * AVISIT + BASE + BASE2 + us(AVISIT | USUBJID), data = d)
+  plain <- try_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
+  expect_null(plain$error)
+  if (!is.null(full$error)) {
+    expect_s3_class(full$error, "glycotrial_error")
+  } else {
+    b <- coef(full$fit)
+    est <- b[!is.na(b)]
+    expect_equal(unname(est), unname(coef(plain$fit)), tolerance = 1e-6)
+  }
+  # Refusing rank deficiency on request is a classed error.
+  expect_error(fit_mmrm(CHG ~ ARM * AVISIT + BASE + BASE2 + us(AVISIT | USUBJID), data = d,
+                        control = mmrm_control(accept_singular = FALSE)),
+               class = "glycotrial_error")
+})
+
+test_that("MMRM with near-singular covariance (correlation ~ 1) is right or flagged", {
+  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not_installed("mmrm")
+  d <- sim_mmrm(seed = 3, rho = 0.99999)
+  res <- try_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
+  ref <- tryCatch(mmrm_reference(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), d),
+                  error = function(e) NULL)
+  expect_right_or_flagged(res, function(fit) {
+    if (!is.null(ref)) {
+      expect_equal(unname(coef(fit)), unname(coef(ref)), tolerance = 1e-4)
+    }
+  }, "near-singular us()")
+})
+
+test_that("MMRM with one observation per subject is right or flagged", {
+  skip_if_not(has_fun("fit_mmrm"))
+  d <- sim_mmrm(n_subj = 80, seed = 4)
+  # Keep one visit per subject, cycling through the visits.
+  # (pairs of subjects, one per arm, share a visit so arm and visit are not confounded)
+  keep <- as.integer(d$AVISIT) == ((as.integer(d$USUBJID) - 1) %/% 2) %% 4 + 1
+  d1 <- d[keep, ]
+  res <- try_fit(CHG ~ ARM + AVISIT + BASE + us(AVISIT | USUBJID), data = d1)
+  # With one row per subject only the visit variances are identified: the
+  # fixed effects equal weighted least squares with visit-specific variances.
+  ref <- nlme::gls(CHG ~ ARM + AVISIT + BASE, data = d1,
+                   weights = nlme::varIdent(form = ~ 1 | AVISIT), method = "REML")
+  expect_right_or_flagged(res, function(fit) {
+    expect_equal(unname(coef(fit)), unname(coef(ref)), tolerance = 1e-4)
+  }, "one observation per subject")
+  # ar1h: the correlation is not identified. Regression: Kenward-Roger (the
+  # default df) used to fail with the unclassed R error "missing value where
+  # TRUE/FALSE needed" (R/mmrm_df.R) because the Hessian was singular.
+  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + BASE + ar1h(AVISIT | USUBJID), data = d1),
+               class = "glycotrial_error_numerical")
+  res_ar1h <- try_fit(CHG ~ ARM + AVISIT + BASE + ar1h(AVISIT | USUBJID), data = d1,
+                      df = "Residual")
+  expect_right_or_flagged(res_ar1h, function(fit) {
+    expect_equal(unname(coef(fit)), unname(coef(ref)), tolerance = 1e-4)
+  }, "one observation per subject, ar1h")
+  # Flagged or not, the fixed effects are those of gls (the visit variances
+  # are identified).
+  if (!is.null(res_ar1h$fit)) {
+    expect_equal(unname(coef(res_ar1h$fit)), unname(coef(ref)), tolerance = 1e-4)
+  }
+})
+
+test_that("MMRM with a single subject per visit is refused or flagged, never silently 'converged' wrong", {
+  skip_if_not(has_fun("fit_mmrm"))
+  d <- sim_mmrm(n_subj = 4, n_visits = 4, seed = 5)
+  keep <- as.integer(d$AVISIT) == as.integer(d$USUBJID)
+  d1 <- d[keep, ]
+  res <- try_fit(CHG ~ AVISIT + us(AVISIT | USUBJID), data = d1)
+  # 4 observations, 4 mean parameters: nothing is left to estimate a variance.
+  outcome <- expect_right_or_flagged(res, function(fit) {
+    expect(FALSE, "a fit with zero residual degrees of freedom claimed convergence")
+  }, "one subject per visit")
+  expect_true(outcome %in% c("error", "flagged"))
+})
+
+test_that("MMRM over 32 visits (ar1) agrees with mmrm", {
+  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not_installed("mmrm")
+  d <- sim_mmrm(n_subj = 40, n_visits = 32, seed = 6)
+  res <- try_fit(CHG ~ ARM + AVISIT + BASE + ar1(AVISIT | USUBJID), data = d)
+  ref <- mmrm_reference(CHG ~ ARM + AVISIT + BASE + ar1(AVISIT | USUBJID), d)
+  expect_null(res$error)
+  expect_true(isTRUE(res$fit$convergence$converged))
+  expect_equal(unname(coef(res$fit)), unname(coef(ref)), tolerance = 1e-6)
+  expect_equal(as.numeric(logLik(res$fit)), as.numeric(logLik(ref)), tolerance = 1e-8)
+})
+
+test_that("MMRM with a visit whose values are all identical is refused or flagged", {
+  skip_if_not(has_fun("fit_mmrm"))
+  d <- sim_mmrm(seed = 7)
+  d$CHG[d$AVISIT == "V03"] <- 0.5
+  res <- try_fit(CHG ~ ARM + AVISIT + BASE + us(AVISIT | USUBJID), data = d)
+  # Zero variance at a visit: the REML likelihood is unbounded. A fit that
+  # claims convergence must at least show the (near) zero variance.
+  expect_right_or_flagged(res, function(fit) {
+    s <- fit$sigma
+    if (is.list(s)) s <- s[[1]]
+    expect_lt(s[3, 3], 1e-6)
+  }, "identical values at one visit")
+})

@@ -41,7 +41,8 @@ int sigma_fail(const double*, int, int, const double*, int, double*, double*, ch
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider p(data, size);
-  const std::string key = p.ConsumeRandomLengthString(24);
+  // The C ABI sees the key up to its first NUL (R strings never contain one).
+  const std::string key = std::string(p.ConsumeRandomLengthString(24).c_str());
   const std::string package = p.ConsumeRandomLengthString(8);
   const int abi = p.ConsumeBool() ? GLYCOTRIAL_PLUGIN_ABI : p.ConsumeIntegral<int>();
   const bool null_key = p.ConsumeIntegralInRange<int>(0, 15) == 0;

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# `make valgrind`: runs a fast subset of the R tests (and the C++ unit tests
-# through test-cpp.R) under `R -d valgrind` against the installed package and
+# `make valgrind`: runs the C++ unit tests and a fast smoke set of R calls of
+# every compiled family (tools/sanitize/valgrind.R) under `R -d valgrind` and
 # fails on any valgrind error or any definitely-lost block. Valgrind is
-# installed with apt-get when missing. Override the subset with
-#   VALGRIND_TESTS="test-a.R test-b.R" make valgrind
+# installed with apt-get when missing.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 R=${R:-R}
@@ -13,12 +12,10 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 mkdir -p tools/sanitize/build
 log=tools/sanitize/build/valgrind.log
-# Fast files that reach every compiled entry point family; others are added
-# automatically when they exist (see valgrind.R).
-export VALGRIND_TESTS=${VALGRIND_TESTS:-"test-errors.R test-registry.R test-proportion_ci.R test-diff_ci.R test-ratio_ci.R test-tests_2x2.R test-cpp.R test-bad-input.R"}
+# The script drives the compiled code without testthat (see valgrind.R).
 start=$(date +%s)
 $R -d "valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-  --track-origins=yes --num-callers=30 --suppressions=tools/sanitize/valgrind.supp \
+  --num-callers=30 --suppressions=tools/sanitize/valgrind.supp \
   --log-file=$log" --vanilla --no-echo -f tools/sanitize/valgrind.R
 rc=$?
 end=$(date +%s)
