@@ -451,6 +451,9 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   obj$n_subjects <- n_subj
   obj$x_matrix <- NULL
   obj$moments_only <- TRUE
+  # X'X of the estimable columns (weighted by the observation weights when
+  # there are any) for anova(type = "II").
+  obj$xtx <- XY[which(keep), which(keep), drop = FALSE]
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
   obj
 }
