@@ -101,6 +101,10 @@ cpp_covariance_info <- function(key, n_visits) {
     .Call(`_glycotrial_cpp_covariance_info`, key, n_visits)
 }
 
+cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin) {
+    .Call(`_glycotrial_cpp_mmrm_engine_moments`, patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }
@@ -155,6 +159,10 @@ cpp_safety_group_max <- function(group, value, n_groups) {
 
 cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) {
     .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
+}
+
+cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads) {
+    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads)
 }
 
 cpp_stats_prop_ci <- function(x, n, method, conf_level) {

@@ -58,7 +58,7 @@ group_codes <- function(df) {
 #'   a `<index>_unit` column with its unit) or `"long"` (ADaM-like: `PARAMCD`
 #'   = index key, `PARAM`, `AVAL`, `AVALU`).
 #' @param strict Make a curve missing a needed time point an error.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return A data frame of class `glycotrial_indices` (see `format`), with an
 #'   attribute `units` (named by index key).
 #' @examples

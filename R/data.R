@@ -8,13 +8,13 @@
 #' 0, 4 and 8 (study days 1, 29, 57), follow-up to week 48. The data are
 #' **simulated** by [simulate_trial()] (`data-raw/trial_data.R`, seed 6249);
 #' they are not the trial's data. The seed was chosen so that the week-48
-#' primary composite (HbA1c < 7.0 \% and daily insulin dose reduced by at
-#' least 50 \% from baseline) gives the published 9/45 (20.0 \%) vs 2/44
-#' (4.55 \%) responders among the 89 subjects with week-48 data (two placebo
+#' primary composite (HbA1c < 7.0 % and daily insulin dose reduced by at
+#' least 50 % from baseline) gives the published 9/45 (20.0 %) vs 2/44
+#' (4.55 %) responders among the 89 subjects with week-48 data (two placebo
 #' subjects discontinued).
 #'
 #' Eligibility is respected: age 20--65 years, diabetes duration at most 20
-#' years, BMI 24--40 kg/m\eqn{^2}, insulin 0.5--1.0 U/kg/day, HbA1c 7--12 \%,
+#' years, BMI 24--40 kg/m\eqn{^2}, insulin 0.5--1.0 U/kg/day, HbA1c 7--12 %,
 #' fasting C-peptide at least 1 ng/mL.
 #'
 #' @name glycotrial-data
@@ -33,10 +33,10 @@
 #'   \item{WEIGHT}{Body weight at baseline (kg).}
 #'   \item{BMI}{Body-mass index at baseline (kg/m^2, 24--40).}
 #'   \item{DIABDUR}{Duration of diabetes (years, at most 20).}
-#'   \item{HBA1CBL}{Baseline HbA1c (\%).}
+#'   \item{HBA1CBL}{Baseline HbA1c (%).}
 #'   \item{INSDOSBL}{Baseline daily insulin dose (U/day).}
 #'   \item{FCPEPBL}{Baseline fasting C-peptide (ng/mL).}
-#'   \item{HBA1CGR1, STRATA}{Randomization stratum: baseline HbA1c `"<9.0\%"` or `">=9.0\%"`.}
+#'   \item{HBA1CGR1, STRATA}{Randomization stratum: baseline HbA1c `"<9.0%"` or `">=9.0%"`.}
 #'   \item{RANDDT, TRTSDT, TRTEDT}{Dates of randomization, first and last infusion (`Date`).}
 #'   \item{NINFUS}{Number of infusions received (0--3).}
 #'   \item{LSTVISN}{Week of the last attended visit.}
@@ -52,7 +52,7 @@
 #'   \item{STUDYID, USUBJID, ARM, TRT01A}{As in `adsl`.}
 #'   \item{PARCAT1}{`"EFFICACY"`, `"OGTT"` or `"CHEMISTRY"`.}
 #'   \item{PARAMCD, PARAM}{Parameter code and label; units in `AVALU`:
-#'     `HBA1C` HbA1c (\%); `INSDOSE` daily insulin dose (U/day);
+#'     `HBA1C` HbA1c (%); `INSDOSE` daily insulin dose (U/day);
 #'     `INSDOSEKG` daily insulin dose per kg of baseline weight (U/kg/day);
 #'     `FPG` fasting plasma glucose (mmol/L); `FINS` fasting insulin (uU/mL;
 #'     patients are on exogenous insulin, so insulin-based indices are

@@ -30,7 +30,7 @@
 #' @param labels Row (row indices) or curve (curve indices) labels used in
 #'   warnings.
 #' @param strict Logical; make missing time points an error.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return Numeric vector: one value per row for row indices, one per curve
 #'   (in order of first appearance of `id`, named by it) for curve indices.
 #' @examples
@@ -123,7 +123,7 @@ run_index <- function(info, inputs, units, id, labels, strict, factors, call) {
     nat <- if (q == "time") "min" else info$inputs[[q]]
     qq <- if (q == "time") "time" else q
     v <- prepare_input(inputs[[q]], qq, nat, if (q %in% names(units)) units[[q]] else NULL, factors, arg = q, call = call)
-    vals[[q]] <- rep_len(v, n)
+    vals[[q]] <- if (length(v) == n) v else rep_len(v, n)
   }
   if (info$shape == "row") {
     run_row_index(info, vals, labels %or% function(i) i, n)

@@ -65,7 +65,10 @@ mmrm_control <- function(optimizers = c("nlminb", "BFGS", "L-BFGS-B"), start = N
 #' columns give `NA` coefficients (see `mmrm_control(accept_singular)`).
 #'
 #' @param formula Model formula with exactly one covariance term.
-#' @param data Data frame in long format (one row per subject and visit).
+#' @param data Data frame in long format (one row per subject and visit), or a
+#'   data source from [mmrm_data_dbi()], [mmrm_data_csv()] or
+#'   [mmrm_data_chunks()] (fitted from pattern moments; also used for data
+#'   frames of at least `getOption("glycotrial.mmrm_moment_rows", 250000)` rows).
 #' @param reml Use REML (default) or ML.
 #' @param weights Optional positive observation weights: a numeric vector of
 #'   length `nrow(data)` or the name of a column of `data`. Subject `i`'s
@@ -135,6 +138,12 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
                             "Between-Within", "Residual"),
                      vcov = NULL, control = mmrm_control()) {
   call <- match.call()
+  # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
+  # pattern moments: R/mmrm_chunked.R.
+  if (mmrm_use_moments(data)) {
+    return(mmrm_fit_route(call, formula, data, reml, weights, if (missing(df)) NULL else df,
+                          vcov, control))
+  }
   if (!inherits(formula, "formula")) {
     glycotrial_abort("{.arg formula} must be a formula, not {describe_value(formula)}.")
   }

@@ -42,7 +42,7 @@ fasting_index <- function(key, glucose, other, other_name, glucose_unit, other_u
 #' @param glucose Fasting plasma glucose.
 #' @param insulin Fasting plasma insulin.
 #' @param insulin_unit Unit of `insulin`: `"uU/mL"` (= mU/L) or `"pmol/L"`.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return Numeric vector, one value per subject: HOMA1-IR and QUICKI
 #'   unitless, HOMA1-%B in %, the ratio in mg/dL per uU/mL.
 #' @examples
@@ -113,7 +113,7 @@ glucose_insulin_ratio <- function(glucose, insulin, glucose_unit = "mmol/L",
 #' @param cpeptide Fasting serum C-peptide.
 #' @param cpeptide_unit Unit of `cpeptide`: `"ng/mL"`, `"nmol/L"` or `"pmol/L"`.
 #' @param population For `homa_b_cp()`: `"diabetic"` or `"normal"` form.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @return Numeric vector, one value per subject.
 #' @examples
 #' homa_ir_cp(7.2, 2.1, cpeptide_unit = "ng/mL")

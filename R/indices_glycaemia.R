@@ -22,7 +22,8 @@
 #' @param creatinine_unit `"mg/dL"` or `"umol/L"`.
 #' @param age Age in years.
 #' @param sex `"F"`/`"M"`, `"Female"`/`"Male"`, or 1 = female / 0 = male.
-#' @inheritParams index_units
+#' @param glucose_factor mg/dL per mmol/L of glucose (default 18.016), for
+#'   `unit = "mmol/L"`.
 #' @return Numeric vector.
 #' @examples
 #' hba1c_convert(c(7.0, 9.02))                       # 53.0, 75.1 mmol/mol

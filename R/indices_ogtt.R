@@ -62,7 +62,7 @@ ogtt_factors <- function(glucose_factor = 18.016, insulin_factor = 6, cpeptide_f
 #'   `"in"`).
 #' @param version For `ogis()`: `"120"` or `"180"`.
 #' @param strict Make missing time points an error instead of `NA`.
-#' @inheritParams index_units
+#' @inheritParams index_unit_arguments
 #' @param cpeptide_unit Unit of `cpeptide`.
 #' @param insulin_unit Unit of `insulin`.
 #' @return Numeric vector with one value per curve (named by `id` when given).

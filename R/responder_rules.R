@@ -7,12 +7,12 @@
 #' Build the definition of a responder from simple conditions on one
 #' parameter (`PARAMCD`) at the analysis visit, and combine them.
 #' \itemize{
-#'   \item `threshold_rule()`: the value itself, e.g. HbA1c < 7.0 \%.
+#'   \item `threshold_rule()`: the value itself, e.g. HbA1c < 7.0 %.
 #'   \item `change_rule()`: change from baseline, `type = "absolute"`
 #'     (AVAL - BASE) or `"relative"` ((AVAL - BASE) / BASE, a fraction).
-#'   \item `hba1c_below(7.0)` is `threshold_rule("HBA1C", "<", 7.0, unit = "\%")`;
+#'   \item `hba1c_below(7.0)` is `threshold_rule("HBA1C", "<", 7.0, unit = "%")`;
 #'     `insulin_reduction(0.5)` is a relative change of the daily insulin dose
-#'     (`INSDOSE`, U/day) of at most -0.5, i.e. reduced by at least 50 \%.
+#'     (`INSDOSE`, U/day) of at most -0.5, i.e. reduced by at least 50 %.
 #'   \item `composite(...)` (all conditions, AND) and `any_of(...)` (OR); rules
 #'     can also be combined with `&` and `|`.
 #' }
@@ -34,8 +34,8 @@
 #' @param name Column name of the component in the derived data.
 #' @param label Human-readable description.
 #' @param ... Rules to combine.
-#' @param threshold HbA1c threshold (\%).
-#' @param fraction Minimum relative reduction of the insulin dose (0.5 = 50 \%).
+#' @param threshold HbA1c threshold (%).
+#' @param fraction Minimum relative reduction of the insulin dose (0.5 = 50 %).
 #' @return An object of class `glycotrial_rule`.
 #' @examples
 #' r <- composite(hba1c_below(7.0), insulin_reduction(0.5))

@@ -19,7 +19,7 @@
 #' element of `visits`):
 #' * Eligibility is respected by construction (truncated distributions):
 #'   age 20--65 y, diabetes duration 1--20 y, BMI 24--40 kg/m\eqn{^2},
-#'   insulin 0.5--1.0 U/kg/day, HbA1c 7--12 \%, fasting C-peptide
+#'   insulin 0.5--1.0 U/kg/day, HbA1c 7--12 %, fasting C-peptide
 #'   \eqn{\ge} 1 ng/mL.
 #' * HbA1c at the final visit is `baseline + hba1c_change[arm]` plus
 #'   regression towards the mean and a subject effect that is correlated
@@ -48,7 +48,7 @@
 #' @param hba1c_change Mean change in HbA1c (percentage points) from
 #'   baseline to the final visit, one per arm (or named by arm).
 #' @param insulin_change Mean relative change in daily insulin dose at the
-#'   final visit (-0.28 = 28 \% reduction), one per arm (or named by arm).
+#'   final visit (-0.28 = 28 % reduction), one per arm (or named by arm).
 #' @param dropout Probability that a subject drops out before the final visit,
 #'   one per arm (or named by arm) or a single value.
 #' @param missingness Probability that a subject misses an intermediate

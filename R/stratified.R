@@ -26,14 +26,14 @@ check_strata_counts <- function(x1, n1, x2, n2, call) {
 #' Cochran–Mantel–Haenszel test
 #'
 #' For K 2x2 tables (`x1`, `n1`, `x2`, `n2` per stratum) the CMH statistic
-#' (df 1); for a general `r x c x K` array (`table`) the general-association
+#' (df 1); for a general r-by-c-by-K array (`table`) the general-association
 #' statistic with df (r - 1)(c - 1), as SAS PROC FREQ `CMH` ("General
 #' Association") and `stats::mantelhaen.test()`.
 #'
 #' @param x1,n1,x2,n2 Events and subjects in groups 1 and 2, one element per
 #'   stratum.
 #' @param correct Continuity correction (2x2xK only; SAS applies none).
-#' @param table Alternatively, an `r x c x K` array of counts.
+#' @param table Alternatively, an r-by-c-by-K array of counts.
 #' @return A one-row data frame: `statistic`, `df`, `p_value`.
 #' @references Agresti A (2013). *Categorical Data Analysis*, 3rd ed.,
 #'   sections 6.4 and 8.4.

@@ -30,8 +30,6 @@
 #' @param x Numeric vector.
 #' @param quantity One of the quantities above.
 #' @param from,to Unit strings.
-#' @param glucose_unit,insulin_unit,cpeptide_unit,time_unit Units of the
-#'   corresponding inputs.
 #' @param glucose_factor mg/dL per mmol/L of glucose (default 18.016).
 #' @param insulin_factor pmol/L per uU/mL of insulin (default 6.00).
 #' @param cpeptide_factor nmol/L per ng/mL of C-peptide (default 0.331).
@@ -43,6 +41,21 @@
 #' convert_units(2, "cpeptide", "ng/mL", "pmol/L")
 #' try(convert_units(5, "glucose", "mmol/dL", "mg/dL"))
 #' @name index_units
+NULL
+
+#' Unit arguments shared by the index functions
+#'
+#' See [index_units] for accepted units and conversions.
+#'
+#' @param glucose_unit Unit of glucose: `"mmol/L"` or `"mg/dL"`.
+#' @param insulin_unit Unit of insulin: `"uU/mL"` (= mU/L) or `"pmol/L"`.
+#' @param cpeptide_unit Unit of C-peptide: `"ng/mL"`, `"nmol/L"` or `"pmol/L"`.
+#' @param time_unit Unit of time: `"min"` or `"h"`.
+#' @param glucose_factor mg/dL per mmol/L of glucose (default 18.016).
+#' @param insulin_factor pmol/L per uU/mL of insulin (default 6.00).
+#' @param cpeptide_factor nmol/L per ng/mL of C-peptide (default 0.331).
+#' @keywords internal
+#' @name index_unit_arguments
 NULL
 
 # Multipliers from each unit to the canonical unit of a quantity (functions of

@@ -308,6 +308,24 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mmrm_engine_moments
+SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_groups, int n_visits, bool reml, double log_weight_sum, std::string key, Rcpp::RObject r_plugin);
+RcppExport SEXP _glycotrial_cpp_mmrm_engine_moments(SEXP patternsSEXP, SEXP pSEXP, SEXP n_obsSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP log_weight_sumSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type patterns(patternsSEXP);
+    Rcpp::traits::input_parameter< int >::type p(pSEXP);
+    Rcpp::traits::input_parameter< double >::type n_obs(n_obsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< double >::type log_weight_sum(log_weight_sumSEXP);
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type r_plugin(r_pluginSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_engine_moments(patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -487,6 +505,26 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type uln(ulnSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type base(baseSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_safety_grade_labs(rules, n_params, param, aval, lln, uln, base));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_scale_moments
+Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads);
+RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type vars(varsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type design(designSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type w(wSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type visit(visitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject(subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type order(orderSEXP);
+    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -689,6 +727,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_subject_pass", (DL_FUNC) &_glycotrial_cpp_mmrm_subject_pass, 3},
     {"_glycotrial_cpp_mmrm_sigma", (DL_FUNC) &_glycotrial_cpp_mmrm_sigma, 4},
     {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
+    {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},
@@ -703,6 +742,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
     {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 7},
+    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 11},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
     {"_glycotrial_cpp_stats_ratio_ci", (DL_FUNC) &_glycotrial_cpp_stats_ratio_ci, 7},

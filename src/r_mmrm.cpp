@@ -220,3 +220,38 @@ Rcpp::List cpp_covariance_info(std::string key, int n_visits) {
                               Rcpp::_["spatial"] = cov->spatial());
   });
 }
+
+// Engine from precomputed pattern moments (the scale area's data passes:
+// src/r_scale.cpp, SQL aggregates, chunk workers). `patterns` is a list of
+// lists with group (0-based), visits (0-based), n (subjects) and M.
+// [[Rcpp::export(rng = false)]]
+SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_groups,
+                             int n_visits, bool reml, double log_weight_sum, std::string key,
+                             Rcpp::RObject r_plugin) {
+  return glue::guard([&]() -> SEXP {
+    auto h = std::make_unique<EngineHolder>();
+    if (r_plugin.isNULL()) {
+      h->cov = mm::find_covariance_model(key);
+    } else {
+      Rcpp::List rp(r_plugin);
+      h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]),
+                                   Rcpp::Function(rp["sigma"]), Rcpp::as<bool>(rp["spatial"])));
+    }
+    std::vector<mm::MmrmEngine::PatternMomentsIn> pats;
+    for (R_xlen_t i = 0; i < patterns.size(); ++i) {
+      Rcpp::List pi(patterns[i]);
+      mm::MmrmEngine::PatternMomentsIn pm;
+      pm.group = Rcpp::as<int>(pi["group"]);
+      Rcpp::IntegerVector v(pi["visits"]);
+      for (int x : v) pm.coords.push_back(x);
+      pm.n_subjects = static_cast<long long>(Rcpp::as<double>(pi["n"]));
+      Rcpp::NumericMatrix M(Rcpp::as<Rcpp::NumericMatrix>(pi["M"]));
+      pm.M = Eigen::Map<MatrixXd>(M.begin(), M.nrow(), M.ncol());
+      pats.push_back(std::move(pm));
+    }
+    h->engine.reset(new mm::MmrmEngine(p, static_cast<long long>(n_obs), n_groups, n_visits, reml,
+                                       log_weight_sum, std::move(pats), *h->cov));
+    Rcpp::XPtr<EngineHolder> ptr(h.release(), true);
+    return ptr;
+  });
+}

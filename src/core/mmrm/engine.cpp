@@ -381,6 +381,8 @@ void MmrmEngine::kr_sums(const std::vector<double>& theta, const MatrixXd& W, Ma
 void MmrmEngine::subject_pass(const std::vector<double>& theta, const VectorXd& beta,
                               VectorXd& normalized, MatrixXd& scores) {
   const int p = input_.p;
+  require(p == 0 || !input_.X.empty(), "object",
+          "this fit was made from pattern moments only; per-subject quantities are unavailable");
   std::vector<PatternEval> ev;
   if (!eval_patterns(theta, false, ev))
     throw NumericalError("the covariance matrix is not positive definite at the estimate");

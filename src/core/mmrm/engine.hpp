@@ -48,6 +48,18 @@ class MmrmEngine {
   // one pass. Throws InputError on duplicated visits or bad sizes.
   MmrmEngine(MmrmInput input, const CovarianceModel& cov);
 
+  // From precomputed pattern moments (moments.hpp data pass, an SQL
+  // aggregate, or chunk workers; defined in moments_engine.cpp). No rows are
+  // kept, so subject_pass() is unavailable on such an engine.
+  struct PatternMomentsIn {
+    int group = 0;
+    std::vector<double> coords;  // visit indices
+    long long n_subjects = 0;
+    Eigen::MatrixXd M;           // m (p + 1) square, index c * m + a
+  };
+  MmrmEngine(int p, long long n_obs, int n_groups, int n_visits, bool reml, double log_weight_sum,
+             std::vector<PatternMomentsIn> patterns, const CovarianceModel& cov);
+
   int n_theta() const { return n_theta_group_ * input_.n_groups; }
   int n_theta_group() const { return n_theta_group_; }
   int n_patterns() const { return static_cast<int>(patterns_.size()); }

@@ -1,0 +1,628 @@
+# The moment route of fit_mmrm() (issue 5, "scale"): the data pass builds
+# per-visit-pattern moment matrices straight from the raw columns (no model
+# matrix in R; threads in the C++ core, src/core/mmrm/moments.hpp), chunk by
+# chunk where the data arrive in pieces (mmrm_data_sources.R), and the fit
+# runs on the moments alone (MmrmEngine's moments constructor). Only moment
+# matrices travel between chunks, workers and the database.
+#
+# Stages: scale_schema() fixes variable types and levels up front ->
+# scale_encoding() turns the formula into design columns (products of numeric
+# variables and contrast-coded factors, checked against model.matrix()) ->
+# a data pass per source -> scale_merge_moments() -> scale_fit_moments().
+
+# Rows from which a plain data frame goes through the moment route (the row
+# route keeps per-subject quantities: residuals, sandwich, between-within df).
+mmrm_moment_rows <- function() getOption("glycotrial.mmrm_moment_rows", 250000)
+
+scale_threads <- function() {
+  t <- getOption("glycotrial.threads", 2L)
+  max(1L, as.integer(t))
+}
+
+# Does fit_mmrm() take the moment route for this `data`?
+mmrm_use_moments <- function(data) {
+  inherits(data, "glycotrial_mmrm_source") ||
+    (is.data.frame(data) && nrow(data) >= mmrm_moment_rows())
+}
+
+# ---- schema: variables, types and levels, fixed before the data pass ----------
+
+# Variables the formula needs, by role.
+scale_roles <- function(spec, weights) {
+  tt <- stats::terms(spec$fixed)
+  vars <- attr(tt, "variables")
+  exprs <- as.list(vars)[-1]
+  names_ok <- vapply(exprs, is.name, logical(1))
+  if (!all(names_ok)) {
+    bad <- vapply(exprs[!names_ok], function(e) paste(deparse(e), collapse = ""), "")
+    glycotrial_abort(c(
+      "The moment route of {.fun fit_mmrm} (large, chunked, database or distributed data) supports plain columns, factors and their interactions only; found {.code {bad}}.",
+      "i" = "Compute transformed columns in the data (or the database view) first."),
+      call = NULL)
+  }
+  all_vars <- vapply(exprs, as.character, "")
+  resp <- if (attr(tt, "response") > 0) all_vars[attr(tt, "response")] else NULL
+  list(terms = tt, response = resp, fixed = setdiff(all_vars, resp),
+       visit = spec$visit, subject = spec$subject, group = spec$group,
+       weights = weights)
+}
+
+# Type of one column as the moment route sees it.
+scale_col_type <- function(x) {
+  if (is.factor(x) || is.character(x) || is.logical(x)) "factor" else if (is.numeric(x)) "numeric" else "other"
+}
+
+scale_col_levels <- function(x) {
+  if (is.factor(x)) {
+    lv <- levels(x)
+    lv[lv %in% as.character(unique(x[!is.na(x)]))]
+  } else if (is.logical(x)) {
+    c("FALSE", "TRUE")[c(FALSE, TRUE) %in% x]
+  } else {
+    sort(unique(as.character(x[!is.na(x)])))
+  }
+}
+
+# Schema from a data frame (a whole data set, or the first pass over chunks
+# with scale_schema_merge()). `levels`: user-given levels override.
+scale_schema <- function(df, roles, levels = NULL) {
+  cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
+  out <- list()
+  for (v in cols) {
+    x <- df[[v]]
+    type <- if (!is.null(levels[[v]])) "factor" else scale_col_type(x)
+    if (identical(v, roles$visit) || identical(v, roles$group)) type <- "factor"
+    if (identical(v, roles$response)) type <- "numeric"
+    out[[v]] <- list(name = v, type = type,
+                     levels = if (type == "factor") {
+                       if (!is.null(levels[[v]])) as.character(levels[[v]]) else scale_col_levels(x)
+                     })
+  }
+  out
+}
+
+scale_schema_merge <- function(a, b) {
+  if (is.null(a)) return(b)
+  for (v in names(a)) {
+    if (identical(a[[v]]$type, "factor")) {
+      # chunks with the same levels keep their order; otherwise sorted union
+      if (!identical(a[[v]]$levels, b[[v]]$levels)) {
+        a[[v]]$levels <- sort(unique(c(a[[v]]$levels, b[[v]]$levels)))
+      }
+    }
+  }
+  a
+}
+
+# ---- encoding: the formula as products of columns -----------------------------
+
+scale_encoding <- function(spec, roles, schema) {
+  tt <- roles$terms
+  fac <- attr(tt, "factors")
+  design <- list()
+  nms <- character()
+  if (attr(tt, "intercept") == 1) {
+    design <- list(list())
+    nms <- "(Intercept)"
+  }
+  var_index <- stats::setNames(seq_along(roles$fixed) - 1L, roles$fixed)
+  for (v in roles$fixed) {
+    if (schema[[v]]$type == "other") {
+      glycotrial_abort("Column {.field {v}} has an unsupported type for the moment route (numeric, factor, character or logical expected).",
+                       call = NULL)
+    }
+  }
+  for (j in seq_len(ncol(fac))) {
+    vs <- rownames(fac)[fac[, j] > 0]
+    cols <- list(list(comps = list(), name = character()))
+    for (v in vs) {
+      sc <- schema[[v]]
+      pieces <- if (sc$type == "numeric") {
+        list(list(comp = list(var = var_index[[v]], map = NULL), name = v))
+      } else {
+        lv <- sc$levels
+        if (length(lv) < 1) {
+          glycotrial_abort("Factor {.field {v}} has no observed levels.", call = NULL)
+        }
+        cm <- if (fac[v, j] == 1) {
+          if (length(lv) < 2) {
+            glycotrial_abort("Factor {.field {v}} needs at least two levels for contrasts; found {.val {lv}}.",
+                             call = NULL)
+          }
+          stats::contrasts(factor(lv, levels = lv))
+        } else {
+          m <- diag(length(lv))
+          dimnames(m) <- list(lv, lv)
+          m
+        }
+        lapply(seq_len(ncol(cm)), function(q) {
+          list(comp = list(var = var_index[[v]], map = unname(as.numeric(cm[, q]))),
+               name = paste0(v, colnames(cm)[q] %||% q))
+        })
+      }
+      # first variable varies fastest, as in model.matrix()
+      new <- list()
+      for (pc in pieces) for (cl in cols) {
+        new[[length(new) + 1]] <- list(comps = c(cl$comps, list(pc$comp)),
+                                       name = c(cl$name, pc$name))
+      }
+      cols <- new
+    }
+    design <- c(design, lapply(cols, `[[`, "comps"))
+    nms <- c(nms, vapply(cols, function(cl) paste(cl$name, collapse = ":"), ""))
+  }
+  enc <- list(design = design, colnames = nms, vars = schema[roles$fixed],
+              response = roles$response, visit = roles$visit, subject = roles$subject,
+              group = roles$group, weights = roles$weights,
+              visit_levels = schema[[roles$visit]]$levels,
+              group_levels = if (!is.null(roles$group)) schema[[roles$group]]$levels,
+              terms = tt, schema = schema)
+  scale_check_encoding(enc)
+  enc
+}
+
+# The encoding must reproduce model.matrix() on a prototype data set that
+# visits every level; otherwise the formula is not supported by the route.
+scale_check_encoding <- function(enc) {
+  R <- max(8L, 2L * max(c(1L, vapply(enc$vars, function(v) length(v$levels), 1L))))
+  set.seed_local <- function(n) stats::qnorm(seq(0.05, 0.95, length.out = n))
+  proto <- list()
+  i <- 0
+  for (v in enc$vars) {
+    i <- i + 1
+    proto[[v$name]] <- if (v$type == "numeric") {
+      set.seed_local(R)[((seq_len(R) * (i + 2)) %% R) + 1]
+    } else {
+      factor(v$levels[((seq_len(R) + i) %% length(v$levels)) + 1], levels = v$levels)
+    }
+  }
+  proto <- as.data.frame(proto, stringsAsFactors = FALSE, optional = TRUE)
+  mm <- stats::model.matrix(stats::delete.response(enc$terms), proto)
+  mine <- scale_design_r(enc, proto)
+  if (!identical(colnames(mm), enc$colnames) ||
+      !isTRUE(all.equal(as.vector(mm), as.vector(mine), tolerance = 1e-12))) {
+    glycotrial_abort("The moment route cannot reproduce the model matrix of this formula (non-default contrasts or special terms); use a data frame with fewer than {mmrm_moment_rows()} rows.",
+                     call = NULL)
+  }
+  invisible(TRUE)
+}
+
+# The design evaluated in R (only for the small prototype check).
+scale_design_r <- function(enc, df) {
+  vapply(enc$design, function(comps) {
+    v <- rep(1, nrow(df))
+    for (cp in comps) {
+      x <- df[[enc$vars[[cp$var + 1]]$name]]
+      v <- v * if (is.null(cp$map)) x else cp$map[as.integer(x)]
+    }
+    v
+  }, numeric(nrow(df)))
+}
+
+# ---- the data pass for one in-memory chunk -------------------------------------
+
+scale_abort_chunk <- function(label, msg, .envir = parent.frame()) {
+  glycotrial_abort(paste0(if (!is.null(label)) paste0(label, ": ") else "", msg),
+                   class = c("input", "glycotrial_error_chunk"), call = NULL, .envir = .envir)
+}
+
+scale_codes <- function(x, levels, v, label) {
+  if (is.factor(x)) {
+    m <- match(levels(x), levels)
+    codes <- m[as.integer(x)]
+    bad <- !is.na(x) & is.na(codes)
+  } else if (is.character(x) || is.logical(x) || is.numeric(x)) {
+    xc <- as.character(x)
+    codes <- match(xc, levels)
+    bad <- !is.na(xc) & is.na(codes)
+  } else {
+    scale_abort_chunk(label, "column {.field {v}} has type {.cls {class(x)}}; expected a factor or character.")
+  }
+  if (any(bad)) {
+    newlev <- unique(as.character(x[bad]))
+    scale_abort_chunk(label, "column {.field {v}} has level{?s} {.val {newlev}} not among the fixed levels {.val {levels}}.")
+  }
+  as.integer(codes) - 1L
+}
+
+# Moments of one data frame chunk. Every subject's rows must be in this chunk.
+scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
+  if (!is.data.frame(df)) {
+    scale_abort_chunk(label, "expected a data frame, found {.cls {class(df)}}.")
+  }
+  need <- unique(c(enc$response, names(enc$vars), enc$visit, enc$subject, enc$group, enc$weights))
+  miss <- setdiff(need, names(df))
+  if (length(miss)) {
+    scale_abort_chunk(label, "column{?s} {.field {miss}} missing.")
+  }
+  n <- nrow(df)
+  yv <- df[[enc$response]]
+  if (!is.numeric(yv) && !(is.logical(yv) && all(is.na(yv)))) {
+    scale_abort_chunk(label, "the response {.field {enc$response}} is {.cls {class(yv)}}, not numeric.")
+  }
+  y <- as.double(yv)
+  vars <- lapply(enc$vars, function(v) {
+    x <- df[[v$name]]
+    if (v$type == "numeric") {
+      if (is.logical(x) && all(is.na(x))) return(rep(NA_real_, n))
+      if (!is.numeric(x) || is.factor(x)) {
+        scale_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but numeric in the schema.")
+      }
+      as.double(x)
+    } else {
+      if (is.numeric(x) && !is.factor(x) && !all(is.na(x)) &&
+          !all(as.character(x[!is.na(x)]) %in% v$levels)) {
+        scale_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but a factor in the schema.")
+      }
+      scale_codes(x, v$levels, v$name, label)
+    }
+  })
+  visit <- scale_codes(df[[enc$visit]], enc$visit_levels, enc$visit, label)
+  group <- if (!is.null(enc$group)) scale_codes(df[[enc$group]], enc$group_levels, enc$group, label)
+  s <- df[[enc$subject]]
+  subj <- if (is.factor(s)) as.integer(s) else if (is.integer(s)) s else match(s, unique(s))
+  subj[is.na(s)] <- NA_integer_
+  ord <- if (is.unsorted(subj, na.rm = FALSE) || anyNA(subj)) order(subj, visit, method = "radix") - 1L
+  w <- if (!is.null(enc$weights)) {
+    wv <- as.double(df[[enc$weights]])
+    if (any(!is.na(wv) & (!is.finite(wv) | wv <= 0))) {
+      scale_abort_chunk(label, "weights {.field {enc$weights}} must be positive and finite.")
+    }
+    wv
+  }
+  res <- tryCatch(
+    cpp_scale_moments(vars, enc$design, y, w, visit, subj, group,
+                      if (is.null(ord)) NULL else as.integer(ord),
+                      length(enc$visit_levels), max(1L, length(enc$group_levels)),
+                      as.integer(threads)),
+    glycotrial_error_input = function(e) {
+      m <- regmatches(conditionMessage(e), regexec("(DUPLICATED_VISIT|TWO_GROUPS):(-?[0-9]+)", conditionMessage(e)))[[1]]
+      if (!length(m)) stop(e)
+      code <- as.integer(m[3])
+      id <- if (is.factor(s)) levels(s)[code] else if (is.integer(s)) code else unique(s)[code]
+      if (m[2] == "DUPLICATED_VISIT") {
+        scale_abort_chunk(label, "subject {.val {as.character(id)}} has more than one row at one visit of {.field {enc$visit}}; an MMRM needs at most one observation per subject and visit.")
+      } else {
+        scale_abort_chunk(label, "subject {.val {as.character(id)}} appears in more than one group of {.field {enc$group}}.")
+      }
+    })
+  res$subjects <- NULL
+  res
+}
+
+# Subject ids of a chunk (to check that no subject straddles two chunks).
+scale_chunk_subjects <- function(df, enc) {
+  s <- df[[enc$subject]]
+  ok <- !is.na(df[[enc$response]])
+  unique(as.character(s[ok]))
+}
+
+# ---- reduction ----------------------------------------------------------------
+
+# Sums moments in the order given (deterministic), patterns sorted by group
+# and visit set.
+scale_merge_moments <- function(parts) {
+  acc <- list()
+  tot <- c(n_obs = 0, n_subjects = 0, n_dropped = 0, log_weight_sum = 0)
+  for (pt in parts) {
+    for (nm in names(tot)) tot[[nm]] <- tot[[nm]] + pt[[nm]]
+    for (pat in pt$patterns) {
+      key <- paste0(pat$group, ":", paste(pat$visits, collapse = ","))
+      if (is.null(acc[[key]])) {
+        acc[[key]] <- pat
+      } else {
+        acc[[key]]$M <- acc[[key]]$M + pat$M
+        acc[[key]]$n <- acc[[key]]$n + pat$n
+      }
+    }
+  }
+  if (length(acc)) {
+    ord <- order(vapply(acc, `[[`, 1, "group"),
+                 vapply(acc, function(p) sum(2^p$visits), 1))
+    acc <- unname(acc[ord])
+  }
+  c(list(patterns = acc), as.list(tot))
+}
+
+# ---- fit from moments -------------------------------------------------------------
+
+# Cross-products of [X | y] summed over visits and patterns.
+scale_crossprod <- function(mom, p) {
+  S <- matrix(0, p + 1, p + 1)
+  for (pat in mom$patterns) {
+    m <- length(pat$visits)
+    for (a in seq_len(m)) {
+      sel <- (0:p) * m + a
+      S <- S + pat$M[sel, sel, drop = FALSE]
+    }
+  }
+  S
+}
+
+scale_sub_moments <- function(mom, keep, p) {
+  mom$patterns <- lapply(mom$patterns, function(pat) {
+    m <- length(pat$visits)
+    idx <- c(outer(seq_len(m), (c(which(keep), p + 1) - 1L) * m, "+"))
+    pat$M <- pat$M[idx, idx, drop = FALSE]
+    pat
+  })
+  mom
+}
+
+# Empirical residual covariance per group from OLS residual moments.
+scale_resid_cov <- function(mom, beta, k, G) {
+  u <- c(-beta, 1)
+  S <- replicate(G, matrix(0, k, k), simplify = FALSE)
+  N <- replicate(G, matrix(0, k, k), simplify = FALSE)
+  for (pat in mom$patterns) {
+    m <- length(pat$visits)
+    U <- kronecker(u, diag(m))
+    R <- crossprod(U, pat$M %*% U)
+    v <- pat$visits + 1L
+    g <- pat$group + 1L
+    S[[g]][v, v] <- S[[g]][v, v] + R
+    N[[g]][v, v] <- N[[g]][v, v] + pat$n
+  }
+  lapply(seq_len(G), function(g) {
+    out <- S[[g]] / N[[g]]
+    out[!is.finite(out)] <- NA
+    out
+  })
+}
+
+# Starting values from an empirical covariance S (the mapping of
+# mmrm_start() in fit_mmrm.R, for moments instead of rows).
+scale_start_theta <- function(S, plugin, K) {
+  k <- nrow(S)
+  vars <- diag(S)
+  fallback <- stats::median(vars[is.finite(vars) & vars > 0])
+  if (!is.finite(fallback)) fallback <- 1
+  vars[!is.finite(vars) | vars <= 0] <- fallback
+  sds <- sqrt(vars)
+  C <- S / outer(sds, sds)
+  C[!is.finite(C)] <- 0
+  diag(C) <- 1
+  clamp <- function(r) pmin(pmax(r, -0.9), 0.9)
+  to_theta <- function(r) {
+    r <- clamp(r)
+    r / sqrt(1 - r^2)
+  }
+  lagmean <- function(l) {
+    idx <- cbind(seq_len(k - l) + l, seq_len(k - l))
+    mean(C[idx], na.rm = TRUE)
+  }
+  mean_off <- if (k > 1) mean(C[lower.tri(C)], na.rm = TRUE) else 0
+  if (!plugin$compiled) {
+    if (is.function(plugin$impl$start)) return(plugin$impl$start(k))
+    return(rep(0, K))
+  }
+  switch(plugin$key,
+    us = {
+      S2 <- diag(sds, k) %*% (C + diag(1e-3, k)) %*% diag(sds, k) / 1.001
+      L <- tryCatch(t(chol(S2)), error = function(e) diag(sds, k))
+      d <- diag(L)
+      off <- unlist(lapply(seq_len(k)[-1], function(i) L[i, seq_len(i - 1)] / d[i]))
+      c(log(d), off)
+    },
+    toep = c(log(mean(sds)), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
+    toeph = c(log(sds), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
+    ar1 = c(log(mean(sds)), to_theta(if (k > 1) lagmean(1) else 0)),
+    ar1h = c(log(sds), to_theta(if (k > 1) lagmean(1) else 0)),
+    ad = c(log(mean(sds)), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
+    adh = c(log(sds), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
+    cs = c(log(mean(sds)), to_theta(max(mean_off, 0))),
+    csh = c(log(sds), to_theta(max(mean_off, 0))),
+    rep(0, K))
+}
+
+# Optimisation on an engine (the loop of mmrm_optimise() for an engine that
+# is given rather than built from rows), then extra Newton polishing so that
+# the estimate does not depend on how the moments were summed.
+scale_optimise <- function(engine, start, control, plugin) {
+  fn <- function(th) {
+    v <- cpp_mmrm_deviance(engine, th, FALSE)
+    if (!is.finite(v)) 1e300 else as.numeric(v)
+  }
+  gr <- function(th) {
+    v <- cpp_mmrm_deviance(engine, th, TRUE)
+    g <- attr(v, "gradient")
+    if (!is.finite(v) || any(!is.finite(g))) rep(0, length(th)) else g
+  }
+  best <- NULL
+  tried <- character()
+  for (opt in control$optimizers) {
+    tried <- c(tried, opt)
+    x0 <- if (is.null(best)) start else best$par
+    res <- tryCatch({
+      if (opt == "nlminb") {
+        o <- stats::nlminb(x0, fn, gr, control = list(iter.max = control$max_iter,
+                                                     eval.max = 2 * control$max_iter,
+                                                     rel.tol = control$rel_tol))
+        list(par = o$par, value = o$objective, iterations = o$iterations,
+             code = o$convergence, message = o$message)
+      } else {
+        o <- stats::optim(x0, fn, gr, method = opt,
+                          control = list(maxit = control$max_iter, reltol = 1e-14, factr = 10))
+        list(par = o$par, value = o$value, iterations = o$counts[["function"]],
+             code = o$convergence, message = if (is.null(o$message)) "" else o$message)
+      }
+    }, error = function(e) NULL)
+    if (is.null(res)) next
+    res$optimizer <- opt
+    if (is.null(best) || res$value <= best$value) best <- res
+    ctl <- control
+    ctl$grad_tol <- control$grad_tol * 1e-4
+    pol <- mmrm_polish(engine, best$par, ctl)
+    best$par <- pol$par
+    best$value <- pol$value
+    best$max_gradient <- pol$max_gradient
+    best$hessian <- pol$hessian
+    if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
+  }
+  if (is.null(best)) {
+    glycotrial_abort("All optimisers failed ({.val {tried}}).", class = "convergence", call = NULL)
+  }
+  conv_ok <- best$max_gradient <= control$grad_tol * max(1, abs(best$value))
+  ev <- tryCatch(eigen(best$hessian, symmetric = TRUE, only.values = TRUE)$values,
+                 error = function(e) NA_real_)
+  hess_pd <- all(is.finite(ev)) && min(ev) > 0
+  msg <- if (conv_ok && hess_pd) "converged" else if (!conv_ok) {
+    sprintf("largest absolute gradient %.3g exceeds the tolerance", best$max_gradient)
+  } else {
+    "the Hessian of the deviance is not positive definite at the optimum"
+  }
+  list(engine = engine, theta = best$par, deviance = best$value, hessian = best$hessian,
+       convergence = list(converged = conv_ok && hess_pd, optimizer = best$optimizer,
+                          optimizers_tried = tried, iterations = best$iterations,
+                          max_gradient = best$max_gradient, hessian_pd = hess_pd,
+                          optimizer_code = best$code, message = msg),
+       plugin = plugin)
+}
+
+scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
+  plugin <- spec$plugin
+  p <- length(enc$colnames)
+  if (!length(mom$patterns) || mom$n_obs == 0) {
+    glycotrial_abort("No complete rows remain after removing missing values.", call = NULL)
+  }
+  if (mom$n_dropped > 0) {
+    cli::cli_inform("fit_mmrm: dropped {mom$n_dropped} row{?s} with missing covariates, visit, subject, group or weight.",
+                    class = "glycotrial_message_dropped_rows")
+  }
+  # visits without observations leave the model (as droplevels() does)
+  used <- sort(unique(unlist(lapply(mom$patterns, `[[`, "visits"))))
+  visit_levels <- enc$visit_levels[used + 1L]
+  mom$patterns <- lapply(mom$patterns, function(pat) {
+    pat$visits <- match(pat$visits, used) - 1L
+    pat
+  })
+  k <- length(visit_levels)
+  G <- max(1L, length(enc$group_levels))
+  # aliased columns from X'WX (scaled to unit diagonal)
+  XY <- scale_crossprod(mom, p)
+  XtX <- XY[seq_len(p), seq_len(p), drop = FALSE]
+  d <- sqrt(diag(XtX))
+  aliased <- d == 0
+  if (any(!aliased)) {
+    nz <- which(!aliased)
+    Rm <- XtX[nz, nz, drop = FALSE] / outer(d[nz], d[nz])
+    q <- qr(Rm, tol = 1e-10)
+    if (q$rank < length(nz)) aliased[nz[q$pivot[seq.int(q$rank + 1, length(nz))]]] <- TRUE
+  }
+  names(aliased) <- enc$colnames
+  if (any(aliased) && !control$accept_singular) {
+    glycotrial_abort("The design matrix is rank deficient ({sum(!aliased)} of {p} columns estimable); set {.code mmrm_control(accept_singular = TRUE)} to report aliased coefficients as NA.",
+                     call = NULL)
+  }
+  keep <- !aliased
+  mom_k <- if (any(aliased)) scale_sub_moments(mom, keep, p) else mom
+  pk <- sum(keep)
+  K <- covariance_n_theta(plugin, k)
+  n_subj <- sum(vapply(mom$patterns, `[[`, 1, "n"))
+  if (mom$n_obs <= pk + K * G || n_subj < 2) {
+    glycotrial_abort("Too few data to estimate structure {.val {spec$key}}: {mom$n_obs} observation{?s} from {n_subj} subject{?s}.",
+                     call = NULL)
+  }
+  if (G > 1) {
+    per_g <- tapply(vapply(mom$patterns, `[[`, 1, "n"),
+                    factor(vapply(mom$patterns, `[[`, 1L, "group"), levels = seq_len(G) - 1L), sum)
+    per_g[is.na(per_g)] <- 0
+    if (any(per_g < 2)) {
+      glycotrial_abort("Group {.val {enc$group_levels[per_g < 2][1]}} of {.field {enc$group}} has fewer than 2 subjects; too few to estimate its covariance.",
+                       call = NULL)
+    }
+  }
+  r_plugin <- if (plugin$compiled) NULL else plugin$impl[c("n_theta", "sigma", "spatial")]
+  engine <- cpp_mmrm_engine_moments(mom_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
+                                    reml, mom$log_weight_sum, spec$key, r_plugin)
+  start <- control$start
+  if (!is.null(start) && length(start) != K * G) {
+    glycotrial_abort("{.arg control$start} must have {K * G} value{?s} (covariance parameters), not {length(start)}.",
+                     call = NULL)
+  }
+  if (is.null(start)) {
+    XYk <- XY[c(which(keep), p + 1), c(which(keep), p + 1), drop = FALSE]
+    beta_ols <- tryCatch(solve(XYk[seq_len(pk), seq_len(pk)], XYk[seq_len(pk), pk + 1]),
+                         error = function(e) rep(0, pk))
+    Sg <- scale_resid_cov(mom_k, beta_ols, k, G)
+    start <- unlist(lapply(Sg, scale_start_theta, plugin = plugin, K = K))
+    if (length(start) != K * G) start <- rep(0, K * G)
+    start[!is.finite(start)] <- 0
+    if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K * G)
+  }
+  if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
+    glycotrial_abort("The deviance is not finite at the starting values; supply {.code mmrm_control(start = )}.",
+                     class = "numerical", call = NULL)
+  }
+  fit <- scale_optimise(engine, start, control, plugin)
+  cn <- enc$colnames[keep]
+  design <- list(
+    X = matrix(0, 0, pk, dimnames = list(NULL, cn)), X_full = NULL, y = numeric(0),
+    weights = NULL, has_weights = !is.null(enc$weights), coord = NULL,
+    subject = factor(character(0)), visit = NULL, group = NULL, subject_start = NULL,
+    subject_group = NULL, n_groups = as.integer(G), n_visits = as.integer(k), n_theta_group = K,
+    visit_levels = visit_levels, group_levels = enc$group_levels, rows = NULL,
+    n_dropped = mom$n_dropped, aliased = aliased, terms = stats::delete.response(enc$terms),
+    xlevels = Filter(Negate(is.null), lapply(enc$vars, function(v) if (v$type == "factor") v$levels)),
+    contrasts = NULL, assign = NULL, data = NULL)
+  obj <- mmrm_assemble(fit, design, spec, reml, df, vcov)
+  obj$n_obs <- mom$n_obs
+  obj$n_subjects <- n_subj
+  obj$x_matrix <- NULL
+  obj$moments_only <- TRUE
+  obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
+  obj
+}
+
+# ---- the hook called by fit_mmrm() ----------------------------------------------
+
+# fit_mmrm() for a data source or a large data frame: returns a
+# glycotrial_mmrm fitted from pattern moments (no per-subject quantities:
+# residuals, fitted values, sandwich covariances and between-within df need
+# the row route).
+mmrm_fit_route <- function(call, formula, data, reml, weights, df, vcov, control) {
+  if (!inherits(formula, "formula")) {
+    glycotrial_abort("{.arg formula} must be a formula, not {describe_value(formula)}.")
+  }
+  check_flag(reml)
+  if (is.null(df)) df <- "Kenward-Roger"
+  df <- check_choice(df, mmrm_df_methods, arg = "df")
+  if (is.null(vcov)) vcov <- if (df %in% c("Kenward-Roger", "Kenward-Roger-Linear")) df else "Asymptotic"
+  vcov <- check_choice(vcov, mmrm_vcov_types, arg = "vcov")
+  if (vcov %in% c("Kenward-Roger", "Kenward-Roger-Linear") && df != vcov) {
+    glycotrial_abort("{.arg vcov} {.val {vcov}} requires {.arg df} = {.val {vcov}}; found {.val {df}}.")
+  }
+  if (df == "Between-Within" || grepl("^Empirical", vcov)) {
+    glycotrial_abort(c(
+      "{.arg df} = {.val {df}} / {.arg vcov} = {.val {vcov}} need per-subject rows, which the moment route (large, chunked, database or distributed data) does not keep.",
+      "i" = "Use {.val Kenward-Roger}, {.val Satterthwaite} or {.val Residual} with asymptotic or Kenward-Roger covariances."),
+      class = c("input", "glycotrial_error_moment_route"))
+  }
+  if (!inherits(control, "glycotrial_mmrm_control")) {
+    glycotrial_abort("{.arg control} must come from {.fun mmrm_control}, not {describe_value(control)}.")
+  }
+  if (!is.null(weights) && !(is.character(weights) && length(weights) == 1)) {
+    glycotrial_abort("With the moment route, {.arg weights} must be the name of a column of the data; found {describe_value(weights)}.")
+  }
+  spec <- mmrm_parse_formula(formula)
+  if (spec$plugin$spatial) {
+    glycotrial_abort("Spatial structure {.val {spec$key}} is not supported by the moment route (large, chunked, database or distributed data) yet; use a data frame with fewer than {mmrm_moment_rows()} rows.",
+                     class = c("input", "glycotrial_error_moment_route"))
+  }
+  roles <- scale_roles(spec, weights)
+  src <- if (is.data.frame(data)) mmrm_data_frame_source(data) else data
+  pass <- mmrm_data_pass(src, roles)
+  obj <- scale_fit_moments(pass$moments, pass$encoding, spec, reml, df, vcov, control)
+  obj$call <- call
+  obj$data_source <- class(src)[1]
+  obj
+}
+
+# The design encoding of a formula for a sample of the data with given
+# levels: what a custom map step (e.g. sparklyr::spark_apply(), see the
+# scaling vignette) hands to scale_chunk_moments() on each partition.
+mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
+  spec <- mmrm_parse_formula(formula)
+  roles <- scale_roles(spec, weights)
+  scale_encoding(spec, roles, scale_schema(sample, roles, levels))
+}

@@ -1,0 +1,552 @@
+# Data sources for fit_mmrm()'s moment route: a database table (the data pass
+# is one aggregate SQL query), CSV files read chunk by chunk, and lists of
+# data frames or functions returning chunks. Each source fixes the variable
+# types and factor levels first (given `levels`, else a first pass), then
+# produces pattern moments; chunk passes map with future.apply, so the
+# user's future::plan() decides where they run. Only moment matrices travel.
+
+#' Data sources for fitting MMRMs on large, chunked or remote data
+#'
+#' Wrap data that do not fit (or should not be loaded) into one data frame so
+#' that [fit_mmrm()] can fit it from per-visit-pattern moments: the data pass
+#' accumulates, per subject group and visit pattern, the sums of products of
+#' the design and the response; the fit then needs only these matrices.
+#' Estimates agree with the in-memory fit to floating-point summation order
+#' (tested to 1e-10 relative). Per-subject quantities (residuals, fitted
+#' values, sandwich covariances, between-within degrees of freedom) are not
+#' available from such fits.
+#'
+#' * `mmrm_data_dbi(con, table)`: a table (or view) of a DBI connection. The
+#'   data pass is one aggregate SQL query (self-join per subject, `GROUP BY`
+#'   visit pattern, `SUM` of products) that runs in the database; raw rows
+#'   never come into R. Tested with SQLite (RSQLite) and duckdb. The design
+#'   may have at most 43 columns (SQLite's 2000-column result limit);
+#'   observation weights are not supported.
+#' * `mmrm_data_csv(files)`: CSV files, each read in chunks of `chunk_rows`
+#'   rows; each file is one task for the workers. Rows of a subject must be
+#'   contiguous within a file and a subject may not appear in two files.
+#'   Parquet / arrow Datasets: read them with arrow into chunks and use
+#'   `mmrm_data_chunks()` (arrow is not a dependency).
+#' * `mmrm_data_chunks(x)`: a list of data frames (each a task for the
+#'   workers), or a function `x(i)` returning chunk `i` (`NULL` after the
+#'   last; called in this R session, twice per chunk when levels must be
+#'   found). Each subject's rows must all be in one chunk.
+#'
+#' Factor levels and column types are fixed before the data pass: from
+#' `levels` (a named list, e.g. `list(AVISIT = paste("Week", c(4, 12, 24)))`;
+#' recommended for the visit variable, whose level order sets the visit
+#' order) or else from a first pass over the data (sorted distinct values).
+#' A chunk whose columns have other types or unknown levels is an error
+#' naming the chunk (class `glycotrial_error_chunk`).
+#'
+#' Chunk passes run through [future.apply::future_mapply()] when future.apply
+#' is installed: `future::plan(multisession, workers = 4)` spreads them over
+#' local processes, `future.batchtools` over a cluster; results are summed in
+#' chunk order, so the number of workers does not change them. Progress is
+#' reported through progressr (`progressr::with_progress(fit_mmrm(...))`).
+#' Large data frames (at least `getOption("glycotrial.mmrm_moment_rows",
+#' 250000)` rows) take the same route automatically, with the data pass
+#' threaded in C++ (`getOption("glycotrial.threads", 2)` threads).
+#'
+#' @param con A DBI connection.
+#' @param table Name of the table or view (character, or a [DBI::Id()]).
+#' @param files Paths of CSV files with a header row.
+#' @param chunk_rows Rows read per chunk.
+#' @param x A list of data frames, or a function of the chunk index.
+#' @param levels Optional named list of factor levels (see Details).
+#' @param ... Further arguments to [utils::read.csv()].
+#' @return An object of class `glycotrial_mmrm_source` to pass as `data` to
+#'   [fit_mmrm()].
+#' @examples
+#' set.seed(1)
+#' d <- expand.grid(AVISIT = factor(c("W4", "W8", "W12"), levels = c("W4", "W8", "W12")),
+#'                  USUBJID = sprintf("S%03d", 1:60))
+#' d$ARM <- ifelse(as.integer(factor(d$USUBJID)) %% 2 == 0, "Drug", "Placebo")
+#' d$CHG <- rnorm(nrow(d)) + 0.5 * (d$ARM == "Drug")
+#' chunks <- split(d, rep(1:3, each = 60))
+#' fit <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID),
+#'                 data = mmrm_data_chunks(chunks, levels = list(AVISIT = levels(d$AVISIT))))
+#' coef(fit)
+#' if (requireNamespace("RSQLite", quietly = TRUE)) {
+#'   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+#'   DBI::dbWriteTable(con, "adlb", transform(d, AVISIT = as.character(AVISIT)))
+#'   fit2 <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID),
+#'                    data = mmrm_data_dbi(con, "adlb",
+#'                                         levels = list(AVISIT = levels(d$AVISIT))))
+#'   print(all.equal(coef(fit), coef(fit2)))
+#'   DBI::dbDisconnect(con)
+#' }
+#' @export
+mmrm_data_dbi <- function(con, table, levels = NULL) {
+  if (!requireNamespace("DBI", quietly = TRUE)) {
+    glycotrial_abort("{.fun mmrm_data_dbi} needs the {.pkg DBI} package.")
+  }
+  if (!methods::is(con, "DBIConnection")) {
+    glycotrial_abort("{.arg con} must be a DBI connection, not {describe_value(con)}.")
+  }
+  if (!(is.character(table) && length(table) == 1) && !methods::is(table, "Id")) {
+    glycotrial_abort("{.arg table} must be a table name, not {describe_value(table)}.")
+  }
+  scale_check_levels(levels)
+  structure(list(con = con, table = table, levels = levels),
+            class = c("glycotrial_mmrm_source_dbi", "glycotrial_mmrm_source"))
+}
+
+#' @rdname mmrm_data_dbi
+#' @export
+mmrm_data_csv <- function(files, chunk_rows = 100000L, levels = NULL, ...) {
+  if (!is.character(files) || !length(files)) {
+    glycotrial_abort("{.arg files} must be paths of CSV files, not {describe_value(files)}.")
+  }
+  missing_files <- files[!file.exists(files)]
+  if (length(missing_files)) {
+    glycotrial_abort("{.arg files}: file{?s} {.file {missing_files}} do{?es/} not exist.")
+  }
+  check_count(chunk_rows, lower = 1, len = 1)
+  scale_check_levels(levels)
+  structure(list(files = files, chunk_rows = as.integer(chunk_rows), levels = levels,
+                 read_args = list(...)),
+            class = c("glycotrial_mmrm_source_csv", "glycotrial_mmrm_source"))
+}
+
+#' @rdname mmrm_data_dbi
+#' @export
+mmrm_data_chunks <- function(x, levels = NULL) {
+  if (!(is.list(x) && !is.data.frame(x) && length(x)) && !is.function(x)) {
+    glycotrial_abort("{.arg x} must be a non-empty list of data frames or a function returning chunks, not {describe_value(x)}.")
+  }
+  scale_check_levels(levels)
+  structure(list(x = x, levels = levels),
+            class = c("glycotrial_mmrm_source_chunks", "glycotrial_mmrm_source"))
+}
+
+#' @export
+print.glycotrial_mmrm_source <- function(x, ...) {
+  what <- switch(class(x)[1],
+    glycotrial_mmrm_source_dbi = paste("database table", paste(format(x$table), collapse = ".")),
+    glycotrial_mmrm_source_csv = sprintf("%d CSV file(s), %d rows per chunk", length(x$files), x$chunk_rows),
+    glycotrial_mmrm_source_chunks = if (is.function(x$x)) "chunks from a function" else sprintf("%d chunk(s)", length(x$x)),
+    glycotrial_mmrm_source_frame = sprintf("data frame, %d rows", nrow(x$data)))
+  cat("<glycotrial_mmrm_source>", what, "\n")
+  invisible(x)
+}
+
+scale_check_levels <- function(levels) {
+  if (!is.null(levels) && (!is.list(levels) || is.null(names(levels)) || any(!nzchar(names(levels))))) {
+    glycotrial_abort("{.arg levels} must be a named list of factor levels, not {describe_value(levels)}.",
+                     call = NULL)
+  }
+}
+
+mmrm_data_frame_source <- function(data) {
+  structure(list(data = data), class = c("glycotrial_mmrm_source_frame", "glycotrial_mmrm_source"))
+}
+
+# ---- mapping over chunks -----------------------------------------------------------
+
+# Applies FUN(chunk, index) to every element of X, through future.apply when
+# installed (the user's plan decides where), with progressr progress; errors
+# keep the worker's message and class.
+scale_map <- function(X, FUN, ...) {
+  n <- length(X)
+  has_progress <- requireNamespace("progressr", quietly = TRUE)
+  p <- if (has_progress) progressr::progressor(steps = n) else function(...) invisible(NULL)
+  f <- function(chunk, i, ...) {
+    out <- FUN(chunk, i, ...)
+    p()
+    out
+  }
+  res <- tryCatch({
+    if (requireNamespace("future.apply", quietly = TRUE)) {
+      future.apply::future_mapply(f, X, seq_len(n), MoreArgs = list(...), SIMPLIFY = FALSE,
+                                  USE.NAMES = FALSE, future.seed = NULL)
+    } else {
+      Map(function(ch, i) f(ch, i, ...), X, seq_len(n))
+    }
+  }, error = function(e) {
+    if (inherits(e, "glycotrial_error")) stop(e)
+    glycotrial_abort(c("The data pass failed in a worker: {conditionMessage(e)}",
+                       "i" = "Nothing was fitted."),
+                     class = "glycotrial_error_worker", parent = e, call = NULL)
+  })
+  res
+}
+
+scale_check_straddle <- function(ids, labels) {
+  all_ids <- unlist(ids, use.names = FALSE)
+  dup <- anyDuplicated(all_ids)
+  if (dup) {
+    id <- all_ids[dup]
+    where <- labels[vapply(ids, function(x) id %in% x, logical(1))]
+    glycotrial_abort(c("Subject {.val {id}} has rows in more than one chunk ({where}).",
+                       "i" = "Each subject's rows must all be in one chunk (sort the data by subject)."),
+                     class = c("input", "glycotrial_error_chunk"), call = NULL)
+  }
+}
+
+# ---- the data pass per source ---------------------------------------------------
+
+mmrm_data_pass <- function(src, roles) UseMethod("mmrm_data_pass")
+
+scale_need_cols <- function(roles) {
+  unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
+}
+
+scale_check_cols <- function(have, roles, what) {
+  miss <- setdiff(scale_need_cols(roles), have)
+  if (length(miss)) {
+    glycotrial_abort("{what} lack{?s/} column{?s} {.field {miss}} needed by {.arg formula}.",
+                     class = c("input", "glycotrial_error_missing_column"), call = NULL)
+  }
+}
+
+#' @export
+mmrm_data_pass.glycotrial_mmrm_source_frame <- function(src, roles) {
+  df <- src$data
+  scale_check_cols(names(df), roles, "{.arg data}")
+  schema <- scale_schema(df, roles)
+  enc <- scale_encoding(NULL, roles, schema)
+  mom <- scale_chunk_moments(df, enc, threads = scale_threads())
+  list(moments = scale_merge_moments(list(mom)), encoding = enc)
+}
+
+scale_first_pass <- function(chunks_schema, roles, labels, levels) {
+  schema <- NULL
+  for (i in seq_along(chunks_schema)) {
+    s <- chunks_schema[[i]]
+    if (!is.null(schema)) {
+      for (v in names(schema)) {
+        if (!identical(schema[[v]]$type, s[[v]]$type) && !(v %in% names(levels))) {
+          glycotrial_abort("{labels[i]}: column {.field {v}} is {s[[v]]$type} but {schema[[v]]$type} in earlier chunks.",
+                           class = c("input", "glycotrial_error_chunk"), call = NULL)
+        }
+      }
+    }
+    schema <- scale_schema_merge(schema, s)
+  }
+  for (v in names(levels)) if (!is.null(schema[[v]])) schema[[v]]$levels <- as.character(levels[[v]])
+  schema
+}
+
+scale_chunk_schema <- function(df, roles, levels, label) {
+  if (!is.data.frame(df)) {
+    glycotrial_abort("{label}: expected a data frame, found {describe_value(df)}.",
+                     class = c("input", "glycotrial_error_chunk"), call = NULL)
+  }
+  miss <- setdiff(scale_need_cols(roles), names(df))
+  if (length(miss)) {
+    glycotrial_abort("{label}: column{?s} {.field {miss}} missing.",
+                     class = c("input", "glycotrial_error_chunk", "glycotrial_error_missing_column"),
+                     call = NULL)
+  }
+  s <- scale_schema(df, roles, levels)
+  # an all-missing column says nothing about its type
+  for (v in names(s)) if (all(is.na(df[[v]])) && is.logical(df[[v]])) s[[v]]$type <- NA
+  s
+}
+
+scale_fix_na_types <- function(schema) {
+  for (v in names(schema)) if (is.na(schema[[v]]$type)) schema[[v]]$type <- "numeric"
+  schema
+}
+
+#' @export
+mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
+  if (is.function(src$x)) {
+    get_chunk <- src$x
+    chunks <- NULL
+  } else {
+    chunks <- src$x
+  }
+  labels <- function(n) sprintf("chunk %d", seq_len(n))
+  if (!is.null(chunks)) {
+    lab <- labels(length(chunks))
+    sch <- Map(scale_chunk_schema, chunks, list(roles), list(src$levels), lab)
+    schema <- scale_fix_na_types(scale_first_pass_na(sch, roles, lab, src$levels))
+    enc <- scale_encoding(NULL, roles, schema)
+    res <- scale_map(chunks, function(ch, i, enc) {
+      list(moments = scale_chunk_moments(ch, enc, threads = 1L, label = sprintf("chunk %d", i)),
+           subjects = scale_chunk_subjects(ch, enc))
+    }, enc = enc)
+  } else {
+    sch <- list()
+    i <- 1L
+    repeat {
+      ch <- get_chunk(i)
+      if (is.null(ch)) break
+      sch[[i]] <- scale_chunk_schema(ch, roles, src$levels, sprintf("chunk %d", i))
+      i <- i + 1L
+    }
+    if (!length(sch)) glycotrial_abort("{.arg x} returned no chunks.", call = NULL)
+    lab <- labels(length(sch))
+    schema <- scale_fix_na_types(scale_first_pass_na(sch, roles, lab, src$levels))
+    enc <- scale_encoding(NULL, roles, schema)
+    res <- vector("list", length(sch))
+    for (i in seq_along(sch)) {
+      ch <- get_chunk(i)
+      res[[i]] <- list(moments = scale_chunk_moments(ch, enc, threads = scale_threads(),
+                                                     label = sprintf("chunk %d", i)),
+                       subjects = scale_chunk_subjects(ch, enc))
+    }
+  }
+  scale_check_straddle(lapply(res, `[[`, "subjects"), lab)
+  list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
+}
+
+# First pass tolerant of all-missing columns (type NA).
+scale_first_pass_na <- function(sch, roles, labels, levels) {
+  ref <- NULL
+  for (i in seq_along(sch)) {
+    for (v in names(sch[[i]])) {
+      t <- sch[[i]][[v]]$type
+      if (is.na(t)) next
+      if (is.null(ref[[v]])) {
+        ref[[v]] <- t
+      } else if (!identical(ref[[v]], t) && !(v %in% names(levels))) {
+        glycotrial_abort("{labels[i]}: column {.field {v}} is {t} but {ref[[v]]} in earlier chunks.",
+                         class = c("input", "glycotrial_error_chunk"), call = NULL)
+      }
+    }
+  }
+  for (i in seq_along(sch)) for (v in names(sch[[i]])) {
+    if (is.na(sch[[i]][[v]]$type) && !is.null(ref[[v]])) {
+      sch[[i]][[v]]$type <- ref[[v]]
+      if (ref[[v]] == "factor") sch[[i]][[v]]$levels <- character()
+    }
+  }
+  scale_first_pass(sch, roles, labels, levels)
+}
+
+# Reads a CSV file in chunks, keeping each subject's rows together (the last
+# subject of a chunk moves to the next one), and applies FUN to each chunk.
+scale_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
+  con <- file(file, "r")
+  on.exit(close(con), add = TRUE)
+  header <- utils::read.csv(con, nrows = 1, header = FALSE, stringsAsFactors = FALSE,
+                            colClasses = "character")
+  cols <- as.character(unlist(header[1, ]))
+  carry <- NULL
+  out <- list()
+  j <- 0L
+  repeat {
+    ch <- tryCatch(do.call(utils::read.csv,
+                           c(list(con, nrows = chunk_rows, header = FALSE, col.names = cols,
+                                  stringsAsFactors = FALSE), read_args)),
+                   error = function(e) NULL)
+    last <- is.null(ch) || nrow(ch) < chunk_rows
+    if (!is.null(carry)) ch <- if (is.null(ch)) carry else scale_rbind(carry, ch)
+    if (is.null(ch) || !nrow(ch)) break
+    if (!last) {
+      s <- as.character(ch[[subject]])
+      s[is.na(s)] <- "\001NA"
+      r <- rle(s)
+      n_tail <- r$lengths[length(r$lengths)]
+      if (n_tail == nrow(ch)) {
+        carry <- ch
+        next
+      }
+      tail_rows <- seq.int(nrow(ch) - n_tail + 1L, nrow(ch))
+      carry <- ch[tail_rows, , drop = FALSE]
+      ch <- ch[-tail_rows, , drop = FALSE]
+    } else {
+      carry <- NULL
+    }
+    j <- j + 1L
+    out[[j]] <- FUN(ch, j)
+    if (last && is.null(carry)) break
+  }
+  out
+}
+
+scale_rbind <- function(a, b) {
+  for (v in names(a)) {
+    if (!identical(class(a[[v]]), class(b[[v]]))) {
+      if (is.logical(a[[v]]) && all(is.na(a[[v]]))) a[[v]] <- b[[v]][NA_integer_][seq_len(nrow(a))]
+      else if (is.logical(b[[v]]) && all(is.na(b[[v]]))) b[[v]] <- a[[v]][NA_integer_][seq_len(nrow(b))]
+      else if (is.numeric(a[[v]]) && is.numeric(b[[v]])) {
+        a[[v]] <- as.double(a[[v]])
+        b[[v]] <- as.double(b[[v]])
+      } else {
+        a[[v]] <- as.character(a[[v]])
+        b[[v]] <- as.character(b[[v]])
+      }
+    }
+  }
+  rbind(a, b)
+}
+
+#' @export
+mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
+  files <- src$files
+  lab <- sprintf("file %s", basename(files))
+  levels <- src$levels
+  # runs in the workers: the files need only be readable there
+  schema_of_file <- function(file, i, roles, levels, chunk_rows, read_args) {
+    hdr <- names(utils::read.csv(file, nrows = 1))
+    scale_check_cols(hdr, roles, paste0("CSV file ", basename(file)))
+    sch <- scale_csv_apply(file, chunk_rows, roles$subject, read_args, function(ch, j) {
+      scale_chunk_schema(ch, roles, levels, sprintf("file %s, chunk %d", basename(file), j))
+    })
+    sch
+  }
+  sch <- scale_map(files, schema_of_file, roles = roles, levels = levels,
+                   chunk_rows = src$chunk_rows, read_args = src$read_args)
+  flat <- unlist(sch, recursive = FALSE)
+  flab <- unlist(Map(function(f, s) sprintf("file %s, chunk %d", basename(f), seq_along(s)), files, sch))
+  schema <- scale_fix_na_types(scale_first_pass_na(flat, roles, flab, levels))
+  enc <- scale_encoding(NULL, roles, schema)
+  moments_of_file <- function(file, i, enc, chunk_rows, read_args) {
+    parts <- scale_csv_apply(file, chunk_rows, enc$subject, read_args, function(ch, j) {
+      list(moments = scale_chunk_moments(ch, enc, threads = 1L,
+                                         label = sprintf("file %s, chunk %d", basename(file), j)),
+           subjects = scale_chunk_subjects(ch, enc))
+    })
+    list(moments = scale_merge_moments(lapply(parts, `[[`, "moments")),
+         subjects = lapply(parts, `[[`, "subjects"))
+  }
+  res <- scale_map(files, moments_of_file, enc = enc, chunk_rows = src$chunk_rows,
+                   read_args = src$read_args)
+  ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
+  scale_check_straddle(ids, flab[seq_along(ids)])
+  list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
+}
+
+# ---- the database route -----------------------------------------------------------
+
+#' @export
+mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
+  con <- src$con
+  if (!is.null(roles$weights)) {
+    glycotrial_abort("Observation weights are not supported with {.fun mmrm_data_dbi}.",
+                     class = c("input", "glycotrial_error_moment_route"), call = NULL)
+  }
+  fields <- DBI::dbListFields(con, src$table)
+  scale_check_cols(fields, roles, "Database table {.val {format(src$table)}}")
+  qi <- function(x) as.character(DBI::dbQuoteIdentifier(con, x))
+  tbl <- if (methods::is(src$table, "Id")) as.character(DBI::dbQuoteIdentifier(con, src$table)) else qi(src$table)
+  cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
+  sample <- DBI::dbGetQuery(con, sprintf("SELECT %s FROM %s LIMIT 1000", paste(qi(cols), collapse = ", "), tbl))
+  levels <- src$levels
+  num_col <- list()
+  for (v in cols) num_col[[v]] <- is.numeric(sample[[v]])
+  schema <- list()
+  for (v in cols) {
+    type <- if (!is.null(levels[[v]]) || v %in% c(roles$visit, roles$group)) "factor" else scale_col_type(sample[[v]])
+    if (identical(v, roles$response)) type <- "numeric"
+    if (type == "other") type <- "numeric"
+    lv <- NULL
+    if (type == "factor") {
+      distinct <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT NULL",
+                                               qi(v), tbl, qi(v)))$v
+      lv <- if (is.numeric(distinct)) as.character(sort(distinct)) else sort(as.character(distinct))
+      if (!is.null(levels[[v]])) {
+        unknown <- setdiff(lv, as.character(levels[[v]]))
+        if (length(unknown)) {
+          glycotrial_abort("Column {.field {v}} of the database table has value{?s} {.val {unknown}} not among the given {.arg levels}.",
+                           class = c("input", "glycotrial_error_chunk"), call = NULL)
+        }
+        lv <- as.character(levels[[v]])
+      }
+    }
+    schema[[v]] <- list(name = v, type = type, levels = lv)
+  }
+  enc <- scale_encoding(NULL, roles, schema)
+  p <- length(enc$colnames)
+  if ((p + 1)^2 + 5 > 2000) {
+    glycotrial_abort("The design has {p} columns; the SQL data pass supports at most 43.",
+                     class = c("input", "glycotrial_error_moment_route"), call = NULL)
+  }
+  num <- function(x) sprintf("%.17g", x)
+  lit <- function(v, lv) {
+    if (num_col[[v]]) lv else as.character(DBI::dbQuoteString(con, lv))
+  }
+  case_of <- function(v, lv, values) {
+    nz <- values != 0
+    if (!any(nz)) return("0.0")
+    paste0("(CASE ", qi(v), paste0(" WHEN ", lit(v, lv[nz]), " THEN ", values[nz], collapse = ""),
+           " ELSE 0.0 END)")
+  }
+  col_expr <- vapply(enc$design, function(comps) {
+    if (!length(comps)) return("1.0")
+    paste(vapply(comps, function(cp) {
+      v <- enc$vars[[cp$var + 1]]$name
+      if (is.null(cp$map)) paste0("CAST(", qi(v), " AS DOUBLE)") else case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
+    }, ""), collapse = " * ")
+  }, "")
+  vcode <- paste0("(CASE ", qi(roles$visit),
+                  paste0(" WHEN ", lit(roles$visit, enc$visit_levels), " THEN ",
+                         seq_along(enc$visit_levels) - 1L, collapse = ""), " END)")
+  gcode <- if (is.null(roles$group)) "0" else {
+    paste0("(CASE ", qi(roles$group),
+           paste0(" WHEN ", lit(roles$group, enc$group_levels), " THEN ",
+                  seq_along(enc$group_levels) - 1L, collapse = ""), " END)")
+  }
+  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group))),
+                          " IS NOT NULL"), collapse = " AND ")
+  yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE)")
+  cexprs <- c(col_expr, yexpr)
+  d_cte <- sprintf("d AS (SELECT %s AS s, %s AS v, %s AS g, %s FROM %s WHERE %s)",
+                   qi(roles$subject), vcode, gcode,
+                   paste0(cexprs, " AS c", seq_along(cexprs) - 1L, collapse = ", "), tbl, notnull)
+  pat_cte <- "pat AS (SELECT s, SUM(CAST(1 AS BIGINT) << v) AS pm, MIN(g) AS g, MAX(g) AS g2, COUNT(*) AS nv, COUNT(DISTINCT v) AS ndv FROM d GROUP BY s)"
+  chk <- DBI::dbGetQuery(con, sprintf(
+    "WITH %s, %s SELECT (SELECT s FROM pat WHERE nv <> ndv LIMIT 1) AS dup, (SELECT s FROM pat WHERE g <> g2 LIMIT 1) AS twog",
+    d_cte, pat_cte))
+  if (!is.na(chk$dup)) {
+    glycotrial_abort("Subject {.val {as.character(chk$dup)}} has more than one row at one visit of {.field {roles$visit}} in the database table; an MMRM needs at most one observation per subject and visit.",
+                     call = NULL)
+  }
+  if (!is.na(chk$twog)) {
+    glycotrial_abort("Subject {.val {as.character(chk$twog)}} appears in more than one group of {.field {roles$group}}.",
+                     call = NULL)
+  }
+  q1 <- p + 1
+  prods <- character()
+  for (dd in seq_len(q1) - 1L) for (cc in seq_len(q1) - 1L) {
+    prods <- c(prods, sprintf("SUM(a.c%d * b.c%d) AS m%d_%d", cc, dd, cc, dd))
+  }
+  sql <- sprintf(paste(
+    "WITH %s, %s SELECT pat.pm AS pm, pat.g AS g, a.v AS va, b.v AS vb, COUNT(*) AS n, %s",
+    "FROM d a JOIN d b ON a.s = b.s AND a.v >= b.v JOIN pat ON pat.s = a.s",
+    "GROUP BY pat.pm, pat.g, a.v, b.v ORDER BY pat.g, pat.pm, a.v, b.v"),
+    d_cte, pat_cte, paste(prods, collapse = ", "))
+  agg <- DBI::dbGetQuery(con, sql)
+  dropped <- DBI::dbGetQuery(con, sprintf("SELECT COUNT(*) AS n FROM %s WHERE %s IS NOT NULL AND NOT (%s)",
+                                          tbl, qi(roles$response), notnull))$n
+  mom <- scale_dbi_moments(agg, q1, length(enc$visit_levels))
+  mom$n_dropped <- as.numeric(dropped)
+  list(moments = scale_merge_moments(list(mom)), encoding = enc)
+}
+
+# Pattern moment matrices from the rows of the aggregate query.
+scale_dbi_moments <- function(agg, q1, k) {
+  agg$pm <- as.numeric(agg$pm)
+  vals <- as.matrix(agg[, sprintf("m%d_%d", rep(seq_len(q1) - 1L, q1),
+                                  rep(seq_len(q1) - 1L, each = q1)), drop = FALSE])
+  storage.mode(vals) <- "double"
+  key <- paste(agg$g, agg$pm)
+  pats <- list()
+  for (kk in unique(key)) {
+    rows <- which(key == kk)
+    pm <- agg$pm[rows[1]]
+    visits <- which(bitwAnd(as.integer(pm), as.integer(2^(seq_len(k) - 1))) > 0) - 1L
+    m <- length(visits)
+    M <- matrix(0, m * q1, m * q1)
+    n <- NA_real_
+    for (r in rows) {
+      ai <- match(agg$va[r], visits)
+      bi <- match(agg$vb[r], visits)
+      V <- matrix(vals[r, ], q1, q1)
+      ri <- (seq_len(q1) - 1L) * m + ai
+      ci <- (seq_len(q1) - 1L) * m + bi
+      M[ri, ci] <- V
+      M[ci, ri] <- t(V)
+      if (ai == 1L && bi == 1L) n <- as.numeric(agg$n[r])
+    }
+    pats[[length(pats) + 1]] <- list(group = as.integer(agg$g[rows[1]]), visits = as.integer(visits),
+                                     n = n, M = M)
+  }
+  n_subj <- sum(vapply(pats, `[[`, 1, "n"))
+  list(patterns = pats, n_obs = sum(vapply(pats, function(p) p$n * length(p$visits), 1)),
+       n_subjects = n_subj, n_dropped = 0, log_weight_sum = 0)
+}

@@ -1,0 +1,113 @@
+# Benchmark of the scale route (issue 5): glycotrial's fit_mmrm() vs
+# mmrm::mmrm() at n = 1e3, 1e4, 1e5 subjects x 6 visits (us covariance,
+# ~8 % missing responses, 18 fixed-effect columns), glycotrial alone at 1e6,
+# and the SQL (SQLite) route vs the in-memory route on the same data.
+# Each case runs in its own R process so that its peak RSS (VmHWM, which
+# includes building the data) is its own. Run: Rscript bench/scale.R
+# Environment: SCALE_NS (subject counts, default "1e3,1e4,1e5,1e6"),
+# SCALE_MMRM_MAX (largest n for mmrm, default 1e5), SCALE_SQL_NS
+# (default "1e4,1e5"), SCALE_FORCE_MOMENTS (non-empty: moment route at every n;
+# by default data frames below 250000 rows take the row route). The machine
+# may be shared: timings are noisy.
+
+ns <- as.numeric(strsplit(Sys.getenv("SCALE_NS", "1e3,1e4,1e5,1e6"), ",")[[1]])
+mmrm_max <- as.numeric(Sys.getenv("SCALE_MMRM_MAX", "1e5"))
+sql_ns <- as.numeric(strsplit(Sys.getenv("SCALE_SQL_NS", "1e4,1e5"), ",")[[1]])
+
+gen_code <- '
+gen <- function(n, k = 6, seed = 1) {
+  set.seed(seed)
+  vis <- paste0("W", seq_len(k) * 8)
+  N <- n * k
+  sid <- rep(seq_len(n), each = k)
+  arm <- sample(0:1, n, TRUE)
+  base <- rnorm(n, 8, 1)
+  d <- data.frame(USUBJID = sid, AVISIT = factor(rep(vis, n), levels = vis))
+  d$ARM <- factor(c("Placebo", "Drug")[arm + 1L][sid], levels = c("Placebo", "Drug"))
+  d$SEX <- factor(c("F", "M")[sample(1:2, n, TRUE)][sid])
+  d$REGION <- factor(c("ASIA", "EU", "LATAM", "NAM")[sample(1:4, n, TRUE)][sid])
+  d$BASE <- base[sid]
+  d$AGE <- rnorm(n, 55, 9)[sid]
+  d$BMI <- rnorm(n, 30, 4)[sid]
+  d$DIABDUR <- rexp(n, 0.1)[sid]
+  u <- rnorm(n)[sid]
+  e <- rnorm(N)
+  e <- e + c(0, head(e, -1)) * 0.5 * (rep(seq_len(k), n) > 1)
+  d$CHG <- -0.3 * (d$BASE - 8) - 0.05 * as.integer(d$AVISIT) -
+    0.4 * (d$ARM == "Drug") * as.integer(d$AVISIT) / k + 0.8 * u + e
+  d$CHG[runif(N) < 0.08] <- NA
+  d
+}
+f <- CHG ~ BASE + AGE + BMI + DIABDUR + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID)
+peak <- function() as.numeric(sub("[^0-9]*([0-9]+).*", "\\\\1",
+  grep("VmHWM", readLines("/proc/self/status"), value = TRUE))) / 1024
+'
+
+run_case <- function(engine, n) {
+  body <- switch(engine,
+    glycotrial = sprintf('
+      suppressMessages(library(glycotrial)); d <- gen(%g)
+      if (nzchar(Sys.getenv("SCALE_FORCE_MOMENTS"))) options(glycotrial.mmrm_moment_rows = 1)
+      tm <- system.time(fit <- fit_mmrm(f, data = d, df = "Satterthwaite"))[["elapsed"]]
+      cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "glycotrial", tm, peak(),
+                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))', n),
+    mmrm = sprintf('
+      suppressMessages(library(mmrm)); d <- gen(%g); d$USUBJID <- factor(d$USUBJID)
+      tm <- system.time(fit <- mmrm(CHG ~ BASE + AGE + BMI + DIABDUR + SEX + REGION + ARM * AVISIT +
+        us(AVISIT | USUBJID), data = d, method = "Satterthwaite"))[["elapsed"]]
+      cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "mmrm", tm, peak(),
+                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))', n),
+    sqlite = sprintf('
+      suppressMessages(library(glycotrial)); d <- gen(%g)
+      d$AVISIT <- as.character(d$AVISIT); lv <- list(AVISIT = paste0("W", 1:6 * 8), ARM = c("Placebo", "Drug"))
+      db <- tempfile(fileext = ".sqlite"); con <- DBI::dbConnect(RSQLite::SQLite(), db)
+      DBI::dbWriteTable(con, "adlb", d); rm(d); invisible(gc())
+      tm <- system.time(fit <- fit_mmrm(f, data = mmrm_data_dbi(con, "adlb", levels = lv),
+                                        df = "Satterthwaite"))[["elapsed"]]
+      cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "sqlite", tm, peak(),
+                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))
+      DBI::dbDisconnect(con); unlink(db)', n))
+  script <- tempfile(fileext = ".R")
+  writeLines(c(gen_code, body), script)
+  out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
+  line <- grep("^RESULT", out, value = TRUE)
+  if (!length(line)) {
+    return(data.frame(engine = engine, n = n, seconds = NA, peak_mb = NA, coefs = paste(tail(out, 2), collapse = " ")))
+  }
+  parts <- strsplit(line, " ")[[1]]
+  data.frame(engine = engine, n = n, seconds = as.numeric(parts[3]), peak_mb = as.numeric(parts[4]),
+             coefs = parts[5])
+}
+
+res <- list()
+for (n in ns) {
+  res[[length(res) + 1]] <- run_case("glycotrial", n)
+  print(res[[length(res)]])
+  if (n <= mmrm_max) {
+    res[[length(res) + 1]] <- run_case("mmrm", n)
+    print(res[[length(res)]])
+  }
+  if (n %in% sql_ns) {
+    res[[length(res) + 1]] <- run_case("sqlite", n)
+    print(res[[length(res)]])
+  }
+}
+tab <- do.call(rbind, res)
+g <- tab[tab$engine == "glycotrial", c("n", "seconds", "peak_mb")]
+m <- tab[tab$engine == "mmrm", c("n", "seconds", "peak_mb")]
+s <- tab[tab$engine == "sqlite", c("n", "seconds", "peak_mb")]
+cat("\nAll cases (seconds of the fit; peak RSS of the whole process incl. data, MB):\n")
+print(tab, row.names = FALSE)
+if (nrow(m)) {
+  mm <- merge(g, m, by = "n", suffixes = c("_glycotrial", "_mmrm"))
+  mm$time_ratio_mmrm_over_glycotrial <- mm$seconds_mmrm / mm$seconds_glycotrial
+  mm$rss_ratio <- mm$peak_mb_mmrm / mm$peak_mb_glycotrial
+  cat("\nglycotrial vs mmrm:\n")
+  print(mm, row.names = FALSE)
+}
+if (nrow(s)) {
+  ss <- merge(g, s, by = "n", suffixes = c("_memory", "_sqlite"))
+  ss$time_ratio_sqlite_over_memory <- ss$seconds_sqlite / ss$seconds_memory
+  cat("\nSQL route vs in-memory route:\n")
+  print(ss, row.names = FALSE)
+}

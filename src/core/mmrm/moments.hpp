@@ -1,0 +1,79 @@
+// Pattern moments from raw columns, without a model matrix (DESIGN.md,
+// "pattern moments"; issue 5, "scale").
+//
+// A data pass reads the raw variables of long data (numeric columns and
+// factor codes), builds each subject's block A_i = [sqrt(w) X_i | sqrt(w) y_i]
+// on the fly from a design encoding, and accumulates per (group, visit
+// pattern) the moment matrix M_P = sum_i vec(A_i) vec(A_i)'. Only these
+// matrices leave the pass, so the same pass serves in-memory data, chunks
+// read from files, future workers and (through an equivalent SQL query) a
+// database.
+//
+// Threads: subjects are cut into fixed blocks of kBlockSubjects subjects (a
+// property of the data, not of the thread count); each block is accumulated
+// on its own and the blocks are added to the result strictly in block order,
+// so the moments are bit-identical for any number of threads. Worker threads
+// never call R: the caller hands in plain pointers.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glycotrial {
+namespace mmrm {
+
+// One factor of a design column: a numeric variable (map empty: value as is)
+// or a factor variable whose 0-based level code indexes `map`.
+struct DesignComponent {
+  int var = 0;
+  std::vector<double> map;
+};
+
+// A design column is the product of its components (none: the intercept).
+struct DesignColumn {
+  std::vector<DesignComponent> comps;
+};
+
+// Raw columns of one chunk. Factor codes are 0-based, -1 for missing;
+// numeric NaN is missing. Rows of one subject must be contiguous in `order`
+// (or in storage order when order is empty).
+struct RawChunk {
+  std::int64_t n_rows = 0;
+  std::vector<const double*> num;    // per variable: numeric data or nullptr
+  std::vector<const int*> codes;     // per variable: factor codes or nullptr
+  const double* y = nullptr;
+  const double* w = nullptr;         // optional weights
+  const int* visit = nullptr;        // 0-based visit code, -1 missing
+  const int* subject = nullptr;      // subject id (any int; NA = INT_MIN)
+  const int* group = nullptr;        // optional 0-based group, -1 missing
+  const int* order = nullptr;        // optional row order (0-based)
+};
+
+struct PatternMoment {
+  int group = 0;
+  std::vector<int> visits;     // sorted visit codes
+  std::int64_t n_subjects = 0;
+  Eigen::MatrixXd M;           // m (p + 1) square, index c * m + a
+};
+
+struct MomentResult {
+  std::vector<PatternMoment> patterns;  // sorted by (group, visits)
+  std::int64_t n_obs = 0;
+  std::int64_t n_subjects = 0;
+  std::int64_t n_dropped = 0;           // observed y but a covariate missing
+  double log_weight_sum = 0;
+  int n_used_visits = 0;
+};
+
+constexpr int kBlockSubjects = 4096;
+
+// The data pass. Throws InputError on a subject with two rows at one visit,
+// a subject in two groups, or bad codes.
+MomentResult accumulate_moments(const RawChunk& chunk, const std::vector<DesignColumn>& design,
+                                int n_visits, int n_groups, int n_threads);
+
+}  // namespace mmrm
+}  // namespace glycotrial

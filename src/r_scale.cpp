@@ -1,0 +1,86 @@
+// Glue for the scale area: the threaded moment data pass
+// (src/core/mmrm/moments.hpp). Pointers to the R vectors are taken here, on
+// the R main thread; the worker threads of the core only read plain memory.
+#include <Rcpp.h>
+
+#include <climits>
+
+#include "core/mmrm/moments.hpp"
+#include "r_guard.h"
+
+namespace mm = glycotrial::mmrm;
+
+// vars: list of numeric (double) or integer (0-based codes, NA allowed)
+// vectors, all of length n. design: list of design columns, each a list of
+// components list(var = 0-based index, map = numeric or NULL).
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y,
+                             Rcpp::RObject w, Rcpp::IntegerVector visit,
+                             Rcpp::IntegerVector subject, Rcpp::RObject group,
+                             Rcpp::RObject order, int n_visits, int n_groups, int threads) {
+  return glue::guard([&] {
+    mm::RawChunk ch;
+    const R_xlen_t n = y.size();
+    ch.n_rows = n;
+    glycotrial::require(visit.size() == n && subject.size() == n, "data",
+                        "columns differ in length");
+    for (R_xlen_t v = 0; v < vars.size(); ++v) {
+      SEXP x = vars[v];
+      glycotrial::require(Rf_xlength(x) == n, "data", "columns differ in length");
+      if (TYPEOF(x) == REALSXP) {
+        ch.num.push_back(REAL(x));
+        ch.codes.push_back(nullptr);
+      } else if (TYPEOF(x) == INTSXP) {
+        ch.num.push_back(nullptr);
+        ch.codes.push_back(INTEGER(x));
+      } else {
+        throw glycotrial::InputError("variables must be double or integer codes", "data");
+      }
+    }
+    std::vector<mm::DesignColumn> cols;
+    for (R_xlen_t j = 0; j < design.size(); ++j) {
+      Rcpp::List col(design[j]);
+      mm::DesignColumn dc;
+      for (R_xlen_t c = 0; c < col.size(); ++c) {
+        Rcpp::List comp(col[c]);
+        mm::DesignComponent d;
+        d.var = Rcpp::as<int>(comp["var"]);
+        Rcpp::RObject map = comp["map"];
+        if (!map.isNULL()) d.map = Rcpp::as<std::vector<double>>(map);
+        dc.comps.push_back(std::move(d));
+      }
+      cols.push_back(std::move(dc));
+    }
+    ch.y = REAL(y);
+    if (!w.isNULL()) {
+      glycotrial::require(Rf_xlength(w) == n && TYPEOF(w) == REALSXP, "weights", "bad weights");
+      ch.w = REAL(w);
+    }
+    ch.visit = INTEGER(visit);
+    ch.subject = INTEGER(subject);  // NA_INTEGER == INT_MIN
+    if (!group.isNULL()) {
+      glycotrial::require(Rf_xlength(group) == n && TYPEOF(group) == INTSXP, "group", "bad group");
+      ch.group = INTEGER(group);
+    }
+    if (!order.isNULL()) {
+      glycotrial::require(Rf_xlength(order) == n && TYPEOF(order) == INTSXP, "order", "bad order");
+      ch.order = INTEGER(order);
+    }
+    mm::MomentResult res = mm::accumulate_moments(ch, cols, n_visits, n_groups, threads);
+    Rcpp::List pats(res.patterns.size());
+    for (size_t i = 0; i < res.patterns.size(); ++i) {
+      const auto& pm = res.patterns[i];
+      Rcpp::NumericMatrix M(pm.M.rows(), pm.M.cols());
+      std::copy(pm.M.data(), pm.M.data() + pm.M.size(), M.begin());
+      pats[i] = Rcpp::List::create(Rcpp::_["group"] = pm.group,
+                                   Rcpp::_["visits"] = Rcpp::wrap(pm.visits),
+                                   Rcpp::_["n"] = static_cast<double>(pm.n_subjects),
+                                   Rcpp::_["M"] = M);
+    }
+    return Rcpp::List::create(Rcpp::_["patterns"] = pats,
+                              Rcpp::_["n_obs"] = static_cast<double>(res.n_obs),
+                              Rcpp::_["n_subjects"] = static_cast<double>(res.n_subjects),
+                              Rcpp::_["n_dropped"] = static_cast<double>(res.n_dropped),
+                              Rcpp::_["log_weight_sum"] = res.log_weight_sum);
+  });
+}

@@ -1,0 +1,153 @@
+# fit_mmrm() on data arriving as chunks, CSV files, a function, a database
+# table (SQL aggregate) or through future workers: identical estimates
+# (<= 1e-10 relative) to the in-memory moment fit, which itself is checked
+# against mmrm in test-mmrm_scale.R.
+
+scale_ref_fit <- function(d) {
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  fit_mmrm(scale_formula, data = d)
+}
+
+lv <- list(AVISIT = paste0("W", 1:4 * 4))
+
+test_that("chunks, a chunk function, CSV files and SQLite give identical estimates", {
+  d <- scale_sim_data(240, 4, seed = 11)
+  ref <- scale_ref_fit(d)
+  chunks <- split(d, rep(1:4, each = 60 * 4))
+  f_chunks <- fit_mmrm(scale_formula, data = mmrm_data_chunks(chunks, levels = lv))
+  expect_lt(rel_diff(coef(f_chunks), coef(ref)), 1e-10)
+  expect_lt(rel_diff(f_chunks$theta, ref$theta), 1e-10)
+  expect_equal(vcov(f_chunks), vcov(ref), tolerance = 1e-10)
+  expect_identical(f_chunks$n_obs, ref$n_obs)
+  # without given levels the first pass finds the same (sorted) levels here
+  f_nolv <- fit_mmrm(scale_formula, data = mmrm_data_chunks(chunks))
+  expect_lt(rel_diff(coef(f_nolv), coef(ref)), 1e-10)
+  # a function returning chunks
+  f_fun <- fit_mmrm(scale_formula,
+                    data = mmrm_data_chunks(function(i) if (i <= 4) chunks[[i]], levels = lv))
+  expect_lt(rel_diff(coef(f_fun), coef(ref)), 1e-10)
+  # CSV files, read in small chunks (subjects carried across chunk borders)
+  dir <- withr::local_tempdir()
+  files <- file.path(dir, c("a.csv", "b.csv"))
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  utils::write.csv(dd[1:480, ], files[1], row.names = FALSE)
+  utils::write.csv(dd[481:960, ], files[2], row.names = FALSE)
+  f_csv <- fit_mmrm(scale_formula, data = mmrm_data_csv(files, chunk_rows = 37, levels = lv))
+  expect_lt(rel_diff(coef(f_csv), coef(ref)), 1e-10)
+  expect_lt(rel_diff(f_csv$theta, ref$theta), 1e-10)
+  # SQLite: the data pass is one SQL aggregate
+  skip_if_not_installed("RSQLite")
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  DBI::dbWriteTable(con, "adlb", dd)
+  f_sql <- fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv))
+  expect_lt(rel_diff(coef(f_sql), coef(ref)), 1e-10)
+  expect_lt(rel_diff(f_sql$theta, ref$theta), 1e-10)
+  expect_equal(f_sql$n_obs, ref$n_obs)
+  expect_equal(f_sql$n_subjects, ref$n_subjects)
+})
+
+test_that("duckdb gives the same estimates (when installed)", {
+  skip_if_not_installed("duckdb")
+  d <- scale_sim_data(150, 4, seed = 12)
+  ref <- scale_ref_fit(d)
+  con <- DBI::dbConnect(duckdb::duckdb())
+  on.exit(DBI::dbDisconnect(con, shutdown = TRUE), add = TRUE)
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  DBI::dbWriteTable(con, "adlb", dd)
+  f_db <- fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv))
+  expect_lt(rel_diff(coef(f_db), coef(ref)), 1e-10)
+})
+
+test_that("1, 2 and 4 future workers give bit-identical results", {
+  skip_if_not_installed("future")
+  skip_if_not_installed("future.apply")
+  d <- scale_sim_data(160, 4, seed = 13)
+  chunks <- split(d, rep(1:8, each = 20 * 4))
+  src <- mmrm_data_chunks(chunks, levels = lv)
+  old <- future::plan(future::sequential)
+  on.exit(future::plan(old), add = TRUE)
+  f1 <- fit_mmrm(scale_formula, data = src)
+  future::plan(future::multisession, workers = 2)
+  f2 <- fit_mmrm(scale_formula, data = src)
+  expect_identical(coef(f2), coef(f1))
+  expect_identical(f2$theta, f1$theta)
+  if (future::supportsMulticore()) {
+    future::plan(future::multicore, workers = 4)
+    f4 <- fit_mmrm(scale_formula, data = src)
+    expect_identical(coef(f4), coef(f1))
+  }
+  # a failing worker (a file vanished from shared storage): the worker's
+  # message surfaces, nothing is fitted
+  dir <- withr::local_tempdir()
+  files <- file.path(dir, c("a.csv", "b.csv"))
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  utils::write.csv(dd[1:320, ], files[1], row.names = FALSE)
+  utils::write.csv(dd[321:640, ], files[2], row.names = FALSE)
+  src_csv <- mmrm_data_csv(files, chunk_rows = 100, levels = lv)
+  unlink(files[2])
+  future::plan(future::multisession, workers = 2)
+  res <- NULL
+  expect_error(suppressWarnings(res <- fit_mmrm(scale_formula, data = src_csv)),
+               class = "glycotrial_error_worker", regexp = "b.csv|cannot open")
+  expect_null(res)
+  future::plan(future::sequential)
+})
+
+test_that("progress is reported through progressr", {
+  skip_if_not_installed("progressr")
+  d <- scale_sim_data(80, 4, seed = 14)
+  chunks <- split(d, rep(1:4, each = 20 * 4))
+  n_updates <- 0
+  h <- progressr::handler_void()
+  withr::local_options(progressr.enable = TRUE)
+  expect_no_error(progressr::with_progress(
+    fit_mmrm(scale_formula, data = mmrm_data_chunks(chunks, levels = lv)),
+    handlers = progressr::handler_void()))
+})
+
+test_that("bad sources: missing column, chunk types and levels, straddling subjects", {
+  d <- scale_sim_data(60, 4, seed = 15)
+  chunks <- split(d, rep(1:3, each = 20 * 4))
+  # a chunk with a different column type names the chunk
+  ch <- chunks
+  ch[[2]]$BASE <- as.character(ch[[2]]$BASE)
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_chunks(ch, levels = lv)),
+               class = "glycotrial_error_chunk", regexp = "chunk 2")
+  # a level outside the given levels names the chunk
+  ch <- chunks
+  ch[[3]]$REGION[1] <- "MARS"
+  expect_error(fit_mmrm(scale_formula,
+                        data = mmrm_data_chunks(ch, levels = c(lv, list(REGION = c("ASIA", "EU", "NAM"))))),
+               class = "glycotrial_error_chunk", regexp = "chunk 3")
+  # a missing column in one chunk
+  ch <- chunks
+  ch[[2]]$SEX <- NULL
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_chunks(ch)),
+               class = "glycotrial_error_chunk", regexp = "chunk 2")
+  # a subject in two chunks
+  ch <- split(d, rep(1:3, length.out = nrow(d)))
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_chunks(ch, levels = lv)),
+               class = "glycotrial_error_chunk", regexp = "more than one chunk")
+  expect_error(mmrm_data_chunks(42), class = "glycotrial_error_input")
+  expect_error(mmrm_data_csv("/nonexistent/file.csv"), class = "glycotrial_error_input")
+  skip_if_not_installed("RSQLite")
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  dd$REGION <- NULL
+  DBI::dbWriteTable(con, "adlb", dd)
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv)),
+               class = "glycotrial_error_missing_column", regexp = "REGION")
+  expect_error(mmrm_data_dbi("not a connection", "adlb"), class = "glycotrial_error_input")
+  # duplicated subject-visit rows are found in the database
+  dd2 <- rbind(d, d[5, ])
+  dd2$AVISIT <- as.character(dd2$AVISIT)
+  DBI::dbWriteTable(con, "dup", dd2)
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "dup", levels = lv)),
+               class = "glycotrial_error_input", regexp = "more than one row")
+})

@@ -1,0 +1,103 @@
+# The moment route of fit_mmrm(): raw columns -> threaded pattern moments ->
+# fit, validated against mmrm::mmrm() (independent implementation) and the
+# row route of fit_mmrm().
+
+test_that("moment route matches mmrm::mmrm() and the row route", {
+  suppressWarnings(skip_if_not_installed("mmrm"))  # (mmrm warns about its TMB build)
+  d <- scale_sim_data(300, 4)
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  fit_m <- fit_mmrm(scale_formula, data = d)
+  expect_true(isTRUE(fit_m$moments_only))
+  expect_true(fit_m$convergence$converged)
+  withr::local_options(glycotrial.mmrm_moment_rows = Inf)
+  fit_r <- fit_mmrm(scale_formula, data = d, control = mmrm_control(grad_tol = 1e-9))
+  expect_null(fit_r$moments_only)
+  expect_equal(names(coef(fit_m)), names(coef(fit_r)))
+  # same likelihood surface: estimates agree to optimiser precision
+  expect_lt(rel_diff(coef(fit_m), coef(fit_r)), 1e-8)
+  expect_equal(fit_m$deviance, fit_r$deviance, tolerance = 1e-10)
+  expect_equal(vcov(fit_m), vcov(fit_r), tolerance = 1e-7)
+  expect_equal(fit_m$n_obs, fit_r$n_obs)
+  expect_equal(fit_m$n_subjects, fit_r$n_subjects)
+  # independent reference: mmrm (REML, us, Kenward-Roger)
+  d2 <- d
+  d2$USUBJID <- factor(d2$USUBJID)
+  d2$ARM <- factor(d2$ARM)
+  ref <- mmrm::mmrm(CHG ~ BASE + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID),
+                    data = d2, method = "Kenward-Roger")
+  # same maximum of the likelihood; coefficients to mmrm's optimiser precision
+  expect_equal(coef(fit_m), coef(ref), tolerance = 1e-5)
+  expect_equal(unname(sqrt(diag(vcov(fit_m)))), unname(sqrt(diag(vcov(ref)))), tolerance = 1e-5)
+  expect_equal(as.numeric(logLik(fit_m)), as.numeric(logLik(ref)), tolerance = 1e-8)
+  s <- summary(fit_m)$coefficients
+  sr <- summary(ref)$coefficients
+  expect_equal(unname(s[, "df"]), unname(sr[, "df"]), tolerance = 1e-4)
+  expect_output(print(fit_m))
+})
+
+test_that("the threaded data pass is bit-identical for 1 and 2 threads", {
+  d <- scale_sim_data(9000, 3, seed = 2)   # > 2 blocks of 4096 subjects
+  spec <- glycotrial:::mmrm_parse_formula(scale_formula)
+  roles <- glycotrial:::scale_roles(spec, NULL)
+  enc <- glycotrial:::scale_encoding(NULL, roles, glycotrial:::scale_schema(d, roles))
+  m1 <- glycotrial:::scale_chunk_moments(d, enc, threads = 1L)
+  m2 <- glycotrial:::scale_chunk_moments(d, enc, threads = 2L)
+  expect_identical(m1, m2)
+  # rows in any order give the same moments up to summation order
+  m3 <- glycotrial:::scale_chunk_moments(d[rev(seq_len(nrow(d))), ], enc, threads = 2L)
+  expect_equal(m1$n_obs, m3$n_obs)
+  expect_equal(m1$patterns[[1]]$M, m3$patterns[[1]]$M, tolerance = 1e-12)
+  # hand check: one pattern's moment matrix is sum_i vec(A_i) vec(A_i)'
+  X <- model.matrix(~ BASE + SEX + REGION + ARM * AVISIT, d)
+  ok <- !is.na(d$CHG)
+  full <- names(which(tapply(ok, d$USUBJID, all)))
+  sel <- d$USUBJID %in% full
+  A <- cbind(X[sel, ], d$CHG[sel])
+  subj <- d$USUBJID[sel]
+  Z <- do.call(rbind, lapply(split(seq_len(nrow(A)), subj), function(r) as.vector(A[r, ])))
+  pat <- Filter(function(p) length(p$visits) == 3, m1$patterns)[[1]]
+  expect_equal(pat$n, length(full))
+  expect_equal(pat$M, crossprod(Z), tolerance = 1e-12)
+})
+
+test_that("moment route: time is linear in n (the pattern count stays fixed)", {
+  d1 <- scale_sim_data(500, 4, seed = 3)
+  d2 <- scale_sim_data(2000, 4, seed = 3)
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  f1 <- fit_mmrm(scale_formula, data = d1)
+  f2 <- fit_mmrm(scale_formula, data = d2)
+  expect_lte(f2$n_patterns, 2^4 - 1)
+  expect_equal(f2$n_subjects, 2000)
+})
+
+test_that("moment route: bad input and unavailable quantities are classed errors", {
+  d <- scale_sim_data(100, 3)
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  dd <- rbind(d, d[2, ])
+  expect_error(fit_mmrm(scale_formula, data = dd), class = "glycotrial_error_input",
+               regexp = "S00001")
+  expect_error(fit_mmrm(scale_formula, data = d, vcov = "Empirical", df = "Satterthwaite"),
+               class = "glycotrial_error_moment_route")
+  expect_error(fit_mmrm(scale_formula, data = d, df = "Between-Within"),
+               class = "glycotrial_error_moment_route")
+  expect_error(fit_mmrm(CHG ~ log(BASE) + ARM + us(AVISIT | USUBJID), data = d),
+               class = "glycotrial_error_input", regexp = "log")
+  expect_error(fit_mmrm(scale_formula, data = d, weights = rep(1, nrow(d))),
+               class = "glycotrial_error_input")
+  fit <- fit_mmrm(scale_formula, data = d, df = "Satterthwaite")
+  expect_error(glycotrial:::cpp_mmrm_subject_pass(fit$engine, fit$theta, fit$beta_est),
+               class = "glycotrial_error_input", regexp = "pattern moments")
+})
+
+test_that("moment route: weights and grouped covariance agree with the row route", {
+  d <- scale_sim_data(200, 3, seed = 5)
+  d$W <- withr::with_seed(1, stats::runif(nrow(d), 0.5, 2))
+  f <- CHG ~ BASE + ARM * AVISIT + us(AVISIT | ARM / USUBJID)
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  fm <- fit_mmrm(f, data = d, weights = "W", df = "Satterthwaite")
+  withr::local_options(glycotrial.mmrm_moment_rows = Inf)
+  fr <- fit_mmrm(f, data = d, weights = "W", df = "Satterthwaite",
+                 control = mmrm_control(grad_tol = 1e-9))
+  expect_lt(rel_diff(coef(fm), coef(fr)), 1e-7)
+  expect_equal(fm$deviance, fr$deviance, tolerance = 1e-10)
+})
