@@ -63,9 +63,10 @@ test_that("the report renders on the shipped data with every section and no erro
   gtab <- table_in(h$doc, "index-ratio-table")
   idx <- suppressWarnings(beta_cell_indices(
     adlb[adlb$PARAMCD %in% c("FPG", "FCPEP", "FINS", "GLUC", "CPEP", "INS"), ],
-    indices = c("homa_ir_cp", "homa_b_cp", "cpeptide_auc"), keep = c("ARM", "AVISITN")))
+    indices = c("homa_ir_cp", "homa_b_cp", "cpeptide_auc", "glucose_auc"),
+    keep = c("ARM", "AVISITN")))
   gm <- index_ratio_mmrm(idx, reference = "Placebo")$ratios
-  expect_equal(nrow(gtab), 9)
+  expect_equal(nrow(gtab), 12)
   expect_equal(gtab$Visit, gm$AVISIT)
   expect_equal(gtab[["Ratio of geometric means"]], sprintf("%.3f", gm$ratio))
   expect_equal(gtab$Lower, sprintf("%.3f", gm$lower))
