@@ -30,8 +30,10 @@ lab_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL", param
             class = "glycotrial_lab_vars")
 }
 
-# Lab records of population subjects with subject index and arm.
-prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1)) {
+# Lab records of population subjects with subject index and arm. Only the
+# columns named in `lvars` (and `extra`) are copied.
+prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1),
+                        extra = character()) {
   if (!inherits(lvars, "glycotrial_lab_vars")) {
     glycotrial_abort("{.arg vars} must come from {.fn lab_vars}, not {describe_value(lvars)}.",
                      call = call)
@@ -41,9 +43,12 @@ prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-
   pop <- pop[pop$in_pop, , drop = FALSE]
   check_data_frame(adlb, c(lvars$subject, lvars$param, unlist(lvars[need])), arg = "adlb",
                    call = call)
-  subj <- match(as.character(adlb[[lvars$subject]]), pop$id)
-  lb <- adlb[!is.na(subj), , drop = FALSE]
-  list(pop = pop, lb = lb, subj = subj[!is.na(subj)])
+  sid <- encode_values(adlb[[lvars$subject]])
+  subj <- match(sid$levels, pop$id)[sid$code]
+  rows <- which(!is.na(subj))
+  cols <- intersect(names(adlb),
+                    c(unlist(lvars[vapply(lvars, is.character, logical(1))]), extra))
+  list(pop = pop, lb = df_rows(adlb, cols, rows), subj = subj[rows])
 }
 
 is_postbaseline <- function(lb, lvars) {
@@ -93,23 +98,34 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
   call <- sys.call()
   direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
   cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
   lb <- d$lb
-  keep <- is_postbaseline(lb, vars) & lb[[cols[3]]] %in% stats::na.omit(lb[[cols[3]]])
-  lb <- lb[keep, , drop = FALSE]
+  keep <- which(is_postbaseline(lb, vars) & !is.na(lb[[cols[3]]]))
   subj <- d$subj[keep]
-  pk <- paste(lb[[vars$param]], lb[[cols[3]]], sep = "\r")
-  lv <- sort(unique(pk))
-  g <- lb[[cols[1]]]
-  code <- ifelse(is.na(g), 0L, g + 1L)  # 0 missing, 1..6 = grade 0..5
-  cc <- count_cells(d$pop, subj, match(pk, lv), length(lv), code, 6L)
+  # Parameter x graded term as integer codes (no pasting of millions of strings).
+  pe <- encode_values(lb[[vars$param]][keep])
+  te <- encode_values(lb[[cols[3]]][keep])
+  nT <- length(te$levels)
+  pair <- (pe$code - 1L) * nT + te$code
+  pair_u <- which(tabulate(pair, length(pe$levels) * nT) > 0)
+  pu_param <- pe$levels[(pair_u - 1L) %/% nT + 1L]
+  pu_term <- te$levels[(pair_u - 1L) %% nT + 1L]
+  o <- order(pu_param, pu_term)
+  pair_row <- integer(length(pe$levels) * nT)
+  pair_row[pair_u[o]] <- seq_along(o)
+  lv_param <- pu_param[o]
+  lv_term <- pu_term[o]
+  g <- lb[[cols[1]]][keep]
+  code <- g + 1L  # 0 missing, 1..6 = grade 0..5
+  code[is.na(code)] <- 0L
+  cc <- count_cells(d$pop, subj, pair_row[pair], length(o), code, 6L)
   arms <- cc$arms
   wide <- list()
   long <- list()
   glabels <- c("Missing", paste("Grade", 0:5))
-  for (i in seq_along(lv)) {
-    p <- sub("\r.*$", "", lv[i])
-    term <- sub("^.*\r", "", lv[i])
+  for (i in seq_along(lv_param)) {
+    p <- lv_param[i]
+    term <- lv_term[i]
     w <- matrix(cc$worst[i, , ], nrow = length(arms))  # arms x 7
     Np <- cc$subjects[i, ]
     rows <- c(2:6, 1)  # grade 0..4, missing (grade 5 not lab-gradable)
@@ -154,7 +170,7 @@ lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(
   call <- sys.call()
   direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
   cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
   lb <- d$lb
   post <- is_postbaseline(lb, vars)
   has_crit <- !is.na(lb[[cols[3]]])

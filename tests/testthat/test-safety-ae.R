@@ -149,3 +149,27 @@ test_that("bad input raises classed errors", {
   flag$TRTEMFL[1] <- "maybe"
   expect_error(ae_by_term(flag, d$adsl), class = "glycotrial_error_input")
 })
+
+test_that("counts do not depend on record order, factor coding or string encoding", {
+  d <- safety_toy()
+  ref <- ae_by_term(d$adae, d$adsl, by = "grade")$ard
+  # Records shuffled (subjects no longer grouped: the core's sorting path).
+  shuffled <- d$adae[c(9, 4, 1, 6, 2, 8, 3, 5, 7), ]
+  expect_equal(ae_by_term(shuffled, d$adsl, by = "grade")$ard, ref)
+  # Factors (with an unused level) instead of character columns.
+  fac <- d$adae
+  for (col in c("USUBJID", "AEBODSYS", "AEDECOD", "AETOXGR", "TRTEMFL")) {
+    fac[[col]] <- factor(fac[[col]], levels = c(sort(unique(fac[[col]])), "unused"))
+  }
+  expect_equal(ae_by_term(fac, d$adsl, by = "grade")$ard, ref)
+  # The same term in two string encodings is one term.
+  adsl <- data.frame(USUBJID = c("S1", "S2"), ARM = "A", SAFFL = "Y")
+  pt_utf8 <- enc2utf8("Pyr\u00e9xie")
+  pt_latin1 <- iconv(pt_utf8, "UTF-8", "latin1")
+  expect_identical(Encoding(pt_latin1), "latin1")
+  adae <- data.frame(USUBJID = c("S1", "S2"), AEBODSYS = "General", TRTEMFL = "Y",
+                     AEDECOD = c(pt_utf8, pt_latin1), stringsAsFactors = FALSE)
+  res <- ae_by_term(adae, adsl)
+  expect_equal(sum(res$ard$level == "pt" & res$ard$stat_name == "n"), 1)
+  expect_equal(ard_stat(res, level = "pt", arm = "A", stat_name = "n"), 2)
+})
