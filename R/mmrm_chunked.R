@@ -370,115 +370,6 @@ scale_resid_cov <- function(mom, beta, k, G) {
   })
 }
 
-# Starting values from an empirical covariance S (the mapping of
-# mmrm_start() in fit_mmrm.R, for moments instead of rows).
-scale_start_theta <- function(S, plugin, K) {
-  k <- nrow(S)
-  vars <- diag(S)
-  fallback <- stats::median(vars[is.finite(vars) & vars > 0])
-  if (!is.finite(fallback)) fallback <- 1
-  vars[!is.finite(vars) | vars <= 0] <- fallback
-  sds <- sqrt(vars)
-  C <- S / outer(sds, sds)
-  C[!is.finite(C)] <- 0
-  diag(C) <- 1
-  clamp <- function(r) pmin(pmax(r, -0.9), 0.9)
-  to_theta <- function(r) {
-    r <- clamp(r)
-    r / sqrt(1 - r^2)
-  }
-  lagmean <- function(l) {
-    idx <- cbind(seq_len(k - l) + l, seq_len(k - l))
-    mean(C[idx], na.rm = TRUE)
-  }
-  mean_off <- if (k > 1) mean(C[lower.tri(C)], na.rm = TRUE) else 0
-  if (!plugin$compiled) {
-    if (is.function(plugin$impl$start)) return(plugin$impl$start(k))
-    return(rep(0, K))
-  }
-  switch(plugin$key,
-    us = {
-      S2 <- diag(sds, k) %*% (C + diag(1e-3, k)) %*% diag(sds, k) / 1.001
-      L <- tryCatch(t(chol(S2)), error = function(e) diag(sds, k))
-      d <- diag(L)
-      off <- unlist(lapply(seq_len(k)[-1], function(i) L[i, seq_len(i - 1)] / d[i]))
-      c(log(d), off)
-    },
-    toep = c(log(mean(sds)), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
-    toeph = c(log(sds), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
-    ar1 = c(log(mean(sds)), to_theta(if (k > 1) lagmean(1) else 0)),
-    ar1h = c(log(sds), to_theta(if (k > 1) lagmean(1) else 0)),
-    ad = c(log(mean(sds)), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-    adh = c(log(sds), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-    cs = c(log(mean(sds)), to_theta(max(mean_off, 0))),
-    csh = c(log(sds), to_theta(max(mean_off, 0))),
-    rep(0, K))
-}
-
-# Optimisation on an engine (the loop of mmrm_optimise() for an engine that
-# is given rather than built from rows), then extra Newton polishing so that
-# the estimate does not depend on how the moments were summed.
-scale_optimise <- function(engine, start, control, plugin) {
-  fn <- function(th) {
-    v <- cpp_mmrm_deviance(engine, th, FALSE)
-    if (!is.finite(v)) 1e300 else as.numeric(v)
-  }
-  gr <- function(th) {
-    v <- cpp_mmrm_deviance(engine, th, TRUE)
-    g <- attr(v, "gradient")
-    if (!is.finite(v) || any(!is.finite(g))) rep(0, length(th)) else g
-  }
-  best <- NULL
-  tried <- character()
-  for (opt in control$optimizers) {
-    tried <- c(tried, opt)
-    x0 <- if (is.null(best)) start else best$par
-    res <- tryCatch({
-      if (opt == "nlminb") {
-        o <- stats::nlminb(x0, fn, gr, control = list(iter.max = control$max_iter,
-                                                     eval.max = 2 * control$max_iter,
-                                                     rel.tol = control$rel_tol))
-        list(par = o$par, value = o$objective, iterations = o$iterations,
-             code = o$convergence, message = o$message)
-      } else {
-        o <- stats::optim(x0, fn, gr, method = opt,
-                          control = list(maxit = control$max_iter, reltol = 1e-14, factr = 10))
-        list(par = o$par, value = o$value, iterations = o$counts[["function"]],
-             code = o$convergence, message = if (is.null(o$message)) "" else o$message)
-      }
-    }, error = function(e) NULL)
-    if (is.null(res)) next
-    res$optimizer <- opt
-    if (is.null(best) || res$value <= best$value) best <- res
-    ctl <- control
-    ctl$grad_tol <- control$grad_tol * 1e-4
-    pol <- mmrm_polish(engine, best$par, ctl)
-    best$par <- pol$par
-    best$value <- pol$value
-    best$max_gradient <- pol$max_gradient
-    best$hessian <- pol$hessian
-    if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
-  }
-  if (is.null(best)) {
-    glycotrial_abort("All optimisers failed ({.val {tried}}).", class = "convergence", call = NULL)
-  }
-  conv_ok <- best$max_gradient <= control$grad_tol * max(1, abs(best$value))
-  ev <- tryCatch(eigen(best$hessian, symmetric = TRUE, only.values = TRUE)$values,
-                 error = function(e) NA_real_)
-  hess_pd <- all(is.finite(ev)) && min(ev) > 0
-  msg <- if (conv_ok && hess_pd) "converged" else if (!conv_ok) {
-    sprintf("largest absolute gradient %.3g exceeds the tolerance", best$max_gradient)
-  } else {
-    "the Hessian of the deviance is not positive definite at the optimum"
-  }
-  list(engine = engine, theta = best$par, deviance = best$value, hessian = best$hessian,
-       convergence = list(converged = conv_ok && hess_pd, optimizer = best$optimizer,
-                          optimizers_tried = tried, iterations = best$iterations,
-                          max_gradient = best$max_gradient, hessian_pd = hess_pd,
-                          optimizer_code = best$code, message = msg),
-       plugin = plugin)
-}
-
 scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   plugin <- spec$plugin
   p <- length(enc$colnames)
@@ -535,26 +426,16 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   r_plugin <- if (plugin$compiled) NULL else plugin$impl[c("n_theta", "sigma", "spatial")]
   engine <- cpp_mmrm_engine_moments(mom_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
                                     reml, mom$log_weight_sum, spec$key, r_plugin)
-  start <- control$start
-  if (!is.null(start) && length(start) != K * G) {
-    glycotrial_abort("{.arg control$start} must have {K * G} value{?s} (covariance parameters), not {length(start)}.",
-                     call = NULL)
-  }
-  if (is.null(start)) {
+  default_start <- function() {
     XYk <- XY[c(which(keep), p + 1), c(which(keep), p + 1), drop = FALSE]
     beta_ols <- tryCatch(solve(XYk[seq_len(pk), seq_len(pk)], XYk[seq_len(pk), pk + 1]),
                          error = function(e) rep(0, pk))
     Sg <- scale_resid_cov(mom_k, beta_ols, k, G)
-    start <- unlist(lapply(Sg, scale_start_theta, plugin = plugin, K = K))
-    if (length(start) != K * G) start <- rep(0, K * G)
-    start[!is.finite(start)] <- 0
-    if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K * G)
+    unlist(lapply(Sg, mmrm_start_theta, plugin = plugin, K = K))
   }
-  if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
-    glycotrial_abort("The deviance is not finite at the starting values; supply {.code mmrm_control(start = )}.",
-                     class = "numerical", call = NULL)
-  }
-  fit <- scale_optimise(engine, start, control, plugin)
+  # Extra Newton polishing (polish_factor) so that the estimate does not
+  # depend on how the moments were summed.
+  fit <- mmrm_optimise(engine, control, plugin, default_start, polish_factor = 1e-4)
   cn <- enc$colnames[keep]
   design <- list(
     X = matrix(0, 0, pk, dimnames = list(NULL, cn)), X_full = NULL, y = numeric(0),
@@ -570,6 +451,9 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   obj$n_subjects <- n_subj
   obj$x_matrix <- NULL
   obj$moments_only <- TRUE
+  # X'X of the estimable columns (weighted by the observation weights when
+  # there are any) for anova(type = "II").
+  obj$xtx <- XY[which(keep), which(keep), drop = FALSE]
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
   obj
 }

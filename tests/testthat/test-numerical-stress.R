@@ -249,3 +249,15 @@ test_that("MMRM with a visit whose values are all identical is refused or flagge
     expect_lt(s[3, 3], 1e-6)
   }, "identical values at one visit")
 })
+
+test_that("exact conditional odds-ratio limits refuse margins beyond int range", {
+  # Regression (UBSan, tools/sanitize/driver-stats.cpp): the Fisher support
+  # was cast to int without a bound (undefined behaviour at 2^31) and could
+  # try to allocate billions of doubles.
+  expect_error(ratio_ci(2^31, 2^31, 2, 7, measure = "or", method = "exact"),
+               class = "glycotrial_error_input")
+  expect_error(ratio_ci(5e7, 1e8, 5e7, 1e8, measure = "or", method = "exact"),
+               class = "glycotrial_error_input")
+  r <- ratio_ci(3, 10, 1, 12, measure = "or", method = "exact")
+  expect_true(r$lower < r$estimate && r$estimate < r$upper)
+})

@@ -21,8 +21,16 @@ struct NcHyper {
   int lo, hi;
   std::vector<double> logdc;
   NcHyper(double n1, double n2, double m1) {
-    lo = static_cast<int>(std::max(0.0, m1 - n2));
-    hi = static_cast<int>(std::min(n1, m1));
+    // The support is enumerated with int indices: bound it before casting.
+    // Without this, margins above INT_MAX were undefined behaviour (UBSan:
+    // "2.14748e+09 is outside the range of representable values of type
+    // 'int'") and large supports tried to allocate billions of doubles.
+    const double lo_d = std::max(0.0, m1 - n2), hi_d = std::min(n1, m1);
+    require(hi_d <= 2147483646.0 && hi_d - lo_d <= 1e7, "n1",
+            "is too large for the exact conditional (Fisher) computation (more than 1e7 tables "
+            "or counts above 2^31); use another method");
+    lo = static_cast<int>(lo_d);
+    hi = static_cast<int>(hi_d);
     for (int u = lo; u <= hi; ++u) {
       logdc.push_back(std::lgamma(n1 + 1) - std::lgamma(u + 1.0) - std::lgamma(n1 - u + 1) +
                       std::lgamma(n2 + 1) - std::lgamma(m1 - u + 1) -
