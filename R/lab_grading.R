@@ -17,7 +17,7 @@ lab_rule <- function(param, term, direction, grade, ref, op, factor, baseline = 
 # (decrease terms); symptom-dependent grades take the worst case (hypokalaemia
 # < LLN is grade 2; sodium 125-129 mmol/L is grade 3). Fever follows the CTCAE
 # v5.0 General disorders term (grade 4 needs > 24 h and is not derivable from
-# single values). CKD uses eGFR thresholds of the CTCAE v5.0 Renal term.
+# single values). CKD uses the eGFR thresholds of the CTCAE v5.0 Renal term.
 ctcae_v5_rules <- function() {
   liver <- function(p, term, g1_base_op, g1_base, f) {
     rbind(
@@ -35,7 +35,16 @@ ctcae_v5_rules <- function() {
              required = FALSE),
     lab_rule("CREAT", "Creatinine increased", "high", 2:3, "BASE", ">", c(1.5, 3),
              required = FALSE),
-    lab_rule("EGFR", "Chronic kidney disease", "low", 1, "LLN", "<", 1, required = FALSE),
+    # Chronic kidney disease (CTCAE v5.0, Renal and urinary disorders; NCI
+    # CTCAE v5.0, 27 Nov 2017, https://ctep.cancer.gov/protocoldevelopment/
+    # electronic_applications/docs/CTCAE_v5_Quick_Reference_8.5x11.pdf):
+    # G1 eGFR or CrCl < LLN - 60 ml/min/1.73 m2 (or proteinuria 2+; urine
+    # protein/creatinine > 0.5: not gradable from eGFR), G2 59 - 30, G3 29 - 15,
+    # G4 < 15 (or dialysis / renal transplant indicated). The integer ranges are
+    # read as < 60, < 30, < 15 (a value of 59.5 is grade 2). Grade 1 needs the
+    # LLN, as every "< LLN" criterion here: without it an eGFR of 60 or more
+    # cannot be told normal and is not graded (NA, missing_range warning).
+    lab_rule("EGFR", "Chronic kidney disease", "low", 1, "LLN", "<", 1),
     lab_rule("EGFR", "Chronic kidney disease", "low", 2:4, "ABS", "<", c(60, 30, 15)),
     lab_rule("GLUC", "Hypoglycemia", "low", 1, "LLN", "<", 1),
     lab_rule("GLUC", "Hypoglycemia", "low", 2:4, "ABS", "<", c(3.0, 2.2, 1.7)),

@@ -51,6 +51,46 @@ prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-
   list(pop = pop, lb = df_rows(adlb, cols, rows), subj = subj[rows])
 }
 
+# Per-subject maximum ("max") or minimum ("min") of value over records with
+# population index subj (1..n); NA for subjects without a value. Computed by
+# the core in one pass.
+subject_extreme <- function(subj, value, n, fun = c("max", "min")) {
+  fun <- match.arg(fun)
+  sgn <- if (fun == "max") 1 else -1
+  sgn * cpp_safety_group_max(as.integer(subj), sgn * as.numeric(value), as.integer(n))
+}
+
+# Value / ULN of records `sel`, with a classed error naming the test when a
+# post-baseline record lacks a positive ULN.
+uln_multiple <- function(lb, sel, vars, label, call = sys.call(-1)) {
+  uln <- as.numeric(lb[[vars$uln]][sel])
+  bad <- is.na(uln) | uln <= 0
+  if (any(bad)) {
+    glycotrial_abort(c("{sum(bad)} post-baseline {.val {label}} record{?s} lack{?s/} a positive upper limit of normal ({.field {vars$uln}}).",
+                       "i" = "The criteria are multiples of ULN."),
+                     class = c("input", "glycotrial_error_missing_range"), call = call)
+  }
+  as.numeric(lb[[vars$aval]][sel]) / uln
+}
+
+# Subjects with each flag (list of logical vectors over population subjects),
+# n/N (%) per arm with N = subjects with `denom`, and risk differences: the
+# table block shared by the per-subject lab summaries.
+flag_incidence <- function(flags, pop, denom, ref_arm, conf_level, rd_method,
+                           call = sys.call(-1)) {
+  arms <- levels(pop$arm)
+  A <- length(arms)
+  arm <- as.integer(pop$arm)
+  n <- matrix(vapply(flags, function(f) tabulate(arm[f], A), numeric(A)),
+              ncol = A, byrow = TRUE, dimnames = list(NULL, arms))
+  N <- tabulate(arm[denom], A)
+  comparisons <- rd_arms(arms, ref_arm, call)
+  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
+  keys <- data.frame(category = names(flags), stringsAsFactors = FALSE)
+  incidence_block(keys, n, n, N, arms, comparisons, ref, conf_level, rd_method,
+                  events = FALSE)
+}
+
 is_postbaseline <- function(lb, lvars) {
   post <- rep(TRUE, nrow(lb))
   if (lvars$baseline_flag %in% names(lb)) post <- !(lb[[lvars$baseline_flag]] %in% "Y")
@@ -253,24 +293,15 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
     base[fill] <- bmap[as.character(subj[fill])]
   }
   nS <- nrow(d$pop)
-  nadir <- -cpp_safety_group_max(as.integer(subj[post]), -val[post], nS)
-  b <- -cpp_safety_group_max(as.integer(subj), -base, nS)  # one baseline per subject
+  nadir <- subject_extreme(subj[post], val[post], nS, "min")
+  b <- subject_extreme(subj, base, nS, "min")  # one baseline per subject
   ok <- !is.na(nadir) & !is.na(b) & b > 0
   pchg <- 100 * (nadir - b) / b
   flags <- list()
   for (t in thresholds) flags[[sprintf("Decline >= %g%% from baseline", t)]] <- ok & pchg <= -t
   flags[["New eGFR < 60 (CKD stage 3+), baseline >= 60"]] <- ok & b >= 60 & nadir < 60
   flags[["New eGFR < 30 (CKD stage 4+), baseline >= 30"]] <- ok & b >= 30 & nadir < 30
-  arms <- levels(d$pop$arm)
-  n <- t(vapply(flags, function(f) as.vector(table(factor(d$pop$arm[f], levels = arms))),
-                numeric(length(arms))))
-  if (length(arms) == 1) n <- matrix(n, ncol = 1)
-  Nv <- as.vector(table(factor(d$pop$arm[ok], levels = arms)))
-  comparisons <- rd_arms(arms, ref_arm, call)
-  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
-  keys <- data.frame(category = names(flags), stringsAsFactors = FALSE)
-  blk <- incidence_block(keys, n, n, Nv, arms, comparisons, ref, conf_level, rd_method,
-                         events = FALSE)
+  blk <- flag_incidence(flags, d$pop, ok, ref_arm, conf_level, rd_method, call)
   subjects <- data.frame(USUBJID = d$pop$id, arm = d$pop$arm, baseline = b, nadir = nadir,
                          pchg = pchg)
   new_safety_result(blk$long, blk$wide, "eGFR decline from baseline (lowest post-baseline value)",

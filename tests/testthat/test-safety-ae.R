@@ -117,6 +117,31 @@ test_that("results convert, print and render", {
   expect_s3_class(p, "ggplot")
 })
 
+test_that("tidy() works with only glycotrial attached (re-exported generic)", {
+  d <- safety_toy()
+  res <- ae_by_term(d$adae, d$adsl)
+  expect_identical(glycotrial::tidy(res), res$ard)
+  expect_identical(glycotrial::tidy, generics::tidy)
+  # A fresh R session that attaches glycotrial alone: tidy() must resolve to
+  # the re-exported generic and dispatch to the safety method.
+  rscript <- file.path(R.home("bin"), "Rscript")
+  skip_if_not(file.exists(rscript))
+  code <- paste(
+    "suppressPackageStartupMessages(library(glycotrial))",
+    "adsl <- data.frame(USUBJID = 1:4, ARM = c('A', 'A', 'B', 'B'), SAFFL = 'Y')",
+    "adae <- data.frame(USUBJID = c(1, 3), AEDECOD = 'Nausea', AEBODSYS = 'GI', TRTEMFL = 'Y')",
+    "td <- tidy(ae_by_term(adae, adsl))",
+    "cat(!'package:generics' %in% search(), !'package:broom' %in% search(),",
+    "    is.data.frame(td), sum(td$stat_name == 'n' & td$level == 'pt'), sep = ',')",
+    sep = "\n")
+  f <- tempfile(fileext = ".R")
+  on.exit(unlink(f))
+  writeLines(code, f)
+  out <- withr::with_envvar(c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep)),
+                            system2(rscript, c("--vanilla", f), stdout = TRUE, stderr = TRUE))
+  expect_identical(utils::tail(out, 1), "TRUE,TRUE,TRUE,2")
+})
+
 test_that("bad input raises classed errors", {
   d <- safety_toy()
   bad <- d$adae
