@@ -21,7 +21,7 @@ mmrm_kr_components <- function(object, linear = FALSE) {
       class = "numerical", call = NULL)
   }
   Phi <- object$beta_vcov
-  P <- cpp_mmrm_jacobian(object$engine, object$theta)
+  P <- object$jac_P %||% cpp_mmrm_jacobian(object$engine, object$theta)
   qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
   K <- length(P)
   PPhiP <- matrix(0, nrow(Phi), ncol(Phi))
