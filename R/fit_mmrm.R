@@ -77,7 +77,8 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #'   covariance is `W^{-1/2} Sigma W^{-1/2}`, as in mmrm.
 #' @param df Degrees-of-freedom method for tests and intervals:
 #'   `"Kenward-Roger"`, `"Kenward-Roger-Linear"`, `"Satterthwaite"`,
-#'   `"Between-Within"` or `"Residual"`.
+#'   `"Between-Within"` or `"Residual"`. With an empirical (sandwich) `vcov`,
+#'   Satterthwaite df are those of Bell & McCaffrey (2002), as in mmrm.
 #' @param vcov Covariance of the coefficients: `"Asymptotic"`,
 #'   `"Kenward-Roger"`, `"Kenward-Roger-Linear"`, `"Empirical"` (CR0
 #'   sandwich), `"Empirical-Jackknife"` or `"Empirical-Bias-Reduced"`.
@@ -278,7 +279,7 @@ mmrm_design <- function(spec, data, weights, control) {
       "i" = "Convert it with {.code factor()} (its levels set the visit order), or use a spatial structure for a numeric time."),
       call = NULL)
   }
-  x_na <- rowSums(is.na(as.data.frame(mf[, -1, drop = FALSE]))) > 0
+  x_na <- if (ncol(mf) > 1) !stats::complete.cases(mf[-1]) else rep(FALSE, n0)
   cov_na <- is.na(data[[spec$subject]]) | is.na(visit)
   if (!is.null(spec$group)) cov_na <- cov_na | is.na(data[[spec$group]])
   w_na <- if (is.null(weights)) rep(FALSE, n0) else is.na(weights)
@@ -321,7 +322,7 @@ mmrm_design <- function(spec, data, weights, control) {
     visit_levels <- levels(vis)
     coord <- as.integer(vis) - 1L
   }
-  subj_f <- factor(as.character(subj), levels = unique(as.character(subj)[order(as.character(subj))]))
+  subj_f <- factor(as.character(subj))  # levels sorted as order() sorts
   dup <- if (spec$plugin$spatial) {
     duplicated(data.frame(s = subj_f, v = coord))
   } else {
@@ -716,6 +717,10 @@ mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {
                                    identical(vcov, "Kenward-Roger-Linear"))
   }
   obj$beta_vcov_adj <- mmrm_vcov_compute(obj, vcov)
+  if (df == "Satterthwaite" && mmrm_is_empirical(obj) && !is.null(obj$x_matrix) &&
+      nrow(obj$x_matrix)) {
+    obj$emp_df <- mmrm_empirical_df_pieces(obj)
+  }
   if (!fit$convergence$converged) {
     glycotrial_warn(c(
       "fit_mmrm: the {.val {spec$key}} fit did not converge: {fit$convergence$message}.",
