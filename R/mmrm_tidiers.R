@@ -64,6 +64,7 @@ generics::glance
 
 #' @rdname mmrm_tidiers
 #' @importFrom generics augment
+#' @method augment glycotrial_mmrm
 #' @export
 augment.glycotrial_mmrm <- function(x, newdata = NULL, se_fit = FALSE, ...) {
   check_flag(se_fit)
