@@ -101,9 +101,11 @@ scale_encoding <- function(spec, roles, schema) {
   fac <- attr(tt, "factors")
   design <- list()
   nms <- character()
+  assign <- integer()
   if (attr(tt, "intercept") == 1) {
     design <- list(list())
     nms <- "(Intercept)"
+    assign <- 0L
   }
   var_index <- stats::setNames(seq_along(roles$fixed) - 1L, roles$fixed)
   for (v in roles$fixed) {
@@ -150,8 +152,9 @@ scale_encoding <- function(spec, roles, schema) {
     }
     design <- c(design, lapply(cols, `[[`, "comps"))
     nms <- c(nms, vapply(cols, function(cl) paste(cl$name, collapse = ":"), ""))
+    assign <- c(assign, rep(j, length(cols)))
   }
-  enc <- list(design = design, colnames = nms, vars = schema[roles$fixed],
+  enc <- list(design = design, colnames = nms, assign = assign, vars = schema[roles$fixed],
               response = roles$response, visit = roles$visit, subject = roles$subject,
               group = roles$group, weights = roles$weights,
               visit_levels = schema[[roles$visit]]$levels,
@@ -179,7 +182,7 @@ scale_check_encoding <- function(enc) {
   proto <- as.data.frame(proto, stringsAsFactors = FALSE, optional = TRUE)
   mm <- stats::model.matrix(stats::delete.response(enc$terms), proto)
   mine <- scale_design_r(enc, proto)
-  if (!identical(colnames(mm), enc$colnames) ||
+  if (!identical(colnames(mm), enc$colnames) || !identical(attr(mm, "assign"), enc$assign) ||
       !isTRUE(all.equal(as.vector(mm), as.vector(mine), tolerance = 1e-12))) {
     glycotrial_abort("The moment route cannot reproduce the model matrix of this formula (non-default contrasts or special terms); use a data frame with fewer than {mmrm_moment_rows()} rows.",
                      call = NULL)
@@ -274,7 +277,8 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
     cpp_scale_moments(vars, enc$design, y, w, visit, subj, group,
                       if (is.null(ord)) NULL else as.integer(ord),
                       length(enc$visit_levels), max(1L, length(enc$group_levels)),
-                      as.integer(threads)),
+                      as.integer(threads),
+                      as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L))),
     glycotrial_error_input = function(e) {
       m <- regmatches(conditionMessage(e), regexec("(DUPLICATED_VISIT|TWO_GROUPS):(-?[0-9]+)", conditionMessage(e)))[[1]]
       if (!length(m)) stop(e)
@@ -287,6 +291,7 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
       }
     })
   res$subjects <- NULL
+  res$var_sums <- stats::setNames(res$var_sums, names(enc$vars))
   res
 }
 
@@ -304,8 +309,10 @@ scale_chunk_subjects <- function(df, enc) {
 scale_merge_moments <- function(parts) {
   acc <- list()
   tot <- c(n_obs = 0, n_subjects = 0, n_dropped = 0, log_weight_sum = 0)
+  var_sums <- NULL
   for (pt in parts) {
     for (nm in names(tot)) tot[[nm]] <- tot[[nm]] + pt[[nm]]
+    var_sums <- if (is.null(var_sums)) pt$var_sums else var_sums + pt$var_sums
     for (pat in pt$patterns) {
       key <- paste0(pat$group, ":", paste(pat$visits, collapse = ","))
       if (is.null(acc[[key]])) {
@@ -321,7 +328,7 @@ scale_merge_moments <- function(parts) {
                  vapply(acc, function(p) sum(2^p$visits), 1))
     acc <- unname(acc[ord])
   }
-  c(list(patterns = acc), as.list(tot))
+  c(list(patterns = acc), as.list(tot), list(var_sums = var_sums))
 }
 
 # ---- fit from moments -------------------------------------------------------------
@@ -445,12 +452,20 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
     visit_levels = visit_levels, group_levels = enc$group_levels, rows = NULL,
     n_dropped = mom$n_dropped, aliased = aliased, terms = stats::delete.response(enc$terms),
     xlevels = Filter(Negate(is.null), lapply(enc$vars, function(v) if (v$type == "factor") v$levels)),
-    contrasts = NULL, assign = NULL, data = NULL)
+    contrasts = NULL, assign = enc$assign, data = NULL)
   obj <- mmrm_assemble(fit, design, spec, reml, df, vcov)
   obj$n_obs <- mom$n_obs
   obj$n_subjects <- n_subj
   obj$x_matrix <- NULL
   obj$moments_only <- TRUE
+  # means of the numeric covariates over the rows used (what the row route's
+  # least-squares means average over), from the sums of the data pass
+  num <- vapply(enc$vars, function(v) identical(v$type, "numeric"), logical(1))
+  obj$covariate_means <- if (any(num) && !is.null(mom$var_sums)) {
+    as.list(mom$var_sums[names(enc$vars)[num]] / mom$n_obs)
+  } else {
+    list()
+  }
   # X'X of the estimable columns (weighted by the observation weights when
   # there are any) for anova(type = "II").
   obj$xtx <- XY[which(keep), which(keep), drop = FALSE]
@@ -509,4 +524,33 @@ mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
   spec <- mmrm_parse_formula(formula)
   roles <- scale_roles(spec, weights)
   scale_encoding(spec, roles, scale_schema(sample, roles, levels))
+}
+
+# ---- methods on a fit from moments only --------------------------------------
+
+# Per-row quantities need the rows, which a moment fit does not keep: a
+# classed error that says what to do instead.
+mmrm_need_rows <- function(object, what) {
+  if (!isTRUE(object$moments_only)) return(invisible(TRUE))
+  glycotrial_abort(c(
+    "{what} need{?s} the data rows, which a fit from pattern moments (large, chunked, database or distributed data) does not keep.",
+    "i" = "Fitted values for data you hold: {.code predict(fit, newdata = d)}; residuals: {.code d${object$response} - predict(fit, newdata = d)} (conditional predictions with {.code conditional = TRUE}).",
+    "i" = "To keep the rows, fit a data frame below {.code getOption(\"glycotrial.mmrm_moment_rows\")} rows (default 250000)."),
+    class = c("input", "glycotrial_error_moments_only"), call = NULL)
+}
+
+# A small data frame standing in for the model data of a moment fit where
+# only the reference grid matters (emmeans): all combinations of the factor
+# levels (so that emmeans sees no nesting), each numeric covariate constant
+# at its mean over the rows used.
+mmrm_moment_grid_data <- function(object) {
+  vars <- all.vars(stats::delete.response(object$terms))
+  xlev <- object$xlevels
+  out <- lapply(vars, function(v) {
+    if (!is.null(xlev[[v]])) xlev[[v]] else object$covariate_means[[v]] %||% NA_real_
+  })
+  names(out) <- vars
+  out <- expand.grid(out, KEEP.OUT.ATTRS = FALSE, stringsAsFactors = FALSE)
+  for (v in intersect(vars, names(xlev))) out[[v]] <- factor(out[[v]], levels = xlev[[v]])
+  out
 }

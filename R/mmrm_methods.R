@@ -121,11 +121,15 @@ nobs.glycotrial_mmrm <- function(object, ...) object$n_obs
 
 #' @rdname mmrm_methods
 #' @export
-model.matrix.glycotrial_mmrm <- function(object, ...) object$x_matrix
+model.matrix.glycotrial_mmrm <- function(object, ...) {
+  mmrm_need_rows(object, "{.fun model.matrix}")
+  object$x_matrix
+}
 
 #' @rdname mmrm_methods
 #' @export
 fitted.glycotrial_mmrm <- function(object, ...) {
+  mmrm_need_rows(object, "{.fun fitted}")
   f <- drop(object$x_matrix %*% object$beta_est)
   names(f) <- object$rows
   f
@@ -135,6 +139,7 @@ fitted.glycotrial_mmrm <- function(object, ...) {
 #' @export
 residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "normalized"), ...) {
   type <- match.arg(type)
+  mmrm_need_rows(object, "{.fun residuals}")
   r <- object$y - drop(object$x_matrix %*% object$beta_est)
   out <- switch(type,
     response = r,
@@ -292,7 +297,10 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
                                     level = 0.95, ...) {
   interval <- match.arg(interval)
   check_flag(conditional)
-  if (missing(newdata)) newdata <- object$data
+  if (missing(newdata)) {
+    mmrm_need_rows(object, "{.fun predict} without {.arg newdata}")
+    newdata <- object$data
+  }
   check_data_frame(newdata)
   X <- mmrm_new_x(object, newdata)
   fit <- drop(X %*% object$beta_est)
@@ -340,6 +348,7 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
 #' @export
 simulate.glycotrial_mmrm <- function(object, nsim = 1, seed = NULL, ...) {
   check_count(nsim, lower = 1, len = 1)
+  mmrm_need_rows(object, "{.fun simulate}")
   if (!is.null(seed)) set.seed(seed)
   mu <- drop(object$x_matrix %*% object$beta_est)
   st <- object$subject_start
