@@ -616,6 +616,20 @@ mmrm_newton <- function(engine, theta, control) {
     theta <- theta + step
     d <- d_new
   }
+  # One last Newton step with the final Hessian, at the cost of a gradient
+  # evaluation: the tolerance bounds the gradient, this step takes theta to
+  # rounding precision (the Hessian and Jacobian change by O(step)).
+  step <- tryCatch(-solve(d$hessian, d$gradient), error = function(e) NULL)
+  if (!is.null(step) && all(is.finite(step))) {
+    dv <- cpp_mmrm_deviance(engine, theta + step, TRUE)
+    g_new <- attr(dv, "gradient")
+    if (is.finite(dv) && all(is.finite(g_new)) && max(abs(g_new)) < max(abs(d$gradient)) &&
+        dv <= d$deviance + 1e-10 * abs(d$deviance)) {
+      theta <- theta + step
+      d$deviance <- as.numeric(dv)
+      d$gradient <- g_new
+    }
+  }
   pol <- list(par = theta, value = d$deviance, max_gradient = max(abs(d$gradient)),
               hessian = d$hessian, jacobian = d$jacobian)
   list(par = theta, value = d$deviance, iterations = it,
