@@ -20,7 +20,9 @@ NULL
 #'
 #' In R Markdown (knitr loaded), printing these objects gives formatted tables
 #' ([report_table()]): coefficients of a fit, LS-means and differences,
-#' ratios of geometric means. These are S3 methods of `ggplot2::autoplot()`
+#' ratios of geometric means, [index_change()] summaries and the safety
+#' tables ([ae_overview()], [ae_by_term()], [lab_shift()], ...) with their
+#' titles and footnotes. These are S3 methods of `ggplot2::autoplot()`
 #' and `knitr::knit_print()`, registered when those packages are loaded.
 #'
 #' Arguments of the `autoplot()` methods: for fits, `specs` and `by` (passed
@@ -155,6 +157,20 @@ knit_print_index_ratio <- function(x, options = NULL, ...) {
                          100 * x$conf_level), digits = 3)
 }
 
+knit_print_safety <- function(x, options = NULL, ...) {
+  tab <- report_table(format(x), caption = options$tab.cap %or% x$title)
+  notes <- c(x$meta$subtitle, x$meta$footnote)
+  if (length(notes)) tab <- knitr::asis_output(paste(c(tab, "", paste0("*", notes, "*  ")),
+                                                     collapse = "\n"))
+  tab
+}
+
+knit_print_index_change <- function(x, options = NULL, ...) {
+  report_table(x$summary, digits = 3, caption = options$tab.cap %or%
+                 if (isTRUE(x$log)) "Change from baseline on the log scale (ratio = geometric mean ratio to baseline)"
+                 else "Change from baseline by index, arm and visit")
+}
+
 add_builtin_plugins("report_methods", function() {
   add_s3_interop("ggplot2", "autoplot", "glycotrial_mmrm", autoplot_mmrm)
   add_s3_interop("ggplot2", "autoplot", "glycotrial_lsmeans", autoplot_lsmeans)
@@ -163,4 +179,6 @@ add_builtin_plugins("report_methods", function() {
   add_s3_interop("knitr", "knit_print", "glycotrial_mmrm", knit_print_mmrm)
   add_s3_interop("knitr", "knit_print", "glycotrial_lsmeans", knit_print_lsmeans)
   add_s3_interop("knitr", "knit_print", "glycotrial_index_ratio", knit_print_index_ratio)
+  add_s3_interop("knitr", "knit_print", "glycotrial_safety", knit_print_safety)
+  add_s3_interop("knitr", "knit_print", "glycotrial_index_change", knit_print_index_change)
 })

@@ -61,3 +61,20 @@ test_that("knit_print renders fits, LS-means and ratios as tables", {
   out <- knitr::knit_print(r)
   expect_match(out, sprintf("%.3f", r$ratios$ratio[1]), fixed = TRUE)
 })
+
+test_that("knit_print renders safety tables with title and footnote, and index changes", {
+  skip_if_not_installed("knitr")
+  x <- ae_overview(adae, adsl)
+  out <- knitr::knit_print(x)
+  expect_s3_class(out, "knit_asis")
+  expect_match(out, x$title, fixed = TRUE)
+  expect_match(out, "<table", fixed = TRUE)
+  if (!is.null(x$meta$footnote)) expect_match(out, x$meta$footnote, fixed = TRUE)
+  keep <- adlb$PARAMCD %in% c("FPG", "FCPEP", "FINS")
+  idx <- suppressWarnings(beta_cell_indices(adlb[keep, ], indices = "homa_b_cp",
+                                            keep = c("ARM", "AVISITN")))
+  ch <- index_change(idx, log = TRUE)
+  out <- knitr::knit_print(ch)
+  expect_match(out, "geometric mean ratio", fixed = TRUE)
+  expect_match(out, sprintf("%.3f", ch$summary$ratio[1]), fixed = TRUE)
+})
