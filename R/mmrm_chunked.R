@@ -441,13 +441,15 @@ scale_optimise <- function(engine, start, control, plugin) {
         list(par = o$par, value = o$objective, iterations = o$iterations,
              code = o$convergence, message = o$message)
       } else {
-        o <- stats::optim(x0, fn, gr, method = opt,
-                          control = list(maxit = control$max_iter, reltol = 1e-14, factr = 10))
+        ctl <- if (opt == "L-BFGS-B") list(maxit = control$max_iter, factr = 10) else
+          list(maxit = control$max_iter, reltol = 1e-14)
+        o <- stats::optim(x0, fn, gr, method = opt, control = ctl)
         list(par = o$par, value = o$value, iterations = o$counts[["function"]],
              code = o$convergence, message = if (is.null(o$message)) "" else o$message)
       }
-    }, error = function(e) NULL)
-    if (is.null(res)) next
+    }, error = function(e) e)
+    if (inherits(res, "glycotrial_error_input")) stop(res)
+    if (inherits(res, "error")) next
     res$optimizer <- opt
     if (is.null(best) || res$value <= best$value) best <- res
     ctl <- control
