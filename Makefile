@@ -27,8 +27,9 @@ document:
 
 check: deps
 	rm -rf check && mkdir -p check
+	$(RSCRIPT) tools/check-cran-web.R check/cran-web
 	cd check && $(R) CMD build .. && \
-	  R_PROFILE_USER=$(CURDIR)/tools/check.Rprofile _R_CHECK_CRAN_INCOMING_REMOTE_=false \
+	  R_CRAN_WEB=file://$(CURDIR)/check/cran-web R_PROFILE_USER=$(CURDIR)/tools/check.Rprofile _R_CHECK_CRAN_INCOMING_REMOTE_=false \
 	  _R_CHECK_FORCE_SUGGESTS_=false _R_CHECK_SYSTEM_CLOCK_=false \
 	  $(R) CMD check --as-cran --no-manual $(PKG)_$(VERSION).tar.gz
 

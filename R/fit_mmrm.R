@@ -1,7 +1,7 @@
 # fit_mmrm(): parse the formula, prepare the data, build the C++ engine
 # (src/core/mmrm/engine.hpp), optimise the REML/ML deviance with its analytic
 # gradient, and assemble a glycotrial_mmrm object. The stages are separate
-# functions (mmrm_parse_formula -> mmrm_design -> mmrm_optimise ->
+# functions (mmrm_parse_formula -> mmrm_design -> mmrm_fit_design ->
 # mmrm_assemble) so that they can be reused.
 
 mmrm_df_methods <- c("Kenward-Roger", "Kenward-Roger-Linear", "Satterthwaite",
@@ -169,7 +169,7 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   }
   spec <- mmrm_parse_formula(formula)
   design <- mmrm_design(spec, data, weights, control)
-  fit <- mmrm_optimise(design, reml, control, spec$plugin)
+  fit <- mmrm_fit_design(design, reml, control, spec$plugin)
   obj <- mmrm_assemble(fit, design, spec, reml, df, vcov)
   obj$call <- call
   obj
@@ -406,9 +406,9 @@ mmrm_engine <- function(design, spec_plugin, reml) {
 
 # ---- stage 3: optimisation ---------------------------------------------------
 
-# Starting values from the empirical covariance of OLS residuals, mapped to
-# each built-in structure's parameters (zeros for user structures without a
-# start function).
+# Starting values from the empirical covariance of OLS residuals (rows
+# here; pattern moments in scale_fit_moments()), mapped to each built-in
+# structure's parameters by mmrm_start_theta().
 mmrm_start <- function(design, plugin) {
   k <- design$n_visits
   K <- design$n_theta_group
@@ -417,73 +417,97 @@ mmrm_start <- function(design, plugin) {
   one_group <- function(g) {
     sel <- if (is.null(design$group)) rep(TRUE, length(res)) else as.integer(design$group) == g
     if (plugin$spatial) {
-      v <- stats::var(res[sel])
-      return(c(log(v), 0))
+      if (!plugin$compiled && is.function(plugin$impl$start)) return(plugin$impl$start(k))
+      if (!plugin$compiled) return(rep(0, K))
+      return(c(log(stats::var(res[sel])), 0))
     }
     subj <- as.integer(droplevels(design$subject[sel]))
     mat <- matrix(NA_real_, max(subj), k)
     mat[cbind(subj, design$coord[sel] + 1)] <- res[sel]
     S <- suppressWarnings(stats::cov(mat, use = "pairwise.complete.obs"))
-    vars <- diag(S)
-    vars[!is.finite(vars) | vars <= 0] <- stats::var(res[sel])
-    sds <- sqrt(vars)
-    C <- suppressWarnings(stats::cov2cor(S))
-    C[!is.finite(C)] <- 0
-    clamp <- function(r) pmin(pmax(r, -0.9), 0.9)
-    to_theta <- function(r) {
-      r <- clamp(r)
-      r / sqrt(1 - r^2)
-    }
-    lagmean <- function(l) {
-      idx <- cbind(seq_len(k - l) + l, seq_len(k - l))
-      mean(C[idx], na.rm = TRUE)
-    }
-    # mmrm's cs map: rho = (k plogis(theta) - 1) / (k - 1).
-    cs_theta <- function(r, k) if (k > 1) stats::qlogis((min(r, 0.9) * (k - 1) + 1) / k) else 0
-    mean_off <- if (k > 1) mean(C[lower.tri(C)], na.rm = TRUE) else 0
-    key <- plugin$key
-    if (!plugin$compiled) {
-      if (is.function(plugin$impl$start)) return(plugin$impl$start(k))
-      return(rep(0, K))
-    }
-    switch(key,
-      us = {
-        S2 <- diag(sds, k) %*% (C + diag(1e-3, k)) %*% diag(sds, k) / 1.001
-        L <- tryCatch(t(chol(S2)), error = function(e) diag(sds, k))
-        d <- diag(L)
-        off <- unlist(lapply(seq_len(k)[-1], function(i) L[i, seq_len(i - 1)] / d[i]))
-        c(log(d), off)
-      },
-      toep = c(log(mean(sds)), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
-      toeph = c(log(sds), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
-      ar1 = c(log(mean(sds)), to_theta(if (k > 1) lagmean(1) else 0)),
-      ar1h = c(log(sds), to_theta(if (k > 1) lagmean(1) else 0)),
-      ad = c(log(mean(sds)), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-      adh = c(log(sds), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-      cs = c(log(mean(sds)), cs_theta(max(mean_off, 0), k)),
-      csh = c(log(sds), cs_theta(max(mean_off, 0), k)),
-      rep(0, K))
+    mmrm_start_theta(S, plugin, K, fallback_var = stats::var(res[sel]))
   }
   th <- unlist(lapply(seq_len(design$n_groups), one_group))
   th[!is.finite(th)] <- 0
   th
 }
 
-mmrm_optimise <- function(design, reml, control, plugin = NULL) {
-  plugin <- plugin %||% design$plugin
+# Starting theta for a visit structure from an empirical covariance S
+# (k x k, NA where no pair was observed): user structures use their start
+# function (or zeros); built-ins map variances and (lag-averaged)
+# correlations to their parameters.
+mmrm_start_theta <- function(S, plugin, K, fallback_var = NULL) {
+  k <- nrow(S)
+  if (!plugin$compiled) {
+    if (is.function(plugin$impl$start)) return(plugin$impl$start(k))
+    return(rep(0, K))
+  }
+  vars <- diag(S)
+  if (is.null(fallback_var) || !is.finite(fallback_var) || fallback_var <= 0) {
+    fallback_var <- stats::median(vars[is.finite(vars) & vars > 0])
+  }
+  if (!is.finite(fallback_var)) fallback_var <- 1
+  vars[!is.finite(vars) | vars <= 0] <- fallback_var
+  sds <- sqrt(vars)
+  C <- S / outer(sds, sds)
+  C[!is.finite(C)] <- 0
+  diag(C) <- 1
+  clamp <- function(r) pmin(pmax(r, -0.9), 0.9)
+  to_theta <- function(r) {
+    r <- clamp(r)
+    r / sqrt(1 - r^2)
+  }
+  lagmean <- function(l) {
+    idx <- cbind(seq_len(k - l) + l, seq_len(k - l))
+    mean(C[idx], na.rm = TRUE)
+  }
+  # mmrm's cs map: rho = (k plogis(theta) - 1) / (k - 1).
+  cs_theta <- function(r) if (k > 1) stats::qlogis((min(r, 0.9) * (k - 1) + 1) / k) else 0
+  mean_off <- if (k > 1) mean(C[lower.tri(C)], na.rm = TRUE) else 0
+  switch(plugin$key,
+    us = {
+      S2 <- diag(sds, k) %*% (C + diag(1e-3, k)) %*% diag(sds, k) / 1.001
+      L <- tryCatch(t(chol(S2)), error = function(e) diag(sds, k))
+      d <- diag(L)
+      off <- unlist(lapply(seq_len(k)[-1], function(i) L[i, seq_len(i - 1)] / d[i]))
+      c(log(d), off)
+    },
+    toep = c(log(mean(sds)), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
+    toeph = c(log(sds), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
+    ar1 = c(log(mean(sds)), to_theta(if (k > 1) lagmean(1) else 0)),
+    ar1h = c(log(sds), to_theta(if (k > 1) lagmean(1) else 0)),
+    ad = c(log(mean(sds)), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
+    adh = c(log(sds), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
+    cs = c(log(mean(sds)), cs_theta(max(mean_off, 0))),
+    csh = c(log(sds), cs_theta(max(mean_off, 0))),
+    rep(0, K))
+}
+
+# Row route: engine from the design matrix, starting values from OLS
+# residuals, then the shared optimiser.
+mmrm_fit_design <- function(design, reml, control, plugin) {
   engine <- mmrm_engine(design, plugin, reml)
-  K <- design$n_theta_group * design$n_groups
+  mmrm_optimise(engine, control, plugin, default_start = function() mmrm_start(design, plugin))
+}
+
+# The optimiser shared by the row route (above) and the moment route
+# (scale_fit_moments() in R/mmrm_chunked.R): checks control$start or takes
+# default_start() (zeros when that is unusable), tries the optimisers of
+# `control` in turn, each followed by Newton polishing (to grad_tol *
+# polish_factor), and returns theta, the deviance, its Hessian and the
+# convergence diagnostics.
+mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor = 1) {
+  K <- cpp_mmrm_info(engine)$n_theta
   start <- control$start
   if (!is.null(start) && length(start) != K) {
     glycotrial_abort("{.arg control$start} must have {K} value{?s} (covariance parameters), not {length(start)}.",
                      call = NULL)
   }
   if (is.null(start)) {
-    start <- mmrm_start(design, plugin)
+    start <- default_start()
     if (length(start) != K) start <- rep(0, K)
-    if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
-      start <- rep(0, K)
-    }
+    start[!is.finite(start)] <- 0
+    if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K)
   }
   if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
     glycotrial_abort("The deviance is not finite at the starting values; supply {.code mmrm_control(start = )}.",
@@ -498,6 +522,8 @@ mmrm_optimise <- function(design, reml, control, plugin = NULL) {
     g <- attr(v, "gradient")
     if (!is.finite(v) || any(!is.finite(g))) rep(0, length(th)) else g
   }
+  polish_control <- control
+  polish_control$grad_tol <- control$grad_tol * polish_factor
   best <- NULL
   tried <- character()
   for (opt in control$optimizers) {
@@ -525,12 +551,12 @@ mmrm_optimise <- function(design, reml, control, plugin = NULL) {
     if (inherits(res, "error")) next
     res$optimizer <- opt
     if (is.null(best) || res$value <= best$value) best <- res
-    pol <- mmrm_polish(engine, best$par, control)
+    pol <- mmrm_polish(engine, best$par, polish_control)
     best$par <- pol$par
     best$value <- pol$value
     best$max_gradient <- pol$max_gradient
     best$hessian <- pol$hessian
-    if (pol$converged) break
+    if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
   }
   if (is.null(best)) {
     glycotrial_abort("All optimisers failed ({.val {tried}}).", class = "convergence", call = NULL)

@@ -8,6 +8,7 @@ NULL
 
 emmeans_recover_data_mmrm <- function(object, data = NULL, ...) {
   if (is.null(data)) data <- object$data
+  if (is.null(data) && isTRUE(object$moments_only)) data <- mmrm_moment_grid_data(object)
   emmeans::recover_data(object$call, stats::delete.response(object$terms),
                         na.action = NULL, data = data, ...)
 }
@@ -18,7 +19,8 @@ emmeans_emm_basis_mmrm <- function(object, trms, xlev, grid, ...) {
   bhat <- object$beta
   V <- object$beta_vcov_adj
   nbasis <- if (any(object$aliased)) {
-    estimability::nonest.basis(stats::model.matrix(object$terms, object$data))
+    estimability::nonest.basis(stats::model.matrix(object$terms, object$data %||%
+                                                    mmrm_moment_grid_data(object)))
   } else {
     estimability::all.estble
   }

@@ -26,7 +26,6 @@ nlme::ranef
 #' @param nsim Number of simulated responses.
 #' @param seed Optional random seed.
 #' @param parm Names of fixed effects (default all).
-#' @param level_ci,conf_level Confidence level.
 #' @param method For `confint()`: `"Wald"` or `"profile"` (likelihood-ratio
 #'   intervals for fixed effects from the ML deviance profiled over all other
 #'   parameters: each point is a constrained refit; REML fits are profiled on

@@ -69,6 +69,7 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   grid_vals <- lapply(vars, function(v) {
     if (!is.null(xlev[[v]])) return(xlev[[v]])
     if (!is.null(at[[v]])) return(at[[v]])
+    if (isTRUE(object$moments_only)) return(object$covariate_means[[v]])
     x <- dat[[v]]
     if (is.logical(x)) return(mean(x))
     mean(x)

@@ -101,9 +101,11 @@ scale_encoding <- function(spec, roles, schema) {
   fac <- attr(tt, "factors")
   design <- list()
   nms <- character()
+  assign <- integer()
   if (attr(tt, "intercept") == 1) {
     design <- list(list())
     nms <- "(Intercept)"
+    assign <- 0L
   }
   var_index <- stats::setNames(seq_along(roles$fixed) - 1L, roles$fixed)
   for (v in roles$fixed) {
@@ -150,8 +152,9 @@ scale_encoding <- function(spec, roles, schema) {
     }
     design <- c(design, lapply(cols, `[[`, "comps"))
     nms <- c(nms, vapply(cols, function(cl) paste(cl$name, collapse = ":"), ""))
+    assign <- c(assign, rep(j, length(cols)))
   }
-  enc <- list(design = design, colnames = nms, vars = schema[roles$fixed],
+  enc <- list(design = design, colnames = nms, assign = assign, vars = schema[roles$fixed],
               response = roles$response, visit = roles$visit, subject = roles$subject,
               group = roles$group, weights = roles$weights,
               visit_levels = schema[[roles$visit]]$levels,
@@ -179,7 +182,7 @@ scale_check_encoding <- function(enc) {
   proto <- as.data.frame(proto, stringsAsFactors = FALSE, optional = TRUE)
   mm <- stats::model.matrix(stats::delete.response(enc$terms), proto)
   mine <- scale_design_r(enc, proto)
-  if (!identical(colnames(mm), enc$colnames) ||
+  if (!identical(colnames(mm), enc$colnames) || !identical(attr(mm, "assign"), enc$assign) ||
       !isTRUE(all.equal(as.vector(mm), as.vector(mine), tolerance = 1e-12))) {
     glycotrial_abort("The moment route cannot reproduce the model matrix of this formula (non-default contrasts or special terms); use a data frame with fewer than {mmrm_moment_rows()} rows.",
                      call = NULL)
@@ -274,7 +277,8 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
     cpp_scale_moments(vars, enc$design, y, w, visit, subj, group,
                       if (is.null(ord)) NULL else as.integer(ord),
                       length(enc$visit_levels), max(1L, length(enc$group_levels)),
-                      as.integer(threads)),
+                      as.integer(threads),
+                      as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L))),
     glycotrial_error_input = function(e) {
       m <- regmatches(conditionMessage(e), regexec("(DUPLICATED_VISIT|TWO_GROUPS):(-?[0-9]+)", conditionMessage(e)))[[1]]
       if (!length(m)) stop(e)
@@ -287,6 +291,7 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
       }
     })
   res$subjects <- NULL
+  res$var_sums <- stats::setNames(res$var_sums, names(enc$vars))
   res
 }
 
@@ -304,8 +309,10 @@ scale_chunk_subjects <- function(df, enc) {
 scale_merge_moments <- function(parts) {
   acc <- list()
   tot <- c(n_obs = 0, n_subjects = 0, n_dropped = 0, log_weight_sum = 0)
+  var_sums <- NULL
   for (pt in parts) {
     for (nm in names(tot)) tot[[nm]] <- tot[[nm]] + pt[[nm]]
+    var_sums <- if (is.null(var_sums)) pt$var_sums else var_sums + pt$var_sums
     for (pat in pt$patterns) {
       key <- paste0(pat$group, ":", paste(pat$visits, collapse = ","))
       if (is.null(acc[[key]])) {
@@ -321,7 +328,7 @@ scale_merge_moments <- function(parts) {
                  vapply(acc, function(p) sum(2^p$visits), 1))
     acc <- unname(acc[ord])
   }
-  c(list(patterns = acc), as.list(tot))
+  c(list(patterns = acc), as.list(tot), list(var_sums = var_sums))
 }
 
 # ---- fit from moments -------------------------------------------------------------
@@ -368,117 +375,6 @@ scale_resid_cov <- function(mom, beta, k, G) {
     out[!is.finite(out)] <- NA
     out
   })
-}
-
-# Starting values from an empirical covariance S (the mapping of
-# mmrm_start() in fit_mmrm.R, for moments instead of rows).
-scale_start_theta <- function(S, plugin, K) {
-  k <- nrow(S)
-  vars <- diag(S)
-  fallback <- stats::median(vars[is.finite(vars) & vars > 0])
-  if (!is.finite(fallback)) fallback <- 1
-  vars[!is.finite(vars) | vars <= 0] <- fallback
-  sds <- sqrt(vars)
-  C <- S / outer(sds, sds)
-  C[!is.finite(C)] <- 0
-  diag(C) <- 1
-  clamp <- function(r) pmin(pmax(r, -0.9), 0.9)
-  to_theta <- function(r) {
-    r <- clamp(r)
-    r / sqrt(1 - r^2)
-  }
-  lagmean <- function(l) {
-    idx <- cbind(seq_len(k - l) + l, seq_len(k - l))
-    mean(C[idx], na.rm = TRUE)
-  }
-  mean_off <- if (k > 1) mean(C[lower.tri(C)], na.rm = TRUE) else 0
-  if (!plugin$compiled) {
-    if (is.function(plugin$impl$start)) return(plugin$impl$start(k))
-    return(rep(0, K))
-  }
-  switch(plugin$key,
-    us = {
-      S2 <- diag(sds, k) %*% (C + diag(1e-3, k)) %*% diag(sds, k) / 1.001
-      L <- tryCatch(t(chol(S2)), error = function(e) diag(sds, k))
-      d <- diag(L)
-      off <- unlist(lapply(seq_len(k)[-1], function(i) L[i, seq_len(i - 1)] / d[i]))
-      c(log(d), off)
-    },
-    toep = c(log(mean(sds)), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
-    toeph = c(log(sds), if (k > 1) to_theta(sapply(seq_len(k - 1), lagmean) * 0.5)),
-    ar1 = c(log(mean(sds)), to_theta(if (k > 1) lagmean(1) else 0)),
-    ar1h = c(log(sds), to_theta(if (k > 1) lagmean(1) else 0)),
-    ad = c(log(mean(sds)), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-    adh = c(log(sds), if (k > 1) to_theta(C[cbind(2:k, 1:(k - 1))])),
-    cs = c(log(mean(sds)), to_theta(max(mean_off, 0))),
-    csh = c(log(sds), to_theta(max(mean_off, 0))),
-    rep(0, K))
-}
-
-# Optimisation on an engine (the loop of mmrm_optimise() for an engine that
-# is given rather than built from rows), then extra Newton polishing so that
-# the estimate does not depend on how the moments were summed.
-scale_optimise <- function(engine, start, control, plugin) {
-  fn <- function(th) {
-    v <- cpp_mmrm_deviance(engine, th, FALSE)
-    if (!is.finite(v)) 1e300 else as.numeric(v)
-  }
-  gr <- function(th) {
-    v <- cpp_mmrm_deviance(engine, th, TRUE)
-    g <- attr(v, "gradient")
-    if (!is.finite(v) || any(!is.finite(g))) rep(0, length(th)) else g
-  }
-  best <- NULL
-  tried <- character()
-  for (opt in control$optimizers) {
-    tried <- c(tried, opt)
-    x0 <- if (is.null(best)) start else best$par
-    res <- tryCatch({
-      if (opt == "nlminb") {
-        o <- stats::nlminb(x0, fn, gr, control = list(iter.max = control$max_iter,
-                                                     eval.max = 2 * control$max_iter,
-                                                     rel.tol = control$rel_tol))
-        list(par = o$par, value = o$objective, iterations = o$iterations,
-             code = o$convergence, message = o$message)
-      } else {
-        ctl <- if (opt == "L-BFGS-B") list(maxit = control$max_iter, factr = 10) else
-          list(maxit = control$max_iter, reltol = 1e-14)
-        o <- stats::optim(x0, fn, gr, method = opt, control = ctl)
-        list(par = o$par, value = o$value, iterations = o$counts[["function"]],
-             code = o$convergence, message = if (is.null(o$message)) "" else o$message)
-      }
-    }, error = function(e) e)
-    if (inherits(res, "glycotrial_error_input")) stop(res)
-    if (inherits(res, "error")) next
-    res$optimizer <- opt
-    if (is.null(best) || res$value <= best$value) best <- res
-    ctl <- control
-    ctl$grad_tol <- control$grad_tol * 1e-4
-    pol <- mmrm_polish(engine, best$par, ctl)
-    best$par <- pol$par
-    best$value <- pol$value
-    best$max_gradient <- pol$max_gradient
-    best$hessian <- pol$hessian
-    if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
-  }
-  if (is.null(best)) {
-    glycotrial_abort("All optimisers failed ({.val {tried}}).", class = "convergence", call = NULL)
-  }
-  conv_ok <- best$max_gradient <= control$grad_tol * max(1, abs(best$value))
-  ev <- tryCatch(eigen(best$hessian, symmetric = TRUE, only.values = TRUE)$values,
-                 error = function(e) NA_real_)
-  hess_pd <- all(is.finite(ev)) && min(ev) > 0
-  msg <- if (conv_ok && hess_pd) "converged" else if (!conv_ok) {
-    sprintf("largest absolute gradient %.3g exceeds the tolerance", best$max_gradient)
-  } else {
-    "the Hessian of the deviance is not positive definite at the optimum"
-  }
-  list(engine = engine, theta = best$par, deviance = best$value, hessian = best$hessian,
-       convergence = list(converged = conv_ok && hess_pd, optimizer = best$optimizer,
-                          optimizers_tried = tried, iterations = best$iterations,
-                          max_gradient = best$max_gradient, hessian_pd = hess_pd,
-                          optimizer_code = best$code, message = msg),
-       plugin = plugin)
 }
 
 scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
@@ -537,26 +433,16 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   r_plugin <- if (plugin$compiled) NULL else plugin$impl[c("n_theta", "sigma", "spatial")]
   engine <- cpp_mmrm_engine_moments(mom_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
                                     reml, mom$log_weight_sum, spec$key, r_plugin)
-  start <- control$start
-  if (!is.null(start) && length(start) != K * G) {
-    glycotrial_abort("{.arg control$start} must have {K * G} value{?s} (covariance parameters), not {length(start)}.",
-                     call = NULL)
-  }
-  if (is.null(start)) {
+  default_start <- function() {
     XYk <- XY[c(which(keep), p + 1), c(which(keep), p + 1), drop = FALSE]
     beta_ols <- tryCatch(solve(XYk[seq_len(pk), seq_len(pk)], XYk[seq_len(pk), pk + 1]),
                          error = function(e) rep(0, pk))
     Sg <- scale_resid_cov(mom_k, beta_ols, k, G)
-    start <- unlist(lapply(Sg, scale_start_theta, plugin = plugin, K = K))
-    if (length(start) != K * G) start <- rep(0, K * G)
-    start[!is.finite(start)] <- 0
-    if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K * G)
+    unlist(lapply(Sg, mmrm_start_theta, plugin = plugin, K = K))
   }
-  if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
-    glycotrial_abort("The deviance is not finite at the starting values; supply {.code mmrm_control(start = )}.",
-                     class = "numerical", call = NULL)
-  }
-  fit <- scale_optimise(engine, start, control, plugin)
+  # Extra Newton polishing (polish_factor) so that the estimate does not
+  # depend on how the moments were summed.
+  fit <- mmrm_optimise(engine, control, plugin, default_start, polish_factor = 1e-4)
   cn <- enc$colnames[keep]
   design <- list(
     X = matrix(0, 0, pk, dimnames = list(NULL, cn)), X_full = NULL, y = numeric(0),
@@ -566,12 +452,23 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
     visit_levels = visit_levels, group_levels = enc$group_levels, rows = NULL,
     n_dropped = mom$n_dropped, aliased = aliased, terms = stats::delete.response(enc$terms),
     xlevels = Filter(Negate(is.null), lapply(enc$vars, function(v) if (v$type == "factor") v$levels)),
-    contrasts = NULL, assign = NULL, data = NULL)
+    contrasts = NULL, assign = enc$assign, data = NULL)
   obj <- mmrm_assemble(fit, design, spec, reml, df, vcov)
   obj$n_obs <- mom$n_obs
   obj$n_subjects <- n_subj
   obj$x_matrix <- NULL
   obj$moments_only <- TRUE
+  # means of the numeric covariates over the rows used (what the row route's
+  # least-squares means average over), from the sums of the data pass
+  num <- vapply(enc$vars, function(v) identical(v$type, "numeric"), logical(1))
+  obj$covariate_means <- if (any(num) && !is.null(mom$var_sums)) {
+    as.list(mom$var_sums[names(enc$vars)[num]] / mom$n_obs)
+  } else {
+    list()
+  }
+  # X'X of the estimable columns (weighted by the observation weights when
+  # there are any) for anova(type = "II").
+  obj$xtx <- XY[which(keep), which(keep), drop = FALSE]
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
   obj
 }
@@ -627,4 +524,33 @@ mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
   spec <- mmrm_parse_formula(formula)
   roles <- scale_roles(spec, weights)
   scale_encoding(spec, roles, scale_schema(sample, roles, levels))
+}
+
+# ---- methods on a fit from moments only --------------------------------------
+
+# Per-row quantities need the rows, which a moment fit does not keep: a
+# classed error that says what to do instead.
+mmrm_need_rows <- function(object, what) {
+  if (!isTRUE(object$moments_only)) return(invisible(TRUE))
+  glycotrial_abort(c(
+    "{what} need{?s} the data rows, which a fit from pattern moments (large, chunked, database or distributed data) does not keep.",
+    "i" = "Fitted values for data you hold: {.code predict(fit, newdata = d)}; residuals: {.code d${object$response} - predict(fit, newdata = d)} (conditional predictions with {.code conditional = TRUE}).",
+    "i" = "To keep the rows, fit a data frame below {.code getOption(\"glycotrial.mmrm_moment_rows\")} rows (default 250000)."),
+    class = c("input", "glycotrial_error_moments_only"), call = NULL)
+}
+
+# A small data frame standing in for the model data of a moment fit where
+# only the reference grid matters (emmeans): all combinations of the factor
+# levels (so that emmeans sees no nesting), each numeric covariate constant
+# at its mean over the rows used.
+mmrm_moment_grid_data <- function(object) {
+  vars <- all.vars(stats::delete.response(object$terms))
+  xlev <- object$xlevels
+  out <- lapply(vars, function(v) {
+    if (!is.null(xlev[[v]])) xlev[[v]] else object$covariate_means[[v]] %||% NA_real_
+  })
+  names(out) <- vars
+  out <- expand.grid(out, KEEP.OUT.ATTRS = FALSE, stringsAsFactors = FALSE)
+  for (v in intersect(vars, names(xlev))) out[[v]] <- factor(out[[v]], levels = xlev[[v]])
+  out
 }

@@ -5,18 +5,33 @@
 #' Standard accessors for a [fit_mmrm()] fit. `vcov()` returns the
 #' covariance chosen at fit time (or another `type`); `VarCorr()` the
 #' estimated residual covariance matrix over the visits (a list by group for
-#' grouped structures); `anova()` Type III F tests (joint tests of the
-#' coefficients of each term, with the fit's degrees-of-freedom method);
+#' grouped structures); `anova()` Type III (default) or Type II F tests of
+#' each term with the fit's degrees-of-freedom method, defined as in mmrm
+#' (see Details);
 #' `residuals()` response, Pearson or normalized residuals; `AIC()` with
 #' `corrected = TRUE` gives AICc. `logLik()` counts the covariance
 #' parameters (plus the coefficients for ML fits) as degrees of freedom, as
 #' mmrm does.
 #'
+#' Hypotheses of `anova()`: Type III tests the coefficients of a term in
+#' the sum-to-zero (`contr.sum`) parametrisation, mapped to the fit's
+#' coding by `A = (X_s'X_s)^-1 X_s'X`, so that a main effect is averaged
+#' over the levels of the factors it interacts with (as SAS and
+#' `mmrm::Anova()`); Type II tests a term adjusted for all terms that do not
+#' contain it: the block of a containing term T (same or higher order, all
+#' the term's variables, extra variables all factors) is
+#' `(X_1'M X_1)^-1 X_1'M X_T` with `M` the residual projection on the
+#' remaining columns (mmrm's definition, from `X'X`). The F statistic uses
+#' the fit's covariance (`vcov()`), its denominator df the fit's df method
+#' (Kenward-Roger scaled F for the Kenward-Roger methods, Fai-Cornelius
+#' Satterthwaite otherwise).
+#'
 #' @param object,x A `glycotrial_mmrm` fit.
 #' @param complete Include aliased coefficients as `NA`?
 #' @param type For `vcov()`: one of the `vcov` types of [fit_mmrm()]
 #'   (default: the fit's). For `residuals()`: `"response"`, `"pearson"` or
-#'   `"normalized"`.
+#'   `"normalized"`. For `anova()`: `"III"` (default) or `"II"` (also
+#'   `3`, `2`).
 #' @param parm,level Coefficients and confidence level for `confint()`.
 #' @param k,corrected Penalty per parameter; small-sample correction (AICc).
 #' @param digits Digits to print.
@@ -36,6 +51,7 @@
 #' coef(fit)
 #' VarCorr(fit)
 #' anova(fit)
+#' anova(fit, type = "II")
 #' confint(fit)
 #' AIC(fit); BIC(fit); logLik(fit)
 #' @name mmrm_methods
@@ -105,11 +121,15 @@ nobs.glycotrial_mmrm <- function(object, ...) object$n_obs
 
 #' @rdname mmrm_methods
 #' @export
-model.matrix.glycotrial_mmrm <- function(object, ...) object$x_matrix
+model.matrix.glycotrial_mmrm <- function(object, ...) {
+  mmrm_need_rows(object, "{.fun model.matrix}")
+  object$x_matrix
+}
 
 #' @rdname mmrm_methods
 #' @export
 fitted.glycotrial_mmrm <- function(object, ...) {
+  mmrm_need_rows(object, "{.fun fitted}")
   f <- drop(object$x_matrix %*% object$beta_est)
   names(f) <- object$rows
   f
@@ -119,6 +139,7 @@ fitted.glycotrial_mmrm <- function(object, ...) {
 #' @export
 residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "normalized"), ...) {
   type <- match.arg(type)
+  mmrm_need_rows(object, "{.fun residuals}")
   r <- object$y - drop(object$x_matrix %*% object$beta_est)
   out <- switch(type,
     response = r,
@@ -229,28 +250,6 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
   invisible(x)
 }
 
-#' @rdname mmrm_methods
-#' @export
-anova.glycotrial_mmrm <- function(object, ...) {
-  if (length(list(...))) {
-    glycotrial_abort("{.fun anova} compares a single fit; use {.fun model_selection} to compare structures.")
-  }
-  labels <- attr(object$terms, "term.labels")
-  asg <- object$assign[!object$aliased]
-  res <- lapply(seq_along(labels), function(i) {
-    cols <- which(asg == i)
-    if (!length(cols)) return(NULL)
-    L <- matrix(0, length(cols), length(asg))
-    L[cbind(seq_along(cols), cols)] <- 1
-    r <- mmrm_test_md(object, L)
-    data.frame(`Num Df` = r$num_df, `Denom Df` = r$denom_df, `F value` = r$f_stat,
-               `Pr(>F)` = r$p_val, check.names = FALSE, row.names = labels[i])
-  })
-  out <- do.call(rbind, res)
-  structure(out, heading = paste0("Type III F tests (", object$df_method, " df)\n"),
-            class = c("anova", "data.frame"))
-}
-
 #' Predictions and simulations from a fitted MMRM
 #'
 #' `predict()` gives population predictions `X beta` for `newdata` (default:
@@ -298,7 +297,10 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
                                     level = 0.95, ...) {
   interval <- match.arg(interval)
   check_flag(conditional)
-  if (missing(newdata)) newdata <- object$data
+  if (missing(newdata)) {
+    mmrm_need_rows(object, "{.fun predict} without {.arg newdata}")
+    newdata <- object$data
+  }
   check_data_frame(newdata)
   X <- mmrm_new_x(object, newdata)
   fit <- drop(X %*% object$beta_est)
@@ -346,6 +348,7 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
 #' @export
 simulate.glycotrial_mmrm <- function(object, nsim = 1, seed = NULL, ...) {
   check_count(nsim, lower = 1, len = 1)
+  mmrm_need_rows(object, "{.fun simulate}")
   if (!is.null(seed)) set.seed(seed)
   mu <- drop(object$x_matrix %*% object$beta_est)
   st <- object$subject_start

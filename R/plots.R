@@ -180,6 +180,9 @@ plot_trajectories <- function(data, paramcd = "HBA1C", value = "AVAL", subject =
 #' @param visit Column used for the panels (visit label).
 #' @param visit_order Column giving the panel order (visit number).
 #' @param visits Optional subset of visit labels to show.
+#' @param arm Column with the treatment arm.
+#' @param paramcd_col,param_col,unit_col Columns with the parameter code, its
+#'   label and its unit (the unit labels the y axis).
 #' @return A ggplot object.
 #' @examples
 #' if (requireNamespace("ggplot2", quietly = TRUE)) {

@@ -58,7 +58,7 @@ fmt_est_ci <- function(est, lo, hi, digits = 1) {
 #' shows the display table; `as_flextable()` (flextable package) renders it
 #' for HTML or Word.
 #'
-#' @param x,object A `glycotrial_safety` object.
+#' @param x A `glycotrial_safety` object.
 #' @param ... Unused.
 #' @param row.names,optional Ignored (for the generic).
 #' @param n Maximum number of table rows to print.

@@ -27,7 +27,7 @@
 #'   follow an exponential approach (time constant 12 weeks) with AR(1)
 #'   visit noise (rho = 0.5), giving realistic within-subject correlation.
 #' * The relative change in daily insulin dose at the final visit is normal
-#'   with mean `insulin_change[arm]` and SD 0.28 (truncated to [-0.3, 0.9]).
+#'   with mean `insulin_change[arm]` and SD 0.28 (truncated to the interval from -0.3 to 0.9).
 #' * Fasting and OGTT (mixed-meal) glucose, insulin and C-peptide; liver and
 #'   kidney chemistry with occasional transaminase elevations; eGFR by the
 #'   CKD-EPI 2021 creatinine equation (Inker et al., N Engl J Med 2021).

@@ -105,6 +105,28 @@ struct EngineHolder {
   std::unique_ptr<mm::MmrmEngine> engine;
 };
 
+// A holder with the covariance model of `key`: the registered (compiled)
+// plugin when r_plugin is NULL, otherwise the R functions n_theta / sigma /
+// spatial of an R-level plugin. The caller adds the engine and calls
+// release_holder().
+std::unique_ptr<EngineHolder> new_holder(const std::string& key, Rcpp::RObject r_plugin) {
+  auto h = std::make_unique<EngineHolder>();
+  if (r_plugin.isNULL()) {
+    h->cov = mm::find_covariance_model(key);
+  } else {
+    Rcpp::List rp(r_plugin);
+    h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]), Rcpp::Function(rp["sigma"]),
+                                 Rcpp::as<bool>(rp["spatial"])));
+  }
+  return h;
+}
+
+// Hand the holder to R as an external pointer (finalised with it).
+SEXP release_holder(std::unique_ptr<EngineHolder> h) {
+  Rcpp::XPtr<EngineHolder> ptr(h.release(), true);
+  return ptr;
+}
+
 mm::MmrmEngine& get(SEXP ptr) {
   Rcpp::XPtr<EngineHolder> h(ptr);
   glycotrial::require(h.get() != nullptr && h->engine != nullptr, "object",
@@ -127,14 +149,7 @@ SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::Numeric
                      Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml,
                      std::string key, Rcpp::RObject r_plugin) {
   return glue::guard([&]() -> SEXP {
-    auto h = std::make_unique<EngineHolder>();
-    if (r_plugin.isNULL()) {
-      h->cov = mm::find_covariance_model(key);
-    } else {
-      Rcpp::List rp(r_plugin);
-      h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]),
-                                   Rcpp::Function(rp["sigma"]), Rcpp::as<bool>(rp["spatial"])));
-    }
+    auto h = new_holder(key, r_plugin);
     mm::MmrmInput in;
     in.n = X.nrow();
     in.p = X.ncol();
@@ -148,8 +163,7 @@ SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::Numeric
     in.n_visits = n_visits;
     in.reml = reml;
     h->engine.reset(new mm::MmrmEngine(std::move(in), *h->cov));
-    Rcpp::XPtr<EngineHolder> ptr(h.release(), true);
-    return ptr;
+    return release_holder(std::move(h));
   });
 }
 
@@ -246,14 +260,7 @@ SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_gro
                              int n_visits, bool reml, double log_weight_sum, std::string key,
                              Rcpp::RObject r_plugin) {
   return glue::guard([&]() -> SEXP {
-    auto h = std::make_unique<EngineHolder>();
-    if (r_plugin.isNULL()) {
-      h->cov = mm::find_covariance_model(key);
-    } else {
-      Rcpp::List rp(r_plugin);
-      h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]),
-                                   Rcpp::Function(rp["sigma"]), Rcpp::as<bool>(rp["spatial"])));
-    }
+    auto h = new_holder(key, r_plugin);
     std::vector<mm::MmrmEngine::PatternMomentsIn> pats;
     for (R_xlen_t i = 0; i < patterns.size(); ++i) {
       Rcpp::List pi(patterns[i]);
@@ -268,7 +275,6 @@ SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_gro
     }
     h->engine.reset(new mm::MmrmEngine(p, static_cast<long long>(n_obs), n_groups, n_visits, reml,
                                        log_weight_sum, std::move(pats), *h->cov));
-    Rcpp::XPtr<EngineHolder> ptr(h.release(), true);
-    return ptr;
+    return release_holder(std::move(h));
   });
 }

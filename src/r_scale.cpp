@@ -10,6 +10,12 @@
 
 namespace mm = glycotrial::mmrm;
 
+// Ctrl-C: the core calls this on the R main thread between blocks of the
+// data pass. Rcpp::checkUserInterrupt() asks R (inside R_ToplevelExec, so R
+// never longjmps over C++ frames) and throws Rcpp's InterruptedException,
+// which the core passes through after joining its threads and which the
+// generated wrapper turns back into an R interrupt. `interrupt_after` >= 1
+// (tests only) pretends the user pressed Ctrl-C at that check.
 // vars: list of numeric (double) or integer (0-based codes, NA allowed)
 // vectors, all of length n. design: list of design columns, each a list of
 // components list(var = 0-based index, map = numeric or NULL).
@@ -17,7 +23,8 @@ namespace mm = glycotrial::mmrm;
 Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y,
                              Rcpp::RObject w, Rcpp::IntegerVector visit,
                              Rcpp::IntegerVector subject, Rcpp::RObject group,
-                             Rcpp::RObject order, int n_visits, int n_groups, int threads) {
+                             Rcpp::RObject order, int n_visits, int n_groups, int threads,
+                             int interrupt_after = -1) {
   return glue::guard([&] {
     mm::RawChunk ch;
     const R_xlen_t n = y.size();
@@ -66,7 +73,15 @@ Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVe
       glycotrial::require(Rf_xlength(order) == n && TYPEOF(order) == INTSXP, "order", "bad order");
       ch.order = INTEGER(order);
     }
-    mm::MomentResult res = mm::accumulate_moments(ch, cols, n_visits, n_groups, threads);
+    int n_checks = 0;
+    mm::InterruptCheck check = [&n_checks, interrupt_after]() {
+      ++n_checks;
+      if (interrupt_after > 0 && n_checks >= interrupt_after) {
+        throw Rcpp::internal::InterruptedException();
+      }
+      Rcpp::checkUserInterrupt();
+    };
+    mm::MomentResult res = mm::accumulate_moments(ch, cols, n_visits, n_groups, threads, check);
     Rcpp::List pats(res.patterns.size());
     for (size_t i = 0; i < res.patterns.size(); ++i) {
       const auto& pm = res.patterns[i];
@@ -81,6 +96,7 @@ Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVe
                               Rcpp::_["n_obs"] = static_cast<double>(res.n_obs),
                               Rcpp::_["n_subjects"] = static_cast<double>(res.n_subjects),
                               Rcpp::_["n_dropped"] = static_cast<double>(res.n_dropped),
-                              Rcpp::_["log_weight_sum"] = res.log_weight_sum);
+                              Rcpp::_["log_weight_sum"] = res.log_weight_sum,
+                              Rcpp::_["var_sums"] = Rcpp::wrap(res.var_sums));
   });
 }

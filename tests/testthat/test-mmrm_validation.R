@@ -100,22 +100,58 @@ test_that("between-within and residual df, and sandwich covariances agree with m
   }
 })
 
-test_that("Type III F tests agree with mmrm's car::Anova-free contrasts", {
+test_that("Type II and III F tests agree with mmrm::Anova (Satterthwaite and KR; rel. tol 1e-6)", {
   fev <- mmrm::fev_data
+  anova_mmrm <- utils::getFromNamespace("Anova.mmrm", "mmrm")
+  compare <- function(p, label) {
+    for (ty in c("III", "II")) {
+      a <- anova(p$g, type = ty)
+      b <- anova_mmrm(p$m, type = ty)
+      expect_equal(rownames(a), rownames(b))
+      expect_equal(a[["Num Df"]], b[["Df"]], label = paste(label, ty, "num df"))
+      expect_lt(rel_diff(a[["Denom Df"]], b[["Res.Df"]]), 1e-6, label = paste(label, ty, "denom df"))
+      expect_lt(rel_diff(a[["F value"]], b[["F"]]), 1e-6, label = paste(label, ty, "F"))
+      expect_lt(max(abs(a[["Pr(>F)"]] - b[["Pr(>F)"]])), 1e-6, label = paste(label, ty, "p"))
+    }
+  }
   p <- mmrm_pair(fev_formula("us(AVISIT | USUBJID)"), fev)
-  a <- anova(p$g)
-  # The joint test of the ARMCD:AVISIT coefficients through mmrm's df_md().
+  compare(p, "Satterthwaite")
+  compare(mmrm_pair(fev_formula("us(AVISIT | USUBJID)"), fev, df = "Kenward-Roger"), "KR")
+  # a numeric covariate interacting with the visit
+  compare(mmrm_pair(FEV1 ~ FEV1_BL * AVISIT + ARMCD * AVISIT + ar1(AVISIT | USUBJID), fev),
+          "numeric x factor")
+  # By hand: the joint test of the ARMCD:AVISIT coefficients (identity rows,
+  # mmrm's df_md()) has the same F in both types (same hypothesis space).
   cols <- grep("^ARMCD.*:AVISIT", names(coef(p$m)))
   L <- matrix(0, length(cols), length(coef(p$m)))
   L[cbind(seq_along(cols), cols)] <- 1
   r <- mmrm::df_md(p$m, L)
-  expect_lt(rel_diff(a["ARMCD:AVISIT", "F value"], r$f_stat), 1e-6)
-  expect_lt(rel_diff(a["ARMCD:AVISIT", "Denom Df"], r$denom_df), 1e-6)
-  pk <- mmrm_pair(fev_formula("us(AVISIT | USUBJID)"), fev, df = "Kenward-Roger")
-  rk <- mmrm::df_md(pk$m, L)
-  ak <- anova(pk$g)
-  expect_lt(rel_diff(ak["ARMCD:AVISIT", "F value"], rk$f_stat), 1e-6)
-  expect_lt(rel_diff(ak["ARMCD:AVISIT", "Denom Df"], rk$denom_df), 1e-6)
+  expect_lt(rel_diff(anova(p$g)["ARMCD:AVISIT", "F value"], r$f_stat), 1e-6)
+  expect_lt(rel_diff(anova(p$g, type = "II")["ARMCD:AVISIT", "Denom Df"], r$denom_df), 1e-6)
+  # By hand, Type III of ARMCD = the ARMCD difference averaged over the
+  # visits: L has 1 at ARMCDTRT and 1/4 at each ARMCDTRT:AVISIT column.
+  L3 <- matrix(0, 1, length(coef(p$m)), dimnames = list(NULL, names(coef(p$m))))
+  L3[, "ARMCDTRT"] <- 1
+  L3[, grep("^ARMCDTRT:AVISIT", colnames(L3))] <- 1 / 4
+  r3 <- mmrm::df_md(p$m, L3)
+  expect_lt(rel_diff(anova(p$g)["ARMCD", "F value"], r3$f_stat), 1e-6)
+  expect_lt(rel_diff(anova(p$g)["ARMCD", "Denom Df"], r3$denom_df), 1e-6)
+  expect_error(anova(p$g, type = "IV"), class = "glycotrial_error_input")
+})
+
+test_that("anova() of a moment-route fit equals the row route (rel. tol 1e-6)", {
+  fev <- mmrm::fev_data
+  f <- FEV1 ~ FEV1_BL * AVISIT + ARMCD * AVISIT + us(AVISIT | USUBJID)
+  g_row <- fit_mmrm(f, fev, df = "Satterthwaite")
+  g_mom <- withr::with_options(list(glycotrial.mmrm_moment_rows = 1),
+                               fit_mmrm(f, fev, df = "Satterthwaite"))
+  for (ty in c("III", "II")) {
+    a <- anova(g_row, type = ty)
+    b <- anova(g_mom, type = ty)
+    expect_equal(rownames(a), rownames(b))
+    expect_lt(rel_diff(a[["F value"]], b[["F value"]]), 1e-6)
+    expect_lt(rel_diff(a[["Denom Df"]], b[["Denom Df"]]), 1e-6)
+  }
 })
 
 test_that("bcva_data (1000 subjects x 10 visits): us and ar1 agree with mmrm", {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -39,6 +40,7 @@ struct Accum {
 
 struct BlockResult {
   std::map<Key, Accum> acc;
+  std::vector<double> var_sums;
   std::int64_t n_obs = 0, n_subjects = 0, n_dropped = 0;
   double log_w = 0;
   int error_kind = 0;        // 1 duplicated visit, 2 subject in two groups
@@ -88,6 +90,7 @@ struct Pass {
 
   void run_block(std::int64_t s0, std::int64_t s1, BlockResult& out) const {
     std::vector<std::pair<int, std::int64_t>> rows;  // (visit, row)
+    out.var_sums.assign(ch.num.size(), 0.0);
     for (std::int64_t s = s0; s < s1; ++s) {
       rows.clear();
       for (std::int64_t i = starts[s]; i < starts[s + 1]; ++i) {
@@ -134,6 +137,8 @@ struct Pass {
         }
         for (int c = 0; c < p; ++c) z[c * m + a] = sw * value(design[c], r);
         z[p * m + a] = sw * ch.y[r];
+        for (int v : used_vars)
+          if (ch.num[v]) out.var_sums[v] += ch.num[v][r];
       }
       ++A.n;
       ++out.n_subjects;
@@ -150,7 +155,8 @@ struct Pass {
 }  // namespace
 
 MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColumn>& design,
-                                int n_visits, int n_groups, int n_threads) {
+                                int n_visits, int n_groups, int n_threads,
+                                const InterruptCheck& check) {
   require(n_visits >= 1 && n_visits <= 63, "visit",
           "the moment data pass supports 1 to 63 visits, not " + std::to_string(n_visits));
   require(n_groups >= 1, "group", "need at least one group");
@@ -200,6 +206,7 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
 
   Pass pass{ch, design, n_visits, n_groups, p, used_vars, starts};
   MomentResult res;
+  res.var_sums.assign(static_cast<std::size_t>(nv), 0.0);
   std::map<Key, Accum> total;
   std::vector<std::unique_ptr<BlockResult>> done(static_cast<std::size_t>(n_blocks));
   std::int64_t next_merge = 0;
@@ -229,13 +236,16 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
       res.n_subjects += b.n_subjects;
       res.n_dropped += b.n_dropped;
       res.log_weight_sum += b.log_w;
+      for (int v = 0; v < nv; ++v) res.var_sums[v] += b.var_sums[v];
       done[next_merge].reset();
       ++next_merge;
     }
   };
-  auto worker = [&]() {
+  // The calling thread runs this too (is_caller), and only it calls check().
+  auto worker = [&](bool is_caller) {
     try {
       for (;;) {
+        if (is_caller && check) check();
         if (failed.load()) return;
         const std::int64_t b = next_block.fetch_add(1);
         if (b >= n_blocks) return;
@@ -252,11 +262,16 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
     }
   };
   int T = std::max(1, std::min<int>(n_threads, static_cast<int>(std::max<std::int64_t>(1, n_blocks))));
-  if (T == 1) {
-    worker();
-  } else {
+  {
     std::vector<std::thread> pool;
-    for (int t = 0; t < T; ++t) pool.emplace_back(worker);
+    for (int t = 1; t < T; ++t) {
+      try {
+        pool.emplace_back(worker, false);
+      } catch (const std::system_error&) {
+        break;  // no more threads available: the others do the work
+      }
+    }
+    worker(true);
     for (auto& th : pool) th.join();
   }
   if (err) std::rethrow_exception(err);
@@ -280,6 +295,49 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
   for (int v = 0; v < n_visits; ++v)
     if (all & (std::uint64_t(1) << v)) ++res.n_used_visits;
   return res;
+}
+
+void merge_moments(MomentResult& a, const MomentResult& b) {
+  if (a.var_sums.empty()) a.var_sums.assign(b.var_sums.size(), 0.0);
+  require(b.var_sums.empty() || a.var_sums.size() == b.var_sums.size(), "moments",
+          "moment results with different variables cannot be merged");
+  auto key_of = [](const PatternMoment& pm) {
+    std::uint64_t mask = 0;
+    for (int v : pm.visits) mask |= (std::uint64_t(1) << v);
+    return Key(pm.group, mask);
+  };
+  std::vector<PatternMoment> out;
+  out.reserve(a.patterns.size() + b.patterns.size());
+  std::size_t i = 0, j = 0;
+  while (i < a.patterns.size() || j < b.patterns.size()) {
+    if (j == b.patterns.size() ||
+        (i < a.patterns.size() && key_of(a.patterns[i]) < key_of(b.patterns[j]))) {
+      out.push_back(std::move(a.patterns[i++]));
+    } else if (i == a.patterns.size() || key_of(b.patterns[j]) < key_of(a.patterns[i])) {
+      out.push_back(b.patterns[j++]);
+    } else {
+      PatternMoment& pa = a.patterns[i];
+      const PatternMoment& pb = b.patterns[j];
+      require(pa.M.rows() == pb.M.rows() && pa.M.cols() == pb.M.cols(), "moments",
+              "moment matrices of one pattern differ in size (different designs?)");
+      pa.M += pb.M;
+      pa.n_subjects += pb.n_subjects;
+      out.push_back(std::move(pa));
+      ++i;
+      ++j;
+    }
+  }
+  a.patterns = std::move(out);
+  a.n_obs += b.n_obs;
+  a.n_subjects += b.n_subjects;
+  a.n_dropped += b.n_dropped;
+  a.log_weight_sum += b.log_weight_sum;
+  for (std::size_t v = 0; v < b.var_sums.size(); ++v) a.var_sums[v] += b.var_sums[v];
+  std::uint64_t all = 0;
+  for (const auto& pm : a.patterns) all |= key_of(pm).second;
+  a.n_used_visits = 0;
+  for (int v = 0; v < 64; ++v)
+    if (all & (std::uint64_t(1) << v)) ++a.n_used_visits;
 }
 
 }  // namespace mmrm

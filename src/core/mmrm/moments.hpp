@@ -19,6 +19,7 @@
 #include <Eigen/Dense>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,14 +67,34 @@ struct MomentResult {
   std::int64_t n_dropped = 0;           // observed y but a covariate missing
   double log_weight_sum = 0;
   int n_used_visits = 0;
+  // Per variable of the chunk: sum of the (unweighted) numeric values over
+  // the rows used in the fit (0 for factor variables), so that covariate
+  // means are known without the rows (least-squares means, emmeans grids).
+  std::vector<double> var_sums;
 };
 
 constexpr int kBlockSubjects = 4096;
 
+// Interruption: `check` (optional) is called only on the calling thread,
+// before each block that thread takes (so at least once per pass, and about
+// every kBlockSubjects subjects). To abort it throws; the pass then stops the
+// worker threads after their current block, joins them and rethrows the
+// same exception. The glue passes a callback that asks R whether the user
+// pressed Ctrl-C (the core itself never sees R).
+using InterruptCheck = std::function<void()>;
+
 // The data pass. Throws InputError on a subject with two rows at one visit,
 // a subject in two groups, or bad codes.
 MomentResult accumulate_moments(const RawChunk& chunk, const std::vector<DesignColumn>& design,
-                                int n_visits, int n_groups, int n_threads);
+                                int n_visits, int n_groups, int n_threads,
+                                const InterruptCheck& check = InterruptCheck());
+
+// Adds the moments of `b` into `a` (patterns matched by group and visit set,
+// kept sorted by (group, visit bit mask) as accumulate_moments() returns
+// them; counts, log weights and variable sums added). Moments of disjoint
+// sets of subjects merged this way equal the moments of their union up to
+// summation order. Throws InputError when the two have different sizes.
+void merge_moments(MomentResult& a, const MomentResult& b);
 
 }  // namespace mmrm
 }  // namespace glycotrial
