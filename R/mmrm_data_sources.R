@@ -14,14 +14,20 @@
 #' Estimates agree with the in-memory fit to floating-point summation order
 #' (tested to 1e-10 relative). Per-subject quantities (residuals, fitted
 #' values, sandwich covariances, between-within degrees of freedom) are not
-#' available from such fits.
+#' available from such fits (a classed error, `glycotrial_error_moments_only`,
+#' says so); `predict(fit, newdata = d)` gives fitted values for data at hand,
+#' and `anova()`, [lsmeans()] and emmeans work from the moments.
 #'
 #' * `mmrm_data_dbi(con, table)`: a table (or view) of a DBI connection. The
 #'   data pass is one aggregate SQL query (self-join per subject, `GROUP BY`
 #'   visit pattern, `SUM` of products) that runs in the database; raw rows
-#'   never come into R. Tested with SQLite (RSQLite) and duckdb. The design
-#'   may have at most 43 columns (SQLite's 2000-column result limit);
-#'   observation weights are not supported.
+#'   never come into R. Tested with SQLite (RSQLite); duckdb and other
+#'   DBI back ends use the same portable SQL but are not tested here. Wide
+#'   designs are split over several queries of at most
+#'   `getOption("glycotrial.sql_max_columns", 1000)` sums each (SQLite
+#'   returns at most 2000 columns). Observation weights need `SQRT` and `LN`
+#'   (or `LOG`) in the database; for SQLite they are loaded with
+#'   `RSQLite::initExtension(con, "math")` when missing.
 #' * `mmrm_data_csv(files)`: CSV files, each read in chunks of `chunk_rows`
 #'   rows; each file is one task for the workers. Rows of a subject must be
 #'   contiguous within a file and a subject may not appear in two files.
@@ -418,13 +424,55 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
 
 # ---- the database route -----------------------------------------------------------
 
+# Maximum number of product columns in one aggregate query (SQLite's default
+# limit is 2000 result columns; wider designs are split over several queries
+# with the same grouping).
+scale_sql_max_columns <- function() {
+  max(10L, as.integer(getOption("glycotrial.sql_max_columns", 1000L)))
+}
+
+# SQL for sqrt(x) and ln(x) in this database, found by probing (dialects
+# differ: SQLite has neither unless its math functions are loaded, which
+# RSQLite::initExtension(con, "math") does; PostgreSQL and duckdb have SQRT
+# and LN, some databases only LOG). NULL when unavailable.
+scale_sql_math <- function(con) {
+  probe <- function(expr) {
+    v <- tryCatch(suppressWarnings(DBI::dbGetQuery(con, paste("SELECT", expr, "AS v"))$v),
+                  error = function(e) NULL)
+    if (length(v) == 1 && is.numeric(v) && is.finite(v)) v else NA_real_
+  }
+  find <- function() {
+    sq <- if (isTRUE(all.equal(probe("SQRT(4.0)"), 2))) {
+      function(x) paste0("SQRT(", x, ")")
+    } else if (isTRUE(all.equal(probe("POWER(4.0, 0.5)"), 2))) {
+      function(x) paste0("POWER(", x, ", 0.5)")
+    }
+    ln <- NULL
+    for (f in c("LN", "LOG")) {
+      v <- probe(paste0(f, "(2.0)"))
+      if (isTRUE(all.equal(v, log(2)))) {
+        ln <- local({ ff <- f; function(x) paste0(ff, "(", x, ")") })
+        break
+      }
+      if (isTRUE(all.equal(v, log10(2)))) {
+        ln <- local({ ff <- f; function(x) sprintf("(%s(%s) * %.17g)", ff, x, log(10)) })
+        break
+      }
+    }
+    list(sqrt = sq, ln = ln)
+  }
+  m <- find()
+  if ((is.null(m$sqrt) || is.null(m$ln)) && methods::is(con, "SQLiteConnection") &&
+      requireNamespace("RSQLite", quietly = TRUE)) {
+    try(RSQLite::initExtension(con, "math"), silent = TRUE)
+    m <- find()
+  }
+  m
+}
+
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   con <- src$con
-  if (!is.null(roles$weights)) {
-    glycotrial_abort("Observation weights are not supported with {.fun mmrm_data_dbi}.",
-                     class = c("input", "glycotrial_error_moment_route"), call = NULL)
-  }
   fields <- DBI::dbListFields(con, src$table)
   scale_check_cols(fields, roles, "Database table {.val {format(src$table)}}")
   qi <- function(x) as.character(DBI::dbQuoteIdentifier(con, x))
@@ -457,10 +505,6 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   }
   enc <- scale_encoding(NULL, roles, schema)
   p <- length(enc$colnames)
-  if ((p + 1)^2 + 5 > 2000) {
-    glycotrial_abort("The design has {p} columns; the SQL data pass supports at most 43.",
-                     class = c("input", "glycotrial_error_moment_route"), call = NULL)
-  }
   num <- function(x) sprintf("%.17g", x)
   lit <- function(v, lv) {
     if (num_col[[v]]) lv else as.character(DBI::dbQuoteString(con, lv))
@@ -486,13 +530,43 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
            paste0(" WHEN ", lit(roles$group, enc$group_levels), " THEN ",
                   seq_along(enc$group_levels) - 1L, collapse = ""), " END)")
   }
-  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group))),
+  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject,
+                                      roles$group, roles$weights))),
                           " IS NOT NULL"), collapse = " AND ")
   yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE)")
   cexprs <- c(col_expr, yexpr)
-  d_cte <- sprintf("d AS (SELECT %s AS s, %s AS v, %s AS g, %s FROM %s WHERE %s)",
+  # observation weights: every column of A_i is scaled by sqrt(w), and
+  # sum log w enters log|Sigma_i| (as in the in-memory data pass)
+  wsel <- ""
+  if (!is.null(roles$weights)) {
+    math <- scale_sql_math(con)
+    if (is.null(math$sqrt) || is.null(math$ln)) {
+      glycotrial_abort(c("Observation weights with {.fun mmrm_data_dbi} need SQRT and LN (or LOG) functions in the database, which this connection lacks.",
+                         "i" = "Load them (for SQLite: {.code RSQLite::initExtension(con, \"math\")}) or fit without {.arg weights}."),
+                       class = c("input", "glycotrial_error_moment_route"), call = NULL)
+    }
+    wq <- paste0("CAST(", qi(roles$weights), " AS DOUBLE)")
+    bad_w <- DBI::dbGetQuery(con, sprintf("SELECT COUNT(*) AS n FROM %s WHERE %s AND NOT (%s > 0)",
+                                          tbl, notnull, wq))$n
+    if (bad_w > 0) {
+      glycotrial_abort("weights {.field {roles$weights}} must be positive and finite; {bad_w} row{?s} of the database table {?is/are} not.",
+                       call = NULL)
+    }
+    sw <- math$sqrt(wq)
+    cexprs <- paste0("(", cexprs, ") * ", sw)
+    wsel <- paste0(", ", math$ln(wq), " AS lw")
+  }
+  # numeric covariates, for their means over the rows used
+  num_vars <- names(enc$vars)[vapply(enc$vars, function(v) identical(v$type, "numeric"), logical(1))]
+  xsel <- if (length(num_vars)) {
+    paste0(", ", paste0("CAST(", qi(num_vars), " AS DOUBLE) AS x", seq_along(num_vars), collapse = ", "))
+  } else {
+    ""
+  }
+  d_cte <- sprintf("d AS (SELECT %s AS s, %s AS v, %s AS g, %s%s%s FROM %s WHERE %s)",
                    qi(roles$subject), vcode, gcode,
-                   paste0(cexprs, " AS c", seq_along(cexprs) - 1L, collapse = ", "), tbl, notnull)
+                   paste0(cexprs, " AS c", seq_along(cexprs) - 1L, collapse = ", "), wsel, xsel,
+                   tbl, notnull)
   pat_cte <- "pat AS (SELECT s, SUM(CAST(1 AS BIGINT) << v) AS pm, MIN(g) AS g, MAX(g) AS g2, COUNT(*) AS nv, COUNT(DISTINCT v) AS ndv FROM d GROUP BY s)"
   chk <- DBI::dbGetQuery(con, sprintf(
     "WITH %s, %s SELECT (SELECT s FROM pat WHERE nv <> ndv LIMIT 1) AS dup, (SELECT s FROM pat WHERE g <> g2 LIMIT 1) AS twog",
@@ -510,16 +584,42 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   for (dd in seq_len(q1) - 1L) for (cc in seq_len(q1) - 1L) {
     prods <- c(prods, sprintf("SUM(a.c%d * b.c%d) AS m%d_%d", cc, dd, cc, dd))
   }
-  sql <- sprintf(paste(
-    "WITH %s, %s SELECT pat.pm AS pm, pat.g AS g, a.v AS va, b.v AS vb, COUNT(*) AS n, %s",
-    "FROM d a JOIN d b ON a.s = b.s AND a.v >= b.v JOIN pat ON pat.s = a.s",
-    "GROUP BY pat.pm, pat.g, a.v, b.v ORDER BY pat.g, pat.pm, a.v, b.v"),
-    d_cte, pat_cte, paste(prods, collapse = ", "))
-  agg <- DBI::dbGetQuery(con, sql)
+  # the product columns in pieces of at most scale_sql_max_columns(), each
+  # piece one query with the same grouping and order (rows then line up)
+  pieces <- split(prods, ceiling(seq_along(prods) / scale_sql_max_columns()))
+  agg <- NULL
+  for (pc in pieces) {
+    sql <- sprintf(paste(
+      "WITH %s, %s SELECT pat.pm AS pm, pat.g AS g, a.v AS va, b.v AS vb, COUNT(*) AS n, %s",
+      "FROM d a JOIN d b ON a.s = b.s AND a.v >= b.v JOIN pat ON pat.s = a.s",
+      "GROUP BY pat.pm, pat.g, a.v, b.v ORDER BY pat.g, pat.pm, a.v, b.v"),
+      d_cte, pat_cte, paste(pc, collapse = ", "))
+    part <- DBI::dbGetQuery(con, sql)
+    if (is.null(agg)) {
+      agg <- part
+    } else {
+      key <- c("pm", "g", "va", "vb", "n")
+      if (nrow(part) != nrow(agg) ||
+          !isTRUE(all.equal(as.data.frame(lapply(part[key], as.numeric)),
+                            as.data.frame(lapply(agg[key], as.numeric))))) {
+        glycotrial_abort("The pieces of the SQL data pass returned different groups; the table changed during the fit?",
+                         class = "numerical", call = NULL)
+      }
+      agg <- cbind(agg, part[setdiff(names(part), key)])
+    }
+  }
+  totals <- DBI::dbGetQuery(con, sprintf(
+    "WITH %s SELECT COUNT(*) AS n%s%s FROM d", d_cte,
+    if (nzchar(wsel)) ", SUM(lw) AS lw" else "",
+    if (length(num_vars)) paste0(", ", paste0("SUM(x", seq_along(num_vars), ") AS x", seq_along(num_vars), collapse = ", ")) else ""))
   dropped <- DBI::dbGetQuery(con, sprintf("SELECT COUNT(*) AS n FROM %s WHERE %s IS NOT NULL AND NOT (%s)",
                                           tbl, qi(roles$response), notnull))$n
   mom <- scale_dbi_moments(agg, q1, length(enc$visit_levels))
   mom$n_dropped <- as.numeric(dropped)
+  if (nzchar(wsel)) mom$log_weight_sum <- as.numeric(totals$lw)
+  var_sums <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))
+  for (i in seq_along(num_vars)) var_sums[[num_vars[i]]] <- as.numeric(totals[[paste0("x", i)]])
+  mom$var_sums <- var_sums
   list(moments = scale_merge_moments(list(mom)), encoding = enc)
 }
 

@@ -151,3 +151,65 @@ test_that("bad sources: missing column, chunk types and levels, straddling subje
   expect_error(fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "dup", levels = lv)),
                class = "glycotrial_error_input", regexp = "more than one row")
 })
+
+test_that("SQL route: observation weights and designs wider than one query", {
+  skip_if_not_installed("RSQLite")
+  d <- scale_sim_data(200, 4, seed = 16)
+  d$W <- withr::with_seed(2, stats::runif(nrow(d), 0.5, 2))
+  d$W[3] <- NA  # a row without weight is dropped, as in memory
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  DBI::dbWriteTable(con, "adlb", dd)
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  # weights: sqrt(w) scaling of each row and sum(log w) computed in SQLite
+  # (its math functions are loaded when missing)
+  ref_w <- suppressMessages(fit_mmrm(scale_formula, data = d, weights = "W"))
+  f_w <- suppressMessages(fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv),
+                                   weights = "W"))
+  expect_lt(rel_diff(coef(f_w), coef(ref_w)), 1e-10)
+  expect_lt(rel_diff(f_w$theta, ref_w$theta), 1e-10)
+  expect_equal(f_w$deviance, ref_w$deviance, tolerance = 1e-12)
+  expect_equal(f_w$n_obs, ref_w$n_obs)
+  # and the row route (independent of the moment code) to 1e-10 as well
+  withr::with_options(list(glycotrial.mmrm_moment_rows = Inf), {
+    ref_rows <- suppressMessages(fit_mmrm(scale_formula, data = d, weights = "W",
+                                          control = mmrm_control(grad_tol = 1e-9)))
+  })
+  expect_lt(rel_diff(coef(f_w), coef(ref_rows)), 1e-10)
+  # covariate means come back from the database too (least-squares means)
+  expect_equal(f_w$covariate_means$BASE, ref_w$covariate_means$BASE, tolerance = 1e-12)
+  expect_equal(lsmeans(f_w, "ARM")$lsmeans$estimate, lsmeans(ref_w, "ARM")$lsmeans$estimate,
+               tolerance = 1e-9)
+  # non-positive weights are refused
+  dd0 <- dd
+  dd0$W[5] <- 0
+  DBI::dbWriteTable(con, "adlb0", dd0)
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "adlb0", levels = lv), weights = "W"),
+               class = "glycotrial_error_input", regexp = "positive")
+  # the product sums split over several queries give the same moments
+  ref <- fit_mmrm(scale_formula, data = d)
+  withr::local_options(glycotrial.sql_max_columns = 25L)
+  f_split <- fit_mmrm(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv))
+  expect_lt(rel_diff(coef(f_split), coef(ref)), 1e-10)
+  expect_lt(rel_diff(f_split$theta, ref$theta), 1e-10)
+})
+
+test_that("SQL route: a design with more than 43 columns (more than 2000 sums)", {
+  skip_if_not_installed("RSQLite")
+  d <- scale_sim_data(240, 4, seed = 17)
+  d$SITE <- sprintf("S%02d", (as.integer(factor(d$USUBJID)) %% 11) + 1)
+  f <- CHG ~ BASE + SITE * AVISIT + us(AVISIT | USUBJID)  # 1 + 1 + 10 + 3 + 30 = 45 columns
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  DBI::dbWriteTable(con, "adlb", dd)
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  ref <- fit_mmrm(f, data = d, df = "Residual")
+  expect_equal(length(coef(ref)), 45)
+  f_sql <- fit_mmrm(f, data = mmrm_data_dbi(con, "adlb", levels = lv), df = "Residual")
+  expect_lt(rel_diff(coef(f_sql), coef(ref)), 1e-10)
+  expect_lt(rel_diff(f_sql$theta, ref$theta), 1e-10)
+})
