@@ -184,6 +184,28 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_kr_setup
+Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta);
+RcppExport SEXP _glycotrial_cpp_lmm_kr_setup(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_setup(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_kr_test
+Rcpp::List cpp_lmm_kr_test(Rcpp::List setup, Eigen::MatrixXd L);
+RcppExport SEXP _glycotrial_cpp_lmm_kr_test(SEXP setupSEXP, SEXP LSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type setup(setupSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type L(LSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_test(setup, L));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -718,6 +740,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_bvn", (DL_FUNC) &_glycotrial_cpp_lmm_bvn, 3},
     {"_glycotrial_cpp_lmm_register_test_plugins", (DL_FUNC) &_glycotrial_cpp_lmm_register_test_plugins, 0},
     {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
+    {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 2},
+    {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
