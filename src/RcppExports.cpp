@@ -270,6 +270,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mmrm_derivatives
+Rcpp::List cpp_mmrm_derivatives(SEXP ptr, std::vector<double> theta, bool jacobian);
+RcppExport SEXP _glycotrial_cpp_mmrm_derivatives(SEXP ptrSEXP, SEXP thetaSEXP, SEXP jacobianSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< bool >::type jacobian(jacobianSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_derivatives(ptr, theta, jacobian));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_hessian_numeric
+Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta);
+RcppExport SEXP _glycotrial_cpp_mmrm_hessian_numeric(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_hessian_numeric(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_jacobian
 Rcpp::List cpp_mmrm_jacobian(SEXP ptr, std::vector<double> theta);
 RcppExport SEXP _glycotrial_cpp_mmrm_jacobian(SEXP ptrSEXP, SEXP thetaSEXP) {
@@ -443,8 +466,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_safety_count_terms
-Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms, Rcpp::IntegerVector ev_subject, Rcpp::IntegerVector ev_term, int n_terms, Rcpp::IntegerVector ev_grade, int n_grades);
-RcppExport SEXP _glycotrial_cpp_safety_count_terms(SEXP subject_armSEXP, SEXP n_armsSEXP, SEXP ev_subjectSEXP, SEXP ev_termSEXP, SEXP n_termsSEXP, SEXP ev_gradeSEXP, SEXP n_gradesSEXP) {
+Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms, Rcpp::IntegerVector ev_subject, Rcpp::IntegerVector ev_term, int n_terms, Rcpp::IntegerVector ev_grade, int n_grades, Rcpp::IntegerVector row_start, Rcpp::IntegerVector row_index, int n_rows);
+RcppExport SEXP _glycotrial_cpp_safety_count_terms(SEXP subject_armSEXP, SEXP n_armsSEXP, SEXP ev_subjectSEXP, SEXP ev_termSEXP, SEXP n_termsSEXP, SEXP ev_gradeSEXP, SEXP n_gradesSEXP, SEXP row_startSEXP, SEXP row_indexSEXP, SEXP n_rowsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject_arm(subject_armSEXP);
@@ -454,7 +477,20 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type n_terms(n_termsSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type ev_grade(ev_gradeSEXP);
     Rcpp::traits::input_parameter< int >::type n_grades(n_gradesSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_safety_count_terms(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades));
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_start(row_startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_index(row_indexSEXP);
+    Rcpp::traits::input_parameter< int >::type n_rows(n_rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_count_terms(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades, row_start, row_index, n_rows));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_encode
+Rcpp::List cpp_safety_encode(SEXP x);
+RcppExport SEXP _glycotrial_cpp_safety_encode(SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_encode(x));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -747,6 +783,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
     {"_glycotrial_cpp_mmrm_estimates", (DL_FUNC) &_glycotrial_cpp_mmrm_estimates, 2},
     {"_glycotrial_cpp_mmrm_hessian", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian, 2},
+    {"_glycotrial_cpp_mmrm_derivatives", (DL_FUNC) &_glycotrial_cpp_mmrm_derivatives, 3},
+    {"_glycotrial_cpp_mmrm_hessian_numeric", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian_numeric, 2},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},
     {"_glycotrial_cpp_mmrm_subject_pass", (DL_FUNC) &_glycotrial_cpp_mmrm_subject_pass, 3},
@@ -761,7 +799,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_throw_for_test", (DL_FUNC) &_glycotrial_cpp_throw_for_test, 1},
     {"_glycotrial_cpp_safety_eair", (DL_FUNC) &_glycotrial_cpp_safety_eair, 4},
     {"_glycotrial_cpp_safety_rate_diff", (DL_FUNC) &_glycotrial_cpp_safety_rate_diff, 7},
-    {"_glycotrial_cpp_safety_count_terms", (DL_FUNC) &_glycotrial_cpp_safety_count_terms, 7},
+    {"_glycotrial_cpp_safety_count_terms", (DL_FUNC) &_glycotrial_cpp_safety_count_terms, 10},
+    {"_glycotrial_cpp_safety_encode", (DL_FUNC) &_glycotrial_cpp_safety_encode, 1},
     {"_glycotrial_cpp_safety_teae", (DL_FUNC) &_glycotrial_cpp_safety_teae, 4},
     {"_glycotrial_cpp_safety_infusion_window", (DL_FUNC) &_glycotrial_cpp_safety_infusion_window, 8},
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
