@@ -226,8 +226,17 @@ bad("homa1_ir", "(c(5, 6), c(10, 11, 12))",
     homa1_ir(c(5, 6), c(10, 11, 12)), class = "glycotrial_error_input")
 bad("homa1_ir", "(numeric(), numeric())",
     homa1_ir(numeric(), numeric()), class = "ok", check = function(r) length(r) == 0)
-bad("homa1_ir", "(1e+308, 1e+308)",
-    homa1_ir(1e+308, 1e+308), class = "ok", check = function(r) length(r) == 1)
+bad("homa1_ir", "(1e+308, 1e+308) overflows: NA with a warning",
+    homa1_ir(1e+308, 1e+308), class = "glycotrial_warning_overflow")
+bad("homa1_ir", "overflow result is NA", suppressWarnings(homa1_ir(c(5, 1e+308), c(10, 1e+308))),
+    class = "ok", check = function(r) !is.na(r[1]) && is.na(r[2]))
+bad("homa1_ir", "(1e-160, 1e-160) underflows to a subnormal: NA with a warning",
+    homa1_ir(1e-160, 1e-160), class = "glycotrial_warning_underflow")
+bad("homa1_b", "(5, 1e308) overflows", homa1_b(5, 1e308), class = "glycotrial_warning_overflow")
+bad("quicki", "(1e300, 1e300) stays finite (log scale)", quicki(1e300, 1e300), class = "ok",
+    check = function(r) is.finite(r))
+bad("auc_total", "curve of 1e308 values overflows", auc_total(c(0, 30, 60), c(1e308, 1e308, 1e308)),
+    class = "glycotrial_warning_overflow")
 bad("homa1_ir", "(5, 10, glucose_factor = -1)",
     homa1_ir(5, 10, glucose_factor = -1), class = "glycotrial_error_input")
 bad("homa1_ir", "(5, 10, glucose_factor = NA)",
@@ -513,7 +522,7 @@ bad("fit_mmrm", "weights wrong length", fit_mmrm(us_f, md(), weights = c(1, 2)),
 bad("fit_mmrm", "control not from mmrm_control()", fit_mmrm(us_f, md(), control = list(1)), arg = "control")
 bad("fit_mmrm", "response of magnitude 1e300 overflows the deviance: a numerical error",
     fit_mmrm(us_f, transform(md(), CHG = CHG * 1e300)), class = "glycotrial_error_numerical")
-bad("mmrm_control", "unknown optimizer", mmrm_control(optimizers = "newton"), arg = "optimizers")
+bad("mmrm_control", "unknown optimizer", mmrm_control(optimizers = "simplex"), arg = "optimizers")
 bad("mmrm_control", "max_iter negative", mmrm_control(max_iter = -1), arg = "max_iter")
 bad("mmrm_control", "max_iter fraction", mmrm_control(max_iter = 2.5), arg = "max_iter")
 bad("mmrm_control", "rel_tol string", mmrm_control(rel_tol = "1e-8"), arg = "rel_tol")
@@ -614,6 +623,10 @@ bad("tidy", "a glycotrial MMRM is tidied", tidy(bad_fixtures("mmrm")), class = "
     check = function(r) is.data.frame(r) && nrow(r) > 0)
 bad("tidy", "unsupported conf_level", tidy(bad_fixtures("mmrm"), conf.int = TRUE, conf.level = 2),
     arg = "conf.level")
+bad("augment", "newdata a number", augment(bad_fixtures("mmrm"), newdata = 3), arg = "newdata")
+bad("augment", "se_fit NA", augment(bad_fixtures("mmrm"), se_fit = NA), arg = "se_fit")
+bad("augment", "an MMRM is augmented", augment(bad_fixtures("mmrm")), class = "ok",
+    check = function(r) is.data.frame(r) && nrow(r) > 0)
 bad("glance", "a glycotrial MMRM is glanced", glance(bad_fixtures("mmrm")), class = "ok",
     check = function(r) is.data.frame(r) && nrow(r) == 1)
 bad("fit_joint", "data a list", fit_joint(as.list(adlb)), arg = "data")
@@ -723,6 +736,10 @@ bad("infusion_reactions", "window reversed", infusion_reactions(adae, adsl, adex
 bad("infusion_reactions", "adex NULL", infusion_reactions(adae, adsl, NULL), arg = "adex")
 bad("infusion_reactions", "ex_day column missing", infusion_reactions(adae, adsl, adex, ex_day = "NOPE"),
     arg = "NOPE")
+bad("infusion_fever", "advs NULL", infusion_fever(NULL, adsl, adex), arg = "advs")
+bad("infusion_fever", "window reversed", infusion_fever(adlb, adsl, adex, window = c(2, 0)), arg = "window")
+bad("infusion_fever", "unknown unit", infusion_fever(adlb, adsl, adex, unit = "weeks"), arg = "unit")
+bad("infusion_fever", "time column missing", infusion_fever(adlb, adsl, adex, vs_time = "NOPE"), arg = "NOPE")
 bad("eair", "events negative", eair(-1, 10), arg = "events")
 bad("eair", "time_at_risk zero", eair(1, 0), arg = "time_at_risk")
 bad("eair", "time NA", eair(1, NA), arg = "time_at_risk")
