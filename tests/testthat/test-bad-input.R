@@ -382,6 +382,23 @@ bad("index_change", "(data.frame(x = 1))",
     index_change(data.frame(x = 1)), class = "glycotrial_error_input")
 bad("index_change", "(NULL)",
     index_change(NULL), class = "glycotrial_error_input")
+ir_data <- function() {
+  d <- expand.grid(USUBJID = sprintf("S%02d", 1:12), AVISIT = c("Baseline", "Week 12"),
+                   stringsAsFactors = FALSE)
+  d$ARM <- ifelse(as.integer(substr(d$USUBJID, 2, 3)) %% 2 == 0, "Drug", "Placebo")
+  d$PARAMCD <- "homa_ir_cp"
+  d$AVAL <- exp(seq(0.1, 1.2, length.out = nrow(d)))
+  d
+}
+bad("index_ratio_mmrm", "x not a data frame", index_ratio_mmrm(list(1)), arg = "x")
+bad("index_ratio_mmrm", "reference not an arm", index_ratio_mmrm(ir_data(), reference = "Nope"),
+    arg = "reference")
+bad("index_ratio_mmrm", "covariance not character", index_ratio_mmrm(ir_data(), covariance = 1),
+    arg = "covariance")
+bad("index_ratio_mmrm", "conf_level 95", index_ratio_mmrm(ir_data(), conf_level = 95),
+    arg = "conf_level")
+bad("index_ratio_mmrm", "one arm only",
+    index_ratio_mmrm(ir_data()[ir_data()$ARM == "Drug", ]), arg = "x")
 bad("fisher_exact_test", "(1, 0, 1, 5)",
     fisher_exact_test(1, 0, 1, 5), class = "glycotrial_error_input")
 bad("fisher_exact_test", "(6, 5, 1, 5)",
