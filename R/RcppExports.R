@@ -69,6 +69,10 @@ cpp_lmm_kr_test <- function(setup, L) {
     .Call(`_glycotrial_cpp_lmm_kr_test`, setup, L)
 }
 
+cpp_lmm_profile_vc <- function(ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps) {
+    .Call(`_glycotrial_cpp_lmm_profile_vc`, ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }

@@ -206,6 +206,25 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_profile_vc
+Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int j, double value, Eigen::VectorXd start, int max_iter, double grad_tol, int newton_steps);
+RcppExport SEXP _glycotrial_cpp_lmm_profile_vc(SEXP ptrSEXP, SEXP kindSEXP, SEXP blockSEXP, SEXP iSEXP, SEXP jSEXP, SEXP valueSEXP, SEXP startSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP, SEXP newton_stepsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::string >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< int >::type block(blockSEXP);
+    Rcpp::traits::input_parameter< int >::type i(iSEXP);
+    Rcpp::traits::input_parameter< int >::type j(jSEXP);
+    Rcpp::traits::input_parameter< double >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type start(startSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< int >::type newton_steps(newton_stepsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_profile_vc(ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -742,6 +761,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
     {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 2},
     {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
+    {"_glycotrial_cpp_lmm_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_profile_vc, 10},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},

@@ -8,6 +8,7 @@
 #include "core/common/plugin_registry.hpp"
 #include "core/lmm/bvn.hpp"
 #include "core/lmm/lmm.hpp"
+#include "core/lmm/profile.hpp"
 #include "r_guard.h"
 
 namespace lmm = glycotrial::lmm;
@@ -234,5 +235,31 @@ Rcpp::List cpp_lmm_kr_test(Rcpp::List setup, Eigen::MatrixXd L) {
     lmm::KrTest t = lmm::kr_test(kr, L);
     return Rcpp::List::create(Rcpp::_["q"] = t.q, Rcpp::_["df"] = t.df,
                               Rcpp::_["f_scaling"] = t.f_scaling);
+  });
+}
+
+// Profiled deviance at a fixed variance component (see core/lmm/profile.hpp):
+// kind "sd" (block, i), "cor" (block, i < j) or "sigma"; value on the
+// original scale. Returns the deviance and the constrained optimum.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int j, double value,
+                              Eigen::VectorXd start, int max_iter, double grad_tol,
+                              int newton_steps) {
+  return glue::guard([&] {
+    lmm::VcTarget t;
+    if (kind == "sd") t.kind = lmm::VcKind::Sd;
+    else if (kind == "cor") t.kind = lmm::VcKind::Cor;
+    else if (kind == "sigma") t.kind = lmm::VcKind::Sigma;
+    else throw glycotrial::InputError("unknown variance component kind '" + kind + "'", "parm");
+    t.block = block;
+    t.i = i;
+    t.j = j;
+    lmm::FitOptions opt;
+    opt.max_iter = max_iter;
+    opt.grad_tol = grad_tol;
+    opt.newton_steps = newton_steps;
+    lmm::ProfilePoint p = lmm::profile_variance(*model_ptr(ptr), t, value, start, opt);
+    return Rcpp::List::create(Rcpp::_["deviance"] = p.deviance, Rcpp::_["theta"] = p.theta,
+                              Rcpp::_["converged"] = p.converged);
   });
 }
