@@ -93,6 +93,14 @@ cpp_mmrm_hessian <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_hessian`, ptr, theta)
 }
 
+cpp_mmrm_derivatives <- function(ptr, theta, jacobian) {
+    .Call(`_glycotrial_cpp_mmrm_derivatives`, ptr, theta, jacobian)
+}
+
+cpp_mmrm_hessian_numeric <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_mmrm_hessian_numeric`, ptr, theta)
+}
+
 cpp_mmrm_jacobian <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_jacobian`, ptr, theta)
 }
