@@ -61,6 +61,14 @@ cpp_lmm_plugin_spatial <- function(key) {
     .Call(`_glycotrial_cpp_lmm_plugin_spatial`, key)
 }
 
+cpp_lmm_kr_setup <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_lmm_kr_setup`, ptr, theta)
+}
+
+cpp_lmm_kr_test <- function(setup, L) {
+    .Call(`_glycotrial_cpp_lmm_kr_test`, setup, L)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }
@@ -79,6 +87,14 @@ cpp_mmrm_estimates <- function(ptr, theta) {
 
 cpp_mmrm_hessian <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_hessian`, ptr, theta)
+}
+
+cpp_mmrm_derivatives <- function(ptr, theta, jacobian) {
+    .Call(`_glycotrial_cpp_mmrm_derivatives`, ptr, theta, jacobian)
+}
+
+cpp_mmrm_hessian_numeric <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_mmrm_hessian_numeric`, ptr, theta)
 }
 
 cpp_mmrm_jacobian <- function(ptr, theta) {

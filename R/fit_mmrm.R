@@ -12,8 +12,10 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 #' Control options for fit_mmrm()
 #'
 #' @param optimizers Optimisers tried in turn until one converges:
-#'   `"nlminb"`, `"BFGS"`, `"L-BFGS-B"` (all driven with the analytic
-#'   gradient of the C++ engine).
+#'   `"newton"` (Newton-Raphson with the exact Hessian of the C++ engine,
+#'   Levenberg damping where it is not positive definite, and a line
+#'   search), `"nlminb"`, `"BFGS"`, `"L-BFGS-B"` (driven with the analytic
+#'   gradient).
 #' @param start Optional starting values for the covariance parameters
 #'   (unconstrained scale, all groups concatenated); `NULL` derives them from
 #'   the empirical covariance of ordinary least-squares residuals.
@@ -29,12 +31,12 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 #' @examples
 #' mmrm_control(optimizers = "BFGS")
 #' @export
-mmrm_control <- function(optimizers = c("nlminb", "BFGS", "L-BFGS-B"), start = NULL,
+mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"), start = NULL,
                          max_iter = 1000L, rel_tol = 1e-12, grad_tol = 1e-6,
                          accept_singular = TRUE) {
   if (!is.character(optimizers) || !length(optimizers) ||
-      !all(optimizers %in% c("nlminb", "BFGS", "L-BFGS-B"))) {
-    glycotrial_abort("{.arg optimizers} must be a subset of {.val {c('nlminb', 'BFGS', 'L-BFGS-B')}}; found {.val {optimizers}}.")
+      !all(optimizers %in% c("newton", "nlminb", "BFGS", "L-BFGS-B"))) {
+    glycotrial_abort("{.arg optimizers} must be a subset of {.val {c('newton', 'nlminb', 'BFGS', 'L-BFGS-B')}}; found {.val {optimizers}}.")
   }
   if (!is.null(start)) check_number(start, len = NULL)
   check_count(max_iter, lower = 1, len = 1)
@@ -75,7 +77,8 @@ mmrm_control <- function(optimizers = c("nlminb", "BFGS", "L-BFGS-B"), start = N
 #'   covariance is `W^{-1/2} Sigma W^{-1/2}`, as in mmrm.
 #' @param df Degrees-of-freedom method for tests and intervals:
 #'   `"Kenward-Roger"`, `"Kenward-Roger-Linear"`, `"Satterthwaite"`,
-#'   `"Between-Within"` or `"Residual"`.
+#'   `"Between-Within"` or `"Residual"`. With an empirical (sandwich) `vcov`,
+#'   Satterthwaite df are those of Bell & McCaffrey (2002), as in mmrm.
 #' @param vcov Covariance of the coefficients: `"Asymptotic"`,
 #'   `"Kenward-Roger"`, `"Kenward-Roger-Linear"`, `"Empirical"` (CR0
 #'   sandwich), `"Empirical-Jackknife"` or `"Empirical-Bias-Reduced"`.
@@ -276,7 +279,7 @@ mmrm_design <- function(spec, data, weights, control) {
       "i" = "Convert it with {.code factor()} (its levels set the visit order), or use a spatial structure for a numeric time."),
       call = NULL)
   }
-  x_na <- rowSums(is.na(as.data.frame(mf[, -1, drop = FALSE]))) > 0
+  x_na <- if (ncol(mf) > 1) !stats::complete.cases(mf[-1]) else rep(FALSE, n0)
   cov_na <- is.na(data[[spec$subject]]) | is.na(visit)
   if (!is.null(spec$group)) cov_na <- cov_na | is.na(data[[spec$group]])
   w_na <- if (is.null(weights)) rep(FALSE, n0) else is.na(weights)
@@ -319,7 +322,7 @@ mmrm_design <- function(spec, data, weights, control) {
     visit_levels <- levels(vis)
     coord <- as.integer(vis) - 1L
   }
-  subj_f <- factor(as.character(subj), levels = unique(as.character(subj)[order(as.character(subj))]))
+  subj_f <- factor(as.character(subj))  # levels sorted as order() sorts
   dup <- if (spec$plugin$spatial) {
     duplicated(data.frame(s = subj_f, v = coord))
   } else {
@@ -518,7 +521,9 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     tried <- c(tried, opt)
     x0 <- if (is.null(best)) start else best$par
     res <- tryCatch({
-      if (opt == "nlminb") {
+      if (opt == "newton") {
+        mmrm_newton(engine, x0, polish_control)
+      } else if (opt == "nlminb") {
         o <- stats::nlminb(x0, fn, gr, control = list(iter.max = control$max_iter,
                                                      eval.max = 2 * control$max_iter,
                                                      rel.tol = control$rel_tol))
@@ -535,11 +540,13 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     if (is.null(res)) next
     res$optimizer <- opt
     if (is.null(best) || res$value <= best$value) best <- res
-    pol <- mmrm_polish(engine, best$par, polish_control)
+    # Newton is polished already; the others get Newton polishing steps.
+    pol <- if (identical(best$optimizer, "newton")) best$polished else mmrm_polish(engine, best$par, polish_control)
     best$par <- pol$par
     best$value <- pol$value
     best$max_gradient <- pol$max_gradient
     best$hessian <- pol$hessian
+    best$jacobian <- pol$jacobian
     if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
   }
   if (is.null(best)) {
@@ -555,42 +562,111 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     "the Hessian of the deviance is not positive definite at the optimum"
   }
   list(engine = engine, theta = best$par, deviance = best$value, hessian = best$hessian,
-       convergence = list(converged = conv_ok && hess_pd, optimizer = best$optimizer,
+       jacobian = best$jacobian, convergence = list(converged = conv_ok && hess_pd, optimizer = best$optimizer,
                           optimizers_tried = tried, iterations = best$iterations,
                           max_gradient = best$max_gradient, hessian_pd = hess_pd,
                           optimizer_code = best$code, message = msg),
        plugin = plugin)
 }
 
-# Newton steps with the Hessian from the analytic gradient: take the
-# optimiser's answer to the precision the degrees of freedom need.
+# Newton-Raphson on the deviance with the exact Hessian of the engine
+# (cpp_mmrm_derivatives(): deviance, gradient, Hessian and the Jacobian terms
+# in one pass). Levenberg damping where the Hessian is not positive definite,
+# backtracking while the deviance does not decrease enough; stops when the
+# largest absolute gradient is below grad_tol * 1e-3 * max(1, |deviance|) or
+# no step improves it (rounding). Returns NULL when the deviance is not finite
+# at the start.
+mmrm_newton <- function(engine, theta, control) {
+  d <- cpp_mmrm_derivatives(engine, theta, TRUE)
+  if (!is.finite(d$deviance)) return(NULL)
+  tol <- function(dev) control$grad_tol * 1e-3 * max(1, abs(dev))
+  it <- 0L
+  while (it < control$max_iter && max(abs(d$gradient)) > tol(d$deviance)) {
+    it <- it + 1L
+    g <- d$gradient
+    H <- d$hessian
+    lam <- 0
+    ch <- NULL
+    while (is.null(ch)) {
+      ch <- tryCatch(chol(H + diag(lam, nrow(H))), error = function(e) NULL)
+      if (is.null(ch)) lam <- max(4 * lam, 1e-6 * max(1, abs(diag(H))))
+      if (lam > 1e12) break
+    }
+    if (is.null(ch)) break
+    step <- -backsolve(ch, backsolve(ch, g, transpose = TRUE))
+    slope <- sum(g * step)
+    # full step: evaluate all derivatives at once (usually accepted)
+    d_new <- cpp_mmrm_derivatives(engine, theta + step, TRUE)
+    near <- abs(slope) < 1e-8 * max(1, abs(d$deviance))
+    ok <- is.finite(d_new$deviance) &&
+      (d_new$deviance <= d$deviance + 1e-4 * slope ||
+         (near && max(abs(d_new$gradient)) < max(abs(g))))
+    if (!ok) {
+      a <- 1
+      while (!ok && a > 1e-10) {
+        a <- a / 4
+        dev <- cpp_mmrm_deviance(engine, theta + a * step, FALSE)
+        ok <- is.finite(dev) && dev <= d$deviance + 1e-4 * a * slope
+      }
+      if (!ok) break
+      d_new <- cpp_mmrm_derivatives(engine, theta + a * step, TRUE)
+      step <- a * step
+    }
+    if (near && max(abs(d_new$gradient)) >= max(abs(g))) break  # rounding floor
+    theta <- theta + step
+    d <- d_new
+  }
+  # One last Newton step with the final Hessian, at the cost of a gradient
+  # evaluation: the tolerance bounds the gradient, this step takes theta to
+  # rounding precision (the Hessian and Jacobian change by O(step)).
+  step <- tryCatch(-solve(d$hessian, d$gradient), error = function(e) NULL)
+  if (!is.null(step) && all(is.finite(step))) {
+    dv <- cpp_mmrm_deviance(engine, theta + step, TRUE)
+    g_new <- attr(dv, "gradient")
+    if (is.finite(dv) && all(is.finite(g_new)) && max(abs(g_new)) < max(abs(d$gradient)) &&
+        dv <= d$deviance + 1e-10 * abs(d$deviance)) {
+      theta <- theta + step
+      d$deviance <- as.numeric(dv)
+      d$gradient <- g_new
+    }
+  }
+  pol <- list(par = theta, value = d$deviance, max_gradient = max(abs(d$gradient)),
+              hessian = d$hessian, jacobian = d$jacobian)
+  list(par = theta, value = d$deviance, iterations = it,
+       code = if (max(abs(d$gradient)) <= tol(d$deviance) * 1e3) 0L else 1L,
+       message = "", polished = pol)
+}
+
+# Newton steps with the exact Hessian after another optimiser: take its
+# answer to the precision the degrees of freedom need.
 mmrm_polish <- function(engine, theta, control) {
-  dev <- cpp_mmrm_deviance(engine, theta, TRUE)
-  g <- attr(dev, "gradient")
-  H <- cpp_mmrm_hessian(engine, theta)
+  d <- cpp_mmrm_derivatives(engine, theta, TRUE)
+  if (!is.finite(d$deviance)) {
+    dev <- cpp_mmrm_deviance(engine, theta, TRUE)
+    return(list(par = theta, value = as.numeric(dev), max_gradient = Inf,
+                hessian = matrix(NA_real_, length(theta), length(theta)), jacobian = NULL))
+  }
   for (i in 1:3) {
-    tol <- control$grad_tol * max(1, abs(dev))
+    g <- d$gradient
+    tol <- control$grad_tol * max(1, abs(d$deviance))
     if (max(abs(g)) <= tol * 1e-3) break
-    step <- tryCatch(solve(H, g), error = function(e) NULL)
+    step <- tryCatch(solve(d$hessian, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step))) break
     accepted <- FALSE
     for (a in c(1, 0.5, 0.25, 0.1)) {
-      th_new <- theta - a * step
-      d_new <- cpp_mmrm_deviance(engine, th_new, TRUE)
-      if (is.finite(d_new) && d_new <= dev + 1e-10 * abs(dev) &&
-          max(abs(attr(d_new, "gradient"))) < max(abs(g))) {
-        theta <- th_new
-        dev <- d_new
-        g <- attr(d_new, "gradient")
+      d_new <- cpp_mmrm_derivatives(engine, theta - a * step, TRUE)
+      if (is.finite(d_new$deviance) && d_new$deviance <= d$deviance + 1e-10 * abs(d$deviance) &&
+          max(abs(d_new$gradient)) < max(abs(g))) {
+        theta <- theta - a * step
+        d <- d_new
         accepted <- TRUE
         break
       }
     }
     if (!accepted) break
-    H <- cpp_mmrm_hessian(engine, theta)
   }
-  list(par = theta, value = as.numeric(dev), max_gradient = max(abs(g)), hessian = H,
-       converged = max(abs(g)) <= control$grad_tol * max(1, abs(dev)))
+  list(par = theta, value = d$deviance, max_gradient = max(abs(d$gradient)),
+       hessian = d$hessian, jacobian = d$jacobian)
 }
 
 `%||%` <- function(a, b) if (is.null(a)) b else a
@@ -611,7 +687,7 @@ mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {
   theta_vcov <- tryCatch(2 * solve(fit$hessian), error = function(e) {
     matrix(NA_real_, length(theta), length(theta))
   })
-  jac <- cpp_mmrm_jacobian(engine, theta)
+  jac <- fit$jacobian %||% cpp_mmrm_jacobian(engine, theta)
   jac_list <- lapply(jac, function(P) {
     J <- beta_vcov %*% P %*% beta_vcov
     dimnames(J) <- dimnames(beta_vcov)
@@ -638,7 +714,7 @@ mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {
     deviance = fit$deviance, loglik = -fit$deviance / 2, reml = reml,
     n_theta = length(theta), n_beta = length(beta_est), n_obs = n_obs,
     n_subjects = nlevels(design$subject), n_patterns = cpp_mmrm_info(engine)$n_patterns,
-    df_method = df, vcov_type = vcov, jac_list = jac_list, kr = NULL,
+    df_method = df, vcov_type = vcov, jac_list = jac_list, jac_P = jac, kr = NULL,
     convergence = fit$convergence,
     data = design$data, x_matrix = design$X, y = design$y,
     weights = design$weights, has_weights = design$has_weights,
@@ -655,6 +731,10 @@ mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {
                                    identical(vcov, "Kenward-Roger-Linear"))
   }
   obj$beta_vcov_adj <- mmrm_vcov_compute(obj, vcov)
+  if (df == "Satterthwaite" && mmrm_is_empirical(obj) && !is.null(obj$x_matrix) &&
+      nrow(obj$x_matrix)) {
+    obj$emp_df <- mmrm_empirical_df_pieces(obj)
+  }
   if (!fit$convergence$converged) {
     glycotrial_warn(c(
       "fit_mmrm: the {.val {spec$key}} fit did not converge: {fit$convergence$message}.",

@@ -14,8 +14,9 @@ nlme::ranef
 #' a q x q x n_subjects array, the posterior variance given the estimated
 #' variance parameters and beta, as `lme4::ranef(condVar = TRUE)`).
 #' `anova()` gives F tests per fixed-effect term (marginal, i.e. Type III for
-#' the columns of each term) with Satterthwaite denominator degrees of
-#' freedom; `summary()` the t tests with Satterthwaite df (as lmerTest).
+#' the columns of each term) with Satterthwaite or Kenward-Roger denominator
+#' degrees of freedom; `summary()` the t tests with the same df (as lmerTest;
+#' with Kenward-Roger the standard errors come from the adjusted covariance).
 #' `predict()` gives population-level (`level = "population"`, `X beta`) or
 #' subject-level (`X beta + Z b`) predictions, also for new data (subjects
 #' not in the fit get their population prediction).
@@ -30,8 +31,11 @@ nlme::ranef
 #'   intervals for fixed effects from the ML deviance profiled over all other
 #'   parameters: each point is a constrained refit; REML fits are profiled on
 #'   their ML refit, as recommended for lme4 profiles).
-#' @param ddf Degrees-of-freedom method for `anova()`/`summary()`:
-#'   `"Satterthwaite"` or `"residual"` (n - p).
+#' @param ddf Degrees-of-freedom method for `anova()`/`summary()`/
+#'   `lmm_contrast()`: `"Satterthwaite"`, `"Kenward-Roger"` (Kenward & Roger
+#'   1997: the small-sample adjusted covariance of the fixed effects, scaled F
+#'   and its denominator df, computed as pbkrtest does; REML fits without a
+#'   residual structure) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
 #' @param conf.int,conf.level For `tidy()`: add Wald intervals at this level.
 #' @param effects For `tidy()`: `"fixed"`, `"ran_pars"` or both.
@@ -44,6 +48,7 @@ nlme::ranef
 #'   summary(fit)
 #'   head(ranef(fit))
 #'   anova(fit)
+#'   anova(fit, ddf = "Kenward-Roger")
 #'   confint(fit)
 #'   head(predict(fit, level = "population"))
 #' }
@@ -248,6 +253,33 @@ lmm_satterthwaite_setup <- function(object) {
   env$satt
 }
 
+# Kenward-Roger setup (Phi, Phi_A, P_j, W), computed in the core and cached.
+lmm_kr_setup <- function(object) {
+  env <- object$cache
+  if (!is.null(env$kr)) return(env$kr)
+  if (!object$reml) {
+    glycotrial_abort(c("Kenward-Roger df are defined for REML fits only.",
+                       "i" = "Refit with {.code reml = TRUE} or use {.code ddf = \"Satterthwaite\"}."),
+                     call = NULL)
+  }
+  if (!is.null(object$design$residual)) {
+    glycotrial_abort(c("Kenward-Roger df are implemented for models without a residual covariance structure.",
+                       "x" = "This model has residual structure {.code {lmm_residual_summary(object)}}.",
+                       "i" = "Use {.code ddf = \"Satterthwaite\"}."), call = NULL)
+  }
+  kr <- cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
+  nm <- names(object$coefficients)
+  dimnames(kr$phi) <- dimnames(kr$phi_adj) <- list(nm, nm)
+  env$kr <- kr
+  kr
+}
+
+lmm_match_ddf <- function(ddf) {
+  choices <- c("Satterthwaite", "Kenward-Roger", "residual")
+  if (identical(ddf, choices)) return(choices[1])
+  check_choice(ddf, choices, arg = "ddf")
+}
+
 MASS_ginv <- function(X, tol = sqrt(.Machine$double.eps)) {
   s <- svd(X)
   pos <- s$d > max(tol * s$d[1L], 0)
@@ -262,8 +294,8 @@ lmm_df_1 <- function(object, l, setup) {
 
 #' @rdname lmm_methods
 #' @export
-lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "residual")) {
-  ddf <- match.arg(ddf)
+lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "Kenward-Roger", "residual")) {
+  ddf <- lmm_match_ddf(ddf)
   if (is.null(dim(L))) L <- matrix(L, nrow = 1)
   if (ncol(L) != length(object$coefficients)) {
     glycotrial_abort("{.arg L} must have {length(object$coefficients)} columns, not {ncol(L)}.")
@@ -276,6 +308,14 @@ lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "residual")) {
     F <- drop(t(est) %*% solve(V, est)) / q
     return(list(estimate = est, se = sqrt(diag(V)), F = F, num_df = q, den_df = df,
                 p.value = stats::pf(F, q, df, lower.tail = FALSE)))
+  }
+  if (ddf == "Kenward-Roger") {
+    kr <- lmm_kr_setup(object)
+    r <- cpp_lmm_kr_test(kr, L)
+    VA <- L %*% kr$phi_adj %*% t(L)
+    F <- r$f_scaling * drop(t(est) %*% solve(VA, est)) / q
+    return(list(estimate = est, se = sqrt(diag(VA)), F = F, num_df = q, den_df = r$df,
+                p.value = stats::pf(F, q, r$df, lower.tail = FALSE)))
   }
   setup <- lmm_satterthwaite_setup(object)
   if (q == 1) {
@@ -303,8 +343,8 @@ lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "residual")) {
 #' @rdname lmm_methods
 #' @method anova glycotrial_lmm
 #' @export
-anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "residual")) {
-  ddf <- match.arg(ddf)
+anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-Roger", "residual")) {
+  ddf <- lmm_match_ddf(ddf)
   X <- object$design$X
   asg <- attr(X, "assign")
   labs <- attr(object$design$terms, "term.labels")
@@ -325,7 +365,16 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "residual
 lmm_coef_table <- function(object, ddf = "Satterthwaite") {
   b <- object$coefficients
   se <- sqrt(diag(object$vcov))
-  df <- if (ddf == "Satterthwaite") {
+  if (ddf == "Kenward-Roger") {
+    kr <- lmm_kr_setup(object)
+    se <- sqrt(diag(kr$phi_adj))
+  }
+  df <- if (ddf == "Kenward-Roger") {
+    vapply(seq_along(b), function(j) {
+      l <- matrix(0, 1, length(b)); l[j] <- 1
+      cpp_lmm_kr_test(kr, l)$df
+    }, numeric(1))
+  } else if (ddf == "Satterthwaite") {
     setup <- lmm_satterthwaite_setup(object)
     vapply(seq_along(b), function(j) {
       l <- numeric(length(b)); l[j] <- 1
@@ -383,8 +432,9 @@ print.glycotrial_lmm <- function(x, digits = 4, ...) {
 #' @rdname lmm_methods
 #' @method summary glycotrial_lmm
 #' @export
-summary.glycotrial_lmm <- function(object, ddf = c("Satterthwaite", "residual"), ...) {
-  ddf <- match.arg(ddf)
+summary.glycotrial_lmm <- function(object, ddf = c("Satterthwaite", "Kenward-Roger", "residual"),
+                                   ...) {
+  ddf <- lmm_match_ddf(ddf)
   structure(list(fit = object, coefficients = lmm_coef_table(object, ddf), ddf = ddf),
             class = "summary.glycotrial_lmm")
 }

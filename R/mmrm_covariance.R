@@ -98,8 +98,17 @@ register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NU
 
 # The covariance plugin for a key: list(key, compiled, spatial, impl).
 covariance_plugin <- function(key, call = NULL) {
-  sync_compiled_plugins()
-  entry <- registry$entries[[plugin_id("covariance", key)]]
+  id <- plugin_id("covariance", key)
+  entry <- registry$entries[[id]]
+  # Fast path (fit_mmrm() calls this on every fit): an R plugin, or a
+  # compiled one the C++ registry still has, needs no full registry sync.
+  known <- !is.null(entry) &&
+    (!inherits(entry$impl, "glycotrial_compiled_plugin") ||
+       !is.null(tryCatch(cpp_covariance_info(key, 1L), error = function(e) NULL)))
+  if (!known) {
+    sync_compiled_plugins()
+    entry <- registry$entries[[id]]
+  }
   if (is.null(entry)) {
     glycotrial_abort(c(
       "Unknown covariance structure {.val {key}} in {.arg formula}.",

@@ -21,7 +21,7 @@ mmrm_kr_components <- function(object, linear = FALSE) {
       class = "numerical", call = NULL)
   }
   Phi <- object$beta_vcov
-  P <- cpp_mmrm_jacobian(object$engine, object$theta)
+  P <- object$jac_P %||% cpp_mmrm_jacobian(object$engine, object$theta)
   qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
   K <- length(P)
   PPhiP <- matrix(0, nrow(Phi), ncol(Phi))
@@ -107,7 +107,9 @@ mmrm_df_1d <- function(object, contrast, method = object$df_method) {
   contrast <- as.numeric(contrast)
   Phi <- object$beta_vcov
   switch(method,
-    "Satterthwaite" = {
+    "Satterthwaite" = if (mmrm_is_empirical(object)) {
+      mmrm_df_empirical(object, contrast)
+    } else {
       g <- vapply(object$jac_list, function(J) sum(contrast * (J %*% contrast)), numeric(1))
       num <- 2 * sum(contrast * (Phi %*% contrast))^2
       den <- sum(g * (object$theta_vcov %*% g))
@@ -209,7 +211,8 @@ mmrm_test_md <- function(object, L, method = object$df_method) {
     f_stat <- f_stat * kd$lambda
     denom <- kd$m
   } else if (method == "Satterthwaite") {
-    Phi <- object$beta_vcov
+    # rotate by the covariance in use (the sandwich one for empirical fits)
+    Phi <- if (mmrm_is_empirical(object)) object$beta_vcov_adj else object$beta_vcov
     e <- eigen(L %*% Phi %*% t(L), symmetric = TRUE)
     rot <- t(e$vectors) %*% L
     t_df <- apply(rot, 1, function(cc) mmrm_df_1d(object, cc, "Satterthwaite"))
@@ -222,4 +225,59 @@ mmrm_test_md <- function(object, L, method = object$df_method) {
   }
   list(num_df = l, denom_df = denom, f_stat = f_stat,
        p_val = stats::pf(f_stat, l, denom, lower.tail = FALSE))
+}
+
+# ---- Satterthwaite df for the sandwich covariances -----------------------------
+
+mmrm_is_empirical <- function(object) {
+  object$vcov_type %in% c("Empirical", "Empirical-Jackknife", "Empirical-Bias-Reduced")
+}
+
+# Bell & McCaffrey (2002), as mmrm does for its empirical covariances: the
+# variance estimate c'V_emp c is approximately a weighted sum of chi^2_1
+# with weights the eigenvalues of G = Gamma'Gamma, Gamma = [g_1 .. g_n],
+# g_i = (I - H)_i' A_i X~_i Phi c in whitened coordinates (X~_i = L_i^-1 X_i,
+# Sigma_i = L_i L_i', H = X~ Phi X~', A_i = I, (I - H_ii)^-1 or
+# (I - H_ii)^-1/2), so df = tr(G)^2 / ||G||_F^2. Expanding g_i'g_j gives
+# G = D - Z Phi Z' with D = diag(a'K_i a), z_i = N_i a, a = Phi c,
+# N_i = X~_i'A_i X~_i and K_i = X~_i'A_i'A_i X~_i, so that only p x p
+# matrices per subject are needed (never the N x N hat matrix).
+mmrm_empirical_df_pieces <- function(object) {
+  type <- object$vcov_type
+  X <- object$x_matrix
+  Phi <- object$beta_vcov
+  st <- object$subject_start
+  p <- ncol(X)
+  n <- length(st) - 1
+  N <- matrix(0, n * p, p)
+  K <- matrix(0, n * p, p)
+  for (s in seq_len(n)) {
+    idx <- (st[s] + 1):st[s + 1]
+    L <- t(chol(mmrm_subject_sigma(object, s)))
+    Xt <- forwardsolve(L, X[idx, , drop = FALSE])
+    AX <- if (type == "Empirical") {
+      Xt
+    } else {
+      e <- eigen(diag(length(idx)) - Xt %*% Phi %*% t(Xt), symmetric = TRUE)
+      pw <- if (type == "Empirical-Jackknife") -1 else -1 / 2
+      e$vectors %*% (e$values^pw * t(e$vectors)) %*% Xt
+    }
+    rows <- (s - 1) * p + seq_len(p)
+    N[rows, ] <- crossprod(Xt, AX)
+    K[rows, ] <- crossprod(AX)
+  }
+  list(N = N, K = K, n = n, p = p)
+}
+
+mmrm_df_empirical <- function(object, contrast) {
+  pc <- object$emp_df %||% mmrm_empirical_df_pieces(object)
+  Phi <- object$beta_vcov
+  a <- drop(Phi %*% contrast)
+  Zt <- matrix(pc$N %*% a, pc$p, pc$n)                 # column i: z_i
+  d <- colSums(matrix(pc$K %*% a, pc$p, pc$n) * a)     # a'K_i a
+  q <- colSums(Zt * (Phi %*% Zt))                       # z_i' Phi z_i
+  BZZ <- Phi %*% tcrossprod(Zt)
+  tr_g <- sum(d) - sum(q)
+  frob <- sum(d^2) - 2 * sum(d * q) + sum(BZZ * t(BZZ))
+  tr_g^2 / frob
 }

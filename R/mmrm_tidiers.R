@@ -1,8 +1,14 @@
-# broom-style tidiers for glycotrial_mmrm fits (generics::tidy / glance).
+# broom-style tidiers for glycotrial_mmrm fits (generics::tidy / glance /
+# augment).
 
-#' Tidy and glance at an MMRM fit
+#' Tidy, glance at and augment an MMRM fit
 #'
 #' @param x A [fit_mmrm()] fit.
+#' @param newdata For `augment()`: optional data frame to predict for
+#'   (default: the rows used by the fit, in the fit's order, i.e. sorted by
+#'   subject and visit).
+#' @param se_fit For `augment()`: add `.se.fit`, the standard error of the
+#'   population prediction `x'beta` (from the fit's covariance, `vcov()`)?
 #' @param conf.int Add confidence limits?
 #' @param conf.level Confidence level.
 #' @param ... Unused.
@@ -10,7 +16,10 @@
 #'   columns `term`, `estimate`, `std.error`, `df`, `statistic`, `p.value`
 #'   (and `conf.low`, `conf.high`). `glance()`: a one-row data frame with
 #'   `logLik`, `AIC`, `AICc`, `BIC`, `deviance`, `nobs`, `n_subjects`,
-#'   `n_theta`, `cov_type`, `converged`.
+#'   `n_theta`, `cov_type`, `converged`. `augment()`: the data with columns
+#'   `.fitted` (population prediction, as `predict()`), `.resid` (response
+#'   minus `.fitted`, `NA` where the response is missing) and, with
+#'   `se_fit = TRUE`, `.se.fit`.
 #' @examples
 #' set.seed(5)
 #' d <- expand.grid(USUBJID = factor(1:30), AVISIT = factor(c("W4", "W8")))
@@ -18,6 +27,7 @@
 #' fit <- fit_mmrm(CHG ~ AVISIT + cs(AVISIT | USUBJID), data = d, df = "Residual")
 #' tidy(fit, conf.int = TRUE)
 #' glance(fit)
+#' head(augment(fit, se_fit = TRUE))
 #' @name mmrm_tidiers
 NULL
 
@@ -51,3 +61,33 @@ glance.glycotrial_mmrm <- function(x, ...) {
 #' @importFrom generics glance
 #' @export
 generics::glance
+
+#' @rdname mmrm_tidiers
+#' @importFrom generics augment
+#' @method augment glycotrial_mmrm
+#' @export
+augment.glycotrial_mmrm <- function(x, newdata = NULL, se_fit = FALSE, ...) {
+  check_flag(se_fit)
+  if (is.null(newdata)) {
+    if (is.null(x$data)) {
+      glycotrial_abort("This fit was made from pattern moments and keeps no rows; give {.arg newdata}.")
+    }
+    data <- x$data
+  } else {
+    check_data_frame(newdata)
+    data <- newdata
+  }
+  p <- stats::predict(x, newdata = data, interval = if (se_fit) "confidence" else "none")
+  fitted <- if (se_fit) unname(p[, "fit"]) else unname(p)
+  data$.fitted <- fitted
+  y <- tryCatch(as.numeric(eval(x$formula[[2]], data, environment(x$formula))),
+                error = function(e) NA_real_)
+  if (length(y) != nrow(data)) y <- rep(NA_real_, nrow(data))
+  data$.resid <- y - fitted
+  if (se_fit) data$.se.fit <- unname(p[, "se"])
+  data
+}
+
+#' @importFrom generics augment
+#' @export
+generics::augment

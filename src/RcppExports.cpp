@@ -184,6 +184,28 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_kr_setup
+Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta);
+RcppExport SEXP _glycotrial_cpp_lmm_kr_setup(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_setup(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_kr_test
+Rcpp::List cpp_lmm_kr_test(Rcpp::List setup, Eigen::MatrixXd L);
+RcppExport SEXP _glycotrial_cpp_lmm_kr_test(SEXP setupSEXP, SEXP LSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type setup(setupSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type L(LSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_test(setup, L));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -245,6 +267,29 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_mmrm_hessian(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_derivatives
+Rcpp::List cpp_mmrm_derivatives(SEXP ptr, std::vector<double> theta, bool jacobian);
+RcppExport SEXP _glycotrial_cpp_mmrm_derivatives(SEXP ptrSEXP, SEXP thetaSEXP, SEXP jacobianSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< bool >::type jacobian(jacobianSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_derivatives(ptr, theta, jacobian));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_hessian_numeric
+Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta);
+RcppExport SEXP _glycotrial_cpp_mmrm_hessian_numeric(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_hessian_numeric(ptr, theta));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -718,11 +763,15 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_bvn", (DL_FUNC) &_glycotrial_cpp_lmm_bvn, 3},
     {"_glycotrial_cpp_lmm_register_test_plugins", (DL_FUNC) &_glycotrial_cpp_lmm_register_test_plugins, 0},
     {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
+    {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 2},
+    {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
     {"_glycotrial_cpp_mmrm_estimates", (DL_FUNC) &_glycotrial_cpp_mmrm_estimates, 2},
     {"_glycotrial_cpp_mmrm_hessian", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian, 2},
+    {"_glycotrial_cpp_mmrm_derivatives", (DL_FUNC) &_glycotrial_cpp_mmrm_derivatives, 3},
+    {"_glycotrial_cpp_mmrm_hessian_numeric", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian_numeric, 2},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},
     {"_glycotrial_cpp_mmrm_subject_pass", (DL_FUNC) &_glycotrial_cpp_mmrm_subject_pass, 3},

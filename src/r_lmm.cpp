@@ -204,3 +204,35 @@ bool cpp_lmm_plugin_spatial(std::string key) {
     return p->spatial != 0;
   });
 }
+
+// Kenward-Roger setup at absolute theta: Phi and Phi_A on the original
+// scale, with P_j (standardised scale) and W kept for kr contrast tests.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta) {
+  return glue::guard([&] {
+    lmm::KenwardRoger kr = model_ptr(ptr)->kenward_roger(theta);
+    Rcpp::List P(kr.P.size());
+    for (size_t j = 0; j < kr.P.size(); ++j) P[j] = Rcpp::wrap(kr.P[j]);
+    Eigen::MatrixXd phi = kr.phi * kr.scale2, phia = kr.phi_adj * kr.scale2;
+    return Rcpp::List::create(Rcpp::_["phi"] = phi, Rcpp::_["phi_adj"] = phia,
+                              Rcpp::_["P"] = P, Rcpp::_["W"] = kr.W,
+                              Rcpp::_["scale2"] = kr.scale2);
+  });
+}
+
+// Kenward-Roger denominator df and F scaling for L beta = 0.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_kr_test(Rcpp::List setup, Eigen::MatrixXd L) {
+  return glue::guard([&] {
+    lmm::KenwardRoger kr;
+    const double s2 = Rcpp::as<double>(setup["scale2"]);
+    kr.phi = Rcpp::as<Eigen::MatrixXd>(setup["phi"]) / s2;
+    kr.W = Rcpp::as<Eigen::MatrixXd>(setup["W"]);
+    Rcpp::List P = setup["P"];
+    for (R_xlen_t j = 0; j < P.size(); ++j) kr.P.push_back(Rcpp::as<Eigen::MatrixXd>(P[j]));
+    kr.scale2 = s2;
+    lmm::KrTest t = lmm::kr_test(kr, L);
+    return Rcpp::List::create(Rcpp::_["q"] = t.q, Rcpp::_["df"] = t.df,
+                              Rcpp::_["f_scaling"] = t.f_scaling);
+  });
+}

@@ -188,6 +188,28 @@ Rcpp::NumericMatrix cpp_mmrm_hessian(SEXP ptr, std::vector<double> theta) {
   return glue::guard([&] { return to_r(get(ptr).hessian(theta)); });
 }
 
+// Deviance, gradient, exact Hessian (and with jacobian = TRUE the P_j of
+// cpp_mmrm_jacobian()) in one pass; deviance Inf when Sigma is not positive
+// definite.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_derivatives(SEXP ptr, std::vector<double> theta, bool jacobian) {
+  return glue::guard([&] {
+    auto d = get(ptr).derivatives(theta, jacobian);
+    if (!d.ok) return Rcpp::List::create(Rcpp::_["deviance"] = R_PosInf);
+    Rcpp::List jac(d.jacobian.size());
+    for (size_t j = 0; j < d.jacobian.size(); ++j) jac[j] = to_r(d.jacobian[j]);
+    return Rcpp::List::create(Rcpp::_["deviance"] = d.deviance,
+                              Rcpp::_["gradient"] = Rcpp::wrap(d.gradient),
+                              Rcpp::_["hessian"] = to_r(d.hessian), Rcpp::_["jacobian"] = jac);
+  });
+}
+
+// Hessian by central differences of the analytic gradient (tests).
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta) {
+  return glue::guard([&] { return to_r(get(ptr).hessian_numeric(theta)); });
+}
+
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_mmrm_jacobian(SEXP ptr, std::vector<double> theta) {
   return glue::guard([&] {

@@ -120,6 +120,30 @@ context("mmrm engine") {
     }
   }
 
+  test_that("exact Hessian matches differences of the analytic gradient") {
+    for (int variant = 0; variant < 4; ++variant) {
+      mm::MmrmInput in = small_input(variant != 1, variant == 2);
+      const char* key = variant == 2 ? "adh" : (variant == 3 ? "toeph" : "us");
+      mm::PluginCovariance cov(*builtin(key));
+      mm::MmrmEngine eng(in, cov);
+      std::vector<double> theta(eng.n_theta());
+      for (int j = 0; j < eng.n_theta(); ++j) theta[j] = 0.1 * std::cos(2.0 + j);
+      auto d = eng.derivatives(theta, true);
+      expect_true(d.ok);
+      Eigen::MatrixXd Hn = eng.hessian_numeric(theta);
+      const double err = (d.hessian - Hn).cwiseAbs().maxCoeff();
+      expect_true(err / std::max(1.0, Hn.cwiseAbs().maxCoeff()) < 1e-6);
+      auto P = eng.jacobian_terms(theta);
+      double jerr = 0;
+      for (size_t j = 0; j < P.size(); ++j)
+        jerr = std::max(jerr, (P[j] - d.jacobian[j]).cwiseAbs().maxCoeff());
+      expect_true(jerr < 1e-9);
+      std::vector<double> g;
+      const double f = eng.deviance(theta, &g);
+      expect_true(std::fabs(f - d.deviance) < 1e-9 * std::max(1.0, std::fabs(f)));
+    }
+  }
+
   test_that("duplicated visits are an input error") {
     mm::MmrmInput in = small_input(true, false);
     in.coords[1] = in.coords[0];

@@ -100,6 +100,26 @@ test_that("between-within and residual df, and sandwich covariances agree with m
   }
 })
 
+test_that("Satterthwaite df with sandwich covariances agree with mmrm (Bell-McCaffrey; rel. tol 1e-6)", {
+  fev <- mmrm::fev_data
+  for (v in c("Empirical", "Empirical-Jackknife", "Empirical-Bias-Reduced")) {
+    p <- mmrm_pair(fev_formula("us(AVISIT | USUBJID)"), fev, df = "Satterthwaite", vcov = v)
+    expect_mmrm_agree(p, label = paste("Satterthwaite", v))
+    # multi-dimensional: Type III F tests through mmrm's df_md()
+    cols <- grep("^ARMCD.*:AVISIT", names(coef(p$m)))
+    L <- matrix(0, length(cols), length(coef(p$m)))
+    L[cbind(seq_along(cols), cols)] <- 1
+    r <- mmrm::df_md(p$m, L)
+    t3 <- glycotrial:::mmrm_test_md(p$g, L)
+    expect_lt(rel_diff(t3$denom_df, r$denom_df), 1e-6, label = paste(v, "md df"))
+    expect_lt(rel_diff(t3$f_stat, r$f_stat), 1e-6, label = paste(v, "md F"))
+  }
+  # weighted, other structure
+  p <- mmrm_pair(fev_formula("ar1h(AVISIT | USUBJID)"), fev, df = "Satterthwaite",
+                 vcov = "Empirical", weights = fev$WEIGHT)
+  expect_mmrm_agree(p, label = "weighted ar1h empirical")
+})
+
 test_that("Type II and III F tests agree with mmrm::Anova (Satterthwaite and KR; rel. tol 1e-6)", {
   fev <- mmrm::fev_data
   anova_mmrm <- utils::getFromNamespace("Anova.mmrm", "mmrm")

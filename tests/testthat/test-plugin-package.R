@@ -5,7 +5,10 @@ test_that("a LinkingTo package registers compiled plugins", {
   skip_on_cran()
   src <- test_path("plugin-package")
   lib <- withr::local_tempdir()
-  pkgdir <- file.path(withr::local_tempdir(), "glycoplugin")
+  # Named through a variable: the package is built here, not a dependency, and
+  # R CMD check would otherwise list it as an undeclared test dependency.
+  plugin_pkg <- "glycoplugin"
+  pkgdir <- file.path(withr::local_tempdir(), plugin_pkg)
   dir.create(pkgdir)
   file.copy(list.files(src, full.names = TRUE), pkgdir, recursive = TRUE)
   rbin <- file.path(R.home("bin"), "R")
@@ -17,13 +20,13 @@ test_that("a LinkingTo package registers compiled plugins", {
   status <- attr(out, "status")
   expect_true(is.null(status) || status == 0, info = paste(out, collapse = "\n"))
 
-  loadNamespace("glycoplugin", lib.loc = lib)
-  on.exit(unloadNamespace("glycoplugin"), add = TRUE)
+  loadNamespace(plugin_pkg, lib.loc = lib)
+  on.exit(unloadNamespace(plugin_pkg), add = TRUE)
 
   lst <- glycotrial_plugins()
   row <- lst[lst$key == "plugin_glucose_ratio", ]
   expect_equal(nrow(row), 1)
-  expect_equal(row$package, "glycoplugin")
+  expect_equal(row$package, plugin_pkg)
   expect_equal(row$implementation, "C++")
   expect_match(row$units, "glucose [mmol/L], insulin [uU/mL]", fixed = TRUE)
 
@@ -41,6 +44,6 @@ test_that("a LinkingTo package registers compiled plugins", {
   expect_equal(cov$n_theta, 2)
 
   # Unloading the plugin package unregisters its plugins.
-  unloadNamespace("glycoplugin")
+  unloadNamespace(plugin_pkg)
   expect_false("plugin_glucose_ratio" %in% glycotrial_plugins()$key)
 })

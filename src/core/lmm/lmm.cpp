@@ -470,5 +470,166 @@ FitResult Model::fit(const FitOptions& opt) const {
   return out;
 }
 
+namespace {
+
+// sum over the pattern's subjects of X_i' A X_i (A m x m, any), from the
+// moments or from the stacked data.
+Eigen::MatrixXd pattern_xax(const Eigen::MatrixXd& A, int m, int n, int p, bool moments,
+                            const Eigen::MatrixXd& Mom, const Eigen::MatrixXd& D) {
+  Eigen::MatrixXd out(p, p);
+  if (moments) {
+    for (int c = 0; c < p; ++c)
+      for (int c2 = 0; c2 < p; ++c2)
+        out(c, c2) = A.cwiseProduct(Mom.block(static_cast<Eigen::Index>(c) * m,
+                                              static_cast<Eigen::Index>(c2) * m, m, m))
+                         .sum();
+    return out;
+  }
+  const Eigen::MatrixXd AX = A * D.leftCols(static_cast<Eigen::Index>(n) * p);
+  for (int c = 0; c < p; ++c)
+    for (int c2 = 0; c2 < p; ++c2)
+      out(c, c2) = D.middleCols(static_cast<Eigen::Index>(c) * n, n)
+                       .cwiseProduct(AX.middleCols(static_cast<Eigen::Index>(c2) * n, n))
+                       .sum();
+  return out;
+}
+
+}  // namespace
+
+KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
+  require(reml_, "ddf", "Kenward-Roger df are defined for REML fits only");
+  require(residual_->is_iid(), "ddf",
+          "Kenward-Roger df are implemented for models without a residual covariance structure");
+  require(theta.size() == n_theta(false), "theta", "wrong number of parameters");
+  const int p = p_;
+  const Eigen::MatrixXd G = g_from_theta(theta);
+  const double s2 = std::exp(2 * theta(n_theta_g()));
+  // Linear variance parameters: (block offset, row, column) of each G element,
+  // then the residual variance (row = column = -1).
+  struct Par { int r, c; };
+  std::vector<Par> pars;
+  {
+    int off = 0;
+    for (int b : re_blocks_) {
+      for (int c = 0; c < b; ++c)
+        for (int r = c; r < b; ++r) pars.push_back({off + r, off + c});
+      off += b;
+    }
+    pars.push_back({-1, -1});
+  }
+  const int K = static_cast<int>(pars.size());
+  Eigen::MatrixXd XVX = Eigen::MatrixXd::Zero(p, p);
+  std::vector<Eigen::MatrixXd> P(K, Eigen::MatrixXd::Zero(p, p));
+  std::vector<Eigen::MatrixXd> Q(static_cast<size_t>(K) * K, Eigen::MatrixXd::Zero(p, p));
+  Eigen::MatrixXd Ktrace = Eigen::MatrixXd::Zero(K, K);
+  for (const Pattern& Pt : patterns_) {
+    const int m = Pt.m;
+    Eigen::MatrixXd V = Pt.Z * G * Pt.Z.transpose();
+    V.diagonal().array() += s2;
+    Eigen::LLT<Eigen::MatrixXd> llt(V);
+    if (llt.info() != Eigen::Success)
+      throw NumericalError("the marginal covariance is not positive definite", "theta");
+    const Eigen::MatrixXd Vi = llt.solve(Eigen::MatrixXd::Identity(m, m));
+    XVX += pattern_xax(Vi, m, Pt.n, p, Pt.moments, Pt.Mom, Pt.D);
+    // H_j = V_j V^-1
+    std::vector<Eigen::MatrixXd> H(K);
+    for (int j = 0; j < K; ++j) {
+      if (pars[j].r < 0) {
+        H[j] = Vi;
+      } else {
+        const Eigen::VectorXd zr = Pt.Z.col(pars[j].r), zc = Pt.Z.col(pars[j].c);
+        Eigen::MatrixXd Vj = zr * zc.transpose();
+        if (pars[j].r != pars[j].c) Vj += zc * zr.transpose();
+        H[j] = Vj * Vi;
+      }
+    }
+    for (int j = 0; j < K; ++j) {
+      const Eigen::MatrixXd ViHj = Vi * H[j];  // V^-1 V_j V^-1
+      P[j] -= pattern_xax(ViHj, m, Pt.n, p, Pt.moments, Pt.Mom, Pt.D);
+      for (int k = j; k < K; ++k) {
+        Ktrace(j, k) += Pt.n * (H[j].transpose().cwiseProduct(H[k])).sum();
+        const Eigen::MatrixXd A = ViHj * H[k];  // V^-1 V_j V^-1 V_k V^-1
+        Q[static_cast<size_t>(j) * K + k] += pattern_xax(A, m, Pt.n, p, Pt.moments, Pt.Mom, Pt.D);
+      }
+    }
+  }
+  KenwardRoger kr;
+  Eigen::LLT<Eigen::MatrixXd> lx(XVX);
+  if (lx.info() != Eigen::Success)
+    throw NumericalError("X' V^-1 X is not positive definite", "theta");
+  const Eigen::MatrixXd Phi = lx.solve(Eigen::MatrixXd::Identity(p, p));
+  for (auto& Pj : P) Pj = (0.5 * (Pj + Pj.transpose())).eval();
+  Eigen::MatrixXd IE(K, K);
+  for (int j = 0; j < K; ++j)
+    for (int k = j; k < K; ++k) {
+      const Eigen::MatrixXd& Qjk = Q[static_cast<size_t>(j) * K + k];
+      IE(j, k) = IE(k, j) = Ktrace(j, k) - 2 * Phi.cwiseProduct(Qjk).sum() +
+                            (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
+    }
+  // W = 2 IE^-1 (pseudo-inverse when IE is near singular, as pbkrtest).
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(IE);
+  const Eigen::VectorXd ev = es.eigenvalues();
+  Eigen::MatrixXd W;
+  if (ev.cwiseAbs().minCoeff() > 1e-10) {
+    W = 2 * IE.inverse();
+  } else {
+    const double tol = std::sqrt(std::numeric_limits<double>::epsilon()) * ev.cwiseAbs().maxCoeff();
+    Eigen::VectorXd inv = ev;
+    for (int i = 0; i < K; ++i) inv(i) = std::fabs(ev(i)) > tol ? 1 / ev(i) : 0;
+    W = 2 * es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
+  }
+  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(p, p);
+  for (int j = 0; j < K; ++j)
+    for (int k = j; k < K; ++k) {
+      const Eigen::MatrixXd T = W(j, k) * (Q[static_cast<size_t>(j) * K + k] - P[j] * Phi * P[k]);
+      if (j == k) U += T; else U += T + T.transpose();
+    }
+  kr.phi = Phi;
+  kr.phi_adj = Phi + 2 * Phi * U * Phi;
+  kr.phi_adj = (0.5 * (kr.phi_adj + kr.phi_adj.transpose())).eval();
+  kr.P = std::move(P);
+  kr.W = W;
+  kr.scale2 = y_scale_ * y_scale_;
+  return kr;
+}
+
+KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L) {
+  const int p = static_cast<int>(kr.phi.rows());
+  require(L.cols() == p, "L", "L must have one column per fixed effect");
+  require(L.rows() >= 1, "L", "L must have at least one row");
+  Eigen::FullPivLU<Eigen::MatrixXd> lu(L);
+  require(lu.rank() == L.rows(), "L", "L must have full row rank");
+  const int q = static_cast<int>(L.rows());
+  const Eigen::MatrixXd LPL = L * kr.phi * L.transpose();
+  const Eigen::MatrixXd Theta = L.transpose() * LPL.ldlt().solve(L);
+  const Eigen::MatrixXd ThetaPhi = Theta * kr.phi;
+  const int K = static_cast<int>(kr.P.size());
+  std::vector<Eigen::MatrixXd> u(K);
+  for (int j = 0; j < K; ++j) u[j] = ThetaPhi * kr.P[j] * kr.phi;
+  double A1 = 0, A2 = 0;
+  for (int i = 0; i < K; ++i)
+    for (int j = i; j < K; ++j) {
+      const double e = i == j ? 1 : 2;
+      A1 += e * kr.W(i, j) * u[i].trace() * u[j].trace();
+      A2 += e * kr.W(i, j) * u[i].cwiseProduct(u[j].transpose()).sum();
+    }
+  const double qd = q;
+  const double B = (A1 + 6 * A2) / (2 * qd);
+  const double g = ((qd + 1) * A1 - (qd + 4) * A2) / ((qd + 2) * A2);
+  const double den = 3 * qd + 2 * (1 - g);
+  const double c1 = g / den, c2 = (qd - g) / den, c3 = (qd + 2 - g) / den;
+  double V0 = 1 + c1 * B;
+  const double V1 = 1 - c2 * B, V2 = 1 - c3 * B;
+  if (std::fabs(V0) < 1e-10) V0 = 0;
+  const double num = 1 - A2 / qd;
+  const double ratio = (std::fabs(num) < 1e-14 && std::fabs(V1) < 1e-14) ? 1.0 : num / V1;
+  const double rho = ratio * ratio * V0 / V2 / qd;
+  KrTest out;
+  out.q = q;
+  out.df = 4 + (qd + 2) / (qd * rho - 1);
+  out.f_scaling = std::fabs(out.df - 2) < 1e-2 ? 1.0 : out.df * (1 - A2 / qd) / (out.df - 2);
+  return out;
+}
+
 }  // namespace lmm
 }  // namespace glycotrial

@@ -69,6 +69,30 @@ struct Evaluation {
   bool ok = true;             // false when V_i or X'V^{-1}X was not positive definite
 };
 
+// Kenward-Roger (1997) small-sample adjustment for the fixed effects, in the
+// parametrisation of pbkrtest (Halekoh & Hojsgaard 2014): the variance
+// parameters are the elements of each G block (lower triangle) and the
+// residual variance, in which V is linear, so the second-derivative term R_ij
+// vanishes. Everything is on the standardised response scale; multiply
+// phi / phi_adj by `scale2` for the original scale.
+struct KenwardRoger {
+  Eigen::MatrixXd phi;       // (X' V^-1 X)^-1
+  Eigen::MatrixXd phi_adj;   // Phi_A = Phi + 2 Phi U Phi
+  std::vector<Eigen::MatrixXd> P;  // P_j = -X' V^-1 V_j V^-1 X
+  Eigen::MatrixXd W;         // 2 * (expected REML information)^-1 of the variance parameters
+  double scale2 = 1;
+};
+
+struct KrTest {
+  int q = 0;               // numerator df (rows of L)
+  double df = NAN;         // denominator df
+  double f_scaling = 1;    // F = f_scaling * Wald(Phi_A) / q
+};
+
+// Denominator df and F scaling for H0: L beta = 0 (L full row rank), as
+// pbkrtest's KRmodcomp / Lb_ddf.
+KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L);
+
 struct FitOptions {
   int max_iter = 500;
   double grad_tol = 1e-7;
@@ -128,6 +152,10 @@ class Model {
                          std::vector<Eigen::MatrixXd>& condvar) const;
 
   FitResult fit(const FitOptions& options) const;
+
+  // Kenward-Roger quantities at absolute theta (REML fits without a residual
+  // structure only).
+  KenwardRoger kenward_roger(const Eigen::VectorXd& theta_absolute) const;
 
  private:
   struct Pattern;

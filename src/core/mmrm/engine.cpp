@@ -21,6 +21,48 @@ const double kLog2Pi = std::log(2.0 * 3.14159265358979323846);
 bool use_moments(int n_subjects, int m, int p) {
   return static_cast<double>(n_subjects) * (m + p + 1) >= 2.0 * m * (p + 1);
 }
+// Shape of a symmetric derivative matrix on one pattern: zero, "cross"
+// (non-zero only in row and column c: D = e_c a' + a e_c' with a = D.col(c)
+// and a_c halved) or dense.
+struct DerivShape {
+  enum Kind { kZero, kCross, kDense } kind = kDense;
+  int c = -1;
+  VectorXd a;
+};
+
+DerivShape deriv_shape(const MatrixXd& D) {
+  DerivShape out;
+  const int m = static_cast<int>(D.rows());
+  int a0 = -1, b0 = -1;
+  for (int b = 0; b < m && a0 < 0; ++b)
+    for (int a = 0; a < m; ++a)
+      if (D(a, b) != 0.0) {
+        a0 = a;
+        b0 = b;
+        break;
+      }
+  if (a0 < 0) {
+    out.kind = DerivShape::kZero;
+    return out;
+  }
+  for (int c : {a0, b0}) {
+    bool ok = true;
+    for (int b = 0; b < m && ok; ++b)
+      for (int a = 0; a < m; ++a)
+        if (a != c && b != c && D(a, b) != 0.0) {
+          ok = false;
+          break;
+        }
+    if (ok) {
+      out.kind = DerivShape::kCross;
+      out.c = c;
+      out.a = D.col(c);
+      out.a(c) /= 2;
+      return out;
+    }
+  }
+  return out;
+}
 }  // namespace
 
 MmrmEngine::MmrmEngine(MmrmInput in, const CovarianceModel& cov)
@@ -208,46 +250,53 @@ bool MmrmEngine::eval_patterns(const std::vector<double>& theta, bool derivs,
   return true;
 }
 
-double MmrmEngine::deviance(const std::vector<double>& theta, std::vector<double>* grad) {
+bool MmrmEngine::fixed_part(const std::vector<PatternEval>& ev, bool need_G, FixedPart& out) const {
   const int p = input_.p, n = input_.n;
-  std::vector<PatternEval> ev;
-  if (grad) grad->assign(n_theta(), 0.0);
-  if (!eval_patterns(theta, grad != nullptr, ev)) return std::numeric_limits<double>::infinity();
-  MatrixXd Q = MatrixXd::Zero(p + 1, p + 1);
+  out.Q = MatrixXd::Zero(p + 1, p + 1);
   double logdet = -log_weight_sum_;
   for (size_t pi = 0; pi < patterns_.size(); ++pi) {
-    Q += contract(patterns_[pi], ev[pi].Sinv);
+    out.Q += contract(patterns_[pi], ev[pi].Sinv);
     logdet += patterns_[pi].subjects.size() * ev[pi].logdet;
   }
-  VectorXd beta;
-  MatrixXd G;
+  const MatrixXd& Q = out.Q;
   double logdetC = 0;
   if (p > 0) {
     Eigen::LLT<MatrixXd> llt(Q.topLeftCorner(p, p));
-    if (llt.info() != Eigen::Success) return std::numeric_limits<double>::infinity();
+    if (llt.info() != Eigen::Success) return false;
     const MatrixXd& Lc = llt.matrixLLT();
     for (int c = 0; c < p; ++c) logdetC += 2 * std::log(Lc(c, c));
-    beta = llt.solve(Q.col(p).head(p));
-    if (grad && input_.reml) G = llt.solve(MatrixXd::Identity(p, p));
+    out.beta = llt.solve(Q.col(p).head(p));
+    if (need_G) out.G = llt.solve(MatrixXd::Identity(p, p));
   } else {
-    beta.resize(0);
+    out.beta.resize(0);
+    out.G.resize(0, 0);
   }
-  const double rVr = Q(p, p) - (p > 0 ? Q.col(p).head(p).dot(beta) : 0.0);
+  const double rVr = Q(p, p) - (p > 0 ? Q.col(p).head(p).dot(out.beta) : 0.0);
   double dev = logdet + rVr;
   if (input_.reml) {
     dev += logdetC + (n - p) * kLog2Pi;
   } else {
     dev += n * kLog2Pi;
   }
-  if (!std::isfinite(dev)) return std::numeric_limits<double>::infinity();
+  out.deviance = dev;
+  return std::isfinite(dev);
+}
+
+double MmrmEngine::deviance(const std::vector<double>& theta, std::vector<double>* grad) {
+  const int p = input_.p;
+  std::vector<PatternEval> ev;
+  if (grad) grad->assign(n_theta(), 0.0);
+  if (!eval_patterns(theta, grad != nullptr, ev)) return std::numeric_limits<double>::infinity();
+  FixedPart fp;
+  if (!fixed_part(ev, grad != nullptr && input_.reml, fp))
+    return std::numeric_limits<double>::infinity();
   if (grad) {
     // T = u u' (+ C^{-1} in the X block for REML), u = (-beta, 1).
-    MatrixXd T = MatrixXd::Zero(p + 1, p + 1);
     VectorXd u(p + 1);
-    u.head(p) = -beta;
+    u.head(p) = -fp.beta;
     u(p) = 1.0;
-    T = u * u.transpose();
-    if (input_.reml && p > 0) T.topLeftCorner(p, p) += G;
+    MatrixXd T = u * u.transpose();
+    if (input_.reml && p > 0) T.topLeftCorner(p, p) += fp.G;
     const int K = n_theta_group_;
     for (size_t pi = 0; pi < patterns_.size(); ++pi) {
       const Pattern& P = patterns_[pi];
@@ -257,7 +306,174 @@ double MmrmEngine::deviance(const std::vector<double>& theta, std::vector<double
       for (int j = 0; j < K; ++j) (*grad)[P.group * K + j] += E.cwiseProduct(e.dS[j]).sum();
     }
   }
-  return dev;
+  return fp.deviance;
+}
+
+// The exact Hessian. With V = blockdiag(Sigma_i), V_j = dV/dtheta_j,
+// C = X'V^-1X, G = C^-1, P = V^-1 - V^-1 X G X'V^-1, r = y - X beta and
+// D = log|V| [+ log|C|] + y'Py (REML [..]; y'Py = r'V^-1 r):
+//   dD/dj      = tr(P V_j) - y'P V_j P y           (ML: tr(V^-1 V_j) - ...)
+//   d2D/dj dk  = tr(P V_jk) - y'P V_jk P y - tr(P V_j P V_k) + 2 y'P V_j P V_k P y
+// (dP/dj = -P V_j P). Expanding P and collecting per pattern, with
+// F_P = sum_i A_i T A_i' (T = uu' [+ G], the matrix of the gradient),
+// E_P = n_P S^-1 - S^-1 F_P S^-1 and Y_j = S^-1 dS_j:
+//   d2D/dj dk = sum_P <E_P, d2S_jk> + sum_P tr(Y_j Y_k (2 S^-1 F_P - n_P I))
+//               - 2 b_j' G b_k  [- tr(G P_j G P_k)]
+// where P_j = X'V^-1 V_j V^-1 X and b_j = X'V^-1 V_j V^-1 r, both from the
+// contractions Pt_j = sum_i X_i' S^-1 dS_j S^-1 [X_i | y_i] (b_j = Pt_j u).
+MmrmEngine::Derivatives MmrmEngine::derivatives(const std::vector<double>& theta, bool jacobian) {
+  const int p = input_.p, q = p + 1, K = n_theta_group_, Kall = n_theta(), k = input_.n_visits;
+  const int G = input_.n_groups;
+  Derivatives out;
+  std::vector<PatternEval> ev;
+  if (!eval_patterns(theta, true, ev)) return out;
+  FixedPart fp;
+  if (!fixed_part(ev, true, fp)) return out;
+  out.deviance = fp.deviance;
+  VectorXd u(q);
+  u.head(p) = -fp.beta;
+  u(p) = 1.0;
+  MatrixXd T = u * u.transpose();
+  if (input_.reml && p > 0) T.topLeftCorner(p, p) += fp.G;
+  out.gradient.assign(Kall, 0.0);
+  MatrixXd H = MatrixXd::Zero(Kall, Kall);
+  std::vector<MatrixXd> Pt(Kall, MatrixXd::Zero(p, q));
+  std::vector<MatrixXd> Ebar(G);
+  const bool spatial = cov_.spatial();
+  if (!spatial)
+    for (int g = 0; g < G; ++g) Ebar[g] = MatrixXd::Zero(k, k);
+  // d2 Sigma contracted with E: for each j, central differences of the
+  // analytic dSigma in theta_j, taken against E for every l.
+  auto second_term = [&](int g, const std::vector<double>& coords, const MatrixXd& E) {
+    const std::vector<double> th(theta.begin() + g * K, theta.begin() + (g + 1) * K);
+    std::vector<double> t2 = th;
+    MatrixXd S;
+    std::vector<MatrixXd> dp, dm;
+    for (int j = 0; j < K; ++j) {
+      const double h = 1e-5 * std::max(1.0, std::fabs(th[j]));
+      t2[j] = th[j] + h;
+      cov_.sigma(t2, k, coords, S, &dp);
+      t2[j] = th[j] - h;
+      cov_.sigma(t2, k, coords, S, &dm);
+      t2[j] = th[j];
+      for (int l = 0; l < K; ++l)
+        H(g * K + j, g * K + l) += E.cwiseProduct(dp[l] - dm[l]).sum() / (2 * h);
+    }
+  };
+  for (size_t pi = 0; pi < patterns_.size(); ++pi) {
+    const Pattern& P = patterns_[pi];
+    const PatternEval& e = ev[pi];
+    const int m = static_cast<int>(P.coords.size());
+    const double nP = static_cast<double>(P.subjects.size());
+    const int off = P.group * K;
+    MatrixXd F = contract_rev(P, T);
+    MatrixXd SF = e.Sinv * F;
+    MatrixXd E = nP * e.Sinv - SF * e.Sinv;
+    for (int j = 0; j < K; ++j) out.gradient[off + j] += E.cwiseProduct(e.dS[j]).sum();
+    if (spatial) {
+      second_term(P.group, P.coords, E);
+    } else {
+      for (int b = 0; b < m; ++b)
+        for (int a = 0; a < m; ++a) Ebar[P.group](P.visits[a], P.visits[b]) += E(a, b);
+    }
+    // Most derivative matrices are zero on a pattern or "cross" shaped:
+    // dS_j = e_c a' + a e_c' (e.g. every parameter of us, and the log sd of
+    // the heterogeneous structures), which turns m^3 products into m^2 ones.
+    std::vector<DerivShape> sh(K);
+    for (int j = 0; j < K; ++j) sh[j] = deriv_shape(e.dS[j]);
+    // tr(Y_j Y_l M) with Y_j = S^-1 dS_j and M = 2 S^-1 F - n I, as
+    // <dS_j, V_l'> with V_l = Y_l M S^-1.
+    MatrixXd MS = 2.0 * SF * e.Sinv - nP * e.Sinv;
+    std::vector<MatrixXd> V(K);
+    for (int l = 0; l < K; ++l) {
+      if (sh[l].kind == DerivShape::kZero) continue;
+      if (sh[l].kind == DerivShape::kCross) {
+        const VectorXd x = e.Sinv.col(sh[l].c), y = e.Sinv * sh[l].a;
+        V[l].noalias() = x * (sh[l].a.transpose() * MS);
+        V[l].noalias() += y * MS.row(sh[l].c);
+      } else {
+        V[l].noalias() = e.Sinv * e.dS[l] * MS;
+      }
+    }
+    for (int j = 0; j < K; ++j) {
+      if (sh[j].kind == DerivShape::kZero) continue;
+      for (int l = j; l < K; ++l) {
+        if (sh[l].kind == DerivShape::kZero) continue;
+        double v;
+        if (sh[j].kind == DerivShape::kCross) {
+          const int c = sh[j].c;
+          v = sh[j].a.dot(V[l].col(c)) + sh[j].a.dot(V[l].row(c).transpose());
+        } else {
+          v = e.dS[j].cwiseProduct(V[l].transpose()).sum();
+        }
+        H(off + j, off + l) += v;
+        if (l != j) H(off + l, off + j) += v;
+      }
+    }
+    // Pt_j = sum_i X_i' S^-1 dS_j S^-1 A_i
+    if (P.moments) {
+      MatrixXd Bm = MatrixXd::Zero(static_cast<Eigen::Index>(m) * m, K);
+      for (int j = 0; j < K; ++j) {
+        if (sh[j].kind == DerivShape::kZero) continue;
+        MatrixXd B;
+        if (sh[j].kind == DerivShape::kCross) {
+          const VectorXd x = e.Sinv.col(sh[j].c), y = e.Sinv * sh[j].a;
+          B.noalias() = x * y.transpose();
+          B += B.transpose().eval();
+        } else {
+          B.noalias() = e.Sinv * e.dS[j] * e.Sinv;
+        }
+        Bm.col(j) = Eigen::Map<const VectorXd>(B.data(), m * m);
+      }
+      MatrixXd R = P.N.transpose() * Bm;  // q^2 x K
+      for (int j = 0; j < K; ++j)
+        Pt[off + j] += Eigen::Map<const MatrixXd>(R.col(j).data(), q, q).topRows(p);
+    } else {
+      for (const MatrixXd& A : P.blocks) {
+        MatrixXd W = e.Sinv * A;
+        for (int j = 0; j < K; ++j) {
+          if (sh[j].kind == DerivShape::kZero) continue;
+          if (sh[j].kind == DerivShape::kCross) {
+            const int c = sh[j].c;
+            const Eigen::RowVectorXd aW = sh[j].a.transpose() * W;
+            const VectorXd Xa = W.leftCols(p).transpose() * sh[j].a;
+            Pt[off + j].noalias() += W.row(c).head(p).transpose() * aW;
+            Pt[off + j].noalias() += Xa * W.row(c);
+          } else {
+            MatrixXd DW = e.dS[j] * W;
+            Pt[off + j].noalias() += W.leftCols(p).transpose() * DW;
+          }
+        }
+      }
+    }
+  }
+  if (!spatial) {
+    std::vector<double> all(k);
+    for (int v = 0; v < k; ++v) all[v] = v;
+    for (int g = 0; g < G; ++g) second_term(g, all, Ebar[g]);
+  }
+  if (p > 0) {
+    MatrixXd Bv(p, Kall);
+    for (int j = 0; j < Kall; ++j) Bv.col(j) = Pt[j] * u;
+    H.noalias() -= 2.0 * Bv.transpose() * fp.G * Bv;
+    if (input_.reml) {
+      std::vector<MatrixXd> GP(Kall);
+      for (int j = 0; j < Kall; ++j) GP[j].noalias() = fp.G * Pt[j].leftCols(p);
+      for (int j = 0; j < Kall; ++j)
+        for (int l = j; l < Kall; ++l) {
+          const double v = GP[j].transpose().cwiseProduct(GP[l]).sum();
+          H(j, l) -= v;
+          if (l != j) H(l, j) -= v;
+        }
+    }
+  }
+  out.hessian = (H + H.transpose()) / 2;
+  if (jacobian) {
+    out.jacobian.resize(Kall);
+    for (int j = 0; j < Kall; ++j) out.jacobian[j] = Pt[j].leftCols(p);
+  }
+  out.ok = std::isfinite(out.deviance) && out.hessian.allFinite();
+  return out;
 }
 
 MmrmEngine::Estimates MmrmEngine::estimates(const std::vector<double>& theta) {
@@ -278,10 +494,14 @@ MmrmEngine::Estimates MmrmEngine::estimates(const std::vector<double>& theta) {
 }
 
 MatrixXd MmrmEngine::hessian(const std::vector<double>& theta) {
-  // Central differences of the analytic gradient; with h = 1e-4 the
-  // truncation error (~h^2) and the rounding error (~eps / h) both stay
-  // below 1e-7 relative, enough for the df methods to agree with an
-  // automatic-differentiation Hessian to 1e-6.
+  Derivatives d = derivatives(theta, false);
+  if (!d.ok)
+    throw NumericalError("the deviance is not finite at the estimate; cannot compute the Hessian");
+  return d.hessian;
+}
+
+MatrixXd MmrmEngine::hessian_numeric(const std::vector<double>& theta) {
+  // Central differences of the analytic gradient.
   const int K = n_theta();
   MatrixXd H(K, K);
   std::vector<double> th = theta, gp, gm;

@@ -78,8 +78,28 @@ class MmrmEngine {
   };
   Estimates estimates(const std::vector<double>& theta);
 
-  // Hessian of the deviance by central differences of the analytic gradient.
+  // Deviance, gradient and exact Hessian of the deviance in one pass over
+  // the patterns (formulas in engine.cpp), and with jacobian = true also the
+  // Jacobian terms P_j of jacobian_terms(). The second derivatives of Sigma
+  // come from central differences of the structure's analytic first
+  // derivatives (on the k x k visit matrix, so their cost does not grow with
+  // the data). ok = false when some Sigma is not positive definite.
+  struct Derivatives {
+    bool ok = false;
+    double deviance = 0;
+    std::vector<double> gradient;
+    Eigen::MatrixXd hessian;
+    std::vector<Eigen::MatrixXd> jacobian;
+  };
+  Derivatives derivatives(const std::vector<double>& theta, bool jacobian);
+
+  // The exact Hessian of derivatives(); throws NumericalError when the
+  // deviance is not finite at theta.
   Eigen::MatrixXd hessian(const std::vector<double>& theta);
+
+  // Hessian by central differences of the analytic gradient (reference for
+  // the tests of the exact one).
+  Eigen::MatrixXd hessian_numeric(const std::vector<double>& theta);
 
   // P_j = sum_i X_i' Sigma_i^{-1} dSigma_j Sigma_i^{-1} X_i, so that
   // d Cov(beta) / d theta_j = Cov(beta) P_j Cov(beta).
@@ -120,6 +140,16 @@ class MmrmEngine {
     std::vector<Eigen::MatrixXd> dS;
     double logdet = 0;
   };
+
+  // The fixed-effect part at theta: Q = sum_i A_i' Sigma_i^-1 A_i, beta,
+  // G = C^-1 (when need_G) and the deviance. False when C is singular or the
+  // deviance is not finite.
+  struct FixedPart {
+    Eigen::MatrixXd Q, G;
+    Eigen::VectorXd beta;
+    double deviance = 0;
+  };
+  bool fixed_part(const std::vector<PatternEval>& ev, bool need_G, FixedPart& out) const;
 
   void group_sigmas(const std::vector<double>& theta, bool derivs,
                     std::vector<Eigen::MatrixXd>& full, std::vector<std::vector<Eigen::MatrixXd>>& dfull) const;
