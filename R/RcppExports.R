@@ -153,8 +153,12 @@ cpp_safety_rate_diff <- function(x1, t1, x2, t2, conf_level, per, method) {
     .Call(`_glycotrial_cpp_safety_rate_diff`, x1, t1, x2, t2, conf_level, per, method)
 }
 
-cpp_safety_count_terms <- function(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades) {
-    .Call(`_glycotrial_cpp_safety_count_terms`, subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades)
+cpp_safety_count_terms <- function(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades, row_start, row_index, n_rows) {
+    .Call(`_glycotrial_cpp_safety_count_terms`, subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades, row_start, row_index, n_rows)
+}
+
+cpp_safety_encode <- function(x) {
+    .Call(`_glycotrial_cpp_safety_encode`, x)
 }
 
 cpp_safety_teae <- function(onset_day, end_day, lag, missing_is_teae) {

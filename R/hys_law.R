@@ -39,15 +39,9 @@ hys_law <- function(adlb, adsl, paramcd = c(ALT = "ALT", AST = "AST", BILI = "BI
   nS <- nrow(d$pop)
   peak <- list()
   for (p in c("ALT", "AST", "BILI", "ALP")) {
-    sel <- post & lb[[vars$param]] == paramcd[[p]]
-    uln <- as.numeric(lb[[vars$uln]][sel])
-    if (any(sel) && any(is.na(uln) | uln <= 0)) {
-      glycotrial_abort(c("{sum(is.na(uln) | uln <= 0)} post-baseline {.val {paramcd[[p]]}} record{?s} lack{?s/} a positive upper limit of normal ({.field {vars$uln}}).",
-                         "i" = "Hy's law criteria are multiples of ULN."),
-                       class = c("input", "glycotrial_error_missing_range"))
-    }
-    peak[[p]] <- cpp_safety_group_max(as.integer(d$subj[sel]),
-                                      as.numeric(lb[[vars$aval]][sel]) / uln, nS)
+    sel <- post & lb[[vars$param]] %in% paramcd[[p]]
+    peak[[p]] <- subject_extreme(d$subj[sel], uln_multiple(lb, sel, vars, paramcd[[p]], call),
+                                 nS, "max")
   }
   at <- pmax(peak$ALT, peak$AST, na.rm = TRUE)
   has <- !is.na(at) | !is.na(peak$BILI)
@@ -70,15 +64,7 @@ hys_law <- function(adlb, adsl, paramcd = c(ALT = "ALT", AST = "AST", BILI = "BI
   names(flags)[names(flags) == "Potential Hy's law"] <- sprintf(
     "Potential Hy's law (ALT/AST >= %g x ULN, TBL > %g x ULN, ALP < %g x ULN)",
     at_threshold, bili_threshold, alp_threshold)
-  arms <- levels(d$pop$arm)
-  n <- matrix(t(vapply(flags, function(f) as.vector(table(factor(d$pop$arm[f], levels = arms))),
-                       numeric(length(arms)))), ncol = length(arms))
-  Nv <- as.vector(table(factor(d$pop$arm[has], levels = arms)))
-  comparisons <- rd_arms(arms, ref_arm, call)
-  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
-  keys <- data.frame(category = names(flags), stringsAsFactors = FALSE)
-  blk <- incidence_block(keys, n, n, Nv, arms, comparisons, ref, conf_level, rd_method,
-                         events = FALSE)
+  blk <- flag_incidence(flags, d$pop, has, ref_arm, conf_level, rd_method, call)
   subjects <- data.frame(USUBJID = d$pop$id, arm = d$pop$arm, alt_uln = peak$ALT,
                          ast_uln = peak$AST, at_uln = at, bili_uln = peak$BILI,
                          alp_uln = peak$ALP, potential_hys_law = phl, quadrant = quadrant,

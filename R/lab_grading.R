@@ -17,7 +17,7 @@ lab_rule <- function(param, term, direction, grade, ref, op, factor, baseline = 
 # (decrease terms); symptom-dependent grades take the worst case (hypokalaemia
 # < LLN is grade 2; sodium 125-129 mmol/L is grade 3). Fever follows the CTCAE
 # v5.0 General disorders term (grade 4 needs > 24 h and is not derivable from
-# single values). CKD uses eGFR thresholds of the CTCAE v5.0 Renal term.
+# single values). CKD uses the eGFR thresholds of the CTCAE v5.0 Renal term.
 ctcae_v5_rules <- function() {
   liver <- function(p, term, g1_base_op, g1_base, f) {
     rbind(
@@ -35,7 +35,16 @@ ctcae_v5_rules <- function() {
              required = FALSE),
     lab_rule("CREAT", "Creatinine increased", "high", 2:3, "BASE", ">", c(1.5, 3),
              required = FALSE),
-    lab_rule("EGFR", "Chronic kidney disease", "low", 1, "LLN", "<", 1, required = FALSE),
+    # Chronic kidney disease (CTCAE v5.0, Renal and urinary disorders; NCI
+    # CTCAE v5.0, 27 Nov 2017, https://ctep.cancer.gov/protocoldevelopment/
+    # electronic_applications/docs/CTCAE_v5_Quick_Reference_8.5x11.pdf):
+    # G1 eGFR or CrCl < LLN - 60 ml/min/1.73 m2 (or proteinuria 2+; urine
+    # protein/creatinine > 0.5: not gradable from eGFR), G2 59 - 30, G3 29 - 15,
+    # G4 < 15 (or dialysis / renal transplant indicated). The integer ranges are
+    # read as < 60, < 30, < 15 (a value of 59.5 is grade 2). Grade 1 needs the
+    # LLN, as every "< LLN" criterion here: without it an eGFR of 60 or more
+    # cannot be told normal and is not graded (NA, missing_range warning).
+    lab_rule("EGFR", "Chronic kidney disease", "low", 1, "LLN", "<", 1),
     lab_rule("EGFR", "Chronic kidney disease", "low", 2:4, "ABS", "<", c(60, 30, 15)),
     lab_rule("GLUC", "Hypoglycemia", "low", 1, "LLN", "<", 1),
     lab_rule("GLUC", "Hypoglycemia", "low", 2:4, "ABS", "<", c(3.0, 2.2, 1.7)),
@@ -226,8 +235,8 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
     map[names(paramcd)] <- paramcd
   }
   n <- nrow(adlb)
-  pcd <- as.character(adlb[[param]])
-  pidx <- match(pcd, map)
+  pe <- encode_values(adlb[[param]])
+  pidx <- match(pe$levels, map)[pe$code]
   num <- function(col) {
     if (!col %in% names(adlb)) return(rep(NA_real_, n))
     v <- adlb[[col]]
@@ -241,14 +250,23 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   lo <- num(lln)
   hi <- num(uln)
   bs <- num(base)
-  # Units: one unit per parameter; convert to the scheme's unit.
+  # Units: one unit per parameter; convert to the scheme's unit. Units are
+  # normalised on their distinct values only (millions of rows, few units).
   if (unit %in% names(adlb) && !is.null(sch$units)) {
-    u <- lab_unit_key(adlb[[unit]])
-    for (p in unique(stats::na.omit(pidx))) {
-      rows <- which(pidx == p)
-      up <- unique(u[rows][!is.na(u[rows]) & u[rows] != ""])
+    ue <- encode_values(adlb[[unit]])
+    ukey <- lab_unit_key(ue$levels)
+    nU <- length(ue$levels)
+    ok <- !is.na(pidx)
+    seen <- matrix(tabulate((pidx[ok] - 1L) * nU + ue$code[ok], length(params) * nU) > 0,
+                   nrow = nU)
+    mult <- rep(1, length(params))
+    off <- rep(0, length(params))
+    for (p in which(colSums(seen) > 0)) {
+      raw <- ue$levels[seen[, p]]
+      up <- unique(ukey[seen[, p]])
+      up <- up[!is.na(up) & up != ""]
       if (length(up) > 1) {
-        glycotrial_abort(c("Parameter {.val {map[p]}} has records in more than one unit: {.val {unique(adlb[[unit]][rows])}}.",
+        glycotrial_abort(c("Parameter {.val {map[p]}} has records in more than one unit: {.val {raw}}.",
                            "i" = "Convert {.field {aval}} to one unit per parameter before grading."),
                          class = c("input", "glycotrial_error_units"))
       }
@@ -256,15 +274,22 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
       if (!nrow(tab) || !length(up)) next
       k <- match(up, tab$unit)
       if (is.na(k)) {
-        glycotrial_abort(c("Parameter {.val {map[p]}} is in unit {.val {unique(adlb[[unit]][rows])[1]}}, which scheme {.val {scheme}} does not know.",
+        glycotrial_abort(c("Parameter {.val {map[p]}} is in unit {.val {raw[!is.na(raw) & raw != ''][1]}}, which scheme {.val {scheme}} does not know.",
                            "i" = "Known units: {.val {tab$unit}}."),
                          class = c("input", "glycotrial_error_units"))
       }
-      f <- function(v) v * tab$multiplier[k] + tab$offset[k]
-      x[rows] <- f(x[rows])
-      lo[rows] <- f(lo[rows])
-      hi[rows] <- f(hi[rows])
-      bs[rows] <- f(bs[rows])
+      mult[p] <- tab$multiplier[k]
+      off[p] <- tab$offset[k]
+    }
+    if (any(mult != 1 | off != 0)) {
+      m <- mult[pidx]
+      o <- off[pidx]
+      m[!ok] <- 1
+      o[!ok] <- 0
+      x <- x * m + o
+      lo <- lo * m + o
+      hi <- hi * m + o
+      bs <- bs * m + o
     }
   }
   crules <- data.frame(param = match(rules$param, params),
@@ -275,28 +300,25 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   g <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), x, lo, hi, bs)
   gb <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), bs, lo, hi,
                               rep(NA_real_, n))
-  # Per-parameter term names and directions, indexed by integer code.
+  # Per-parameter term names; the core returns NA grades for parameters
+  # without a criterion in a direction and for records it does not grade.
   term_of <- function(dir) {
     r <- rules[rules$direction == dir, , drop = FALSE]
     r$term[match(params, r$param)][pidx]
   }
-  has_dir <- function(dir) {
-    v <- (params %in% rules$param[rules$direction == dir])[pidx]
-    !is.na(v) & v
-  }
-  hiok <- has_dir("high")
-  look <- has_dir("low")
-  adlb$ATOXDSCH <- ifelse(hiok, term_of("high"), NA_character_)
-  adlb$ATOXDSCL <- ifelse(look, term_of("low"), NA_character_)
-  adlb$ATOXGRH <- ifelse(hiok, g$high, NA_integer_)
-  adlb$ATOXGRL <- ifelse(look, g$low, NA_integer_)
-  adlb$ATOXGR <- signed_grade(adlb$ATOXGRH, adlb$ATOXGRL)
-  adlb$BTOXGRH <- ifelse(hiok, gb$high, NA_integer_)
-  adlb$BTOXGRL <- ifelse(look, gb$low, NA_integer_)
-  adlb$BTOXGR <- signed_grade(adlb$BTOXGRH, adlb$BTOXGRL)
+  adlb$ATOXDSCH <- term_of("high")
+  adlb$ATOXDSCL <- term_of("low")
+  hiok <- !is.na(adlb$ATOXDSCH)
+  look <- !is.na(adlb$ATOXDSCL)
+  adlb$ATOXGRH <- g$high
+  adlb$ATOXGRL <- g$low
+  adlb$ATOXGR <- signed_grade(g$high, g$low)
+  adlb$BTOXGRH <- gb$high
+  adlb$BTOXGRL <- gb$low
+  adlb$BTOXGR <- signed_grade(gb$high, gb$low)
   gap <- !is.na(pidx) & !is.na(x) & ((hiok & is.na(adlb$ATOXGRH)) | (look & is.na(adlb$ATOXGRL)))
   if (any(gap) && missing_range != "ignore") {
-    bad <- unique(pcd[gap])
+    bad <- pe$levels[unique(pe$code[gap])]
     msg <- "{sum(gap)} record{?s} of parameter{?s} {.val {bad}} could not be graded: a reference range (or baseline) needed by the criterion is missing."
     if (missing_range == "error") {
       glycotrial_abort(msg, class = c("input", "glycotrial_error_missing_range"))
@@ -306,9 +328,14 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   adlb
 }
 
+# admiral's signed grade: the high grade when positive, else minus the low
+# grade; 0 when either direction is graded 0; NA otherwise.
 signed_grade <- function(h, l) {
-  out <- ifelse(!is.na(h) & h > 0, h, ifelse(!is.na(l) & l > 0, -l, NA_integer_))
-  zero <- is.na(out) & ((!is.na(h) & h == 0) | (!is.na(l) & l == 0))
-  out[zero] <- 0L
-  as.integer(out)
+  out <- rep(NA_integer_, length(h))
+  out[(!is.na(h) & h == 0L) | (!is.na(l) & l == 0L)] <- 0L
+  low <- !is.na(l) & l > 0L
+  out[low] <- -l[low]
+  high <- !is.na(h) & h > 0L
+  out[high] <- h[high]
+  out
 }

@@ -3,17 +3,27 @@
 # each subject counted once per term at its worst grade.
 
 # Counts per term x arm (and worst-grade distribution) from the core.
-count_cells <- function(pop, subj, term, n_terms, grade = NULL, n_grades = 0L) {
+# term_rows: optional list of integer vectors, the output rows (1-based) each
+# term counts in; the result then has n_rows rows.
+count_cells <- function(pop, subj, term, n_terms, grade = NULL, n_grades = 0L,
+                        term_rows = NULL, n_rows = n_terms) {
   arms <- levels(pop$arm)
   A <- length(arms)
   if (is.null(grade)) grade <- integer(length(subj))
+  if (is.null(term_rows)) {
+    start <- index <- integer()
+  } else {
+    start <- c(0L, cumsum(lengths(term_rows)))
+    index <- as.integer(unlist(term_rows)) - 1L
+  }
   res <- cpp_safety_count_terms(as.integer(pop$arm), A, as.integer(subj), as.integer(term),
-                                as.integer(n_terms), as.integer(grade), as.integer(n_grades))
-  shape <- function(v) matrix(v, nrow = n_terms, ncol = A, byrow = TRUE,
+                                as.integer(n_terms), as.integer(grade), as.integer(n_grades),
+                                as.integer(start), index, as.integer(n_rows))
+  shape <- function(v) matrix(v, nrow = n_rows, ncol = A, byrow = TRUE,
                               dimnames = list(NULL, arms))
   list(subjects = shape(res$subjects), events = shape(res$events),
-       worst = aperm(array(res$by_worst_grade, dim = c(n_grades + 1L, A, n_terms)), c(3, 2, 1)),
-       N = as.vector(table(pop$arm)[arms]), arms = arms)
+       worst = aperm(array(res$by_worst_grade, dim = c(n_grades + 1L, A, n_rows)), c(3, 2, 1)),
+       N = tabulate(as.integer(pop$arm), A), arms = arms)
 }
 
 # Wide display columns and long ARD rows for one block of table lines.
@@ -204,30 +214,38 @@ ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedn
   ae <- d$ae
   gc <- ae_grade_codes(ae, by, vars, call)
   G <- length(gc$labels) - 1L
-  soc <- as.character(ae[[vars$soc]])
-  pt <- as.character(ae[[vars$pt]])
-  soc[is.na(soc) | soc == ""] <- "(SOC missing)"
-  pt[is.na(pt) | pt == ""] <- "(PT missing)"
-  # Integer codes without pasting millions of strings: SOC x PT pairs are
-  # coded through the distinct values.
-  soc_lv <- sort(unique(soc))
-  soc_code <- match(soc, soc_lv)
-  pt_u <- unique(pt)
-  pair <- soc_code * (length(pt_u) + 1L) + match(pt, pt_u)
-  pair_u <- unique(pair)
-  pu_soc <- soc_lv[pair_u %/% (length(pt_u) + 1L)]
-  pu_pt <- pt_u[pair_u %% (length(pt_u) + 1L)]
-  pt_lv <- sort(paste(pu_soc, pu_pt, sep = "\r"))
-  pt_code <- match(paste(pu_soc, pu_pt, sep = "\r"), pt_lv)[match(pair, pair_u)]
+  # Integer codes of SOC and PT (one pass each), then of the SOC x PT pairs
+  # that occur, without pasting or sorting millions of strings.
+  sc <- encode_values(ae[[vars$soc]], missing = "(SOC missing)")
+  pc <- encode_values(ae[[vars$pt]], missing = "(PT missing)")
+  nP <- length(pc$levels)
+  n_pair <- as.numeric(length(sc$levels)) * nP
+  dense <- n_pair <= 1e7  # pair codes index a table; otherwise hash them
+  pair <- if (dense) (sc$code - 1L) * nP + pc$code else (sc$code - 1) * nP + pc$code
+  pair_u <- if (dense) which(tabulate(pair, n_pair) > 0) else sort(unique(pair))
+  pu_soc <- sc$levels[(pair_u - 1L) %/% nP + 1L]
+  pu_pt <- pc$levels[(pair_u - 1L) %% nP + 1L]
+  soc_lv <- sort(unique(pu_soc))
+  pt_ord <- order(match(pu_soc, soc_lv), pu_pt)
+  pt_soc <- pu_soc[pt_ord]
+  pt_name <- pu_pt[pt_ord]
+  if (dense) {
+    pair_row <- integer(n_pair)
+    pair_row[pair_u[pt_ord]] <- seq_along(pt_ord)
+    pt_code <- pair_row[pair]
+  } else {
+    pt_code <- match(pair, pair_u[pt_ord])
+  }
   n_soc <- length(soc_lv)
-  n_pt <- length(pt_lv)
-  # One core call over "any" (term 1), SOCs and PTs.
-  term <- c(rep(1L, length(d$subj)), 1L + soc_code, 1L + n_soc + pt_code)
-  cc <- count_cells(d$pop, rep(d$subj, 3), term, 1L + n_soc + n_pt, rep(gc$code, 3), G)
+  n_pt <- length(pt_ord)
+  # One core pass: each event counts in "any" (row 1), its SOC and its PT.
+  term_rows <- lapply(seq_len(n_pt), function(k) {
+    c(1L, 1L + match(pt_soc[k], soc_lv), 1L + n_soc + k)
+  })
+  cc <- count_cells(d$pop, d$subj, pt_code, n_pt, gc$code, G,
+                    term_rows = term_rows, n_rows = 1L + n_soc + n_pt)
   arms <- cc$arms
   N <- cc$N
-  pt_soc <- sub("\r.*$", "", pt_lv)
-  pt_name <- sub("^.*\r", "", pt_lv)
   rows <- data.frame(level = c("any", rep("soc", n_soc), rep("pt", n_pt)),
                      soc = c(NA, soc_lv, pt_soc), pt = c(NA, rep(NA, n_soc), pt_name),
                      stringsAsFactors = FALSE)

@@ -124,6 +124,52 @@ safety_population <- function(adsl, vars, call = sys.call(-1)) {
   pop
 }
 
+# Integer codes (1-based) and distinct values of a vector, in one pass for
+# character vectors (C++ glue) and from the codes for factors. Levels are
+# returned as character, are unique and all occur; with `missing`, NA and ""
+# become that label.
+encode_values <- function(x, missing = NULL) {
+  if (is.factor(x)) {
+    code <- as.integer(x)
+    lv <- levels(x)
+    if (anyNA(code)) {
+      lv <- c(lv, NA_character_)
+      code[is.na(code)] <- length(lv)
+    }
+    # Only the values that occur, as for character vectors.
+    used <- tabulate(code, length(lv)) > 0
+    if (!all(used)) {
+      code <- cumsum(used)[code]
+      lv <- lv[used]
+    }
+  } else if (is.character(x)) {
+    e <- cpp_safety_encode(x)
+    code <- e$code
+    lv <- e$levels
+  } else {
+    u <- unique(x)
+    code <- match(x, u)
+    lv <- as.character(u)
+  }
+  if (!is.null(missing)) lv[is.na(lv) | lv == ""] <- missing
+  # Equal values (different string encodings, or several missing spellings)
+  # share one code.
+  u <- unique(lv)
+  if (length(u) < length(lv)) {
+    code <- match(lv, u)[code]
+    lv <- u
+  }
+  list(code = code, levels = lv)
+}
+
+# Rows `rows` of columns `cols` as a data frame with compact row names: no
+# row-name bookkeeping, which dominates `[.data.frame` on millions of rows.
+df_rows <- function(df, cols, rows) {
+  out <- lapply(cols, function(col) df[[col]][rows])
+  names(out) <- cols
+  structure(out, class = "data.frame", row.names = .set_row_names(length(rows)))
+}
+
 # Treatment-emergent, population-matched AE records with normalised columns.
 # Returns list(pop = population (in_pop only), ae = events with subj index).
 prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
@@ -137,52 +183,59 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
   allpop <- safety_population(adsl, vars, call)
   check_data_frame(adae, c(vars$subject, vars$soc, vars$pt, unlist(vars[need])),
                    arg = "adae", call = call)
-  aid <- as.character(adae[[vars$subject]])
-  m_all <- match(aid, allpop$id)
-  known <- !is.na(m_all)
-  if (!all(known)) {
-    miss <- unique(aid[!known])
+  # Subjects matched through their distinct identifiers only.
+  sid <- encode_values(adae[[vars$subject]])
+  m_lv <- match(sid$levels, allpop$id)
+  n_lv <- tabulate(sid$code, length(sid$levels))
+  unknown <- is.na(m_lv) & n_lv > 0  # unused factor levels do not count
+  if (any(unknown)) {
+    miss <- sid$levels[unknown]
+    n_rec <- sum(n_lv[unknown])
     if (unmatched == "error") {
       glycotrial_abort(c("{.arg adae} has records for {length(miss)} subject{?s} not in {.arg adsl}: {.val {utils::head(miss, 5)}}.",
                          "i" = "Use {.code unmatched = \"drop\"} to drop them with a warning."),
                        call = call)
     }
-    glycotrial_warn("Dropped {sum(!known)} AE record{?s} of {length(miss)} subject{?s} not in {.arg adsl}: {.val {utils::head(miss, 5)}}.",
+    glycotrial_warn("Dropped {n_rec} AE record{?s} of {length(miss)} subject{?s} not in {.arg adsl}: {.val {utils::head(miss, 5)}}.",
                     class = "glycotrial_warning_unmatched_subjects")
   }
   pop <- allpop[allpop$in_pop, , drop = FALSE]
   # ADSL row -> population row (NA outside the population).
   to_pop <- rep(NA_integer_, nrow(allpop))
   to_pop[allpop$in_pop] <- seq_len(nrow(pop))
-  subj <- to_pop[m_all]
-  # Copy only the columns the summaries read (ADAE may have many more).
-  used <- intersect(names(adae), unlist(vars[vapply(vars, is.character, logical(1))]))
+  subj <- to_pop[m_lv][sid$code]
   rows <- which(!is.na(subj))
-  ae <- adae[rows, used, drop = FALSE]
   subj <- subj[rows]
 
   # Treatment emergence.
   method <- teae$method
-  if (method == "auto") method <- if (vars$teae_flag %in% names(ae)) "flag" else "window"
-  keep <- rep(TRUE, nrow(ae))
+  if (method == "auto") method <- if (vars$teae_flag %in% names(adae)) "flag" else "window"
+  keep <- NULL
   if (method == "flag") {
     check_data_frame(adae, vars$teae_flag, arg = "adae", call = call)
-    keep <- distinct_codes(ae[[vars$teae_flag]], function(f) {
-      bad <- !is.na(f) & !f %in% c("Y", "N", "")
-      if (any(bad)) {
-        glycotrial_abort("{.arg adae} column {.field {vars$teae_flag}} must be {.val Y}, {.val N} or missing; found {.val {f[bad][1]}}.",
-                         call = call)
-      }
-      f %in% "Y" | ((is.na(f) | f == "") & teae$missing_onset == "teae")
-    })
+    fl <- encode_values(adae[[vars$teae_flag]])
+    fcode <- fl$code[rows]
+    f <- fl$levels
+    present <- tabulate(fcode, length(f)) > 0
+    bad <- present & !is.na(f) & !f %in% c("Y", "N", "")
+    if (any(bad)) {
+      glycotrial_abort("{.arg adae} column {.field {vars$teae_flag}} must be {.val Y}, {.val N} or missing; found {.val {f[bad][1]}}.",
+                       call = call)
+    }
+    keep <- (f %in% "Y" | ((is.na(f) | f == "") & teae$missing_onset == "teae"))[fcode]
   } else if (method == "window") {
     check_data_frame(adae, vars$onset_day, arg = "adae", call = call)
-    onset <- suppressWarnings(as.numeric(ae[[vars$onset_day]]))
+    onset <- suppressWarnings(as.numeric(adae[[vars$onset_day]][rows]))
     keep <- cpp_safety_teae(onset, pop$trt_days[subj], teae$lag,
                             teae$missing_onset == "teae")
   }
-  ae <- ae[keep, , drop = FALSE]
-  subj <- subj[keep]
+  if (!is.null(keep)) {
+    rows <- rows[keep]
+    subj <- subj[keep]
+  }
+  # Copy only the columns the summaries read (ADAE may have many more).
+  used <- intersect(names(adae), unlist(vars[vapply(vars, is.character, logical(1))]))
+  ae <- df_rows(adae, used, rows)
   list(pop = pop, ae = ae, subj = subj, teae_method = method)
 }
 
@@ -192,9 +245,8 @@ severity_levels <- c("MILD", "MODERATE", "SEVERE")
 # Work on the distinct values only: ADAE columns have few distinct values but
 # millions of rows.
 distinct_codes <- function(x, f) {
-  x <- as.character(x)
-  u <- unique(x)
-  f(u)[match(x, u)]
+  e <- encode_values(x)
+  f(e$levels)[e$code]
 }
 
 code_values <- function(x, levels, col, call) {

@@ -45,28 +45,15 @@ infusion_reactions <- function(adae, adsl, adex, window = c(0, 2), terms = NULL,
   pop <- d$pop
   ae <- d$ae
   is_ir <- toupper(trimws(as.character(ae[[vars$pt]]))) %in% toupper(terms)
-  ex_subj <- match(as.character(adex[[vars$subject]]), pop$id)
-  ex_num <- adex[[ex_number]]
-  if (!is.numeric(ex_num) || any(is.na(ex_num)) || any(ex_num != round(ex_num)) ||
-      any(ex_num < 1)) {
-    glycotrial_abort("{.arg adex} column {.field {ex_number}} must hold positive whole infusion numbers.")
-  }
-  ok <- !is.na(ex_subj)
-  ex_subj <- ex_subj[ok]
-  ex_num <- as.integer(ex_num[ok])
-  ex_dy <- as.numeric(adex[[ex_day]][ok])
+  ex <- prepare_adex(adex, pop, vars, ex_number, call)
+  ex_dy <- as.numeric(adex[[ex_day]][ex$rows])
   inf_no <- cpp_safety_infusion_window(as.integer(d$subj[is_ir]),
                                        suppressWarnings(as.numeric(ae[[vars$onset_day]][is_ir])),
-                                       as.integer(ex_subj), ex_dy, ex_num, nrow(pop),
+                                       as.integer(ex$subj), ex_dy, ex$number, nrow(pop),
                                        window[1], window[2])
-  K <- if (length(ex_num)) max(ex_num) else 0L
+  K <- ex$K
   arms <- levels(pop$arm)
-  # Denominators: subjects per arm who received infusion k (row 1: any).
-  Nk <- matrix(0L, K + 1, length(arms))
-  Nk[1, ] <- as.vector(table(factor(pop$arm[unique(ex_subj)], levels = arms)))
-  for (k in seq_len(K)) {
-    Nk[k + 1, ] <- as.vector(table(factor(pop$arm[unique(ex_subj[ex_num == k])], levels = arms)))
-  }
+  Nk <- ex$N
   hit <- inf_no > 0
   ir_subj <- d$subj[is_ir][hit]
   ir_inf <- inf_no[hit]
@@ -106,4 +93,28 @@ infusion_reactions <- function(adae, adsl, adex, window = c(0, 2), terms = NULL,
     "glycotrial_infusion_reactions",
     meta = list(window = window, terms = terms, ref_arm = ref,
                 footnote = "n/N (%): N = subjects of the arm who received that infusion; events are attributed to the most recent infusion whose window contains the onset day."))
+}
+
+# ADEX records of population subjects: population row, infusion number, and
+# the denominators N[k + 1, arm] = subjects of the arm who received infusion k
+# (row 1: any infusion).
+prepare_adex <- function(adex, pop, vars, ex_number, call = sys.call(-1)) {
+  ex_subj <- match(as.character(adex[[vars$subject]]), pop$id)
+  ex_num <- adex[[ex_number]]
+  if (!is.numeric(ex_num) || any(is.na(ex_num)) || any(ex_num != round(ex_num)) ||
+      any(ex_num < 1)) {
+    glycotrial_abort("{.arg adex} column {.field {ex_number}} must hold positive whole infusion numbers.",
+                     call = call)
+  }
+  rows <- which(!is.na(ex_subj))
+  ex_subj <- ex_subj[rows]
+  ex_num <- as.integer(ex_num[rows])
+  K <- if (length(ex_num)) max(ex_num) else 0L
+  arms <- levels(pop$arm)
+  N <- matrix(0L, K + 1, length(arms))
+  N[1, ] <- tabulate(as.integer(pop$arm[unique(ex_subj)]), length(arms))
+  for (k in seq_len(K)) {
+    N[k + 1, ] <- tabulate(as.integer(pop$arm[unique(ex_subj[ex_num == k])]), length(arms))
+  }
+  list(rows = rows, subj = ex_subj, number = ex_num, K = K, N = N)
 }

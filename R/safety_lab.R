@@ -30,8 +30,10 @@ lab_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL", param
             class = "glycotrial_lab_vars")
 }
 
-# Lab records of population subjects with subject index and arm.
-prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1)) {
+# Lab records of population subjects with subject index and arm. Only the
+# columns named in `lvars` (and `extra`) are copied.
+prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1),
+                        extra = character()) {
   if (!inherits(lvars, "glycotrial_lab_vars")) {
     glycotrial_abort("{.arg vars} must come from {.fn lab_vars}, not {describe_value(lvars)}.",
                      call = call)
@@ -41,9 +43,52 @@ prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-
   pop <- pop[pop$in_pop, , drop = FALSE]
   check_data_frame(adlb, c(lvars$subject, lvars$param, unlist(lvars[need])), arg = "adlb",
                    call = call)
-  subj <- match(as.character(adlb[[lvars$subject]]), pop$id)
-  lb <- adlb[!is.na(subj), , drop = FALSE]
-  list(pop = pop, lb = lb, subj = subj[!is.na(subj)])
+  sid <- encode_values(adlb[[lvars$subject]])
+  subj <- match(sid$levels, pop$id)[sid$code]
+  rows <- which(!is.na(subj))
+  cols <- intersect(names(adlb),
+                    c(unlist(lvars[vapply(lvars, is.character, logical(1))]), extra))
+  list(pop = pop, lb = df_rows(adlb, cols, rows), subj = subj[rows])
+}
+
+# Per-subject maximum ("max") or minimum ("min") of value over records with
+# population index subj (1..n); NA for subjects without a value. Computed by
+# the core in one pass.
+subject_extreme <- function(subj, value, n, fun = c("max", "min")) {
+  fun <- match.arg(fun)
+  sgn <- if (fun == "max") 1 else -1
+  sgn * cpp_safety_group_max(as.integer(subj), sgn * as.numeric(value), as.integer(n))
+}
+
+# Value / ULN of records `sel`, with a classed error naming the test when a
+# post-baseline record lacks a positive ULN.
+uln_multiple <- function(lb, sel, vars, label, call = sys.call(-1)) {
+  uln <- as.numeric(lb[[vars$uln]][sel])
+  bad <- is.na(uln) | uln <= 0
+  if (any(bad)) {
+    glycotrial_abort(c("{sum(bad)} post-baseline {.val {label}} record{?s} lack{?s/} a positive upper limit of normal ({.field {vars$uln}}).",
+                       "i" = "The criteria are multiples of ULN."),
+                     class = c("input", "glycotrial_error_missing_range"), call = call)
+  }
+  as.numeric(lb[[vars$aval]][sel]) / uln
+}
+
+# Subjects with each flag (list of logical vectors over population subjects),
+# n/N (%) per arm with N = subjects with `denom`, and risk differences: the
+# table block shared by the per-subject lab summaries.
+flag_incidence <- function(flags, pop, denom, ref_arm, conf_level, rd_method,
+                           call = sys.call(-1)) {
+  arms <- levels(pop$arm)
+  A <- length(arms)
+  arm <- as.integer(pop$arm)
+  n <- matrix(vapply(flags, function(f) tabulate(arm[f], A), numeric(A)),
+              ncol = A, byrow = TRUE, dimnames = list(NULL, arms))
+  N <- tabulate(arm[denom], A)
+  comparisons <- rd_arms(arms, ref_arm, call)
+  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
+  keys <- data.frame(category = names(flags), stringsAsFactors = FALSE)
+  incidence_block(keys, n, n, N, arms, comparisons, ref, conf_level, rd_method,
+                  events = FALSE)
 }
 
 is_postbaseline <- function(lb, lvars) {
@@ -93,23 +138,34 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
   call <- sys.call()
   direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
   cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
   lb <- d$lb
-  keep <- is_postbaseline(lb, vars) & lb[[cols[3]]] %in% stats::na.omit(lb[[cols[3]]])
-  lb <- lb[keep, , drop = FALSE]
+  keep <- which(is_postbaseline(lb, vars) & !is.na(lb[[cols[3]]]))
   subj <- d$subj[keep]
-  pk <- paste(lb[[vars$param]], lb[[cols[3]]], sep = "\r")
-  lv <- sort(unique(pk))
-  g <- lb[[cols[1]]]
-  code <- ifelse(is.na(g), 0L, g + 1L)  # 0 missing, 1..6 = grade 0..5
-  cc <- count_cells(d$pop, subj, match(pk, lv), length(lv), code, 6L)
+  # Parameter x graded term as integer codes (no pasting of millions of strings).
+  pe <- encode_values(lb[[vars$param]][keep])
+  te <- encode_values(lb[[cols[3]]][keep])
+  nT <- length(te$levels)
+  pair <- (pe$code - 1L) * nT + te$code
+  pair_u <- which(tabulate(pair, length(pe$levels) * nT) > 0)
+  pu_param <- pe$levels[(pair_u - 1L) %/% nT + 1L]
+  pu_term <- te$levels[(pair_u - 1L) %% nT + 1L]
+  o <- order(pu_param, pu_term)
+  pair_row <- integer(length(pe$levels) * nT)
+  pair_row[pair_u[o]] <- seq_along(o)
+  lv_param <- pu_param[o]
+  lv_term <- pu_term[o]
+  g <- lb[[cols[1]]][keep]
+  code <- g + 1L  # 0 missing, 1..6 = grade 0..5
+  code[is.na(code)] <- 0L
+  cc <- count_cells(d$pop, subj, pair_row[pair], length(o), code, 6L)
   arms <- cc$arms
   wide <- list()
   long <- list()
   glabels <- c("Missing", paste("Grade", 0:5))
-  for (i in seq_along(lv)) {
-    p <- sub("\r.*$", "", lv[i])
-    term <- sub("^.*\r", "", lv[i])
+  for (i in seq_along(lv_param)) {
+    p <- lv_param[i]
+    term <- lv_term[i]
     w <- matrix(cc$worst[i, , ], nrow = length(arms))  # arms x 7
     Np <- cc$subjects[i, ]
     rows <- c(2:6, 1)  # grade 0..4, missing (grade 5 not lab-gradable)
@@ -154,7 +210,7 @@ lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(
   call <- sys.call()
   direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
   cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
   lb <- d$lb
   post <- is_postbaseline(lb, vars)
   has_crit <- !is.na(lb[[cols[3]]])
@@ -237,24 +293,15 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
     base[fill] <- bmap[as.character(subj[fill])]
   }
   nS <- nrow(d$pop)
-  nadir <- -cpp_safety_group_max(as.integer(subj[post]), -val[post], nS)
-  b <- -cpp_safety_group_max(as.integer(subj), -base, nS)  # one baseline per subject
+  nadir <- subject_extreme(subj[post], val[post], nS, "min")
+  b <- subject_extreme(subj, base, nS, "min")  # one baseline per subject
   ok <- !is.na(nadir) & !is.na(b) & b > 0
   pchg <- 100 * (nadir - b) / b
   flags <- list()
   for (t in thresholds) flags[[sprintf("Decline >= %g%% from baseline", t)]] <- ok & pchg <= -t
   flags[["New eGFR < 60 (CKD stage 3+), baseline >= 60"]] <- ok & b >= 60 & nadir < 60
   flags[["New eGFR < 30 (CKD stage 4+), baseline >= 30"]] <- ok & b >= 30 & nadir < 30
-  arms <- levels(d$pop$arm)
-  n <- t(vapply(flags, function(f) as.vector(table(factor(d$pop$arm[f], levels = arms))),
-                numeric(length(arms))))
-  if (length(arms) == 1) n <- matrix(n, ncol = 1)
-  Nv <- as.vector(table(factor(d$pop$arm[ok], levels = arms)))
-  comparisons <- rd_arms(arms, ref_arm, call)
-  ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
-  keys <- data.frame(category = names(flags), stringsAsFactors = FALSE)
-  blk <- incidence_block(keys, n, n, Nv, arms, comparisons, ref, conf_level, rd_method,
-                         events = FALSE)
+  blk <- flag_incidence(flags, d$pop, ok, ref_arm, conf_level, rd_method, call)
   subjects <- data.frame(USUBJID = d$pop$id, arm = d$pop$arm, baseline = b, nadir = nadir,
                          pchg = pchg)
   new_safety_result(blk$long, blk$wide, "eGFR decline from baseline (lowest post-baseline value)",

@@ -50,7 +50,7 @@ fmt_est_ci <- function(est, lo, hi, digits = 1) {
 #' Methods for glycotrial safety summaries
 #'
 #' Every safety summary ([ae_overview()], [ae_by_term()],
-#' [ae_special_interest()], [infusion_reactions()], [ae_time_to_first()],
+#' [ae_special_interest()], [infusion_reactions()], [infusion_fever()], [ae_time_to_first()],
 #' [lab_shift()], [lab_worst_grade()], [hys_law()], [egfr_decline()],
 #' [lab_trajectory()]) returns an object of class `glycotrial_safety` holding
 #' an analysis-results data frame (`$ard`, one row per statistic) and a display

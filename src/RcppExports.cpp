@@ -466,8 +466,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_safety_count_terms
-Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms, Rcpp::IntegerVector ev_subject, Rcpp::IntegerVector ev_term, int n_terms, Rcpp::IntegerVector ev_grade, int n_grades);
-RcppExport SEXP _glycotrial_cpp_safety_count_terms(SEXP subject_armSEXP, SEXP n_armsSEXP, SEXP ev_subjectSEXP, SEXP ev_termSEXP, SEXP n_termsSEXP, SEXP ev_gradeSEXP, SEXP n_gradesSEXP) {
+Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms, Rcpp::IntegerVector ev_subject, Rcpp::IntegerVector ev_term, int n_terms, Rcpp::IntegerVector ev_grade, int n_grades, Rcpp::IntegerVector row_start, Rcpp::IntegerVector row_index, int n_rows);
+RcppExport SEXP _glycotrial_cpp_safety_count_terms(SEXP subject_armSEXP, SEXP n_armsSEXP, SEXP ev_subjectSEXP, SEXP ev_termSEXP, SEXP n_termsSEXP, SEXP ev_gradeSEXP, SEXP n_gradesSEXP, SEXP row_startSEXP, SEXP row_indexSEXP, SEXP n_rowsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject_arm(subject_armSEXP);
@@ -477,7 +477,20 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type n_terms(n_termsSEXP);
     Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type ev_grade(ev_gradeSEXP);
     Rcpp::traits::input_parameter< int >::type n_grades(n_gradesSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_safety_count_terms(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades));
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_start(row_startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_index(row_indexSEXP);
+    Rcpp::traits::input_parameter< int >::type n_rows(n_rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_count_terms(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades, row_start, row_index, n_rows));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_safety_encode
+Rcpp::List cpp_safety_encode(SEXP x);
+RcppExport SEXP _glycotrial_cpp_safety_encode(SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_encode(x));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -786,7 +799,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_throw_for_test", (DL_FUNC) &_glycotrial_cpp_throw_for_test, 1},
     {"_glycotrial_cpp_safety_eair", (DL_FUNC) &_glycotrial_cpp_safety_eair, 4},
     {"_glycotrial_cpp_safety_rate_diff", (DL_FUNC) &_glycotrial_cpp_safety_rate_diff, 7},
-    {"_glycotrial_cpp_safety_count_terms", (DL_FUNC) &_glycotrial_cpp_safety_count_terms, 7},
+    {"_glycotrial_cpp_safety_count_terms", (DL_FUNC) &_glycotrial_cpp_safety_count_terms, 10},
+    {"_glycotrial_cpp_safety_encode", (DL_FUNC) &_glycotrial_cpp_safety_encode, 1},
     {"_glycotrial_cpp_safety_teae", (DL_FUNC) &_glycotrial_cpp_safety_teae, 4},
     {"_glycotrial_cpp_safety_infusion_window", (DL_FUNC) &_glycotrial_cpp_safety_infusion_window, 8},
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},

@@ -3,6 +3,7 @@
 #include <Rcpp.h>
 
 #include <cmath>
+#include <unordered_map>
 
 #include "core/safety/events.hpp"
 #include "core/safety/lab_grading.hpp"
@@ -72,20 +73,85 @@ Rcpp::DataFrame cpp_safety_rate_diff(Rcpp::NumericVector x1, Rcpp::NumericVector
   });
 }
 
-// Counts per term x arm; returns vectors in term-major order.
+// Counts per row x arm; returns vectors in row-major order. row_start /
+// row_index (0-based, compressed) map each term to its output rows; an empty
+// row_start means one row per term.
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms,
                                   Rcpp::IntegerVector ev_subject, Rcpp::IntegerVector ev_term,
-                                  int n_terms, Rcpp::IntegerVector ev_grade, int n_grades) {
+                                  int n_terms, Rcpp::IntegerVector ev_grade, int n_grades,
+                                  Rcpp::IntegerVector row_start, Rcpp::IntegerVector row_index,
+                                  int n_rows) {
   return glue::guard([&] {
     std::vector<int> grade(ev_grade.size());
     for (R_xlen_t i = 0; i < ev_grade.size(); ++i)
       grade[i] = ev_grade[i] == NA_INTEGER ? 0 : ev_grade[i];
-    sf::TermCounts tc = sf::count_terms(as_idx(subject_arm), n_arms, as_idx(ev_subject),
-                                        as_idx(ev_term), n_terms, grade, n_grades);
+    sf::TermCounts tc;
+    if (row_start.size() == 0) {
+      tc = sf::count_terms(as_idx(subject_arm), n_arms, as_idx(ev_subject), as_idx(ev_term),
+                           n_terms, grade, n_grades);
+    } else {
+      sf::TermRows rows;
+      rows.start.assign(row_start.begin(), row_start.end());
+      rows.index.assign(row_index.begin(), row_index.end());
+      rows.n_rows = n_rows;
+      tc = sf::count_term_rows(as_idx(subject_arm), n_arms, as_idx(ev_subject),
+                               as_idx(ev_term), n_terms, grade, n_grades, rows);
+    }
     return Rcpp::List::create(Rcpp::_["subjects"] = Rcpp::wrap(tc.subjects),
                               Rcpp::_["events"] = Rcpp::wrap(tc.events),
                               Rcpp::_["by_worst_grade"] = Rcpp::wrap(tc.by_worst_grade));
+  });
+}
+
+// Integer codes (1-based, first-appearance order) and distinct values of a
+// character vector in one pass. R keeps one copy of each string in its global
+// cache, so equal strings of the same encoding share a CHARSXP and can be
+// hashed by address; the R caller merges the (rare) equal strings in
+// different encodings with match() on the few distinct values. NA is a value
+// of its own.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_safety_encode(SEXP x) {
+  return glue::guard([&] {
+    if (TYPEOF(x) != STRSXP)
+      throw glycotrial::InputError("values to encode must be a character vector", "x");
+    const R_xlen_t n = XLENGTH(x);
+    Rcpp::IntegerVector code(n);
+    std::unordered_map<SEXP, int> seen;
+    std::vector<SEXP> values;
+    const SEXP* p = STRING_PTR_RO(x);
+    SEXP last = nullptr;
+    int last_code = 0;
+    for (R_xlen_t i = 0; i < n; ++i) {
+      const SEXP s = p[i];
+      if (s != last) {
+        int c = 0;
+        if (values.size() <= 16) {
+          // Few distinct values (grades, flags): a linear scan beats hashing.
+          for (size_t j = 0; j < values.size(); ++j)
+            if (values[j] == s) {
+              c = static_cast<int>(j) + 1;
+              break;
+            }
+          if (c == 0 && values.size() == 16)  // switching to the hash table
+            for (size_t j = 0; j < values.size(); ++j) seen.emplace(values[j], static_cast<int>(j) + 1);
+        } else {
+          auto it = seen.find(s);
+          if (it != seen.end()) c = it->second;
+        }
+        if (c == 0) {
+          values.push_back(s);
+          c = static_cast<int>(values.size());
+          if (values.size() > 16) seen.emplace(s, c);
+        }
+        last = s;
+        last_code = c;
+      }
+      code[i] = last_code;
+    }
+    Rcpp::CharacterVector levels(values.size());
+    for (size_t j = 0; j < values.size(); ++j) SET_STRING_ELT(levels, j, values[j]);
+    return Rcpp::List::create(Rcpp::_["code"] = code, Rcpp::_["levels"] = levels);
   });
 }
 

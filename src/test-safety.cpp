@@ -51,6 +51,38 @@ context("safety: event counting") {
     expect_true((c.subjects[2] == 1 && c.subjects[3] == 1));
     expect_true(c.by_worst_grade[(3) * 4 + 0] == 1);
   }
+  test_that("term-to-row maps count a subject once per row; any event order") {
+    // Terms 0, 1 (PTs of SOC row 1) and 2 (PT of SOC row 2); row 0 = any.
+    sf::TermRows rows;
+    rows.start = {0, 3, 6, 9};
+    rows.index = {0, 1, 3, 0, 1, 4, 0, 2, 5};
+    rows.n_rows = 6;
+    std::vector<int> arm = {0, 1, 0};
+    // Subject 0 twice in separate runs (not grouped): sorting path.
+    std::vector<int> subj = {0, 1, 0, 2, 1};
+    std::vector<int> term = {0, 1, 1, 2, 1};
+    std::vector<int> grade = {2, 1, 3, 1, 2};
+    sf::TermCounts c = sf::count_term_rows(arm, 2, subj, term, 3, grade, 3, rows);
+    // Row 0 (any): arm 0 subjects 0 and 2, arm 1 subject 1; worst grades 3, 1 | 2.
+    expect_true((c.subjects[0] == 2 && c.subjects[1] == 1 && c.events[0] == 3 && c.events[1] == 2));
+    expect_true((c.by_worst_grade[0 * 4 + 3] == 1 && c.by_worst_grade[0 * 4 + 1] == 1));
+    expect_true(c.by_worst_grade[1 * 4 + 2] == 1);
+    // Row 1 (SOC of terms 0, 1): subject 0 once (2 events, worst 3).
+    expect_true((c.subjects[2] == 1 && c.events[2] == 2 && c.by_worst_grade[2 * 4 + 3] == 1));
+    // Same counts when the events are grouped by subject.
+    sf::TermCounts g = sf::count_term_rows(arm, 2, {0, 0, 1, 1, 2}, {0, 1, 1, 1, 2},
+                                           3, {2, 3, 1, 2, 1}, 3, rows);
+    expect_true((g.subjects == c.subjects && g.events == c.events &&
+                 g.by_worst_grade == c.by_worst_grade));
+    bool threw = false;
+    rows.index[0] = 7;
+    try {
+      sf::count_term_rows(arm, 2, subj, term, 3, grade, 3, rows);
+    } catch (const glycotrial::InputError&) {
+      threw = true;
+    }
+    expect_true(threw);
+  }
   test_that("TEAE and infusion windows") {
     std::vector<double> onset = {-3, 1, 120, 121, std::nan("")};
     std::vector<double> end = {90, 90, 90, 90, 90};

@@ -50,8 +50,15 @@ test_that("eGFR (CKD): < LLN, < 60, < 30, < 15", {
   v <- c(90, 89.99, 60, 59.99, 30, 29.99, 15, 14.99)
   expect_equal(grade1("EGFR", v, lln = 90, unit = "mL/min/1.73m2", dir = "L"),
                c(0, 1, 1, 2, 2, 3, 3, 4))
-  # Without LLN only the absolute criteria apply.
-  expect_equal(grade1("EGFR", c(75, 60, 59.99), unit = "mL/min/1.73m2", dir = "L"), c(0, 0, 2))
+  # CTCAE v5.0 G2 "59 - 30" read as < 60: 59.5 is grade 2.
+  expect_equal(grade1("EGFR", 59.5, lln = 90, unit = "mL/min/1.73m2", dir = "L"), 2)
+  # Grade 1 (< LLN) needs the LLN: without it values of 60 or more are not
+  # graded (NA, with a missing_range warning); the absolute criteria still apply.
+  expect_equal(grade1("EGFR", c(75, 60, 59.99, 29.99), unit = "mL/min/1.73m2", dir = "L"),
+               c(NA, NA, 2, 3))
+  lb <- data.frame(USUBJID = "S1", PARAMCD = "EGFR", AVAL = 75, AVALU = "mL/min/1.73m2",
+                   ANRLO = NA_real_, ANRHI = NA_real_)
+  expect_warning(grade_lab(lb), class = "glycotrial_warning_missing_range")
 })
 
 test_that("hypoglycaemia: < LLN, < 3.0, < 2.2, < 1.7 mmol/L; mg/dL converted", {

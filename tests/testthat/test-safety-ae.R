@@ -117,6 +117,31 @@ test_that("results convert, print and render", {
   expect_s3_class(p, "ggplot")
 })
 
+test_that("tidy() works with only glycotrial attached (re-exported generic)", {
+  d <- safety_toy()
+  res <- ae_by_term(d$adae, d$adsl)
+  expect_identical(glycotrial::tidy(res), res$ard)
+  expect_identical(glycotrial::tidy, generics::tidy)
+  # A fresh R session that attaches glycotrial alone: tidy() must resolve to
+  # the re-exported generic and dispatch to the safety method.
+  rscript <- file.path(R.home("bin"), "Rscript")
+  skip_if_not(file.exists(rscript))
+  code <- paste(
+    "suppressPackageStartupMessages(library(glycotrial))",
+    "adsl <- data.frame(USUBJID = 1:4, ARM = c('A', 'A', 'B', 'B'), SAFFL = 'Y')",
+    "adae <- data.frame(USUBJID = c(1, 3), AEDECOD = 'Nausea', AEBODSYS = 'GI', TRTEMFL = 'Y')",
+    "td <- tidy(ae_by_term(adae, adsl))",
+    "cat(!'package:generics' %in% search(), !'package:broom' %in% search(),",
+    "    is.data.frame(td), sum(td$stat_name == 'n' & td$level == 'pt'), sep = ',')",
+    sep = "\n")
+  f <- tempfile(fileext = ".R")
+  on.exit(unlink(f))
+  writeLines(code, f)
+  out <- withr::with_envvar(c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep)),
+                            system2(rscript, c("--vanilla", f), stdout = TRUE, stderr = TRUE))
+  expect_identical(utils::tail(out, 1), "TRUE,TRUE,TRUE,2")
+})
+
 test_that("bad input raises classed errors", {
   d <- safety_toy()
   bad <- d$adae
@@ -148,4 +173,28 @@ test_that("bad input raises classed errors", {
   flag <- d$adae
   flag$TRTEMFL[1] <- "maybe"
   expect_error(ae_by_term(flag, d$adsl), class = "glycotrial_error_input")
+})
+
+test_that("counts do not depend on record order, factor coding or string encoding", {
+  d <- safety_toy()
+  ref <- ae_by_term(d$adae, d$adsl, by = "grade")$ard
+  # Records shuffled (subjects no longer grouped: the core's sorting path).
+  shuffled <- d$adae[c(9, 4, 1, 6, 2, 8, 3, 5, 7), ]
+  expect_equal(ae_by_term(shuffled, d$adsl, by = "grade")$ard, ref)
+  # Factors (with an unused level) instead of character columns.
+  fac <- d$adae
+  for (col in c("USUBJID", "AEBODSYS", "AEDECOD", "AETOXGR", "TRTEMFL")) {
+    fac[[col]] <- factor(fac[[col]], levels = c(sort(unique(fac[[col]])), "unused"))
+  }
+  expect_equal(ae_by_term(fac, d$adsl, by = "grade")$ard, ref)
+  # The same term in two string encodings is one term.
+  adsl <- data.frame(USUBJID = c("S1", "S2"), ARM = "A", SAFFL = "Y")
+  pt_utf8 <- enc2utf8("Pyr\u00e9xie")
+  pt_latin1 <- iconv(pt_utf8, "UTF-8", "latin1")
+  expect_identical(Encoding(pt_latin1), "latin1")
+  adae <- data.frame(USUBJID = c("S1", "S2"), AEBODSYS = "General", TRTEMFL = "Y",
+                     AEDECOD = c(pt_utf8, pt_latin1), stringsAsFactors = FALSE)
+  res <- ae_by_term(adae, adsl)
+  expect_equal(sum(res$ard$level == "pt" & res$ard$stat_name == "n"), 1)
+  expect_equal(ard_stat(res, level = "pt", arm = "A", stat_name = "n"), 2)
 })

@@ -10,67 +10,124 @@
 namespace glycotrial {
 namespace safety {
 
-TermCounts count_terms(const std::vector<int>& subject_arm, int n_arms,
-                       const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
-                       int n_terms, const std::vector<int>& ev_grade, int n_grades) {
+TermCounts count_term_rows(const std::vector<int>& subject_arm, int n_arms,
+                           const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
+                           int n_terms, const std::vector<int>& ev_grade, int n_grades,
+                           const TermRows& rows) {
   const size_t n = ev_subject.size();
   require(ev_term.size() == n && ev_grade.size() == n, "events",
           "event subject, term and grade vectors must have the same length");
-  require(n_arms >= 0 && n_terms >= 0 && n_grades >= 0, "n", "counts must be non-negative");
+  require(n_arms >= 0 && n_terms >= 0 && n_grades >= 0 && rows.n_rows >= 0, "n",
+          "counts must be non-negative");
+  require(rows.start.size() == static_cast<size_t>(n_terms) + 1, "rows",
+          "the term-to-row map must have n_terms + 1 offsets");
+  require(rows.start[0] == 0 && static_cast<size_t>(rows.start[n_terms]) == rows.index.size(),
+          "rows", "the term-to-row offsets must run from 0 to the number of row indices");
+  for (int t = 0; t < n_terms; ++t)
+    require(rows.start[t] <= rows.start[t + 1], "rows", "term-to-row offsets must not decrease");
+  for (int r : rows.index)
+    require(r >= 0 && r < rows.n_rows, "rows", "row index out of range");
   const int n_subj = static_cast<int>(subject_arm.size());
   for (int a : subject_arm)
-    require(a >= -1 && a < n_arms, "arm", "arm index out of range");
+    if (a < -1 || a >= n_arms) throw InputError("arm index out of range", "arm");
 
+  const int n_rows = rows.n_rows;
   TermCounts out;
-  out.n_terms = n_terms;
+  out.n_terms = n_rows;
   out.n_arms = n_arms;
   out.n_grades = n_grades;
-  const size_t cells = static_cast<size_t>(n_terms) * n_arms;
+  const size_t cells = static_cast<size_t>(n_rows) * n_arms;
   out.subjects.assign(cells, 0);
   out.events.assign(cells, 0);
   out.by_worst_grade.assign(cells * (n_grades + 1), 0);
 
-  // Counting sort of event indices by term.
-  std::vector<size_t> start(static_cast<size_t>(n_terms) + 1, 0);
+  // Validate and find out whether the events are already grouped by subject
+  // (the usual ADAE order), in which case no sort is needed.
+  bool grouped = true;
+  std::vector<size_t> start(static_cast<size_t>(n_subj) + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     const int t = ev_term[i], s = ev_subject[i], g = ev_grade[i];
-    require(t >= 0 && t < n_terms, "term", "term index out of range at event " + std::to_string(i + 1));
-    require(s >= 0 && s < n_subj, "subject",
-            "subject index out of range at event " + std::to_string(i + 1));
-    require(g >= 0 && g <= n_grades, "grade",
-            "grade out of range at event " + std::to_string(i + 1));
-    ++start[static_cast<size_t>(t) + 1];
+    // Messages are built only on failure (this loop runs over millions of events).
+    if (t < 0 || t >= n_terms)
+      throw InputError("term index out of range at event " + std::to_string(i + 1), "term");
+    if (s < 0 || s >= n_subj)
+      throw InputError("subject index out of range at event " + std::to_string(i + 1), "subject");
+    if (g < 0 || g > n_grades)
+      throw InputError("grade out of range at event " + std::to_string(i + 1), "grade");
+    ++start[static_cast<size_t>(s) + 1];
+    if (i > 0 && s != ev_subject[i - 1] && start[static_cast<size_t>(s) + 1] > 1) grouped = false;
   }
-  for (int t = 0; t < n_terms; ++t) start[t + 1] += start[t];
-  std::vector<size_t> order(n), pos(start.begin(), start.end() - 1);
-  for (size_t i = 0; i < n; ++i) order[pos[ev_term[i]]++] = i;
+  std::vector<size_t> order;
+  if (!grouped) {
+    for (int s = 0; s < n_subj; ++s) start[s + 1] += start[s];
+    order.resize(n);
+    std::vector<size_t> pos(start.begin(), start.end() - 1);
+    for (size_t i = 0; i < n; ++i) order[pos[ev_subject[i]]++] = i;
+  }
 
-  // stamp[s] == t + 1 when subject s has already been seen for term t.
-  std::vector<int> stamp(n_subj, 0), worst(n_subj, 0), touched;
-  touched.reserve(1024);
-  for (int t = 0; t < n_terms; ++t) {
-    touched.clear();
-    for (size_t k = start[t]; k < start[t + 1]; ++k) {
-      const size_t i = order[k];
-      const int s = ev_subject[i];
-      const int a = subject_arm[s];
-      if (a < 0) continue;
-      ++out.events[static_cast<size_t>(t) * n_arms + a];
-      if (stamp[s] != t + 1) {
-        stamp[s] = t + 1;
-        worst[s] = ev_grade[i];
-        touched.push_back(s);
-      } else if (ev_grade[i] > worst[s]) {
-        worst[s] = ev_grade[i];
+  // stamp[r] == s + 1 when row r has already been seen for subject s.
+  std::vector<int> stamp(static_cast<size_t>(n_rows), 0), worst(static_cast<size_t>(n_rows), 0);
+  std::vector<int> touched;
+  touched.reserve(256);
+  auto one_event = [&](size_t i, int stamp_value, int a) {
+    const int t = ev_term[i], g = ev_grade[i];
+    for (int k = rows.start[t]; k < rows.start[t + 1]; ++k) {
+      const int r = rows.index[k];
+      ++out.events[static_cast<size_t>(r) * n_arms + a];
+      if (stamp[r] != stamp_value) {
+        stamp[r] = stamp_value;
+        worst[r] = g;
+        touched.push_back(r);
+      } else if (g > worst[r]) {
+        worst[r] = g;
       }
     }
-    for (int s : touched) {
-      const size_t cell = static_cast<size_t>(t) * n_arms + subject_arm[s];
+  };
+  auto close_subject = [&](int a) {
+    for (int r : touched) {
+      const size_t cell = static_cast<size_t>(r) * n_arms + a;
       ++out.subjects[cell];
-      ++out.by_worst_grade[cell * (n_grades + 1) + worst[s]];
+      ++out.by_worst_grade[cell * (n_grades + 1) + worst[r]];
+    }
+    touched.clear();
+  };
+  if (grouped) {
+    // Runs of equal subjects; each subject occurs in one run only.
+    size_t i = 0;
+    while (i < n) {
+      const int s = ev_subject[i];
+      const int a = subject_arm[s];
+      size_t j = i;
+      while (j < n && ev_subject[j] == s) ++j;
+      if (a >= 0) {
+        for (size_t k = i; k < j; ++k) one_event(k, s + 1, a);
+        close_subject(a);
+      }
+      i = j;
+    }
+  } else {
+    for (int s = 0; s < n_subj; ++s) {
+      const int a = subject_arm[s];
+      if (a < 0 || start[s] == start[s + 1]) continue;
+      for (size_t k = start[s]; k < start[s + 1]; ++k) one_event(order[k], s + 1, a);
+      close_subject(a);
     }
   }
   return out;
+}
+
+TermCounts count_terms(const std::vector<int>& subject_arm, int n_arms,
+                       const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
+                       int n_terms, const std::vector<int>& ev_grade, int n_grades) {
+  require(n_terms >= 0, "n", "counts must be non-negative");
+  TermRows identity;
+  identity.n_rows = n_terms;
+  identity.start.resize(static_cast<size_t>(n_terms) + 1);
+  identity.index.resize(static_cast<size_t>(n_terms));
+  for (int t = 0; t <= n_terms; ++t) identity.start[t] = t;
+  for (int t = 0; t < n_terms; ++t) identity.index[t] = t;
+  return count_term_rows(subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades,
+                         identity);
 }
 
 std::vector<int> teae_flag(const std::vector<double>& onset_day,

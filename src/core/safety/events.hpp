@@ -1,8 +1,9 @@
 // Adverse-event counting: subjects and events per term (SOC, PT or any
 // grouping) and arm, each subject counted once per term at its worst grade.
-// Designed for one pass over millions of records: events are bucketed by term
-// with a counting sort, then each term's events are scanned with a per-subject
-// stamp array, so the cost is O(n_events + n_terms * n_arms * n_grades).
+// Designed for one pass over millions of records: events are grouped by
+// subject (counting sort unless already grouped) and each subject's events
+// are scanned with a per-row stamp array, so the cost is
+// O(n_events + n_subjects + n_rows * n_arms * n_grades).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,26 @@ struct TermCounts {
 TermCounts count_terms(const std::vector<int>& subject_arm, int n_arms,
                        const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
                        int n_terms, const std::vector<int>& ev_grade, int n_grades);
+
+// Output rows of each term in compressed form: term t contributes to rows
+// index[start[t]] .. index[start[t + 1] - 1] (0-based, < n_rows). A preferred
+// term, for example, contributes to the "any event" row, its SOC row and its
+// own row, so one pass over the events fills a whole SOC/PT table.
+struct TermRows {
+  std::vector<int> start;  // size n_terms + 1
+  std::vector<int> index;
+  int n_rows = 0;
+};
+
+// As count_terms(), with each term counted in every row it maps to; the
+// result has n_rows rows (TermCounts::n_terms == rows.n_rows). Events are
+// processed subject by subject (one counting-sort pass when ev_subject is
+// not already grouped), so the cost is O(n_events * rows per term) with only
+// O(n_rows) working memory per subject.
+TermCounts count_term_rows(const std::vector<int>& subject_arm, int n_arms,
+                           const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
+                           int n_terms, const std::vector<int>& ev_grade, int n_grades,
+                           const TermRows& rows);
 
 // Treatment-emergent flag from study days (day 1 = first dose, no day 0):
 // onset >= 1 and onset <= end_day + lag. Missing onset (NaN) counts as
