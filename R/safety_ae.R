@@ -123,8 +123,12 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
     rel <- related_codes(ae, vars, call) == 2L
     cats[["Related TEAE"]] <- rel
   } else omitted <- c(omitted, "related")
+  # Flags from the distinct values of each column (millions of rows, few values).
+  flag_in <- function(col, values) {
+    distinct_codes(ae[[col]], function(u) toupper(as.character(u)) %in% toupper(values))
+  }
   if (has(vars$serious)) {
-    ser <- toupper(as.character(ae[[vars$serious]])) %in% "Y"
+    ser <- flag_in(vars$serious, "Y")
     cats[["Serious TEAE"]] <- ser
     if (has(vars$related)) cats[["Serious related TEAE"]] <- ser & rel
   } else omitted <- c(omitted, "serious")
@@ -138,23 +142,25 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
     cats[["TEAE of CTCAE grade >= 3"]] <- gr >= 3L
   } else omitted <- c(omitted, "grade >= 3")
   if (has(vars$action)) {
-    cats[["TEAE leading to discontinuation"]] <-
-      toupper(as.character(ae[[vars$action]])) %in% toupper(vars$discontinuation_values)
+    cats[["TEAE leading to discontinuation"]] <- flag_in(vars$action, vars$discontinuation_values)
   } else omitted <- c(omitted, "discontinuation")
   if (has(vars$outcome) || !is.null(gr)) {
-    fatal <- if (has(vars$outcome)) {
-      toupper(as.character(ae[[vars$outcome]])) %in% toupper(vars$fatal_values)
-    } else rep(FALSE, nrow(ae))
+    fatal <- if (has(vars$outcome)) flag_in(vars$outcome, vars$fatal_values) else
+      rep(FALSE, nrow(ae))
     if (!is.null(gr)) fatal <- fatal | gr == 5L
     cats[["TEAE leading to death"]] <- fatal
   } else omitted <- c(omitted, "death")
   if (length(aesi)) {
     cats[["AE of special interest"]] <- aesi_match(ae, vars, aesi) > 0
   }
-  # Replicate each event into every category it belongs to.
-  term <- unlist(lapply(seq_along(cats), function(k) rep(k, sum(cats[[k]]))))
-  subj <- unlist(lapply(cats, function(f) d$subj[f]))
-  cc <- count_cells(d$pop, subj, term, length(cats))
+  # Each event's set of categories as a bit pattern; the core counts every
+  # pattern in all the category rows it contains, in one pass (no copies of
+  # the events per category).
+  K <- length(cats)
+  pattern <- rep(1L, nrow(ae))
+  for (k in seq_len(K)) pattern <- pattern + as.integer(cats[[k]]) * 2L^(k - 1L)
+  term_rows <- lapply(seq_len(2L^K), function(p) which(bitwAnd(p - 1L, 2L^(seq_len(K) - 1L)) > 0))
+  cc <- count_cells(d$pop, d$subj, as.integer(pattern), 2L^K, term_rows = term_rows, n_rows = K)
   arms <- cc$arms
   comparisons <- rd_arms(arms, ref_arm, call)
   ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
