@@ -147,6 +147,13 @@ disposition_table <- function(adsl, adlb = NULL, arm = "ARM", subject = "USUBJID
                               paramcd = "HBA1C", target_visit = NULL, visit = "AVISITN",
                               paramcd_col = "PARAMCD", value = "AVAL", screened = NULL) {
   check_data_frame(adsl, c(arm, subject))
+  if (!is.character(flags) || (length(flags) && (is.null(names(flags)) || any(!nzchar(names(flags)))))) {
+    glycotrial_abort("{.arg flags} must be a named character vector (row label = flag column), not {describe_value(flags)}.")
+  }
+  # Optional columns are skipped when absent, unless the caller named them.
+  if (!missing(flags)) check_data_frame(adsl, unname(flags), arg = "adsl")
+  if (!missing(status)) check_data_frame(adsl, status, arg = "adsl")
+  if (!missing(reason)) check_data_frame(adsl, reason, arg = "adsl")
   arms <- arm_levels(adsl, arm)
   grp <- as.character(adsl[[arm]])
   count <- function(sel) c(vapply(arms, function(a) sum(sel & grp == a), integer(1)),
@@ -220,7 +227,12 @@ print.glycotrial_table <- function(x, ...) {
 #' report_table(head(adsl[, c("USUBJID", "ARM", "AGE")]), caption = "Subjects")
 #' @export
 report_table <- function(x, caption = NULL, digits = 2, format = c("html", "markdown")) {
-  format <- match.arg(format)
+  format <- check_choice(format[1], c("html", "markdown"), arg = "format")
+  if (!is.data.frame(x) && !is.matrix(x)) {
+    glycotrial_abort("{.arg x} must be a data frame or matrix, not {describe_value(x)}.")
+  }
+  check_count(digits, len = 1L)
+  if (!is.null(caption)) check_string(caption)
   if (!requireNamespace("knitr", quietly = TRUE)) {
     glycotrial_abort("Package {.pkg knitr} is needed for {.fn report_table}.",
                      class = c("glycotrial_error_missing_package", "input"))

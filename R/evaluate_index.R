@@ -14,6 +14,9 @@
 #' Rows where the formula is undefined (e.g. fasting glucose <= 3.5 mmol/L in
 #' a %B denominator, glucose not rising at 30 min in the insulinogenic index)
 #' give `NA` with a warning of class `glycotrial_warning_undefined_index`.
+#' Results that overflow double precision (`Inf` from finite inputs) or
+#' underflow into the subnormal range give `NA` with a warning of class
+#' `glycotrial_warning_overflow` or `glycotrial_warning_underflow`.
 #' Curves lacking a time point the index needs give `NA` with a warning of
 #' class `glycotrial_warning_missing_timepoint` (an error with
 #' `strict = TRUE`).
@@ -166,7 +169,10 @@ run_row_index <- function(info, vals, labels, n) {
                      class = "numerical")
   }
   out[is.nan(out)] <- NA_real_
-  undefined <- is.na(out) & !chk$bad
+  rng <- flag_range(info$key, out, Reduce(`&`, lapply(vals, function(v) !is.infinite(v))),
+                    labels, "row")
+  out <- rng$out
+  undefined <- is.na(out) & !chk$bad & !rng$flagged
   if (any(undefined)) {
     # Only rows with all inputs present are "undefined"; others are just missing.
     cand <- which(undefined)
@@ -178,6 +184,28 @@ run_row_index <- function(info, vals, labels, n) {
               label_at(labels, which(undefined)), "glycotrial_warning_undefined_index")
   }
   out
+}
+
+# Results that overflowed (+-Inf from finite inputs) or fell into the
+# subnormal range (underflow: precision lost) cannot be trusted: NA with a
+# classed warning naming the rows or curves. `finite` marks the units whose
+# inputs are all free of Inf. Returns the new values and the flagged units.
+flag_range <- function(key, out, finite, labels, unit) {
+  over <- is.infinite(out) & finite
+  under <- !is.na(out) & is.finite(out) & out != 0 & abs(out) < .Machine$double.xmin
+  if (any(over)) {
+    warn_rows(paste0("Index \"", key, "\" overflowed (inputs too large for double precision) in ",
+                     sum(over), " ", unit, if (sum(over) > 1) "s", "; set to NA:"),
+              label_at(labels, which(over)), "glycotrial_warning_overflow")
+  }
+  if (any(under)) {
+    warn_rows(paste0("Index \"", key, "\" underflowed (result below ", .Machine$double.xmin,
+                     ", precision lost) in ", sum(under), " ", unit, if (sum(under) > 1) "s",
+                     "; set to NA:"),
+              label_at(labels, which(under)), "glycotrial_warning_underflow")
+  }
+  out[over | under] <- NA_real_
+  list(out = out, flagged = over | under)
 }
 
 # Labels may be a vector or a function of indices (built only when needed).
@@ -271,6 +299,9 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   }
   out <- as.numeric(out)
   out[is.nan(out)] <- NA_real_
+  inf_rows <- Reduce(`|`, lapply(vals, is.infinite))
+  rng <- flag_range(info$key, out, tabulate(code[inf_rows], nbins = ncurve) == 0, labels, "curve")
+  out <- rng$out
   # Which curves lack a required time point (or, for AUCs, two measured
   # points), or a covariate? Only curves without a result need looking at.
   missing_tp <- rep(FALSE, ncurve)
@@ -319,7 +350,7 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
     }
     warn_rows(what, label_at(labels, which(missing_tp)), "glycotrial_warning_missing_timepoint")
   }
-  undefined <- is.na(out) & !missing_tp & !missing_cov
+  undefined <- is.na(out) & !missing_tp & !missing_cov & !rng$flagged
   if (any(undefined)) {
     warn_rows(paste0("Index \"", info$key, "\" is undefined for ", sum(undefined), " curve",
                      if (sum(undefined) > 1) "s", " (see index_info(\"", info$key, "\")):"),

@@ -48,6 +48,11 @@ fit_lmm <- function(formula, data, reml = TRUE, control = lmm_control(), ...) {
   }
   check_flag(reml)
   check_data_frame(data)
+  ctl_names <- names(formals(lmm_control))
+  if (!is.list(control) || !all(ctl_names %in% names(control))) {
+    glycotrial_abort("{.arg control} must come from {.fn lmm_control}, not {describe_value(control)}.")
+  }
+  do.call(lmm_control, control[ctl_names])
   parsed <- lmm_parse_formula(formula)
   design <- lmm_design(parsed, data)
   fit <- lmm_fit_design(design, reml = reml, control = control)
@@ -105,6 +110,11 @@ lmm_control <- function(max_iter = 500, grad_tol = 1e-7, newton_steps = 6, singu
 #' @export
 lmm_design <- function(parsed, data) {
   call <- sys.call(-1)
+  if (!is.list(parsed) || !all(c("fixed", "random", "group", "residual") %in% names(parsed)) ||
+      !inherits(parsed$fixed, "formula")) {
+    glycotrial_abort("{.arg parsed} must come from {.fn lmm_parse_formula}, not {describe_value(parsed)}.",
+                     call = call)
+  }
   check_data_frame(data)
   group <- parsed$group
   vars <- unique(c(all.vars(parsed$fixed), unlist(lapply(parsed$random, function(t) all.vars(t$lhs))),
@@ -139,7 +149,8 @@ lmm_design <- function(parsed, data) {
   mf <- stats::model.frame(tt, data = d, na.action = stats::na.pass, drop.unused.levels = TRUE)
   y <- stats::model.response(mf)
   if (!is.numeric(y) || is.matrix(y)) {
-    glycotrial_abort("The response must be a numeric vector, not {describe_value(y)}.", call = call)
+    glycotrial_abort("The response {.field {deparse(parsed$fixed[[2]])}} must be a numeric vector, not {describe_value(y)}.",
+                     call = call)
   }
   X <- stats::model.matrix(tt, mf)
   qx <- qr(X)

@@ -345,6 +345,18 @@ mmrm_design <- function(spec, data, weights, control) {
   tt <- stats::terms(mf)
   X_full <- stats::model.matrix(tt, mf_used)
   y <- as.numeric(stats::model.response(mf_used))
+  # Inf/-Inf pass the missing-value filter above; they would reach the
+  # optimiser as a non-finite deviance (or fail inside lm.fit()).
+  bad_y <- !is.finite(y)
+  if (any(bad_y)) {
+    glycotrial_abort("The response {.field {spec$response}} must be finite; found {format(y[bad_y][1])} at row {rows[which(bad_y)[1]]} of {.arg data}.",
+                     call = NULL)
+  }
+  bad_x <- which(!is.finite(X_full), arr.ind = TRUE)
+  if (length(bad_x)) {
+    glycotrial_abort("Covariate column {.field {colnames(X_full)[bad_x[1, 2]]}} of the design must be finite; found {format(X_full[bad_x[1, 1], bad_x[1, 2]])} at row {rows[bad_x[1, 1]]} of {.arg data}.",
+                     call = NULL)
+  }
   qr_x <- qr(X_full)
   aliased <- rep(FALSE, ncol(X_full))
   names(aliased) <- colnames(X_full)
@@ -530,14 +542,18 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
         list(par = o$par, value = o$objective, iterations = o$iterations,
              code = o$convergence, message = o$message)
       } else {
-        o <- stats::optim(x0, fn, gr, method = opt,
-                          control = list(maxit = control$max_iter, reltol = 1e-14,
-                                         factr = 10))
+        # optim() warns about tolerances its method does not use.
+        ctl <- if (opt == "L-BFGS-B") list(maxit = control$max_iter, factr = 10) else
+          list(maxit = control$max_iter, reltol = 1e-14)
+        o <- stats::optim(x0, fn, gr, method = opt, control = ctl)
         list(par = o$par, value = o$value, iterations = o$counts[["function"]],
              code = o$convergence, message = if (is.null(o$message)) "" else o$message)
       }
-    }, error = function(e) NULL)
-    if (is.null(res)) next
+    }, error = function(e) e)
+    # A bad input (e.g. a user covariance returning the wrong shape) is not an
+    # optimiser failure: report it rather than trying the next optimiser.
+    if (inherits(res, "glycotrial_error_input")) stop(res)
+    if (inherits(res, "error")) next
     res$optimizer <- opt
     if (is.null(best) || res$value <= best$value) best <- res
     # Newton is polished already; the others get Newton polishing steps.

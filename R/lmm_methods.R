@@ -295,7 +295,13 @@ lmm_df_1 <- function(object, l, setup) {
 #' @rdname lmm_methods
 #' @export
 lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "Kenward-Roger", "residual")) {
+  if (!inherits(object, "glycotrial_lmm")) {
+    glycotrial_abort("{.arg object} must be a {.fn fit_lmm} fit, not {describe_value(object)}.")
+  }
   ddf <- lmm_match_ddf(ddf)
+  if (!is.numeric(L) || anyNA(L) || any(!is.finite(L))) {
+    glycotrial_abort("{.arg L} must be a finite numeric vector or matrix, not {describe_value(L)}.")
+  }
   if (is.null(dim(L))) L <- matrix(L, nrow = 1)
   if (ncol(L) != length(object$coefficients)) {
     glycotrial_abort("{.arg L} must have {length(object$coefficients)} columns, not {ncol(L)}.")
@@ -458,6 +464,8 @@ generics::glance
 tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE,
                                 conf.level = 0.95, ...) {
   effects <- match.arg(effects, several.ok = TRUE)
+  check_flag(conf.int)
+  check_number(conf.level, lower = 0, upper = 1, open = TRUE)
   out <- NULL
   if ("fixed" %in% effects) {
     tab <- lmm_coef_table(x)

@@ -57,6 +57,14 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
     glycotrial_abort("{.arg ref} must be a level of {.field {specs}} ({.val {lev_s}}), not {.val {ref}}.")
   }
   vars <- all.vars(stats::delete.response(object$terms))
+  num_vars <- setdiff(vars, names(xlev))
+  if (length(at) && (is.null(names(at)) || any(!names(at) %in% num_vars))) {
+    bad_at <- if (is.null(names(at))) "(unnamed)" else setdiff(names(at), num_vars)
+    glycotrial_abort("{.arg at} may only set numeric covariates of the model ({.val {num_vars}}); found {.val {bad_at}}.")
+  }
+  for (v in names(at)) {
+    check_number(at[[v]], len = NULL, arg = paste0("at$", v))
+  }
   dat <- object$data
   grid_vals <- lapply(vars, function(v) {
     if (!is.null(xlev[[v]])) return(xlev[[v]])

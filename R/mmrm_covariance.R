@@ -81,6 +81,19 @@ register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NU
   if (!is.null(start) && !is.function(start)) {
     glycotrial_abort("{.arg start} must be NULL or a function of {.code n_visits}, not {describe_value(start)}.")
   }
+  # The engine calls n_theta(n_visits) and sigma(theta, n_visits, coords):
+  # refuse functions that cannot take those arguments now rather than with
+  # an "unused argument" error in the middle of a fit.
+  takes <- function(f, k) {
+    fm <- names(formals(f))
+    is.primitive(f) || "..." %in% fm || length(fm) >= k
+  }
+  if (!takes(n_theta, 1)) {
+    glycotrial_abort("{.arg n_theta} must accept one argument ({.code n_visits}); it takes none.")
+  }
+  if (!takes(sigma, 3)) {
+    glycotrial_abort("{.arg sigma} must accept three arguments {.code (theta, n_visits, coords)}; it takes {length(formals(sigma))}.")
+  }
   check_flag(spatial)
   check_flag(overwrite)
   sync_compiled_plugins()
@@ -127,6 +140,10 @@ covariance_n_theta <- function(plugin, n_visits) {
     cpp_covariance_info(plugin$key, as.integer(n_visits))$n_theta
   } else {
     plugin$impl$n_theta(n_visits)
+  }
+  if (!is.numeric(k) || length(k) != 1 || !is.finite(k) || k != round(k)) {
+    glycotrial_abort("{.arg n_theta} of covariance structure {.val {plugin$key}} must return one whole number for {n_visits} visit{?s}; it returned {describe_value(k)}.",
+                     call = NULL)
   }
   as.integer(k)
 }

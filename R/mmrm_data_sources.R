@@ -93,8 +93,13 @@ mmrm_data_dbi <- function(con, table, levels = NULL) {
   if (!methods::is(con, "DBIConnection")) {
     glycotrial_abort("{.arg con} must be a DBI connection, not {describe_value(con)}.")
   }
-  if (!(is.character(table) && length(table) == 1) && !methods::is(table, "Id")) {
+  if (!(is.character(table) && length(table) == 1 && !is.na(table) && nzchar(table)) &&
+      !methods::is(table, "Id")) {
     glycotrial_abort("{.arg table} must be a table name, not {describe_value(table)}.")
+  }
+  exists <- tryCatch(DBI::dbExistsTable(con, table), error = function(e) NA)
+  if (isFALSE(exists)) {
+    glycotrial_abort("{.arg table}: the connection has no table {.val {format(table)}}.")
   }
   scale_check_levels(levels)
   structure(list(con = con, table = table, levels = levels),

@@ -35,6 +35,8 @@ NULL
 #' @importFrom generics tidy
 #' @export
 tidy.glycotrial_mmrm <- function(x, conf.int = FALSE, conf.level = 0.95, ...) {
+  check_flag(conf.int)
+  check_number(conf.level, lower = 0, upper = 1, open = TRUE)
   ct <- mmrm_coef_table(x)
   out <- data.frame(term = rownames(ct), estimate = ct[, "Estimate"],
                     std.error = ct[, "Std. Error"], df = ct[, "df"],

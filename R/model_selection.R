@@ -15,7 +15,9 @@
 #' @param ... Further arguments to [fit_mmrm()] (e.g. `weights`, `control`).
 #' @return A data frame, one row per structure sorted by AIC, with columns
 #'   `structure`, `n_theta`, `logLik`, `AIC`, `AICc`, `BIC`, `converged`,
-#'   `message`; the fits are in attribute `"fits"`.
+#'   `message`; the fits are in attribute `"fits"`. A structure that cannot
+#'   be fitted is a row with `converged = FALSE`; when no structure can be
+#'   fitted (bad data or formula), the first structure's error is raised.
 #' @examples
 #' set.seed(6)
 #' d <- expand.grid(USUBJID = factor(1:40), AVISIT = factor(c("W4", "W8", "W12"),
@@ -36,8 +38,13 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
   check_string(visit)
   check_string(subject)
   if (!is.null(group)) check_string(group)
+  check_data_frame(data, cols = c(visit, subject, group))
+  if (any(vapply(split_plus(formula[[3]]), is_cov_term, logical(1)))) {
+    glycotrial_abort("{.arg formula} must not contain a covariance term; {.fn model_selection} adds one per entry of {.arg structures}.")
+  }
   rhs <- if (is.null(group)) subject else paste(group, "/", subject)
   fits <- list()
+  errs <- list()
   rows <- lapply(structures, function(st) {
     cov_term <- str2lang(sprintf("%s(%s | %s)", st, visit, rhs))
     f <- formula
@@ -47,6 +54,7 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
                           glycotrial_warning_convergence = function(w) invokeRestart("muffleWarning")),
       glycotrial_error = function(e) e)
     if (inherits(fit, "error")) {
+      errs[[st]] <<- fit
       return(data.frame(structure = st, n_theta = NA_integer_, logLik = NA_real_, AIC = NA_real_,
                         AICc = NA_real_, BIC = NA_real_, converged = FALSE,
                         message = conditionMessage(fit), stringsAsFactors = FALSE))
@@ -58,6 +66,9 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
                stringsAsFactors = FALSE)
   })
   out <- do.call(rbind, rows)
+  # A problem with the data or the formula makes every fit fail: that is the
+  # caller's error, not a property of the structures.
+  if (!length(fits)) stop(errs[[1]])
   out <- out[order(out$AIC, na.last = TRUE), , drop = FALSE]
   rownames(out) <- NULL
   attr(out, "fits") <- fits

@@ -48,6 +48,7 @@ need_ggplot2 <- function(call = sys.call(-1)) {
 #' @rdname glycotrial_palette
 #' @export
 theme_glycotrial <- function(base_size = 11, ...) {
+  check_number(base_size, lower = 0, upper = Inf, open = TRUE)
   need_ggplot2()
   ggplot2::theme_minimal(base_size = base_size, ...) +
     ggplot2::theme(legend.position = "bottom",
@@ -197,7 +198,13 @@ plot_ogtt_curves <- function(data, paramcd = "GLUC", value = "AVAL", time = "ATP
   check_data_frame(data, c(arm, visit, visit_order, time, paramcd_col, value))
   d <- data[data[[paramcd_col]] == paramcd & !is.na(data[[time]]) & !is.na(data[[value]]), ,
             drop = FALSE]
-  if (!is.null(visits)) d <- d[d[[visit]] %in% visits, , drop = FALSE]
+  if (!is.null(visits)) {
+    absent <- setdiff(visits, d[[visit]])
+    if (length(absent)) {
+      glycotrial_abort("{.arg visits}: no timed {.val {paramcd}} rows at {.field {visit}} {.val {absent}}.")
+    }
+    d <- d[d[[visit]] %in% visits, , drop = FALSE]
+  }
   if (!nrow(d)) {
     glycotrial_abort("No timed rows with {.field {paramcd_col}} == {.val {paramcd}} in {.arg data}.")
   }

@@ -63,6 +63,34 @@ recycle_args <- function(args, call) {
   lapply(args, rep_len, length.out = n)
 }
 
+# Shared by diff_ci() and ratio_ci(): the two groups' counts and the
+# confidence level checked, then everything recycled to one length.
+two_sample_ci_args <- function(x1, n1, x2, n2, conf_level, call) {
+  check_binomial_counts(x1, n1, "x1", "n1", call)
+  check_binomial_counts(x2, n2, "x2", "n2", call)
+  check_conf_level(conf_level, call)
+  recycle_args(list(x1 = x1, n1 = n1, x2 = x2, n2 = n2, conf_level = conf_level), call)
+}
+
+# One row per table and method: `compute(m)` returns the core's list of
+# estimate/lower/upper for method m; `measure` (ratio_ci) adds that column.
+two_sample_ci_table <- function(a, methods, compute, measure = NULL) {
+  out <- lapply(methods, function(m) {
+    r <- compute(m)
+    d <- data.frame(x1 = a$x1, n1 = a$n1, x2 = a$x2, n2 = a$n2, stringsAsFactors = FALSE)
+    if (!is.null(measure)) d$measure <- measure
+    d$estimate <- r$estimate
+    d$lower <- r$lower
+    d$upper <- r$upper
+    d$method <- m
+    d$conf_level <- a$conf_level
+    d
+  })
+  out <- do.call(rbind, out)
+  rownames(out) <- NULL
+  out
+}
+
 check_conf_level <- function(conf_level, call) {
   check_number(conf_level, lower = 0, upper = 1, open = TRUE, len = NULL,
                arg = "conf_level", call = call)

@@ -42,18 +42,9 @@ ratio_ci <- function(x1, n1, x2, n2, measure = c("rr", "or"), method = "score",
   call <- sys.call()
   measure <- check_choice(measure[1], c("rr", "or"), arg = "measure", call = call)
   method <- match_ci_method(method, ratio_ci_methods, ratio_ci_aliases, call = call)
-  check_binomial_counts(x1, n1, "x1", "n1", call)
-  check_binomial_counts(x2, n2, "x2", "n2", call)
-  check_conf_level(conf_level, call)
-  a <- recycle_args(list(x1 = x1, n1 = n1, x2 = x2, n2 = n2, conf_level = conf_level), call)
-  out <- lapply(method, function(m) {
-    r <- cpp_stats_ratio_ci(as.double(a$x1), as.double(a$n1), as.double(a$x2),
-                            as.double(a$n2), measure, m, as.double(a$conf_level))
-    data.frame(x1 = a$x1, n1 = a$n1, x2 = a$x2, n2 = a$n2, measure = measure,
-               estimate = r$estimate, lower = r$lower, upper = r$upper, method = m,
-               conf_level = a$conf_level, stringsAsFactors = FALSE)
-  })
-  out <- do.call(rbind, out)
-  rownames(out) <- NULL
-  out
+  a <- two_sample_ci_args(x1, n1, x2, n2, conf_level, call)
+  two_sample_ci_table(a, method, function(m) {
+    cpp_stats_ratio_ci(as.double(a$x1), as.double(a$n1), as.double(a$x2), as.double(a$n2),
+                       measure, m, as.double(a$conf_level))
+  }, measure = measure)
 }

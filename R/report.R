@@ -161,7 +161,7 @@ render_trial_report <- function(adsl = glycotrial::adsl, adlb = glycotrial::adlb
                                  adae = glycotrial::adae, adex = glycotrial::adex,
                                  output_file = "trial-report.html", params = list(),
                                  output_format = c("html", "word"), quiet = TRUE) {
-  output_format <- match.arg(output_format)
+  output_format <- check_choice(output_format[1], c("html", "word"), arg = "output_format")
   check_string(output_file)
   check_flag(quiet)
   if (!is.list(params) || (length(params) && is.null(names(params))) ||

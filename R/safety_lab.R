@@ -332,11 +332,18 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
 lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars = lab_vars()) {
   call <- sys.call()
   value <- check_choice(value[1], c("aval", "chg"), arg = "value")
-  if (!is.character(paramcd) || !length(paramcd)) {
+  if (missing(paramcd)) {
+    glycotrial_abort("{.arg paramcd} is missing: give the parameter codes to summarise (e.g. {.val ALT}).")
+  }
+  if (!is.character(paramcd) || !length(paramcd) || anyNA(paramcd)) {
     glycotrial_abort("{.arg paramcd} must be a character vector, not {describe_value(paramcd)}.")
   }
   d <- prepare_lab(adlb, adsl, vars, need = c(value, "visit"), call = call)
   lb <- d$lb
+  absent <- setdiff(paramcd, lb[[vars$param]])
+  if (length(absent)) {
+    glycotrial_abort("{.arg paramcd}: {.arg adlb} has no records with {.field {vars$param}} {.val {absent}}.")
+  }
   sel <- lb[[vars$param]] %in% paramcd
   lb <- lb[sel, , drop = FALSE]
   arm <- d$pop$arm[d$subj[sel]]

@@ -25,6 +25,10 @@ newcombe_rd <- function(x1, n1, x2, n2, conf_level) {
 
 # Vectorised RD (x1/n1 - x2/n2) with CI; NA where an arm has no subjects.
 safety_rd <- function(x1, n1, x2, n2, conf_level = 0.95, method = "newcombe") {
+  if (exists("diff_ci_methods", envir = asNamespace("glycotrial"), inherits = FALSE)) {
+    method <- match_ci_method(method, diff_ci_methods, diff_ci_aliases, arg = "rd_method",
+                              call = NULL)
+  }
   n <- length(x1)
   out <- data.frame(estimate = rep(NA_real_, n), lower = NA_real_, upper = NA_real_)
   ok <- n1 > 0 & n2 > 0

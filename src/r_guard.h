@@ -2,6 +2,8 @@
 // point runs its body inside glue::guard(); a glycotrial::Error is re-raised
 // in R as a condition of class c(<r_class>, "glycotrial_error", "error",
 // "condition") by glycotrial:::raise_core_error(), which names the argument.
+// Other C++ exceptions become glycotrial_error_input (Rcpp type conversions)
+// or glycotrial_error_internal (defects), so no unclassed error reaches R.
 #pragma once
 
 #include <Rcpp.h>
@@ -35,6 +37,16 @@ auto guard(F&& body) -> decltype(body()) {
   } catch (const std::bad_alloc&) {
     cls = "glycotrial_error_numerical";
     msg = "out of memory in the glycotrial core";
+  } catch (const Rcpp::not_compatible& e) {
+    // An R value of the wrong type reached a glue conversion.
+    cls = "glycotrial_error_input";
+    msg = std::string("a value of the wrong type reached the glycotrial core: ") + e.what();
+  } catch (const std::exception& e) {
+    // Anything else is a defect of ours; still a classed condition, never an
+    // unclassed C++ error. (R errors unwinding through Rcpp are
+    // Rcpp::LongjumpException, not std::exception, and pass untouched.)
+    cls = "glycotrial_error_internal";
+    msg = std::string("internal error in the glycotrial core (please report): ") + e.what();
   }
   // Raised outside the catch blocks so the C++ exception is fully released
   // before R takes over.

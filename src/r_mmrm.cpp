@@ -6,6 +6,7 @@
 #include <Rcpp.h>
 #include <R_ext/Rdynload.h>
 
+#include <cmath>
 #include <memory>
 
 #include "core/common/plugin_registry.hpp"
@@ -39,22 +40,38 @@ class RCovariance : public mm::CovarianceModel {
   std::string key() const override { return key_; }
   bool spatial() const override { return spatial_; }
   int n_theta(int n_visits) const override {
-    int k = Rcpp::as<int>(n_theta_(n_visits));
+    Rcpp::RObject r = n_theta_(n_visits);
+    const bool number = (Rf_isInteger(r) || Rf_isReal(r)) && Rf_xlength(r) == 1;
+    const double kd = number ? Rcpp::as<double>(r) : -1.0;
+    glycotrial::require(number && std::isfinite(kd) && kd == std::floor(kd) && kd < 1e6,
+                        "n_theta", "covariance '" + key_ + "': n_theta() must return one whole number");
+    int k = static_cast<int>(kd);
     glycotrial::require(k >= 0, "n_theta", "covariance '" + key_ + "' rejected " +
                                                std::to_string(n_visits) + " visits");
     return k;
+  }
+  // The plugin's R result as an m x m double matrix, or an InputError naming
+  // `sigma` (never an out-of-bounds read of a smaller matrix).
+  Rcpp::NumericMatrix square_matrix(SEXP x, int m, const char* what) const {
+    if (!(Rf_isReal(x) || Rf_isInteger(x)) || !Rf_isMatrix(x))
+      throw glycotrial::InputError("covariance '" + key_ + "' " + what + " " +
+                                       Rf_type2char(TYPEOF(x)) +
+                                       " where a numeric matrix is needed",
+                                   "sigma");
+    Rcpp::NumericMatrix sm(x);
+    if (sm.nrow() != m || sm.ncol() != m)
+      throw glycotrial::InputError("covariance '" + key_ + "' " + what + " a " +
+                                       std::to_string(sm.nrow()) + " x " +
+                                       std::to_string(sm.ncol()) + " matrix for " +
+                                       std::to_string(m) + " coordinates",
+                                   "sigma");
+    return sm;
   }
   void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
              MatrixXd& S, std::vector<MatrixXd>* dS) const override {
     const int m = static_cast<int>(coords.size());
     Rcpp::RObject res = sigma_(Rcpp::wrap(theta), n_visits, Rcpp::wrap(coords));
-    Rcpp::NumericMatrix sm(res);
-    if (sm.nrow() != m || sm.ncol() != m)
-      throw glycotrial::InputError("covariance '" + key_ + "' returned a " +
-                                       std::to_string(sm.nrow()) + " x " +
-                                       std::to_string(sm.ncol()) + " matrix for " +
-                                       std::to_string(m) + " coordinates",
-                                   "sigma");
+    Rcpp::NumericMatrix sm = square_matrix(res, m, "returned");
     S = Eigen::Map<MatrixXd>(sm.begin(), m, m);
     if (!S.allFinite())
       throw glycotrial::NumericalError("covariance '" + key_ + "' returned a non-finite value");
@@ -70,7 +87,7 @@ class RCovariance : public mm::CovarianceModel {
                                        "sigma");
         dS->clear();
         for (R_xlen_t j = 0; j < gl.size(); ++j) {
-          Rcpp::NumericMatrix dj(gl[j]);
+          Rcpp::NumericMatrix dj = square_matrix(gl[j], m, "gave as gradient");
           dS->push_back(Eigen::Map<MatrixXd>(dj.begin(), m, m));
         }
       }

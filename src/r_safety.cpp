@@ -217,8 +217,16 @@ Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::Inte
     Rcpp::CharacterVector rref = rules["ref"], rop = rules["op"], rbase = rules["baseline"];
     Rcpp::NumericVector rf = rules["factor"];
     Rcpp::LogicalVector rreq = rules["required"];
-    std::vector<sf::GradeRule> rs(rp.size());
-    for (R_xlen_t k = 0; k < rp.size(); ++k) {
+    const R_xlen_t nr = rp.size();
+    glycotrial::require(rd.size() == nr && rg.size() == nr && rref.size() == nr &&
+                            rop.size() == nr && rbase.size() == nr && rf.size() == nr &&
+                            rreq.size() == nr,
+                        "rules", "rule columns differ in length");
+    std::vector<sf::GradeRule> rs(nr);
+    for (R_xlen_t k = 0; k < nr; ++k) {
+      glycotrial::require(rp[k] != NA_INTEGER && rd[k] != NA_INTEGER && rg[k] != NA_INTEGER &&
+                              rref[k] != NA_STRING && rop[k] != NA_STRING && rbase[k] != NA_STRING,
+                          "rules", "rule " + std::to_string(k + 1) + " has a missing entry");
       rs[k].param = rp[k] - 1;
       rs[k].direction = rd[k];
       rs[k].grade = rg[k];

@@ -158,6 +158,13 @@ const char* n_cv_ogis[] = {"curve_id", "time", "glucose", "insulin", "height", "
 const char* u_cv_ogis[] = {"1", "min", "mg/dL", "uU/mL", "cm", "kg"};
 
 #define ABI GLYCOTRIAL_PLUGIN_ABI
+// The three AUC variants of one analyte: the same inputs and unit, the key
+// and description built from the analyte's name.
+#define AUC_ROWS(key, label, unit, names, units)                                                \
+  {ABI, key "_auc", label " total AUC (trapezoid)", kAuc, unit, 3, names, units, c_auc_total},  \
+      {ABI, key "_iauc", label " incremental AUC, positive only (Wolever)", kAuc, unit, 3, names, \
+       units, c_auc_incremental},                                                                 \
+      {ABI, key "_auc_net", label " net incremental AUC", kAuc, unit, 3, names, units, c_auc_net}
 const char* kMatthews = "Matthews DR et al. Diabetologia 1985;28:412-9. doi:10.1007/BF00280883";
 const char* kLi = "Li X et al. Zhong Nan Da Xue Xue Bao Yi Xue Ban 2004;29(4):419-23";
 const char* kStumvoll = "Stumvoll M et al. Diabetes Care 2000;23:295-301. doi:10.2337/diacare.23.3.295";
@@ -251,28 +258,14 @@ const glycotrial_index_v1 kPlugins[] = {
      "value*min", 3, n_cv_value, u_cv_value, c_auc_incremental},
     {ABI, "auc_net", "Net incremental AUC (area above minus area below baseline)", kAuc,
      "value*min", 3, n_cv_value, u_cv_value, c_auc_net},
-    {ABI, "glucose_auc", "Glucose total AUC (trapezoid)", kAuc, "mmol/L*min", 3, n_cv_glucose,
-     u_cv_glucose, c_auc_total},
-    {ABI, "glucose_iauc", "Glucose incremental AUC, positive only (Wolever)", kAuc, "mmol/L*min",
-     3, n_cv_glucose, u_cv_glucose, c_auc_incremental},
-    {ABI, "glucose_auc_net", "Glucose net incremental AUC", kAuc, "mmol/L*min", 3, n_cv_glucose,
-     u_cv_glucose, c_auc_net},
-    {ABI, "insulin_auc", "Insulin total AUC (trapezoid)", kAuc, "uU/mL*min", 3, n_cv_insulin,
-     u_cv_insulin, c_auc_total},
-    {ABI, "insulin_iauc", "Insulin incremental AUC, positive only (Wolever)", kAuc, "uU/mL*min",
-     3, n_cv_insulin, u_cv_insulin, c_auc_incremental},
-    {ABI, "insulin_auc_net", "Insulin net incremental AUC", kAuc, "uU/mL*min", 3, n_cv_insulin,
-     u_cv_insulin, c_auc_net},
-    {ABI, "cpeptide_auc", "C-peptide total AUC (trapezoid)", kAuc, "nmol/L*min", 3,
-     n_cv_cpeptide, u_cv_cpeptide, c_auc_total},
-    {ABI, "cpeptide_iauc", "C-peptide incremental AUC, positive only (Wolever)", kAuc,
-     "nmol/L*min", 3, n_cv_cpeptide, u_cv_cpeptide, c_auc_incremental},
-    {ABI, "cpeptide_auc_net", "C-peptide net incremental AUC", kAuc, "nmol/L*min", 3,
-     n_cv_cpeptide, u_cv_cpeptide, c_auc_net},
+    AUC_ROWS("glucose", "Glucose", "mmol/L*min", n_cv_glucose, u_cv_glucose),
+    AUC_ROWS("insulin", "Insulin", "uU/mL*min", n_cv_insulin, u_cv_insulin),
+    AUC_ROWS("cpeptide", "C-peptide", "nmol/L*min", n_cv_cpeptide, u_cv_cpeptide),
     {ABI, "cpeptide_glucose_auc_ratio",
      "AUC C-peptide[nmol/L*min] / AUC glucose[mmol/L*min] (total AUCs, same time grid)", kAuc,
      "nmol/mmol", 4, n_cv_gc, u_cv_gc_si, c_cp_glucose_auc_ratio},
 };
+#undef AUC_ROWS
 #undef ABI
 
 }  // namespace

@@ -75,9 +75,22 @@ MmrmEngine::MmrmEngine(MmrmInput in, const CovarianceModel& cov)
   require(input_.weights.empty() || static_cast<int>(input_.weights.size()) == n, "weights",
           "weights have the wrong length");
   const int ns = static_cast<int>(input_.subject_group.size());
-  require(static_cast<int>(input_.subject_start.size()) == ns + 1 && input_.subject_start[0] == 0 &&
-              input_.subject_start[ns] == n,
-          "subject", "subject index is inconsistent with the data");
+  // The whole offset vector, not just its ends: every subject's rows are
+  // read as [start[s], start[s+1]), so one element out of order or out of
+  // range would read outside the data.
+  const auto& start = input_.subject_start;
+  require(static_cast<int>(start.size()) == ns + 1, "subject_start",
+          "subject offsets need " + std::to_string(ns + 1) + " entries (one per subject plus one), not " +
+              std::to_string(start.size()));
+  require(start[0] == 0 && start[ns] == n, "subject_start",
+          "subject offsets must run from 0 to the number of observations (" + std::to_string(n) +
+              "), not from " + std::to_string(start[0]) + " to " + std::to_string(start[ns]));
+  for (int s = 0; s < ns; ++s) {
+    require(start[s] >= 0 && start[s + 1] <= n && start[s + 1] > start[s], "subject_start",
+            "subject offsets must increase strictly within [0, " + std::to_string(n) +
+                "]; subject " + std::to_string(s + 1) + " has rows [" + std::to_string(start[s]) +
+                ", " + std::to_string(start[s + 1]) + ")");
+  }
   require(input_.n_groups >= 1, "group", "need at least one group");
   n_theta_group_ = cov_.n_theta(input_.n_visits);
   for (double w : input_.weights) {

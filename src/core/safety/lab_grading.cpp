@@ -87,6 +87,7 @@ LabGrades grade_labs(const std::vector<GradeRule>& rules, int n_params,
                      const std::vector<double>& lln, const std::vector<double>& uln,
                      const std::vector<double>& base) {
   const size_t n = param.size();
+  require(n_params >= 0, "rules", "the number of graded parameters must not be negative");
   require(aval.size() == n && lln.size() == n && uln.size() == n && base.size() == n, "adlb",
           "lab value, reference range and baseline vectors must have the same length");
   std::vector<std::vector<const GradeRule*>> hi(n_params), lo(n_params);
