@@ -21,6 +21,14 @@ cpp_lmm_model <- function(X, Z, y, subject_start, re_blocks, coords, groups, res
     .Call(`_glycotrial_cpp_lmm_model`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml)
 }
 
+cpp_lmm_composite <- function(ptr, theta, beta, arms, zt, target) {
+    .Call(`_glycotrial_cpp_lmm_composite`, ptr, theta, beta, arms, zt, target)
+}
+
+cpp_lmm_bootstrap_composite <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps) {
+    .Call(`_glycotrial_cpp_lmm_bootstrap_composite`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps)
+}
+
 cpp_lmm_info <- function(ptr) {
     .Call(`_glycotrial_cpp_lmm_info`, ptr)
 }
@@ -67,6 +75,10 @@ cpp_lmm_kr_setup <- function(ptr, theta) {
 
 cpp_lmm_kr_test <- function(setup, L) {
     .Call(`_glycotrial_cpp_lmm_kr_test`, setup, L)
+}
+
+cpp_lmm_profile_vc <- function(ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps) {
+    .Call(`_glycotrial_cpp_lmm_profile_vc`, ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps)
 }
 
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {

@@ -59,7 +59,8 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #' `csh`, `sp_exp`, `sp_gau` (same parametrisation as the R package mmrm);
 #' structures added with [register_covariance()] or from compiled code work
 #' the same way. The computation (per-visit-pattern moments, deviance,
-#' analytic gradient, Jacobians for the degrees of freedom) runs in C++.
+#' analytic gradient, exact Hessian for Newton-Raphson and the covariance of
+#' the variance parameters, Jacobians for the degrees of freedom) runs in C++.
 #'
 #' Rows with a missing response are not used (MMRM analyses the observed data
 #' under missing at random); rows with missing covariates, visit, subject or
@@ -597,7 +598,10 @@ mmrm_newton <- function(engine, theta, control) {
   if (!is.finite(d$deviance)) return(NULL)
   tol <- function(dev) control$grad_tol * 1e-3 * max(1, abs(dev))
   it <- 0L
-  while (it < control$max_iter && max(abs(d$gradient)) > tol(d$deviance)) {
+  # Newton needs few iterations when it works; past 100 the next optimiser
+  # of control$optimizers is the better bet.
+  max_it <- min(control$max_iter, 100L)
+  while (it < max_it && max(abs(d$gradient)) > tol(d$deviance)) {
     it <- it + 1L
     g <- d$gradient
     H <- d$hessian

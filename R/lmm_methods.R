@@ -26,11 +26,19 @@ nlme::ranef
 #' @param level `"subject"` or `"population"`.
 #' @param nsim Number of simulated responses.
 #' @param seed Optional random seed.
-#' @param parm Names of fixed effects (default all).
-#' @param method For `confint()`: `"Wald"` or `"profile"` (likelihood-ratio
-#'   intervals for fixed effects from the ML deviance profiled over all other
-#'   parameters: each point is a constrained refit; REML fits are profiled on
-#'   their ML refit, as recommended for lme4 profiles).
+#' @param parm Names of parameters: fixed effects and, for
+#'   `method = "profile"`, variance components named as by `tidy()`
+#'   (`sd__(Intercept)`, `cor__(Intercept).Days`, `sd__Observation`);
+#'   `"beta_"` and `"theta_"` select all of either kind, as in lme4. Default:
+#'   the fixed effects (Wald) or all parameters (profile).
+#' @param method For `confint()`: `"Wald"` (fixed effects; `NA` for variance
+#'   components) or `"profile"` (likelihood-ratio intervals from the ML
+#'   deviance profiled over all other parameters, for fixed effects and for
+#'   variance components on lme4's scale: random-effect SDs, their
+#'   correlations and the residual SD. Each point is a constrained refit in
+#'   the C++ core; REML fits are profiled on their ML refit, as lme4 does.
+#'   SD intervals stop at 0 and correlation intervals at -1 / 1 when the
+#'   profile does not reach the critical value).
 #' @param ddf Degrees-of-freedom method for `anova()`/`summary()`/
 #'   `lmm_contrast()`: `"Satterthwaite"`, `"Kenward-Roger"` (Kenward & Roger
 #'   1997: the small-sample adjusted covariance of the fixed effects, scaled F
@@ -50,6 +58,7 @@ nlme::ranef
 #'   anova(fit)
 #'   anova(fit, ddf = "Kenward-Roger")
 #'   confint(fit)
+#'   confint(fit, parm = "theta_", method = "profile")
 #'   head(predict(fit, level = "population"))
 #' }
 #' @name lmm_methods
@@ -400,22 +409,124 @@ confint.glycotrial_lmm <- function(object, parm, level = 0.95, method = c("Wald"
   method <- match.arg(method)
   check_number(level, lower = 0, upper = 1, open = TRUE)
   b <- object$coefficients
-  if (missing(parm)) parm <- names(b)
-  bad <- setdiff(parm, names(b))
+  vc <- lmm_vc_table(object)
+  if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)
+  if (!is.character(parm)) {
+    glycotrial_abort("{.arg parm} must be a character vector of parameter names, not {describe_value(parm)}.")
+  }
+  parm <- unique(unlist(lapply(parm, function(p) {
+    if (identical(p, "beta_")) names(b) else if (identical(p, "theta_")) vc$name else p
+  })))
+  bad <- setdiff(parm, c(vc$name, names(b)))
   if (length(bad)) {
-    glycotrial_abort(c("{.arg parm} names unknown fixed effect{?s} {.val {bad}}.",
-                       "i" = "Fixed effects: {.val {names(b)}}."))
+    glycotrial_abort(c("{.arg parm} names unknown parameter{?s} {.val {bad}}.",
+                       "i" = "Fixed effects: {.val {names(b)}}; variance components: {.val {vc$name}} (or {.val beta_} / {.val theta_})."))
   }
-  se <- sqrt(diag(object$vcov))[parm]
   z <- stats::qnorm(1 - (1 - level) / 2)
+  out <- matrix(NA_real_, length(parm), 2)
+  is_b <- parm %in% names(b)
   if (method == "profile") {
-    out <- t(vapply(parm, function(nm) lmm_profile_beta(object, nm, z, se[[nm]]), numeric(2)))
-    dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
-    return(out)
+    for (k in seq_along(parm)) {
+      nm <- parm[k]
+      out[k, ] <- if (is_b[k]) {
+        lmm_profile_beta(object, nm, z, sqrt(object$vcov[nm, nm]))
+      } else {
+        lmm_profile_vc(object, vc[vc$name == nm, , drop = FALSE], z)
+      }
+    }
+  } else if (any(is_b)) {
+    se <- sqrt(diag(object$vcov))[parm[is_b]]
+    out[is_b, ] <- cbind(b[parm[is_b]] - z * se, b[parm[is_b]] + z * se)
   }
-  out <- cbind(b[parm] - z * se, b[parm] + z * se)
   dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
   out
+}
+
+# Variance components on lme4's scale, in lme4's order (per block: the lower
+# triangle column by column, SDs on the diagonal and correlations below it;
+# then the residual SD when the residual is iid), named as tidy() names them.
+lmm_vc_table <- function(object) {
+  G <- object$G
+  nm <- colnames(G)
+  blocks <- object$design$blocks
+  rows <- list()
+  off <- 0L
+  for (k in seq_along(blocks)) {
+    bsz <- blocks[k]
+    for (c in seq_len(bsz)) {
+      for (r in c:bsz) {
+        gi <- off + r
+        gj <- off + c
+        if (r == c) {
+          rows[[length(rows) + 1]] <- data.frame(
+            name = paste0("sd__", nm[gi]), kind = "sd", block = k, i = r, j = r,
+            estimate = sqrt(G[gi, gi]), stringsAsFactors = FALSE)
+        } else {
+          rows[[length(rows) + 1]] <- data.frame(
+            name = paste0("cor__", nm[gj], ".", nm[gi]), kind = "cor", block = k, i = c, j = r,
+            estimate = G[gi, gj] / sqrt(G[gi, gi] * G[gj, gj]), stringsAsFactors = FALSE)
+        }
+      }
+    }
+    off <- off + bsz
+  }
+  if (is.null(object$design$residual)) {
+    rows[[length(rows) + 1]] <- data.frame(name = "sd__Observation", kind = "sigma", block = 0L,
+                                           i = 0L, j = 0L, estimate = sqrt(object$sigma2),
+                                           stringsAsFactors = FALSE)
+  }
+  do.call(rbind, rows)
+}
+
+# The ML fit used for likelihood profiles (a REML fit's ML refit, cached).
+lmm_ml_fit <- function(object) {
+  if (!object$reml) return(object)
+  env <- object$cache
+  if (is.null(env$ml)) env$ml <- lmm_fit_design(object$design, reml = FALSE)
+  env$ml
+}
+
+# Profile-likelihood interval of one variance component: the signed root of
+# the ML deviance difference with the component fixed and all other variance
+# parameters re-optimised in the core (beta profiled out), solved for +-z.
+# SDs are bounded below by 0 and correlations by -1 and 1: when the profile
+# does not reach the bound's zeta, the bound itself is returned (as lme4).
+lmm_profile_vc <- function(object, row, z) {
+  ml <- lmm_ml_fit(object)
+  vc <- lmm_vc_table(ml)
+  row <- vc[vc$name == row$name, , drop = FALSE]
+  ptr <- lmm_ptr(ml)
+  th0 <- ml$theta_absolute
+  dev0 <- ml$deviance
+  est <- row$estimate
+  ctl <- lmm_control()
+  dev <- function(v) {
+    cpp_lmm_profile_vc(ptr, row$kind, row$block - 1L, row$i - 1L, row$j - 1L, v, th0,
+                       ctl$max_iter, ctl$grad_tol, ctl$newton_steps)$deviance
+  }
+  zeta <- function(v) sign(v - est) * sqrt(max(dev(v) - dev0, 0))
+  tol <- 1e-9 * max(1, abs(est))
+  if (row$kind == "cor") {
+    edge <- 1 - 1e-7
+    lo <- if (est <= -edge || zeta(-edge) > -z) -1 else
+      stats::uniroot(function(v) zeta(v) + z, c(-edge, est), tol = tol)$root
+    hi <- if (est >= edge || zeta(edge) < z) 1 else
+      stats::uniroot(function(v) zeta(v) - z, c(est, edge), tol = tol)$root
+    return(c(lo, hi))
+  }
+  ref <- sqrt(ml$sigma2)
+  if (!is.finite(ref)) ref <- ml$y_scale
+  eps <- max(est, 1e-8 * ref) * 1e-4
+  lo <- if (zeta(eps) > -z) 0 else
+    stats::uniroot(function(v) zeta(v) + z, c(eps, est), tol = tol)$root
+  hi <- max(2 * est, 0.1 * ref)
+  k <- 0
+  while (zeta(hi) < z && k < 40) {
+    hi <- 2 * hi
+    k <- k + 1
+  }
+  up <- stats::uniroot(function(v) zeta(v) - z, c(est, hi), tol = tol)$root
+  c(lo, up)
 }
 
 #' @rdname lmm_methods
@@ -554,7 +665,7 @@ add_builtin_plugins("lmm", function() {
 # else re-maximised, solved for +-z by uniroot (Venzon & Moolgavkar 1988).
 lmm_profile_beta <- function(object, name, z, se) {
   d <- object$design
-  ml <- if (object$reml) lmm_fit_design(d, reml = FALSE) else object
+  ml <- lmm_ml_fit(object)
   j <- match(name, colnames(d$X))
   bhat <- ml$coefficients[[name]]
   dev0 <- ml$deviance

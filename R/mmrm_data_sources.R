@@ -50,6 +50,9 @@
 #' local processes, `future.batchtools` over a cluster; results are summed in
 #' chunk order, so the number of workers does not change them. Progress is
 #' reported through progressr (`progressr::with_progress(fit_mmrm(...))`).
+#' Ctrl-C interrupts a fit: the threaded C++ data pass checks for it between
+#' blocks of 4096 subjects (on the R thread, after its worker threads stop),
+#' and nothing half-fitted is returned.
 #' Large data frames (at least `getOption("glycotrial.mmrm_moment_rows",
 #' 250000)` rows) take the same route automatically, with the data pass
 #' threaded in C++ (`getOption("glycotrial.threads", 2)` threads).

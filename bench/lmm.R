@@ -35,8 +35,7 @@ cat(sprintf("random intercept + slope: CPU glycotrial %.2fs, lme4 %.2fs, nlme %.
 cat(sprintf("  ratio lme4/glycotrial = %.1f, nlme/glycotrial = %.1f\n", l$t / g$t, nl$t / g$t))
 cat(sprintf("  logLik glycotrial %.4f, lme4 %.4f, nlme %.4f\n", logLik(g$r), logLik(l$r), logLik(nl$r)))
 
-glycotrial:::cpp_lmm_register_test_plugins()
-ga <- time(fit_lmm(AVAL ~ ARM * AVISITN + (1 + AVISITN | USUBJID) + lmm_test_ar1(AVISIT | USUBJID), d))
+ga <- time(fit_lmm(AVAL ~ ARM * AVISITN + (1 + AVISITN | USUBJID) + ar1(AVISIT | USUBJID), d))
 na <- time(nlme::lme(AVAL ~ ARM * AVISITN, random = ~ 1 + AVISITN | USUBJID, data = d,
                      correlation = nlme::corAR1(form = ~ VIS | USUBJID)))
 cat(sprintf("+ AR(1) residuals: glycotrial %.2fs, nlme %.2fs, ratio nlme/glycotrial = %.1f\n",

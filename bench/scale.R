@@ -8,7 +8,8 @@
 # SCALE_MMRM_MAX (largest n for mmrm, default 1e5), SCALE_SQL_NS
 # (default "1e4,1e5"), SCALE_FORCE_MOMENTS (non-empty: moment route at every n;
 # by default data frames below 250000 rows take the row route). The machine
-# may be shared: timings are noisy.
+# may be shared: timings are noisy, so the 1-minute load average before and
+# after each case is printed with it.
 
 ns <- as.numeric(strsplit(Sys.getenv("SCALE_NS", "1e3,1e4,1e5,1e6"), ",")[[1]])
 mmrm_max <- as.numeric(Sys.getenv("SCALE_MMRM_MAX", "1e5"))
@@ -48,35 +49,48 @@ run_case <- function(engine, n) {
     glycotrial = sprintf('
       suppressMessages(library(glycotrial)); d <- gen(%g)
       if (nzchar(Sys.getenv("SCALE_FORCE_MOMENTS"))) options(glycotrial.mmrm_moment_rows = 1)
-      tm <- system.time(fit <- fit_mmrm(f, data = d, df = "Satterthwaite"))[["elapsed"]]
-      cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "glycotrial", tm, peak(),
-                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))', n),
+      st <- system.time(fit <- fit_mmrm(f, data = d, df = "Satterthwaite"))
+      tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
+      # the data pass alone (the only part that grows with n)
+      spec <- glycotrial:::mmrm_parse_formula(f); roles <- glycotrial:::scale_roles(spec, NULL)
+      enc <- glycotrial:::scale_encoding(NULL, roles, glycotrial:::scale_schema(d, roles))
+      tp <- system.time(glycotrial:::scale_chunk_moments(d, enc, threads = glycotrial:::scale_threads()))[["elapsed"]]
+      cat(sprintf("RESULT %%s %%.3f %%.0f %%s %%.3f %%.3f\\n", "glycotrial", tm, peak(),
+                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ","), tp, cpu))', n),
     mmrm = sprintf('
       suppressMessages(library(mmrm)); d <- gen(%g); d$USUBJID <- factor(d$USUBJID)
-      tm <- system.time(fit <- mmrm(CHG ~ BASE + AGE + BMI + DIABDUR + SEX + REGION + ARM * AVISIT +
-        us(AVISIT | USUBJID), data = d, method = "Satterthwaite"))[["elapsed"]]
-      cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "mmrm", tm, peak(),
-                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))', n),
+      st <- system.time(fit <- mmrm(CHG ~ BASE + AGE + BMI + DIABDUR + SEX + REGION + ARM * AVISIT +
+        us(AVISIT | USUBJID), data = d, method = "Satterthwaite"))
+      tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
+      cat(sprintf("RESULT %%s %%.3f %%.0f %%s NA %%.3f\\n", "mmrm", tm, peak(),
+                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ","), cpu))', n),
     sqlite = sprintf('
       suppressMessages(library(glycotrial)); d <- gen(%g)
       d$AVISIT <- as.character(d$AVISIT); lv <- list(AVISIT = paste0("W", 1:6 * 8), ARM = c("Placebo", "Drug"))
       db <- tempfile(fileext = ".sqlite"); con <- DBI::dbConnect(RSQLite::SQLite(), db)
       DBI::dbWriteTable(con, "adlb", d); rm(d); invisible(gc())
-      tm <- system.time(fit <- fit_mmrm(f, data = mmrm_data_dbi(con, "adlb", levels = lv),
-                                        df = "Satterthwaite"))[["elapsed"]]
-      cat(sprintf("RESULT %%s %%.3f %%.0f %%s\\n", "sqlite", tm, peak(),
-                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ",")))
+      st <- system.time(fit <- fit_mmrm(f, data = mmrm_data_dbi(con, "adlb", levels = lv),
+                                        df = "Satterthwaite"))
+      tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
+      cat(sprintf("RESULT %%s %%.3f %%.0f %%s NA %%.3f\\n", "sqlite", tm, peak(),
+                  paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ","), cpu))
       DBI::dbDisconnect(con); unlink(db)', n))
   script <- tempfile(fileext = ".R")
   writeLines(c(gen_code, body), script)
+  load1 <- function() as.numeric(strsplit(readLines("/proc/loadavg"), " ")[[1]][1])
+  l0 <- load1()
   out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
+  l1 <- load1()
   line <- grep("^RESULT", out, value = TRUE)
   if (!length(line)) {
-    return(data.frame(engine = engine, n = n, seconds = NA, peak_mb = NA, coefs = paste(tail(out, 2), collapse = " ")))
+    return(data.frame(engine = engine, n = n, seconds = NA, cpu_seconds = NA, pass_seconds = NA, peak_mb = NA,
+                      load_before = l0, load_after = l1, coefs = paste(tail(out, 2), collapse = " ")))
   }
   parts <- strsplit(line, " ")[[1]]
-  data.frame(engine = engine, n = n, seconds = as.numeric(parts[3]), peak_mb = as.numeric(parts[4]),
-             coefs = parts[5])
+  data.frame(engine = engine, n = n, seconds = as.numeric(parts[3]),
+             cpu_seconds = suppressWarnings(as.numeric(parts[7])),
+             pass_seconds = suppressWarnings(as.numeric(parts[6])),
+             peak_mb = as.numeric(parts[4]), load_before = l0, load_after = l1, coefs = parts[5])
 }
 
 res <- list()
@@ -93,14 +107,23 @@ for (n in ns) {
   }
 }
 tab <- do.call(rbind, res)
-g <- tab[tab$engine == "glycotrial", c("n", "seconds", "peak_mb")]
-m <- tab[tab$engine == "mmrm", c("n", "seconds", "peak_mb")]
+g <- tab[tab$engine == "glycotrial", c("n", "seconds", "cpu_seconds", "peak_mb")]
+gl <- tab[tab$engine == "glycotrial", c("n", "seconds", "cpu_seconds", "pass_seconds")]
+if (nrow(gl) > 1) {
+  gl$us_per_subject_fit <- 1e6 * gl$seconds / gl$n
+  gl$us_cpu_per_subject_fit <- 1e6 * gl$cpu_seconds / gl$n
+  gl$us_per_subject_pass <- 1e6 * gl$pass_seconds / gl$n
+  cat("\nLinearity (glycotrial; microseconds per subject, whole fit and data pass alone):\n")
+  print(gl, row.names = FALSE)
+}
+m <- tab[tab$engine == "mmrm", c("n", "seconds", "cpu_seconds", "peak_mb")]
 s <- tab[tab$engine == "sqlite", c("n", "seconds", "peak_mb")]
 cat("\nAll cases (seconds of the fit; peak RSS of the whole process incl. data, MB):\n")
 print(tab, row.names = FALSE)
 if (nrow(m)) {
   mm <- merge(g, m, by = "n", suffixes = c("_glycotrial", "_mmrm"))
   mm$time_ratio_mmrm_over_glycotrial <- mm$seconds_mmrm / mm$seconds_glycotrial
+  mm$cpu_ratio_mmrm_over_glycotrial <- mm$cpu_seconds_mmrm / mm$cpu_seconds_glycotrial
   mm$rss_ratio <- mm$peak_mb_mmrm / mm$peak_mb_glycotrial
   cat("\nglycotrial vs mmrm:\n")
   print(mm, row.names = FALSE)

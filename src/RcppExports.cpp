@@ -69,6 +69,49 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_composite
+Eigen::VectorXd cpp_lmm_composite(SEXP ptr, Eigen::VectorXd theta, Eigen::VectorXd beta, Rcpp::List arms, Eigen::MatrixXd zt, double target);
+RcppExport SEXP _glycotrial_cpp_lmm_composite(SEXP ptrSEXP, SEXP thetaSEXP, SEXP betaSEXP, SEXP armsSEXP, SEXP ztSEXP, SEXP targetSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type beta(betaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type arms(armsSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type zt(ztSEXP);
+    Rcpp::traits::input_parameter< double >::type target(targetSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_composite(ptr, theta, beta, arms, zt, target));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_bootstrap_composite
+Eigen::MatrixXd cpp_lmm_bootstrap_composite(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml, Eigen::VectorXd theta, Eigen::VectorXd beta, Rcpp::List arms, Eigen::MatrixXd zt, double target, int n_boot, double seed, int max_iter, double grad_tol, int newton_steps);
+RcppExport SEXP _glycotrial_cpp_lmm_bootstrap_composite(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP, SEXP thetaSEXP, SEXP betaSEXP, SEXP armsSEXP, SEXP ztSEXP, SEXP targetSEXP, SEXP n_bootSEXP, SEXP seedSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP, SEXP newton_stepsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Z(ZSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type subject_start(subject_startSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type re_blocks(re_blocksSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type coords(coordsSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type groups(groupsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type residual(residualSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type beta(betaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type arms(armsSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type zt(ztSEXP);
+    Rcpp::traits::input_parameter< double >::type target(targetSEXP);
+    Rcpp::traits::input_parameter< int >::type n_boot(n_bootSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< int >::type newton_steps(newton_stepsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_bootstrap_composite(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_info
 Rcpp::List cpp_lmm_info(SEXP ptr);
 RcppExport SEXP _glycotrial_cpp_lmm_info(SEXP ptrSEXP) {
@@ -203,6 +246,25 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::List >::type setup(setupSEXP);
     Rcpp::traits::input_parameter< Eigen::MatrixXd >::type L(LSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_test(setup, L));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_profile_vc
+Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int j, double value, Eigen::VectorXd start, int max_iter, double grad_tol, int newton_steps);
+RcppExport SEXP _glycotrial_cpp_lmm_profile_vc(SEXP ptrSEXP, SEXP kindSEXP, SEXP blockSEXP, SEXP iSEXP, SEXP jSEXP, SEXP valueSEXP, SEXP startSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP, SEXP newton_stepsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::string >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< int >::type block(blockSEXP);
+    Rcpp::traits::input_parameter< int >::type i(iSEXP);
+    Rcpp::traits::input_parameter< int >::type j(jSEXP);
+    Rcpp::traits::input_parameter< double >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type start(startSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< int >::type newton_steps(newton_stepsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_profile_vc(ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -766,6 +828,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
     {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
     {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 9},
+    {"_glycotrial_cpp_lmm_composite", (DL_FUNC) &_glycotrial_cpp_lmm_composite, 6},
+    {"_glycotrial_cpp_lmm_bootstrap_composite", (DL_FUNC) &_glycotrial_cpp_lmm_bootstrap_composite, 19},
     {"_glycotrial_cpp_lmm_info", (DL_FUNC) &_glycotrial_cpp_lmm_info, 1},
     {"_glycotrial_cpp_lmm_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_evaluate, 4},
     {"_glycotrial_cpp_lmm_hessian", (DL_FUNC) &_glycotrial_cpp_lmm_hessian, 3},
@@ -778,6 +842,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
     {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 2},
     {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
+    {"_glycotrial_cpp_lmm_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_profile_vc, 10},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},

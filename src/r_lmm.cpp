@@ -6,8 +6,10 @@
 #include <cstring>
 
 #include "core/common/plugin_registry.hpp"
+#include "core/lmm/bootstrap.hpp"
 #include "core/lmm/bvn.hpp"
 #include "core/lmm/lmm.hpp"
+#include "core/lmm/profile.hpp"
 #include "r_guard.h"
 
 namespace lmm = glycotrial::lmm;
@@ -60,37 +62,105 @@ int test_cs_sigma(const double* th, int, int, const double*, int m, double* s, d
 
 }  // namespace
 
+namespace {
+
+lmm::Data make_data(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y,
+                    std::vector<int> subject_start, std::vector<int> re_blocks,
+                    std::vector<double> coords, std::vector<int> groups, Rcpp::List residual,
+                    bool reml) {
+  lmm::Data d;
+  d.X = std::move(X);
+  d.Z = std::move(Z);
+  d.y = std::move(y);
+  d.subject_start = std::move(subject_start);
+  d.re_blocks = std::move(re_blocks);
+  d.coords = std::move(coords);
+  d.groups = std::move(groups);
+  d.reml = reml;
+  const std::string type = Rcpp::as<std::string>(residual["type"]);
+  if (type == "iid") {
+    d.residual.type = lmm::ResidualType::Iid;
+  } else if (type == "plugin") {
+    d.residual.type = lmm::ResidualType::Plugin;
+    d.residual.plugin_key = Rcpp::as<std::string>(residual["key"]);
+    d.residual.n_visits = Rcpp::as<int>(residual["n_visits"]);
+  } else if (type == "kronecker") {
+    d.residual.type = lmm::ResidualType::Kronecker;
+    d.residual.kron_unstructured = Rcpp::as<bool>(residual["unstructured"]);
+    d.residual.kron_ar1 = Rcpp::as<bool>(residual["ar1"]);
+  } else {
+    throw glycotrial::InputError("unknown residual type '" + type + "'", "residual");
+  }
+  return d;
+}
+
+lmm::CompositeSpec make_spec(Rcpp::List arms, Eigen::MatrixXd zt, double target) {
+  lmm::CompositeSpec spec;
+  spec.zt = std::move(zt);
+  spec.target = target;
+  for (R_xlen_t a = 0; a < arms.size(); ++a) {
+    Rcpp::List arm = arms[a];
+    lmm::CompositeArm ca;
+    ca.X1 = Rcpp::as<Eigen::MatrixXd>(arm["X1"]);
+    ca.X2 = Rcpp::as<Eigen::MatrixXd>(arm["X2"]);
+    ca.c1 = Rcpp::as<Eigen::VectorXd>(arm["c1"]);
+    ca.c2 = Rcpp::as<Eigen::VectorXd>(arm["c2"]);
+    if (ca.c1.size() != ca.X1.rows() || ca.c2.size() != ca.X2.rows() ||
+        ca.X1.rows() != ca.X2.rows())
+      throw glycotrial::InputError("composite rows and thresholds do not match", "arms");
+    spec.arms.push_back(std::move(ca));
+  }
+  return spec;
+}
+
+}  // namespace
+
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y,
                    std::vector<int> subject_start, std::vector<int> re_blocks,
                    std::vector<double> coords, std::vector<int> groups, Rcpp::List residual,
                    bool reml) {
   return glue::guard([&]() -> SEXP {
-    lmm::Data d;
-    d.X = std::move(X);
-    d.Z = std::move(Z);
-    d.y = std::move(y);
-    d.subject_start = std::move(subject_start);
-    d.re_blocks = std::move(re_blocks);
-    d.coords = std::move(coords);
-    d.groups = std::move(groups);
-    d.reml = reml;
-    const std::string type = Rcpp::as<std::string>(residual["type"]);
-    if (type == "iid") {
-      d.residual.type = lmm::ResidualType::Iid;
-    } else if (type == "plugin") {
-      d.residual.type = lmm::ResidualType::Plugin;
-      d.residual.plugin_key = Rcpp::as<std::string>(residual["key"]);
-      d.residual.n_visits = Rcpp::as<int>(residual["n_visits"]);
-    } else if (type == "kronecker") {
-      d.residual.type = lmm::ResidualType::Kronecker;
-      d.residual.kron_unstructured = Rcpp::as<bool>(residual["unstructured"]);
-      d.residual.kron_ar1 = Rcpp::as<bool>(residual["ar1"]);
-    } else {
-      throw glycotrial::InputError("unknown residual type '" + type + "'", "residual");
-    }
+    lmm::Data d = make_data(std::move(X), std::move(Z), std::move(y), std::move(subject_start),
+                            std::move(re_blocks), std::move(coords), std::move(groups), residual,
+                            reml);
     Rcpp::XPtr<lmm::Model> ptr(new lmm::Model(std::move(d)), true);
     return ptr;
+  });
+}
+
+// Composite probability per arm (see core/lmm/bootstrap.hpp).
+// [[Rcpp::export(rng = false)]]
+Eigen::VectorXd cpp_lmm_composite(SEXP ptr, Eigen::VectorXd theta, Eigen::VectorXd beta,
+                                  Rcpp::List arms, Eigen::MatrixXd zt, double target) {
+  return glue::guard([&] {
+    return lmm::composite_probability(*model_ptr(ptr), theta, beta,
+                                      make_spec(arms, std::move(zt), target));
+  });
+}
+
+// Parametric bootstrap of the composite probability: n_boot x n_arms. y is
+// the fitted response (it fixes the scale on which theta is defined).
+// [[Rcpp::export(rng = false)]]
+Eigen::MatrixXd cpp_lmm_bootstrap_composite(Eigen::MatrixXd X, Eigen::MatrixXd Z,
+                                            Eigen::VectorXd y, std::vector<int> subject_start,
+                                            std::vector<int> re_blocks,
+                                            std::vector<double> coords, std::vector<int> groups,
+                                            Rcpp::List residual, bool reml, Eigen::VectorXd theta,
+                                            Eigen::VectorXd beta, Rcpp::List arms,
+                                            Eigen::MatrixXd zt, double target, int n_boot,
+                                            double seed, int max_iter, double grad_tol,
+                                            int newton_steps) {
+  return glue::guard([&] {
+    lmm::Data d = make_data(std::move(X), std::move(Z), std::move(y),
+                            std::move(subject_start), std::move(re_blocks), std::move(coords),
+                            std::move(groups), residual, reml);
+    lmm::FitOptions opt;
+    opt.max_iter = max_iter;
+    opt.grad_tol = grad_tol;
+    opt.newton_steps = newton_steps;
+    return lmm::bootstrap_composite(d, theta, beta, make_spec(arms, std::move(zt), target),
+                                    n_boot, static_cast<std::uint64_t>(seed), opt);
   });
 }
 
@@ -234,5 +304,31 @@ Rcpp::List cpp_lmm_kr_test(Rcpp::List setup, Eigen::MatrixXd L) {
     lmm::KrTest t = lmm::kr_test(kr, L);
     return Rcpp::List::create(Rcpp::_["q"] = t.q, Rcpp::_["df"] = t.df,
                               Rcpp::_["f_scaling"] = t.f_scaling);
+  });
+}
+
+// Profiled deviance at a fixed variance component (see core/lmm/profile.hpp):
+// kind "sd" (block, i), "cor" (block, i < j) or "sigma"; value on the
+// original scale. Returns the deviance and the constrained optimum.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int j, double value,
+                              Eigen::VectorXd start, int max_iter, double grad_tol,
+                              int newton_steps) {
+  return glue::guard([&] {
+    lmm::VcTarget t;
+    if (kind == "sd") t.kind = lmm::VcKind::Sd;
+    else if (kind == "cor") t.kind = lmm::VcKind::Cor;
+    else if (kind == "sigma") t.kind = lmm::VcKind::Sigma;
+    else throw glycotrial::InputError("unknown variance component kind '" + kind + "'", "parm");
+    t.block = block;
+    t.i = i;
+    t.j = j;
+    lmm::FitOptions opt;
+    opt.max_iter = max_iter;
+    opt.grad_tol = grad_tol;
+    opt.newton_steps = newton_steps;
+    lmm::ProfilePoint p = lmm::profile_variance(*model_ptr(ptr), t, value, start, opt);
+    return Rcpp::List::create(Rcpp::_["deviance"] = p.deviance, Rcpp::_["theta"] = p.theta,
+                              Rcpp::_["converged"] = p.converged);
   });
 }

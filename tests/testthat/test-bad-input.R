@@ -655,6 +655,8 @@ bad("fit_joint", "unknown transform", fit_joint(adlb, transform = "sqrt"), arg =
 bad("fit_joint", "target_visit absent", fit_joint(adlb, target_visit = 999), arg = "target_visit")
 bad("fit_joint", "conf_level 95", fit_joint(adlb, conf_level = 95), arg = "conf_level")
 bad("fit_joint", "dose_reduction above 1", fit_joint(adlb, dose_reduction = 2), arg = "dose_reduction")
+bad("joint_bootstrap", "fit a list", joint_bootstrap(list()), arg = "fit")
+bad("joint_bootstrap", "fit_lmm() fit, not a joint fit", joint_bootstrap(bad_fixtures("lmm"), n_boot = 10, seed = 1), arg = "fit")
 bad("power_trial", "n negative", power_trial(n = c(-5, 10), effect = -0.5, nsim = 2), arg = "n")
 bad("power_trial", "nsim zero", power_trial(n = c(10, 10), effect = -0.5, nsim = 0), arg = "nsim")
 bad("power_trial", "effect NA", power_trial(n = c(10, 10), effect = NA, nsim = 2), arg = "effect")

@@ -187,7 +187,7 @@ test_that("profile confidence intervals of fixed effects match lme4's profile", 
   data("sleepstudy", package = "lme4")
   f <- fit_lmm(Reaction ~ Days + (1 + Days | Subject), sleepstudy, reml = FALSE)
   m <- lmm_tight_lmer(Reaction ~ Days + (1 + Days | Subject), sleepstudy, REML = FALSE)
-  ci_f <- confint(f, method = "profile")
+  ci_f <- confint(f, parm = "beta_", method = "profile")
   ci_m <- suppressMessages(confint(m, parm = "beta_", method = "profile"))
   # lme4 interpolates its profile with splines: agreement to ~1e-4 relative
   expect_equal(unname(ci_f), unname(ci_m), tolerance = 1e-4)

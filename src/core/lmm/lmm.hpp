@@ -135,6 +135,8 @@ class Model {
   int n_theta_residual() const;
   int n_theta(bool profiled) const { return n_theta_g() + (profiled ? 0 : n_theta_residual()); }
   double y_scale() const { return y_scale_; }
+  const std::vector<int>& re_blocks() const { return re_blocks_; }
+  bool is_reml() const { return reml_; }
 
   Evaluation evaluate(const Eigen::VectorXd& theta, bool profiled, bool gradient) const;
   Eigen::MatrixXd hessian(const Eigen::VectorXd& theta, bool profiled) const;

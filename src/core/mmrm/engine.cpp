@@ -442,20 +442,29 @@ MmrmEngine::Derivatives MmrmEngine::derivatives(const std::vector<double>& theta
       for (int j = 0; j < K; ++j)
         Pt[off + j] += Eigen::Map<const MatrixXd>(R.col(j).data(), q, q).topRows(p);
     } else {
+      // cross-shaped j: the vectors a_j side by side, so that a_j'W and
+      // W_X'a_j of all j come from two small matrix products per subject
+      std::vector<int> cross;
+      for (int j = 0; j < K; ++j)
+        if (sh[j].kind == DerivShape::kCross) cross.push_back(j);
+      const int nc = static_cast<int>(cross.size());
+      MatrixXd Amat(m, nc), AW(nc, q), XA(p, nc), W(m, q);
+      for (int t = 0; t < nc; ++t) Amat.col(t) = sh[cross[t]].a;
       for (const MatrixXd& A : P.blocks) {
-        MatrixXd W = e.Sinv * A;
-        for (int j = 0; j < K; ++j) {
-          if (sh[j].kind == DerivShape::kZero) continue;
-          if (sh[j].kind == DerivShape::kCross) {
-            const int c = sh[j].c;
-            const Eigen::RowVectorXd aW = sh[j].a.transpose() * W;
-            const VectorXd Xa = W.leftCols(p).transpose() * sh[j].a;
-            Pt[off + j].noalias() += W.row(c).head(p).transpose() * aW;
-            Pt[off + j].noalias() += Xa * W.row(c);
-          } else {
-            MatrixXd DW = e.dS[j] * W;
-            Pt[off + j].noalias() += W.leftCols(p).transpose() * DW;
+        W.noalias() = e.Sinv * A;
+        if (nc > 0) {
+          AW.noalias() = Amat.transpose() * W;
+          XA.noalias() = W.leftCols(p).transpose() * Amat;
+          for (int t = 0; t < nc; ++t) {
+            const int j = cross[t], c = sh[j].c;
+            Pt[off + j].noalias() += W.row(c).head(p).transpose() * AW.row(t);
+            Pt[off + j].noalias() += XA.col(t) * W.row(c);
           }
+        }
+        for (int j = 0; j < K; ++j) {
+          if (sh[j].kind != DerivShape::kDense) continue;
+          MatrixXd DW = e.dS[j] * W;
+          Pt[off + j].noalias() += W.leftCols(p).transpose() * DW;
         }
       }
     }

@@ -1,5 +1,5 @@
-// The MMRM engine: REML/ML deviance and its analytic gradient from
-// per-visit-pattern moments (DESIGN.md, "pattern moments"), and the pieces
+// The MMRM engine: REML/ML deviance, its analytic gradient and exact Hessian
+// from per-visit-pattern moments (DESIGN.md, "pattern moments"), and the pieces
 // the degrees-of-freedom methods need (Jacobian of Cov(beta) in theta and the
 // Kenward-Roger sums).
 //
