@@ -6,24 +6,10 @@
 # everything that does not depend on the parametrisation.
 test_that("a compiled covariance from another package fits like the built-in cs", {
   skip_on_cran()
-  src <- test_path("plugin-package")
-  lib <- withr::local_tempdir()
-  pkgdir <- file.path(withr::local_tempdir(), "glycoplugin")
-  dir.create(pkgdir)
-  file.copy(list.files(src, full.names = TRUE), pkgdir, recursive = TRUE)
-  rbin <- file.path(R.home("bin"), "R")
-  out <- withr::with_envvar(
-    c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep)),
-    system2(rbin, c("CMD", "INSTALL", "--no-test-load", paste0("--library=", lib), pkgdir),
-            stdout = TRUE, stderr = TRUE)
-  )
-  status <- attr(out, "status")
-  expect_true(is.null(status) || status == 0, info = paste(out, collapse = "\n"))
-  loadNamespace("glycoplugin", lib.loc = lib)
-  on.exit(unloadNamespace("glycoplugin"), add = TRUE)
+  load_plugin_package()
   lst <- glycotrial_plugins("covariance")
   expect_equal(lst$implementation[lst$key == "plugin_cs"], "C++")
-  expect_equal(lst$package[lst$key == "plugin_cs"], "glycoplugin")
+  expect_equal(lst$package[lst$key == "plugin_cs"], plugin_pkg)
 
   d <- sim_mmrm_data(n = 80)
   a <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")

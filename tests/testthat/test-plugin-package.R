@@ -3,25 +3,7 @@
 # lists and evaluates them exactly like built-ins.
 test_that("a LinkingTo package registers compiled plugins", {
   skip_on_cran()
-  src <- test_path("plugin-package")
-  lib <- withr::local_tempdir()
-  # Named through a variable: the package is built here, not a dependency, and
-  # R CMD check would otherwise list it as an undeclared test dependency.
-  plugin_pkg <- "glycoplugin"
-  pkgdir <- file.path(withr::local_tempdir(), plugin_pkg)
-  dir.create(pkgdir)
-  file.copy(list.files(src, full.names = TRUE), pkgdir, recursive = TRUE)
-  rbin <- file.path(R.home("bin"), "R")
-  out <- withr::with_envvar(
-    c(R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep)),
-    system2(rbin, c("CMD", "INSTALL", "--no-test-load", paste0("--library=", lib), pkgdir),
-            stdout = TRUE, stderr = TRUE)
-  )
-  status <- attr(out, "status")
-  expect_true(is.null(status) || status == 0, info = paste(out, collapse = "\n"))
-
-  loadNamespace(plugin_pkg, lib.loc = lib)
-  on.exit(unloadNamespace(plugin_pkg), add = TRUE)
+  load_plugin_package()
 
   lst <- glycotrial_plugins()
   row <- lst[lst$key == "plugin_glucose_ratio", ]
