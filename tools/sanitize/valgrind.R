@@ -37,9 +37,33 @@ if (has("fit_lmm")) step("fit_lmm random intercept", {
 })
 if (has("fit_mmrm")) step("fit_mmrm us()", {
   d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
+  # us() needs the visit as a factor whose levels give the visit order.
+  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
   fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
 })
 if (has("fit_mmrm")) step("fit_mmrm bad formula -> classed error",
                           fit_mmrm(CHG ~ ARM, data = glycotrial::adlb), "glycotrial_error")
+if (has("fit_mmrm")) step("fit_mmrm Kenward-Roger, empirical vcov, anova, lsmeans", {
+  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
+  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
+  f <- fit_mmrm(CHG ~ ARM * AVISIT + BASE + ar1(AVISIT | USUBJID), data = d, df = "Kenward-Roger")
+  anova(f)
+  lsmeans(f)
+  fit_mmrm(CHG ~ ARM * AVISIT + BASE + cs(AVISIT | USUBJID), data = d, vcov = "Empirical",
+           df = "Satterthwaite")
+})
+if (has("mmrm_data_chunks")) step("fit_mmrm moment route (threaded data pass over chunks)", {
+  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
+  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
+  chunks <- split(d, d$USUBJID %in% unique(d$USUBJID)[1:40])
+  fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = mmrm_data_chunks(unname(chunks)))
+})
+if (has("fit_lmm")) step("fit_lmm Kenward-Roger summary", {
+  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & !is.na(AVAL))
+  summary(fit_lmm(AVAL ~ AVISITN + (1 + AVISITN | USUBJID), data = d), ddf = "Kenward-Roger")
+})
+if (has("ae_by_term")) step("AE summary by SOC/PT and grade",
+                            ae_by_term(glycotrial::adae, glycotrial::adsl, by = "grade"))
+if (has("grade_lab")) step("CTCAE lab grading", grade_lab(glycotrial::adlb, missing_range = "ignore"))
 cat(sprintf("valgrind smoke: %d failed\n", failures))
 quit(status = if (failures > 0) 1L else 0L, save = "no")
