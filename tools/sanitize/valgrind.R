@@ -15,6 +15,13 @@ step <- function(label, expr, error_class = NULL) {
   if (!ok) failures <<- failures + 1L
 }
 has <- function(f) exists(f, envir = ns, inherits = FALSE)
+# Post-baseline HbA1c changes of the shipped trial for the MMRM steps; us()
+# needs the visit as a factor whose levels give the visit order.
+hba1c_change <- function() {
+  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
+  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
+  d
+}
 
 step("C++ unit tests (Catch)", stopifnot(isTRUE(.Call("run_testthat_tests", FALSE, PACKAGE = "glycotrial"))))
 step("classed error from the core", glycotrial:::cpp_throw_for_test("input"), "glycotrial_error_input")
@@ -36,16 +43,13 @@ if (has("fit_lmm")) step("fit_lmm random intercept", {
   fit_lmm(AVAL ~ AVISIT + (1 | USUBJID), data = d)
 })
 if (has("fit_mmrm")) step("fit_mmrm us()", {
-  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
-  # us() needs the visit as a factor whose levels give the visit order.
-  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
+  d <- hba1c_change()
   fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
 })
 if (has("fit_mmrm")) step("fit_mmrm bad formula -> classed error",
                           fit_mmrm(CHG ~ ARM, data = glycotrial::adlb), "glycotrial_error")
 if (has("fit_mmrm")) step("fit_mmrm Kenward-Roger, empirical vcov, anova, lsmeans", {
-  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
-  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
+  d <- hba1c_change()
   f <- fit_mmrm(CHG ~ ARM * AVISIT + BASE + ar1(AVISIT | USUBJID), data = d, df = "Kenward-Roger")
   anova(f)
   lsmeans(f)
@@ -53,8 +57,7 @@ if (has("fit_mmrm")) step("fit_mmrm Kenward-Roger, empirical vcov, anova, lsmean
            df = "Satterthwaite")
 })
 if (has("mmrm_data_chunks")) step("fit_mmrm moment route (threaded data pass over chunks)", {
-  d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & AVISITN > 0 & !is.na(CHG))
-  d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
+  d <- hba1c_change()
   chunks <- split(d, d$USUBJID %in% unique(d$USUBJID)[1:40])
   fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = mmrm_data_chunks(unname(chunks)))
 })
