@@ -4,6 +4,7 @@
 # `envir`, the environment the report is knitted in.
 report_data <- function(spec, envir = parent.frame()) {
   check_string(spec, arg = "params$data")
+  need <- c("adsl", "adlb", "adae", "adex")
   if (!nzchar(trimws(spec))) {
     return(list(adsl = glycotrial::adsl, adlb = glycotrial::adlb,
                 adae = glycotrial::adae, adex = glycotrial::adex))
@@ -13,7 +14,6 @@ report_data <- function(spec, envir = parent.frame()) {
       glycotrial_abort("{.arg params$data}: file {.file {spec}} does not exist.")
     }
     dat <- readRDS(spec)
-    need <- c("adsl", "adlb", "adae", "adex")
     if (!is.list(dat) || !all(need %in% names(dat))) {
       glycotrial_abort(c("{.arg params$data}: {.file {spec}} must hold a list with elements {.val {need}}.",
                          "x" = "Found: {.cls {class(dat)}} with names {.val {names(dat)}}."))
@@ -35,5 +35,5 @@ report_data <- function(spec, envir = parent.frame()) {
     }
     x
   })
-  stats::setNames(out, c("adsl", "adlb", "adae", "adex"))
+  stats::setNames(out, need)
 }
