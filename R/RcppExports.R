@@ -193,8 +193,8 @@ cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) 
     .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
 }
 
-cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L) {
-    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after)
+cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL) {
+    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef)
 }
 
 cpp_stats_prop_ci <- function(x, n, method, conf_level) {

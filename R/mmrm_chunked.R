@@ -196,7 +196,7 @@ scale_design_r <- function(enc, df) {
     v <- rep(1, nrow(df))
     for (cp in comps) {
       x <- df[[enc$vars[[cp$var + 1]]$name]]
-      v <- v * if (is.null(cp$map)) x else cp$map[as.integer(x)]
+      v <- v * if (is.null(cp$map)) x - (cp$centre %||% 0) else cp$map[as.integer(x)]
     }
     v
   }, numeric(nrow(df)))
@@ -278,7 +278,8 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
                       if (is.null(ord)) NULL else as.integer(ord),
                       length(enc$visit_levels), max(1L, length(enc$group_levels)),
                       as.integer(threads),
-                      as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L))),
+                      as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L)),
+                      enc$y_coef),
     glycotrial_error_input = function(e) {
       m <- regmatches(conditionMessage(e), regexec("(DUPLICATED_VISIT|TWO_GROUPS):(-?[0-9]+)", conditionMessage(e)))[[1]]
       if (!length(m)) stop(e)
@@ -300,6 +301,179 @@ scale_chunk_subjects <- function(df, enc) {
   s <- df[[enc$subject]]
   ok <- !is.na(df[[enc$response]])
   unique(as.character(s[ok]))
+}
+
+# ---- data far from zero: centring and a pilot response shift -----------------
+#
+# Moments are sums of products: for a response or covariate far from zero
+# (HbA1c in mmol/mol + 1e4, dates as day numbers, ...) the quadratic forms the
+# fit takes from them cancel catastrophically. The data pass therefore works
+# in an exactly equivalent parametrisation: numeric covariates centred where
+# the model has the marginal columns (X* = X T, T unit triangular, so the
+# likelihood and REML term are unchanged), and the response shifted by a
+# pilot estimate b0 from a sample of rows (y* = y - X* b0, beta* = gamma -
+# b0). Any sample gives an exact reparametrisation; a representative one
+# keeps what is summed small. The fit maps back: beta = T (b0 + beta*),
+# covariances T V T'.
+
+# Key of a design column: its components regardless of order.
+scale_comp_key <- function(comps) {
+  if (!length(comps)) return("")
+  k <- vapply(comps, function(cp) {
+    paste0(cp$var, "|", if (is.null(cp$map)) "num" else paste(sprintf("%.17g", cp$map), collapse = ","))
+  }, "")
+  paste(sort(k), collapse = ";")
+}
+
+# For centres per variable: the map T with X_centred = X T, dropping (centre
+# 0) variables whose centring is not an exact reparametrisation (a column
+# x:F whose marginal column F is not in the model, or no intercept).
+scale_centre_map <- function(enc, centre) {
+  design <- enc$design
+  p <- length(design)
+  keys <- vapply(design, scale_comp_key, "")
+  var_name <- function(cp) enc$vars[[cp$var + 1]]$name
+  repeat {
+    Tm <- diag(p)
+    bad <- character()
+    for (j in seq_len(p)) {
+      comps <- design[[j]]
+      num_idx <- which(vapply(comps, function(cp) is.null(cp$map) && centre[[var_name(cp)]] != 0,
+                              logical(1)))
+      if (!length(num_idx)) next
+      for (mask in seq_len(2^length(num_idx) - 1)) {
+        S <- num_idx[bitwAnd(mask, 2^(seq_along(num_idx) - 1)) > 0]
+        i <- match(scale_comp_key(comps[-S]), keys)
+        if (is.na(i)) {
+          bad <- c(bad, vapply(comps[S], var_name, ""))
+        } else {
+          Tm[i, j] <- Tm[i, j] + prod(vapply(comps[S], function(cp) -centre[[var_name(cp)]], 1))
+        }
+      }
+    }
+    if (!length(bad)) break
+    centre[unique(bad)] <- 0
+  }
+  list(centre = centre, T = Tm)
+}
+
+scale_apply_centre <- function(enc, centre) {
+  enc$design <- lapply(enc$design, function(comps) {
+    lapply(comps, function(cp) {
+      if (is.null(cp$map)) cp$centre <- unname(centre[[enc$vars[[cp$var + 1]]$name]])
+      cp
+    })
+  })
+  enc$centre <- centre
+  enc
+}
+
+# Least squares from cross-products (aliased columns get 0).
+scale_ols <- function(XY, p) {
+  b <- rep(0, p)
+  XtX <- XY[seq_len(p), seq_len(p), drop = FALSE]
+  d <- sqrt(pmax(diag(XtX), 0))
+  nz <- which(d > 0 & is.finite(d))
+  if (!length(nz)) return(b)
+  q <- qr(XtX[nz, nz, drop = FALSE] / outer(d[nz], d[nz]), tol = 1e-10)
+  keep <- nz[q$pivot[seq_len(q$rank)]]
+  bk <- tryCatch(solve(XtX[keep, keep, drop = FALSE], XY[keep, p + 1]), error = function(e) NULL)
+  if (!is.null(bk)) b[keep] <- bk
+  b[!is.finite(b)] <- 0
+  b
+}
+
+# Centres and the pilot shift from `sample` (a data frame of rows of the
+# data, or NULL). Sets enc$centre, enc$T, enc$y_coef and the design centres.
+scale_pilot <- function(enc, sample) {
+  p <- length(enc$colnames)
+  centre <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))
+  enc <- scale_apply_centre(enc, centre)
+  enc$T <- diag(p)
+  enc$y_coef <- NULL
+  if (!isTRUE(getOption("glycotrial.scale_pilot", TRUE)) || is.null(sample) ||
+      !is.data.frame(sample) || !nrow(sample)) {
+    return(enc)
+  }
+  for (v in names(enc$vars)) {
+    if (!identical(enc$vars[[v]]$type, "numeric")) next
+    x <- sample[[v]]
+    x <- if (is.numeric(x)) as.double(x[is.finite(x)]) else numeric(0)
+    if (length(x)) centre[[v]] <- mean(x)
+  }
+  cm <- scale_centre_map(enc, centre)
+  enc <- scale_apply_centre(enc, cm$centre)
+  enc$T <- cm$T
+  mom <- tryCatch(suppressMessages(scale_chunk_moments(sample, enc, threads = 1L, label = "pilot sample")),
+                  glycotrial_error = function(e) NULL)
+  if (is.null(mom) || !length(mom$patterns)) return(enc)
+  b <- scale_ols(scale_crossprod(mom, p), p)
+  if (any(b != 0)) enc$y_coef <- b
+  enc
+}
+
+# Rows for the pilot from a data frame: up to
+# getOption("glycotrial.scale_pilot_rows", 20000) rows spread over it.
+scale_pilot_rows <- function() max(10L, as.integer(getOption("glycotrial.scale_pilot_rows", 20000L)))
+
+scale_pilot_sample <- function(df) {
+  n <- nrow(df)
+  if (!is.data.frame(df) || !n) return(NULL)
+  N <- scale_pilot_rows()
+  if (n <= N) df else df[unique(round(seq(1, n, length.out = N))), , drop = FALSE]
+}
+
+# The moments in the original parametrisation (raw X, raw y): the fallback
+# when aliased columns do not allow mapping the estimates back.
+scale_moments_unmap <- function(mom, enc) {
+  p <- length(enc$colnames)
+  b0 <- enc$y_coef %||% rep(0, p)
+  V <- diag(p + 1)
+  V[seq_len(p), seq_len(p)] <- solve(enc$T)
+  V[seq_len(p), p + 1] <- b0
+  mom$patterns <- lapply(mom$patterns, function(pat) {
+    K <- kronecker(V, diag(length(pat$visits)))
+    pat$M <- crossprod(K, pat$M %*% K)
+    pat$M <- (pat$M + t(pat$M)) / 2
+    pat
+  })
+  mom
+}
+
+# Maps a fit in the centred/shifted parametrisation back (keep: estimable
+# columns; Tk = T[keep, keep], block of a unit triangular map).
+scale_map_back <- function(obj, enc, keep) {
+  p <- length(enc$colnames)
+  b0 <- (enc$y_coef %||% rep(0, p))[keep]
+  Tk <- enc$T[keep, keep, drop = FALSE]
+  identity_T <- isTRUE(all(Tk == diag(nrow(Tk))))
+  nm <- names(obj$beta_est)
+  obj$beta_est <- stats::setNames(drop(Tk %*% (b0 + obj$beta_est)), nm)
+  obj$beta[keep] <- obj$beta_est
+  if (identity_T) return(obj)
+  Ti <- solve(Tk)
+  cov_map <- function(V) {
+    out <- Tk %*% V %*% t(Tk)
+    out <- (out + t(out)) / 2
+    dimnames(out) <- dimnames(V)
+    out
+  }
+  info_map <- function(P) {
+    out <- t(Ti) %*% P %*% Ti
+    out <- (out + t(out)) / 2
+    dimnames(out) <- dimnames(P)
+    out
+  }
+  obj$beta_vcov <- cov_map(obj$beta_vcov)
+  obj$beta_vcov_adj <- cov_map(obj$beta_vcov_adj)
+  obj$jac_list <- lapply(obj$jac_list, cov_map)
+  if (!is.null(obj$jac_P)) obj$jac_P <- lapply(obj$jac_P, info_map)
+  if (!is.null(obj$kr)) {
+    obj$kr$P <- lapply(obj$kr$P, info_map)
+    obj$kr$vcov_adj <- cov_map(obj$kr$vcov_adj)
+  }
+  if (!is.null(obj$xtx)) obj$xtx <- info_map(obj$xtx)
+  obj
 }
 
 # ---- reduction ----------------------------------------------------------------
@@ -397,17 +571,32 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   k <- length(visit_levels)
   G <- max(1L, length(enc$group_levels))
   # aliased columns from X'WX (scaled to unit diagonal)
-  XY <- scale_crossprod(mom, p)
-  XtX <- XY[seq_len(p), seq_len(p), drop = FALSE]
-  d <- sqrt(diag(XtX))
-  aliased <- d == 0
-  if (any(!aliased)) {
-    nz <- which(!aliased)
-    Rm <- XtX[nz, nz, drop = FALSE] / outer(d[nz], d[nz])
-    q <- qr(Rm, tol = 1e-10)
-    if (q$rank < length(nz)) aliased[nz[q$pivot[seq.int(q$rank + 1, length(nz))]]] <- TRUE
+  find_aliased <- function(XY) {
+    XtX <- XY[seq_len(p), seq_len(p), drop = FALSE]
+    d <- sqrt(diag(XtX))
+    aliased <- d == 0
+    if (any(!aliased)) {
+      nz <- which(!aliased)
+      Rm <- XtX[nz, nz, drop = FALSE] / outer(d[nz], d[nz])
+      q <- qr(Rm, tol = 1e-10)
+      if (q$rank < length(nz)) aliased[nz[q$pivot[seq.int(q$rank + 1, length(nz))]]] <- TRUE
+    }
+    names(aliased) <- enc$colnames
+    aliased
   }
-  names(aliased) <- enc$colnames
+  if (is.null(enc$T)) enc$T <- diag(p)
+  XY <- scale_crossprod(mom, p)
+  aliased <- find_aliased(XY)
+  # the centred/shifted parametrisation maps back only when no estimable
+  # column leans on an aliased one; otherwise return to the raw moments
+  if (any(aliased) && (any((enc$y_coef %||% 0)[aliased] != 0) ||
+                       any(enc$T[aliased, !aliased] != 0))) {
+    mom <- scale_moments_unmap(mom, enc)
+    enc$T <- diag(p)
+    enc$y_coef <- NULL
+    XY <- scale_crossprod(mom, p)
+    aliased <- find_aliased(XY)
+  }
   if (any(aliased) && !control$accept_singular) {
     glycotrial_abort("The design matrix is rank deficient ({sum(!aliased)} of {p} columns estimable); set {.code mmrm_control(accept_singular = TRUE)} to report aliased coefficients as NA.",
                      call = NULL)
@@ -470,6 +659,16 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   # there are any) for anova(type = "II").
   obj$xtx <- XY[which(keep), which(keep), drop = FALSE]
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
+  # back to the parametrisation of the formula (see scale_pilot())
+  obj <- scale_map_back(obj, enc, keep)
+  if (!isTRUE(all(enc$T == diag(p)))) {
+    # what later recomputations from the engine (Kenward-Roger of the other
+    # kind) need, in the original parametrisation
+    raw_k <- scale_sub_moments(scale_moments_unmap(mom, enc), keep, p)
+    obj$engine <- cpp_mmrm_engine_moments(raw_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
+                                          reml, mom$log_weight_sum, spec$key, r_plugin)
+  }
+  obj$centring <- list(centre = enc$centre[enc$centre != 0], y_coef = enc$y_coef)
   obj
 }
 

@@ -219,7 +219,7 @@ mmrm_data_pass.glycotrial_mmrm_source_frame <- function(src, roles) {
   df <- src$data
   scale_check_cols(names(df), roles, "{.arg data}")
   schema <- scale_schema(df, roles)
-  enc <- scale_encoding(NULL, roles, schema)
+  enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(df))
   mom <- scale_chunk_moments(df, enc, threads = scale_threads())
   list(moments = scale_merge_moments(list(mom)), encoding = enc)
 }
@@ -277,7 +277,7 @@ mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
     lab <- labels(length(chunks))
     sch <- Map(scale_chunk_schema, chunks, list(roles), list(src$levels), lab)
     schema <- scale_fix_na_types(scale_first_pass_na(sch, roles, lab, src$levels))
-    enc <- scale_encoding(NULL, roles, schema)
+    enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(chunks[[1]]))
     res <- scale_map(chunks, function(ch, i, enc) {
       list(moments = scale_chunk_moments(ch, enc, threads = 1L, label = sprintf("chunk %d", i)),
            subjects = scale_chunk_subjects(ch, enc))
@@ -285,16 +285,19 @@ mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
   } else {
     sch <- list()
     i <- 1L
+    first <- NULL
     repeat {
       ch <- get_chunk(i)
       if (is.null(ch)) break
+      if (i == 1L) first <- ch
       sch[[i]] <- scale_chunk_schema(ch, roles, src$levels, sprintf("chunk %d", i))
       i <- i + 1L
     }
     if (!length(sch)) glycotrial_abort("{.arg x} returned no chunks.", call = NULL)
     lab <- labels(length(sch))
     schema <- scale_fix_na_types(scale_first_pass_na(sch, roles, lab, src$levels))
-    enc <- scale_encoding(NULL, roles, schema)
+    enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(first))
+    rm(first)
     res <- vector("list", length(sch))
     for (i in seq_along(sch)) {
       ch <- get_chunk(i)
@@ -408,7 +411,11 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
   flat <- unlist(sch, recursive = FALSE)
   flab <- unlist(Map(function(f, s) sprintf("file %s, chunk %d", basename(f), seq_along(s)), files, sch))
   schema <- scale_fix_na_types(scale_first_pass_na(flat, roles, flab, levels))
-  enc <- scale_encoding(NULL, roles, schema)
+  # the pilot sample: the first rows of the first file
+  pilot <- tryCatch(do.call(utils::read.csv, c(list(files[1], nrows = scale_pilot_rows(),
+                                                    stringsAsFactors = FALSE), src$read_args)),
+                    error = function(e) NULL)
+  enc <- scale_pilot(scale_encoding(NULL, roles, schema), pilot)
   moments_of_file <- function(file, i, enc, chunk_rows, read_args) {
     parts <- scale_csv_apply(file, chunk_rows, enc$subject, read_args, function(ch, j) {
       list(moments = scale_chunk_moments(ch, enc, threads = 1L,
@@ -509,6 +516,14 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   enc <- scale_encoding(NULL, roles, schema)
   p <- length(enc$colnames)
   num <- function(x) sprintf("%.17g", x)
+  # pilot sample (centres, response shift; see scale_pilot()): the first rows
+  # with all columns present
+  pilot_cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
+  pilot <- tryCatch(DBI::dbGetQuery(con, sprintf(
+    "SELECT %s FROM %s WHERE %s LIMIT %d", paste(qi(pilot_cols), collapse = ", "), tbl,
+    paste(paste0(qi(pilot_cols), " IS NOT NULL"), collapse = " AND "), scale_pilot_rows())),
+    error = function(e) NULL)
+  enc <- scale_pilot(enc, pilot)
   lit <- function(v, lv) {
     if (num_col[[v]]) lv else as.character(DBI::dbQuoteString(con, lv))
   }
@@ -522,7 +537,12 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     if (!length(comps)) return("1.0")
     paste(vapply(comps, function(cp) {
       v <- enc$vars[[cp$var + 1]]$name
-      if (is.null(cp$map)) paste0("CAST(", qi(v), " AS DOUBLE)") else case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
+      if (is.null(cp$map)) {
+        ce <- cp$centre %||% 0
+        if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE)") else paste0("(CAST(", qi(v), " AS DOUBLE) - (", num(ce), "))")
+      } else {
+        case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
+      }
     }, ""), collapse = " * ")
   }, "")
   vcode <- paste0("(CASE ", qi(roles$visit),
@@ -537,6 +557,12 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
                                       roles$group, roles$weights))),
                           " IS NOT NULL"), collapse = " AND ")
   yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE)")
+  if (!is.null(enc$y_coef)) {
+    # the response minus the pilot fit, row by row in the database
+    nzc <- which(enc$y_coef != 0)
+    yexpr <- paste0("(", yexpr, " - (",
+                    paste0("(", num(enc$y_coef[nzc]), ") * ", col_expr[nzc], collapse = " + "), "))")
+  }
   cexprs <- c(col_expr, yexpr)
   # observation weights: every column of A_i is scaled by sqrt(w), and
   # sum log w enters log|Sigma_i| (as in the in-memory data pass)

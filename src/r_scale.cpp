@@ -18,13 +18,16 @@ namespace mm = glycotrial::mmrm;
 // (tests only) pretends the user pressed Ctrl-C at that check.
 // vars: list of numeric (double) or integer (0-based codes, NA allowed)
 // vectors, all of length n. design: list of design columns, each a list of
-// components list(var = 0-based index, map = numeric or NULL).
+// components list(var = 0-based index, map = numeric or NULL, centre =
+// optional number subtracted from a numeric variable). y_coef: NULL or one
+// coefficient per design column; the pass then uses y - X y_coef.
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y,
                              Rcpp::RObject w, Rcpp::IntegerVector visit,
                              Rcpp::IntegerVector subject, Rcpp::RObject group,
                              Rcpp::RObject order, int n_visits, int n_groups, int threads,
-                             int interrupt_after = -1) {
+                             int interrupt_after = -1,
+                             Rcpp::RObject y_coef = R_NilValue) {
   return glue::guard([&] {
     mm::RawChunk ch;
     const R_xlen_t n = y.size();
@@ -54,11 +57,16 @@ Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVe
         d.var = Rcpp::as<int>(comp["var"]);
         Rcpp::RObject map = comp["map"];
         if (!map.isNULL()) d.map = Rcpp::as<std::vector<double>>(map);
+        if (comp.containsElementNamed("centre")) {
+          Rcpp::RObject ce = comp["centre"];
+          if (!ce.isNULL()) d.centre = Rcpp::as<double>(ce);
+        }
         dc.comps.push_back(std::move(d));
       }
       cols.push_back(std::move(dc));
     }
     ch.y = REAL(y);
+    if (!y_coef.isNULL()) ch.y_coef = Rcpp::as<std::vector<double>>(y_coef);
     if (!w.isNULL()) {
       glycotrial::require(Rf_xlength(w) == n && TYPEOF(w) == REALSXP, "weights", "bad weights");
       ch.w = REAL(w);

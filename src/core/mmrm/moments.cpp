@@ -80,7 +80,7 @@ struct Pass {
     double v = 1.0;
     for (const auto& c : col.comps) {
       if (c.map.empty()) {
-        v *= ch.num[c.var][r];
+        v *= ch.num[c.var][r] - c.centre;
       } else {
         v *= c.map[ch.codes[c.var][r]];
       }
@@ -135,8 +135,18 @@ struct Pass {
           sw = std::sqrt(ch.w[r]);
           out.log_w += std::log(ch.w[r]);
         }
-        for (int c = 0; c < p; ++c) z[c * m + a] = sw * value(design[c], r);
-        z[p * m + a] = sw * ch.y[r];
+        if (ch.y_coef.empty()) {
+          for (int c = 0; c < p; ++c) z[c * m + a] = sw * value(design[c], r);
+          z[p * m + a] = sw * ch.y[r];
+        } else {
+          double fit = 0.0;
+          for (int c = 0; c < p; ++c) {
+            const double x = value(design[c], r);
+            if (ch.y_coef[c] != 0.0) fit += ch.y_coef[c] * x;
+            z[c * m + a] = sw * x;
+          }
+          z[p * m + a] = sw * (ch.y[r] - fit);
+        }
         for (int v : used_vars)
           if (ch.num[v]) out.var_sums[v] += ch.num[v][r];
       }
@@ -163,6 +173,8 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
   require(ch.y && ch.visit && ch.subject, "data", "response, visit and subject are required");
   const int p = static_cast<int>(design.size());
   const int nv = static_cast<int>(ch.num.size());
+  require(ch.y_coef.empty() || static_cast<int>(ch.y_coef.size()) == p, "y_coef",
+          "the response shift needs one coefficient per design column");
   require(static_cast<int>(ch.codes.size()) == nv, "data", "variable lists differ in length");
   std::vector<char> used(nv, 0);
   for (const auto& col : design)

@@ -26,11 +26,15 @@
 namespace glycotrial {
 namespace mmrm {
 
-// One factor of a design column: a numeric variable (map empty: value as is)
-// or a factor variable whose 0-based level code indexes `map`.
+// One factor of a design column: a numeric variable (map empty: its value
+// minus `centre`) or a factor variable whose 0-based level code indexes `map`.
+// Centring is how the caller keeps the moments of data far from zero
+// accurate (an exact reparametrisation of the fixed effects when the model
+// has the marginal columns; the caller maps the coefficients back).
 struct DesignComponent {
   int var = 0;
   std::vector<double> map;
+  double centre = 0.0;
 };
 
 // A design column is the product of its components (none: the intercept).
@@ -51,6 +55,10 @@ struct RawChunk {
   const int* subject = nullptr;      // subject id (any int; NA = INT_MIN)
   const int* group = nullptr;        // optional 0-based group, -1 missing
   const int* order = nullptr;        // optional row order (0-based)
+  // Optional response shift: the pass uses y - sum_c y_coef[c] x_c (x_c the
+  // design columns as encoded, before weighting), so that a pilot estimate
+  // removes the bulk of y before products are summed (empty: y as is).
+  std::vector<double> y_coef;
 };
 
 struct PatternMoment {
