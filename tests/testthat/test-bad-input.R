@@ -608,6 +608,14 @@ bad("fit_lmm", "reml string", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), reml = "
 bad("fit_lmm", "control a list", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), control = list()), arg = "control")
 bad("fit_lmm", "Inf response", fit_lmm(AVAL ~ ARM + (1 | USUBJID), transform(ld(), AVAL = replace(AVAL, 1, Inf))),
     arg = "data")
+bad("fit_lmm", "weights negative", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(-1, nrow(ld()))), arg = "weights")
+bad("fit_lmm", "weights zero", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(0, nrow(ld()))), arg = "weights")
+bad("fit_lmm", "weights NA", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = c(NA, rep(1, nrow(ld()) - 1))), arg = "weights")
+bad("fit_lmm", "weights character", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep("a", nrow(ld()))), arg = "weights")
+bad("fit_lmm", "weights wrong length", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = c(1, 2)), arg = "weights")
+bad("fit_lmm", "weights unknown column", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = "NOPE"), arg = "weights")
+bad("lmm_design", "weights Inf", lmm_design(lmm_parse_formula(AVAL ~ ARM + (1 | USUBJID)), ld(),
+                                           weights = c(Inf, rep(1, nrow(ld()) - 1))), arg = "weights")
 bad("lmm_control", "max_iter zero", lmm_control(max_iter = 0), arg = "max_iter")
 bad("lmm_control", "grad_tol negative", lmm_control(grad_tol = -1), arg = "grad_tol")
 bad("lmm_control", "singular_tol NA", lmm_control(singular_tol = NA), arg = "singular_tol")
