@@ -173,8 +173,11 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   }
   spec <- mmrm_parse_formula(formula)
   design <- mmrm_design(spec, data, weights, control)
-  fit <- mmrm_fit_design(design, reml, control, spec$plugin)
-  obj <- mmrm_assemble(fit, design, spec, reml, df, vcov)
+  # data far from zero: fitted centred / shifted, mapped back (mmrm_chunked.R)
+  rp <- mmrm_row_reparam(design, spec, data)
+  fit <- mmrm_fit_design(rp$design, reml, control, spec$plugin)
+  obj <- mmrm_row_map_back(mmrm_assemble(fit, rp$design, spec, reml, df, vcov), rp, design, reml,
+                           spec$plugin)
   obj$call <- call
   obj
 }

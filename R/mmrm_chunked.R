@@ -404,8 +404,12 @@ scale_pilot <- function(enc, sample) {
   cm <- scale_centre_map(enc, centre)
   enc <- scale_apply_centre(enc, cm$centre)
   enc$T <- cm$T
+  # (the test option that fakes Ctrl-C counts the checks of the main pass only)
+  old <- options(glycotrial.scale_test_interrupt_after = -1L)
+  on.exit(options(old), add = TRUE)
   mom <- tryCatch(suppressMessages(scale_chunk_moments(sample, enc, threads = 1L, label = "pilot sample")),
                   glycotrial_error = function(e) NULL)
+  options(old)
   if (is.null(mom) || !length(mom$patterns)) return(enc)
   b <- scale_ols(scale_crossprod(mom, p), p)
   if (any(b != 0)) enc$y_coef <- b
@@ -473,6 +477,100 @@ scale_map_back <- function(obj, enc, keep) {
     obj$kr$vcov_adj <- cov_map(obj$kr$vcov_adj)
   }
   if (!is.null(obj$xtx)) obj$xtx <- info_map(obj$xtx)
+  obj
+}
+
+# The row route (fit_mmrm() on a data frame below mmrm_moment_rows()) with
+# data far from zero: the same centring and pilot shift on the model matrix
+# rows. Active when the response or a numeric covariate has |mean| >
+# getOption("glycotrial.mmrm_reparam_ratio", 10) standard deviations (the
+# reparametrisation is exact, so this only spares ordinary data the second
+# engine). Returns list(design = the design to fit, map = NULL or what
+# mmrm_row_map_back() needs).
+mmrm_row_reparam <- function(design, spec, data) {
+  none <- list(design = design, map = NULL)
+  if (!isTRUE(getOption("glycotrial.scale_pilot", TRUE)) || !is.data.frame(data)) return(none)
+  ratio <- as.numeric(getOption("glycotrial.mmrm_reparam_ratio", 10))
+  far <- function(x) {
+    x <- x[is.finite(x)]
+    length(x) > 1 && abs(mean(x)) > ratio * stats::sd(x)
+  }
+  rows <- design$rows
+  y_far <- far(design$y)
+  num_far <- vapply(intersect(all.vars(stats::delete.response(design$terms)), names(data)), function(v) {
+    x <- data[[v]]
+    is.numeric(x) && far(as.double(x[rows]))
+  }, logical(1))
+  if (!y_far && !any(num_far)) return(none)
+  # centres: numeric variables of a supported formula whose encoding
+  # reproduces the model matrix
+  enc <- tryCatch({
+    roles <- scale_roles(spec, NULL)
+    sub <- data[rows, , drop = FALSE]
+    e <- scale_encoding(spec, roles, scale_schema(sub, roles))
+    chk <- utils::head(seq_len(nrow(sub)), 500L)
+    if (!identical(e$colnames, colnames(design$X_full)) ||
+        !isTRUE(all.equal(unname(scale_design_r(e, sub[chk, , drop = FALSE])),
+                          unname(design$X_full[chk, , drop = FALSE]), tolerance = 1e-12))) {
+      NULL
+    } else {
+      e
+    }
+  }, error = function(e) NULL)
+  p <- ncol(design$X_full)
+  Tm <- diag(p)
+  centre <- NULL
+  if (!is.null(enc)) {
+    centre <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))
+    for (v in names(enc$vars)) {
+      if (!identical(enc$vars[[v]]$type, "numeric")) next
+      x <- as.double(data[[v]][rows])
+      if (far(x)) centre[[v]] <- mean(x[is.finite(x)])
+    }
+    cm <- scale_centre_map(enc, centre)
+    centre <- cm$centre
+    Tm <- cm$T
+  }
+  if (!y_far && !any(centre != 0)) return(none)
+  keep <- !design$aliased
+  if (any(design$aliased) && any(Tm[design$aliased, keep] != 0)) {
+    Tm <- diag(p)
+    centre[] <- 0
+  }
+  Tk <- Tm[keep, keep, drop = FALSE]
+  X <- design$X
+  Xs <- if (all(Tk == diag(nrow(Tk)))) X else {
+    out <- X %*% Tk
+    dimnames(out) <- dimnames(X)
+    out
+  }
+  # pilot: least squares on up to scale_pilot_rows() rows spread over the data
+  n <- nrow(Xs)
+  idx <- if (n <= scale_pilot_rows()) seq_len(n) else unique(round(seq(1, n, length.out = scale_pilot_rows())))
+  q <- qr(Xs[idx, , drop = FALSE])
+  b0 <- rep(0, ncol(Xs))
+  if (q$rank == ncol(Xs)) b0 <- as.numeric(qr.coef(q, design$y[idx]))
+  b0[!is.finite(b0)] <- 0
+  d2 <- design
+  d2$X <- Xs
+  d2$y <- design$y - drop(Xs %*% b0)
+  y_coef <- rep(0, p)
+  y_coef[keep] <- b0
+  list(design = d2, map = list(T = Tm, y_coef = y_coef, colnames = names(design$aliased),
+                               centre = if (!is.null(centre)) centre[centre != 0]))
+}
+
+# Maps a row-route fit made by mmrm_row_reparam() back to the formula's
+# parametrisation, with the rows, response and engine of the original data
+# (for residuals, fitted values and the sandwich later).
+mmrm_row_map_back <- function(obj, rp, design, reml, plugin) {
+  if (is.null(rp$map)) return(obj)
+  obj <- scale_map_back(obj, rp$map, !design$aliased)
+  obj$x_matrix <- design$X
+  obj$y <- design$y
+  obj$engine <- mmrm_engine(design, plugin, reml)
+  if (!is.null(obj$emp_df)) obj$emp_df <- mmrm_empirical_df_pieces(obj)
+  obj$centring <- list(centre = rp$map$centre, y_coef = rp$map$y_coef)
   obj
 }
 

@@ -2,7 +2,7 @@
 # is one aggregate SQL query), CSV files read chunk by chunk, and lists of
 # data frames or functions returning chunks. Each source fixes the variable
 # types and factor levels first (given `levels`, else a first pass), then
-# produces pattern moments; chunk passes map with future.apply, so the
+# produces pattern moments; chunk passes map with future, so the
 # user's future::plan() decides where they run. Only moment matrices travel.
 
 #' Data sources for fitting MMRMs on large, chunked or remote data
@@ -45,14 +45,28 @@
 #' A chunk whose columns have other types or unknown levels is an error
 #' naming the chunk (class `glycotrial_error_chunk`).
 #'
-#' Chunk passes run through [future.apply::future_mapply()] when future.apply
-#' is installed: `future::plan(multisession, workers = 4)` spreads them over
-#' local processes, `future.batchtools` over a cluster; results are summed in
+#' Chunk passes run as one [future::future()] per chunk when future is
+#' installed (at most as many in flight as the plan has workers):
+#' `future::plan(multisession, workers = 4)` spreads them over local
+#' processes, `future.batchtools` over a cluster; results are summed in
 #' chunk order, so the number of workers does not change them. Progress is
 #' reported through progressr (`progressr::with_progress(fit_mmrm(...))`).
-#' Ctrl-C interrupts a fit: the threaded C++ data pass checks for it between
-#' blocks of 4096 subjects (on the R thread, after its worker threads stop),
-#' and nothing half-fitted is returned.
+#' Ctrl-C interrupts a fit and nothing half-fitted is returned: the threaded
+#' C++ data pass checks for it between blocks of 4096 subjects (on the R
+#' thread, after its worker threads stop); chunk and query loops are R loops
+#' (interruptible between chunks and SQL queries; inside one SQL query it is
+#' up to the DBI back end, RSQLite answers after the query); with future
+#' workers, the chunks already running are waited for (at most one per
+#' worker), so no worker is left busy.
+#'
+#' Data far from zero (e.g. a response offset by 1e6) keep full accuracy:
+#' numeric covariates are centred where that is an exact reparametrisation
+#' (intercept and marginal columns in the model) and a pilot least-squares
+#' fit from a sample of rows (up to `getOption("glycotrial.scale_pilot_rows",
+#' 20000)`: spread over a data frame, the first chunk, the first rows of the
+#' first CSV file, the first rows of the table) is subtracted from the
+#' response before products are summed (in SQL inside the query); estimates
+#' and covariances are mapped back.
 #' Large data frames (at least `getOption("glycotrial.mmrm_moment_rows",
 #' 250000)` rows) take the same route automatically, with the data pass
 #' threaded in C++ (`getOption("glycotrial.threads", 2)` threads).
@@ -158,31 +172,69 @@ mmrm_data_frame_source <- function(data) {
 
 # ---- mapping over chunks -----------------------------------------------------------
 
-# Applies FUN(chunk, index) to every element of X, through future.apply when
-# installed (the user's plan decides where), with progressr progress; errors
-# keep the worker's message and class.
+# Test hook (tests only): getOption("glycotrial.scale_test_chunk_hook") is
+# called as hook(stage, i) in this R session before chunk / query i, so that
+# tests can inject an interrupt at a known point.
+scale_test_hook <- function(stage, i) {
+  h <- getOption("glycotrial.scale_test_chunk_hook")
+  if (is.function(h)) h(stage, i)
+  invisible(NULL)
+}
+
+# Applies FUN(chunk, index, ...) to every element of X, one future per chunk
+# (the user's future::plan() decides where; sequential without future), at
+# most as many in flight as the plan has workers, results collected in chunk
+# order (so the number of workers does not change them), with progressr
+# progress. FUN may use only its arguments and package functions: its
+# environment is replaced by the namespace so that the data are not shipped
+# along with it. An error keeps the worker's message and class. On an
+# interrupt or error the chunks already running are waited for (at most one
+# per worker), so no worker is left busy with this fit.
 scale_map <- function(X, FUN, ...) {
   n <- length(X)
+  args <- list(...)
+  environment(FUN) <- asNamespace("glycotrial")
   has_progress <- requireNamespace("progressr", quietly = TRUE)
   p <- if (has_progress) progressr::progressor(steps = n) else function(...) invisible(NULL)
-  f <- function(chunk, i, ...) {
-    out <- FUN(chunk, i, ...)
+  f <- function(chunk, i, args) {
+    out <- do.call(FUN, c(list(chunk, i), args))
     p()
     out
   }
-  res <- tryCatch({
-    if (requireNamespace("future.apply", quietly = TRUE)) {
-      future.apply::future_mapply(f, X, seq_len(n), MoreArgs = list(...), SIMPLIFY = FALSE,
-                                  USE.NAMES = FALSE, future.seed = NULL)
-    } else {
-      Map(function(ch, i) f(ch, i, ...), X, seq_len(n))
-    }
-  }, error = function(e) {
+  environment(f) <- list2env(list(FUN = FUN, p = p), parent = asNamespace("glycotrial"))
+  wrap_error <- function(e) {
     if (inherits(e, "glycotrial_error")) stop(e)
     glycotrial_abort(c("The data pass failed in a worker: {conditionMessage(e)}",
                        "i" = "Nothing was fitted."),
                      class = "glycotrial_error_worker", parent = e, call = NULL)
-  })
+  }
+  res <- vector("list", n)
+  if (!requireNamespace("future", quietly = TRUE)) {
+    tryCatch(for (i in seq_len(n)) {
+      scale_test_hook("chunk", i)
+      res[[i]] <- f(X[[i]], i, args)
+    }, error = wrap_error)
+    return(res)
+  }
+  nw <- suppressWarnings(as.numeric(future::nbrOfWorkers()))
+  nw <- if (!is.finite(nw) || nw < 1) n else min(n, nw)
+  pending <- list()
+  on.exit(for (fu in pending) try(future::value(fu, signal = FALSE), silent = TRUE), add = TRUE)
+  next_i <- 1L
+  tryCatch({
+    for (i in seq_len(n)) {
+      while (next_i <= n && next_i < i + nw) {
+        scale_test_hook("chunk", next_i)
+        pending[[as.character(next_i)]] <- future::future(
+          f(chunk, i, args),
+          globals = list(f = f, chunk = X[[next_i]], i = next_i, args = args),
+          packages = "glycotrial", seed = FALSE)
+        next_i <- next_i + 1L
+      }
+      res[[i]] <- future::value(pending[[as.character(i)]])
+      pending[[as.character(i)]] <- NULL
+    }
+  }, error = wrap_error)
   res
 }
 
@@ -300,6 +352,7 @@ mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
     rm(first)
     res <- vector("list", length(sch))
     for (i in seq_along(sch)) {
+      scale_test_hook("chunk", i)
       ch <- get_chunk(i)
       res[[i]] <- list(moments = scale_chunk_moments(ch, enc, threads = scale_threads(),
                                                      label = sprintf("chunk %d", i)),
@@ -617,7 +670,9 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   # piece one query with the same grouping and order (rows then line up)
   pieces <- split(prods, ceiling(seq_along(prods) / scale_sql_max_columns()))
   agg <- NULL
-  for (pc in pieces) {
+  for (ip in seq_along(pieces)) {
+    pc <- pieces[[ip]]
+    scale_test_hook("query", ip)
     sql <- sprintf(paste(
       "WITH %s, %s SELECT pat.pm AS pm, pat.g AS g, a.v AS va, b.v AS vb, COUNT(*) AS n, %s",
       "FROM d a JOIN d b ON a.s = b.s AND a.v >= b.v JOIN pat ON pat.s = a.s",

@@ -71,9 +71,7 @@ generics::glance
 augment.glycotrial_mmrm <- function(x, newdata = NULL, se_fit = FALSE, ...) {
   check_flag(se_fit)
   if (is.null(newdata)) {
-    if (is.null(x$data)) {
-      glycotrial_abort("This fit was made from pattern moments and keeps no rows; give {.arg newdata}.")
-    }
+    if (is.null(x$data)) mmrm_need_rows(x, "{.fun augment} without {.arg newdata}")
     data <- x$data
   } else {
     check_data_frame(newdata)

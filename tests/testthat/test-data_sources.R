@@ -213,3 +213,45 @@ test_that("SQL route: a design with more than 43 columns (more than 2000 sums)",
   expect_lt(rel_diff(coef(f_sql), coef(ref)), 1e-10)
   expect_lt(rel_diff(f_sql$theta, ref$theta), 1e-10)
 })
+
+test_that("an interrupt between chunks or SQL queries is honoured; no worker is left busy", {
+  skip_if_not_installed("rlang")
+  d <- scale_sim_data(240, 4, seed = 11)
+  chunks <- unname(split(d, rep(1:6, each = 40 * 4)))
+  ref <- fit_mmrm(scale_formula, data = mmrm_data_chunks(chunks, levels = lv))
+  # the hook runs in this session before chunk / query i; rlang::interrupt()
+  # raises the interrupt condition Ctrl-C raises
+  hook_at <- function(stage, k) function(s, i) if (identical(s, stage) && i == k) rlang::interrupt()
+  interrupted <- function(expr) tryCatch(expr, interrupt = function(e) "interrupted")
+  fit_chunks <- function() fit_mmrm(scale_formula, data = mmrm_data_chunks(chunks, levels = lv))
+  withr::local_options(glycotrial.scale_test_chunk_hook = hook_at("chunk", 3))
+  expect_identical(interrupted(fit_chunks()), "interrupted")
+  expect_identical(interrupted(fit_mmrm(scale_formula, data = mmrm_data_chunks(
+    function(i) if (i <= 6) chunks[[i]], levels = lv))), "interrupted")
+  # the SQL route, between the pieces of the aggregate query
+  skip_if_not_installed("RSQLite")
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  DBI::dbWriteTable(con, "adlb", dd)
+  withr::local_options(glycotrial.sql_max_columns = 50,
+                       glycotrial.scale_test_chunk_hook = hook_at("query", 2))
+  src <- mmrm_data_dbi(con, "adlb", levels = lv)
+  expect_identical(interrupted(fit_mmrm(scale_formula, data = src)), "interrupted")
+  withr::local_options(glycotrial.scale_test_chunk_hook = NULL)
+  f_sql <- fit_mmrm(scale_formula, data = src)   # the connection is still usable
+  expect_lt(rel_diff(coef(f_sql), coef(ref)), 1e-10)
+  # future workers: chunk 3 is running on a worker when the interrupt comes
+  # before chunk 4; it is waited for, so both workers are free afterwards
+  # and the next fit is bit-identical
+  skip_on_cran()
+  skip_if_not_installed("future")
+  old_plan <- future::plan(future::multisession, workers = 2)
+  on.exit(future::plan(old_plan), add = TRUE)
+  withr::local_options(glycotrial.scale_test_chunk_hook = hook_at("chunk", 4))
+  expect_identical(interrupted(fit_chunks()), "interrupted")
+  expect_equal(future::nbrOfFreeWorkers(), 2)
+  withr::local_options(glycotrial.scale_test_chunk_hook = NULL)
+  expect_identical(coef(fit_chunks()), coef(ref))
+})

@@ -138,6 +138,16 @@ test_that("moment fits: predict() from newdata matches the row route; per-row me
     expect_error(f(fm), class = "glycotrial_error_moments_only", regexp = "newdata")
   }
   expect_error(residuals(fm, type = "normalized"), class = "glycotrial_error_input")
+  # augment() likewise: without newdata a classed error (also an input
+  # error); with the data at hand it equals the row route's augment()
+  expect_error(augment(fm), class = "glycotrial_error_moments_only", regexp = "newdata")
+  expect_error(augment(fm), class = "glycotrial_error_input")
+  nd0 <- d[!is.na(d$CHG), ]
+  am <- augment(fm, newdata = nd0, se_fit = TRUE)
+  ar <- augment(fr, newdata = nd0, se_fit = TRUE)
+  expect_equal(am[c(".fitted", ".resid", ".se.fit")], ar[c(".fitted", ".resid", ".se.fit")],
+               tolerance = 1e-10)
+  expect_equal(am$.resid, unname(residuals(fr)), tolerance = 1e-10)
   # with the data at hand, predictions (population and conditional, with
   # intervals) equal the row route's; residuals as the error message says
   nd <- d[!is.na(d$CHG), ]

@@ -17,7 +17,7 @@ acc_data <- function() {
 
 # Fits `d` through `source` ("frame", "chunks", "csv", "sql") by the moment route.
 acc_fit <- function(d, source) {
-  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  withr::local_options(glycotrial.mmrm_moment_rows = if (source == "row") Inf else 1)
   lv <- lapply(d[c("AVISIT", "ARMCD", "RACE", "SEX")], levels)
   ctl <- mmrm_control(grad_tol = 1e-9)
   dd <- d
@@ -25,6 +25,7 @@ acc_fit <- function(d, source) {
   for (v in c("ARMCD", "RACE", "SEX")) dd[[v]] <- as.character(dd[[v]])
   data <- switch(source,
     frame = d,
+    row = d,
     chunks = mmrm_data_chunks(split(dd, rep(1:3, length.out = nrow(dd))[match(dd$USUBJID, unique(dd$USUBJID))]),
                               levels = lv),
     csv = {
@@ -162,4 +163,32 @@ test_that("rank-deficient designs with an offset fall back to the raw moments", 
   base <- fit_mmrm(FEV1 ~ FEV1_BL + ARMCD * AVISIT + us(AVISIT | USUBJID), data = d)
   expect_lt(rel_diff(coef(fit)[names(coef(base))], coef(base)), 1e-6)
   expect_equal(as.numeric(logLik(fit)), as.numeric(logLik(base)), tolerance = 1e-8)
+})
+
+test_that("row route: offsets 1e4 and 1e6 on the response and a covariate", {
+  d <- acc_data()
+  for (what in c("y", "x")) for (off in c(1e4, 1e6)) {
+    d_off <- acc_offset(d, what, off)
+    base <- acc_fit(acc_offset(d_off, what, -off), "row")
+    df_tol <- if (what == "x") max(1e-8, off^2 * 1e-17) else 1e-8
+    fit <- acc_fit(d_off, "row")
+    acc_compare(fit, base, off, what, df_tol = df_tol)
+    # per-row quantities come from the original rows
+    expect_equal(unname(residuals(fit)), unname(residuals(base)), tolerance = 1e-8)
+    # (fitted values of the offset data carry its rounding: off * 1e-16)
+    expect_equal(unname(fitted(fit)) - if (what == "y") off else 0, unname(fitted(base)),
+                 tolerance = 1e-9)
+    expect_equal(model.matrix(fit)[, "FEV1_BL"],
+                 model.matrix(base)[, "FEV1_BL"] + if (what == "x") off else 0, tolerance = 1e-15)
+  }
+  # ordinary data (|mean| < 10 SD) are fitted as they are
+  withr::local_options(glycotrial.mmrm_moment_rows = Inf)
+  expect_null(fit_mmrm(acc_formula, data = d)$centring)
+  # the empirical (sandwich) covariance and its Satterthwaite df map back too
+  d_off <- acc_offset(d, "x", 1e4)
+  fe <- fit_mmrm(acc_formula, data = d_off, df = "Satterthwaite", vcov = "Empirical")
+  fe0 <- fit_mmrm(acc_formula, data = acc_offset(d_off, "x", -1e4), df = "Satterthwaite",
+                  vcov = "Empirical")
+  expect_lt(rel_diff(sqrt(diag(vcov(fe)))[-1], sqrt(diag(vcov(fe0)))[-1]), 1e-8)
+  expect_lt(rel_diff(summary(fe)$coefficients[-1, "df"], summary(fe0)$coefficients[-1, "df"]), 1e-6)
 })
