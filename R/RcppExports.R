@@ -193,6 +193,10 @@ cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) 
     .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
 }
 
+cpp_safety_fever_runs <- function(group, time, high, n_groups, min_span) {
+    .Call(`_glycotrial_cpp_safety_fever_runs`, group, time, high, n_groups, min_span)
+}
+
 cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L) {
     .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after)
 }

@@ -630,6 +630,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_safety_fever_runs
+Rcpp::List cpp_safety_fever_runs(Rcpp::IntegerVector group, Rcpp::NumericVector time, Rcpp::LogicalVector high, int n_groups, double min_span);
+RcppExport SEXP _glycotrial_cpp_safety_fever_runs(SEXP groupSEXP, SEXP timeSEXP, SEXP highSEXP, SEXP n_groupsSEXP, SEXP min_spanSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type time(timeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::LogicalVector >::type high(highSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    Rcpp::traits::input_parameter< double >::type min_span(min_spanSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_fever_runs(group, time, high, n_groups, min_span));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_scale_moments
 Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after);
 RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP) {
@@ -873,6 +887,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
     {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 7},
+    {"_glycotrial_cpp_safety_fever_runs", (DL_FUNC) &_glycotrial_cpp_safety_fever_runs, 5},
     {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 12},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
