@@ -19,11 +19,19 @@ nlme::ranef
 #' with Kenward-Roger the standard errors come from the adjusted covariance).
 #' `predict()` gives population-level (`level = "population"`, `X beta`) or
 #' subject-level (`X beta + Z b`) predictions, also for new data (subjects
-#' not in the fit get their population prediction).
+#' not in the fit get their population prediction). With observation weights
+#' (`fit_lmm(weights = )`), predictions and `fitted()` are the (unweighted)
+#' linear predictors, `residuals(type = "pearson")` are the response
+#' residuals divided by each row's residual SD `sqrt(R_ii / w_i)` (as
+#' `residuals(type = "pearson", scaled = TRUE)` in lme4 and nlme's Pearson
+#' residuals), and `simulate()` draws from `N(X beta, Z G Z' + W^{-1/2} R
+#' W^{-1/2})`.
 #'
 #' @param object,x A `glycotrial_lmm` object.
 #' @param newdata Optional data frame for predictions.
 #' @param level `"subject"` or `"population"`.
+#' @param type For `residuals()`: `"response"` (`y - fitted`) or
+#'   `"pearson"` (divided by the residual SD of each row, weights included).
 #' @param nsim Number of simulated responses.
 #' @param seed Optional random seed.
 #' @param parm Names of parameters: fixed effects and, for
@@ -42,8 +50,12 @@ nlme::ranef
 #' @param ddf Degrees-of-freedom method for `anova()`/`summary()`/
 #'   `lmm_contrast()`: `"Satterthwaite"`, `"Kenward-Roger"` (Kenward & Roger
 #'   1997: the small-sample adjusted covariance of the fixed effects, scaled F
-#'   and its denominator df, computed as pbkrtest does; REML fits without a
-#'   residual structure) or `"residual"` (n - p).
+#'   and its denominator df; REML fits only. Without a residual structure as
+#'   pbkrtest (variance parameters: the elements of G and the residual
+#'   variance, in which V is linear). With a residual structure (or the joint
+#'   model's Kronecker residual) the parameters are the elements of G and the
+#'   structure's own parameters, whose second derivatives enter the
+#'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
 #' @param conf.int,conf.level For `tidy()`: add Wald intervals at this level.
 #' @param effects For `tidy()`: `"fixed"`, `"ran_pars"` or both.
@@ -175,10 +187,31 @@ fitted.glycotrial_lmm <- function(object, level = c("subject", "population"), ..
 #' @rdname lmm_methods
 #' @method residuals glycotrial_lmm
 #' @export
-residuals.glycotrial_lmm <- function(object, level = c("subject", "population"), ...) {
+residuals.glycotrial_lmm <- function(object, level = c("subject", "population"),
+                                     type = c("response", "pearson"), ...) {
   level <- match.arg(level)
+  type <- match.arg(type)
   o <- order(object$design$rows)
-  unname((object$design$y - lmm_fitted_sorted(object, level))[o])
+  r <- object$design$y - lmm_fitted_sorted(object, level)
+  if (type == "pearson") r <- r / lmm_residual_sd(object)
+  unname(r[o])
+}
+
+# Residual SD of each row in model order: sqrt(diag(R_i)) / sqrt(w).
+lmm_residual_sd <- function(object) {
+  d <- object$design
+  sd <- if (is.null(d$residual)) {
+    rep(sqrt(object$sigma2), length(d$y))
+  } else {
+    ptr <- lmm_ptr(object)
+    unlist(lapply(seq_len(object$n_subjects), function(s) {
+      rows <- seq.int(d$subject_start[s] + 1L, d$subject_start[s + 1L])
+      sqrt(diag(cpp_lmm_residual_cov(ptr, object$theta_absolute, d$coords[rows],
+                                     as.integer(d$groups[rows])), names = FALSE))
+    }))
+  }
+  if (!is.null(d$weights)) sd <- sd / sqrt(d$weights)
+  sd
 }
 
 #' @rdname lmm_methods
@@ -218,6 +251,10 @@ lmm_subject_cov <- function(object, ptr, s) {
   rows <- seq.int(d$subject_start[s] + 1L, d$subject_start[s + 1L])
   Z <- d$Z[rows, , drop = FALSE]
   R <- cpp_lmm_residual_cov(ptr, object$theta_absolute, d$coords[rows], as.integer(d$groups[rows]))
+  if (!is.null(d$weights)) {
+    s <- 1 / sqrt(d$weights[rows])
+    R <- R * outer(s, s)
+  }
   list(rows = rows, Z = Z, R = R, V = Z %*% object$G %*% t(Z) + R)
 }
 
@@ -270,11 +307,6 @@ lmm_kr_setup <- function(object) {
     glycotrial_abort(c("Kenward-Roger df are defined for REML fits only.",
                        "i" = "Refit with {.code reml = TRUE} or use {.code ddf = \"Satterthwaite\"}."),
                      call = NULL)
-  }
-  if (!is.null(object$design$residual)) {
-    glycotrial_abort(c("Kenward-Roger df are implemented for models without a residual covariance structure.",
-                       "x" = "This model has residual structure {.code {lmm_residual_summary(object)}}.",
-                       "i" = "Use {.code ddf = \"Satterthwaite\"}."), call = NULL)
   }
   kr <- cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
   nm <- names(object$coefficients)

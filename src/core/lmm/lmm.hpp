@@ -54,6 +54,12 @@ struct Data {
   std::vector<int> re_blocks;      // sizes of G's diagonal blocks (sum = q)
   std::vector<double> coords;      // residual coordinate per row (visit index or time)
   std::vector<int> groups;         // Kronecker: response index (0/1) per row
+  // Observation weights w (> 0, finite), empty: all 1. Subject i's residual
+  // covariance becomes W_i^{-1/2} R_i W_i^{-1/2} (sigma^2 / w with an iid
+  // residual, as lme4 / nlme varFixed(~ 1/w) / mmrm). The model works on
+  // rows scaled by sqrt(w) (y*, X*, Z* so that V* = Z* G Z*' + R) and adds
+  // log|W^{-1}| = -sum log w to the deviance; REML's X'V^-1X is unchanged.
+  std::vector<double> weights;
   ResidualSpec residual;
   bool reml = true;
   // Patterns with more subjects than this use pattern moments; -1: 2 (p + 1).
@@ -69,11 +75,17 @@ struct Evaluation {
   bool ok = true;             // false when V_i or X'V^{-1}X was not positive definite
 };
 
-// Kenward-Roger (1997) small-sample adjustment for the fixed effects, in the
-// parametrisation of pbkrtest (Halekoh & Hojsgaard 2014): the variance
-// parameters are the elements of each G block (lower triangle) and the
-// residual variance, in which V is linear, so the second-derivative term R_ij
-// vanishes. Everything is on the standardised response scale; multiply
+// Kenward-Roger (1997) small-sample adjustment for the fixed effects:
+//   Phi_A = Phi + 2 Phi { sum_jk W_jk (Q_jk - P_j Phi P_k - R_jk / 4) } Phi,
+// W = 2 (expected REML information)^-1 of the variance parameters. Without a
+// residual structure the parametrisation is pbkrtest's (Halekoh & Hojsgaard
+// 2014): the elements of each G block (lower triangle) and the residual
+// variance, in which V is linear, so R_jk = 0. With a residual structure the
+// parameters are the G elements and the structure's own parameters theta_R
+// (as stored, e.g. log sd and the mmrm correlation transform for ar1): the
+// second derivatives d2R/dtheta_R2 (central differences of R in the core)
+// enter R_jk, as mmrm's "Kenward-Roger" (not "-Linear"). Everything is on the
+// standardised response scale (with log-sd parameters a shift only); multiply
 // phi / phi_adj by `scale2` for the original scale.
 struct KenwardRoger {
   Eigen::MatrixXd phi;       // (X' V^-1 X)^-1
@@ -137,6 +149,9 @@ class Model {
   double y_scale() const { return y_scale_; }
   const std::vector<int>& re_blocks() const { return re_blocks_; }
   bool is_reml() const { return reml_; }
+  bool has_weights() const { return !sqrt_w_.empty(); }
+  // -sum log w_i (0 without weights): the deviance offset of the weights.
+  double weight_offset() const { return -log_w_sum_; }
 
   Evaluation evaluate(const Eigen::VectorXd& theta, bool profiled, bool gradient) const;
   Eigen::MatrixXd hessian(const Eigen::VectorXd& theta, bool profiled) const;
@@ -155,8 +170,7 @@ class Model {
 
   FitResult fit(const FitOptions& options) const;
 
-  // Kenward-Roger quantities at absolute theta (REML fits without a residual
-  // structure only).
+  // Kenward-Roger quantities at absolute theta (REML fits).
   KenwardRoger kenward_roger(const Eigen::VectorXd& theta_absolute) const;
 
  private:
@@ -173,6 +187,8 @@ class Model {
   bool reml_ = true;
   int moment_min_ = -1;
   double y_scale_ = 1;
+  std::vector<double> sqrt_w_;  // empty without weights
+  double log_w_sum_ = 0;
   std::unique_ptr<Residual> residual_;
   std::vector<Pattern> patterns_;
 };
