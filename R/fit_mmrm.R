@@ -323,7 +323,16 @@ mmrm_design <- function(spec, data, weights, control) {
     visit_levels <- levels(vis)
     coord <- as.integer(vis) - 1L
   }
-  subj_f <- factor(as.character(subj))  # levels sorted as order() sorts
+  # levels sorted as order() sorts, as factor(as.character(subj)) does; for a
+  # factor without converting every row to a string
+  subj_f <- if (is.factor(subj)) {
+    lv <- levels(subj)
+    used <- which(tabulate(as.integer(subj), length(lv)) > 0L)
+    o <- used[order(lv[used])]
+    structure(match(as.integer(subj), o), levels = lv[o], class = "factor")
+  } else {
+    factor(as.character(subj))
+  }
   dup <- if (spec$plugin$spatial) {
     duplicated(data.frame(s = subj_f, v = coord))
   } else {
@@ -342,10 +351,19 @@ mmrm_design <- function(spec, data, weights, control) {
   coord <- coord[ord]
   vis <- vis[ord]
   if (!is.null(grp)) grp <- grp[ord]
-  mf_used <- mf[rows, , drop = FALSE]
   tt <- stats::terms(mf)
-  X_full <- stats::model.matrix(tt, mf_used)
-  y <- as.numeric(stats::model.response(mf_used))
+  # The design of all rows, then the used ones: no copy of the model frame
+  # (rows with missing values give NA rows, which are not used). Character
+  # columns get their levels from the rows model.matrix() sees, so they are
+  # coded on the used rows only.
+  X_full <- if (any(vapply(mf, is.character, NA))) {
+    stats::model.matrix(tt, mf[rows, , drop = FALSE])
+  } else {
+    Xa <- stats::model.matrix(tt, mf)
+    structure(Xa[rows, , drop = FALSE], assign = attr(Xa, "assign"),
+              contrasts = attr(Xa, "contrasts"))
+  }
+  y <- as.numeric(y_all[rows])
   # Inf/-Inf pass the missing-value filter above; they would reach the
   # optimiser as a non-finite deviance (or fail inside lm.fit()).
   bad_y <- !is.finite(y)
