@@ -113,6 +113,10 @@ cpp_mmrm_ols_residual_covariance <- function(ptr) {
     .Call(`_glycotrial_cpp_mmrm_ols_residual_covariance`, ptr)
 }
 
+cpp_mmrm_check_design <- function(X, min_eigen) {
+    .Call(`_glycotrial_cpp_mmrm_check_design`, X, min_eigen)
+}
+
 cpp_mmrm_hessian_numeric <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_hessian_numeric`, ptr, theta)
 }

@@ -326,7 +326,16 @@ mmrm_design <- function(spec, data, weights, control) {
     visit_levels <- levels(vis)
     coord <- as.integer(vis) - 1L
   }
-  subj_f <- factor(as.character(subj))  # levels sorted as order() sorts
+  # levels sorted as order() sorts, as factor(as.character(subj)) does; for a
+  # factor without converting every row to a string
+  subj_f <- if (is.factor(subj)) {
+    lv <- levels(subj)
+    used <- which(tabulate(as.integer(subj), length(lv)) > 0L)
+    o <- used[order(lv[used])]
+    structure(match(as.integer(subj), o), levels = lv[o], class = "factor")
+  } else {
+    factor(as.character(subj))
+  }
   dup <- if (spec$plugin$spatial) {
     duplicated(data.frame(s = subj_f, v = coord))
   } else {
@@ -345,10 +354,19 @@ mmrm_design <- function(spec, data, weights, control) {
   coord <- coord[ord]
   vis <- vis[ord]
   if (!is.null(grp)) grp <- grp[ord]
-  mf_used <- mf[rows, , drop = FALSE]
   tt <- stats::terms(mf)
-  X_full <- stats::model.matrix(tt, mf_used)
-  y <- as.numeric(stats::model.response(mf_used))
+  # The design of all rows, then the used ones: no copy of the model frame
+  # (rows with missing values give NA rows, which are not used). Character
+  # columns get their levels from the rows model.matrix() sees, so they are
+  # coded on the used rows only.
+  X_full <- if (any(vapply(mf, is.character, NA))) {
+    stats::model.matrix(tt, mf[rows, , drop = FALSE])
+  } else {
+    Xa <- stats::model.matrix(tt, mf)
+    structure(Xa[rows, , drop = FALSE], assign = attr(Xa, "assign"),
+              contrasts = attr(Xa, "contrasts"))
+  }
+  y <- as.numeric(y_all[rows])
   # Inf/-Inf pass the missing-value filter above; they would reach the
   # optimiser as a non-finite deviance (or fail inside lm.fit()).
   bad_y <- !is.finite(y)
@@ -356,12 +374,16 @@ mmrm_design <- function(spec, data, weights, control) {
     glycotrial_abort("The response {.field {spec$response}} must be finite; found {format(y[bad_y][1])} at row {rows[which(bad_y)[1]]} of {.arg data}.",
                      call = NULL)
   }
-  bad_x <- which(!is.finite(X_full), arr.ind = TRUE)
+  # Finite entries, and full rank when the column-scaled X'X has no
+  # eigenvalue below 1e-10 (residual norms >= 1e-5 of the column norms, far
+  # above qr()'s tolerance 1e-7): then qr() would find full rank, skip it.
+  chk <- cpp_mmrm_check_design(X_full, 1e-10)
+  bad_x <- if (chk[["finite"]]) matrix(0L, 0, 2) else which(!is.finite(X_full), arr.ind = TRUE)
   if (length(bad_x)) {
     glycotrial_abort("Covariate column {.field {colnames(X_full)[bad_x[1, 2]]}} of the design must be finite; found {format(X_full[bad_x[1, 1], bad_x[1, 2]])} at row {rows[bad_x[1, 1]]} of {.arg data}.",
                      call = NULL)
   }
-  qr_x <- qr(X_full)
+  qr_x <- if (chk[["full_rank"]]) list(rank = ncol(X_full)) else qr(X_full)
   aliased <- rep(FALSE, ncol(X_full))
   names(aliased) <- colnames(X_full)
   if (qr_x$rank < ncol(X_full)) {

@@ -21,7 +21,15 @@
 #' contain it: the block of a containing term T (same or higher order, all
 #' the term's variables, extra variables all factors) is
 #' `(X_1'M X_1)^-1 X_1'M X_T` with `M` the residual projection on the
-#' remaining columns (mmrm's definition, from `X'X`). The F statistic uses
+#' remaining columns (mmrm's definition, from `X'X`). Without an intercept
+#' the first term containing a factor carries it: its `k` level coefficients
+#' are tested as the `k - 1` differences to the last level, `D = [I, -1]`,
+#' applied to its own columns and to the containing terms' blocks alike
+#' (`L = D (X_1'M X_1)^-1 X_1'M X`), so the test equals that of the same
+#' model with an intercept. (mmrm 0.3 pairs `D` with differences to the
+#' first level on the containing terms, so its test of such a term differs
+#' when it interacts with another, and it stops when no term is left to
+#' adjust for.) The F statistic uses
 #' the fit's covariance (`vcov()`), its denominator df the fit's df method
 #' (Kenward-Roger scaled F for the Kenward-Roger methods, Fai-Cornelius
 #' Satterthwaite otherwise).

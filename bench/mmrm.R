@@ -2,9 +2,16 @@
 # models (unstructured covariance, REML, Satterthwaite df where applicable).
 # Each fit runs in a fresh R process so that peak memory (VmHWM, which counts
 # the C++ heap too) belongs to that fit alone. Prints times, ratios and peak
-# memory. Run: Rscript bench/mmrm.R [n_subjects_for_simulation]
+# memory; elapsed and CPU (user + system of the fitting process) seconds, since
+# the machine is shared (the load average is printed). Run:
+#   Rscript bench/mmrm.R [n_subjects_for_simulation] [cases]
+# e.g. Rscript bench/mmrm.R 1000 fev_data,bcva_data; BENCH_GLS=0 skips nlme::gls.
 args <- commandArgs(trailingOnly = TRUE)
 n_sim <- if (length(args)) as.integer(args[1]) else 100000L
+only <- if (length(args) > 1) strsplit(args[2], ",")[[1]] else NULL
+run_gls <- !identical(Sys.getenv("BENCH_GLS"), "0")
+load_avg <- function() tryCatch(scan("/proc/loadavg", what = "", n = 3, quiet = TRUE),
+                                error = function(e) rep(NA, 3))
 rscript <- file.path(R.home("bin"), "Rscript")
 
 run <- function(setup, fit, reps = 1L) {
@@ -12,16 +19,18 @@ run <- function(setup, fit, reps = 1L) {
 suppressMessages({library(glycotrial); library(mmrm); library(nlme)})
 %s
 invisible(gc())
-t <- system.time(for (i in seq_len(%d)) res <- {%s})[["elapsed"]] / %d
+st <- system.time(for (i in seq_len(%d)) res <- {%s})
+t <- st[["elapsed"]] / %d
+cpu <- (st[["user.self"]] + st[["sys.self"]]) / %d
 hwm <- grep("VmHWM", readLines("/proc/self/status"), value = TRUE)
-cat(sprintf("RESULT %%.4f %%s\\n", t, gsub("[^0-9]", "", hwm)))', setup, reps, fit, reps)
+cat(sprintf("RESULT %%.4f %%s %%.4f\\n", t, gsub("[^0-9]", "", hwm), cpu))', setup, reps, fit, reps, reps)
   f <- tempfile(fileext = ".R")
   writeLines(code, f)
   out <- suppressWarnings(system2(rscript, f, stdout = TRUE, stderr = FALSE))
   line <- grep("^RESULT", out, value = TRUE)
-  if (!length(line)) return(c(time = NA, mem_mb = NA))
+  if (!length(line)) return(c(time = NA, mem_mb = NA, cpu = NA))
   v <- strsplit(line, " ")[[1]]
-  c(time = as.numeric(v[2]), mem_mb = as.numeric(v[3]) / 1024)
+  c(time = as.numeric(v[2]), mem_mb = as.numeric(v[3]) / 1024, cpu = as.numeric(v[4]))
 }
 
 sim_setup <- sprintf('
@@ -56,16 +65,20 @@ cases <- list(
     reps = 1L)
 )
 
-cat(sprintf("%-10s %-10s %10s %12s %10s\n", "data", "engine", "seconds", "ratio", "peak MB"))
-for (nm in names(cases)) {
+cat("load average (1, 5, 15 min):", load_avg(), "\n")
+cat(sprintf("%-10s %-10s %10s %8s %10s %8s %8s\n", "data", "engine", "seconds", "ratio",
+            "CPU s", "ratio", "peak MB"))
+for (nm in if (is.null(only)) names(cases) else only) {
   cs <- cases[[nm]]
   g <- run(cs$setup, cs$glyco, cs$reps)
   m <- run(cs$setup, cs$mmrm, cs$reps)
-  l <- if (is.null(cs$gls)) c(time = NA, mem_mb = NA) else run(cs$setup, cs$gls, cs$reps)
+  l <- if (is.null(cs$gls) || !run_gls) c(time = NA, mem_mb = NA, cpu = NA) else
+    run(cs$setup, cs$gls, cs$reps)
   for (e in list(list("glycotrial", g), list("mmrm", m), list("nlme::gls", l))) {
-    ratio <- e[[2]][["time"]] / g[["time"]]
-    cat(sprintf("%-10s %-10s %10.3f %11.1fx %10.0f\n", nm, e[[1]], e[[2]][["time"]], ratio,
+    cat(sprintf("%-10s %-10s %10.3f %7.1fx %10.3f %7.1fx %8.0f\n", nm, e[[1]], e[[2]][["time"]],
+                e[[2]][["time"]] / g[["time"]], e[[2]][["cpu"]], e[[2]][["cpu"]] / g[["cpu"]],
                 e[[2]][["mem_mb"]]))
   }
 }
+cat("load average (1, 5, 15 min):", load_avg(), "\n")
 cat("ratio = engine time / glycotrial time (higher: glycotrial faster).\n")

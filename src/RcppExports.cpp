@@ -371,6 +371,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mmrm_check_design
+Rcpp::LogicalVector cpp_mmrm_check_design(Rcpp::NumericMatrix X, double min_eigen);
+RcppExport SEXP _glycotrial_cpp_mmrm_check_design(SEXP XSEXP, SEXP min_eigenSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< double >::type min_eigen(min_eigenSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_check_design(X, min_eigen));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_hessian_numeric
 Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta);
 RcppExport SEXP _glycotrial_cpp_mmrm_hessian_numeric(SEXP ptrSEXP, SEXP thetaSEXP) {
@@ -893,6 +904,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_derivatives", (DL_FUNC) &_glycotrial_cpp_mmrm_derivatives, 3},
     {"_glycotrial_cpp_mmrm_newton", (DL_FUNC) &_glycotrial_cpp_mmrm_newton, 4},
     {"_glycotrial_cpp_mmrm_ols_residual_covariance", (DL_FUNC) &_glycotrial_cpp_mmrm_ols_residual_covariance, 1},
+    {"_glycotrial_cpp_mmrm_check_design", (DL_FUNC) &_glycotrial_cpp_mmrm_check_design, 2},
     {"_glycotrial_cpp_mmrm_hessian_numeric", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian_numeric, 2},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},

@@ -11,6 +11,7 @@
 
 #include "core/common/plugin_registry.hpp"
 #include "core/mmrm/covariance.hpp"
+#include "core/mmrm/design.hpp"
 #include "core/mmrm/engine.hpp"
 #include "r_guard.h"
 
@@ -257,6 +258,16 @@ Rcpp::List cpp_mmrm_ols_residual_covariance(SEXP ptr) {
       S[g] = m;
     }
     return Rcpp::List::create(Rcpp::_["S"] = S, Rcpp::_["variance"] = Rcpp::wrap(r.variance));
+  });
+}
+
+// Finite entries, and full column rank for certain (else run qr()).
+// [[Rcpp::export(rng = false)]]
+Rcpp::LogicalVector cpp_mmrm_check_design(Rcpp::NumericMatrix X, double min_eigen) {
+  return glue::guard([&] {
+    auto r = glycotrial::mmrm::check_design(X.begin(), X.nrow(), X.ncol(), min_eigen);
+    return Rcpp::LogicalVector::create(Rcpp::_["finite"] = r.finite,
+                                       Rcpp::_["full_rank"] = r.full_rank);
   });
 }
 
