@@ -197,6 +197,10 @@ cpp_safety_group_subject_min <- function(subject, group, value, n_subjects, n_gr
     .Call(`_glycotrial_cpp_safety_group_subject_min`, subject, group, value, n_subjects, n_groups)
 }
 
+cpp_safety_row_subject_min <- function(subject, term, value, n_subjects, n_terms, row_start, row_index, n_rows) {
+    .Call(`_glycotrial_cpp_safety_row_subject_min`, subject, term, value, n_subjects, n_terms, row_start, row_index, n_rows)
+}
+
 cpp_safety_group_max <- function(group, value, n_groups) {
     .Call(`_glycotrial_cpp_safety_group_max`, group, value, n_groups)
 }

@@ -50,27 +50,49 @@ aesi_terms <- function(key) {
 }
 
 
+# AESI membership on the distinct (PT, SOC) combinations of the events:
+# `code` gives each event's combination (1..C), `mem` is the C x groups
+# logical matrix (PT or SOC in the group's list, case-insensitive, trimmed)
+# and `pt` the PT of each combination. Strings are coded once in C++ and
+# compared on the few distinct values only (millions of events).
+aesi_combos <- function(ae, vars, keys) {
+  pe <- encode_values(ae[[vars$pt]])
+  se <- encode_values(ae[[vars$soc]])
+  nSoc <- length(se$levels)
+  pair <- (pe$code - 1L) * nSoc + se$code
+  used <- which(tabulate(pair, length(pe$levels) * nSoc) > 0)
+  map <- integer(length(pe$levels) * nSoc)
+  map[used] <- seq_along(used)
+  c_pt <- pe$levels[(used - 1L) %/% nSoc + 1L]
+  c_soc <- se$levels[(used - 1L) %% nSoc + 1L]
+  pt_n <- toupper(trimws(c_pt))
+  soc_n <- toupper(trimws(c_soc))
+  mem <- vapply(keys, function(k) {
+    def <- aesi_terms(k)
+    pt_n %in% toupper(def$terms) | soc_n %in% toupper(def$socs)
+  }, logical(length(used)))
+  list(code = map[pair], pt = c_pt,
+       mem = matrix(mem, nrow = length(used), dimnames = list(NULL, keys)))
+}
+
 # Logical matrix events x groups: does each event belong to each AESI group?
 aesi_membership <- function(ae, vars, keys) {
-  pt <- as.character(ae[[vars$pt]])
-  soc <- as.character(ae[[vars$soc]])
-  upt <- unique(pt)
-  usoc <- unique(soc)
-  ipt <- match(pt, upt)
-  isoc <- match(soc, usoc)
-  upt_n <- toupper(trimws(upt))
-  usoc_n <- toupper(trimws(usoc))
-  out <- vapply(keys, function(k) {
-    def <- aesi_terms(k)
-    (upt_n %in% toupper(def$terms))[ipt] | (usoc_n %in% toupper(def$socs))[isoc]
-  }, logical(nrow(ae)))
-  matrix(out, nrow = nrow(ae), dimnames = list(NULL, keys))
+  cb <- aesi_combos(ae, vars, keys)
+  cb$mem[cb$code, , drop = FALSE]
 }
 
 # Number of groups each event belongs to.
 aesi_match <- function(ae, vars, keys) {
   if (!length(keys) || !nrow(ae)) return(integer(nrow(ae)))
-  rowSums(aesi_membership(ae, vars, keys))
+  cb <- aesi_combos(ae, vars, keys)
+  as.integer(rowSums(cb$mem))[cb$code]
+}
+
+# Compressed term -> rows map (0-based) for the core, from a list of 1-based
+# row vectors per term.
+rows_map <- function(term_rows) {
+  list(start = c(0L, cumsum(lengths(term_rows))),
+       index = as.integer(unlist(term_rows)) - 1L)
 }
 
 # Days at risk per population subject: an ADSL column, or treatment duration
@@ -122,18 +144,36 @@ ae_special_interest <- function(adae, adsl, aesi = plugin_keys("aesi"), vars = a
     glycotrial_abort("{.arg aesi} must name at least one registered AESI group, not {describe_value(aesi)}.")
   }
   for (k in aesi) aesi_terms(k)  # errors for unknown keys
-  d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call)
+  d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call,
+                  copy = c("pt", "soc", "onset_day"))
   ae <- d$ae
   K <- length(aesi)
-  mem <- aesi_membership(ae, vars, aesi)
-  ev_group <- unlist(lapply(seq_len(K), function(k) rep(k, sum(mem[, k]))))
-  ev_subj <- unlist(lapply(seq_len(K), function(k) d$subj[mem[, k]]))
-  cc <- count_cells(d$pop, ev_subj, ev_group, K)
+  nS <- nrow(d$pop)
+  # Events coded by their (PT, SOC) combination; each combination counts in
+  # the rows of its groups (1..K) and of its (group, PT) lines (K + j), so one
+  # core pass fills the whole table without copying events per group.
+  cb <- aesi_combos(ae, vars, aesi)
+  nC <- length(cb$pt)
+  hit <- which(cb$mem, arr.ind = TRUE)  # (combination, group) pairs
+  hit <- hit[order(hit[, 1], hit[, 2]), , drop = FALSE]
+  h_pt <- cb$pt[hit[, 1]]
+  has_pt <- !is.na(h_pt)
+  pair_key <- paste(hit[, 2], h_pt, sep = "\r")
+  pairs_u <- unique(pair_key[has_pt])
+  pair_k <- as.integer(sub("\r.*$", "", pairs_u))
+  pair_pt <- sub("^[0-9]+\r", "", pairs_u)
+  h_row <- ifelse(has_pt, K + match(pair_key, pairs_u), NA_integer_)
+  grp_rows <- split(hit[, 2], factor(hit[, 1], levels = seq_len(nC)))
+  pt_rows <- split(h_row[has_pt], factor(hit[has_pt, 1], levels = seq_len(nC)))
+  term_rows <- mapply(c, grp_rows, pt_rows, SIMPLIFY = FALSE, USE.NAMES = FALSE)
+  cc <- count_cells(d$pop, d$subj, cb$code, nC, term_rows = term_rows,
+                    n_rows = K + length(pairs_u))
   arms <- cc$arms
   comparisons <- rd_arms(arms, ref_arm, call)
   ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
   keys <- data.frame(group = aesi, pt = NA_character_, stringsAsFactors = FALSE)
-  blk <- incidence_block(keys, cc$subjects, cc$events, cc$N, arms, comparisons, ref,
+  blk <- incidence_block(keys, cc$subjects[seq_len(K), , drop = FALSE],
+                         cc$events[seq_len(K), , drop = FALSE], cc$N, arms, comparisons, ref,
                          conf_level, rd_method)
 
   # Exposure-adjusted incidence: time to first event of the group.
@@ -145,12 +185,12 @@ ae_special_interest <- function(adae, adsl, aesi = plugin_keys("aesi"), vars = a
     footnote_ex <- ""
     onset <- if (vars$onset_day %in% names(ae)) suppressWarnings(as.numeric(ae[[vars$onset_day]]))
              else rep(NA_real_, nrow(ae))
-    onset_g <- unlist(lapply(seq_len(K), function(k) onset[mem[, k]]))
     # Missing onset: event at the end of the window.
-    onset_g[is.na(onset_g)] <- Inf
-    first <- matrix(cpp_safety_group_subject_min(as.integer(ev_subj), as.integer(ev_group),
-                                                 onset_g, nrow(d$pop), K),
-                    nrow = nrow(d$pop))
+    onset[is.na(onset)] <- Inf
+    gm <- rows_map(grp_rows)
+    first <- matrix(cpp_safety_row_subject_min(as.integer(d$subj), as.integer(cb$code), onset,
+                                               nS, nC, gm$start, gm$index, K),
+                    nrow = nS)
     eair_cols <- list()
     for (k in seq_len(K)) {
       has <- !is.na(first[, k])
@@ -183,14 +223,16 @@ ae_special_interest <- function(adae, adsl, aesi = plugin_keys("aesi"), vars = a
     wk <- blk$wide[k, , drop = FALSE]
     wk$term <- aesi[k]
     wide[[length(wide) + 1]] <- wk
-    if (any(mem[, k])) {
-      ptk <- as.character(ae[[vars$pt]])[mem[, k]]
-      lv <- sort(unique(ptk))
-      cp <- count_cells(d$pop, d$subj[mem[, k]], match(ptk, lv), length(lv))
-      ord <- order(-rowSums(cp$subjects), lv)
+    jk <- which(pair_k == k)
+    if (length(jk)) {
+      lv <- sort(pair_pt[jk])
+      rk <- K + jk[match(lv, pair_pt[jk])]
+      sub_k <- cc$subjects[rk, , drop = FALSE]
+      ord <- order(-rowSums(sub_k), lv)
       pk <- data.frame(group = aesi[k], pt = lv[ord], stringsAsFactors = FALSE)
-      pb <- incidence_block(pk, cp$subjects[ord, , drop = FALSE], cp$events[ord, , drop = FALSE],
-                            cp$N, arms, comparisons, ref, conf_level, rd_method)
+      pb <- incidence_block(pk, sub_k[ord, , drop = FALSE],
+                            cc$events[rk[ord], , drop = FALSE], cc$N, arms, comparisons, ref,
+                            conf_level, rd_method)
       pb$wide$term <- paste0("  ", lv[ord])
       for (nm in setdiff(names(wk), names(pb$wide))) pb$wide[[nm]] <- ""
       wide[[length(wide) + 1]] <- pb$wide[, names(wk)]

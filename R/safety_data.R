@@ -173,7 +173,7 @@ df_rows <- function(df, cols, rows) {
 # Treatment-emergent, population-matched AE records with normalised columns.
 # Returns list(pop = population (in_pop only), ae = events with subj index).
 prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
-                       need = character()) {
+                       need = character(), copy = NULL) {
   check_vars(vars, call)
   if (!inherits(teae, "glycotrial_teae")) {
     glycotrial_abort("{.arg teae} must come from {.fn teae_window}, not {describe_value(teae)}.",
@@ -233,8 +233,10 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
     rows <- rows[keep]
     subj <- subj[keep]
   }
-  # Copy only the columns the summaries read (ADAE may have many more).
-  used <- intersect(names(adae), unlist(vars[vapply(vars, is.character, logical(1))]))
+  # Copy only the columns the summaries read (ADAE may have many more; `copy`
+  # names the `vars` entries a caller needs when it needs fewer).
+  wanted <- if (is.null(copy)) vars[vapply(vars, is.character, logical(1))] else vars[copy]
+  used <- intersect(names(adae), unlist(wanted))
   ae <- df_rows(adae, used, rows)
   list(pop = pop, ae = ae, subj = subj, teae_method = method)
 }

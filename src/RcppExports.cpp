@@ -638,6 +638,23 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_safety_row_subject_min
+Rcpp::NumericVector cpp_safety_row_subject_min(Rcpp::IntegerVector subject, Rcpp::IntegerVector term, Rcpp::NumericVector value, int n_subjects, int n_terms, Rcpp::IntegerVector row_start, Rcpp::IntegerVector row_index, int n_rows);
+RcppExport SEXP _glycotrial_cpp_safety_row_subject_min(SEXP subjectSEXP, SEXP termSEXP, SEXP valueSEXP, SEXP n_subjectsSEXP, SEXP n_termsSEXP, SEXP row_startSEXP, SEXP row_indexSEXP, SEXP n_rowsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject(subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type term(termSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< int >::type n_subjects(n_subjectsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_terms(n_termsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_start(row_startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row_index(row_indexSEXP);
+    Rcpp::traits::input_parameter< int >::type n_rows(n_rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_row_subject_min(subject, term, value, n_subjects, n_terms, row_start, row_index, n_rows));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_safety_group_max
 Rcpp::NumericVector cpp_safety_group_max(Rcpp::IntegerVector group, Rcpp::NumericVector value, int n_groups);
 RcppExport SEXP _glycotrial_cpp_safety_group_max(SEXP groupSEXP, SEXP valueSEXP, SEXP n_groupsSEXP) {
@@ -925,6 +942,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_teae", (DL_FUNC) &_glycotrial_cpp_safety_teae, 4},
     {"_glycotrial_cpp_safety_infusion_window", (DL_FUNC) &_glycotrial_cpp_safety_infusion_window, 8},
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
+    {"_glycotrial_cpp_safety_row_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_row_subject_min, 8},
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
     {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 7},
     {"_glycotrial_cpp_safety_fever_runs", (DL_FUNC) &_glycotrial_cpp_safety_fever_runs, 5},

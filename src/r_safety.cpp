@@ -196,6 +196,28 @@ Rcpp::NumericVector cpp_safety_group_subject_min(Rcpp::IntegerVector subject,
   });
 }
 
+// Minimum of value per (row, subject), each event counted in the rows of its
+// term (row_start / row_index 0-based, compressed, as in
+// cpp_safety_count_terms); returns out[row * n_subjects + subject].
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector cpp_safety_row_subject_min(Rcpp::IntegerVector subject,
+                                               Rcpp::IntegerVector term,
+                                               Rcpp::NumericVector value, int n_subjects,
+                                               int n_terms, Rcpp::IntegerVector row_start,
+                                               Rcpp::IntegerVector row_index, int n_rows) {
+  return glue::guard([&] {
+    sf::TermRows rows;
+    rows.start.assign(row_start.begin(), row_start.end());
+    rows.index.assign(row_index.begin(), row_index.end());
+    rows.n_rows = n_rows;
+    std::vector<double> m = sf::row_subject_min(as_idx(subject), as_idx(term), as_dbl(value),
+                                                n_subjects, n_terms, rows);
+    Rcpp::NumericVector out(m.size());
+    for (size_t i = 0; i < m.size(); ++i) out[i] = std::isnan(m[i]) ? NA_REAL : m[i];
+    return out;
+  });
+}
+
 // [[Rcpp::export(rng = false)]]
 Rcpp::NumericVector cpp_safety_group_max(Rcpp::IntegerVector group, Rcpp::NumericVector value,
                                          int n_groups) {

@@ -157,3 +157,20 @@ context("safety: fever duration (CTCAE grade 4: > 40.0 C for > 24 h)") {
     expect_true(thrown);
   }
 }
+
+context("safety: first event per row and subject") {
+  test_that("row_subject_min counts an event in every row of its term") {
+    // Terms: 0 -> rows {0, 1}, 1 -> row {1}, 2 -> no row. Subjects 0, 1.
+    sf::TermRows rows;
+    rows.start = {0, 2, 3, 3};
+    rows.index = {0, 1, 1};
+    rows.n_rows = 2;
+    std::vector<int> subject = {0, 0, 1, 1, 1};
+    std::vector<int> term = {0, 1, 1, 2, 0};
+    std::vector<double> value = {10, 5, 7, 1, std::nan("")};
+    std::vector<double> m = sf::row_subject_min(subject, term, value, 2, 3, rows);
+    // Row 0: subject 0 -> 10 (term 0), subject 1 -> none (its term-0 value is NaN).
+    // Row 1: subject 0 -> min(10, 5) = 5, subject 1 -> 7 (term 2 maps nowhere).
+    expect_true((m[0] == 10 && std::isnan(m[1]) && m[2] == 5 && m[3] == 7));
+  }
+}

@@ -80,3 +80,34 @@ test_that("time to first event matches survival::survfit by hand", {
   skip_if_not_installed("ggplot2")
   expect_s3_class(ggplot2::autoplot(res), "ggplot")
 })
+
+test_that("AESI counts on (PT, SOC) combinations: an event matching a group twice counts once", {
+  # Hepatic group = listed PTs (incl. Jaundice) or SOC Hepatobiliary disorders.
+  # S1 (A): Jaundice in Hepatobiliary disorders (PT and SOC match) on day 10,
+  #         Jaundice coded in Investigations (PT match) on day 5.
+  # S2 (B): Cholecystitis in Hepatobiliary disorders (SOC match) on day 20;
+  #         Nausea (GI) is not hepatic.
+  # By hand: hepatic subjects A 1 (2 events), B 1 (1 event); PT lines Jaundice
+  # (A: 1 subject, 2 events, one line for both SOCs), Cholecystitis (B: 1).
+  # Time at risk: S1 to day 5 (first event), S2 to day 20; 5 / 365.25 PY in A.
+  adsl <- data.frame(USUBJID = c("S1", "S2"), ARM = c("A", "B"), SAFFL = "Y",
+                     TRTSDT = as.Date("2024-01-01"), TRTEDT = as.Date("2024-12-31"))
+  adae <- data.frame(USUBJID = c("S1", "S1", "S2", "S2"),
+                     AEDECOD = c("Jaundice", "Jaundice", "Cholecystitis", "Nausea"),
+                     AEBODSYS = c("Hepatobiliary disorders", "Investigations",
+                                  "Hepatobiliary disorders", "Gastrointestinal disorders"),
+                     TRTEMFL = "Y", ASTDY = c(10, 5, 20, 3))
+  res <- ae_special_interest(adae, adsl, aesi = "hepatic")
+  a <- res$ard
+  st <- function(pt, arm, name) {
+    sel <- a$arm == arm & a$stat_name == name & (if (is.na(pt)) is.na(a$pt) else a$pt %in% pt)
+    a$stat[sel]
+  }
+  expect_equal(c(st(NA, "A", "n"), st(NA, "A", "events"), st(NA, "B", "n"), st(NA, "B", "events")),
+               c(1, 2, 1, 1))
+  expect_equal(c(st("Jaundice", "A", "n"), st("Jaundice", "A", "events")), c(1, 2))
+  expect_equal(st("Cholecystitis", "B", "n"), 1)
+  expect_false(any(a$pt %in% "Nausea"))
+  expect_equal(st(NA, "A", "patient_years"), 5 / 365.25)
+  expect_equal(st(NA, "B", "patient_years"), 20 / 365.25)
+})

@@ -208,6 +208,35 @@ std::vector<double> group_subject_min(const std::vector<int>& subject,
   return out;
 }
 
+std::vector<double> row_subject_min(const std::vector<int>& subject,
+                                    const std::vector<int>& term,
+                                    const std::vector<double>& value, int n_subjects,
+                                    int n_terms, const TermRows& rows) {
+  require(subject.size() == term.size() && term.size() == value.size(), "value",
+          "subject, term and value vectors must have the same length");
+  require(n_subjects >= 0 && n_terms >= 0 && rows.n_rows >= 0, "n",
+          "counts must be non-negative");
+  require(rows.start.size() == static_cast<size_t>(n_terms) + 1, "rows",
+          "the term-to-row map must have n_terms + 1 offsets");
+  require(rows.start[0] == 0 && static_cast<size_t>(rows.start[n_terms]) == rows.index.size(),
+          "rows", "the term-to-row offsets must run from 0 to the number of row indices");
+  for (int t = 0; t < n_terms; ++t)
+    require(rows.start[t] <= rows.start[t + 1], "rows", "term-to-row offsets must not decrease");
+  for (int r : rows.index)
+    require(r >= 0 && r < rows.n_rows, "rows", "row index out of range");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> out(static_cast<size_t>(n_subjects) * rows.n_rows, nan);
+  for (size_t i = 0; i < subject.size(); ++i) {
+    const int s = subject[i], t = term[i];
+    if (s < 0 || s >= n_subjects || t < 0 || t >= n_terms || std::isnan(value[i])) continue;
+    for (int j = rows.start[t]; j < rows.start[t + 1]; ++j) {
+      double& o = out[static_cast<size_t>(rows.index[j]) * n_subjects + s];
+      if (std::isnan(o) || value[i] < o) o = value[i];
+    }
+  }
+  return out;
+}
+
 std::vector<double> group_max(const std::vector<int>& group, const std::vector<double>& value,
                               int n_groups) {
   require(group.size() == value.size(), "value", "group and value must have the same length");

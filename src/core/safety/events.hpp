@@ -71,6 +71,15 @@ std::vector<double> group_subject_min(const std::vector<int>& subject,
                                       const std::vector<double>& value, int n_subjects,
                                       int n_groups);
 
+// As group_subject_min(), with each event counted in every row its term maps
+// to (rows as in count_term_rows(): term t -> index[start[t] .. start[t+1]-1]):
+// out[row * n_subjects + subject], NaN where there is no record. One pass over
+// the events, so an event in several AESI groups is not copied per group.
+std::vector<double> row_subject_min(const std::vector<int>& subject,
+                                    const std::vector<int>& term,
+                                    const std::vector<double>& value, int n_subjects,
+                                    int n_terms, const TermRows& rows);
+
 // Maximum of value per group (0..n_groups-1); NaN for empty groups.
 // ignore_na: NaN values are skipped.
 std::vector<double> group_max(const std::vector<int>& group, const std::vector<double>& value,
