@@ -17,16 +17,16 @@ cpp_indices_runs <- function(id) {
     .Call(`_glycotrial_cpp_indices_runs`, id)
 }
 
-cpp_lmm_model <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml) {
-    .Call(`_glycotrial_cpp_lmm_model`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml)
+cpp_lmm_model <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights = NULL) {
+    .Call(`_glycotrial_cpp_lmm_model`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights)
 }
 
 cpp_lmm_composite <- function(ptr, theta, beta, arms, zt, target) {
     .Call(`_glycotrial_cpp_lmm_composite`, ptr, theta, beta, arms, zt, target)
 }
 
-cpp_lmm_bootstrap_composite <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps) {
-    .Call(`_glycotrial_cpp_lmm_bootstrap_composite`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps)
+cpp_lmm_bootstrap_composite <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps, weights = NULL) {
+    .Call(`_glycotrial_cpp_lmm_bootstrap_composite`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps, weights)
 }
 
 cpp_lmm_info <- function(ptr) {
@@ -223,6 +223,10 @@ cpp_safety_group_max <- function(group, value, n_groups) {
 
 cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) {
     .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
+}
+
+cpp_safety_fever_runs <- function(group, time, high, n_groups, min_span) {
+    .Call(`_glycotrial_cpp_safety_fever_runs`, group, time, high, n_groups, min_span)
 }
 
 cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L) {

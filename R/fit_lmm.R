@@ -43,6 +43,18 @@
 #'   interactions `g1:g2`; then no residual structure is allowed.
 #' @param data A data frame.
 #' @param reml Logical; REML (default) or maximum likelihood.
+#' @param weights Optional observation weights: `NULL` (none), a numeric
+#'   vector with one positive, finite value per row of `data`, or the name of
+#'   a column of `data` holding them. The residual variance of row `i` is
+#'   `sigma^2 / w_i` (as `lme4::lmer(weights = )`); with a residual structure
+#'   a subject's residual covariance is `W^{-1/2} Sigma W^{-1/2}` (as
+#'   `nlme::lme(weights = varFixed(~ 1/w))` and mmrm). The log-likelihood
+#'   includes the `sum(log(w)) / 2` term, so it matches lme4 and nlme.
+#'   Weights change the estimates, not the meaning of the mean: `fitted()` and
+#'   `predict()` are unweighted linear predictors, `residuals(type =
+#'   "response")` are `y - fitted`, `residuals(type = "pearson")` divide them
+#'   by the residual SD of each row (`sigma / sqrt(w_i)`), and `simulate()`
+#'   draws residuals with the weighted covariance.
 #' @param control A list from [lmm_control()].
 #' @param ... Unused; must be empty.
 #' @return An object of class `glycotrial_lmm` with methods `print`,
@@ -64,7 +76,7 @@
 #'   fit_lmm(strength ~ 1 + (1 | batch/cask), lme4::Pastes)
 #' }
 #' @export
-fit_lmm <- function(formula, data, reml = TRUE, control = lmm_control(), ...) {
+fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(), ...) {
   cl <- match.call()
   if (...length() > 0) {
     glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
@@ -78,10 +90,14 @@ fit_lmm <- function(formula, data, reml = TRUE, control = lmm_control(), ...) {
   do.call(lmm_control, control[ctl_names])
   if (lmm_multi_needed(formula)) {
     # Several grouping factors: sparse profiled-deviance core (R/lmm_multi.R).
+    if (!is.null(weights)) {
+      glycotrial_abort(c("{.arg weights} are not yet supported with several grouping factors.",
+                         "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} groups random effects by more than one factor."))
+    }
     fit <- lmm_fit_multi(formula, data, reml = reml, control = control)
   } else {
     parsed <- lmm_parse_formula(formula)
-    design <- lmm_design(parsed, data)
+    design <- lmm_design(parsed, data, weights = weights)
     fit <- lmm_fit_design(design, reml = reml, control = control)
   }
   fit$call <- cl
@@ -126,9 +142,11 @@ lmm_control <- function(max_iter = 500, grad_tol = 1e-7, newton_steps = 6, singu
 #'
 #' @param parsed Result of [lmm_parse_formula()].
 #' @param data A data frame.
+#' @param weights Optional observation weights, as in [fit_lmm()].
 #' @return A list with `y`, `X`, `Z`, `blocks`, `subject` (factor),
-#'   `subject_start`, `coords`, `groups`, `residual`, `rows` (row numbers of
-#'   `data` used, in model order) and bookkeeping for prediction.
+#'   `subject_start`, `coords`, `groups`, `residual`, `weights` (`NULL` or
+#'   the weights in model order), `rows` (row numbers of `data` used, in
+#'   model order) and bookkeeping for prediction.
 #' @examples
 #' if (requireNamespace("lme4", quietly = TRUE)) {
 #'   p <- lmm_parse_formula(Reaction ~ Days + (Days || Subject))
@@ -136,7 +154,7 @@ lmm_control <- function(max_iter = 500, grad_tol = 1e-7, newton_steps = 6, singu
 #'   dim(d$Z)
 #' }
 #' @export
-lmm_design <- function(parsed, data) {
+lmm_design <- function(parsed, data, weights = NULL) {
   call <- sys.call(-1)
   if (!is.list(parsed) || !all(c("fixed", "random", "group", "residual") %in% names(parsed)) ||
       !inherits(parsed$fixed, "formula")) {
@@ -158,6 +176,7 @@ lmm_design <- function(parsed, data) {
                        "x" = "{sum(is.na(g))} row{?s} with NA (first at row {which(is.na(g))[1]}).",
                        "i" = "Remove or impute them before fitting."), call = call)
   }
+  weights <- lmm_check_weights(weights, data, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
   keep <- stats::complete.cases(d)
   rows <- which(keep)
@@ -202,8 +221,34 @@ lmm_design <- function(parsed, data) {
   list(y = as.numeric(y), X = X, Z = rd$Z, blocks = rd$blocks, subject = subj,
        subject_start = c(0L, cumsum(counts)), coords = as.numeric(res$coords),
        groups = integer(length(y)), residual = parsed$residual, residual_info = res,
-       rows = rows, terms = tt, xlevels = stats::.getXlevels(tt, mf),
+       weights = if (is.null(weights)) NULL else as.numeric(weights[rows]), rows = rows, terms = tt, xlevels = stats::.getXlevels(tt, mf),
        contrasts = attr(X, "contrasts"), parsed = parsed, data = d)
+}
+
+# Observation weights: NULL, a column name, or one positive finite number per
+# row of data (checked before incomplete rows are dropped).
+lmm_check_weights <- function(weights, data, call = NULL) {
+  if (is.null(weights)) return(NULL)
+  if (is.character(weights) && length(weights) == 1 && !is.na(weights)) {
+    if (!weights %in% names(data)) {
+      glycotrial_abort(c("{.arg weights} names column {.field {weights}}, which {.arg data} lacks.",
+                         "i" = "Columns present: {.field {names(data)}}."), call = call)
+    }
+    weights <- data[[weights]]
+  }
+  if (!is.numeric(weights) || is.matrix(weights) || length(weights) != nrow(data)) {
+    glycotrial_abort(c("{.arg weights} must be a numeric vector with one value per row of {.arg data} ({nrow(data)}) or a column name.",
+                       "x" = "Found {describe_value(weights)}."),
+                     call = call)
+  }
+  bad <- is.na(weights) | !is.finite(weights) | weights <= 0
+  if (any(bad)) {
+    k <- which(bad)[1]
+    glycotrial_abort(c("{.arg weights} must be positive and finite (no missing values).",
+                       "x" = "Found {format(weights[k])} at row {k} ({sum(bad)} bad value{?s})."),
+                     call = call)
+  }
+  as.numeric(weights)
 }
 
 lmm_residual_list <- function(design) {
@@ -216,7 +261,7 @@ lmm_residual_list <- function(design) {
 lmm_make_ptr <- function(design, reml) {
   cpp_lmm_model(design$X, design$Z, design$y, as.integer(design$subject_start),
                 as.integer(design$blocks), design$coords, as.integer(design$groups),
-                lmm_residual_list(design), reml)
+                lmm_residual_list(design), reml, design$weights)
 }
 
 # The model's external pointer, rebuilt when the object was serialised.

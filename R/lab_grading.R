@@ -4,10 +4,10 @@
 # through the same path as any user scheme.
 
 lab_rule <- function(param, term, direction, grade, ref, op, factor, baseline = "any",
-                     required = TRUE) {
+                     required = TRUE, unit = NA_character_) {
   data.frame(param = param, term = term, direction = direction, grade = grade, ref = ref,
              op = op, factor = factor, baseline = baseline, required = required,
-             stringsAsFactors = FALSE)
+             unit = unit, stringsAsFactors = FALSE)
 }
 
 # CTCAE v5.0 (NCI, 27 Nov 2017) laboratory terms in SI units, with the
@@ -48,12 +48,22 @@ ctcae_v5_rules <- function() {
     lab_rule("EGFR", "Chronic kidney disease", "low", 2:4, "ABS", "<", c(60, 30, 15)),
     lab_rule("GLUC", "Hypoglycemia", "low", 1, "LLN", "<", 1),
     lab_rule("GLUC", "Hypoglycemia", "low", 2:4, "ABS", "<", c(3.0, 2.2, 1.7)),
+    # CTCAE v5.0 states the glucose and haemoglobin thresholds in each unit
+    # and they are not exact conversions of each other (55 mg/dL = 3.05
+    # mmol/L; 6.2 mmol/L = 99.9 g/L): data in these units are graded on the
+    # unit's own thresholds, as admiral's ncictcaev5_uscv.json does for mg/dL.
+    lab_rule("GLUC", "Hypoglycemia", "low", 1, "LLN", "<", 1, unit = "mg/dl"),
+    lab_rule("GLUC", "Hypoglycemia", "low", 2:4, "ABS", "<", c(55, 40, 30), unit = "mg/dl"),
     lab_rule("NEUT", "Neutrophil count decreased", "low", 1, "LLN", "<", 1),
     lab_rule("NEUT", "Neutrophil count decreased", "low", 2:4, "ABS", "<", c(1.5, 1.0, 0.5)),
     lab_rule("PLAT", "Platelet count decreased", "low", 1, "LLN", "<", 1),
     lab_rule("PLAT", "Platelet count decreased", "low", 2:4, "ABS", "<", c(75, 50, 25)),
     lab_rule("HGB", "Anemia", "low", 1, "LLN", "<", 1),
     lab_rule("HGB", "Anemia", "low", 2:3, "ABS", "<", c(100, 80)),
+    lab_rule("HGB", "Anemia", "low", 1, "LLN", "<", 1, unit = "g/dl"),
+    lab_rule("HGB", "Anemia", "low", 2:3, "ABS", "<", c(10.0, 8.0), unit = "g/dl"),
+    lab_rule("HGB", "Anemia", "low", 1, "LLN", "<", 1, unit = "mmol/l"),
+    lab_rule("HGB", "Anemia", "low", 2:3, "ABS", "<", c(6.2, 4.9), unit = "mmol/l"),
     lab_rule("K", "Hyperkalemia", "high", 1, "ULN", ">", 1),
     lab_rule("K", "Hyperkalemia", "high", 2:4, "ABS", ">", c(5.5, 6.0, 7.0)),
     lab_rule("K", "Hypokalemia", "low", 2, "LLN", "<", 1),
@@ -110,6 +120,9 @@ validate_lab_grading <- function(impl, meta) {
   }
   if (!is.numeric(r$grade) || any(!r$grade %in% 1:5)) stop("rule `grade` must be 1 to 5")
   if (!is.numeric(r$factor) || any(!is.finite(r$factor))) stop("rule `factor` must be finite numbers")
+  if (!is.null(r$unit) && !is.character(r$unit) && !all(is.na(r$unit))) {
+    stop("rule `unit` must be a character vector (NA: the scheme's unit)")
+  }
   if (!is.null(impl$units)) {
     if (!is.data.frame(impl$units) ||
         !all(c("param", "unit", "multiplier", "offset") %in% names(impl$units))) {
@@ -136,7 +149,11 @@ validate_lab_grading <- function(impl, meta) {
 #' @param key Scheme name, used as `grade_lab(scheme = key)`.
 #' @param rules Data frame with columns `param`, `direction`, `grade`, `ref`,
 #'   `op`, `factor`, and optionally `term` (name of the graded term),
-#'   `baseline` (default `"any"`) and `required` (default `TRUE`).
+#'   `baseline` (default `"any"`), `required` (default `TRUE`) and `unit`
+#'   (default `NA`: the scheme's unit). Rules with a `unit` grade only data
+#'   recorded in that unit, without conversion, and replace the parameter's
+#'   rules without a unit for such data (for criteria whose thresholds in
+#'   another unit are not exact conversions, such as glucose in mg/dL).
 #' @param units Optional data frame with columns `param`, `unit`,
 #'   `multiplier`, `offset`; parameters without rows accept any unit.
 #' @param paramcd Named character vector mapping scheme parameters to
@@ -162,6 +179,7 @@ register_lab_grading <- function(key, rules, units = NULL, paramcd = NULL, descr
   if (is.null(rules$term)) rules$term <- rules$param
   if (is.null(rules$baseline)) rules$baseline <- "any"
   if (is.null(rules$required)) rules$required <- TRUE
+  rules$unit <- if (is.null(rules$unit)) NA_character_ else lab_unit_key(rules$unit)
   rules$param <- as.character(rules$param)
   if (!is.null(units)) {
     check_data_frame(units, c("param", "unit", "multiplier"))
@@ -198,6 +216,28 @@ register_lab_grading <- function(key, rules, units = NULL, paramcd = NULL, descr
 #' units differ between records, or a unit the scheme does not know, is an
 #' error naming the parameter. Records with a missing reference range needed by
 #' a criterion get a missing grade and a warning (`missing_range`).
+#'
+#' @section The `"ctcae_v5"` scheme and its sources:
+#' NCI CTCAE v5.0 (27 Nov 2017) criteria for ALT, AST, ALP and total
+#' bilirubin (with the baseline-abnormal rules: baseline above ULN), creatinine
+#' (x ULN or x baseline), hypoglycaemia, neutrophils, platelets, anaemia,
+#' hyper-/hypokalaemia, hyper-/hyponatraemia, chronic kidney disease (eGFR)
+#' and fever. The thresholds, operators (`>` vs `>=`), missing-range handling
+#' and worst-case readings of symptom-dependent grades (hypokalaemia `< LLN`
+#' is grade 2, sodium 125-129 mmol/L grade 3) were checked term by term
+#' against the machine-readable CTCAE v5.0 table of the pharmaverse admiral
+#' package (`data-raw/adlb_grading/ncictcaev5.json` and
+#' `ncictcaev5_uscv.json`, the source of `admiral::atoxgr_criteria_ctcv5`);
+#' glucose in mg/dL (55/40/30) and haemoglobin in g/dL (10.0/8.0) or mmol/L
+#' (6.2/4.9) are graded on CTCAE's own thresholds for that unit rather than
+#' converted. admiral's table covers only the Investigations, Metabolism and
+#' Blood SOCs; chronic kidney disease (Renal SOC: grade 1 eGFR `< LLN`, grade 2
+#' `< 60`, grade 3 `< 30`, grade 4 `< 15` mL/min/1.73 m2, the integer ranges
+#' 59-30 and 29-15 read as `< 60` and `< 30`; proteinuria, dialysis and
+#' transplant are not lab values) and fever (General disorders SOC: grade 1
+#' `>= 38.0`, grade 2 `> 39.0`, grade 3 `> 40.0` degrees C; grade 4 `> 40.0`
+#' for more than 24 h is derived from the series by [infusion_fever()]) follow
+#' the NCI CTCAE v5.0 quick reference.
 #'
 #' @param adlb Lab data (long, one row per value).
 #' @param scheme Key of a registered `lab_grading` scheme.
@@ -250,9 +290,13 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   lo <- num(lln)
   hi <- num(uln)
   bs <- num(base)
-  # Units: one unit per parameter; convert to the scheme's unit. Units are
-  # normalised on their distinct values only (millions of rows, few units).
-  if (unit %in% names(adlb) && !is.null(sch$units)) {
+  # Units: one unit per parameter; convert to the scheme's unit, unless the
+  # scheme has rules stated in the data's unit (rules$unit), which then
+  # replace the parameter's other rules. Units are normalised on their
+  # distinct values only (millions of rows, few units).
+  rule_unit <- if (is.null(rules$unit)) rep(NA_character_, nrow(rules)) else rules$unit
+  data_unit <- rep(NA_character_, length(params))
+  if (unit %in% names(adlb) && (!is.null(sch$units) || any(!is.na(rule_unit)))) {
     ue <- encode_values(adlb[[unit]])
     ukey <- lab_unit_key(ue$levels)
     nU <- length(ue$levels)
@@ -270,8 +314,14 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
                            "i" = "Convert {.field {aval}} to one unit per parameter before grading."),
                          class = c("input", "glycotrial_error_units"))
       }
-      tab <- sch$units[sch$units$param == params[p], , drop = FALSE]
-      if (!nrow(tab) || !length(up)) next
+      if (!length(up)) next
+      if (any(rules$param == params[p] & rule_unit %in% up)) {
+        data_unit[p] <- up  # thresholds in this unit: no conversion
+        next
+      }
+      tab <- if (is.null(sch$units)) sch$units else
+        sch$units[sch$units$param == params[p], , drop = FALSE]
+      if (is.null(tab) || !nrow(tab)) next
       k <- match(up, tab$unit)
       if (is.na(k)) {
         glycotrial_abort(c("Parameter {.val {map[p]}} is in unit {.val {raw[!is.na(raw) & raw != ''][1]}}, which scheme {.val {scheme}} does not know.",
@@ -292,6 +342,12 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
       bs <- bs * m + o
     }
   }
+  # Rules in a unit apply only to data in that unit; they replace the
+  # parameter's unit-free rules.
+  rp <- match(rules$param, params)
+  own <- !is.na(data_unit[rp])
+  use <- ifelse(is.na(rule_unit), !own, own & rule_unit == data_unit[rp])
+  rules <- rules[use, , drop = FALSE]
   crules <- data.frame(param = match(rules$param, params),
                        direction = ifelse(rules$direction == "high", 1L, -1L),
                        grade = as.integer(rules$grade), ref = rules$ref, op = rules$op,

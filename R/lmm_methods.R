@@ -19,11 +19,19 @@ nlme::ranef
 #' with Kenward-Roger the standard errors come from the adjusted covariance).
 #' `predict()` gives population-level (`level = "population"`, `X beta`) or
 #' subject-level (`X beta + Z b`) predictions, also for new data (subjects
-#' not in the fit get their population prediction).
+#' not in the fit get their population prediction). With observation weights
+#' (`fit_lmm(weights = )`), predictions and `fitted()` are the (unweighted)
+#' linear predictors, `residuals(type = "pearson")` are the response
+#' residuals divided by each row's residual SD `sqrt(R_ii / w_i)` (as
+#' `residuals(type = "pearson", scaled = TRUE)` in lme4 and nlme's Pearson
+#' residuals), and `simulate()` draws from `N(X beta, Z G Z' + W^{-1/2} R
+#' W^{-1/2})`.
 #'
 #' @param object,x A `glycotrial_lmm` object.
 #' @param newdata Optional data frame for predictions.
 #' @param level `"subject"` or `"population"`.
+#' @param type For `residuals()`: `"response"` (`y - fitted`) or
+#'   `"pearson"` (divided by the residual SD of each row, weights included).
 #' @param nsim Number of simulated responses.
 #' @param seed Optional random seed.
 #' @param parm Names of parameters: fixed effects and, for
@@ -175,10 +183,31 @@ fitted.glycotrial_lmm <- function(object, level = c("subject", "population"), ..
 #' @rdname lmm_methods
 #' @method residuals glycotrial_lmm
 #' @export
-residuals.glycotrial_lmm <- function(object, level = c("subject", "population"), ...) {
+residuals.glycotrial_lmm <- function(object, level = c("subject", "population"),
+                                     type = c("response", "pearson"), ...) {
   level <- match.arg(level)
+  type <- match.arg(type)
   o <- order(object$design$rows)
-  unname((object$design$y - lmm_fitted_sorted(object, level))[o])
+  r <- object$design$y - lmm_fitted_sorted(object, level)
+  if (type == "pearson") r <- r / lmm_residual_sd(object)
+  unname(r[o])
+}
+
+# Residual SD of each row in model order: sqrt(diag(R_i)) / sqrt(w).
+lmm_residual_sd <- function(object) {
+  d <- object$design
+  sd <- if (is.null(d$residual)) {
+    rep(sqrt(object$sigma2), length(d$y))
+  } else {
+    ptr <- lmm_ptr(object)
+    unlist(lapply(seq_len(object$n_subjects), function(s) {
+      rows <- seq.int(d$subject_start[s] + 1L, d$subject_start[s + 1L])
+      sqrt(diag(cpp_lmm_residual_cov(ptr, object$theta_absolute, d$coords[rows],
+                                     as.integer(d$groups[rows])), names = FALSE))
+    }))
+  }
+  if (!is.null(d$weights)) sd <- sd / sqrt(d$weights)
+  sd
 }
 
 #' @rdname lmm_methods
@@ -218,6 +247,10 @@ lmm_subject_cov <- function(object, ptr, s) {
   rows <- seq.int(d$subject_start[s] + 1L, d$subject_start[s + 1L])
   Z <- d$Z[rows, , drop = FALSE]
   R <- cpp_lmm_residual_cov(ptr, object$theta_absolute, d$coords[rows], as.integer(d$groups[rows]))
+  if (!is.null(d$weights)) {
+    s <- 1 / sqrt(d$weights[rows])
+    R <- R * outer(s, s)
+  }
   list(rows = rows, Z = Z, R = R, V = Z %*% object$G %*% t(Z) + R)
 }
 

@@ -115,6 +115,20 @@ check_graded <- function(adlb, direction, call) {
   cols
 }
 
+# Shared start of the graded-lab summaries (lab_worst_grade(), lab_shift()):
+# the direction, its grade columns (checked present), the population lab
+# records and `keep`, the post-baseline records of parameters with a
+# criterion in that direction.
+graded_lab_records <- function(adlb, adsl, direction, vars, call) {
+  direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
+  cols <- check_graded(adlb, direction, call)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
+  d$keep <- which(is_postbaseline(d$lb, vars) & !is.na(d$lb[[cols[3]]]))
+  d$direction <- direction
+  d$cols <- cols
+  d
+}
+
 #' Worst post-baseline toxicity grade by parameter and arm
 #'
 #' For each graded parameter: subjects by their worst post-baseline grade
@@ -135,12 +149,11 @@ check_graded <- function(adlb, direction, call) {
 #' lab_worst_grade(grade_lab(lb), adsl)
 #' @export
 lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
-  call <- sys.call()
-  direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
-  cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
+  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call())
+  direction <- d$direction
+  cols <- d$cols
   lb <- d$lb
-  keep <- which(is_postbaseline(lb, vars) & !is.na(lb[[cols[3]]]))
+  keep <- d$keep
   subj <- d$subj[keep]
   # Parameter x graded term as integer codes (no pasting of millions of strings).
   pe <- encode_values(lb[[vars$param]][keep])
@@ -207,31 +220,46 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
 #' lab_shift(grade_lab(lb), adsl)
 #' @export
 lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
-  call <- sys.call()
-  direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
-  cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
-  lb <- d$lb
-  post <- is_postbaseline(lb, vars)
-  has_crit <- !is.na(lb[[cols[3]]])
-  lb <- lb[post & has_crit, , drop = FALSE]
-  subj <- d$subj[post & has_crit]
-  key <- paste(subj, lb[[vars$param]], sep = "\r")
-  g <- lb[[cols[1]]]
-  worst <- tapply(ifelse(is.na(g), -1L, g), key, max)
-  bgr <- tapply(lb[[cols[2]]], key, function(v) v[!is.na(v)][1])
-  ks <- names(worst)
-  s_idx <- as.integer(sub("\r.*$", "", ks))
-  param <- sub("^.*\r", "", ks)
+  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call())
+  direction <- d$direction
+  cols <- d$cols
+  keep <- d$keep
+  # Subject x parameter cells as integer codes: worst grade (max, missing
+  # grades as -1) by the core, baseline grade = first non-missing BTOXGR* of
+  # the cell in record order; then one tabulate() over
+  # parameter x arm x baseline x worst. No strings are pasted or split.
+  nS <- nrow(d$pop)
+  pe <- encode_values(d$lb[[vars$param]][keep])
+  plev <- sort(pe$levels)  # the order table() gives character values
+  prank <- match(pe$levels, plev)[pe$code]
+  nP <- length(plev)
+  cell <- (prank - 1L) * nS + d$subj[keep]
+  g <- d$lb[[cols[1]]][keep]
+  g[is.na(g)] <- -1L
+  worst <- cpp_safety_group_max(as.integer(cell), as.numeric(g), nP * nS)
+  b <- d$lb[[cols[2]]][keep]
+  nb <- which(!is.na(b))
+  nb <- nb[!duplicated(cell[nb])]
+  bgr <- rep(NA_real_, nP * nS)
+  bgr[cell[nb]] <- b[nb]
+  has <- which(!is.na(worst))
   lvl <- c("0", "1", "2", "3", "4", "Missing")
-  lab <- function(v) factor(ifelse(is.na(v) | v < 0, "Missing", as.character(pmin(v, 4))),
-                            levels = lvl)
-  df <- data.frame(param = param, arm = d$pop$arm[s_idx], baseline_grade = lab(bgr[ks]),
-                   worst_grade = lab(worst[ks]))
-  tab <- as.data.frame(table(df$param, df$arm, df$baseline_grade, df$worst_grade),
-                       stringsAsFactors = FALSE)
-  names(tab) <- c("param", "arm", "baseline_grade", "worst_grade", "n")
-  tab <- tab[order(tab$param, match(tab$arm, levels(d$pop$arm)), tab$baseline_grade,
+  code <- function(v) ifelse(is.na(v) | v < 0, 6L, as.integer(pmin(v, 4)) + 1L)
+  arms <- levels(d$pop$arm)
+  A <- length(arms)
+  h_param <- (has - 1L) %/% nS + 1L
+  h_arm <- as.integer(d$pop$arm)[(has - 1L) %% nS + 1L]
+  # Cells in the order of as.data.frame(table(param, arm, baseline, worst)):
+  # parameter varies fastest, then arm, baseline grade, worst grade.
+  idx <- h_param + nP * (h_arm - 1L) + nP * A * (code(bgr[has]) - 1L) +
+    nP * A * 6L * (code(worst[has]) - 1L)
+  n_cells <- nP * A * 36L
+  tab <- data.frame(param = rep(plev, length.out = n_cells),
+                    arm = rep(rep(arms, each = nP), length.out = n_cells),
+                    baseline_grade = rep(rep(lvl, each = nP * A), length.out = n_cells),
+                    worst_grade = rep(lvl, each = nP * A * 6L),
+                    n = tabulate(idx, n_cells), stringsAsFactors = FALSE)
+  tab <- tab[order(tab$param, match(tab$arm, arms), tab$baseline_grade,
                    tab$worst_grade), ]
   long <- ard_long(tab, c("param", "arm", "baseline_grade", "worst_grade"), "n",
                    "Subjects")

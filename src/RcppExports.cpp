@@ -52,8 +52,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_model
-SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml);
-RcppExport SEXP _glycotrial_cpp_lmm_model(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP) {
+SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml, SEXP weights);
+RcppExport SEXP _glycotrial_cpp_lmm_model(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP, SEXP weightsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
@@ -65,7 +65,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< std::vector<int> >::type groups(groupsSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type residual(residualSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_model(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml));
+    Rcpp::traits::input_parameter< SEXP >::type weights(weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_model(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -85,8 +86,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_bootstrap_composite
-Eigen::MatrixXd cpp_lmm_bootstrap_composite(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml, Eigen::VectorXd theta, Eigen::VectorXd beta, Rcpp::List arms, Eigen::MatrixXd zt, double target, int n_boot, double seed, int max_iter, double grad_tol, int newton_steps);
-RcppExport SEXP _glycotrial_cpp_lmm_bootstrap_composite(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP, SEXP thetaSEXP, SEXP betaSEXP, SEXP armsSEXP, SEXP ztSEXP, SEXP targetSEXP, SEXP n_bootSEXP, SEXP seedSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP, SEXP newton_stepsSEXP) {
+Eigen::MatrixXd cpp_lmm_bootstrap_composite(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml, Eigen::VectorXd theta, Eigen::VectorXd beta, Rcpp::List arms, Eigen::MatrixXd zt, double target, int n_boot, double seed, int max_iter, double grad_tol, int newton_steps, SEXP weights);
+RcppExport SEXP _glycotrial_cpp_lmm_bootstrap_composite(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP, SEXP thetaSEXP, SEXP betaSEXP, SEXP armsSEXP, SEXP ztSEXP, SEXP targetSEXP, SEXP n_bootSEXP, SEXP seedSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP, SEXP newton_stepsSEXP, SEXP weightsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
@@ -108,7 +109,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
     Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
     Rcpp::traits::input_parameter< int >::type newton_steps(newton_stepsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_bootstrap_composite(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps));
+    Rcpp::traits::input_parameter< SEXP >::type weights(weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_bootstrap_composite(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, theta, beta, arms, zt, target, n_boot, seed, max_iter, grad_tol, newton_steps, weights));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -727,6 +729,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_safety_fever_runs
+Rcpp::List cpp_safety_fever_runs(Rcpp::IntegerVector group, Rcpp::NumericVector time, Rcpp::LogicalVector high, int n_groups, double min_span);
+RcppExport SEXP _glycotrial_cpp_safety_fever_runs(SEXP groupSEXP, SEXP timeSEXP, SEXP highSEXP, SEXP n_groupsSEXP, SEXP min_spanSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type time(timeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::LogicalVector >::type high(highSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    Rcpp::traits::input_parameter< double >::type min_span(min_spanSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_fever_runs(group, time, high, n_groups, min_span));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_scale_moments
 Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after);
 RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP) {
@@ -926,9 +942,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 2},
     {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
     {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
-    {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 9},
+    {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 10},
     {"_glycotrial_cpp_lmm_composite", (DL_FUNC) &_glycotrial_cpp_lmm_composite, 6},
-    {"_glycotrial_cpp_lmm_bootstrap_composite", (DL_FUNC) &_glycotrial_cpp_lmm_bootstrap_composite, 19},
+    {"_glycotrial_cpp_lmm_bootstrap_composite", (DL_FUNC) &_glycotrial_cpp_lmm_bootstrap_composite, 20},
     {"_glycotrial_cpp_lmm_info", (DL_FUNC) &_glycotrial_cpp_lmm_info, 1},
     {"_glycotrial_cpp_lmm_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_evaluate, 4},
     {"_glycotrial_cpp_lmm_hessian", (DL_FUNC) &_glycotrial_cpp_lmm_hessian, 3},
@@ -978,6 +994,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
     {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 7},
+    {"_glycotrial_cpp_safety_fever_runs", (DL_FUNC) &_glycotrial_cpp_safety_fever_runs, 5},
     {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 12},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},

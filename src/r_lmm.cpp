@@ -67,8 +67,13 @@ namespace {
 lmm::Data make_data(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y,
                     std::vector<int> subject_start, std::vector<int> re_blocks,
                     std::vector<double> coords, std::vector<int> groups, Rcpp::List residual,
-                    bool reml) {
+                    bool reml, SEXP weights = R_NilValue) {
   lmm::Data d;
+  if (!Rf_isNull(weights)) {
+    if (!Rf_isReal(weights) && !Rf_isInteger(weights))
+      throw glycotrial::InputError("weights must be numeric", "weights");
+    d.weights = Rcpp::as<std::vector<double>>(weights);
+  }
   d.X = std::move(X);
   d.Z = std::move(Z);
   d.y = std::move(y);
@@ -119,11 +124,11 @@ lmm::CompositeSpec make_spec(Rcpp::List arms, Eigen::MatrixXd zt, double target)
 SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y,
                    std::vector<int> subject_start, std::vector<int> re_blocks,
                    std::vector<double> coords, std::vector<int> groups, Rcpp::List residual,
-                   bool reml) {
+                   bool reml, SEXP weights = R_NilValue) {
   return glue::guard([&]() -> SEXP {
     lmm::Data d = make_data(std::move(X), std::move(Z), std::move(y), std::move(subject_start),
                             std::move(re_blocks), std::move(coords), std::move(groups), residual,
-                            reml);
+                            reml, weights);
     Rcpp::XPtr<lmm::Model> ptr(new lmm::Model(std::move(d)), true);
     return ptr;
   });
@@ -150,11 +155,11 @@ Eigen::MatrixXd cpp_lmm_bootstrap_composite(Eigen::MatrixXd X, Eigen::MatrixXd Z
                                             Eigen::VectorXd beta, Rcpp::List arms,
                                             Eigen::MatrixXd zt, double target, int n_boot,
                                             double seed, int max_iter, double grad_tol,
-                                            int newton_steps) {
+                                            int newton_steps, SEXP weights = R_NilValue) {
   return glue::guard([&] {
     lmm::Data d = make_data(std::move(X), std::move(Z), std::move(y),
                             std::move(subject_start), std::move(re_blocks), std::move(coords),
-                            std::move(groups), residual, reml);
+                            std::move(groups), residual, reml, weights);
     lmm::FitOptions opt;
     opt.max_iter = max_iter;
     opt.grad_tol = grad_tol;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/safety/events.hpp"
+#include "core/safety/fever.hpp"
 #include "core/safety/lab_grading.hpp"
 #include "core/safety/rates.hpp"
 #include "r_guard.h"
@@ -241,5 +242,22 @@ Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::Inte
     // kGradeNone -> NA as well; the R side knows which directions exist.
     return Rcpp::List::create(Rcpp::_["high"] = grades_to_r(g.high),
                               Rcpp::_["low"] = grades_to_r(g.low));
+  });
+}
+
+// Longest run of consecutive high readings per group (1-based group codes,
+// NA skipped) and whether it lasts longer than min_span.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_safety_fever_runs(Rcpp::IntegerVector group, Rcpp::NumericVector time,
+                                 Rcpp::LogicalVector high, int n_groups, double min_span) {
+  return glue::guard([&] {
+    std::vector<int> h(high.size());
+    for (R_xlen_t i = 0; i < high.size(); ++i) h[i] = high[i] == TRUE ? 1 : 0;
+    sf::FeverRuns r = sf::fever_runs(as_idx(group), as_dbl(time), h, n_groups, min_span);
+    Rcpp::NumericVector span(r.longest_span.size());
+    for (size_t i = 0; i < span.size(); ++i)
+      span[i] = std::isnan(r.longest_span[i]) ? NA_REAL : r.longest_span[i];
+    return Rcpp::List::create(Rcpp::_["longest_span"] = span,
+                              Rcpp::_["sustained"] = Rcpp::wrap(r.sustained));
   });
 }

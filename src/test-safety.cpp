@@ -1,5 +1,5 @@
 // C++ unit tests of the safety core: exact Poisson rates, event counting,
-// TEAE and infusion windows, rule-based lab grading.
+// TEAE and infusion windows, rule-based lab grading, fever duration.
 #include <testthat.h>
 
 #include <cmath>
@@ -7,6 +7,7 @@
 
 #include "core/common/errors.hpp"
 #include "core/safety/events.hpp"
+#include "core/safety/fever.hpp"
 #include "core/safety/lab_grading.hpp"
 #include "core/safety/rates.hpp"
 
@@ -119,5 +120,40 @@ context("safety: lab grading rules") {
     std::vector<double> nan(3, std::nan(""));
     sf::LabGrades g = sf::grade_labs(rules, 1, {0, 0, 0}, aval, nan, uln, base);
     expect_true((g.high[0] == 1 && g.high[1] == 0 && g.high[2] == 1));
+  }
+}
+
+context("safety: fever duration (CTCAE grade 4: > 40.0 C for > 24 h)") {
+  test_that("runs of consecutive high readings; strict > 24 h; a dip splits the run") {
+    // Group 0: high at 0, 12, 24.5 h -> span 24.5 h (> 24). Group 1: high at
+    // 0 and 24 h exactly -> 24 h, not > 24. Group 2: high 0, 12, dip at 18,
+    // high 30, 40 -> runs of 12 and 10 h. Group 3: no high reading. Group 4:
+    // one high reading -> span 0. Input out of time order in group 0.
+    std::vector<int> group = {0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 3, 4, -1};
+    std::vector<double> time = {24.5, 0, 12, 0, 24, 0, 12, 18, 30, 40, 5, 7, 0};
+    std::vector<int> high = {1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1};
+    sf::FeverRuns r = sf::fever_runs(group, time, high, 5, 24);
+    expect_true(std::fabs(r.longest_span[0] - 24.5) < 1e-12);
+    expect_true(r.sustained[0] == 1);
+    expect_true((r.longest_span[1] == 24 && r.sustained[1] == 0));
+    expect_true((r.longest_span[2] == 12 && r.sustained[2] == 0));
+    expect_true((std::isnan(r.longest_span[3]) && r.sustained[3] == 0));
+    expect_true((r.longest_span[4] == 0 && r.sustained[4] == 0));
+  }
+  test_that("invalid input throws InputError") {
+    bool thrown = false;
+    try {
+      sf::fever_runs({0}, {0, 1}, {1}, 1, 24);
+    } catch (const glycotrial::InputError&) {
+      thrown = true;
+    }
+    expect_true(thrown);
+    thrown = false;
+    try {
+      sf::fever_runs({3}, {0}, {1}, 1, 24);
+    } catch (const glycotrial::InputError&) {
+      thrown = true;
+    }
+    expect_true(thrown);
   }
 }

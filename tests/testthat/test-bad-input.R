@@ -629,6 +629,17 @@ bad("fit_lmm", "crossed: grouping by an expression",
 bad("fit_lmm", "crossed: more random effects than observations",
     fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | ROW), transform(ld2(), ROW = seq_along(AVAL))),
     arg = "observations")
+bad("fit_lmm", "crossed: weights not yet supported",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | SITE), ld2(), weights = rep(1, nrow(ld2()))),
+    arg = "weights")
+bad("fit_lmm", "weights negative", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(-1, nrow(ld()))), arg = "weights")
+bad("fit_lmm", "weights zero", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(0, nrow(ld()))), arg = "weights")
+bad("fit_lmm", "weights NA", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = c(NA, rep(1, nrow(ld()) - 1))), arg = "weights")
+bad("fit_lmm", "weights character", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep("a", nrow(ld()))), arg = "weights")
+bad("fit_lmm", "weights wrong length", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = c(1, 2)), arg = "weights")
+bad("fit_lmm", "weights unknown column", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = "NOPE"), arg = "weights")
+bad("lmm_design", "weights Inf", lmm_design(lmm_parse_formula(AVAL ~ ARM + (1 | USUBJID)), ld(),
+                                           weights = c(Inf, rep(1, nrow(ld()) - 1))), arg = "weights")
 bad("lmm_control", "max_iter zero", lmm_control(max_iter = 0), arg = "max_iter")
 bad("lmm_control", "grad_tol negative", lmm_control(grad_tol = -1), arg = "grad_tol")
 bad("lmm_control", "singular_tol NA", lmm_control(singular_tol = NA), arg = "singular_tol")
@@ -780,6 +791,34 @@ bad("infusion_fever", "advs NULL", infusion_fever(NULL, adsl, adex), arg = "advs
 bad("infusion_fever", "window reversed", infusion_fever(adlb, adsl, adex, window = c(2, 0)), arg = "window")
 bad("infusion_fever", "unknown unit", infusion_fever(adlb, adsl, adex, unit = "weeks"), arg = "unit")
 bad("infusion_fever", "time column missing", infusion_fever(adlb, adsl, adex, vs_time = "NOPE"), arg = "NOPE")
+fever_days <- function() {
+  list(adsl = data.frame(USUBJID = "D1", ARM = "A", SAFFL = "Y"),
+       adex = data.frame(USUBJID = "D1", EXINFNO = 1, ASTDY = 1, ASTTM = "08:00"),
+       advs = data.frame(USUBJID = "D1", PARAMCD = "TEMP", AVAL = c(40.5, 40.6), ADY = 2:3,
+                         ATM = c("08:00", "09:00"), ADTM = as.POSIXct("2024-01-02", tz = "UTC")))
+}
+fd <- function(advs = fever_days()$advs, ...) {
+  d <- fever_days()
+  infusion_fever(advs, d$adsl, d$adex, unit = "days", window = c(0, 5), vs_time = "ADY",
+                 ex_time = "ASTDY", ...)
+}
+bad("infusion_fever", "vs_clock column missing", fd(vs_clock = "NOPE"), arg = "NOPE")
+bad("infusion_fever", "ex_clock column missing", fd(ex_clock = "NOPE"), arg = "NOPE")
+bad("infusion_fever", "vs_clock not a string", fd(vs_clock = 3), arg = "vs_clock")
+bad("infusion_fever", "vs_clock with date-times", infusion_fever(fever_days()$advs, fever_days()$adsl,
+    transform(fever_days()$adex, ASTDTM = as.POSIXct("2024-01-01 08:00", tz = "UTC")), vs_clock = "ATM"),
+    arg = "ATM")
+bad("infusion_fever", "vs_clock missing value", fd(transform(fever_days()$advs, ATM = c("08:00", NA)),
+    vs_clock = "ATM"), arg = "ATM")
+bad("infusion_fever", "vs_clock 25:00", fd(transform(fever_days()$advs, ATM = c("08:00", "25:00")),
+    vs_clock = "ATM"), arg = "ATM")
+bad("infusion_fever", "vs_clock minutes 75", fd(transform(fever_days()$advs, ATM = c("08:75", "09:00")),
+    vs_clock = "ATM"), arg = "ATM")
+bad("infusion_fever", "vs_clock numeric", fd(transform(fever_days()$advs, ATM = c(8, 9)),
+    vs_clock = "ATM"), arg = "ATM")
+bad("infusion_fever", "vs_clock as difftime works", fd(transform(fever_days()$advs,
+    ATM = as.difftime(c(8, 9), units = "hours")), vs_clock = "ATM", ex_clock = "ASTTM"), class = "ok",
+    check = function(r) isTRUE(r$data$subjects$fever_hours == 25) && r$data$subjects$grade == 4)
 bad("eair", "events negative", eair(-1, 10), arg = "events")
 bad("eair", "time_at_risk zero", eair(1, 0), arg = "time_at_risk")
 bad("eair", "time NA", eair(1, NA), arg = "time_at_risk")

@@ -64,8 +64,11 @@ test_that("eGFR (CKD): < LLN, < 60, < 30, < 15", {
 test_that("hypoglycaemia: < LLN, < 3.0, < 2.2, < 1.7 mmol/L; mg/dL converted", {
   v <- c(3.9, 3.89, 3.0, 2.99, 2.2, 2.19, 1.7, 1.69)
   expect_equal(grade1("GLUC", v, lln = 3.9, unit = "mmol/L", dir = "L"), c(0, 1, 1, 2, 2, 3, 3, 4))
-  # 54 mg/dL = 2.997 mmol/L (grade 2); 55 mg/dL = 3.053 mmol/L (grade 1); LLN 70 mg/dL.
-  expect_equal(grade1("GLUC", c(70, 55, 54), lln = 70, unit = "mg/dL", dir = "L"), c(0, 1, 2))
+  # mg/dL uses CTCAE's own mg/dL thresholds (< 55, < 40, < 30), not converted
+  # mmol/L ones: 54.5 mg/dL (3.025 mmol/L, grade 1 if converted) is grade 2;
+  # 30.5 mg/dL (1.693 mmol/L, grade 4 if converted) is grade 3.
+  expect_equal(grade1("GLUC", c(70, 69.9, 55, 54.5, 40, 39.9, 30.5, 30, 29.9), lln = 70,
+                      unit = "mg/dL", dir = "L"), c(0, 1, 1, 2, 2, 3, 3, 3, 4))
 })
 
 test_that("neutrophils, platelets and haemoglobin", {
@@ -77,6 +80,135 @@ test_that("neutrophils, platelets and haemoglobin", {
   h <- c(120, 119.9, 100, 99.9, 80, 79.9)
   expect_equal(grade1("HGB", h, lln = 120, unit = "g/L", dir = "L"), c(0, 1, 1, 2, 2, 3))
   expect_equal(grade1("HGB", c(10, 9.99), lln = 12, unit = "g/dL", dir = "L"), c(1, 2))
+  expect_equal(grade1("HGB", c(12, 11.9, 8, 7.99), lln = 12, unit = "g/dL", dir = "L"),
+               c(0, 1, 2, 3))
+  # mmol/L on CTCAE's mmol/L thresholds (< 6.2, < 4.9): 6.2 mmol/L (99.9 g/L if
+  # converted, grade 2) is grade 1; 4.9 mmol/L (79.0 g/L) is grade 2.
+  expect_equal(grade1("HGB", c(7.5, 7.49, 6.2, 6.19, 4.9, 4.89), lln = 7.5, unit = "mmol/L",
+                      dir = "L"), c(0, 1, 1, 2, 2, 3))
+})
+
+# Reference: the pharmaverse admiral CTCAE v5.0 grading metadata, transcribed
+# by hand from pharmaverse/admiral data-raw/adlb_grading/ncictcaev5.json (SI
+# units; commit 534ecb32) and ncictcaev5_uscv.json (mg/dL glucose; commit
+# 01087995), the source of admiral::atoxgr_criteria_ctcv5. Each function is
+# that term's GRADE_CODE case_when read top to bottom (the first condition
+# that holds gives the grade; a condition on a missing value does not hold).
+# "Baseline abnormal" is admiral's BNRIND = HIGH, here BASE > ANRHI. Chronic
+# kidney disease and fever are not in admiral's table (it covers the
+# Investigations, Metabolism and Blood SOCs only); they are checked against
+# the CTCAE v5.0 text above.
+admiral_v5 <- local({
+  gt <- function(a, b) isTRUE(a > b)
+  ge <- function(a, b) isTRUE(a >= b)
+  lt <- function(a, b) isTRUE(a < b)
+  le <- function(a, b) isTRUE(a <= b)
+  liver <- function(f, g1_abn) function(a, lo, hi, b) {
+    if (is.na(a) || is.na(hi)) return(NA)
+    ab <- isTRUE(b > hi)
+    r <- if (ab) b else hi
+    if (gt(a, f[4] * r)) return(4)
+    if (gt(a, f[3] * r)) return(3)
+    if (gt(a, f[2] * r)) return(2)
+    if (if (ab) g1_abn(a, b) else gt(a, hi)) return(1)
+    0
+  }
+  low_abs <- function(t4, t3, t2, g_lln = 1) function(a, lo, hi, b) {
+    if (is.na(a)) return(NA)
+    if (!is.na(t4) && lt(a, t4)) return(4)
+    if (lt(a, t3)) return(3)
+    if (!is.na(t2) && lt(a, t2)) return(2)
+    if (is.na(lo)) return(NA)
+    if (lt(a, lo)) return(g_lln)
+    0
+  }
+  high_abs <- function(t4, t3, t2) function(a, lo, hi, b) {
+    if (is.na(a)) return(NA)
+    if (gt(a, t4)) return(4)
+    if (gt(a, t3)) return(3)
+    if (gt(a, t2)) return(2)
+    if (is.na(hi)) return(NA)
+    if (gt(a, hi)) return(1)
+    0
+  }
+  list(
+    ALT = list("H", liver(c(1, 3, 5, 20), function(a, b) ge(a, 1.5 * b))),
+    AST = list("H", liver(c(1, 3, 5, 20), function(a, b) ge(a, 1.5 * b))),
+    ALP = list("H", liver(c(1, 2.5, 5, 20), function(a, b) ge(a, 2 * b))),
+    BILI = list("H", liver(c(1, 1.5, 3, 10), function(a, b) gt(a, b))),
+    CREAT = list("H", function(a, lo, hi, b) {
+      if (is.na(a)) return(NA)
+      if (!is.na(hi) && gt(a, 6 * hi)) return(4)
+      if ((!is.na(hi) && gt(a, 3 * hi)) || (!is.na(b) && gt(a, 3 * b))) return(3)
+      if ((!is.na(hi) && gt(a, 1.5 * hi)) || (!is.na(b) && gt(a, 1.5 * b))) return(2)
+      if (is.na(hi)) return(NA)
+      if (gt(a, hi)) return(1)
+      0
+    }),
+    GLUC = list("L", low_abs(1.7, 2.2, 3)),
+    NEUT = list("L", low_abs(0.5, 1, 1.5)),
+    PLAT = list("L", low_abs(25, 50, 75)),
+    HGB = list("L", low_abs(NA, 80, 100)),
+    K = list("H", high_abs(7, 6, 5.5)),
+    K = list("L", low_abs(2.5, 3, NA, g_lln = 2)),
+    SODIUM = list("H", high_abs(160, 155, 150)),
+    SODIUM = list("L", function(a, lo, hi, b) {
+      if (is.na(a)) return(NA)
+      if (lt(a, 120)) return(4)
+      if (le(a, 129)) return(3)
+      if (is.na(lo)) return(NA)
+      if (lt(a, lo)) return(1)
+      0
+    }),
+    GLUC_MGDL = list("L", low_abs(30, 40, 55)))
+})
+
+test_that("ctcae_v5 agrees with admiral's CTCAE v5.0 metadata on every threshold", {
+  # Per term: reference ranges, baselines (normal, abnormal, missing) and values
+  # just below, at and just above every threshold of the term.
+  setup <- list(
+    ALT = list(unit = "U/L", lo = 0, hi = c(40, NA), base = c(NA, 30, 60), f = c(1, 1.5, 3, 5, 20)),
+    AST = list(unit = "U/L", lo = 0, hi = c(40, NA), base = c(NA, 30, 60), f = c(1, 1.5, 3, 5, 20)),
+    ALP = list(unit = "U/L", lo = 0, hi = c(120, NA), base = c(NA, 80, 150), f = c(1, 2, 2.5, 5, 20)),
+    BILI = list(unit = "umol/L", lo = 3, hi = c(21, NA), base = c(NA, 10, 30), f = c(1, 1.5, 3, 10)),
+    CREAT = list(unit = "umol/L", lo = 60, hi = c(110, NA), base = c(NA, 50, 130), f = c(1, 1.5, 3, 6)),
+    GLUC = list(unit = "mmol/L", lo = c(3.9, NA), hi = 6, base = NA, abs = c(3.9, 3, 2.2, 1.7)),
+    NEUT = list(unit = "10^9/L", lo = c(2, NA), hi = 7, base = NA, abs = c(2, 1.5, 1, 0.5)),
+    PLAT = list(unit = "10^9/L", lo = c(150, NA), hi = 400, base = NA, abs = c(150, 75, 50, 25)),
+    HGB = list(unit = "g/L", lo = c(120, NA), hi = 160, base = NA, abs = c(120, 100, 80)),
+    K = list(unit = "mmol/L", lo = c(3.5, NA), hi = c(5.1, NA), base = NA,
+             abs = c(3.5, 3, 2.5, 5.1, 5.5, 6, 7)),
+    SODIUM = list(unit = "mmol/L", lo = c(135, NA), hi = c(145, NA), base = NA,
+                  abs = c(135, 129, 125, 120, 145, 150, 155, 160)))
+  for (p in names(setup)) {
+    st <- setup[[p]]
+    grid <- expand.grid(lo = st$lo, hi = st$hi, base = st$base, k = seq_len(100))
+    refs <- if (!is.null(st$f)) {
+      unlist(lapply(st$f, function(f) f * c(st$hi, st$base)))
+    } else st$abs
+    refs <- refs[!is.na(refs)]
+    vals <- sort(unique(c(outer(refs, c(0.999, 1, 1.001)), 0.5 * min(refs), 2 * max(refs))))
+    grid <- grid[grid$k <= length(vals), ]
+    grid$aval <- vals[grid$k]
+    lb <- data.frame(USUBJID = "S", PARAMCD = p, AVAL = grid$aval, AVALU = st$unit,
+                     ANRLO = grid$lo, ANRHI = grid$hi, BASE = grid$base)
+    g <- grade_lab(lb, missing_range = "ignore")
+    for (ref in admiral_v5[names(admiral_v5) == p]) {
+      want <- mapply(ref[[2]], grid$aval, grid$lo, grid$hi, grid$base)
+      got <- if (ref[[1]] == "H") g$ATOXGRH else g$ATOXGRL
+      same <- (is.na(want) & is.na(got)) | (!is.na(want) & !is.na(got) & want == got)
+      bad <- which(!same)
+      expect(length(bad) == 0,
+             sprintf("%s (%s): %d disagreement(s), first AVAL %g LLN %g ULN %g BASE %g: admiral %s, ours %s",
+                     p, ref[[1]], length(bad), grid$aval[bad[1]], grid$lo[bad[1]], grid$hi[bad[1]],
+                     grid$base[bad[1]], want[bad[1]], got[bad[1]]))
+    }
+  }
+  # Glucose in mg/dL against admiral's USCV table (< 55, < 40, < 30 mg/dL).
+  v <- sort(c(outer(c(70, 55, 40, 30), c(0.999, 1, 1.001))))
+  lb <- data.frame(USUBJID = "S", PARAMCD = "GLUC", AVAL = v, AVALU = "mg/dL", ANRLO = 70)
+  want <- vapply(v, function(a) admiral_v5$GLUC_MGDL[[2]](a, 70, NA, NA), numeric(1))
+  expect_equal(grade_lab(lb)$ATOXGRL, as.integer(want))
 })
 
 test_that("potassium and sodium in both directions", {

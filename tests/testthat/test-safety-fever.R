@@ -120,3 +120,89 @@ test_that("infusion_fever rejects bad input with classed errors", {
   bad_ex$EXINFNO[1] <- 0.5
   expect_error(infusion_fever(d$advs, d$adsl, bad_ex), class = "glycotrial_error_input")
 })
+
+# CTCAE v5.0 grade 4 fever (> 40.0 C for > 24 h) from the temperature series,
+# worked out by hand. One infusion at 08:00 on 1 Mar for all; window 0-48 h.
+# A run = consecutive measurements (in time order) all > 40.0 C; grade 4 when
+# its first and last measurement are more than 24 h apart.
+#   F1 (A): 40.5 @ 2 h, 40.2 @ 14 h, 40.1 @ 26.5 h -> run of 24.5 h > 24: G4.
+#   F2 (A): 40.5 @ 2 h, 40.3 @ 26 h -> exactly 24 h, not > 24: G3; 40.9 @ 50 h
+#           is outside the window (it would make 48 h) and does not count.
+#   F3 (A): 40.5 @ 2 h, 40.0 @ 14 h (exactly 40.0 is not > 40.0: a dip, G2),
+#           40.6 @ 30 h -> two runs of 0 h: G3.
+#   F4 (B): 40.0 @ 2 h, 40.0 @ 30 h -> never > 40.0: G2, no run.
+#   F5 (B): rows out of time order 40.4 @ 40 h, 40.9 @ 3 h, 40.2 @ 15 h
+#           -> one run 3 h to 40 h = 37 h: G4.
+#   F6 (B): 41.0 @ 3 h, 39.5 @ 10 h (dip), 40.8 @ 20 h, 40.7 @ 45 h -> runs of
+#           0 h and 25 h: G4.
+fever4_toy <- function() {
+  adsl <- data.frame(USUBJID = paste0("F", 1:6), ARM = rep(c("A", "B"), each = 3),
+                     SAFFL = "Y", stringsAsFactors = FALSE)
+  t0 <- as.POSIXct("2024-03-01 08:00", tz = "UTC")
+  adex <- data.frame(USUBJID = adsl$USUBJID, EXINFNO = 1, ASTDTM = t0, stringsAsFactors = FALSE)
+  m <- rbind(
+    data.frame(id = "F1", h = c(2, 14, 26.5), t = c(40.5, 40.2, 40.1)),
+    data.frame(id = "F2", h = c(2, 26, 50), t = c(40.5, 40.3, 40.9)),
+    data.frame(id = "F3", h = c(2, 14, 30), t = c(40.5, 40.0, 40.6)),
+    data.frame(id = "F4", h = c(2, 30), t = c(40.0, 40.0)),
+    data.frame(id = "F5", h = c(40, 3, 15), t = c(40.4, 40.9, 40.2)),
+    data.frame(id = "F6", h = c(3, 10, 20, 45), t = c(41.0, 39.5, 40.8, 40.7)))
+  advs <- data.frame(USUBJID = m$id, PARAMCD = "TEMP", AVAL = m$t, AVALU = "C",
+                     ADTM = t0 + m$h * 3600, stringsAsFactors = FALSE)
+  list(adsl = adsl, adex = adex, advs = advs)
+}
+
+test_that("grade 4 fever: > 40.0 C without a dip for more than 24 h, by hand", {
+  d <- fever4_toy()
+  res <- infusion_fever(d$advs, d$adsl, d$adex)
+  s <- res$data$subjects
+  expect_equal(s$grade, c(4, 3, 3, 2, 4, 4))
+  expect_equal(s$fever_hours, c(24.5, 24, 0, NA, 37, 25))
+  expect_equal(s$n_measurements, c(3, 2, 3, 2, 3, 4))
+  g <- function(cat, arm) fstat(res, "Infusion 1", cat, arm)
+  expect_equal(c(g("Grade 2", "A"), g("Grade 3", "A"), g("Grade 4", "A"), g("Grade >= 3", "A")),
+               c(0, 2, 1, 3))
+  expect_equal(c(g("Grade 2", "B"), g("Grade 3", "B"), g("Grade 4", "B"), g("Grade >= 3", "B")),
+               c(1, 0, 2, 2))
+  expect_equal(fstat(res, "Any infusion", "Grade 4", "B"), 2)
+  # A wider window takes in F2's 50-h value: 2 h to 50 h = 48 h -> G4.
+  wide <- infusion_fever(d$advs, d$adsl, d$adex, window = c(0, 72))
+  expect_equal(wide$data$subjects$grade[2], 4)
+  # The same temperatures in Fahrenheit give the same grades (40.0 C = 104.0 F).
+  fah <- d$advs
+  fah$AVAL <- fah$AVAL * 9 / 5 + 32
+  fah$AVALU <- "F"
+  expect_equal(infusion_fever(fah, d$adsl, d$adex)$data$subjects$grade, c(4, 3, 3, 2, 4, 4))
+})
+
+test_that("grade 4 fever with study days only, and with a time of day", {
+  # Infusion on day 1 at 08:00. D1 (A): > 40.0 on days 2 and 3; D2 (B): days 2, 3, 4.
+  adsl <- data.frame(USUBJID = c("D1", "D2"), ARM = c("A", "B"), SAFFL = "Y")
+  adex <- data.frame(USUBJID = c("D1", "D2"), EXINFNO = 1, ASTDY = 1, ASTTM = "08:00")
+  advs <- data.frame(USUBJID = c("D1", "D1", "D2", "D2", "D2"), PARAMCD = "TEMP",
+                     AVAL = c(40.6, 40.4, 40.6, 40.4, 40.2), ADY = c(2, 3, 2, 3, 4),
+                     ATM = c("08:00", "09:00", "10:00", "10:00", "07:00"))
+  # Day level: D1's readings are 24 h apart (not > 24: G3); D2's 48 h (G4).
+  r1 <- infusion_fever(advs, adsl, adex, window = c(0, 5), unit = "days", vs_time = "ADY",
+                       ex_time = "ASTDY")
+  expect_equal(r1$data$subjects$grade, c(3, 4))
+  expect_equal(r1$data$subjects$fever_hours, c(24, 48))
+  # With ATM: D1 day 2 08:00 to day 3 09:00 = 25 h (G4); D2 day 2 10:00 to
+  # day 4 07:00 = 45 h (G4).
+  r2 <- infusion_fever(advs, adsl, adex, window = c(0, 5), unit = "days", vs_time = "ADY",
+                       ex_time = "ASTDY", vs_clock = "ATM", ex_clock = "ASTTM")
+  expect_equal(r2$data$subjects$fever_hours, c(25, 45))
+  expect_equal(r2$data$subjects$grade, c(4, 4))
+  # Clock columns: not with date-times; missing or invalid times are errors.
+  d <- fever4_toy()
+  d$advs$ATM <- "08:00"
+  expect_error(infusion_fever(d$advs, d$adsl, d$adex, vs_clock = "ATM"),
+               class = "glycotrial_error_input")
+  bad <- advs
+  bad$ATM[2] <- NA
+  expect_error(infusion_fever(bad, adsl, adex, unit = "days", vs_time = "ADY", ex_time = "ASTDY",
+                              vs_clock = "ATM"), "ATM", class = "glycotrial_error_input")
+  bad$ATM[2] <- "24:10"
+  expect_error(infusion_fever(bad, adsl, adex, unit = "days", vs_time = "ADY", ex_time = "ASTDY",
+                              vs_clock = "ATM"), "ATM", class = "glycotrial_error_input")
+})

@@ -82,3 +82,41 @@ test_that("lab_trajectory means and standard errors", {
   skip_if_not_installed("ggplot2")
   expect_s3_class(ggplot2::autoplot(res), "ggplot")
 })
+
+test_that("lab_shift integer coding matches a base-R table() of the same cells", {
+  # Reference: per subject and parameter, worst post-baseline ATOXGRH (missing
+  # grades as "Missing") and the first non-missing BTOXGRH, cross-tabulated
+  # with table(): the string-keyed computation lab_shift() used before it
+  # moved to integer codes.
+  set.seed(11)
+  n <- 600
+  adsl <- data.frame(USUBJID = sprintf("P%03d", 1:60),
+                     ARM = factor(sample(c("A", "B"), 60, TRUE), levels = c("A", "B", "C")),
+                     SAFFL = "Y")
+  lb <- data.frame(USUBJID = sample(adsl$USUBJID, n, TRUE),
+                   PARAMCD = sample(c("ALT", "BILI", "K"), n, TRUE),
+                   ADY = sample(c(1, 8:60), n, TRUE), stringsAsFactors = FALSE)
+  lb$ATOXDSCH <- "term"
+  lb$ATOXGRH <- sample(c(0:4, NA), n, TRUE)
+  lb$BTOXGRH <- sample(c(0:2, NA), n, TRUE)
+  lb$ATOXGRL <- lb$BTOXGRL <- NA_integer_
+  res <- lab_shift(lb, adsl)
+  post <- lb[lb$ADY > 1, ]
+  key <- paste(post$USUBJID, post$PARAMCD)
+  worst <- tapply(ifelse(is.na(post$ATOXGRH), -1, post$ATOXGRH), key, max)
+  base <- tapply(post$BTOXGRH, key, function(v) v[!is.na(v)][1])
+  lvl <- c("0", "1", "2", "3", "4", "Missing")
+  lab <- function(v) factor(ifelse(is.na(v) | v < 0, "Missing", v), levels = lvl)
+  ks <- names(worst)
+  subj <- sub(" .*$", "", ks)
+  ref <- as.data.frame(table(param = sub("^.* ", "", ks),
+                             arm = adsl$ARM[match(subj, adsl$USUBJID)],
+                             baseline_grade = lab(base[ks]), worst_grade = lab(worst[ks])),
+                       stringsAsFactors = FALSE)
+  got <- res$ard[res$ard$stat_name == "n", ]
+  m <- merge(ref, got, by = c("param", "arm", "baseline_grade", "worst_grade"))
+  expect_equal(nrow(m), nrow(ref))
+  expect_equal(nrow(got), 3 * 3 * 36)  # every parameter x arm x grade cell, empty arm C too
+  expect_equal(m$stat, m$Freq)
+  expect_equal(sum(got$stat), length(ks))
+})

@@ -83,7 +83,16 @@ Eigen::MatrixXd bootstrap_composite(const Data& data, const Eigen::VectorXd& the
                               ? std::vector<int>(m, 0)
                               : std::vector<int>(data.groups.begin() + a, data.groups.begin() + a + m);
     const Eigen::MatrixXd Zi = data.Z.middleRows(a, m);
-    const Eigen::MatrixXd V = Zi * G * Zi.transpose() + fitted.residual_cov(theta, co, gr);
+    Eigen::MatrixXd Ri = fitted.residual_cov(theta, co, gr);
+    if (!data.weights.empty()) {
+      // W^{-1/2} R W^{-1/2}
+      for (int k = 0; k < m; ++k) {
+        const double s = 1 / std::sqrt(data.weights[a + k]);
+        Ri.row(k) *= s;
+        Ri.col(k) *= s;
+      }
+    }
+    const Eigen::MatrixXd V = Zi * G * Zi.transpose() + Ri;
     Eigen::LLT<Eigen::MatrixXd> llt(V);
     if (llt.info() != Eigen::Success)
       throw NumericalError("the fitted marginal covariance is not positive definite", "object");

@@ -75,6 +75,22 @@ Model::Model(Data d)
     for (int g : groups_) require(g == 0 || g == 1, "data", "response index must be 0 or 1");
   }
   require(n - (reml_ ? p_ : 0) > 0, "data", "not enough observations for the fixed effects");
+  if (!d.weights.empty()) {
+    require(static_cast<int>(d.weights.size()) == n, "weights",
+            "expected " + std::to_string(n) + " weights (one per row), got " +
+                std::to_string(d.weights.size()));
+    sqrt_w_.resize(n);
+    for (int r = 0; r < n; ++r) {
+      const double w = d.weights[r];
+      require(std::isfinite(w) && w > 0, "weights",
+              "weights must be positive and finite (row " + std::to_string(r + 1) + ")");
+      sqrt_w_[r] = std::sqrt(w);
+      log_w_sum_ += std::log(w);
+      X_.row(r) *= sqrt_w_[r];
+      Z_.row(r) *= sqrt_w_[r];
+      y_(r) *= sqrt_w_[r];
+    }
+  }
   residual_ = make_residual(d.residual);
 
   // Standardise the response by the OLS residual standard deviation.
@@ -293,7 +309,7 @@ Evaluation Model::evaluate(const Eigen::VectorXd& theta, bool profiled, bool wan
     dev = logdetV + rss + dof * kLog2Pi;
   }
   if (reml_) dev += logdetA;
-  ev.deviance = dev + dof * ls2;
+  ev.deviance = dev + dof * ls2 - log_w_sum_;
   ev.sigma2 = s2;
   ev.beta = beta * y_scale_;
   Eigen::MatrixXd Ainv = la.solve(Eigen::MatrixXd::Identity(p, p));

@@ -54,6 +54,12 @@ struct Data {
   std::vector<int> re_blocks;      // sizes of G's diagonal blocks (sum = q)
   std::vector<double> coords;      // residual coordinate per row (visit index or time)
   std::vector<int> groups;         // Kronecker: response index (0/1) per row
+  // Observation weights w (> 0, finite), empty: all 1. Subject i's residual
+  // covariance becomes W_i^{-1/2} R_i W_i^{-1/2} (sigma^2 / w with an iid
+  // residual, as lme4 / nlme varFixed(~ 1/w) / mmrm). The model works on
+  // rows scaled by sqrt(w) (y*, X*, Z* so that V* = Z* G Z*' + R) and adds
+  // log|W^{-1}| = -sum log w to the deviance; REML's X'V^-1X is unchanged.
+  std::vector<double> weights;
   ResidualSpec residual;
   bool reml = true;
   // Patterns with more subjects than this use pattern moments; -1: 2 (p + 1).
@@ -137,6 +143,9 @@ class Model {
   double y_scale() const { return y_scale_; }
   const std::vector<int>& re_blocks() const { return re_blocks_; }
   bool is_reml() const { return reml_; }
+  bool has_weights() const { return !sqrt_w_.empty(); }
+  // -sum log w_i (0 without weights): the deviance offset of the weights.
+  double weight_offset() const { return -log_w_sum_; }
 
   Evaluation evaluate(const Eigen::VectorXd& theta, bool profiled, bool gradient) const;
   Eigen::MatrixXd hessian(const Eigen::VectorXd& theta, bool profiled) const;
@@ -173,6 +182,8 @@ class Model {
   bool reml_ = true;
   int moment_min_ = -1;
   double y_scale_ = 1;
+  std::vector<double> sqrt_w_;  // empty without weights
+  double log_w_sum_ = 0;
   std::unique_ptr<Residual> residual_;
   std::vector<Pattern> patterns_;
 };
