@@ -137,6 +137,14 @@ cpp_mmrm_derivatives <- function(ptr, theta, jacobian) {
     .Call(`_glycotrial_cpp_mmrm_derivatives`, ptr, theta, jacobian)
 }
 
+cpp_mmrm_newton <- function(ptr, theta, grad_tol, max_iter) {
+    .Call(`_glycotrial_cpp_mmrm_newton`, ptr, theta, grad_tol, max_iter)
+}
+
+cpp_mmrm_ols_residual_covariance <- function(ptr) {
+    .Call(`_glycotrial_cpp_mmrm_ols_residual_covariance`, ptr)
+}
+
 cpp_mmrm_hessian_numeric <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_hessian_numeric`, ptr, theta)
 }

@@ -410,28 +410,25 @@ mmrm_engine <- function(design, spec_plugin, reml) {
 
 # ---- stage 3: optimisation ---------------------------------------------------
 
-# Starting values from the empirical covariance of OLS residuals (rows
-# here; pattern moments in scale_fit_moments()), mapped to each built-in
-# structure's parameters by mmrm_start_theta().
-mmrm_start <- function(design, plugin) {
+# Starting values from the empirical covariance of OLS residuals, computed
+# by the engine from its pattern moments (cpp_mmrm_ols_residual_covariance():
+# average r_a r_b per visit pair, mean r^2 per group), mapped to each built-in
+# structure's parameters by mmrm_start_theta(); user structures use their
+# start function (or zeros).
+mmrm_start <- function(design, plugin, engine) {
   k <- design$n_visits
   K <- design$n_theta_group
-  ols <- stats::lm.fit(design$X * sqrt(design$weights), design$y * sqrt(design$weights))
-  res <- ols$residuals
-  one_group <- function(g) {
-    sel <- if (is.null(design$group)) rep(TRUE, length(res)) else as.integer(design$group) == g
-    if (plugin$spatial) {
-      if (!plugin$compiled && is.function(plugin$impl$start)) return(plugin$impl$start(k))
-      if (!plugin$compiled) return(rep(0, K))
-      return(c(log(stats::var(res[sel])), 0))
-    }
-    subj <- as.integer(droplevels(design$subject[sel]))
-    mat <- matrix(NA_real_, max(subj), k)
-    mat[cbind(subj, design$coord[sel] + 1)] <- res[sel]
-    S <- suppressWarnings(stats::cov(mat, use = "pairwise.complete.obs"))
-    mmrm_start_theta(S, plugin, K, fallback_var = stats::var(res[sel]))
+  if (!plugin$compiled) {
+    st <- if (is.function(plugin$impl$start)) plugin$impl$start(k) else rep(0, K)
+    th <- rep(st, design$n_groups)
+  } else {
+    rc <- cpp_mmrm_ols_residual_covariance(engine)
+    th <- unlist(lapply(seq_len(design$n_groups), function(g) {
+      v <- rc$variance[g]
+      if (plugin$spatial) return(c(log(v), 0))
+      mmrm_start_theta(rc$S[[g]], plugin, K, fallback_var = v)
+    }))
   }
-  th <- unlist(lapply(seq_len(design$n_groups), one_group))
   th[!is.finite(th)] <- 0
   th
 }
@@ -491,7 +488,7 @@ mmrm_start_theta <- function(S, plugin, K, fallback_var = NULL) {
 # residuals, then the shared optimiser.
 mmrm_fit_design <- function(design, reml, control, plugin) {
   engine <- mmrm_engine(design, plugin, reml)
-  mmrm_optimise(engine, control, plugin, default_start = function() mmrm_start(design, plugin))
+  mmrm_optimise(engine, control, plugin, default_start = function() mmrm_start(design, plugin, engine))
 }
 
 # The optimiser shared by the row route (above) and the moment route
@@ -586,75 +583,23 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
        plugin = plugin)
 }
 
-# Newton-Raphson on the deviance with the exact Hessian of the engine
-# (cpp_mmrm_derivatives(): deviance, gradient, Hessian and the Jacobian terms
-# in one pass). Levenberg damping where the Hessian is not positive definite,
-# backtracking while the deviance does not decrease enough; stops when the
-# largest absolute gradient is below grad_tol * 1e-3 * max(1, |deviance|) or
-# no step improves it (rounding). Returns NULL when the deviance is not finite
-# at the start.
+# Newton-Raphson on the deviance in the C++ engine (MmrmEngine::newton():
+# exact Hessians at the start and the end, BFGS updates of it in between,
+# Levenberg damping, backtracking, a last Newton step to rounding
+# precision). Stops when the largest absolute gradient is below
+# grad_tol * 1e-3 * max(1, |deviance|). Returns NULL when the deviance is not
+# finite at the start.
 mmrm_newton <- function(engine, theta, control) {
-  d <- cpp_mmrm_derivatives(engine, theta, TRUE)
-  if (!is.finite(d$deviance)) return(NULL)
-  tol <- function(dev) control$grad_tol * 1e-3 * max(1, abs(dev))
-  it <- 0L
   # Newton needs few iterations when it works; past 100 the next optimiser
   # of control$optimizers is the better bet.
-  max_it <- min(control$max_iter, 100L)
-  while (it < max_it && max(abs(d$gradient)) > tol(d$deviance)) {
-    it <- it + 1L
-    g <- d$gradient
-    H <- d$hessian
-    lam <- 0
-    ch <- NULL
-    while (is.null(ch)) {
-      ch <- tryCatch(chol(H + diag(lam, nrow(H))), error = function(e) NULL)
-      if (is.null(ch)) lam <- max(4 * lam, 1e-6 * max(1, abs(diag(H))))
-      if (lam > 1e12) break
-    }
-    if (is.null(ch)) break
-    step <- -backsolve(ch, backsolve(ch, g, transpose = TRUE))
-    slope <- sum(g * step)
-    # full step: evaluate all derivatives at once (usually accepted)
-    d_new <- cpp_mmrm_derivatives(engine, theta + step, TRUE)
-    near <- abs(slope) < 1e-8 * max(1, abs(d$deviance))
-    ok <- is.finite(d_new$deviance) &&
-      (d_new$deviance <= d$deviance + 1e-4 * slope ||
-         (near && max(abs(d_new$gradient)) < max(abs(g))))
-    if (!ok) {
-      a <- 1
-      while (!ok && a > 1e-10) {
-        a <- a / 4
-        dev <- cpp_mmrm_deviance(engine, theta + a * step, FALSE)
-        ok <- is.finite(dev) && dev <= d$deviance + 1e-4 * a * slope
-      }
-      if (!ok) break
-      d_new <- cpp_mmrm_derivatives(engine, theta + a * step, TRUE)
-      step <- a * step
-    }
-    if (near && max(abs(d_new$gradient)) >= max(abs(g))) break  # rounding floor
-    theta <- theta + step
-    d <- d_new
-  }
-  # One last Newton step with the final Hessian, at the cost of a gradient
-  # evaluation: the tolerance bounds the gradient, this step takes theta to
-  # rounding precision (the Hessian and Jacobian change by O(step)).
-  step <- tryCatch(-solve(d$hessian, d$gradient), error = function(e) NULL)
-  if (!is.null(step) && all(is.finite(step))) {
-    dv <- cpp_mmrm_deviance(engine, theta + step, TRUE)
-    g_new <- attr(dv, "gradient")
-    if (is.finite(dv) && all(is.finite(g_new)) && max(abs(g_new)) < max(abs(d$gradient)) &&
-        dv <= d$deviance + 1e-10 * abs(d$deviance)) {
-      theta <- theta + step
-      d$deviance <- as.numeric(dv)
-      d$gradient <- g_new
-    }
-  }
-  pol <- list(par = theta, value = d$deviance, max_gradient = max(abs(d$gradient)),
-              hessian = d$hessian, jacobian = d$jacobian)
-  list(par = theta, value = d$deviance, iterations = it,
-       code = if (max(abs(d$gradient)) <= tol(d$deviance) * 1e3) 0L else 1L,
-       message = "", polished = pol)
+  r <- cpp_mmrm_newton(engine, theta, control$grad_tol, min(control$max_iter, 100L))
+  if (is.null(r)) return(NULL)
+  mg <- max(abs(r$gradient))
+  pol <- list(par = r$par, value = r$value, max_gradient = mg,
+              hessian = r$hessian, jacobian = r$jacobian)
+  list(par = r$par, value = r$value, iterations = r$iterations,
+       code = if (r$converged) 0L else 1L, message = "", polished = pol,
+       n_hessian = r$n_hessian, n_gradient = r$n_gradient)
 }
 
 # Newton steps with the exact Hessian after another optimiser: take its

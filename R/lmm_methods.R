@@ -50,8 +50,12 @@ nlme::ranef
 #' @param ddf Degrees-of-freedom method for `anova()`/`summary()`/
 #'   `lmm_contrast()`: `"Satterthwaite"`, `"Kenward-Roger"` (Kenward & Roger
 #'   1997: the small-sample adjusted covariance of the fixed effects, scaled F
-#'   and its denominator df, computed as pbkrtest does; REML fits without a
-#'   residual structure) or `"residual"` (n - p).
+#'   and its denominator df; REML fits only. Without a residual structure as
+#'   pbkrtest (variance parameters: the elements of G and the residual
+#'   variance, in which V is linear). With a residual structure (or the joint
+#'   model's Kronecker residual) the parameters are the elements of G and the
+#'   structure's own parameters, whose second derivatives enter the
+#'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
 #' @param conf.int,conf.level For `tidy()`: add Wald intervals at this level.
 #' @param effects For `tidy()`: `"fixed"`, `"ran_pars"` or both.
@@ -309,11 +313,6 @@ lmm_kr_setup <- function(object) {
     glycotrial_abort(c("Kenward-Roger df are defined for REML fits only.",
                        "i" = "Refit with {.code reml = TRUE} or use {.code ddf = \"Satterthwaite\"}."),
                      call = NULL)
-  }
-  if (!is.null(object$design$residual)) {
-    glycotrial_abort(c("Kenward-Roger df are implemented for models without a residual covariance structure.",
-                       "x" = "This model has residual structure {.code {lmm_residual_summary(object)}}.",
-                       "i" = "Use {.code ddf = \"Satterthwaite\"}."), call = NULL)
   }
   kr <- cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
   nm <- names(object$coefficients)

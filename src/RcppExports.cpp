@@ -445,6 +445,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mmrm_newton
+SEXP cpp_mmrm_newton(SEXP ptr, std::vector<double> theta, double grad_tol, int max_iter);
+RcppExport SEXP _glycotrial_cpp_mmrm_newton(SEXP ptrSEXP, SEXP thetaSEXP, SEXP grad_tolSEXP, SEXP max_iterSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_newton(ptr, theta, grad_tol, max_iter));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mmrm_ols_residual_covariance
+Rcpp::List cpp_mmrm_ols_residual_covariance(SEXP ptr);
+RcppExport SEXP _glycotrial_cpp_mmrm_ols_residual_covariance(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_ols_residual_covariance(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_hessian_numeric
 Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta);
 RcppExport SEXP _glycotrial_cpp_mmrm_hessian_numeric(SEXP ptrSEXP, SEXP thetaSEXP) {
@@ -972,6 +995,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_estimates", (DL_FUNC) &_glycotrial_cpp_mmrm_estimates, 2},
     {"_glycotrial_cpp_mmrm_hessian", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian, 2},
     {"_glycotrial_cpp_mmrm_derivatives", (DL_FUNC) &_glycotrial_cpp_mmrm_derivatives, 3},
+    {"_glycotrial_cpp_mmrm_newton", (DL_FUNC) &_glycotrial_cpp_mmrm_newton, 4},
+    {"_glycotrial_cpp_mmrm_ols_residual_covariance", (DL_FUNC) &_glycotrial_cpp_mmrm_ols_residual_covariance, 1},
     {"_glycotrial_cpp_mmrm_hessian_numeric", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian_numeric, 2},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},

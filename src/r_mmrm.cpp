@@ -221,6 +221,45 @@ Rcpp::List cpp_mmrm_derivatives(SEXP ptr, std::vector<double> theta, bool jacobi
   });
 }
 
+// Newton-Raphson with exact Hessians at the start and end and BFGS updates
+// in between (MmrmEngine::newton()); NULL when the deviance is not finite at
+// the start.
+// [[Rcpp::export(rng = false)]]
+SEXP cpp_mmrm_newton(SEXP ptr, std::vector<double> theta, double grad_tol, int max_iter) {
+  return glue::guard([&]() -> SEXP {
+    auto r = get(ptr).newton(theta, grad_tol, max_iter);
+    if (!r.ok) return R_NilValue;
+    const auto& d = r.derivatives;
+    Rcpp::List jac(d.jacobian.size());
+    for (size_t j = 0; j < d.jacobian.size(); ++j) jac[j] = to_r(d.jacobian[j]);
+    return Rcpp::List::create(Rcpp::_["par"] = Rcpp::wrap(r.theta), Rcpp::_["value"] = d.deviance,
+                              Rcpp::_["gradient"] = Rcpp::wrap(d.gradient),
+                              Rcpp::_["hessian"] = to_r(d.hessian), Rcpp::_["jacobian"] = jac,
+                              Rcpp::_["iterations"] = r.iterations,
+                              Rcpp::_["converged"] = r.converged,
+                              Rcpp::_["n_hessian"] = r.n_hessian,
+                              Rcpp::_["n_gradient"] = r.n_gradient);
+  });
+}
+
+// Average cross-products of the OLS residuals per visit pair and group (a
+// list of k x k matrices, NA where no subject has both visits) and the mean
+// squared residual per group: starting values.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mmrm_ols_residual_covariance(SEXP ptr) {
+  return glue::guard([&] {
+    auto r = get(ptr).ols_residual_covariance();
+    Rcpp::List S(r.S.size());
+    for (size_t g = 0; g < r.S.size(); ++g) {
+      Rcpp::NumericMatrix m = to_r(r.S[g]);
+      for (R_xlen_t i = 0; i < m.size(); ++i)
+        if (std::isnan(m[i])) m[i] = NA_REAL;
+      S[g] = m;
+    }
+    return Rcpp::List::create(Rcpp::_["S"] = S, Rcpp::_["variance"] = Rcpp::wrap(r.variance));
+  });
+}
+
 // Hessian by central differences of the analytic gradient (tests).
 // [[Rcpp::export(rng = false)]]
 Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta) {

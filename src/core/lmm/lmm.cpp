@@ -514,14 +514,17 @@ Eigen::MatrixXd pattern_xax(const Eigen::MatrixXd& A, int m, int n, int p, bool 
 
 KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
   require(reml_, "ddf", "Kenward-Roger df are defined for REML fits only");
-  require(residual_->is_iid(), "ddf",
-          "Kenward-Roger df are implemented for models without a residual covariance structure");
   require(theta.size() == n_theta(false), "theta", "wrong number of parameters");
   const int p = p_;
   const Eigen::MatrixXd G = g_from_theta(theta);
-  const double s2 = std::exp(2 * theta(n_theta_g()));
-  // Linear variance parameters: (block offset, row, column) of each G element,
-  // then the residual variance (row = column = -1).
+  const bool iid = residual_->is_iid();
+  const int kg = n_theta_g(), kr_n = iid ? 1 : n_theta_residual();
+  const double* th_r = theta.data() + kg;
+  const double s2 = iid ? std::exp(2 * theta(kg)) : 0.0;
+  // Variance parameters: the elements of G's blocks (lower triangles, V
+  // linear in them), then either the iid residual variance (linear) or the
+  // residual structure's own parameters theta_R (nonlinear: dV/dtheta_R from
+  // the plugin, d2V/dtheta_R2 by central differences of R(theta_R)).
   struct Par { int r, c; };
   std::vector<Par> pars;
   {
@@ -531,17 +534,30 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
         for (int r = c; r < b; ++r) pars.push_back({off + r, off + c});
       off += b;
     }
-    pars.push_back({-1, -1});
   }
-  const int K = static_cast<int>(pars.size());
+  const int KG = static_cast<int>(pars.size());
+  const int K = KG + kr_n;
+  // Difference steps for the second derivatives of R in theta_R.
+  std::vector<double> hstep(kr_n);
+  for (int j = 0; j < kr_n; ++j) hstep[j] = 1e-4 * std::max(1.0, std::fabs(th_r[j]));
   Eigen::MatrixXd XVX = Eigen::MatrixXd::Zero(p, p);
   std::vector<Eigen::MatrixXd> P(K, Eigen::MatrixXd::Zero(p, p));
   std::vector<Eigen::MatrixXd> Q(static_cast<size_t>(K) * K, Eigen::MatrixXd::Zero(p, p));
+  // R_jk = X' V^-1 d2V/dtheta_j dtheta_k V^-1 X (residual pairs only).
+  std::vector<Eigen::MatrixXd> Rr(iid ? 0 : static_cast<size_t>(kr_n) * kr_n,
+                                  Eigen::MatrixXd::Zero(p, p));
   Eigen::MatrixXd Ktrace = Eigen::MatrixXd::Zero(K, K);
   for (const Pattern& Pt : patterns_) {
     const int m = Pt.m;
     Eigen::MatrixXd V = Pt.Z * G * Pt.Z.transpose();
-    V.diagonal().array() += s2;
+    std::vector<Eigen::MatrixXd> dR;
+    if (iid) {
+      V.diagonal().array() += s2;
+    } else {
+      Eigen::MatrixXd R;
+      residual_->sigma(th_r, Pt.coords, Pt.groups, R, &dR);
+      V += R;
+    }
     Eigen::LLT<Eigen::MatrixXd> llt(V);
     if (llt.info() != Eigen::Success)
       throw NumericalError("the marginal covariance is not positive definite", "theta");
@@ -550,8 +566,8 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
     // H_j = V_j V^-1
     std::vector<Eigen::MatrixXd> H(K);
     for (int j = 0; j < K; ++j) {
-      if (pars[j].r < 0) {
-        H[j] = Vi;
+      if (j >= KG) {
+        H[j] = iid ? Vi : Eigen::MatrixXd(dR[j - KG] * Vi);
       } else {
         const Eigen::VectorXd zr = Pt.Z.col(pars[j].r), zc = Pt.Z.col(pars[j].c);
         Eigen::MatrixXd Vj = zr * zc.transpose();
@@ -567,6 +583,33 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
         const Eigen::MatrixXd A = ViHj * H[k];  // V^-1 V_j V^-1 V_k V^-1
         Q[static_cast<size_t>(j) * K + k] += pattern_xax(A, m, Pt.n, p, Pt.moments, Pt.Mom, Pt.D);
       }
+    }
+    if (!iid) {
+      std::vector<double> th(th_r, th_r + kr_n);
+      auto r_at = [&](int a, double da, int b, double db) {
+        std::vector<double> t = th;
+        t[a] += da;
+        t[b] += db;
+        Eigen::MatrixXd R;
+        residual_->sigma(t.data(), Pt.coords, Pt.groups, R, nullptr);
+        return R;
+      };
+      for (int a = 0; a < kr_n; ++a)
+        for (int b = a; b < kr_n; ++b) {
+          const double ha = hstep[a], hb = hstep[b];
+          Eigen::MatrixXd D2;
+          if (a == b) {
+            Eigen::MatrixXd R0;
+            residual_->sigma(th.data(), Pt.coords, Pt.groups, R0, nullptr);
+            D2 = (r_at(a, ha, a, 0) - 2 * R0 + r_at(a, -ha, a, 0)) / (ha * ha);
+          } else {
+            D2 = (r_at(a, ha, b, hb) - r_at(a, ha, b, -hb) - r_at(a, -ha, b, hb) +
+                  r_at(a, -ha, b, -hb)) / (4 * ha * hb);
+          }
+          const Eigen::MatrixXd A = Vi * D2 * Vi;
+          Rr[static_cast<size_t>(a) * kr_n + b] +=
+              pattern_xax(A, m, Pt.n, p, Pt.moments, Pt.Mom, Pt.D);
+        }
     }
   }
   KenwardRoger kr;
@@ -594,10 +637,14 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
     for (int i = 0; i < K; ++i) inv(i) = std::fabs(ev(i)) > tol ? 1 / ev(i) : 0;
     W = 2 * es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
   }
+  // U = sum_jk W_jk (Q_jk - P_j Phi P_k - R_jk / 4)   (Kenward & Roger 1997)
   Eigen::MatrixXd U = Eigen::MatrixXd::Zero(p, p);
   for (int j = 0; j < K; ++j)
     for (int k = j; k < K; ++k) {
-      const Eigen::MatrixXd T = W(j, k) * (Q[static_cast<size_t>(j) * K + k] - P[j] * Phi * P[k]);
+      Eigen::MatrixXd T = Q[static_cast<size_t>(j) * K + k] - P[j] * Phi * P[k];
+      if (!iid && j >= KG && k >= KG)
+        T -= 0.25 * Rr[static_cast<size_t>(j - KG) * kr_n + (k - KG)];
+      T *= W(j, k);
       if (j == k) U += T; else U += T + T.transpose();
     }
   kr.phi = Phi;

@@ -75,11 +75,17 @@ struct Evaluation {
   bool ok = true;             // false when V_i or X'V^{-1}X was not positive definite
 };
 
-// Kenward-Roger (1997) small-sample adjustment for the fixed effects, in the
-// parametrisation of pbkrtest (Halekoh & Hojsgaard 2014): the variance
-// parameters are the elements of each G block (lower triangle) and the
-// residual variance, in which V is linear, so the second-derivative term R_ij
-// vanishes. Everything is on the standardised response scale; multiply
+// Kenward-Roger (1997) small-sample adjustment for the fixed effects:
+//   Phi_A = Phi + 2 Phi { sum_jk W_jk (Q_jk - P_j Phi P_k - R_jk / 4) } Phi,
+// W = 2 (expected REML information)^-1 of the variance parameters. Without a
+// residual structure the parametrisation is pbkrtest's (Halekoh & Hojsgaard
+// 2014): the elements of each G block (lower triangle) and the residual
+// variance, in which V is linear, so R_jk = 0. With a residual structure the
+// parameters are the G elements and the structure's own parameters theta_R
+// (as stored, e.g. log sd and the mmrm correlation transform for ar1): the
+// second derivatives d2R/dtheta_R2 (central differences of R in the core)
+// enter R_jk, as mmrm's "Kenward-Roger" (not "-Linear"). Everything is on the
+// standardised response scale (with log-sd parameters a shift only); multiply
 // phi / phi_adj by `scale2` for the original scale.
 struct KenwardRoger {
   Eigen::MatrixXd phi;       // (X' V^-1 X)^-1
@@ -164,8 +170,7 @@ class Model {
 
   FitResult fit(const FitOptions& options) const;
 
-  // Kenward-Roger quantities at absolute theta (REML fits without a residual
-  // structure only).
+  // Kenward-Roger quantities at absolute theta (REML fits).
   KenwardRoger kenward_roger(const Eigen::VectorXd& theta_absolute) const;
 
  private:

@@ -143,20 +143,28 @@ int us_sigma(const double* theta, int n_theta, int k, const double* coords, int 
   for (int b = 0; b < m; ++b)
     for (int a = 0; a < m; ++a) sigma[a + b * m] = S(v[a], v[b]);
   if (dsigma) {
+    // dSigma = dL L' + L dL'. For theta_i (log sd) dL is row i of L, so
+    // dL L' = e_i Sigma_i' (row i of Sigma); for l_ij it is L_ii e_i e_j',
+    // so dL L' = L_ii e_i L_.j' (column j of L): O(m^2) per parameter.
     const size_t mm = static_cast<size_t>(m) * m;
-    MatrixXd dL = MatrixXd::Zero(k, k), dS(k, k);
+    Eigen::VectorXd a(k);
     for (int t = 0; t < n_theta; ++t) {
-      dL.setZero();
+      int i;
       if (t < k) {
-        dL.row(t) = L.row(t);  // whole row i scales with exp(theta_i)
+        i = t;
+        a = S.col(i);
       } else {
-        const int i = idx_i[t - k], j = idx_j[t - k];
-        dL(i, j) = L(i, i);
+        i = idx_i[t - k];
+        a = L(i, i) * L.col(idx_j[t - k]);
       }
-      dS.noalias() = dL * L.transpose();
-      dS += dS.transpose().eval();
-      for (int b = 0; b < m; ++b)
-        for (int a = 0; a < m; ++a) dsigma[t * mm + a + b * m] = dS(v[a], v[b]);
+      double* D = dsigma + t * mm;
+      for (int b = 0; b < m; ++b) {
+        const int vb = v[b];
+        for (int r = 0; r < m; ++r) {
+          const int va = v[r];
+          D[r + b * m] = (va == i ? a(vb) : 0.0) + (vb == i ? a(va) : 0.0);
+        }
+      }
     }
   }
   return 0;

@@ -16,6 +16,25 @@ using Eigen::VectorXd;
 namespace {
 const double kLog2Pi = std::log(2.0 * 3.14159265358979323846);
 
+// Position of (a, b), a <= b, in the packed upper triangle (column-major).
+inline int tri(int a, int b) { return a + b * (b + 1) / 2; }
+
+// Packed upper triangle of the symmetric part of B.
+VectorXd pack_sym(const MatrixXd& B) {
+  const int m = static_cast<int>(B.rows());
+  VectorXd v(m * (m + 1) / 2);
+  for (int b = 0; b < m; ++b)
+    for (int a = 0; a <= b; ++a) v(tri(a, b)) = a == b ? B(a, a) : (B(a, b) + B(b, a)) / 2;
+  return v;
+}
+
+// Symmetric q x q matrix from a packed upper triangle.
+void unpack_sym(const double* v, int q, MatrixXd& out) {
+  out.resize(q, q);
+  for (int d = 0; d < q; ++d)
+    for (int c = 0; c <= d; ++c) out(c, d) = out(d, c) = v[tri(c, d)];
+}
+
 // Subject count from which moments beat a direct pass: a direct evaluation
 // costs ~ n_P m p (m + p), a moment contraction ~ m^2 p^2.
 bool use_moments(int n_subjects, int m, int p) {
@@ -134,16 +153,18 @@ MmrmEngine::MmrmEngine(MmrmInput in, const CovarianceModel& cov)
   // Moments, in chunks so that memory stays O(chunk * m p).
   for (auto& P : patterns_) {
     const int m = static_cast<int>(P.coords.size());
-    if (!use_moments(static_cast<int>(P.subjects.size()), m, p)) {
+    const int nP = static_cast<int>(P.subjects.size());
+    if (!use_moments(nP, m, p)) {
       // Keep the (weighted) rows contiguous: a direct pass then streams them.
-      for (int s : P.subjects) P.blocks.push_back(subject_block(s));
+      P.Ast.resize(m, static_cast<Eigen::Index>(nP) * (p + 1));
+      for (int i = 0; i < nP; ++i) P.Ast.middleCols(i * (p + 1), p + 1) = subject_block(P.subjects[i]);
       continue;
     }
     P.moments = true;
     const int d = m * (p + 1);
-    P.M = MatrixXd::Zero(d, d);
+    MatrixXd M = MatrixXd::Zero(d, d);
     const int chunk = 2048;
-    MatrixXd Z(d, std::min<int>(chunk, static_cast<int>(P.subjects.size())));
+    MatrixXd Z(d, std::min<int>(chunk, nP));
     size_t done = 0;
     while (done < P.subjects.size()) {
       const int nc = static_cast<int>(std::min<size_t>(chunk, P.subjects.size() - done));
@@ -151,21 +172,52 @@ MmrmEngine::MmrmEngine(MmrmInput in, const CovarianceModel& cov)
         MatrixXd A = subject_block(P.subjects[done + c]);
         Z.col(c) = Eigen::Map<VectorXd>(A.data(), d);
       }
-      P.M.selfadjointView<Eigen::Lower>().rankUpdate(Z.leftCols(nc));
+      M.selfadjointView<Eigen::Lower>().rankUpdate(Z.leftCols(nc));
       done += nc;
     }
-    P.M.triangularView<Eigen::StrictlyUpper>() = P.M.transpose();
-    // Rearrange so that every contraction is one matrix-vector product:
-    // column c + q d of N is vec of the m x m block (c, d) of M.
-    const int q = p + 1;
-    P.N.resize(static_cast<Eigen::Index>(m) * m, static_cast<Eigen::Index>(q) * q);
-    for (int dd = 0; dd < q; ++dd)
-      for (int c = 0; c < q; ++c) {
-        MatrixXd blk = P.M.block(m * c, m * dd, m, m);
-        P.N.col(c + q * dd) = Eigen::Map<VectorXd>(blk.data(), m * m);
-      }
-    P.M.resize(0, 0);
+    P.N = compress_moments(M, m, p + 1);
   }
+}
+
+// The one loop over second derivatives of Sigma (Hessian and Kenward-Roger):
+// central differences of the structure's analytic first derivatives in each
+// theta_j (step h_rel * max(1, |theta_j|)); term(j, l, dSigma_l(theta_j + h),
+// dSigma_l(theta_j - h), 2 h) for every j, l.
+template <class Term>
+void MmrmEngine::for_each_second_derivative(const std::vector<double>& th, int k,
+                                            const std::vector<double>& coords, double h_rel,
+                                            Term term) const {
+  const int K = static_cast<int>(th.size());
+  std::vector<double> t2 = th;
+  MatrixXd S;
+  std::vector<MatrixXd> dp, dm;
+  for (int j = 0; j < K; ++j) {
+    const double h = h_rel * std::max(1.0, std::fabs(th[j]));
+    t2[j] = th[j] + h;
+    cov_.sigma(t2, k, coords, S, &dp);
+    t2[j] = th[j] - h;
+    cov_.sigma(t2, k, coords, S, &dm);
+    t2[j] = th[j];
+    for (int l = 0; l < K; ++l) term(j, l, dp[l], dm[l], 2 * h);
+  }
+}
+
+MatrixXd MmrmEngine::compress_moments(const MatrixXd& M, int m, int q) {
+  // M(m c + a, m d + b) = sum_i A_i(a, c) A_i(b, d); lower triangle only.
+  auto at = [&](int r, int c) { return r >= c ? M(r, c) : M(c, r); };
+  const int mt = m * (m + 1) / 2, qt = q * (q + 1) / 2;
+  MatrixXd N(mt, qt);
+  for (int d = 0; d < q; ++d)
+    for (int c = 0; c <= d; ++c) {
+      const int col = tri(c, d);
+      for (int b = 0; b < m; ++b)
+        for (int a = 0; a <= b; ++a) {
+          double v = at(m * c + a, m * d + b);
+          if (a < b) v += at(m * c + b, m * d + a);
+          N(tri(a, b), col) = v;
+        }
+    }
+  return N;
 }
 
 MatrixXd MmrmEngine::subject_block(int s) const {
@@ -181,25 +233,40 @@ MatrixXd MmrmEngine::subject_block(int s) const {
 }
 
 MatrixXd MmrmEngine::contract(const Pattern& P, const MatrixXd& B) const {
-  const int m = static_cast<int>(P.coords.size()), q = input_.p + 1;
-  MatrixXd Q = MatrixXd::Zero(q, q);
+  const int q = input_.p + 1;
+  MatrixXd Q;
   if (P.moments) {
-    VectorXd v = P.N.transpose() * Eigen::Map<const VectorXd>(B.data(), m * m);
-    Q = Eigen::Map<MatrixXd>(v.data(), q, q);
+    VectorXd v = P.N.transpose() * pack_sym(B);
+    unpack_sym(v.data(), q, Q);
   } else {
-    for (const MatrixXd& A : P.blocks) Q.noalias() += A.transpose() * (B * A);
+    const int nP = static_cast<int>(P.subjects.size());
+    MatrixXd W = B * P.Ast;
+    Q = MatrixXd::Zero(q, q);
+    for (int i = 0; i < nP; ++i)
+      Q.noalias() += P.Ast.middleCols(i * q, q).transpose() * W.middleCols(i * q, q);
   }
   return Q;
 }
 
 MatrixXd MmrmEngine::contract_rev(const Pattern& P, const MatrixXd& T) const {
   const int m = static_cast<int>(P.coords.size()), q = input_.p + 1;
-  MatrixXd F = MatrixXd::Zero(m, m);
+  MatrixXd F(m, m);
   if (P.moments) {
-    VectorXd f = P.N * Eigen::Map<const VectorXd>(T.data(), q * q);
-    F = Eigen::Map<MatrixXd>(f.data(), m, m);
+    // off-diagonal entries of T count twice in the packed sum, those of F
+    // come out twice (compress_moments())
+    VectorXd t(q * (q + 1) / 2);
+    for (int d = 0; d < q; ++d)
+      for (int c = 0; c <= d; ++c) t(tri(c, d)) = c == d ? T(c, c) : T(c, d) + T(d, c);
+    VectorXd f = P.N * t;
+    for (int b = 0; b < m; ++b)
+      for (int a = 0; a <= b; ++a) F(a, b) = F(b, a) = a == b ? f(tri(a, a)) : f(tri(a, b)) / 2;
   } else {
-    for (const MatrixXd& A : P.blocks) F.noalias() += (A * T) * A.transpose();
+    const int nP = static_cast<int>(P.subjects.size());
+    F.setZero();
+    for (int i = 0; i < nP; ++i) {
+      const auto A = P.Ast.middleCols(i * q, q);
+      F.noalias() += (A * T) * A.transpose();
+    }
   }
   return F;
 }
@@ -296,10 +363,14 @@ bool MmrmEngine::fixed_part(const std::vector<PatternEval>& ev, bool need_G, Fix
 }
 
 double MmrmEngine::deviance(const std::vector<double>& theta, std::vector<double>* grad) {
-  const int p = input_.p;
+  const int p = input_.p, k = input_.n_visits, G = input_.n_groups;
+  const bool spatial = cov_.spatial();
   std::vector<PatternEval> ev;
   if (grad) grad->assign(n_theta(), 0.0);
-  if (!eval_patterns(theta, grad != nullptr, ev)) return std::numeric_limits<double>::infinity();
+  // Visit structures: the gradient is <sum_P E_P (scattered to the visits),
+  // dSigma_j> on the k x k visit matrix, so no per-pattern derivatives.
+  if (!eval_patterns(theta, grad != nullptr && spatial, ev))
+    return std::numeric_limits<double>::infinity();
   FixedPart fp;
   if (!fixed_part(ev, grad != nullptr && input_.reml, fp))
     return std::numeric_limits<double>::infinity();
@@ -311,12 +382,26 @@ double MmrmEngine::deviance(const std::vector<double>& theta, std::vector<double
     MatrixXd T = u * u.transpose();
     if (input_.reml && p > 0) T.topLeftCorner(p, p) += fp.G;
     const int K = n_theta_group_;
+    std::vector<MatrixXd> Ebar(spatial ? 0 : G, MatrixXd::Zero(k, k));
     for (size_t pi = 0; pi < patterns_.size(); ++pi) {
       const Pattern& P = patterns_[pi];
       const PatternEval& e = ev[pi];
       MatrixXd F = contract_rev(P, T);
       MatrixXd E = static_cast<double>(P.subjects.size()) * e.Sinv - e.Sinv * F * e.Sinv;
-      for (int j = 0; j < K; ++j) (*grad)[P.group * K + j] += E.cwiseProduct(e.dS[j]).sum();
+      if (spatial) {
+        for (int j = 0; j < K; ++j) (*grad)[P.group * K + j] += E.cwiseProduct(e.dS[j]).sum();
+      } else {
+        const int m = static_cast<int>(P.coords.size());
+        for (int b = 0; b < m; ++b)
+          for (int a = 0; a < m; ++a) Ebar[P.group](P.visits[a], P.visits[b]) += E(a, b);
+      }
+    }
+    if (!spatial) {
+      std::vector<MatrixXd> full;
+      std::vector<std::vector<MatrixXd>> dfull;
+      group_sigmas(theta, true, full, dfull);
+      for (int g = 0; g < G; ++g)
+        for (int j = 0; j < K; ++j) (*grad)[g * K + j] = Ebar[g].cwiseProduct(dfull[g][j]).sum();
     }
   }
   return fp.deviance;
@@ -355,33 +440,25 @@ MmrmEngine::Derivatives MmrmEngine::derivatives(const std::vector<double>& theta
   const bool spatial = cov_.spatial();
   if (!spatial)
     for (int g = 0; g < G; ++g) Ebar[g] = MatrixXd::Zero(k, k);
-  // d2 Sigma contracted with E: for each j, central differences of the
-  // analytic dSigma in theta_j, taken against E for every l.
+  // <E, d2 Sigma_jl> of group g, into the Hessian.
   auto second_term = [&](int g, const std::vector<double>& coords, const MatrixXd& E) {
     const std::vector<double> th(theta.begin() + g * K, theta.begin() + (g + 1) * K);
-    std::vector<double> t2 = th;
-    MatrixXd S;
-    std::vector<MatrixXd> dp, dm;
-    for (int j = 0; j < K; ++j) {
-      const double h = 1e-5 * std::max(1.0, std::fabs(th[j]));
-      t2[j] = th[j] + h;
-      cov_.sigma(t2, k, coords, S, &dp);
-      t2[j] = th[j] - h;
-      cov_.sigma(t2, k, coords, S, &dm);
-      t2[j] = th[j];
-      for (int l = 0; l < K; ++l)
-        H(g * K + j, g * K + l) += E.cwiseProduct(dp[l] - dm[l]).sum() / (2 * h);
-    }
+    for_each_second_derivative(th, k, coords, 1e-5,
+                               [&](int j, int l, const MatrixXd& dp, const MatrixXd& dm, double two_h) {
+                                 H(g * K + j, g * K + l) += E.cwiseProduct(dp - dm).sum() / two_h;
+                               });
   };
+  std::vector<DerivShape> sh(K);
+  std::vector<int> cross, dense;
   for (size_t pi = 0; pi < patterns_.size(); ++pi) {
     const Pattern& P = patterns_[pi];
     const PatternEval& e = ev[pi];
+    const MatrixXd& Si = e.Sinv;
     const int m = static_cast<int>(P.coords.size());
     const double nP = static_cast<double>(P.subjects.size());
     const int off = P.group * K;
-    MatrixXd F = contract_rev(P, T);
-    MatrixXd SF = e.Sinv * F;
-    MatrixXd E = nP * e.Sinv - SF * e.Sinv;
+    MatrixXd SFS = Si * contract_rev(P, T) * Si;
+    MatrixXd E = nP * Si - SFS;
     for (int j = 0; j < K; ++j) out.gradient[off + j] += E.cwiseProduct(e.dS[j]).sum();
     if (spatial) {
       second_term(P.group, P.coords, E);
@@ -392,83 +469,96 @@ MmrmEngine::Derivatives MmrmEngine::derivatives(const std::vector<double>& theta
     // Most derivative matrices are zero on a pattern or "cross" shaped:
     // dS_j = e_c a' + a e_c' (e.g. every parameter of us, and the log sd of
     // the heterogeneous structures), which turns m^3 products into m^2 ones.
-    std::vector<DerivShape> sh(K);
-    for (int j = 0; j < K; ++j) sh[j] = deriv_shape(e.dS[j]);
-    // tr(Y_j Y_l M) with Y_j = S^-1 dS_j and M = 2 S^-1 F - n I, as
-    // <dS_j, V_l'> with V_l = Y_l M S^-1.
-    MatrixXd MS = 2.0 * SF * e.Sinv - nP * e.Sinv;
-    std::vector<MatrixXd> V(K);
-    for (int l = 0; l < K; ++l) {
-      if (sh[l].kind == DerivShape::kZero) continue;
-      if (sh[l].kind == DerivShape::kCross) {
-        const VectorXd x = e.Sinv.col(sh[l].c), y = e.Sinv * sh[l].a;
-        V[l].noalias() = x * (sh[l].a.transpose() * MS);
-        V[l].noalias() += y * MS.row(sh[l].c);
-      } else {
-        V[l].noalias() = e.Sinv * e.dS[l] * MS;
+    cross.clear();
+    dense.clear();
+    for (int j = 0; j < K; ++j) {
+      sh[j] = deriv_shape(e.dS[j]);
+      if (sh[j].kind == DerivShape::kCross) cross.push_back(j);
+      if (sh[j].kind == DerivShape::kDense) dense.push_back(j);
+    }
+    const int nc = static_cast<int>(cross.size());
+    MatrixXd Amat(m, nc);
+    for (int t = 0; t < nc; ++t) Amat.col(t) = sh[cross[t]].a;
+    // tr(Y_j Y_l M) with Y_j = S^-1 dS_j and M = 2 S^-1 F - n I, i.e.
+    // tr(dS_j S^-1 dS_l MS) with MS = M S^-1. For two cross-shaped
+    // derivatives (columns c, d; vectors a_j, a_l) it is
+    //   (S^-1 a_j)_d (MS a_l)_c + a_j'S^-1 a_l MS_dc + S^-1_cd a_l'MS a_j
+    //   + (S^-1 a_l)_c (MS a_j)_d,
+    // so all pairs come from the four products below.
+    MatrixXd MS = 2.0 * SFS - nP * Si;
+    MatrixXd SA = Si * Amat, MA = MS * Amat;
+    MatrixXd AY = Amat.transpose() * SA, AMA = Amat.transpose() * MA;
+    for (int t1 = 0; t1 < nc; ++t1) {
+      const int j = cross[t1], c = sh[j].c;
+      for (int t2 = t1; t2 < nc; ++t2) {
+        const int l = cross[t2], d = sh[l].c;
+        const double v = SA(d, t1) * MA(c, t2) + AY(t1, t2) * MS(d, c) + Si(c, d) * AMA(t2, t1) +
+                         SA(c, t2) * MA(d, t1);
+        H(off + j, off + l) += v;
+        if (l != j) H(off + l, off + j) += v;
       }
     }
-    for (int j = 0; j < K; ++j) {
-      if (sh[j].kind == DerivShape::kZero) continue;
-      for (int l = j; l < K; ++l) {
-        if (sh[l].kind == DerivShape::kZero) continue;
+    // Pairs with a dense derivative: <dS_j, V_l'>, V_l = S^-1 dS_l MS.
+    for (int l : dense) {
+      MatrixXd V = Si * e.dS[l] * MS;
+      for (int j = 0; j < K; ++j) {
         double v;
         if (sh[j].kind == DerivShape::kCross) {
           const int c = sh[j].c;
-          v = sh[j].a.dot(V[l].col(c)) + sh[j].a.dot(V[l].row(c).transpose());
+          v = sh[j].a.dot(V.col(c)) + sh[j].a.dot(V.row(c).transpose());
+        } else if (sh[j].kind == DerivShape::kDense && j <= l) {
+          v = e.dS[j].cwiseProduct(V.transpose()).sum();
         } else {
-          v = e.dS[j].cwiseProduct(V[l].transpose()).sum();
+          continue;
         }
         H(off + j, off + l) += v;
         if (l != j) H(off + l, off + j) += v;
       }
     }
-    // Pt_j = sum_i X_i' S^-1 dS_j S^-1 A_i
+    // Pt_j = sum_i X_i' B_j A_i with B_j = S^-1 dS_j S^-1 (for cross j:
+    // x y' + y x' with x = S^-1 e_c, y = S^-1 a_j).
     if (P.moments) {
-      MatrixXd Bm = MatrixXd::Zero(static_cast<Eigen::Index>(m) * m, K);
+      const int mt = m * (m + 1) / 2;
+      MatrixXd Bm = MatrixXd::Zero(mt, K);
+      for (int t = 0; t < nc; ++t) {
+        const int j = cross[t], c = sh[j].c;
+        for (int b = 0; b < m; ++b)
+          for (int a = 0; a <= b; ++a)
+            Bm(tri(a, b), j) = Si(a, c) * SA(b, t) + SA(a, t) * Si(b, c);
+      }
+      for (int j : dense) Bm.col(j) = pack_sym(Si * e.dS[j] * Si);
+      MatrixXd R = P.N.transpose() * Bm;  // q(q+1)/2 x K
       for (int j = 0; j < K; ++j) {
         if (sh[j].kind == DerivShape::kZero) continue;
-        MatrixXd B;
-        if (sh[j].kind == DerivShape::kCross) {
-          const VectorXd x = e.Sinv.col(sh[j].c), y = e.Sinv * sh[j].a;
-          B.noalias() = x * y.transpose();
-          B += B.transpose().eval();
-        } else {
-          B.noalias() = e.Sinv * e.dS[j] * e.Sinv;
-        }
-        Bm.col(j) = Eigen::Map<const VectorXd>(B.data(), m * m);
+        MatrixXd& Pj = Pt[off + j];
+        for (int d = 0; d < q; ++d)
+          for (int c = 0; c <= std::min(d, p - 1); ++c) Pj(c, d) += R(tri(c, d), j);
       }
-      MatrixXd R = P.N.transpose() * Bm;  // q^2 x K
-      for (int j = 0; j < K; ++j)
-        Pt[off + j] += Eigen::Map<const MatrixXd>(R.col(j).data(), q, q).topRows(p);
     } else {
-      // cross-shaped j: the vectors a_j side by side, so that a_j'W and
-      // W_X'a_j of all j come from two small matrix products per subject
-      std::vector<int> cross;
-      for (int j = 0; j < K; ++j)
-        if (sh[j].kind == DerivShape::kCross) cross.push_back(j);
-      const int nc = static_cast<int>(cross.size());
-      MatrixXd Amat(m, nc), AW(nc, q), XA(p, nc), W(m, q);
-      for (int t = 0; t < nc; ++t) Amat.col(t) = sh[cross[t]].a;
-      for (const MatrixXd& A : P.blocks) {
-        W.noalias() = e.Sinv * A;
-        if (nc > 0) {
-          AW.noalias() = Amat.transpose() * W;
-          XA.noalias() = W.leftCols(p).transpose() * Amat;
-          for (int t = 0; t < nc; ++t) {
-            const int j = cross[t], c = sh[j].c;
-            Pt[off + j].noalias() += W.row(c).head(p).transpose() * AW.row(t);
-            Pt[off + j].noalias() += XA.col(t) * W.row(c);
-          }
+      // Per subject, with W = S^-1 A_i: for cross j with column c,
+      // X_i' B_j A_i = z[X] u' + u[X] z' with z = W' e_c and u = W' a_j
+      // (upper triangle of the X block and the last column only).
+      const int nPi = static_cast<int>(P.subjects.size());
+      MatrixXd Wt(q, m), AWt(q, nc);
+      for (int i = 0; i < nPi; ++i) {
+        const auto A = P.Ast.middleCols(i * q, q);
+        Wt.noalias() = A.transpose() * Si;
+        if (nc > 0) AWt.noalias() = Wt * Amat;
+        for (int t = 0; t < nc; ++t) {
+          const int j = cross[t];
+          const auto z = Wt.col(sh[j].c);
+          const auto w = AWt.col(t);
+          MatrixXd& Pj = Pt[off + j];
+          for (int d = 0; d < p; ++d) Pj.col(d).head(d + 1) += w(d) * z.head(d + 1) + z(d) * w.head(d + 1);
+          Pj.col(p) += w(p) * z.head(p) + z(p) * w.head(p);
         }
-        for (int j = 0; j < K; ++j) {
-          if (sh[j].kind != DerivShape::kDense) continue;
-          MatrixXd DW = e.dS[j] * W;
-          Pt[off + j].noalias() += W.leftCols(p).transpose() * DW;
-        }
+        for (int j : dense) Pt[off + j].noalias() += Wt.topRows(p) * e.dS[j] * Wt.transpose();
       }
     }
   }
+  // Both routes filled the upper triangle of the X block of Pt_j.
+  for (int j = 0; j < Kall; ++j)
+    Pt[j].leftCols(p).triangularView<Eigen::StrictlyLower>() = Pt[j].leftCols(p).transpose();
   if (!spatial) {
     std::vector<double> all(k);
     for (int v = 0; v < k; ++v) all[v] = v;
@@ -512,6 +602,179 @@ MmrmEngine::Estimates MmrmEngine::estimates(const std::vector<double>& theta) {
   out.beta = llt.solve(Q.col(p).head(p));
   out.beta_vcov = llt.solve(MatrixXd::Identity(p, p));
   out.deviance = deviance(theta, nullptr);
+  return out;
+}
+
+MmrmEngine::NewtonResult MmrmEngine::newton(std::vector<double> theta, double grad_tol,
+                                             int max_iter) {
+  NewtonResult res;
+  const int K = n_theta();
+  auto maxabs = [](const std::vector<double>& g) {
+    double v = 0;
+    for (double x : g) v = std::max(v, std::fabs(x));
+    return v;
+  };
+  auto add = [&](const std::vector<double>& th, const VectorXd& s, double a) {
+    std::vector<double> out(th);
+    for (int j = 0; j < K; ++j) out[j] += a * s(j);
+    return out;
+  };
+  Derivatives d = derivatives(theta, true);
+  ++res.n_hessian;
+  if (!std::isfinite(d.deviance) || !d.ok) return res;
+  res.ok = true;
+  auto tol = [&](double dev) { return grad_tol * 1e-3 * std::max(1.0, std::fabs(dev)); };
+  MatrixXd H = d.hessian;
+  bool exact = true;  // H (and d's Hessian and Jacobian) belong to theta
+  std::vector<double> g = d.gradient, g_new;
+  double dev = d.deviance;
+  int it = 0;
+  while (it < max_iter && maxabs(g) > tol(dev)) {
+    ++it;
+    const Eigen::Map<const VectorXd> gv(g.data(), K);
+    double lam = 0;
+    Eigen::LLT<MatrixXd> llt;
+    bool pd = false;
+    while (true) {
+      llt.compute(H + lam * MatrixXd::Identity(K, K));
+      if (llt.info() == Eigen::Success) {
+        pd = true;
+        break;
+      }
+      lam = std::max(4 * lam, 1e-6 * std::max(1.0, H.diagonal().cwiseAbs().maxCoeff()));
+      if (lam > 1e12) break;
+    }
+    if (!pd) break;
+    VectorXd step = -llt.solve(gv);
+    const double slope = gv.dot(step);
+    const bool near = std::fabs(slope) < 1e-8 * std::max(1.0, std::fabs(dev));
+    double dev_new = deviance(add(theta, step, 1.0), &g_new);
+    ++res.n_gradient;
+    bool accepted = std::isfinite(dev_new) &&
+                    (dev_new <= dev + 1e-4 * slope || (near && maxabs(g_new) < maxabs(g)));
+    if (!accepted) {
+      double a = 1;
+      while (!accepted && a > 1e-10) {
+        a /= 4;
+        const double dv = deviance(add(theta, step, a), nullptr);
+        accepted = std::isfinite(dv) && dv <= dev + 1e-4 * a * slope;
+      }
+      if (accepted) {
+        step *= a;
+        dev_new = deviance(add(theta, step, 1.0), &g_new);
+        ++res.n_gradient;
+      } else if (!exact) {
+        // a carried-forward Hessian may point badly: retry with the exact one
+        d = derivatives(theta, true);
+        ++res.n_hessian;
+        if (!d.ok) break;
+        H = d.hessian;
+        exact = true;
+        continue;
+      } else {
+        break;
+      }
+    }
+    if (near && maxabs(g_new) >= maxabs(g)) break;  // rounding floor
+    const double gmax_old = maxabs(g);
+    const VectorXd y = Eigen::Map<const VectorXd>(g_new.data(), K) - gv;
+    theta = add(theta, step, 1.0);
+    g = g_new;
+    dev = dev_new;
+    exact = false;
+    if (maxabs(g) <= tol(dev)) break;
+    if (maxabs(g) > gmax_old / 4) {
+      d = derivatives(theta, true);
+      ++res.n_hessian;
+      if (!d.ok) break;
+      H = d.hessian;
+      exact = true;
+    } else {
+      const double sy = step.dot(y);
+      const VectorXd Hs = H * step;
+      const double sHs = step.dot(Hs);
+      if (sy > 1e-12 * std::sqrt(step.squaredNorm() * y.squaredNorm()) && sHs > 0)
+        H += y * y.transpose() / sy - Hs * Hs.transpose() / sHs;
+    }
+  }
+  if (!exact) {
+    d = derivatives(theta, true);
+    ++res.n_hessian;
+    if (!d.ok) {
+      res.ok = false;
+      return res;
+    }
+    g = d.gradient;
+    dev = d.deviance;
+  }
+  // One last Newton step with the final exact Hessian, at the cost of a
+  // gradient evaluation.
+  Eigen::LDLT<MatrixXd> ldlt(d.hessian);
+  if (ldlt.info() == Eigen::Success) {
+    const VectorXd step = -ldlt.solve(Eigen::Map<const VectorXd>(g.data(), K));
+    if (step.allFinite()) {
+      const std::vector<double> th2 = add(theta, step, 1.0);
+      const double dv = deviance(th2, &g_new);
+      ++res.n_gradient;
+      bool fin = std::isfinite(dv);
+      for (double x : g_new) fin = fin && std::isfinite(x);
+      if (fin && maxabs(g_new) < maxabs(g) && dv <= dev + 1e-10 * std::fabs(dev)) {
+        theta = th2;
+        g = g_new;
+        dev = dv;
+      }
+    }
+  }
+  d.deviance = dev;
+  d.gradient = g;
+  res.theta = theta;
+  res.derivatives = std::move(d);
+  res.iterations = it;
+  res.converged = maxabs(g) <= tol(dev) * 1e3;
+  return res;
+}
+
+MmrmEngine::ResidualCovariance MmrmEngine::ols_residual_covariance() const {
+  const int p = input_.p, q = p + 1, k = input_.n_visits, G = input_.n_groups;
+  const bool spatial = cov_.spatial();
+  MatrixXd Q = MatrixXd::Zero(q, q);
+  for (const Pattern& P : patterns_) {
+    const int m = static_cast<int>(P.coords.size());
+    Q += contract(P, MatrixXd::Identity(m, m));
+  }
+  VectorXd u = VectorXd::Zero(q);
+  u(p) = 1.0;
+  if (p > 0) {
+    Eigen::LDLT<MatrixXd> ldlt(Q.topLeftCorner(p, p));
+    VectorXd beta = ldlt.solve(Q.col(p).head(p));
+    if (ldlt.info() == Eigen::Success && beta.allFinite()) u.head(p) = -beta;
+  }
+  const MatrixXd T = u * u.transpose();
+  ResidualCovariance out;
+  std::vector<MatrixXd> N(spatial ? 0 : G, MatrixXd::Zero(k, k));
+  out.S.assign(spatial ? 0 : G, MatrixXd::Zero(k, k));
+  std::vector<double> ss(G, 0.0), nobs(G, 0.0);
+  for (const Pattern& P : patterns_) {
+    const int m = static_cast<int>(P.coords.size()), g = P.group;
+    const double nP = static_cast<double>(P.subjects.size());
+    const MatrixXd F = contract_rev(P, T);  // sum_i r_i r_i'
+    ss[g] += F.trace();
+    nobs[g] += nP * m;
+    if (spatial) continue;
+    for (int b = 0; b < m; ++b)
+      for (int a = 0; a < m; ++a) {
+        out.S[g](P.visits[a], P.visits[b]) += F(a, b);
+        N[g](P.visits[a], P.visits[b]) += nP;
+      }
+  }
+  for (int g = 0; g < G; ++g) {
+    out.variance.push_back(nobs[g] > 0 ? ss[g] / nobs[g] : std::numeric_limits<double>::quiet_NaN());
+    if (spatial) continue;
+    for (int b = 0; b < k; ++b)
+      for (int a = 0; a < k; ++a)
+        out.S[g](a, b) = N[g](a, b) > 0 ? out.S[g](a, b) / N[g](a, b)
+                                        : std::numeric_limits<double>::quiet_NaN();
+  }
   return out;
 }
 
@@ -570,19 +833,11 @@ void MmrmEngine::kr_sums(const std::vector<double>& theta, const MatrixXd& W, Ma
   auto weighted_second = [&](int g, const std::vector<double>& coords) {
     const int m = static_cast<int>(coords.size());
     MatrixXd out = MatrixXd::Zero(m, m);
-    std::vector<double> th(theta.begin() + g * K, theta.begin() + (g + 1) * K), t2 = th;
-    MatrixXd S;
-    std::vector<MatrixXd> dp, dm;
-    for (int j = 0; j < K; ++j) {
-      const double h = 1e-4 * std::max(1.0, std::fabs(th[j]));
-      t2[j] = th[j] + h;
-      cov_.sigma(t2, k, coords, S, &dp);
-      t2[j] = th[j] - h;
-      cov_.sigma(t2, k, coords, S, &dm);
-      t2[j] = th[j];
-      for (int l = 0; l < K; ++l)
-        out += W(g * K + j, g * K + l) * (dp[l] - dm[l]) / (2 * h);
-    }
+    const std::vector<double> th(theta.begin() + g * K, theta.begin() + (g + 1) * K);
+    for_each_second_derivative(th, k, coords, 1e-4,
+                               [&](int j, int l, const MatrixXd& dp, const MatrixXd& dm, double two_h) {
+                                 out += W(g * K + j, g * K + l) * (dp - dm) / two_h;
+                               });
     return MatrixXd((out + out.transpose()) / 2);
   };
   std::vector<MatrixXd> second_full(G);

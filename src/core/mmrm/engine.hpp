@@ -93,6 +93,40 @@ class MmrmEngine {
   };
   Derivatives derivatives(const std::vector<double>& theta, bool jacobian);
 
+  // Newton-Raphson on the deviance from theta. The exact Hessian of
+  // derivatives() is evaluated at the start, at the end (for Cov(theta) and
+  // the degrees of freedom) and whenever an iteration reduces the largest
+  // absolute gradient by less than a factor 4; in between the Hessian is
+  // carried forward by BFGS updates from the analytic gradients (a deviance
+  // and gradient evaluation costs a fraction of a Hessian). Levenberg damping
+  // where the Hessian is not positive definite, backtracking while the
+  // deviance does not decrease enough; stops when the largest absolute
+  // gradient is below tol = grad_tol * 1e-3 * max(1, |deviance|), after
+  // max_iter iterations, or when no step improves it (rounding). A last
+  // Newton step with the final exact Hessian then takes theta to rounding
+  // precision (the Hessian and Jacobian returned are those at the point
+  // before that step; they change by O(step)). ok = false when the deviance
+  // is not finite at the start.
+  struct NewtonResult {
+    bool ok = false;
+    std::vector<double> theta;
+    Derivatives derivatives;  // deviance and gradient at theta; Hessian, Jacobian as above
+    int iterations = 0;
+    int n_hessian = 0, n_gradient = 0;
+    bool converged = false;   // largest |gradient| <= 1e3 tol at the end
+  };
+  NewtonResult newton(std::vector<double> theta, double grad_tol, int max_iter);
+
+  // Starting values: ordinary least-squares residuals r from the moments (no
+  // data pass), and per group the average of r_a r_b over the subjects seen
+  // at visits a and b (k x k, NaN where no subject has both; visit
+  // structures only) and the mean of r^2 over all observations of the group.
+  struct ResidualCovariance {
+    std::vector<Eigen::MatrixXd> S;
+    std::vector<double> variance;
+  };
+  ResidualCovariance ols_residual_covariance() const;
+
   // The exact Hessian of derivatives(); throws NumericalError when the
   // deviance is not finite at theta.
   Eigen::MatrixXd hessian(const std::vector<double>& theta);
@@ -129,10 +163,26 @@ class MmrmEngine {
     std::vector<int> visits;      // visit indices (non-spatial)
     std::vector<int> subjects;
     bool moments = false;
-    Eigen::MatrixXd M;            // m(p+1) square moments (freed once N is built)
-    std::vector<Eigen::MatrixXd> blocks;  // [X_i | y_i] per subject, when !moments
-    Eigen::MatrixXd N;            // m^2 x (p+1)^2: column c+(p+1)d = vec(block (c,d) of M)
+    // [X_i | y_i] of the subjects side by side (m x n_P (p+1)), when !moments
+    Eigen::MatrixXd Ast;
+    // The moments M_P compressed by symmetry (see compress_moments()):
+    // m(m+1)/2 x (p+1)(p+2)/2, when moments
+    Eigen::MatrixXd N;
   };
+
+  // N[tri(a, b), tri(c, d)] = sum_i A_i(a, c) A_i(b, d) [+ A_i(b, c) A_i(a, d) when
+  // a < b], for a <= b and c <= d, from M = sum_i vec(A_i) vec(A_i)' (only its
+  // lower triangle is read); tri(a, b) = a + b (b + 1) / 2. Then for symmetric
+  // B and T, sum_i A_i' B A_i and sum_i A_i T A_i' are one matrix-vector
+  // product each, of about a quarter of the size of the uncompressed one.
+  static Eigen::MatrixXd compress_moments(const Eigen::MatrixXd& M, int m, int q);
+
+  // d2 Sigma / d theta_j d theta_l (one group's parameters th, at coords) by
+  // central differences of the analytic first derivatives, handed to
+  // term(j, l, dSigma_l at theta_j + h, dSigma_l at theta_j - h, 2 h).
+  template <class Term>
+  void for_each_second_derivative(const std::vector<double>& th, int k,
+                                  const std::vector<double>& coords, double h_rel, Term term) const;
 
   // Per-evaluation cache for one pattern.
   struct PatternEval {

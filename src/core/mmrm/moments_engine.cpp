@@ -49,15 +49,9 @@ MmrmEngine::MmrmEngine(int p, long long n_obs, int n_groups, int n_visits, bool 
     next += static_cast<int>(pm.n_subjects);
     obs += pm.n_subjects * m;
     P.moments = true;
-    // The engine contracts through N (column c + q d = vec of the m x m block
-    // (c, d) of M), as its own constructor builds it.
-    const int q = p + 1;
-    P.N.resize(static_cast<Eigen::Index>(m) * m, static_cast<Eigen::Index>(q) * q);
-    for (int dd = 0; dd < q; ++dd)
-      for (int c = 0; c < q; ++c) {
-        Eigen::MatrixXd blk = pm.M.block(m * c, m * dd, m, m);
-        P.N.col(c + q * dd) = Eigen::Map<Eigen::VectorXd>(blk.data(), m * m);
-      }
+    // The engine contracts through the compressed moments, as its own
+    // constructor builds them.
+    P.N = compress_moments(pm.M, m, p + 1);
     pm.M.resize(0, 0);
     patterns_.push_back(std::move(P));
   }
