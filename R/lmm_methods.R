@@ -17,6 +17,10 @@ nlme::ranef
 #' the columns of each term) with Satterthwaite or Kenward-Roger denominator
 #' degrees of freedom; `summary()` the t tests with the same df (as lmerTest;
 #' with Kenward-Roger the standard errors come from the adjusted covariance).
+#' emmeans reference grids (`emmeans::emmeans(fit, ~ ARM)`) use
+#' Satterthwaite df by default; `mode = "kenward-roger"` (or `lmer.df =`, as
+#' for lme4 fits) uses the Kenward-Roger adjusted covariance and df, and
+#' `mode = "asymptotic"` infinite df.
 #' `predict()` gives population-level (`level = "population"`, `X beta`) or
 #' subject-level (`X beta + Z b`) predictions, also for new data (subjects
 #' not in the fit get their population prediction). With observation weights
@@ -58,6 +62,8 @@ nlme::ranef
 #'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
 #' @param conf.int,conf.level For `tidy()`: add Wald intervals at this level.
+#'   `tidy()` takes `ddf` too: the fixed-effect rows carry the t tests of
+#'   `summary(x, ddf = ddf)` with their `df` and the method in `df.method`.
 #' @param effects For `tidy()`: `"fixed"`, `"ran_pars"` or both.
 #' @param digits Printing digits.
 #' @param ... Unused.
@@ -611,16 +617,18 @@ generics::glance
 #' @method tidy glycotrial_lmm
 #' @export
 tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE,
-                                conf.level = 0.95, ...) {
+                                conf.level = 0.95,
+                                ddf = c("Satterthwaite", "Kenward-Roger", "residual"), ...) {
   effects <- match.arg(effects, several.ok = TRUE)
   check_flag(conf.int)
   check_number(conf.level, lower = 0, upper = 1, open = TRUE)
+  ddf <- lmm_match_ddf(ddf)
   out <- NULL
   if ("fixed" %in% effects) {
-    tab <- lmm_coef_table(x)
+    tab <- lmm_coef_table(x, ddf)
     fx <- data.frame(effect = "fixed", term = rownames(tab), estimate = tab$Estimate,
                      std.error = tab$`Std. Error`, statistic = tab$`t value`, df = tab$df,
-                     p.value = tab$`Pr(>|t|)`, stringsAsFactors = FALSE)
+                     p.value = tab$`Pr(>|t|)`, df.method = ddf, stringsAsFactors = FALSE)
     if (conf.int) {
       ci <- confint(x, level = conf.level)
       fx$conf.low <- ci[, 1]
@@ -661,7 +669,8 @@ glance.glycotrial_lmm <- function(x, ...) {
 }
 
 # emmeans support (registered when emmeans loads): the reference grid uses
-# the fixed-effects terms and the Satterthwaite df of each linear function.
+# the fixed-effects terms and, by default, the Satterthwaite df of each
+# linear function; `mode` / `lmer.df = "kenward-roger"` as for lme4 fits.
 #' @include registry.R
 NULL
 
@@ -675,22 +684,73 @@ recover_data_glycotrial_lmm <- function(object, data = NULL, ...) {
                         data = data, ...)
 }
 
-emm_basis_glycotrial_lmm <- function(object, trms, xlev, grid, ...) {
+# emmeans mode (alias lmer.df, as for lme4 fits): "satterthwaite" (default),
+# "kenward-roger" (adjusted covariance Phi_A, KR df of each linear function)
+# or "asymptotic" (df = Inf).
+emm_basis_glycotrial_lmm <- function(object, trms, xlev, grid, mode = "satterthwaite", lmer.df,
+                                     ...) {
+  if (!missing(lmer.df)) mode <- lmer.df
+  modes <- c("satterthwaite", "kenward-roger", "asymptotic")
+  if (!is.character(mode) || length(mode) != 1 || is.na(mode) ||
+      is.na(pmatch(tolower(mode), modes))) {
+    glycotrial_abort("{.arg mode} (or {.arg lmer.df}) must be one of {.val {modes}}, not {describe_value(mode)}.")
+  }
+  mode <- modes[pmatch(tolower(mode), modes)]
   m <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
   X <- stats::model.matrix(trms, m, contrasts.arg = object$design$contrasts)
   bhat <- object$coefficients
   X <- X[, names(bhat), drop = FALSE]
-  setup <- lmm_satterthwaite_setup(object)
-  # Self-contained (emmeans may evaluate dffun outside this namespace):
-  # Satterthwaite df = 2 v^2 / (g' A g), as lmm_df_1().
-  dffun <- function(k, dfargs) {
-    k <- as.numeric(k)
-    v <- sum(k * (dfargs$V %*% k))
-    g <- vapply(dfargs$jac, function(J) sum(k * (J %*% k)), numeric(1))
-    2 * v^2 / sum(g * (dfargs$A %*% g))
+  V <- object$vcov
+  if (mode == "kenward-roger") {
+    kr <- lmm_kr_setup(object)
+    V <- kr$phi_adj
+    # Self-contained KR df of L beta (pbkrtest's Lb_ddf, as lmm_contrast()):
+    # phi and P on the core's standardised scale, W their weights.
+    dffun <- function(k, dfargs) {
+      L <- if (is.matrix(k)) k else matrix(as.numeric(k), nrow = 1)
+      phi <- dfargs$phi
+      q <- nrow(L)
+      Theta <- t(L) %*% solve(L %*% phi %*% t(L), L)
+      u <- lapply(dfargs$P, function(Pj) Theta %*% phi %*% Pj %*% phi)
+      tr <- vapply(u, function(x) sum(diag(x)), numeric(1))
+      K <- length(u)
+      A1 <- sum(dfargs$W * outer(tr, tr))
+      A2 <- 0
+      for (i in seq_len(K)) for (j in seq_len(K)) A2 <- A2 + dfargs$W[i, j] * sum(u[[i]] * t(u[[j]]))
+      B <- (A1 + 6 * A2) / (2 * q)
+      g <- ((q + 1) * A1 - (q + 4) * A2) / ((q + 2) * A2)
+      den <- 3 * q + 2 * (1 - g)
+      c1 <- g / den
+      c2 <- (q - g) / den
+      c3 <- (q + 2 - g) / den
+      V0 <- 1 + c1 * B
+      V1 <- 1 - c2 * B
+      V2 <- 1 - c3 * B
+      if (abs(V0) < 1e-10) V0 <- 0
+      num <- 1 - A2 / q
+      ratio <- if (abs(num) < 1e-14 && abs(V1) < 1e-14) 1 else num / V1
+      rho <- ratio^2 * V0 / V2 / q
+      4 + (q + 2) / (q * rho - 1)
+    }
+    dfargs <- list(phi = kr$phi / kr$scale2, P = kr$P, W = kr$W)
+  } else if (mode == "satterthwaite") {
+    setup <- lmm_satterthwaite_setup(object)
+    # Self-contained (emmeans may evaluate dffun outside this namespace):
+    # Satterthwaite df = 2 v^2 / (g' A g), as lmm_df_1().
+    dffun <- function(k, dfargs) {
+      k <- as.numeric(k)
+      v <- sum(k * (dfargs$V %*% k))
+      g <- vapply(dfargs$jac, function(J) sum(k * (J %*% k)), numeric(1))
+      2 * v^2 / sum(g * (dfargs$A %*% g))
+    }
+    dfargs <- list(V = object$vcov, jac = setup$jac, A = setup$A)
+  } else {
+    dffun <- function(k, dfargs) Inf
+    dfargs <- list()
   }
-  list(X = X, bhat = bhat, nbasis = matrix(NA), V = object$vcov, dffun = dffun,
-       dfargs = list(V = object$vcov, jac = setup$jac, A = setup$A), misc = list())
+  attr(dffun, "mesg") <- mode
+  list(X = X, bhat = bhat, nbasis = matrix(NA), V = V, dffun = dffun, dfargs = dfargs,
+       misc = list())
 }
 
 add_builtin_plugins("lmm", function() {

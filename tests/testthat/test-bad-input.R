@@ -665,6 +665,7 @@ bad("ranef", "LMM fit", ranef(bad_fixtures("lmm")), class = "ok",
 bad("VarCorr", "non-model: the nlme generic's dispatch error", VarCorr(list()), class = "error")
 bad("VarCorr", "MMRM fit", VarCorr(bad_fixtures("mmrm")), class = "ok",
     check = function(r) all(dim(r) == 3))
+bad("tidy", "LMM with an unknown ddf", tidy(bad_fixtures("lmm"), ddf = "KR"), arg = "ddf")
 bad("tidy", "LMM with conf.level NA", tidy(bad_fixtures("lmm"), conf.int = TRUE, conf.level = NA),
     arg = "conf.level")
 bad("tidy", "conf.int a string", tidy(bad_fixtures("mmrm"), conf.int = "yes"), arg = "conf.int")
