@@ -22,7 +22,8 @@
 #' `condVar`), `coef()` a list likewise, `VarCorr()` one entry per term;
 #' `predict(level = "subject")` (or `"conditional"`) adds all conditional
 #' modes, levels absent from the fit contributing 0 (population prediction);
-#' `anova()`/`summary()` use Satterthwaite df (as lmerTest). Not available
+#' `anova()`/`summary()` and emmeans use Satterthwaite df (as lmerTest);
+#' `weights` work as for one grouping factor (as lme4). Not available
 #' for them: residual covariance structures (an error of class
 #' `glycotrial_error_input`), Kenward-Roger df and profile intervals (classed
 #' errors; use Satterthwaite and Wald).
@@ -90,11 +91,7 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
   do.call(lmm_control, control[ctl_names])
   if (lmm_multi_needed(formula)) {
     # Several grouping factors: sparse profiled-deviance core (R/lmm_multi.R).
-    if (!is.null(weights)) {
-      glycotrial_abort(c("{.arg weights} are not yet supported with several grouping factors.",
-                         "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} groups random effects by more than one factor."))
-    }
-    fit <- lmm_fit_multi(formula, data, reml = reml, control = control)
+    fit <- lmm_fit_multi(formula, data, reml = reml, control = control, weights = weights)
   } else {
     parsed <- lmm_parse_formula(formula)
     design <- lmm_design(parsed, data, weights = weights)

@@ -72,9 +72,10 @@ lmm_multi_parse <- function(formula) {
 
 # Sparse design: X, y and, per term, the grouping factor and its raw
 # model matrix; Z as 0-based triplets with columns offset + level * p + j.
-lmm_multi_design <- function(parsed, data) {
+lmm_multi_design <- function(parsed, data, weights = NULL) {
   call <- NULL
   check_data_frame(data)
+  weights <- lmm_check_weights(weights, data, call = call)
   gvars <- unique(unlist(lapply(parsed$random, `[[`, "vars")))
   lvars <- unique(unlist(lapply(parsed$random, function(t) all.vars(t$lhs))))
   vars <- unique(c(all.vars(parsed$fixed), lvars, gvars))
@@ -169,6 +170,7 @@ lmm_multi_design <- function(parsed, data) {
   # `terms`, `xlevels`, `contrasts`, `data` as in single-factor designs
   # (used by anova() and emmeans support); `terms_re` the random terms.
   list(y = as.numeric(y), X = X, terms_re = terms, zi = zi, zj = zj, zx = zx, q = off,
+       weights = if (is.null(weights)) NULL else as.numeric(weights[rows]),
        rows = rows, data = d, parsed = parsed, terms = tt,
        xlevels = stats::.getXlevels(tt, mf), contrasts = attr(X, "contrasts"))
 }
@@ -195,14 +197,15 @@ lmm_multi_ptr <- function(object) {
 lmm_multi_make_ptr <- function(design, reml) {
   cpp_lmm_sparse_model(design$X, design$y, design$zi, design$zj, design$zx, design$q,
                        vapply(design$terms_re, `[[`, 1L, "p"),
-                       vapply(design$terms_re, `[[`, 1L, "n_levels"), reml)
+                       vapply(design$terms_re, `[[`, 1L, "n_levels"), reml,
+                       if (is.null(design$weights)) numeric() else design$weights)
 }
 
 # Fit a multi-factor model (fit_lmm() calls this; also usable directly for
 # single-factor models, to cross-check the two cores).
-lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control()) {
+lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), weights = NULL) {
   parsed <- lmm_multi_parse(formula)
-  design <- lmm_multi_design(parsed, data)
+  design <- lmm_multi_design(parsed, data, weights = weights)
   lmm_fit_multi_design(design, reml, control)
 }
 
@@ -377,10 +380,20 @@ fitted.glycotrial_lmm_multi <- function(object, level = c("subject", "population
 #' @export
 residuals.glycotrial_lmm_multi <- function(object,
                                            level = c("subject", "population", "conditional"),
-                                           ...) {
+                                           type = c("response", "pearson"), ...) {
   level <- lmm_multi_level(level)
+  type <- match.arg(type)
   o <- order(object$design$rows)
-  unname((object$design$y - lmm_multi_fitted_sorted(object, level))[o])
+  r <- object$design$y - lmm_multi_fitted_sorted(object, level)
+  if (type == "pearson") r <- r / lmm_multi_residual_sd(object)
+  unname(r[o])
+}
+
+# Residual SD of each row (model order): sigma / sqrt(w).
+lmm_multi_residual_sd <- function(object) {
+  w <- object$design$weights
+  s <- rep(sqrt(object$sigma2), length(object$design$y))
+  if (is.null(w)) s else s / sqrt(w)
 }
 
 #' @export
@@ -418,7 +431,8 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
       dimnames(m) <- list(levels(tk$factor), tk$names)
       m
     })
-    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) + stats::rnorm(length(mu), 0, sigma)
+    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) +
+      stats::rnorm(length(mu)) * lmm_multi_residual_sd(object)
   }
   out <- out[order(d$rows), , drop = FALSE]
   out <- as.data.frame(out)

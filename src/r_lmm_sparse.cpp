@@ -27,11 +27,13 @@ lmm::SparseModel* sparse_ptr(SEXP ptr) {
 }  // namespace
 
 // Z is given as 0-based triplets (zi, zj, zx) of an n x q matrix; terms by
-// their number of coefficients p and levels (columns offset + level * p + j).
+// their number of coefficients p and levels (columns offset + level * p + j);
+// weights of length 0 mean none.
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int> zi,
                           std::vector<int> zj, std::vector<double> zx, int q,
-                          std::vector<int> term_p, std::vector<int> term_levels, bool reml) {
+                          std::vector<int> term_p, std::vector<int> term_levels, bool reml,
+                          Eigen::VectorXd weights) {
   return glue::guard([&]() -> SEXP {
     const int n = static_cast<int>(y.size());
     if (zi.size() != zj.size() || zi.size() != zx.size())
@@ -57,6 +59,7 @@ SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int>
       d.terms.push_back(t);
     }
     d.reml = reml;
+    d.weights = std::move(weights);
     Rcpp::XPtr<lmm::SparseModel> ptr(new lmm::SparseModel(std::move(d)), true, sparse_tag(),
                                      R_NilValue);
     return ptr;

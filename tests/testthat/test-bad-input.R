@@ -629,8 +629,8 @@ bad("fit_lmm", "crossed: grouping by an expression",
 bad("fit_lmm", "crossed: more random effects than observations",
     fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | ROW), transform(ld2(), ROW = seq_along(AVAL))),
     arg = "observations")
-bad("fit_lmm", "crossed: weights not yet supported",
-    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | SITE), ld2(), weights = rep(1, nrow(ld2()))),
+bad("fit_lmm", "crossed: negative weights",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | SITE), ld2(), weights = rep(-1, nrow(ld2()))),
     arg = "weights")
 bad("fit_lmm", "weights negative", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(-1, nrow(ld()))), arg = "weights")
 bad("fit_lmm", "weights zero", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(0, nrow(ld()))), arg = "weights")

@@ -139,3 +139,39 @@ test_that("a singular multi-factor fit is flagged, not an error", {
   expect_true(f$singular)
   expect_lt(VarCorr(f)$terms[[2]]$sd[[1]], 1e-3)
 })
+
+test_that("observation weights with crossed factors match lme4", {
+  skip_if_not_installed("lme4")
+  data("Penicillin", package = "lme4", envir = environment())
+  pen <- Penicillin
+  pen$w <- rep(c(0.5, 1, 2), length.out = nrow(pen))
+  fm <- diameter ~ 1 + (1 | plate) + (1 | sample)
+  for (reml in c(TRUE, FALSE)) {
+    f <- fit_lmm(fm, pen, reml = reml, weights = "w")
+    l <- lme4::lmer(fm, pen, REML = reml, weights = w,
+                    control = lme4::lmerControl(optimizer = "bobyqa",
+                                                optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
+    lmm_multi_compare(f, l)
+    expect_equal(residuals(f, type = "pearson"), unname(stats::residuals(l, type = "pearson")),
+                 tolerance = 1e-5)
+  }
+})
+
+test_that("emmeans on a multi-factor fit matches emmeans on lmerTest (Satterthwaite)", {
+  skip_if_not_installed("emmeans")
+  skip_if_not_installed("lmerTest")
+  set.seed(5)
+  d <- expand.grid(rep = 1:2, subj = sprintf("s%02d", 1:12), item = sprintf("i%02d", 1:6))
+  d$trt <- factor(ifelse(as.integer(d$item) %% 2 == 0, "A", "B"))
+  d$y <- 1 + 0.5 * (d$trt == "A") + stats::rnorm(12)[as.integer(d$subj)] +
+    stats::rnorm(6, 0, 0.5)[as.integer(d$item)] + stats::rnorm(nrow(d))
+  fm <- y ~ trt + (1 | subj) + (1 | item)
+  f <- fit_lmm(fm, d)
+  l <- lmerTest::lmer(fm, d, control = lme4::lmerControl(optimizer = "bobyqa",
+                                                          optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
+  a <- as.data.frame(emmeans::emmeans(f, "trt"))
+  b <- as.data.frame(emmeans::emmeans(l, "trt", lmer.df = "satterthwaite"))
+  expect_equal(a$emmean, b$emmean, tolerance = 1e-6)
+  expect_equal(a$SE, b$SE, tolerance = 1e-5)
+  expect_equal(a$df, b$df, tolerance = 1e-4)
+})

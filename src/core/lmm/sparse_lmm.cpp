@@ -35,6 +35,16 @@ SparseModel::SparseModel(SparseData data) : data_(std::move(data)) {
   }
   require(data_.Z.cols() == q_, "Z", "Z must have one column per random effect");
   require(n > data_.X.cols(), "X", "more fixed effects than observations");
+  if (data_.weights.size() > 0) {
+    require(data_.weights.size() == n, "weights", "weights must have one value per observation");
+    require(data_.weights.allFinite() && (data_.weights.array() > 0).all(), "weights",
+            "weights must be positive and finite");
+    const Eigen::VectorXd sw = data_.weights.array().sqrt();
+    data_.y = data_.y.cwiseProduct(sw);
+    data_.X = sw.asDiagonal() * data_.X;
+    data_.Z = sw.asDiagonal() * data_.Z;
+    log_det_w_ = data_.weights.array().log().sum();
+  }
   data_.Z.makeCompressed();
   const Eigen::SparseMatrix<double> Zt = data_.Z.transpose();
   ZtZ_ = Zt * data_.Z;
@@ -153,7 +163,7 @@ SparseEvaluation SparseModel::evaluate(const Eigen::VectorXd& theta) {
   if (!(e.pwrss > 0) || !std::isfinite(e.pwrss)) return e;
   const double nr = data_.reml ? n - p : n;
   e.sigma2 = e.pwrss / nr;
-  e.deviance = e.ldL2 + nr * (1 + kLog2Pi + std::log(e.pwrss / nr));
+  e.deviance = e.ldL2 - log_det_w_ + nr * (1 + kLog2Pi + std::log(e.pwrss / nr));
   if (data_.reml) e.deviance += e.ldRX2;
   e.ok = std::isfinite(e.deviance);
   return e;
@@ -168,7 +178,7 @@ double SparseModel::deviance_sigma(const Eigen::VectorXd& theta, double sigma) {
   const SparseEvaluation e = evaluate(theta);
   if (!e.ok || !(sigma > 0)) return std::numeric_limits<double>::quiet_NaN();
   const double s2 = sigma * sigma;
-  double dev = e.ldL2 + e.pwrss / s2 + n_obs() * (kLog2Pi + std::log(s2));
+  double dev = e.ldL2 - log_det_w_ + e.pwrss / s2 + n_obs() * (kLog2Pi + std::log(s2));
   if (data_.reml) dev += e.ldRX2 - n_fixed() * (kLog2Pi + std::log(s2));
   return dev;
 }

@@ -34,6 +34,10 @@ struct SparseData {
   Eigen::SparseMatrix<double> Z;      // n x q (explicit zeros kept structurally)
   std::vector<SparseTerm> terms;
   bool reml = true;
+  // Optional observation weights (empty: none): the residual variance of row
+  // i is sigma^2 / w_i; rows of X, y and Z are scaled by sqrt(w) and the
+  // deviance includes -sum(log w), as lme4.
+  Eigen::VectorXd weights;
 };
 
 // Everything the profiled deviance yields at one theta.
@@ -84,6 +88,7 @@ class SparseModel {
   SparseData data_;
   int q_ = 0;
   int n_theta_ = 0;
+  double log_det_w_ = 0;              // sum(log w)
   std::vector<int> theta_offset_;     // per term
   std::vector<int> col_offset_;       // per term
   Eigen::SparseMatrix<double> ZtZ_;
