@@ -5,8 +5,8 @@ cpp_indices_builtin_keys <- function() {
     .Call(`_glycotrial_cpp_indices_builtin_keys`)
 }
 
-cpp_indices_compute <- function(key, cols) {
-    .Call(`_glycotrial_cpp_indices_compute`, key, cols)
+cpp_indices_compute <- function(key, cols, by_curve = FALSE) {
+    .Call(`_glycotrial_cpp_indices_compute`, key, cols, by_curve)
 }
 
 cpp_indices_negative_rows <- function(cols) {

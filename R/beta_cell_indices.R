@@ -69,6 +69,7 @@ group_codes <- function(df) {
 #'   AVAL = c(5.16, 12.8, 2.1, 5.16, 7.16, 9.88, 9.10, 5.38, 12.8, 30.7, 68.5, 74.1, 44.0),
 #'   AVALU = c("mmol/L", "uU/mL", "ng/mL", rep("mmol/L", 5), rep("uU/mL", 5)))
 #' beta_cell_indices(adlb, c("homa1_ir", "homa_ir_cp", "matsuda", "igi", "glucose_auc"))
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
                               fasting = c(glucose = "FPG", insulin = "FINS", cpeptide = "FCPEP",

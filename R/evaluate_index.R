@@ -14,12 +14,46 @@
 #' Rows where the formula is undefined (e.g. fasting glucose <= 3.5 mmol/L in
 #' a %B denominator, glucose not rising at 30 min in the insulinogenic index)
 #' give `NA` with a warning of class `glycotrial_warning_undefined_index`.
-#' Results that overflow double precision (`Inf` from finite inputs) or
-#' underflow into the subnormal range give `NA` with a warning of class
-#' `glycotrial_warning_overflow` or `glycotrial_warning_underflow`.
+#' Results spoiled by an overflow or underflow, in the result or part-way
+#' through the formula, give `NA` with a warning of class
+#' `glycotrial_warning_overflow` or `glycotrial_warning_underflow` naming the
+#' rows or curves (see the section below).
 #' Curves lacking a time point the index needs give `NA` with a warning of
 #' class `glycotrial_warning_missing_timepoint` (an error with
 #' `strict = TRUE`).
+#'
+#' @section Overflow and underflow:
+#' A formula can leave the range of double precision part-way through and
+#' still return a finite, wrong number: e.g. Matsuda with glucose and insulin
+#' near 1e200 overflows \eqn{G_0 I_0 \bar G \bar I}{G0 x I0 x Gmean x Imean}
+#' to `Inf` and returns 0. For compiled indices (the built-ins and those
+#' registered through the C API, see `vignette("plugins")`) the IEEE 754
+#' floating-point exception flags are cleared before the computation and
+#' tested after it, and each row (row indices) or curve (curve indices) where
+#' one was raised is examined on its own:
+#' * **overflow** - whenever a value overflowed while computing the row or
+#'   curve, its result is `NA` with a `glycotrial_warning_overflow` warning
+#'   naming it (an overflow always changes what the formula computes).
+#' * **underflow** - an intermediate value that underflowed (rounded into the
+#'   subnormal range or to 0) often does not matter, e.g. a tiny term added
+#'   to a normal one. The result is set to `NA` with a
+#'   `glycotrial_warning_underflow` warning only when the underflow affected
+#'   it: the result is 0 or subnormal, or recomputing the row or curve with
+#'   rounding toward +Inf and toward -Inf gives results that differ in more
+#'   than the 10th significant digit (relative difference > 1e-10) or where
+#'   only one of them is finite. So `homa1_ir(1e-200, 1e-200)` (true value
+#'   about 4e-402, rounded to 0) warns, while a harmless subnormal
+#'   intermediate does not.
+#'
+#' Regardless of the flags, a result that is `Inf` from finite inputs counts
+#' as an overflow and a subnormal result as an underflow. Only the affected
+#' rows or curves are named and set to `NA`; `NA` inputs give `NA` as before.
+#'
+#' Indices written in R (functions passed to [register_index()]) are not
+#' covered by the flag check: R's own arithmetic cannot be observed from the
+#' compiled layer, so only their final values are checked (`Inf` from finite
+#' inputs, subnormal results). A compiled plugin that spreads its work over
+#' several threads is checked only for the work done on the calling thread.
 #'
 #' @param key Index key (see `glycotrial_plugins("index")`).
 #' @param inputs Named list of input vectors (names as in [index_info()]); for
@@ -153,7 +187,7 @@ flag_impossible <- function(key, vals, label_rows) {
 
 call_impl <- function(info, cols) {
   if (identical(info$implementation, "C++")) {
-    cpp_indices_compute(info$key, unname(cols))
+    cpp_indices_compute(info$key, unname(cols), by_curve = FALSE)
   } else {
     as.numeric(do.call(info$impl, cols))
   }
@@ -164,13 +198,15 @@ run_row_index <- function(info, vals, labels, n) {
   chk <- flag_impossible(info$key, vals, function(bad) label_at(labels, which(bad)))
   vals <- chk$vals
   out <- call_impl(info, vals)
+  fp <- fp_units(out, seq_len(n), n)
   if (length(out) != n) {
     glycotrial_abort("Index {.val {info$key}} returned {length(out)} value{?s} for {n} row{?s}.",
                      class = "numerical")
   }
+  out <- as.numeric(out)
   out[is.nan(out)] <- NA_real_
   rng <- flag_range(info$key, out, Reduce(`&`, lapply(vals, function(v) !is.infinite(v))),
-                    labels, "row")
+                    labels, "row", fp)
   out <- rng$out
   undefined <- is.na(out) & !chk$bad & !rng$flagged
   if (any(undefined)) {
@@ -186,22 +222,45 @@ run_row_index <- function(info, vals, labels, n) {
   out
 }
 
-# Results that overflowed (+-Inf from finite inputs) or fell into the
-# subnormal range (underflow: precision lost) cannot be trusted: NA with a
-# classed warning naming the rows or curves. `finite` marks the units whose
-# inputs are all free of Inf. Returns the new values and the flagged units.
-flag_range <- function(key, out, finite, labels, unit) {
-  over <- is.infinite(out) & finite
-  under <- !is.na(out) & is.finite(out) & out != 0 & abs(out) < .Machine$double.xmin
+# The units (rows or curves) that the compiled call found affected by an
+# overflow or underflow part-way through the formula (attributes "overflow" /
+# "underflow" of cpp_indices_compute(): 1-based first rows of the units);
+# `unit_of_row` maps rows to units 1..n_units.
+fp_units <- function(res, unit_of_row, n_units) {
+  at <- function(a) {
+    hit <- rep(FALSE, n_units)
+    rows <- attr(res, a, exact = TRUE)
+    if (length(rows)) hit[unit_of_row[rows]] <- TRUE
+    hit
+  }
+  list(overflow = at("overflow"), underflow = at("underflow"))
+}
+
+# Results that overflowed or underflowed cannot be trusted: NA with a classed
+# warning naming the rows or curves. Overflow: the compiled call raised the
+# IEEE overflow flag (`fp$overflow`, see fp_units()), or the result is +-Inf
+# although the unit's inputs are finite (`finite`). Underflow: the compiled
+# call found an underflow that changed the result (`fp$underflow`), or the
+# result lies in the subnormal range. `fp` is NULL (or all FALSE) for R-function plugins
+# (only their final values can be checked). Returns the new values and the
+# flagged units.
+flag_range <- function(key, out, finite, labels, unit, fp = NULL) {
+  fp_over <- if (is.null(fp)) FALSE else fp$overflow
+  fp_under <- if (is.null(fp)) FALSE else fp$underflow & !fp_over
+  over <- fp_over | (is.infinite(out) & finite & !fp_under)
+  under <- !over & (fp_under | (!is.na(out) & is.finite(out) & out != 0 &
+                                  abs(out) < .Machine$double.xmin))
   if (any(over)) {
-    warn_rows(paste0("Index \"", key, "\" overflowed (inputs too large for double precision) in ",
+    warn_rows(paste0("Index \"", key, "\" overflowed (a value exceeded double precision, ",
+                     "in the result or part-way through the formula: inputs too large) in ",
                      sum(over), " ", unit, if (sum(over) > 1) "s", "; set to NA:"),
               label_at(labels, which(over)), "glycotrial_warning_overflow")
   }
   if (any(under)) {
-    warn_rows(paste0("Index \"", key, "\" underflowed (result below ", .Machine$double.xmin,
-                     ", precision lost) in ", sum(under), " ", unit, if (sum(under) > 1) "s",
-                     "; set to NA:"),
+    warn_rows(paste0("Index \"", key, "\" underflowed (a value fell below ",
+                     .Machine$double.xmin, ", in the result or part-way through the formula, ",
+                     "and precision of the result was lost) in ", sum(under), " ", unit,
+                     if (sum(under) > 1) "s", "; set to NA:"),
               label_at(labels, which(under)), "glycotrial_warning_underflow")
   }
   out[over | under] <- NA_real_
@@ -279,13 +338,15 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   if (identical(info$implementation, "C++")) {
     # The plugin refuses unsorted or duplicated times; only then are the
     # offending curves looked up, to name them.
-    res <- tryCatch(cpp_indices_compute(info$key, c(list(as.numeric(code)), cols)),
+    res <- tryCatch(cpp_indices_compute(info$key, c(list(as.numeric(code)), cols), by_curve = TRUE),
                     glycotrial_error_input = function(e) {
                       check_curve_times(code, vals$time, labels, call)
                       stop(e)
                     })
+    fp <- fp_units(res, code, ncurve)
     out <- res[first]
   } else {
+    fp <- NULL
     check_curve_times(code, vals$time, labels, call)
     idx <- split(seq_along(code), code)
     out <- vapply(idx, function(r) {
@@ -300,7 +361,8 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   out <- as.numeric(out)
   out[is.nan(out)] <- NA_real_
   inf_rows <- Reduce(`|`, lapply(vals, is.infinite))
-  rng <- flag_range(info$key, out, tabulate(code[inf_rows], nbins = ncurve) == 0, labels, "curve")
+  rng <- flag_range(info$key, out, tabulate(code[inf_rows], nbins = ncurve) == 0, labels, "curve",
+                    fp)
   out <- rng$out
   # Which curves lack a required time point (or, for AUCs, two measured
   # points), or a covariate? Only curves without a result need looking at.

@@ -32,6 +32,7 @@
 #' auc_total(t, g)                          # 16980 mg/dL x min
 #' auc_incremental(t, g)                    # 5820
 #' auc_incremental(c(0, 30, 60, 120), c(5, 7, 3, 6), method = "net")  # 0
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 auc_total <- function(time, value, id = NULL, time_unit = "min") {
   index_eval("auc_total", list(time = time, value = value), units = c(time = time_unit),

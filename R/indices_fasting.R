@@ -51,6 +51,7 @@ fasting_index <- function(key, glucose, other, other_name, glucose_unit, other_u
 #' homa1_b(93, 12.8, glucose_unit = "mg/dL", glucose_factor = 18)   # 153.6
 #' quicki(93, 12.8, glucose_unit = "mg/dL")                         # 0.3251
 #' homa1_ir(c(5.2, 7.8), c(60, 120), insulin_unit = "pmol/L")
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 homa1_ir <- function(glucose, insulin, glucose_unit = "mmol/L", insulin_unit = "uU/mL",
                      glucose_factor = 18.016, insulin_factor = 6) {
@@ -120,6 +121,7 @@ glucose_insulin_ratio <- function(glucose, insulin, glucose_unit = "mmol/L",
 #' homa_b_cp(7.2, 695, cpeptide_unit = "pmol/L")
 #' cpi(130, 1.5, glucose_unit = "mg/dL")     # 1.154
 #' ohkura_index(130, 1.5, glucose_unit = "mg/dL")  # 0.1026
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 homa_ir_cp <- function(glucose, cpeptide, glucose_unit = "mmol/L", cpeptide_unit = "ng/mL",
                        glucose_factor = 18.016, cpeptide_factor = 0.331) {

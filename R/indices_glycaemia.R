@@ -30,6 +30,7 @@
 #' hba1c_convert(53, from = "mmol/mol", to = "%")    # 7.0
 #' eag(7, unit = "mg/dL")                            # 154.2
 #' egfr_ckd_epi_2021(1.09, age = 55, sex = "M")      # 80
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 hba1c_convert <- function(x, from = "%", to = if (from == "%") "mmol/mol" else "%") {
   check_string(from)

@@ -76,6 +76,7 @@ ogtt_factors <- function(glucose_factor = 18.016, insulin_factor = 6, cpeptide_f
 #' stumvoll(t, g, i, glucose_unit = "mg/dL", index = "first_phase")
 #' ogis(c(0, 90, 120), c(90, 135, 115), c(15, 150, 0), height = 170, weight = 70,
 #'      glucose_unit = "mg/dL")                                     # 344.5
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 matsuda <- function(time, glucose, insulin, id = NULL, method = c("trapezoid", "arithmetic"),
                     glucose_unit = "mmol/L", insulin_unit = "uU/mL", time_unit = "min",

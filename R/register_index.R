@@ -42,6 +42,7 @@
 #' evaluate_index("tyg_like", list(glucose = 5.5, insulin = 10),
 #'                units = c(glucose = "mmol/L"))
 #' unregister_plugin("index", "tyg_like")
+#' @inheritSection evaluate_index Overflow and underflow
 #' @export
 register_index <- function(key, fun, inputs, output_unit = "1", shape = c("row", "curve"),
                            times = numeric(), description = "", reference = NA_character_,

@@ -21,13 +21,14 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_indices_compute
-Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols);
-RcppExport SEXP _glycotrial_cpp_indices_compute(SEXP keySEXP, SEXP colsSEXP) {
+Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols, bool by_curve);
+RcppExport SEXP _glycotrial_cpp_indices_compute(SEXP keySEXP, SEXP colsSEXP, SEXP by_curveSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_indices_compute(key, cols));
+    Rcpp::traits::input_parameter< bool >::type by_curve(by_curveSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_indices_compute(key, cols, by_curve));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -962,7 +963,7 @@ RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
-    {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 2},
+    {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 3},
     {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
     {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
     {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 10},

@@ -12,6 +12,7 @@
 
 #include "core/common/plugin_registry.hpp"
 #include "core/indices/builtin.hpp"
+#include "core/indices/fp_check.hpp"
 #include "r_guard.h"
 
 // [[Rcpp::init]]
@@ -41,9 +42,13 @@ Rcpp::CharacterVector cpp_indices_builtin_keys() {
 
 // Evaluate a compiled index on columns without copying them (the registry's
 // generic cpp_compute_compiled_index copies into std::vectors). NaN results
-// become NA.
+// become NA. The IEEE overflow/underflow flags are checked around the call
+// (core/indices/fp_check.hpp): when an over- or underflow part-way through
+// the formula changed a result, the result carries the 1-based first rows of
+// the affected units (rows, or curves when `by_curve`) in the attributes
+// "overflow" / "underflow" (absent when there are none).
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols) {
+Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols, bool by_curve = false) {
   return glue::guard([&] {
     const glycotrial_index_v1* p = glycotrial::plugins::find_index(key);
     glycotrial::require(p != nullptr, "key", "no compiled index '" + key + "' is registered");
@@ -65,12 +70,22 @@ Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols) {
     glycotrial::require(n <= INT_MAX, "inputs", "too many rows for one call");
     Rcpp::NumericVector out(n);
     char err[512] = {0};
-    if (p->compute(static_cast<int>(n), ptr.data(), out.begin(), err, sizeof(err)) != 0) {
+    glycotrial::indices::RangeReport range;
+    if (glycotrial::indices::compute_with_range_check(*p, static_cast<int>(n), ptr.data(),
+                                                      out.begin(), by_curve, &range, err,
+                                                      sizeof(err)) != 0) {
       throw glycotrial::InputError(std::string("index '") + key + "' failed: " +
                                    (err[0] ? err : "no message from the plugin"));
     }
     for (R_xlen_t i = 0; i < n; ++i)
       if (std::isnan(out[i])) out[i] = NA_REAL;
+    auto rows = [](const std::vector<int>& v) {
+      Rcpp::IntegerVector r(v.size());
+      for (std::size_t k = 0; k < v.size(); ++k) r[k] = v[k] + 1;
+      return r;
+    };
+    if (!range.overflow.empty()) out.attr("overflow") = rows(range.overflow);
+    if (!range.underflow.empty()) out.attr("underflow") = rows(range.underflow);
     return out;
   });
 }

@@ -29,8 +29,16 @@ R_xlen_t common_length(std::initializer_list<R_xlen_t> lens) {
 
 double at(const Rcpp::NumericVector& v, R_xlen_t i) { return v[i % v.size()]; }
 
-Rcpp::List as_list(const Rcpp::NumericVector& est, const Rcpp::NumericVector& lo,
-                   const Rcpp::NumericVector& hi) {
+// The intervals f(0), ..., f(len - 1) as list(estimate, lower, upper).
+template <class F>
+Rcpp::List intervals(R_xlen_t len, F f) {
+  Rcpp::NumericVector est(len), lo(len), hi(len);
+  for (R_xlen_t i = 0; i < len; ++i) {
+    const st::Interval r = f(i);
+    est[i] = r.estimate;
+    lo[i] = r.lower;
+    hi[i] = r.upper;
+  }
   return Rcpp::List::create(Rcpp::_["estimate"] = est, Rcpp::_["lower"] = lo,
                             Rcpp::_["upper"] = hi);
 }
@@ -43,14 +51,9 @@ Rcpp::List cpp_stats_prop_ci(Rcpp::NumericVector x, Rcpp::NumericVector n, std::
   return glue::guard([&] {
     const st::PropMethod m = st::parse_prop_method(method);
     const R_xlen_t len = common_length({x.size(), n.size(), conf_level.size()});
-    Rcpp::NumericVector est(len), lo(len), hi(len);
-    for (R_xlen_t i = 0; i < len; ++i) {
-      const st::Interval r = st::prop_ci(at(x, i), at(n, i), m, at(conf_level, i));
-      est[i] = r.estimate;
-      lo[i] = r.lower;
-      hi[i] = r.upper;
-    }
-    return as_list(est, lo, hi);
+    return intervals(len, [&](R_xlen_t i) {
+      return st::prop_ci(at(x, i), at(n, i), m, at(conf_level, i));
+    });
   });
 }
 
@@ -62,15 +65,9 @@ Rcpp::List cpp_stats_diff_ci(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
     const st::DiffMethod m = st::parse_diff_method(method);
     const R_xlen_t len =
         common_length({x1.size(), n1.size(), x2.size(), n2.size(), conf_level.size()});
-    Rcpp::NumericVector est(len), lo(len), hi(len);
-    for (R_xlen_t i = 0; i < len; ++i) {
-      const st::Interval r =
-          st::diff_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), m, at(conf_level, i));
-      est[i] = r.estimate;
-      lo[i] = r.lower;
-      hi[i] = r.upper;
-    }
-    return as_list(est, lo, hi);
+    return intervals(len, [&](R_xlen_t i) {
+      return st::diff_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), m, at(conf_level, i));
+    });
   });
 }
 
@@ -85,15 +82,9 @@ Rcpp::List cpp_stats_ratio_ci(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
     const st::Contrast c = measure == "rr" ? st::Contrast::RR : st::Contrast::OR;
     const R_xlen_t len =
         common_length({x1.size(), n1.size(), x2.size(), n2.size(), conf_level.size()});
-    Rcpp::NumericVector est(len), lo(len), hi(len);
-    for (R_xlen_t i = 0; i < len; ++i) {
-      const st::Interval r =
-          st::ratio_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), c, m, at(conf_level, i));
-      est[i] = r.estimate;
-      lo[i] = r.lower;
-      hi[i] = r.upper;
-    }
-    return as_list(est, lo, hi);
+    return intervals(len, [&](R_xlen_t i) {
+      return st::ratio_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), c, m, at(conf_level, i));
+    });
   });
 }
 

@@ -233,6 +233,47 @@ bad("homa1_ir", "overflow result is NA", suppressWarnings(homa1_ir(c(5, 1e+308),
 bad("homa1_ir", "(1e-160, 1e-160) underflows to a subnormal: NA with a warning",
     homa1_ir(1e-160, 1e-160), class = "glycotrial_warning_underflow")
 bad("homa1_b", "(5, 1e308) overflows", homa1_b(5, 1e308), class = "glycotrial_warning_overflow")
+# Over/underflow part-way through a formula with a finite (wrong) result:
+# the IEEE flags of the compiled call are checked per row / curve.
+bad("homa1_ir", "(1e-200, 1e-200) underflows to 0 part-way: NA with a warning",
+    homa1_ir(1e-200, 1e-200), class = "glycotrial_warning_underflow")
+bad("homa1_ir", "only the underflowed row is NA",
+    suppressWarnings(homa1_ir(c(5, 1e-200, 6), c(10, 1e-200, 12))), class = "ok",
+    check = function(r) identical(is.na(r), c(FALSE, TRUE, FALSE)))
+bad("matsuda", "1e200 glucose and insulin overflow part-way (0 on its own): NA with a warning",
+    matsuda(c(0, 60, 120), c(1e200, 1e200, 1e200), c(1e200, 1e200, 1e200)),
+    class = "glycotrial_warning_overflow")
+bad("matsuda", "1e-100 glucose and insulin underflow part-way (Inf on its own)",
+    matsuda(c(0, 60, 120), c(1e-100, 1e-100, 1e-100), c(1e-100, 1e-100, 1e-100)),
+    class = "glycotrial_warning_underflow")
+bad("disposition_index", "1e200 insulin overflows part-way",
+    disposition_index(c(0, 30, 120), c(5, 8, 6), c(1e200, 2e200, 1e200)),
+    class = "glycotrial_warning_overflow")
+bad("ohkura_index", "(1e200, 1e200) overflows part-way (20 / Inf = 0)",
+    ohkura_index(1e200, 1e200), class = "glycotrial_warning_overflow")
+bad("egfr_ckd_epi_2021", "creatinine 1e300 underflows a power term to 0",
+    egfr_ckd_epi_2021(1e300, 50, 1), class = "glycotrial_warning_underflow")
+bad("stumvoll", "subnormal insulin: harmless underflow gives no warning",
+    stumvoll(c(0, 30, 120), c(5, 9, 7), c(1e-310, 1e-310, 1e-310)), class = "ok",
+    check = function(r) isTRUE(all.equal(r, 1283 - 138.7 * 9)))
+bad("gutt_isi", "1e200 values stay in range (m / (MPG log10 MSI) = 3.125e-200): no warning",
+    gutt_isi(c(0, 120), c(1e200, 1e200), c(1e200, 1e200), 70), class = "ok",
+    check = function(r) isTRUE(all.equal(r, 625 / (1e200 * 200))))
+bad("cpeptide_glucose_auc_ratio", "two overflowing AUCs (Inf / Inf = NaN) are an overflow, not 'undefined'",
+    cpeptide_glucose_auc_ratio(c(0, 60), c(1e308, 1e308), c(1e308, 1e308)),
+    class = "glycotrial_warning_overflow")
+bad("beta_cell_indices", "a subject overflowing part-way is NA, the other is computed",
+    suppressWarnings(beta_cell_indices(
+      data.frame(USUBJID = rep(c("a", "b"), each = 2), AVISIT = "Baseline",
+                 PARAMCD = c("FPG", "FCPEP"), AVAL = c(5, 2, 1e200, 1e200),
+                 AVALU = c("mmol/L", "ng/mL")), indices = "ohkura")), class = "ok",
+    check = function(r) is.finite(r$ohkura[1]) && is.na(r$ohkura[2]))
+bad("beta_cell_indices", "... with an overflow warning naming the subject-visit",
+    beta_cell_indices(
+      data.frame(USUBJID = rep(c("a", "b"), each = 2), AVISIT = "Baseline",
+                 PARAMCD = c("FPG", "FCPEP"), AVAL = c(5, 2, 1e200, 1e200),
+                 AVALU = c("mmol/L", "ng/mL")), indices = "ohkura"),
+    class = "glycotrial_warning_overflow", arg = "b / Baseline")
 bad("quicki", "(1e300, 1e300) stays finite (log scale)", quicki(1e300, 1e300), class = "ok",
     check = function(r) is.finite(r))
 bad("auc_total", "curve of 1e308 values overflows", auc_total(c(0, 30, 60), c(1e308, 1e308, 1e308)),

@@ -129,3 +129,46 @@ test_that("lab grading meets random rules and records with classed errors or val
   expect_true(smoke_classed(res, "grade_lab() on extreme values"))
   expect_true(all(is.na(res$value$ATOXGRH) | res$value$ATOXGRH %in% 0:5))
 })
+
+# --- index formulas at extreme magnitudes: never a silent wrong answer ----------------
+# Random inputs from 1e-320 to 1e308 through the row indices (native units,
+# so no R-side conversion); reference computed in log space, where nothing
+# over- or underflows. Every non-NA result must match the reference to 1e-12
+# relative, and every result whose true value lies outside the normal double
+# range must be NA (with the overflow/underflow warning). See
+# src/core/indices/fp_check.hpp.
+test_that("row indices at extreme magnitudes are right or NA, never silently wrong", {
+  set.seed(20261125)
+  n <- 3000
+  mag <- function() 10^stats::runif(n, -320, 308)
+  g <- mag()
+  x <- mag()
+  # log_mid: logs of the formula's intermediates (G * I for HOMA1-IR, CP * G
+  # for Ohkura), which may leave the range although the result would not.
+  cases <- list(
+    homa1_ir = list(value = function() homa1_ir(g, x), log_ref = log(g) + log(x) - log(22.5),
+                    log_mid = log(g) + log(x)),
+    ohkura = list(value = function() ohkura_index(g, x, glucose_unit = "mg/dL", cpeptide_unit = "ng/mL"),
+                  log_ref = log(20) - log(x) - log(g), log_mid = log(g) + log(x)),
+    ratio = list(value = function() glucose_insulin_ratio(g, x, glucose_unit = "mg/dL"),
+                 log_ref = log(g) - log(x), log_mid = log(g) - log(x))
+  )
+  lo <- log(.Machine$double.xmin) - 1e-9
+  hi <- log(.Machine$double.xmax) + 1e-9
+  for (nm in names(cases)) {
+    cs <- cases[[nm]]
+    v <- suppressWarnings(cs$value())
+    ok <- !is.na(v)
+    err <- abs(log(v[ok]) - cs$log_ref[ok])
+    expect(all(err < 1e-12), sprintf("%s: %d non-NA results off the log-space reference (max %g)",
+                                     nm, sum(err >= 1e-12), max(c(0, err))))
+    outside <- cs$log_ref < lo | cs$log_ref > hi
+    expect(all(is.na(v[outside])), sprintf("%s: %d results outside the double range not NA",
+                                           nm, sum(!is.na(v[outside]))))
+    # The flag check must not be over-eager: results (and intermediates) well
+    # inside the range survive.
+    inside <- cs$log_ref > lo + 1 & cs$log_ref < hi - 1 & cs$log_mid > lo + 1 &
+      cs$log_mid < hi - 1 & g > .Machine$double.xmin & x > .Machine$double.xmin
+    expect(mean(!is.na(v[inside])) == 1, sprintf("%s: in-range results set to NA", nm))
+  }
+})

@@ -261,3 +261,100 @@ test_that("exact conditional odds-ratio limits refuse margins beyond int range",
   r <- ratio_ci(3, 10, 1, 12, measure = "or", method = "exact")
   expect_true(r$lower < r$estimate && r$estimate < r$upper)
 })
+
+# --- indices: overflow / underflow part-way through the formula ------------------------
+# A formula can leave the double range in an intermediate and still return a
+# finite, wrong value (Matsuda at 1e200: G0*I0*Gmean*Imean = Inf, 1e4/sqrt(Inf)
+# = 0). The compiled call tests the IEEE flags per row / curve
+# (src/core/indices/fp_check.cpp); the warning must name exactly the affected
+# units and set them to NA.
+warnings_of <- function(expr) {
+  ws <- list()
+  value <- withCallingHandlers(expr, warning = function(w) {
+    ws[[length(ws) + 1]] <<- w
+    invokeRestart("muffleWarning")
+  })
+  list(value = value, warnings = ws)
+}
+named_in <- function(w) {
+  # The labels are listed after the bullet as "a", "b", ...
+  regmatches(conditionMessage(w), gregexpr('"[^"]*"', conditionMessage(w)))[[1]]
+}
+
+test_that("matsuda at 1e200 (a silent 0 before) warns overflow naming the curve", {
+  t <- c(0, 30, 60, 90, 120)
+  r <- warnings_of(matsuda(t, rep(1e200, 5), rep(1e200, 5)))
+  expect_true(is.na(r$value))
+  expect_length(r$warnings, 1)
+  expect_s3_class(r$warnings[[1]], "glycotrial_warning_overflow")
+  # Hand check of what the formula alone gives: 1e4 / sqrt(Inf) = 0 (finite, wrong).
+  expect_identical(1e4 / sqrt(1e200 * 1e200 * 1e200 * 1e200), 0)
+})
+
+test_that("in a mixed set of curves only the affected ones are named", {
+  t <- c(0, 30, 60, 90, 120)
+  g <- c(90, 160, 150, 130, 110)
+  ins <- c(8, 60, 70, 50, 40)
+  r <- warnings_of(matsuda(rep(t, 4), c(g, rep(1e200, 5), g, rep(1e-100, 5)),
+                           c(ins, rep(1e200, 5), ins, rep(1e-100, 5)),
+                           id = rep(c("s1", "s2", "s3", "s4"), each = 5)))
+  ref <- matsuda(t, g, ins)
+  expect_equal(unname(r$value[c("s1", "s3")]), c(ref, ref), tolerance = 1e-14)
+  expect_true(all(is.na(r$value[c("s2", "s4")])))
+  cls <- vapply(r$warnings, function(w) class(w)[1], "")
+  expect_setequal(cls, c("glycotrial_warning_overflow", "glycotrial_warning_underflow"))
+  over <- r$warnings[[which(cls == "glycotrial_warning_overflow")]]
+  under <- r$warnings[[which(cls == "glycotrial_warning_underflow")]]
+  expect_identical(named_in(over)[-1], "\"s2\"")
+  expect_identical(named_in(under)[-1], "\"s4\"")
+})
+
+test_that("homa1_ir of tiny inputs (rounded to 0 by underflow) warns, naming only that row", {
+  # True value 1e-400 / 22.5 = 4.4e-402: below the smallest double.
+  r <- warnings_of(homa1_ir(1e-200, 1e-200))
+  expect_true(is.na(r$value))
+  expect_length(r$warnings, 1)
+  expect_s3_class(r$warnings[[1]], "glycotrial_warning_underflow")
+  r <- warnings_of(homa1_ir(c(5, 1e-200, 6, 1e200, NA), c(10, 1e-200, 12, 1e200, 3)))
+  expect_equal(r$value[c(1, 3)], c(5 * 10, 6 * 12) / 22.5, tolerance = 1e-15)
+  expect_true(all(is.na(r$value[c(2, 4, 5)])))
+  cls <- vapply(r$warnings, function(w) class(w)[1], "")
+  expect_setequal(cls, c("glycotrial_warning_overflow", "glycotrial_warning_underflow"))
+  expect_identical(named_in(r$warnings[[which(cls == "glycotrial_warning_underflow")]])[-1], "\"2\"")
+  expect_identical(named_in(r$warnings[[which(cls == "glycotrial_warning_overflow")]])[-1], "\"4\"")
+})
+
+test_that("ordinary inputs, NA and harmless underflow give no warning", {
+  expect_no_warning(v <- homa1_ir(c(5.2, 7.8, NA), c(10, 20, 5)))
+  expect_equal(v, c(5.2 * 10, 7.8 * 20, NA) / 22.5, tolerance = 1e-15)
+  t <- c(0, 30, 60, 90, 120)
+  expect_no_warning(matsuda(t, c(90, 160, NA, 130, 110), c(8, 60, 70, NA, 40)))
+  # Stumvoll 1st phase with subnormal-level insulin: 1.829 * I30 and 3.772 * I0
+  # underflow, but the result 1283 - 138.7 * G30 is unaffected.
+  expect_no_warning(v <- stumvoll(c(0, 30, 120), c(5, 9, 7), c(1e-310, 1e-310, 1e-310)))
+  expect_equal(v, 1283 - 138.7 * 9, tolerance = 1e-12)
+})
+
+test_that("an eGFR whose power term underflows to 0 is flagged, not returned as 0", {
+  # max(Scr/k, 1)^-1.2 with Scr = 1e300 mg/dL is about 1e-360: 0 in double.
+  r <- warnings_of(egfr_ckd_epi_2021(c(1, 1e300), c(50, 50), c(0, 1)))
+  expect_false(is.na(r$value[1]))
+  expect_true(is.na(r$value[2]))
+  expect_length(r$warnings, 1)
+  expect_s3_class(r$warnings[[1]], "glycotrial_warning_underflow")
+})
+
+test_that("R-function indices keep the final-value checks only (documented)", {
+  register_index("fp_test_r", function(glucose, insulin) 1 / (glucose * insulin),
+                 inputs = c(glucose = "mmol/L", insulin = "uU/mL"))
+  on.exit(unregister_plugin("index", "fp_test_r"))
+  # 1e200 * 1e200 overflows inside R: 1/Inf = 0 is not seen ...
+  expect_no_warning(v <- evaluate_index("fp_test_r", list(glucose = 1e200, insulin = 1e200)))
+  expect_identical(v, 0)
+  # ... but an Inf result from finite inputs still is.
+  register_index("fp_test_r2", function(glucose, insulin) glucose * insulin,
+                 inputs = c(glucose = "mmol/L", insulin = "uU/mL"))
+  on.exit(unregister_plugin("index", "fp_test_r2"), add = TRUE)
+  expect_warning(evaluate_index("fp_test_r2", list(glucose = 1e200, insulin = 1e200)),
+                 class = "glycotrial_warning_overflow")
+})
