@@ -81,8 +81,8 @@ cpp_lmm_profile_vc <- function(ptr, kind, block, i, j, value, start, max_iter, g
     .Call(`_glycotrial_cpp_lmm_profile_vc`, ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps)
 }
 
-cpp_lmm_sparse_model <- function(X, y, zi, zj, zx, q, term_p, term_levels, reml) {
-    .Call(`_glycotrial_cpp_lmm_sparse_model`, X, y, zi, zj, zx, q, term_p, term_levels, reml)
+cpp_lmm_sparse_model <- function(X, y, zi, zj, zx, q, term_p, term_levels, reml, weights) {
+    .Call(`_glycotrial_cpp_lmm_sparse_model`, X, y, zi, zj, zx, q, term_p, term_levels, reml, weights)
 }
 
 cpp_lmm_sparse_info <- function(ptr) {

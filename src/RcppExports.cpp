@@ -272,8 +272,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_sparse_model
-SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int> zi, std::vector<int> zj, std::vector<double> zx, int q, std::vector<int> term_p, std::vector<int> term_levels, bool reml);
-RcppExport SEXP _glycotrial_cpp_lmm_sparse_model(SEXP XSEXP, SEXP ySEXP, SEXP ziSEXP, SEXP zjSEXP, SEXP zxSEXP, SEXP qSEXP, SEXP term_pSEXP, SEXP term_levelsSEXP, SEXP remlSEXP) {
+SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int> zi, std::vector<int> zj, std::vector<double> zx, int q, std::vector<int> term_p, std::vector<int> term_levels, bool reml, Eigen::VectorXd weights);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_model(SEXP XSEXP, SEXP ySEXP, SEXP ziSEXP, SEXP zjSEXP, SEXP zxSEXP, SEXP qSEXP, SEXP term_pSEXP, SEXP term_levelsSEXP, SEXP remlSEXP, SEXP weightsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
@@ -285,7 +285,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< std::vector<int> >::type term_p(term_pSEXP);
     Rcpp::traits::input_parameter< std::vector<int> >::type term_levels(term_levelsSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_model(X, y, zi, zj, zx, q, term_p, term_levels, reml));
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type weights(weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_model(X, y, zi, zj, zx, q, term_p, term_levels, reml, weights));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -982,7 +983,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 2},
     {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
     {"_glycotrial_cpp_lmm_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_profile_vc, 10},
-    {"_glycotrial_cpp_lmm_sparse_model", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_model, 9},
+    {"_glycotrial_cpp_lmm_sparse_model", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_model, 10},
     {"_glycotrial_cpp_lmm_sparse_info", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_info, 1},
     {"_glycotrial_cpp_lmm_sparse_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_evaluate, 2},
     {"_glycotrial_cpp_lmm_sparse_deviance", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_deviance, 2},
