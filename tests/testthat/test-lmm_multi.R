@@ -152,8 +152,9 @@ test_that("observation weights with crossed factors match lme4", {
                     control = lme4::lmerControl(optimizer = "bobyqa",
                                                 optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
     lmm_multi_compare(f, l)
-    expect_equal(residuals(f, type = "pearson"), unname(stats::residuals(l, type = "pearson")),
-                 tolerance = 1e-5)
+    # lme4's Pearson residuals are sqrt(w) (y - fitted), not divided by sigma
+    expect_equal(residuals(f, type = "pearson") * sqrt(f$sigma2),
+                 unname(stats::residuals(l, type = "pearson")), tolerance = 1e-5)
   }
 })
 
