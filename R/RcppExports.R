@@ -81,6 +81,38 @@ cpp_lmm_profile_vc <- function(ptr, kind, block, i, j, value, start, max_iter, g
     .Call(`_glycotrial_cpp_lmm_profile_vc`, ptr, kind, block, i, j, value, start, max_iter, grad_tol, newton_steps)
 }
 
+cpp_lmm_sparse_model <- function(X, y, zi, zj, zx, q, term_p, term_levels, reml, weights) {
+    .Call(`_glycotrial_cpp_lmm_sparse_model`, X, y, zi, zj, zx, q, term_p, term_levels, reml, weights)
+}
+
+cpp_lmm_sparse_info <- function(ptr) {
+    .Call(`_glycotrial_cpp_lmm_sparse_info`, ptr)
+}
+
+cpp_lmm_sparse_evaluate <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_lmm_sparse_evaluate`, ptr, theta)
+}
+
+cpp_lmm_sparse_deviance <- function(ptr, theta) {
+    .Call(`_glycotrial_cpp_lmm_sparse_deviance`, ptr, theta)
+}
+
+cpp_lmm_sparse_deviance_sigma <- function(ptr, theta, sigma) {
+    .Call(`_glycotrial_cpp_lmm_sparse_deviance_sigma`, ptr, theta, sigma)
+}
+
+cpp_lmm_sparse_condvar <- function(ptr, theta, k) {
+    .Call(`_glycotrial_cpp_lmm_sparse_condvar`, ptr, theta, k)
+}
+
+cpp_lmm_sparse_relcov <- function(ptr, theta, k) {
+    .Call(`_glycotrial_cpp_lmm_sparse_relcov`, ptr, theta, k)
+}
+
+cpp_lmm_sparse_fit <- function(ptr, theta0, max_iter, grad_tol) {
+    .Call(`_glycotrial_cpp_lmm_sparse_fit`, ptr, theta0, max_iter, grad_tol)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }

@@ -9,6 +9,25 @@
 #' lme4. Optimisation is BFGS on the analytic gradient polished by Newton
 #' steps.
 #'
+#' Several grouping factors, nested (`(1 | batch/cask)`, equivalently
+#' `(1 | batch) + (1 | cask:batch)`) or crossed (`(1 | plate) + (1 | sample)`),
+#' each term with intercept and/or numeric slopes correlated within the term,
+#' are fitted by a separate sparse core: the profiled deviance of Bates et al.
+#' (2015) with the relative covariance factor Lambda, a sparse Cholesky of
+#' `Lambda' Z' Z Lambda + I` analysed once and refactorised per iteration, and
+#' a bounded quasi-Newton search over theta (finite-difference gradients,
+#' Newton polish). Such fits have class
+#' `c("glycotrial_lmm_multi", "glycotrial_lmm")`: `ranef()` returns a list
+#' with one data frame per grouping factor (conditional variances in attribute
+#' `condVar`), `coef()` a list likewise, `VarCorr()` one entry per term;
+#' `predict(level = "subject")` (or `"conditional"`) adds all conditional
+#' modes, levels absent from the fit contributing 0 (population prediction);
+#' `anova()`/`summary()` and emmeans use Satterthwaite df (as lmerTest);
+#' `weights` work as for one grouping factor (as lme4). Not available
+#' for them: residual covariance structures (an error of class
+#' `glycotrial_error_input`), Kenward-Roger df and profile intervals (classed
+#' errors; use Satterthwaite and Wald).
+#'
 #' Rows with missing values in the variables used are dropped (as lme4 does),
 #' except missing subject identifiers, which are an error. A fit on the
 #' boundary of the parameter space (a random-effect variance, or the
@@ -19,8 +38,10 @@
 #' @param formula Two-sided formula, e.g.
 #'   `AVAL ~ ARM * AVISITN + (1 + AVISITN | USUBJID)`. Random-effect terms
 #'   `(lhs | g)` give correlated effects, `(lhs || g)` or several terms give
-#'   uncorrelated blocks; all share one grouping factor `g`. A term
+#'   uncorrelated blocks. With one grouping factor `g`, a term
 #'   `key(TIME | g)` adds the registered residual covariance structure `key`.
+#'   Terms may use different grouping factors (crossed), `g1/g2` (nested) or
+#'   interactions `g1:g2`; then no residual structure is allowed.
 #' @param data A data frame.
 #' @param reml Logical; REML (default) or maximum likelihood.
 #' @param weights Optional observation weights: `NULL` (none), a numeric
@@ -51,6 +72,9 @@
 #'   fit
 #'   fixef(fit)
 #'   VarCorr(fit)
+#'   # crossed and nested grouping factors
+#'   fit_lmm(diameter ~ 1 + (1 | plate) + (1 | sample), lme4::Penicillin)
+#'   fit_lmm(strength ~ 1 + (1 | batch/cask), lme4::Pastes)
 #' }
 #' @export
 fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(), ...) {
@@ -65,9 +89,14 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
     glycotrial_abort("{.arg control} must come from {.fn lmm_control}, not {describe_value(control)}.")
   }
   do.call(lmm_control, control[ctl_names])
-  parsed <- lmm_parse_formula(formula)
-  design <- lmm_design(parsed, data, weights = weights)
-  fit <- lmm_fit_design(design, reml = reml, control = control)
+  if (lmm_multi_needed(formula)) {
+    # Several grouping factors: sparse profiled-deviance core (R/lmm_multi.R).
+    fit <- lmm_fit_multi(formula, data, reml = reml, control = control, weights = weights)
+  } else {
+    parsed <- lmm_parse_formula(formula)
+    design <- lmm_design(parsed, data, weights = weights)
+    fit <- lmm_fit_design(design, reml = reml, control = control)
+  }
   fit$call <- cl
   fit$formula <- formula
   if (fit$singular) {

@@ -289,6 +289,7 @@ simulate.glycotrial_lmm <- function(object, nsim = 1, seed = NULL, ...) {
 # Satterthwaite machinery: covariance of the absolute variance parameters
 # (2 H^-1, H the Hessian of the deviance) and the Jacobian of vcov(beta).
 lmm_satterthwaite_setup <- function(object) {
+  if (inherits(object, "glycotrial_lmm_multi")) return(lmm_multi_satterthwaite_setup(object))
   env <- object$cache
   if (!is.null(env$satt)) return(env$satt)
   ptr <- lmm_ptr(object)
@@ -307,6 +308,11 @@ lmm_satterthwaite_setup <- function(object) {
 
 # Kenward-Roger setup (Phi, Phi_A, P_j, W), computed in the core and cached.
 lmm_kr_setup <- function(object) {
+  if (inherits(object, "glycotrial_lmm_multi")) {
+    glycotrial_abort(c("Kenward-Roger df are not available for models with several grouping factors.",
+                       "i" = "Use {.code ddf = \"Satterthwaite\"} or {.code ddf = \"residual\"}."),
+                     call = NULL)
+  }
   env <- object$cache
   if (!is.null(env$kr)) return(env$kr)
   if (!object$reml) {

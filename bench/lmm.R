@@ -41,3 +41,23 @@ na <- time(nlme::lme(AVAL ~ ARM * AVISITN, random = ~ 1 + AVISITN | USUBJID, dat
 cat(sprintf("+ AR(1) residuals: glycotrial %.2fs, nlme %.2fs, ratio nlme/glycotrial = %.1f\n",
             ga$t, na$t, na$t / ga$t))
 cat(sprintf("  logLik glycotrial %.4f, nlme %.4f\n", logLik(ga$r), logLik(na$r)))
+
+# Several grouping factors: crossed random intercepts (subjects x sites) with
+# a random slope per subject, ~10,000 observations, vs lme4::lmer.
+set.seed(7)
+nc <- as.integer(Sys.getenv("GLYCOTRIAL_BENCH_CROSSED_N", "10000"))
+ns <- 500; nsite <- 40
+dc <- data.frame(subj = sprintf("s%03d", sample.int(ns, nc, replace = TRUE)),
+                 site = sprintf("c%02d", sample.int(nsite, nc, replace = TRUE)),
+                 x = rnorm(nc))
+bs <- matrix(rnorm(2 * ns), ns) %*% diag(c(0.8, 0.3))
+bc <- rnorm(nsite, 0, 0.5)
+ks <- as.integer(factor(dc$subj, levels = sprintf("s%03d", seq_len(ns))))
+dc$y <- 1 + 0.4 * dc$x + bs[ks, 1] + bs[ks, 2] * dc$x + bc[as.integer(factor(dc$site))] +
+  rnorm(nc, 0, 0.6)
+fc <- y ~ x + (1 + x | subj) + (1 | site)
+gc <- time(fit_lmm(fc, dc))
+lc <- time(lme4::lmer(fc, dc))
+cat(sprintf("crossed (%d obs, %d subjects x %d sites): CPU glycotrial %.2fs, lme4 %.2fs, ratio lme4/glycotrial = %.1f\n",
+            nc, ns, nsite, gc$t, lc$t, lc$t / gc$t))
+cat(sprintf("  logLik glycotrial %.6f, lme4 %.6f\n", logLik(gc$r), logLik(lc$r)))

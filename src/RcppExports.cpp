@@ -272,6 +272,106 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_sparse_model
+SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int> zi, std::vector<int> zj, std::vector<double> zx, int q, std::vector<int> term_p, std::vector<int> term_levels, bool reml, Eigen::VectorXd weights);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_model(SEXP XSEXP, SEXP ySEXP, SEXP ziSEXP, SEXP zjSEXP, SEXP zxSEXP, SEXP qSEXP, SEXP term_pSEXP, SEXP term_levelsSEXP, SEXP remlSEXP, SEXP weightsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type zi(ziSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type zj(zjSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type zx(zxSEXP);
+    Rcpp::traits::input_parameter< int >::type q(qSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type term_p(term_pSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type term_levels(term_levelsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type weights(weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_model(X, y, zi, zj, zx, q, term_p, term_levels, reml, weights));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_info
+Rcpp::List cpp_lmm_sparse_info(SEXP ptr);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_info(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_info(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_evaluate
+Rcpp::List cpp_lmm_sparse_evaluate(SEXP ptr, Eigen::VectorXd theta);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_evaluate(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_evaluate(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_deviance
+double cpp_lmm_sparse_deviance(SEXP ptr, Eigen::VectorXd theta);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_deviance(SEXP ptrSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_deviance(ptr, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_deviance_sigma
+double cpp_lmm_sparse_deviance_sigma(SEXP ptr, Eigen::VectorXd theta, double sigma);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_deviance_sigma(SEXP ptrSEXP, SEXP thetaSEXP, SEXP sigmaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_deviance_sigma(ptr, theta, sigma));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_condvar
+Eigen::MatrixXd cpp_lmm_sparse_condvar(SEXP ptr, Eigen::VectorXd theta, int k);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_condvar(SEXP ptrSEXP, SEXP thetaSEXP, SEXP kSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_condvar(ptr, theta, k));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_relcov
+Eigen::MatrixXd cpp_lmm_sparse_relcov(SEXP ptr, Eigen::VectorXd theta, int k);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_relcov(SEXP ptrSEXP, SEXP thetaSEXP, SEXP kSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< int >::type k(kSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_relcov(ptr, theta, k));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_fit
+Rcpp::List cpp_lmm_sparse_fit(SEXP ptr, Rcpp::Nullable<Rcpp::NumericVector> theta0, int max_iter, double grad_tol);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_fit(SEXP ptrSEXP, SEXP theta0SEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type theta0(theta0SEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_fit(ptr, theta0, max_iter, grad_tol));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -913,6 +1013,14 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 3},
     {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
     {"_glycotrial_cpp_lmm_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_profile_vc, 10},
+    {"_glycotrial_cpp_lmm_sparse_model", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_model, 10},
+    {"_glycotrial_cpp_lmm_sparse_info", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_info, 1},
+    {"_glycotrial_cpp_lmm_sparse_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_evaluate, 2},
+    {"_glycotrial_cpp_lmm_sparse_deviance", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_deviance, 2},
+    {"_glycotrial_cpp_lmm_sparse_deviance_sigma", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_deviance_sigma, 3},
+    {"_glycotrial_cpp_lmm_sparse_condvar", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_condvar, 3},
+    {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},
+    {"_glycotrial_cpp_lmm_sparse_fit", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_fit, 4},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},

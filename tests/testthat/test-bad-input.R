@@ -649,6 +649,30 @@ bad("fit_lmm", "reml string", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), reml = "
 bad("fit_lmm", "control a list", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), control = list()), arg = "control")
 bad("fit_lmm", "Inf response", fit_lmm(AVAL ~ ARM + (1 | USUBJID), transform(ld(), AVAL = replace(AVAL, 1, Inf))),
     arg = "data")
+# several grouping factors (sparse core, R/lmm_multi.R)
+ld2 <- function() {
+  d <- ld()
+  d$SITE <- rep(c("s1", "s2", "s3"), length.out = nrow(d))
+  d
+}
+bad("fit_lmm", "crossed: grouping factor with one level",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | ONE), transform(ld2(), ONE = "a")), arg = "ONE")
+bad("fit_lmm", "crossed: missing grouping IDs",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | SITE), transform(ld2(), SITE = replace(SITE, 2, NA))),
+    arg = "SITE")
+bad("fit_lmm", "crossed: non-numeric slope",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 + SLOPE | SITE), transform(ld2(), SLOPE = "x")),
+    arg = "SLOPE")
+bad("fit_lmm", "nested: residual structure combined with several grouping factors",
+    fit_lmm(AVAL ~ ARM + (1 | SITE/USUBJID) + ar1(AVISIT | USUBJID), ld2()), arg = "formula")
+bad("fit_lmm", "crossed: grouping by an expression",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | toupper(SITE)), ld2()), arg = "grouping")
+bad("fit_lmm", "crossed: more random effects than observations",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | ROW), transform(ld2(), ROW = seq_along(AVAL))),
+    arg = "observations")
+bad("fit_lmm", "crossed: negative weights",
+    fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | SITE), ld2(), weights = rep(-1, nrow(ld2()))),
+    arg = "weights")
 bad("fit_lmm", "weights negative", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(-1, nrow(ld()))), arg = "weights")
 bad("fit_lmm", "weights zero", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = rep(0, nrow(ld()))), arg = "weights")
 bad("fit_lmm", "weights NA", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), weights = c(NA, rep(1, nrow(ld()) - 1))), arg = "weights")

@@ -1,0 +1,583 @@
+# Linear mixed models with several grouping factors (nested or crossed):
+# formula parsing, sparse design, fit in the C++ core
+# (src/core/lmm/sparse_lmm.cpp, the profiled deviance of Bates et al. 2015)
+# and the methods that differ from single-factor fits. fit_lmm() dispatches
+# here when the random-effect terms use more than one grouping factor or a
+# nested/interaction grouping (`g1/g2`, `g1:g2`).
+
+# Does the formula need the several-grouping-factor path?
+lmm_multi_needed <- function(formula) {
+  if (!inherits(formula, "formula") || length(formula) != 3) return(FALSE)
+  bars <- Filter(lmm_is_bar, lmm_split_terms(formula[[3]]))
+  if (!length(bars)) return(FALSE)
+  grp <- lapply(bars, function(e) {
+    b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
+    b[[3]]
+  })
+  any(!vapply(grp, is.name, logical(1))) ||
+    length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
+}
+
+# Components of a grouping expression: `a` -> "a"; `a:b` -> c("a", "b").
+lmm_multi_components <- function(g, formula) {
+  if (is.name(g)) return(as.character(g))
+  if (is.call(g) && identical(g[[1]], as.name(":")) && length(g) == 3) {
+    return(c(lmm_multi_components(g[[2]], formula), lmm_multi_components(g[[3]], formula)))
+  }
+  glycotrial_abort(c("A grouping factor must be a column name, an interaction {.code a:b} or a nesting {.code a/b}.",
+                     "x" = "Found {.code {deparse(g)}} in {.code {paste(deparse(formula), collapse = ' ')}}."),
+                   call = NULL)
+}
+
+# Expand `a/b/c` into the groupings a, b:a, c:b:a (lme4's names).
+lmm_multi_expand_group <- function(g, formula) {
+  if (is.call(g) && identical(g[[1]], as.name("/")) && length(g) == 3) {
+    outer <- lmm_multi_expand_group(g[[2]], formula)
+    inner <- lmm_multi_components(g[[3]], formula)
+    last <- outer[[length(outer)]]
+    return(c(outer, list(c(inner, last))))
+  }
+  list(lmm_multi_components(g, formula))
+}
+
+# Parse: fixed formula and a list of random terms, each with `lhs`
+# (one-sided formula), `vars` (grouping columns, innermost first), `label`
+# (e.g. "cask:batch") and `double_bar`.
+lmm_multi_parse <- function(formula) {
+  keys <- lmm_covariance_keys()
+  fixed <- list()
+  random <- list()
+  for (e in lmm_split_terms(formula[[3]])) {
+    if (lmm_is_bar(e)) {
+      b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
+      for (v in lmm_multi_expand_group(b[[3]], formula)) {
+        random[[length(random) + 1]] <- list(
+          lhs = stats::as.formula(call("~", b[[2]]), env = environment(formula)),
+          vars = v, label = paste(v, collapse = ":"),
+          double_bar = identical(b[[1]], as.name("||")))
+      }
+    } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
+      glycotrial_abort(c("Residual covariance structures cannot be combined with several grouping factors.",
+                         "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} has residual term {.code {deparse(e)}} and random effects grouped by {.field {unique(vapply(random, `[[`, '', 'label'))}}.",
+                         "i" = "Use one grouping factor with a residual structure, or drop the residual term."),
+                       call = NULL)
+    } else {
+      fixed[[length(fixed) + 1]] <- e
+    }
+  }
+  rhs <- if (length(fixed)) Reduce(function(a, b) call("+", a, b), fixed) else 1
+  list(fixed = stats::as.formula(call("~", formula[[2]], rhs), env = environment(formula)),
+       random = random, formula = formula)
+}
+
+# Sparse design: X, y and, per term, the grouping factor and its raw
+# model matrix; Z as 0-based triplets with columns offset + level * p + j.
+lmm_multi_design <- function(parsed, data, weights = NULL) {
+  call <- NULL
+  check_data_frame(data)
+  weights <- lmm_check_weights(weights, data, call = call)
+  gvars <- unique(unlist(lapply(parsed$random, `[[`, "vars")))
+  lvars <- unique(unlist(lapply(parsed$random, function(t) all.vars(t$lhs))))
+  vars <- unique(c(all.vars(parsed$fixed), lvars, gvars))
+  miss <- setdiff(vars, names(data))
+  if (length(miss)) {
+    glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
+                       "i" = "Columns present: {.field {names(data)}}."), call = call)
+  }
+  for (g in gvars) {
+    if (anyNA(data[[g]])) {
+      x <- data[[g]]
+      glycotrial_abort(c("The grouping variable {.field {g}} has missing values.",
+                         "x" = "{sum(is.na(x))} row{?s} with NA (first at row {which(is.na(x))[1]}).",
+                         "i" = "Remove or impute them before fitting."), call = call)
+    }
+  }
+  for (v in lvars) {
+    x <- data[[v]]
+    if (!is.numeric(x) || is.factor(x)) {
+      glycotrial_abort(c("Random-effect variable {.field {v}} must be numeric.",
+                         "x" = "Found {describe_value(x)}.",
+                         "i" = "Use a numeric covariate (e.g. {.field AVISITN}) for random slopes."),
+                       call = call)
+    }
+  }
+  d <- as.data.frame(data)[, vars, drop = FALSE]
+  keep <- stats::complete.cases(d)
+  rows <- which(keep)
+  d <- d[keep, , drop = FALSE]
+  n <- nrow(d)
+  if (n == 0) glycotrial_abort("No complete rows in {.arg data}.", call = call)
+  tt <- stats::terms(parsed$fixed, data = d)
+  mf <- stats::model.frame(tt, data = d, na.action = stats::na.pass, drop.unused.levels = TRUE)
+  y <- stats::model.response(mf)
+  if (!is.numeric(y) || is.matrix(y)) {
+    glycotrial_abort("The response {.field {deparse(parsed$fixed[[2]])}} must be a numeric vector, not {describe_value(y)}.",
+                     call = call)
+  }
+  X <- stats::model.matrix(tt, mf)
+  if (!all(is.finite(y)) || !all(is.finite(X))) {
+    glycotrial_abort(c("The response and fixed-effect variables in {.arg data} must be finite.",
+                       "x" = "Found {sum(!is.finite(y))} non-finite response{?s}."), call = call)
+  }
+  qx <- qr(X)
+  if (qx$rank < ncol(X)) {
+    drop <- qx$pivot[seq.int(qx$rank + 1, ncol(X))]
+    glycotrial_warn("The fixed-effects design is rank deficient: dropping column{?s} {.field {colnames(X)[drop]}}.",
+                    class = "glycotrial_warning_rank_deficient")
+    asg <- attr(X, "assign")
+    X <- X[, -drop, drop = FALSE]
+    attr(X, "assign") <- asg[-drop]
+  }
+  terms <- list()
+  for (t in parsed$random) {
+    f <- lmm_multi_factor(d, t$vars)
+    if (nlevels(f) < 2) {
+      glycotrial_abort(c("The grouping factor {.field {t$label}} must have at least 2 levels.",
+                         "x" = "Found {nlevels(f)} level{?s} after removing incomplete rows."),
+                       call = call)
+    }
+    mm <- stats::model.matrix(t$lhs, data = d)
+    if (ncol(mm) == 0) {
+      glycotrial_abort("The random-effect term {.code {deparse(t$lhs[[2]])}} has no columns.",
+                       call = call)
+    }
+    cols <- if (t$double_bar) as.list(seq_len(ncol(mm))) else list(seq_len(ncol(mm)))
+    for (cc in cols) {
+      m <- mm[, cc, drop = FALSE]
+      if (n <= ncol(m) * nlevels(f)) {
+        glycotrial_abort(c("More random effects than observations for the term {.code ({paste(colnames(m), collapse = ' + ')} | {t$label})}: {ncol(m)} x {nlevels(f)} levels = {ncol(m) * nlevels(f)} >= {n} observations.",
+                           "i" = "Simplify the random-effect terms."), call = call)
+      }
+      terms[[length(terms) + 1]] <- list(label = t$label, vars = t$vars, lhs = t$lhs,
+                                         cols = cc, factor = f, mm = m, p = ncol(m),
+                                         n_levels = nlevels(f), names = colnames(m))
+    }
+  }
+  off <- 0L
+  zi <- zj <- integer()
+  zx <- numeric()
+  for (k in seq_along(terms)) {
+    tk <- terms[[k]]
+    terms[[k]]$offset <- off
+    lev <- as.integer(tk$factor) - 1L
+    for (j in seq_len(tk$p)) {
+      zi <- c(zi, seq_len(n) - 1L)
+      zj <- c(zj, off + lev * tk$p + (j - 1L))
+      zx <- c(zx, tk$mm[, j])
+    }
+    off <- off + tk$p * tk$n_levels
+  }
+  # `terms`, `xlevels`, `contrasts`, `data` as in single-factor designs
+  # (used by anova() and emmeans support); `terms_re` the random terms.
+  list(y = as.numeric(y), X = X, terms_re = terms, zi = zi, zj = zj, zx = zx, q = off,
+       weights = if (is.null(weights)) NULL else as.numeric(weights[rows]),
+       rows = rows, data = d, parsed = parsed, terms = tt,
+       xlevels = stats::.getXlevels(tt, mf), contrasts = attr(X, "contrasts"))
+}
+
+# Grouping factor of one term: a column, or the interaction of several
+# (levels "a:b" as lme4 names them).
+lmm_multi_factor <- function(d, vars) {
+  fs <- lapply(vars, function(v) as.factor(d[[v]]))
+  if (length(fs) == 1) return(droplevels(fs[[1]]))
+  f <- interaction(fs, sep = ":", lex.order = TRUE, drop = TRUE)
+  droplevels(f)
+}
+
+lmm_multi_ptr <- function(object) {
+  env <- object$cache
+  p <- env$ptr
+  if (is.null(p) || identical(p, methods::new("externalptr"))) {
+    p <- lmm_multi_make_ptr(object$design, object$reml)
+    env$ptr <- p
+  }
+  p
+}
+
+lmm_multi_make_ptr <- function(design, reml) {
+  cpp_lmm_sparse_model(design$X, design$y, design$zi, design$zj, design$zx, design$q,
+                       vapply(design$terms_re, `[[`, 1L, "p"),
+                       vapply(design$terms_re, `[[`, 1L, "n_levels"), reml,
+                       if (is.null(design$weights)) numeric() else design$weights)
+}
+
+# Fit a multi-factor model (fit_lmm() calls this; also usable directly for
+# single-factor models, to cross-check the two cores).
+lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), weights = NULL) {
+  parsed <- lmm_multi_parse(formula)
+  design <- lmm_multi_design(parsed, data, weights = weights)
+  lmm_fit_multi_design(design, reml, control)
+}
+
+lmm_fit_multi_design <- function(design, reml, control = lmm_control()) {
+  ptr <- lmm_multi_make_ptr(design, reml)
+  fit <- cpp_lmm_sparse_fit(ptr, NULL, control$max_iter, max(control$grad_tol, 1e-6))
+  theta <- as.numeric(fit$theta)
+  ev <- cpp_lmm_sparse_evaluate(ptr, theta)
+  beta <- as.numeric(ev$beta)
+  names(beta) <- colnames(design$X)
+  sigma2 <- ev$sigma2
+  V <- sigma2 * ev$unscaled_vcov
+  dimnames(V) <- list(names(beta), names(beta))
+  b <- as.numeric(ev$b)
+  terms <- design$terms_re
+  re <- vector("list", length(terms))
+  G <- vector("list", length(terms))
+  cv <- vector("list", length(terms))
+  for (k in seq_along(terms)) {
+    tk <- terms[[k]]
+    idx <- tk$offset + seq_len(tk$p * tk$n_levels)
+    re[[k]] <- matrix(b[idx], tk$n_levels, tk$p, byrow = TRUE,
+                      dimnames = list(levels(tk$factor), tk$names))
+    G[[k]] <- sigma2 * cpp_lmm_sparse_relcov(ptr, theta, k - 1L)
+    dimnames(G[[k]]) <- list(tk$names, tk$names)
+    cvk <- sigma2 * cpp_lmm_sparse_condvar(ptr, theta, k - 1L)
+    cv[[k]] <- array(cvk, c(tk$p, tk$p, tk$n_levels))
+  }
+  lower <- as.numeric(fit$lower)
+  singular <- any(lower == 0 & theta < control$singular_tol)
+  cache <- new.env(parent = emptyenv())
+  cache$ptr <- ptr
+  n_par <- length(beta) + length(theta) + 1L
+  structure(list(
+    coefficients = beta, vcov = V, sigma2 = sigma2, theta = theta, theta_lower = lower,
+    G_terms = G, ranef_terms = re, condvar_terms = cv,
+    deviance = ev$deviance, logLik = -ev$deviance / 2, df_logLik = n_par, reml = reml,
+    nobs = length(design$y), n_levels = vapply(terms, `[[`, 1L, "n_levels"),
+    converged = fit$converged, singular = singular,
+    optinfo = list(iterations = fit$iterations, evaluations = fit$evaluations,
+                   message = fit$message, gradient = as.numeric(fit$gradient)),
+    design = design, cache = cache), class = c("glycotrial_lmm_multi", "glycotrial_lmm"))
+}
+
+# --- methods ------------------------------------------------------------------------------
+
+# Random-effect contribution Z b for a design's rows (newdata = NULL) or for
+# new data (levels not in the fit contribute 0: population prediction).
+lmm_multi_zb <- function(object, newdata = NULL, b_terms = object$ranef_terms) {
+  terms <- object$design$terms_re
+  if (is.null(newdata)) {
+    n <- length(object$design$y)
+    out <- numeric(n)
+    for (k in seq_along(terms)) {
+      tk <- terms[[k]]
+      bk <- b_terms[[k]][as.integer(tk$factor), , drop = FALSE]
+      out <- out + rowSums(tk$mm * bk)
+    }
+    return(out)
+  }
+  out <- numeric(nrow(newdata))
+  for (k in seq_along(terms)) {
+    tk <- terms[[k]]
+    miss <- setdiff(c(tk$vars, all.vars(tk$lhs)), names(newdata))
+    if (length(miss)) {
+      glycotrial_abort("{.arg newdata} lacks column{?s} {.field {miss}} needed for conditional predictions.")
+    }
+    lab <- if (length(tk$vars) == 1) as.character(newdata[[tk$vars]]) else
+      do.call(paste, c(lapply(tk$vars, function(v) as.character(newdata[[v]])), sep = ":"))
+    idx <- match(lab, rownames(b_terms[[k]]))
+    mm <- stats::model.matrix(tk$lhs, data = as.data.frame(newdata))[, tk$cols, drop = FALSE]
+    bk <- b_terms[[k]][ifelse(is.na(idx), 1L, idx), , drop = FALSE]
+    bk[is.na(idx), ] <- 0
+    out <- out + rowSums(mm * bk)
+  }
+  out
+}
+
+#' @export
+ranef.glycotrial_lmm_multi <- function(object, ...) {
+  terms <- object$design$terms_re
+  labs <- vapply(terms, `[[`, "", "label")
+  out <- list()
+  for (g in unique(labs)) {
+    ks <- which(labs == g)
+    re <- do.call(cbind, object$ranef_terms[ks])
+    ps <- vapply(terms[ks], `[[`, 1L, "p")
+    p <- sum(ps)
+    nl <- nrow(re)
+    cv <- array(0, c(p, p, nl))
+    off <- 0L
+    for (j in seq_along(ks)) {
+      idx <- off + seq_len(ps[j])
+      cv[idx, idx, ] <- object$condvar_terms[[ks[j]]]
+      off <- off + ps[j]
+    }
+    re <- as.data.frame(re, check.names = FALSE)
+    attr(re, "condVar") <- cv
+    out[[g]] <- re
+  }
+  out
+}
+
+#' @export
+VarCorr.glycotrial_lmm_multi <- function(x, ...) {
+  terms <- x$design$terms_re
+  comps <- lapply(seq_along(terms), function(k) {
+    G <- x$G_terms[[k]]
+    sd <- sqrt(diag(G))
+    cor <- G / outer(sd, sd)
+    cor[!is.finite(cor)] <- 0
+    list(group = terms[[k]]$label, G = G, sd = sd, cor = cor)
+  })
+  structure(list(terms = comps, sigma = sqrt(x$sigma2)), class = "glycotrial_lmm_multi_varcorr")
+}
+
+#' @export
+print.glycotrial_lmm_multi_varcorr <- function(x, digits = 4, ...) {
+  cat("Random effects:\n")
+  rows <- list()
+  for (t in x$terms) {
+    nm <- names(t$sd)
+    tab <- data.frame(Groups = c(t$group, rep("", length(nm) - 1)), Name = nm,
+                      Variance = signif(diag(t$G), digits), Std.Dev. = signif(t$sd, digits),
+                      Corr = "", check.names = FALSE, stringsAsFactors = FALSE)
+    if (length(nm) > 1) {
+      for (i in 2:length(nm)) {
+        tab$Corr[i] <- paste(format(round(t$cor[i, seq_len(i - 1)], 3), nsmall = 3), collapse = " ")
+      }
+    }
+    rows[[length(rows) + 1]] <- tab
+  }
+  rows[[length(rows) + 1]] <- data.frame(Groups = "Residual", Name = "",
+                                         Variance = signif(x$sigma^2, digits),
+                                         Std.Dev. = signif(x$sigma, digits), Corr = "",
+                                         check.names = FALSE, stringsAsFactors = FALSE)
+  tab <- do.call(rbind, rows)
+  if (all(tab$Corr == "")) tab$Corr <- NULL
+  print(tab, row.names = FALSE)
+  invisible(x)
+}
+
+#' @export
+coef.glycotrial_lmm_multi <- function(object, ...) {
+  b <- object$coefficients
+  lapply(ranef(object), function(re) {
+    out <- matrix(b, nrow(re), length(b), byrow = TRUE, dimnames = list(rownames(re), names(b)))
+    for (nm in intersect(colnames(re), names(b))) out[, nm] <- out[, nm] + re[[nm]]
+    as.data.frame(out, check.names = FALSE)
+  })
+}
+
+lmm_multi_fitted_sorted <- function(object, level) {
+  eta <- drop(object$design$X %*% object$coefficients)
+  if (level != "population") eta <- eta + lmm_multi_zb(object)
+  eta
+}
+
+lmm_multi_level <- function(level) {
+  if (identical(level, c("subject", "population", "conditional"))) return("subject")
+  check_choice(level, c("subject", "population", "conditional"), arg = "level")
+}
+
+#' @export
+fitted.glycotrial_lmm_multi <- function(object, level = c("subject", "population", "conditional"),
+                                        ...) {
+  level <- lmm_multi_level(level)
+  f <- lmm_multi_fitted_sorted(object, level)
+  unname(f[order(object$design$rows)])
+}
+
+#' @export
+residuals.glycotrial_lmm_multi <- function(object,
+                                           level = c("subject", "population", "conditional"),
+                                           type = c("response", "pearson"), ...) {
+  level <- lmm_multi_level(level)
+  type <- match.arg(type)
+  o <- order(object$design$rows)
+  r <- object$design$y - lmm_multi_fitted_sorted(object, level)
+  if (type == "pearson") r <- r / lmm_multi_residual_sd(object)
+  unname(r[o])
+}
+
+# Residual SD of each row (model order): sigma / sqrt(w).
+lmm_multi_residual_sd <- function(object) {
+  w <- object$design$weights
+  s <- rep(sqrt(object$sigma2), length(object$design$y))
+  if (is.null(w)) s else s / sqrt(w)
+}
+
+#' @export
+predict.glycotrial_lmm_multi <- function(object, newdata = NULL,
+                                         level = c("subject", "population", "conditional"),
+                                         ...) {
+  level <- lmm_multi_level(level)
+  if (is.null(newdata)) return(fitted(object, level = level))
+  check_data_frame(newdata)
+  d <- object$design
+  tt <- stats::delete.response(d$terms)
+  mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = d$xlevels)
+  X <- stats::model.matrix(tt, mf, contrasts.arg = d$contrasts)
+  X <- X[, names(object$coefficients), drop = FALSE]
+  eta <- drop(X %*% object$coefficients)
+  if (level != "population") eta <- eta + lmm_multi_zb(object, newdata)
+  unname(eta)
+}
+
+#' @export
+simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
+  check_count(nsim, lower = 1, len = 1)
+  if (!is.null(seed)) set.seed(seed)
+  d <- object$design
+  mu <- drop(d$X %*% object$coefficients)
+  sigma <- sqrt(object$sigma2)
+  out <- matrix(NA_real_, length(mu), nsim)
+  for (s in seq_len(nsim)) {
+    bs <- lapply(seq_along(d$terms_re), function(k) {
+      tk <- d$terms_re[[k]]
+      G <- object$G_terms[[k]]
+      e <- eigen(G, symmetric = TRUE)
+      L <- e$vectors %*% diag(sqrt(pmax(e$values, 0)), nrow(G))
+      m <- matrix(stats::rnorm(tk$n_levels * tk$p), tk$n_levels, tk$p) %*% t(L)
+      dimnames(m) <- list(levels(tk$factor), tk$names)
+      m
+    })
+    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) +
+      stats::rnorm(length(mu)) * lmm_multi_residual_sd(object)
+  }
+  out <- out[order(d$rows), , drop = FALSE]
+  out <- as.data.frame(out)
+  names(out) <- paste0("sim_", seq_len(nsim))
+  out
+}
+
+# Satterthwaite setup as lmerTest: varpar = (theta, sigma); A = 2 H^-1 with H
+# the Hessian of the (RE)ML deviance in varpar (beta profiled), and the
+# Jacobian of vcov(beta) = sigma^2 (RX'RX)^-1, both by Richardson-extrapolated
+# central differences.
+lmm_multi_satterthwaite_setup <- function(object) {
+  env <- object$cache
+  if (!is.null(env$satt)) return(env$satt)
+  ptr <- lmm_multi_ptr(object)
+  vp <- c(object$theta, sqrt(object$sigma2))
+  k <- length(vp)
+  dev <- function(v) cpp_lmm_sparse_deviance_sigma(ptr, v[-k], v[k])
+  covb <- function(v) v[k]^2 * cpp_lmm_sparse_evaluate(ptr, v[-k])$unscaled_vcov
+  H <- lmm_richardson_hessian(dev, vp)
+  A <- tryCatch(2 * solve(H), error = function(e) 2 * MASS_ginv(H))
+  jac <- lapply(seq_len(k), function(j) lmm_richardson_deriv(function(x) {
+    v <- vp; v[j] <- x; covb(v)
+  }, vp[j]))
+  env$satt <- list(A = A, jac = jac)
+  env$satt
+}
+
+lmm_richardson_deriv <- function(f, x, h = 1e-3 * max(abs(x), 1e-2), r = 4) {
+  D <- vector("list", r)
+  for (i in seq_len(r)) {
+    D[[i]] <- (f(x + h) - f(x - h)) / (2 * h)
+    h <- h / 2
+  }
+  for (m in seq_len(r - 1)) {
+    for (i in seq_len(r - m)) D[[i]] <- (4^m * D[[i + 1]] - D[[i]]) / (4^m - 1)
+  }
+  D[[1]]
+}
+
+lmm_richardson_hessian <- function(f, x) {
+  k <- length(x)
+  H <- matrix(0, k, k)
+  for (i in seq_len(k)) {
+    for (j in seq_len(i)) {
+      if (i == j) {
+        fi <- function(t) { v <- x; v[i] <- t; f(v) }
+        H[i, i] <- lmm_richardson_deriv(function(t) lmm_richardson_deriv(fi, t, r = 2), x[i], r = 3)
+      } else {
+        fij <- function(s, t) { v <- x; v[i] <- s; v[j] <- t; f(v) }
+        H[i, j] <- H[j, i] <- lmm_richardson_deriv(function(s) {
+          lmm_richardson_deriv(function(t) fij(s, t), x[j], r = 2)
+        }, x[i], r = 3)
+      }
+    }
+  }
+  H
+}
+
+#' @export
+confint.glycotrial_lmm_multi <- function(object, parm, level = 0.95,
+                                         method = c("Wald", "profile"), ...) {
+  method <- match.arg(method)
+  if (method == "profile") {
+    glycotrial_abort(c("Profile intervals are not available for models with several grouping factors.",
+                       "i" = "Use {.code method = \"Wald\"} (fixed effects)."))
+  }
+  check_number(level, lower = 0, upper = 1, open = TRUE)
+  b <- object$coefficients
+  if (missing(parm)) parm <- names(b)
+  if (!is.character(parm) || length(setdiff(parm, names(b)))) {
+    glycotrial_abort(c("{.arg parm} must name fixed effects.",
+                       "i" = "Fixed effects: {.val {names(b)}}."))
+  }
+  z <- stats::qnorm(1 - (1 - level) / 2)
+  se <- sqrt(diag(object$vcov))[parm]
+  out <- cbind(b[parm] - z * se, b[parm] + z * se)
+  dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
+  out
+}
+
+#' @export
+print.glycotrial_lmm_multi <- function(x, digits = 4, ...) {
+  cat("Linear mixed model fit by ", if (x$reml) "REML" else "maximum likelihood",
+      " (glycotrial, sparse)\n", sep = "")
+  cat("Formula:", paste(deparse(x$design$parsed$formula), collapse = " "), "\n")
+  cat(sprintf("%s criterion: %.4f   logLik: %.4f   AIC: %.4f\n",
+              if (x$reml) "REML" else "ML", x$deviance, x$logLik, stats::AIC(x)))
+  labs <- vapply(x$design$terms_re, `[[`, "", "label")
+  nl <- x$n_levels[!duplicated(labs)]
+  cat(sprintf("%d observations; groups: %s%s\n", x$nobs,
+              paste(sprintf("%s, %d", unique(labs), nl), collapse = "; "),
+              if (x$singular) "; boundary (singular) fit" else ""))
+  print(VarCorr(x), digits = digits)
+  cat("Fixed effects:\n")
+  print(signif(x$coefficients, digits))
+  invisible(x)
+}
+
+#' @export
+tidy.glycotrial_lmm_multi <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE,
+                                      conf.level = 0.95, ...) {
+  effects <- match.arg(effects, several.ok = TRUE)
+  check_flag(conf.int)
+  check_number(conf.level, lower = 0, upper = 1, open = TRUE)
+  out <- NULL
+  if ("fixed" %in% effects) {
+    tab <- lmm_coef_table(x)
+    out <- data.frame(effect = "fixed", group = NA_character_, term = rownames(tab),
+                      estimate = tab$Estimate, std.error = tab$`Std. Error`,
+                      statistic = tab$`t value`, df = tab$df, p.value = tab$`Pr(>|t|)`,
+                      stringsAsFactors = FALSE)
+    if (conf.int) {
+      ci <- confint(x, level = conf.level)
+      out$conf.low <- ci[, 1]
+      out$conf.high <- ci[, 2]
+    }
+  }
+  if ("ran_pars" %in% effects) {
+    vc <- VarCorr(x)
+    rp <- do.call(rbind, lapply(vc$terms, function(t) {
+      nm <- names(t$sd)
+      r <- data.frame(effect = "ran_pars", group = t$group, term = paste0("sd__", nm),
+                      estimate = unname(t$sd), stringsAsFactors = FALSE)
+      if (length(nm) > 1) {
+        idx <- which(lower.tri(t$cor), arr.ind = TRUE)
+        r <- rbind(r, data.frame(effect = "ran_pars", group = t$group,
+                                 term = paste0("cor__", nm[idx[, 2]], ".", nm[idx[, 1]]),
+                                 estimate = t$cor[idx], stringsAsFactors = FALSE))
+      }
+      r
+    }))
+    rp <- rbind(rp, data.frame(effect = "ran_pars", group = "Residual", term = "sd__Observation",
+                               estimate = vc$sigma, stringsAsFactors = FALSE))
+    out <- if (is.null(out)) rp else merge(out, rp, all = TRUE, sort = FALSE)
+  }
+  rownames(out) <- NULL
+  out
+}
+
+#' @export
+glance.glycotrial_lmm_multi <- function(x, ...) {
+  data.frame(nobs = x$nobs, n_groups = paste(x$n_levels, collapse = "/"),
+             sigma = sqrt(x$sigma2), logLik = x$logLik, AIC = stats::AIC(x),
+             BIC = stats::BIC(x), REMLcrit = if (x$reml) x$deviance else NA_real_,
+             deviance = if (x$reml) NA_real_ else x$deviance,
+             singular = x$singular, converged = x$converged)
+}

@@ -1,0 +1,434 @@
+#include "core/lmm/sparse_lmm.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/common/errors.hpp"
+
+namespace glycotrial {
+namespace lmm {
+
+namespace {
+constexpr double kLog2Pi = 1.8378770664093454836;
+
+// Column-wise index of (i, j), i >= j, in the lower triangle of a p x p matrix.
+int lower_index(int i, int j, int p) { return j * p - j * (j - 1) / 2 + (i - j); }
+}  // namespace
+
+SparseModel::SparseModel(SparseData data) : data_(std::move(data)) {
+  const int n = static_cast<int>(data_.y.size());
+  require(n > 0, "y", "the response is empty");
+  require(data_.X.rows() == n, "X", "X must have one row per observation");
+  require(data_.Z.rows() == n, "Z", "Z must have one row per observation");
+  require(!data_.terms.empty(), "terms", "at least one random-effect term is needed");
+  require(data_.y.allFinite() && data_.X.allFinite(), "y",
+          "the response and fixed-effects design must be finite");
+  q_ = 0;
+  n_theta_ = 0;
+  for (const auto& t : data_.terms) {
+    require(t.p >= 1 && t.n_levels >= 1, "terms", "each term needs p >= 1 and at least one level");
+    col_offset_.push_back(q_);
+    theta_offset_.push_back(n_theta_);
+    q_ += t.p * t.n_levels;
+    n_theta_ += t.p * (t.p + 1) / 2;
+  }
+  require(data_.Z.cols() == q_, "Z", "Z must have one column per random effect");
+  require(n > data_.X.cols(), "X", "more fixed effects than observations");
+  if (data_.weights.size() > 0) {
+    require(data_.weights.size() == n, "weights", "weights must have one value per observation");
+    require(data_.weights.allFinite() && (data_.weights.array() > 0).all(), "weights",
+            "weights must be positive and finite");
+    const Eigen::VectorXd sw = data_.weights.array().sqrt();
+    data_.y = data_.y.cwiseProduct(sw);
+    data_.X = sw.asDiagonal() * data_.X;
+    data_.Z = sw.asDiagonal() * data_.Z;
+    log_det_w_ = data_.weights.array().log().sum();
+  }
+  data_.Z.makeCompressed();
+  const Eigen::SparseMatrix<double> Zt = data_.Z.transpose();
+  ZtZ_ = Zt * data_.Z;
+  ZtX_ = Zt * data_.X;
+  Zty_ = Zt * data_.y;
+  XtX_ = data_.X.transpose() * data_.X;
+  Xty_ = data_.X.transpose() * data_.y;
+
+  // Lambda: block diagonal, lower-triangular p x p block per term and level.
+  std::vector<Eigen::Triplet<double>> trip;
+  for (size_t k = 0; k < data_.terms.size(); ++k) {
+    const int p = data_.terms[k].p;
+    for (int l = 0; l < data_.terms[k].n_levels; ++l) {
+      const int c0 = col_offset_[k] + l * p;
+      for (int j = 0; j < p; ++j)
+        for (int i = j; i < p; ++i) trip.emplace_back(c0 + i, c0 + j, 1.0);
+    }
+  }
+  Lambda_.resize(q_, q_);
+  Lambda_.setFromTriplets(trip.begin(), trip.end());
+  Lambda_.makeCompressed();
+  lambda_map_.assign(Lambda_.nonZeros(), 0);
+  size_t term = 0;
+  for (int c = 0; c < q_; ++c) {
+    while (term + 1 < data_.terms.size() && c >= col_offset_[term + 1]) ++term;
+    const int p = data_.terms[term].p;
+    const int j = (c - col_offset_[term]) % p;
+    for (Eigen::SparseMatrix<double>::InnerIterator it(Lambda_, c); it; ++it) {
+      const int i = (static_cast<int>(it.row()) - col_offset_[term]) % p;
+      lambda_map_[&it.valueRef() - Lambda_.valuePtr()] = theta_offset_[term] + lower_index(i, j, p);
+    }
+  }
+}
+
+Eigen::VectorXd SparseModel::theta_lower() const {
+  Eigen::VectorXd lo(n_theta_);
+  for (size_t k = 0; k < data_.terms.size(); ++k) {
+    const int p = data_.terms[k].p;
+    for (int j = 0; j < p; ++j)
+      for (int i = j; i < p; ++i)
+        lo(theta_offset_[k] + lower_index(i, j, p)) =
+            i == j ? 0.0 : -std::numeric_limits<double>::infinity();
+  }
+  return lo;
+}
+
+Eigen::VectorXd SparseModel::theta_start() const {
+  Eigen::VectorXd lo = theta_lower();
+  Eigen::VectorXd th(n_theta_);
+  for (int i = 0; i < n_theta_; ++i) th(i) = std::isfinite(lo(i)) ? 1.0 : 0.0;
+  return th;
+}
+
+void SparseModel::update_lambda(const Eigen::VectorXd& theta) {
+  require(theta.size() == n_theta_, "theta", "theta has the wrong length");
+  double* v = Lambda_.valuePtr();
+  for (size_t k = 0; k < lambda_map_.size(); ++k) v[k] = theta(lambda_map_[k]);
+}
+
+bool SparseModel::factorise() {
+  Eigen::SparseMatrix<double> LtZtZ = Eigen::SparseMatrix<double>(Lambda_.transpose()) * ZtZ_;
+  M_ = LtZtZ * Lambda_;
+  Eigen::SparseMatrix<double> I(q_, q_);
+  I.setIdentity();
+  M_ = M_ + I;
+  M_.makeCompressed();
+  const int nnz = static_cast<int>(M_.nonZeros());
+  bool same = analysed_ && static_cast<int>(pattern_inner_.size()) == nnz;
+  if (same) {
+    same = std::equal(M_.outerIndexPtr(), M_.outerIndexPtr() + q_ + 1, pattern_outer_.begin()) &&
+           std::equal(M_.innerIndexPtr(), M_.innerIndexPtr() + nnz, pattern_inner_.begin());
+  }
+  if (!same) {
+    chol_.analyzePattern(M_);
+    pattern_outer_.assign(M_.outerIndexPtr(), M_.outerIndexPtr() + q_ + 1);
+    pattern_inner_.assign(M_.innerIndexPtr(), M_.innerIndexPtr() + nnz);
+    analysed_ = true;
+  }
+  chol_.factorize(M_);
+  return chol_.info() == Eigen::Success;
+}
+
+SparseEvaluation SparseModel::evaluate(const Eigen::VectorXd& theta) {
+  SparseEvaluation e;
+  if (!theta.allFinite()) return e;
+  update_lambda(theta);
+  if (!factorise()) return e;
+  const Eigen::VectorXd D = chol_.vectorD();
+  if ((D.array() <= 0).any()) return e;
+  e.ldL2 = D.array().log().sum();
+  const Eigen::SparseMatrix<double> Lt = Lambda_.transpose();
+  const Eigen::VectorXd LtZty = Lt * Zty_;
+  const Eigen::MatrixXd LtZtX = Lt * ZtX_;
+  const Eigen::VectorXd cu = chol_.solve(LtZty);
+  const int p = n_fixed();
+  const int n = n_obs();
+  Eigen::MatrixXd W(q_, p);
+  if (p > 0) W = chol_.solve(LtZtX);
+  Eigen::MatrixXd A = XtX_ - LtZtX.transpose() * W;
+  Eigen::VectorXd rhs = Xty_ - LtZtX.transpose() * cu;
+  e.beta = Eigen::VectorXd::Zero(p);
+  e.XtVinvX_inv = Eigen::MatrixXd::Zero(p, p);
+  e.ldRX2 = 0;
+  if (p > 0) {
+    A = 0.5 * (A + A.transpose());
+    Eigen::LLT<Eigen::MatrixXd> llt(A);
+    if (llt.info() != Eigen::Success) return e;
+    e.beta = llt.solve(rhs);
+    e.ldRX2 = 2 * llt.matrixLLT().diagonal().array().log().sum();
+    e.XtVinvX_inv = llt.solve(Eigen::MatrixXd::Identity(p, p));
+  }
+  e.u = cu - W * e.beta;
+  e.b = Lambda_ * e.u;
+  const Eigen::VectorXd resid = data_.y - data_.X * e.beta - data_.Z * e.b;
+  e.pwrss = resid.squaredNorm() + e.u.squaredNorm();
+  if (!(e.pwrss > 0) || !std::isfinite(e.pwrss)) return e;
+  const double nr = data_.reml ? n - p : n;
+  e.sigma2 = e.pwrss / nr;
+  e.deviance = e.ldL2 - log_det_w_ + nr * (1 + kLog2Pi + std::log(e.pwrss / nr));
+  if (data_.reml) e.deviance += e.ldRX2;
+  e.ok = std::isfinite(e.deviance);
+  return e;
+}
+
+double SparseModel::deviance(const Eigen::VectorXd& theta) {
+  const SparseEvaluation e = evaluate(theta);
+  return e.ok ? e.deviance : std::numeric_limits<double>::infinity();
+}
+
+double SparseModel::deviance_sigma(const Eigen::VectorXd& theta, double sigma) {
+  const SparseEvaluation e = evaluate(theta);
+  if (!e.ok || !(sigma > 0)) return std::numeric_limits<double>::quiet_NaN();
+  const double s2 = sigma * sigma;
+  double dev = e.ldL2 - log_det_w_ + e.pwrss / s2 + n_obs() * (kLog2Pi + std::log(s2));
+  if (data_.reml) dev += e.ldRX2 - n_fixed() * (kLog2Pi + std::log(s2));
+  return dev;
+}
+
+Eigen::MatrixXd SparseModel::relative_cov(const Eigen::VectorXd& theta, int k) const {
+  require(k >= 0 && k < static_cast<int>(data_.terms.size()), "k", "term index out of range");
+  const int p = data_.terms[k].p;
+  Eigen::MatrixXd T = Eigen::MatrixXd::Zero(p, p);
+  for (int j = 0; j < p; ++j)
+    for (int i = j; i < p; ++i) T(i, j) = theta(theta_offset_[k] + lower_index(i, j, p));
+  return T * T.transpose();
+}
+
+Eigen::MatrixXd SparseModel::conditional_var(const Eigen::VectorXd& theta, int k) {
+  require(k >= 0 && k < static_cast<int>(data_.terms.size()), "k", "term index out of range");
+  update_lambda(theta);
+  if (!factorise()) throw NumericalError("the sparse Cholesky factorisation failed", "theta");
+  const int p = data_.terms[k].p;
+  const int nl = data_.terms[k].n_levels;
+  Eigen::MatrixXd T = Eigen::MatrixXd::Zero(p, p);
+  for (int j = 0; j < p; ++j)
+    for (int i = j; i < p; ++i) T(i, j) = theta(theta_offset_[k] + lower_index(i, j, p));
+  Eigen::MatrixXd out(p, p * nl);
+  Eigen::VectorXd e = Eigen::VectorXd::Zero(q_);
+  Eigen::MatrixXd blk(p, p);
+  for (int l = 0; l < nl; ++l) {
+    const int c0 = col_offset_[k] + l * p;
+    for (int j = 0; j < p; ++j) {
+      e(c0 + j) = 1;
+      const Eigen::VectorXd x = chol_.solve(e);
+      e(c0 + j) = 0;
+      blk.col(j) = x.segment(c0, p);
+    }
+    out.block(0, l * p, p, p) = T * (0.5 * (blk + blk.transpose())) * T.transpose();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+struct Counted {
+  const std::function<double(const Eigen::VectorXd&)>& fn;
+  int evals = 0;
+  double operator()(const Eigen::VectorXd& x) {
+    ++evals;
+    const double f = fn(x);
+    return std::isfinite(f) ? f : std::numeric_limits<double>::infinity();
+  }
+};
+
+double step_of(double x) { return 2e-5 * std::max(1.0, std::fabs(x)); }
+
+// Central differences; second-order one-sided differences next to a bound.
+Eigen::VectorXd fd_gradient(Counted& f, const Eigen::VectorXd& x, double fx,
+                            const Eigen::VectorXd& lower) {
+  const int k = static_cast<int>(x.size());
+  Eigen::VectorXd g(k);
+  Eigen::VectorXd xp = x;
+  for (int i = 0; i < k; ++i) {
+    const double h = step_of(x(i));
+    if (x(i) - h >= lower(i)) {
+      xp(i) = x(i) + h;
+      const double fp = f(xp);
+      xp(i) = x(i) - h;
+      const double fm = f(xp);
+      g(i) = (fp - fm) / (2 * h);
+    } else {
+      xp(i) = x(i) + h;
+      const double f1 = f(xp);
+      xp(i) = x(i) + 2 * h;
+      const double f2 = f(xp);
+      g(i) = (-3 * fx + 4 * f1 - f2) / (2 * h);
+    }
+    xp(i) = x(i);
+  }
+  return g;
+}
+
+Eigen::VectorXd project(const Eigen::VectorXd& x, const Eigen::VectorXd& lower) {
+  return x.cwiseMax(lower);
+}
+
+}  // namespace
+
+BoundedResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
+                               Eigen::VectorXd x, const Eigen::VectorXd& lower, int max_iter,
+                               double grad_tol) {
+  const int k = static_cast<int>(x.size());
+  Counted f{fn};
+  BoundedResult res;
+  x = project(x, lower);
+  double fx = f(x);
+  if (!std::isfinite(fx)) {
+    res.x = x;
+    res.f = fx;
+    res.g = Eigen::VectorXd::Zero(k);
+    res.evaluations = f.evals;
+    res.message = "the deviance is not finite at the start values";
+    return res;
+  }
+  Eigen::VectorXd g = fd_gradient(f, x, fx, lower);
+  Eigen::MatrixXd B = Eigen::MatrixXd::Identity(k, k);
+  std::vector<bool> active(k, false);
+  auto proj_grad = [&](const Eigen::VectorXd& xx, const Eigen::VectorXd& gg,
+                       std::vector<bool>& act) {
+    Eigen::VectorXd pg = gg;
+    for (int i = 0; i < k; ++i) {
+      act[i] = xx(i) <= lower(i) && gg(i) > 0;
+      if (act[i]) pg(i) = 0;
+    }
+    return pg;
+  };
+  int small = 0;
+  int it = 0;
+  bool fresh = true;
+  for (; it < max_iter; ++it) {
+    std::vector<bool> act(k);
+    Eigen::VectorXd pg = proj_grad(x, g, act);
+    if (act != active) {
+      B.setIdentity();
+      fresh = true;
+      active = act;
+    }
+    if (pg.lpNorm<Eigen::Infinity>() < grad_tol) break;
+    Eigen::VectorXd d = -B * pg;
+    for (int i = 0; i < k; ++i)
+      if (active[i]) d(i) = 0;
+    if (!(d.dot(pg) < 0)) {
+      B.setIdentity();
+      fresh = true;
+      d = -pg;
+    }
+    double t = 1;
+    const double dmax = d.lpNorm<Eigen::Infinity>();
+    if (dmax > 2) t = 2 / dmax;
+    bool accepted = false;
+    Eigen::VectorXd xn(k);
+    double fn_new = 0;
+    for (int ls = 0; ls < 50; ++ls) {
+      xn = project(x + t * d, lower);
+      fn_new = f(xn);
+      if (std::isfinite(fn_new) && fn_new <= fx + 1e-4 * g.dot(xn - x)) {
+        accepted = true;
+        break;
+      }
+      t *= 0.5;
+    }
+    if (!accepted) {
+      if (fresh) break;  // steepest descent fails too: numerically optimal
+      B.setIdentity();
+      fresh = true;
+      continue;
+    }
+    const Eigen::VectorXd gn = fd_gradient(f, xn, fn_new, lower);
+    Eigen::VectorXd s = xn - x, yv = gn - g;
+    for (int i = 0; i < k; ++i)
+      if (active[i]) {
+        s(i) = 0;
+        yv(i) = 0;
+      }
+    const double sy = s.dot(yv);
+    if (sy > 1e-12 * s.norm() * yv.norm()) {
+      if (fresh) B *= sy / yv.squaredNorm();
+      const double rho = 1 / sy;
+      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
+      B = (I - rho * s * yv.transpose()) * B * (I - rho * yv * s.transpose()) +
+          rho * s * s.transpose();
+      fresh = false;
+    }
+    const double df = fx - fn_new;
+    x = xn;
+    fx = fn_new;
+    g = gn;
+    small = df < 1e-12 * (1 + std::fabs(fx)) ? small + 1 : 0;
+    if (small >= 3) break;
+  }
+  res.iterations = it;
+
+  // Newton polish over the free parameters (those away from their bound).
+  for (int step = 0; step < 4; ++step) {
+    std::vector<int> free;
+    bool room = true;
+    for (int i = 0; i < k; ++i) {
+      if (x(i) <= lower(i)) continue;
+      if (x(i) - 2 * 1e-4 * std::max(1.0, std::fabs(x(i))) < lower(i)) room = false;
+      free.push_back(i);
+    }
+    const int m = static_cast<int>(free.size());
+    if (!room || m == 0) break;
+    Eigen::VectorXd gf(m);
+    for (int a = 0; a < m; ++a) gf(a) = g(free[a]);
+    if (gf.lpNorm<Eigen::Infinity>() < 1e-9) break;
+    Eigen::MatrixXd H(m, m);
+    Eigen::VectorXd xp = x;
+    std::vector<double> h(m);
+    for (int a = 0; a < m; ++a) h[a] = 1e-4 * std::max(1.0, std::fabs(x(free[a])));
+    for (int a = 0; a < m; ++a) {
+      const int i = free[a];
+      xp(i) = x(i) + h[a];
+      const double fp = f(xp);
+      xp(i) = x(i) - h[a];
+      const double fm = f(xp);
+      xp(i) = x(i);
+      H(a, a) = (fp - 2 * fx + fm) / (h[a] * h[a]);
+      for (int b2 = 0; b2 < a; ++b2) {
+        const int j = free[b2];
+        double v[4];
+        const int sa[4] = {1, 1, -1, -1}, sb[4] = {1, -1, 1, -1};
+        for (int c = 0; c < 4; ++c) {
+          xp(i) = x(i) + sa[c] * h[a];
+          xp(j) = x(j) + sb[c] * h[b2];
+          v[c] = f(xp);
+        }
+        xp(i) = x(i);
+        xp(j) = x(j);
+        H(a, b2) = H(b2, a) = (v[0] - v[1] - v[2] + v[3]) / (4 * h[a] * h[b2]);
+      }
+    }
+    Eigen::LLT<Eigen::MatrixXd> llt(H);
+    if (llt.info() != Eigen::Success) break;
+    const Eigen::VectorXd dfree = -llt.solve(gf);
+    if (!dfree.allFinite() || dfree.lpNorm<Eigen::Infinity>() > 0.5) break;
+    Eigen::VectorXd xn = x;
+    for (int a = 0; a < m; ++a) xn(free[a]) += dfree(a);
+    xn = project(xn, lower);
+    const double fn_new = f(xn);
+    if (!std::isfinite(fn_new) || fn_new > fx + 1e-11 * (1 + std::fabs(fx))) break;
+    const Eigen::VectorXd gn = fd_gradient(f, xn, fn_new, lower);
+    std::vector<bool> act(k);
+    const double before = proj_grad(x, g, act).lpNorm<Eigen::Infinity>();
+    if (proj_grad(xn, gn, act).lpNorm<Eigen::Infinity>() > before && fn_new >= fx) break;
+    x = xn;
+    fx = fn_new;
+    g = gn;
+  }
+  std::vector<bool> act(k);
+  const double gmax = k ? proj_grad(x, g, act).lpNorm<Eigen::Infinity>() : 0.0;
+  res.x = x;
+  res.f = fx;
+  res.g = g;
+  res.evaluations = f.evals;
+  res.converged = gmax < std::max(grad_tol, 1e-4) || small >= 3;
+  res.message = res.converged ? "converged"
+                              : "no convergence after " + std::to_string(it) +
+                                    " iterations (max |projected gradient| " +
+                                    std::to_string(gmax) + ")";
+  return res;
+}
+
+}  // namespace lmm
+}  // namespace glycotrial
