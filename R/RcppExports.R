@@ -69,8 +69,8 @@ cpp_lmm_plugin_spatial <- function(key) {
     .Call(`_glycotrial_cpp_lmm_plugin_spatial`, key)
 }
 
-cpp_lmm_kr_setup <- function(ptr, theta) {
-    .Call(`_glycotrial_cpp_lmm_kr_setup`, ptr, theta)
+cpp_lmm_kr_setup <- function(ptr, theta, observed = FALSE) {
+    .Call(`_glycotrial_cpp_lmm_kr_setup`, ptr, theta, observed)
 }
 
 cpp_lmm_kr_test <- function(setup, L) {

@@ -231,13 +231,14 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_kr_setup
-Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta);
-RcppExport SEXP _glycotrial_cpp_lmm_kr_setup(SEXP ptrSEXP, SEXP thetaSEXP) {
+Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta, bool observed);
+RcppExport SEXP _glycotrial_cpp_lmm_kr_setup(SEXP ptrSEXP, SEXP thetaSEXP, SEXP observedSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
     Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_setup(ptr, theta));
+    Rcpp::traits::input_parameter< bool >::type observed(observedSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_kr_setup(ptr, theta, observed));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -880,7 +881,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_bvn", (DL_FUNC) &_glycotrial_cpp_lmm_bvn, 3},
     {"_glycotrial_cpp_lmm_register_test_plugins", (DL_FUNC) &_glycotrial_cpp_lmm_register_test_plugins, 0},
     {"_glycotrial_cpp_lmm_plugin_spatial", (DL_FUNC) &_glycotrial_cpp_lmm_plugin_spatial, 1},
-    {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 2},
+    {"_glycotrial_cpp_lmm_kr_setup", (DL_FUNC) &_glycotrial_cpp_lmm_kr_setup, 3},
     {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
     {"_glycotrial_cpp_lmm_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_profile_vc, 10},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},

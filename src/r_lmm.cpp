@@ -283,9 +283,9 @@ bool cpp_lmm_plugin_spatial(std::string key) {
 // Kenward-Roger setup at absolute theta: Phi and Phi_A on the original
 // scale, with P_j (standardised scale) and W kept for kr contrast tests.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta) {
+Rcpp::List cpp_lmm_kr_setup(SEXP ptr, Eigen::VectorXd theta, bool observed = false) {
   return glue::guard([&] {
-    lmm::KenwardRoger kr = model_ptr(ptr)->kenward_roger(theta);
+    lmm::KenwardRoger kr = model_ptr(ptr)->kenward_roger(theta, observed);
     Rcpp::List P(kr.P.size());
     for (size_t j = 0; j < kr.P.size(); ++j) P[j] = Rcpp::wrap(kr.P[j]);
     Eigen::MatrixXd phi = kr.phi * kr.scale2, phia = kr.phi_adj * kr.scale2;

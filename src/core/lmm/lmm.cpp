@@ -53,7 +53,6 @@ Model::Model(Data d)
   require(n > 0, "data", "no observations");
   require(X_.rows() == n && Z_.rows() == n, "data", "X, Z and y must have the same rows");
   require(p_ > 0, "formula", "the fixed-effects design has no columns");
-  require(q_ > 0, "formula", "the model has no random-effect terms");
   require(y_.allFinite() && X_.allFinite() && Z_.allFinite(), "data",
           "response and design must be finite (remove missing values first)");
   int qs = 0;
@@ -92,6 +91,9 @@ Model::Model(Data d)
     }
   }
   residual_ = make_residual(d.residual);
+  // Without random effects the model is a GLS with the residual structure
+  // (used to check Kenward-Roger against mmrm); an iid residual alone is OLS.
+  require(q_ > 0 || !residual_->is_iid(), "formula", "the model has no random-effect terms");
 
   // Standardise the response by the OLS residual standard deviation.
   Eigen::LDLT<Eigen::MatrixXd> ldlt(X_.transpose() * X_);
@@ -512,7 +514,7 @@ Eigen::MatrixXd pattern_xax(const Eigen::MatrixXd& A, int m, int n, int p, bool 
 
 }  // namespace
 
-KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
+KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) const {
   require(reml_, "ddf", "Kenward-Roger df are defined for REML fits only");
   require(theta.size() == n_theta(false), "theta", "wrong number of parameters");
   const int p = p_;
@@ -625,6 +627,38 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta) const {
       IE(j, k) = IE(k, j) = Ktrace(j, k) - 2 * Phi.cwiseProduct(Qjk).sum() +
                             (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
     }
+  if (observed) {
+    // Observed information: the Hessian H of the deviance in the absolute
+    // parametrisation theta, mapped to the KR parameters phi(theta) (G
+    // elements; sigma^2 = exp(2 theta) for iid; theta_R as is):
+    // Cov(phi) = K (2 H^-1) K', K = dphi/dtheta (central differences).
+    const int kt = static_cast<int>(theta.size());
+    require(kt == K, "theta", "the KR and absolute parametrisations differ in size");
+    auto phi_of = [&](const Eigen::VectorXd& th) {
+      Eigen::VectorXd out(K);
+      const Eigen::MatrixXd Gt = g_from_theta(th);
+      for (int j = 0; j < KG; ++j) out(j) = Gt(pars[j].r, pars[j].c);
+      for (int j = 0; j < kr_n; ++j) out(KG + j) = iid ? std::exp(2 * th(kg)) : th(kg + j);
+      return out;
+    };
+    Eigen::MatrixXd Kj(K, kt);
+    for (int j = 0; j < kt; ++j) {
+      const double h = 1e-6 * std::max(1.0, std::fabs(theta(j)));
+      Eigen::VectorXd tp = theta, tm = theta;
+      tp(j) += h;
+      tm(j) -= h;
+      Kj.col(j) = (phi_of(tp) - phi_of(tm)) / (2 * h);
+    }
+    Eigen::MatrixXd H = hessian(theta, false);
+    H = (0.5 * (H + H.transpose())).eval();
+    // IE such that 2 IE^-1 = K (2 H^-1) K', i.e. IE = K^-T H K^-1
+    Eigen::FullPivLU<Eigen::MatrixXd> lk(Kj);
+    if (!lk.isInvertible())
+      throw NumericalError("the KR parametrisation is singular at these parameters", "theta");
+    const Eigen::MatrixXd Kinv = lk.inverse();
+    IE = Kinv.transpose() * H * Kinv;
+    IE = (0.5 * (IE + IE.transpose())).eval();
+  }
   // W = 2 IE^-1 (pseudo-inverse when IE is near singular, as pbkrtest).
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(IE);
   const Eigen::VectorXd ev = es.eigenvalues();

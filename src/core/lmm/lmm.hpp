@@ -171,7 +171,12 @@ class Model {
   FitResult fit(const FitOptions& options) const;
 
   // Kenward-Roger quantities at absolute theta (REML fits).
-  KenwardRoger kenward_roger(const Eigen::VectorXd& theta_absolute) const;
+  // W is 2 x the inverse EXPECTED REML information (Kenward & Roger 1997,
+  // pbkrtest) by default; with observed_information the inverse of the
+  // observed one (numerical Hessian of the REML deviance, mapped to the KR
+  // parametrisation by the delta method), as mmrm does.
+  KenwardRoger kenward_roger(const Eigen::VectorXd& theta_absolute,
+                             bool observed_information = false) const;
 
  private:
   struct Pattern;
