@@ -45,8 +45,9 @@
 #'   about 4e-402, rounded to 0) warns, while a harmless subnormal
 #'   intermediate does not.
 #'
-#' Regardless of the flags, a result that is `Inf` from finite inputs counts
-#' as an overflow and a subnormal result as an underflow. Only the affected
+#' Regardless of the flags, a result that is `Inf` from finite inputs, or a
+#' finite input that the conversion to the index's units takes to `Inf`,
+#' counts as an overflow, and a subnormal result as an underflow. Only the affected
 #' rows or curves are named and set to `NA`; `NA` inputs give `NA` as before.
 #'
 #' Indices written in R (functions passed to [register_index()]) are not
@@ -156,16 +157,23 @@ run_index <- function(info, inputs, units, id, labels, strict, factors, call) {
                      call = call)
   }
   vals <- list()
+  conv_over <- rep(FALSE, n)
   for (q in need) {
     nat <- if (q == "time") "min" else info$inputs[[q]]
     qq <- if (q == "time") "time" else q
     v <- prepare_input(inputs[[q]], qq, nat, if (q %in% names(units)) units[[q]] else NULL, factors, arg = q, call = call)
     vals[[q]] <- if (length(v) == n) v else rep_len(v, n)
+    # A finite value that the unit conversion (R arithmetic) took to +-Inf
+    # is an overflow of the row, not an "undefined" index.
+    if (is.numeric(inputs[[q]]) && !is.factor(inputs[[q]])) {
+      conv <- is.infinite(v) & is.finite(inputs[[q]])
+      if (any(conv)) conv_over <- conv_over | rep_len(conv, n)
+    }
   }
   if (info$shape == "row") {
-    run_row_index(info, vals, labels %or% function(i) i, n)
+    run_row_index(info, vals, labels %or% function(i) i, n, conv_over)
   } else {
-    run_curve_index(info, vals, id, labels, strict, n, call)
+    run_curve_index(info, vals, id, labels, strict, n, call, conv_over)
   }
 }
 
@@ -193,12 +201,13 @@ call_impl <- function(info, cols) {
   }
 }
 
-run_row_index <- function(info, vals, labels, n) {
+run_row_index <- function(info, vals, labels, n, conv_over = FALSE) {
   if (n == 0) return(numeric())
   chk <- flag_impossible(info$key, vals, function(bad) label_at(labels, which(bad)))
   vals <- chk$vals
   out <- call_impl(info, vals)
   fp <- fp_units(out, seq_len(n), n)
+  fp$overflow <- fp$overflow | conv_over
   if (length(out) != n) {
     glycotrial_abort("Index {.val {info$key}} returned {length(out)} value{?s} for {n} row{?s}.",
                      class = "numerical")
@@ -310,7 +319,7 @@ check_curve_times <- function(code, time, labels, call) {
   invisible()
 }
 
-run_curve_index <- function(info, vals, id, labels, strict, n, call) {
+run_curve_index <- function(info, vals, id, labels, strict, n, call, conv_over = rep(FALSE, n)) {
   named <- !is.null(id)
   if (is.null(id)) id <- rep(1L, n)
   if (length(id) != n) {
@@ -328,7 +337,10 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   first <- cc$first
   ncurve <- length(uid)
   if (is.null(labels)) labels <- function(i) as.character(uid[i])
-  if (!is.null(cc$ord)) vals <- lapply(vals, function(v) v[cc$ord])
+  if (!is.null(cc$ord)) {
+    vals <- lapply(vals, function(v) v[cc$ord])
+    conv_over <- conv_over[cc$ord]
+  }
   chk <- flag_impossible(info$key, vals[setdiff(names(vals), "time")], function(bad) {
     paste0(label_at(labels, code[bad]), " (t = ", vals$time[bad], ")")
   })
@@ -360,6 +372,10 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call) {
   }
   out <- as.numeric(out)
   out[is.nan(out)] <- NA_real_
+  if (any(conv_over)) {
+    fp <- fp %or% list(overflow = rep(FALSE, ncurve), underflow = rep(FALSE, ncurve))
+    fp$overflow <- fp$overflow | tabulate(code[conv_over], nbins = ncurve) > 0
+  }
   inf_rows <- Reduce(`|`, lapply(vals, is.infinite))
   rng <- flag_range(info$key, out, tabulate(code[inf_rows], nbins = ncurve) == 0, labels, "curve",
                     fp)

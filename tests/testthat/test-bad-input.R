@@ -259,6 +259,12 @@ bad("stumvoll", "subnormal insulin: harmless underflow gives no warning",
 bad("gutt_isi", "1e200 values stay in range (m / (MPG log10 MSI) = 3.125e-200): no warning",
     gutt_isi(c(0, 120), c(1e200, 1e200), c(1e200, 1e200), 70), class = "ok",
     check = function(r) isTRUE(all.equal(r, 625 / (1e200 * 200))))
+bad("ohkura_index", "glucose 1e307 mmol/L overflows in the conversion to mg/dL: overflow, not 'undefined'",
+    ohkura_index(c(5, 1e307), c(2, 1)), class = "glycotrial_warning_overflow", arg = "2")
+bad("matsuda", "glucose 1e307 mmol/L overflows in the conversion: overflow naming the curve",
+    matsuda(rep(c(0, 60, 120), 2), c(5, 8, 6, 1e307, 8, 6), rep(c(10, 50, 30), 2),
+            id = rep(c("p", "q"), each = 3), glucose_unit = "mmol/L"),
+    class = "glycotrial_warning_overflow", arg = "q")
 bad("cpeptide_glucose_auc_ratio", "two overflowing AUCs (Inf / Inf = NaN) are an overflow, not 'undefined'",
     cpeptide_glucose_auc_ratio(c(0, 60), c(1e308, 1e308), c(1e308, 1e308)),
     class = "glycotrial_warning_overflow")
