@@ -208,17 +208,17 @@ stopifnot(nrow(chk_n) == nrow(by_group), all(chk_n$n == chk_n$stat),
 
 load_avg <- tryCatch(readLines("/proc/loadavg")[1], error = function(e) NA)
 cat(sprintf("load average (1/5/15 min, at the end): %s\n", load_avg))
-cat(sprintf("AE by SOC/PT/grade, %d subjects x %d AEs (%.1f M records): glycotrial %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
+if ("ae" %in% parts) cat(sprintf("AE by SOC/PT/grade, %d subjects x %d AEs (%.1f M records): glycotrial %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
             n_subj, n_ae, nrow(adae) / 1e6, t_gly_ae, cpu[["gly_ae"]], t_dp_ae, cpu[["dp_ae"]],
             t_dp_ae / t_gly_ae, cpu[["dp_ae"]] / cpu[["gly_ae"]]))
-cat(sprintf("CTCAE grading + worst grade, %.1f M lab records: glycotrial %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
+if (any(c("lab", "shift") %in% parts)) cat(sprintf("CTCAE grading + worst grade, %.1f M lab records: glycotrial %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
             n_lab / 1e6, t_gly_lab, cpu[["gly_lab"]], t_dp_lab, cpu[["dp_lab"]],
             t_dp_lab / t_gly_lab, cpu[["dp_lab"]] / cpu[["gly_lab"]]))
-cat(sprintf("lab_shift, %.1f M lab records: glycotrial %.2f s (CPU %.2f s), former string-keyed code %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s); speed-up vs former %.1f (CPU %.1f), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
+if ("shift" %in% parts) cat(sprintf("lab_shift, %.1f M lab records: glycotrial %.2f s (CPU %.2f s), former string-keyed code %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s); speed-up vs former %.1f (CPU %.1f), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
             n_lab / 1e6, t_gly_shift, cpu[["gly_shift"]], t_old_shift, cpu[["old_shift"]],
             t_dp_shift, cpu[["dp_shift"]], t_old_shift / t_gly_shift,
             cpu[["old_shift"]] / cpu[["gly_shift"]], t_dp_shift / t_gly_shift,
             cpu[["dp_shift"]] / cpu[["gly_shift"]]))
-cat(sprintf("ae_special_interest, %.1f M AE records, %d AESI groups: glycotrial %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
+if ("aesi" %in% parts) cat(sprintf("ae_special_interest, %.1f M AE records, %d AESI groups: glycotrial %.2f s (CPU %.2f s), dplyr %.2f s (CPU %.2f s), ratio dplyr/glycotrial %.1f (CPU %.1f)\n",
             nrow(adae) / 1e6, length(aesi_keys), t_gly_aesi, cpu[["gly_aesi"]], t_dp_aesi,
             cpu[["dp_aesi"]], t_dp_aesi / t_gly_aesi, cpu[["dp_aesi"]] / cpu[["gly_aesi"]]))
