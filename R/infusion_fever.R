@@ -40,6 +40,8 @@
 #'
 #' @inheritParams infusion_reactions
 #' @param advs Vital signs (ADVS): one row per measurement.
+#' @param adsl ADSL: one row per subject (arm and safety population).
+#' @param ex_number ADEX column with the number of the infusion (1, 2, 3, ...).
 #' @param window Two numbers: start and end of the window after each infusion
 #'   start, in `unit`.
 #' @param unit `"hours"` or `"days"`.

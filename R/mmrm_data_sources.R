@@ -225,8 +225,9 @@ scale_map <- function(X, FUN, ...) {
     for (i in seq_len(n)) {
       while (next_i <= n && next_i < i + nw) {
         scale_test_hook("chunk", next_i)
+        # A quoted expression (substitute = FALSE): its names are the globals below.
         pending[[as.character(next_i)]] <- future::future(
-          f(chunk, i, args),
+          quote(f(chunk, i, args)), substitute = FALSE,
           globals = list(f = f, chunk = X[[next_i]], i = next_i, args = args),
           packages = "glycotrial", seed = FALSE)
         next_i <- next_i + 1L
