@@ -61,13 +61,23 @@ nlme::ranef
 #'   structure's own parameters, whose second derivatives enter the
 #'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
-#' @param conf.int,conf.level For `tidy()`: add Wald intervals at this level.
+#' @param conf.int,conf.level For `tidy()`: add intervals at this level.
 #'   `tidy()` takes `ddf` too: the fixed-effect rows carry the t tests of
-#'   `summary(x, ddf = ddf)` with their `df` and the method in `df.method`.
+#'   `summary(x, ddf = ddf)` with their `df` and the method in `df.method`,
+#'   and the intervals are the matching t intervals
+#'   `estimate -/+ qt(1 - (1 - conf.level) / 2, df) * std.error` (with
+#'   Kenward-Roger the adjusted standard error), as lmerTest's t tests and
+#'   emmeans' intervals. `confint(method = "Wald")` instead gives normal
+#'   (z) intervals, as `lme4::confint.merMod(method = "Wald")`.
 #' @param effects For `tidy()`: `"fixed"`, `"ran_pars"` or both.
 #' @param digits Printing digits.
 #' @param ... Unused.
-#' @return The usual value of each generic.
+#' @return The usual value of each generic. `augment()`: the model's rows
+#'   (in the order of `data`, incomplete rows dropped) or `newdata`, with
+#'   `.fitted` (subject-level prediction), `.fixed` (population-level) and
+#'   `.resid` (response minus `.fitted`; `NA` when `newdata` lacks the
+#'   response). `anova()` of a model whose fixed part is only an intercept
+#'   is an empty table (the intercept is not tested, as in lmerTest).
 #' @examples
 #' if (requireNamespace("lme4", quietly = TRUE)) {
 #'   fit <- fit_lmm(Reaction ~ Days + (1 + Days | Subject), lme4::sleepstudy)
@@ -417,8 +427,14 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-
                check.names = FALSE, row.names = labs[k])
   })
   out <- do.call(rbind, rows)
-  structure(out, heading = sprintf("Type III F tests (%s df)\n", ddf),
-            class = c("anova", "data.frame"))
+  heading <- sprintf("Type III F tests (%s df)\n", ddf)
+  if (is.null(out)) {
+    # Intercept-only (or no) fixed part: nothing to test, as lmerTest.
+    out <- data.frame(NumDF = numeric(), DenDF = numeric(), `F value` = numeric(),
+                      `Pr(>F)` = numeric(), check.names = FALSE)
+    heading <- c(heading, "No fixed-effect terms to test (the intercept is not tested).\n")
+  }
+  structure(out, heading = heading, class = c("anova", "data.frame"))
 }
 
 lmm_coef_table <- function(object, ddf = "Satterthwaite") {
@@ -630,9 +646,11 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
                      std.error = tab$`Std. Error`, statistic = tab$`t value`, df = tab$df,
                      p.value = tab$`Pr(>|t|)`, df.method = ddf, stringsAsFactors = FALSE)
     if (conf.int) {
-      ci <- confint(x, level = conf.level)
-      fx$conf.low <- ci[, 1]
-      fx$conf.high <- ci[, 2]
+      # t intervals with the df of the chosen method (and, for Kenward-Roger,
+      # the adjusted SE), consistent with the reported t tests.
+      qt <- stats::qt(1 - (1 - conf.level) / 2, fx$df)
+      fx$conf.low <- fx$estimate - qt * fx$std.error
+      fx$conf.high <- fx$estimate + qt * fx$std.error
     }
     out <- fx
   }
@@ -655,6 +673,30 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
   }
   rownames(out) <- NULL
   out
+}
+
+#' @rdname lmm_methods
+#' @method augment glycotrial_lmm
+#' @export
+augment.glycotrial_lmm <- function(x, newdata = NULL, ...) {
+  d <- x$design
+  if (is.null(newdata)) {
+    data <- d$data[order(d$rows), , drop = FALSE]
+    data$.fitted <- stats::fitted(x)
+    data$.fixed <- stats::fitted(x, level = "population")
+    data$.resid <- stats::residuals(x)
+  } else {
+    check_data_frame(newdata)
+    data <- newdata
+    data$.fitted <- stats::predict(x, newdata = data)
+    data$.fixed <- stats::predict(x, newdata = data, level = "population")
+    resp <- d$parsed$fixed[[2]]
+    y <- if (is.null(resp)) NULL else
+      tryCatch(as.numeric(eval(resp, data, environment(d$parsed$fixed))), error = function(e) NULL)
+    data$.resid <- if (length(y) == nrow(data)) y - data$.fitted else NA_real_
+  }
+  rownames(data) <- NULL
+  data
 }
 
 #' @rdname lmm_methods
@@ -770,11 +812,13 @@ lmm_profile_beta <- function(object, name, z, se) {
   dj <- d
   dj$X <- d$X[, -j, drop = FALSE]
   if (ncol(dj$X) == 0) dj$X <- matrix(0, nrow(d$X), 0)
+  if (ncol(dj$X) == 0) {
+    glycotrial_abort(c("Profile intervals for fixed effects need at least two fixed effects; the model has only {.val {name}}.",
+                       "i" = "Use {.code parm = \"theta_\"} for the variance components, or {.code method = \"Wald\"}."),
+                     call = NULL)
+  }
   prof_dev <- function(bj) {
     dj$y <- d$y - d$X[, j] * bj
-    if (ncol(dj$X) == 0) {
-      glycotrial_abort("Profiling needs at least two fixed effects.", call = NULL)
-    }
     lmm_fit_design(dj, reml = FALSE)$deviance
   }
   zeta <- function(bj) sign(bj - bhat) * sqrt(max(prof_dev(bj) - dev0, 0))
