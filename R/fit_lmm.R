@@ -167,12 +167,7 @@ lmm_design <- function(parsed, data, weights = NULL) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
                        "i" = "Columns present: {.field {names(data)}}."), call = call)
   }
-  g <- data[[group]]
-  if (anyNA(g)) {
-    glycotrial_abort(c("The grouping variable {.field {group}} has missing values.",
-                       "x" = "{sum(is.na(g))} row{?s} with NA (first at row {which(is.na(g))[1]}).",
-                       "i" = "Remove or impute them before fitting."), call = call)
-  }
+  lmm_check_group_na(data[[group]], group, call = call)
   weights <- lmm_check_weights(weights, data, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
   keep <- stats::complete.cases(d)
@@ -189,23 +184,11 @@ lmm_design <- function(parsed, data, weights = NULL) {
                        "x" = "Found {nlevels(subj)} level{?s} after removing incomplete rows."),
                      call = call)
   }
-  tt <- stats::terms(parsed$fixed, data = d)
-  mf <- stats::model.frame(tt, data = d, na.action = stats::na.pass, drop.unused.levels = TRUE)
-  y <- stats::model.response(mf)
-  if (!is.numeric(y) || is.matrix(y)) {
-    glycotrial_abort("The response {.field {deparse(parsed$fixed[[2]])}} must be a numeric vector, not {describe_value(y)}.",
-                     call = call)
-  }
-  X <- stats::model.matrix(tt, mf)
-  qx <- qr(X)
-  if (qx$rank < ncol(X)) {
-    drop <- qx$pivot[seq.int(qx$rank + 1, ncol(X))]
-    glycotrial_warn("The fixed-effects design is rank deficient: dropping column{?s} {.field {colnames(X)[drop]}}.",
-                    class = "glycotrial_warning_rank_deficient")
-    asg <- attr(X, "assign")
-    X <- X[, -drop, drop = FALSE]
-    attr(X, "assign") <- asg[-drop]
-  }
+  fx <- lmm_fixed_design(parsed$fixed, d, call = call)
+  tt <- fx$terms
+  mf <- fx$mf
+  y <- fx$y
+  X <- fx$X
   rd <- lmm_random_design(parsed$random, d, call = call)
   q <- ncol(rd$Z)
   if (nrow(d) <= q * nlevels(subj)) {

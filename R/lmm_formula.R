@@ -109,13 +109,7 @@ lmm_random_design <- function(random, data, call = sys.call(-1)) {
         glycotrial_abort("{.arg data} lacks column {.field {v}} used in a random-effect term.",
                          call = call)
       }
-      x <- data[[v]]
-      if (!is.numeric(x) || is.factor(x)) {
-        glycotrial_abort(c("Random-effect variable {.field {v}} must be numeric.",
-                           "x" = "Found {describe_value(x)}.",
-                           "i" = "Use a numeric time (e.g. {.field AVISITN}) for random slopes."),
-                         call = call)
-      }
+      lmm_check_re_numeric(data[[v]], v, call = call)
     }
     mm <- stats::model.matrix(t$lhs, data = data)
     if (ncol(mm) == 0) {

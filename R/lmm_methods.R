@@ -207,10 +207,7 @@ residuals.glycotrial_lmm <- function(object, level = c("subject", "population"),
                                      type = c("response", "pearson"), ...) {
   level <- match.arg(level)
   type <- match.arg(type)
-  o <- order(object$design$rows)
-  r <- object$design$y - lmm_fitted_sorted(object, level)
-  if (type == "pearson") r <- r / lmm_residual_sd(object)
-  unname(r[o])
+  lmm_residuals_common(object, lmm_fitted_sorted(object, level), lmm_residual_sd, type)
 }
 
 # Residual SD of each row in model order: sqrt(diag(R_i)) / sqrt(w).
@@ -242,11 +239,7 @@ predict.glycotrial_lmm <- function(object, newdata = NULL, level = c("subject", 
     glycotrial_abort("{.fn predict} with {.arg newdata} is not available for joint models; use {.code object$joint$composite} or {.fn fitted}.")
   }
   d <- object$design
-  tt <- stats::delete.response(d$terms)
-  mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = d$xlevels)
-  X <- stats::model.matrix(tt, mf, contrasts.arg = d$contrasts)
-  X <- X[, names(object$coefficients), drop = FALSE]
-  eta <- drop(X %*% object$coefficients)
+  eta <- lmm_population_eta(object, newdata)
   if (level == "subject") {
     g <- d$parsed$group
     if (!g %in% names(newdata)) {

@@ -84,50 +84,19 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
                        "i" = "Columns present: {.field {names(data)}}."), call = call)
   }
-  for (g in gvars) {
-    if (anyNA(data[[g]])) {
-      x <- data[[g]]
-      glycotrial_abort(c("The grouping variable {.field {g}} has missing values.",
-                         "x" = "{sum(is.na(x))} row{?s} with NA (first at row {which(is.na(x))[1]}).",
-                         "i" = "Remove or impute them before fitting."), call = call)
-    }
-  }
-  for (v in lvars) {
-    x <- data[[v]]
-    if (!is.numeric(x) || is.factor(x)) {
-      glycotrial_abort(c("Random-effect variable {.field {v}} must be numeric.",
-                         "x" = "Found {describe_value(x)}.",
-                         "i" = "Use a numeric covariate (e.g. {.field AVISITN}) for random slopes."),
-                       call = call)
-    }
-  }
+  for (g in gvars) lmm_check_group_na(data[[g]], g, call = call)
+  for (v in lvars) lmm_check_re_numeric(data[[v]], v, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
   keep <- stats::complete.cases(d)
   rows <- which(keep)
   d <- d[keep, , drop = FALSE]
   n <- nrow(d)
   if (n == 0) glycotrial_abort("No complete rows in {.arg data}.", call = call)
-  tt <- stats::terms(parsed$fixed, data = d)
-  mf <- stats::model.frame(tt, data = d, na.action = stats::na.pass, drop.unused.levels = TRUE)
-  y <- stats::model.response(mf)
-  if (!is.numeric(y) || is.matrix(y)) {
-    glycotrial_abort("The response {.field {deparse(parsed$fixed[[2]])}} must be a numeric vector, not {describe_value(y)}.",
-                     call = call)
-  }
-  X <- stats::model.matrix(tt, mf)
-  if (!all(is.finite(y)) || !all(is.finite(X))) {
-    glycotrial_abort(c("The response and fixed-effect variables in {.arg data} must be finite.",
-                       "x" = "Found {sum(!is.finite(y))} non-finite response{?s}."), call = call)
-  }
-  qx <- qr(X)
-  if (qx$rank < ncol(X)) {
-    drop <- qx$pivot[seq.int(qx$rank + 1, ncol(X))]
-    glycotrial_warn("The fixed-effects design is rank deficient: dropping column{?s} {.field {colnames(X)[drop]}}.",
-                    class = "glycotrial_warning_rank_deficient")
-    asg <- attr(X, "assign")
-    X <- X[, -drop, drop = FALSE]
-    attr(X, "assign") <- asg[-drop]
-  }
+  fx <- lmm_fixed_design(parsed$fixed, d, call = call, check_finite = TRUE)
+  tt <- fx$terms
+  mf <- fx$mf
+  y <- fx$y
+  X <- fx$X
   terms <- list()
   for (t in parsed$random) {
     f <- lmm_multi_factor(d, t$vars)
@@ -383,10 +352,8 @@ residuals.glycotrial_lmm_multi <- function(object,
                                            type = c("response", "pearson"), ...) {
   level <- lmm_multi_level(level)
   type <- match.arg(type)
-  o <- order(object$design$rows)
-  r <- object$design$y - lmm_multi_fitted_sorted(object, level)
-  if (type == "pearson") r <- r / lmm_multi_residual_sd(object)
-  unname(r[o])
+  lmm_residuals_common(object, lmm_multi_fitted_sorted(object, level), lmm_multi_residual_sd,
+                       type)
 }
 
 # Residual SD of each row (model order): sigma / sqrt(w).
@@ -403,12 +370,7 @@ predict.glycotrial_lmm_multi <- function(object, newdata = NULL,
   level <- lmm_multi_level(level)
   if (is.null(newdata)) return(fitted(object, level = level))
   check_data_frame(newdata)
-  d <- object$design
-  tt <- stats::delete.response(d$terms)
-  mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = d$xlevels)
-  X <- stats::model.matrix(tt, mf, contrasts.arg = d$contrasts)
-  X <- X[, names(object$coefficients), drop = FALSE]
-  eta <- drop(X %*% object$coefficients)
+  eta <- lmm_population_eta(object, newdata)
   if (level != "population") eta <- eta + lmm_multi_zb(object, newdata)
   unname(eta)
 }

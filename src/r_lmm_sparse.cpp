@@ -121,7 +121,7 @@ Rcpp::List cpp_lmm_sparse_fit(SEXP ptr, Rcpp::Nullable<Rcpp::NumericVector> thet
       throw glycotrial::InputError("theta0 has the wrong length", "theta0");
     const Eigen::VectorXd lower = m->theta_lower();
     auto fn = [m](const Eigen::VectorXd& th) { return m->deviance(th); };
-    const lmm::BoundedResult r = lmm::minimise_bounded(fn, start, lower, max_iter, grad_tol);
+    const lmm::OptimResult r = lmm::minimise_bounded(fn, start, lower, max_iter, grad_tol);
     return Rcpp::List::create(Rcpp::_["theta"] = r.x, Rcpp::_["deviance"] = r.f,
                               Rcpp::_["gradient"] = r.g, Rcpp::_["iterations"] = r.iterations,
                               Rcpp::_["evaluations"] = r.evaluations,

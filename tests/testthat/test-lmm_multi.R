@@ -176,3 +176,29 @@ test_that("emmeans on a multi-factor fit matches emmeans on lmerTest (Satterthwa
   expect_equal(a$SE, b$SE, tolerance = 1e-5)
   expect_equal(a$df, b$df, tolerance = 1e-4)
 })
+
+test_that("both design paths share the input checks and residuals()", {
+  skip_if_not_installed("lme4")
+  data("Pastes", package = "lme4", envir = environment())
+  p <- Pastes
+  p$t <- as.character(seq_len(nrow(p)) %% 3)
+  # the same classed error, with the same message, from either path
+  e1 <- expect_error(fit_lmm(strength ~ 1 + (1 + t | batch), p), class = "glycotrial_error_input")
+  e2 <- expect_error(fit_lmm(strength ~ 1 + (1 + t | batch) + (1 | cask), p),
+                     class = "glycotrial_error_input")
+  expect_equal(conditionMessage(e1), conditionMessage(e2))
+  p$batch[3] <- NA
+  e1 <- expect_error(fit_lmm(strength ~ 1 + (1 | batch), p), class = "glycotrial_error_input")
+  e2 <- expect_error(fit_lmm(strength ~ 1 + (1 | batch/cask), p), class = "glycotrial_error_input")
+  expect_equal(conditionMessage(e1), conditionMessage(e2))
+  expect_error(fit_lmm(y ~ 1 + (1 | cask:batch) + (1 | batch), Pastes |> transform(y = as.character(strength))),
+               class = "glycotrial_error_input")
+  # residuals by hand: y - fitted (response), divided by sigma (Pearson)
+  f <- fit_lmm(strength ~ 1 + (1 | batch/cask), Pastes)
+  expect_equal(residuals(f), Pastes$strength - fitted(f), tolerance = 1e-12)
+  expect_equal(residuals(f, type = "pearson"), residuals(f) / sqrt(f$sigma2), tolerance = 1e-12)
+  expect_equal(residuals(f, level = "population"), Pastes$strength - unname(fixef(f)),
+               tolerance = 1e-12)
+  expect_equal(predict(f, newdata = Pastes[1:3, ], level = "population"),
+               rep(unname(fixef(f)), 3), tolerance = 1e-12)
+})

@@ -265,12 +265,12 @@ Eigen::VectorXd project(const Eigen::VectorXd& x, const Eigen::VectorXd& lower) 
 
 }  // namespace
 
-BoundedResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
+OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
                                Eigen::VectorXd x, const Eigen::VectorXd& lower, int max_iter,
                                double grad_tol) {
   const int k = static_cast<int>(x.size());
   Counted f{fn};
-  BoundedResult res;
+  OptimResult res;
   x = project(x, lower);
   double fx = f(x);
   if (!std::isfinite(fx)) {

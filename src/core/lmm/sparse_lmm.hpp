@@ -14,6 +14,8 @@
 #include <Eigen/SparseCore>
 #include <Eigen/SparseCholesky>
 
+#include "core/lmm/optim.hpp"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -107,18 +109,9 @@ class SparseModel {
 // Bounded minimisation on function values only: projected BFGS with central
 // finite-difference gradients (one-sided at an active bound), an Armijo
 // search along the projected path, then Newton polishing on a
-// finite-difference Hessian of the free parameters.
-struct BoundedResult {
-  Eigen::VectorXd x;
-  double f = 0;
-  Eigen::VectorXd g;
-  int iterations = 0;
-  int evaluations = 0;
-  bool converged = false;
-  std::string message;
-};
-
-BoundedResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
+// finite-difference Hessian of the free parameters. Returns optim.hpp's
+// OptimResult (x, f, g, iterations, evaluations, converged, message).
+OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
                                Eigen::VectorXd x0, const Eigen::VectorXd& lower, int max_iter,
                                double grad_tol);
 
