@@ -34,6 +34,14 @@
 #'   from its baseline (0.5 = at least 50 %).
 #' @param conf_level Confidence level.
 #' @param reml Logical; REML (default) or ML.
+#' @param weights Optional observation weights: `NULL` (none), the name of a
+#'   column of `data` or a numeric vector with one value per row of `data`;
+#'   they must be positive and finite on the rows used (post-baseline rows of
+#'   the two parameters). As in [fit_lmm()], a subject's residual covariance
+#'   becomes `W^{-1/2} (U (x) C) W^{-1/2}` (as `nlme::lme(weights =
+#'   varFixed(~ 1/w))`) and the log-likelihood includes `sum(log(w)) / 2`;
+#'   the composite probability and its bootstrap use the unweighted residual
+#'   covariance `U (x) C` of a new observation (weight 1).
 #' @param subject,arm,paramcd,aval,base,visit Column names.
 #' @return An object of class `c("glycotrial_joint", "glycotrial_lmm")` with
 #'   additionally `joint`: a list with `cor_random` (correlation matrix of
@@ -49,8 +57,9 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
                       transform = c("identity", "log"), random = c("intercept", "slope"),
                       residual = c("correlated", "independent"), time_cor = c("none", "ar1"),
                       target_visit = 48, hba1c_below = 7, dose_reduction = 0.5,
-                      conf_level = 0.95, reml = TRUE, subject = "USUBJID", arm = "ARM",
-                      paramcd = "PARAMCD", aval = "AVAL", base = "BASE", visit = "AVISITN") {
+                      conf_level = 0.95, reml = TRUE, weights = NULL, subject = "USUBJID",
+                      arm = "ARM", paramcd = "PARAMCD", aval = "AVAL", base = "BASE",
+                      visit = "AVISITN") {
   cl <- match.call()
   check_data_frame(data, cols = c(subject, arm, paramcd, aval, visit))
   if (!inherits(formula, "formula") || length(formula) != 2) {
@@ -95,6 +104,8 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
     log(x)
   }
   d <- as.data.frame(data)
+  d$.w <- joint_weights(weights, data)
+  d$.row <- seq_len(nrow(d))
   d <- d[d[[paramcd]] %in% params & d[[visit]] > 0, , drop = FALSE]
   d$.resp <- match(d[[paramcd]], params) - 1L
   d$.y <- NA_real_
@@ -107,6 +118,13 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
   miss <- setdiff(vars, names(d))
   if (length(miss)) glycotrial_abort("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.")
   d <- d[stats::complete.cases(d[, vars, drop = FALSE]), , drop = FALSE]
+  if (!is.null(weights)) {
+    bad <- is.na(d$.w) | !is.finite(d$.w) | d$.w <= 0
+    if (any(bad)) {
+      glycotrial_abort(c("{.arg weights} must be positive and finite on the rows used (post-baseline rows of {.val {params}}).",
+                         "x" = "Found {format(d$.w[bad][1])} at row {d$.row[bad][1]} of {.arg data} ({sum(bad)} bad value{?s})."))
+    }
+  }
   subj <- factor(d[[subject]])
   if (nlevels(subj) < 2) glycotrial_abort("{.arg data} must contain at least 2 subjects.")
   vis_levels <- sort(unique(d[[visit]]))
@@ -149,6 +167,7 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
     residual = list(type = "kronecker", unstructured = residual == "correlated",
                     ar1 = time_cor == "ar1"),
     residual_info = list(levels = vis_levels), rows = seq_len(nrow(d)), terms = tt,
+    weights = if (is.null(weights)) NULL else as.numeric(d$.w),
     xlevels = stats::.getXlevels(tt, mf), contrasts = attr(mm, "contrasts"),
     parsed = list(group = subject, random = list()), data = d)
   fit <- lmm_fit_design(design, reml = reml)
@@ -173,6 +192,24 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
                     cor_residual = U[1, 2] / sqrt(U[1, 1] * U[2, 2]), settings = settings)
   fit$joint$composite <- joint_composite(fit)
   fit
+}
+
+# Observation weights of fit_joint(): NULL, a column name or one number per
+# row of `data` (positivity is checked on the rows used).
+joint_weights <- function(weights, data) {
+  if (is.null(weights)) return(rep(1, nrow(data)))
+  if (is.character(weights) && length(weights) == 1 && !is.na(weights)) {
+    if (!weights %in% names(data)) {
+      glycotrial_abort(c("{.arg weights} names column {.field {weights}}, which {.arg data} lacks.",
+                         "i" = "Columns present: {.field {names(data)}}."), call = NULL)
+    }
+    weights <- data[[weights]]
+  }
+  if (!is.numeric(weights) || is.matrix(weights) || length(weights) != nrow(data)) {
+    glycotrial_abort(c("{.arg weights} must be a numeric vector with one value per row of {.arg data} ({nrow(data)}) or a column name.",
+                       "x" = "Found {describe_value(weights)}."), call = NULL)
+  }
+  as.numeric(weights)
 }
 
 # Per-subject prediction rows at the target visit with the arm set to `a`.
@@ -337,7 +374,7 @@ joint_bootstrap <- function(fit, n_boot = 200, seed = NULL, conf_level = NULL) {
     d$X, d$Z, d$y, as.integer(d$subject_start), as.integer(d$blocks), d$coords,
     as.integer(d$groups), lmm_residual_list(d), fit$reml, fit$theta_absolute,
     fit$coefficients, spec$prep, spec$zt, spec$target, as.integer(n_boot), as.numeric(seed),
-    ctl$max_iter, ctl$grad_tol, ctl$newton_steps)
+    ctl$max_iter, ctl$grad_tol, ctl$newton_steps, d$weights)
   colnames(draws) <- spec$arms
   ok <- stats::complete.cases(draws)
   if (sum(ok) < 2) {

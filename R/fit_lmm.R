@@ -28,6 +28,16 @@
 #' `glycotrial_error_input`), Kenward-Roger df and profile intervals (classed
 #' errors; use Satterthwaite and Wald).
 #'
+#' A residual covariance term without random-effect terms, e.g.
+#' `AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)`, gives a covariance-pattern
+#' model (an MMRM; the same likelihood as [fit_mmrm()] and `nlme::gls()`),
+#' fitted by the same core so that it can be compared with random-effect
+#' models by `logLik()`/`AIC()` and has all the methods above (`ranef()` and
+#' `VarCorr()` then have no random effects). Kenward-Roger df use the expected
+#' information (as pbkrtest), so they differ slightly from `fit_mmrm()`'s,
+#' which follow mmrm (observed information); use [fit_mmrm()] for mmrm's
+#' df, its covariance structures written in R and large data.
+#'
 #' Rows with missing values in the variables used are dropped (as lme4 does),
 #' except missing subject identifiers, which are an error. A fit on the
 #' boundary of the parameter space (a random-effect variance, or the
@@ -39,7 +49,8 @@
 #'   `AVAL ~ ARM * AVISITN + (1 + AVISITN | USUBJID)`. Random-effect terms
 #'   `(lhs | g)` give correlated effects, `(lhs || g)` or several terms give
 #'   uncorrelated blocks. With one grouping factor `g`, a term
-#'   `key(TIME | g)` adds the registered residual covariance structure `key`.
+#'   `key(TIME | g)` adds the registered residual covariance structure `key`
+#'   (also alone, without random-effect terms).
 #'   Terms may use different grouping factors (crossed), `g1/g2` (nested) or
 #'   interactions `g1:g2`; then no residual structure is allowed.
 #' @param data A data frame.

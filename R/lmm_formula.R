@@ -22,7 +22,8 @@ lmm_is_bar <- function(e) {
 #' The first stage of [fit_lmm()]: splits an lme4-style formula into the
 #' fixed-effects formula, the random-effect terms for one grouping factor and
 #' an optional residual covariance term naming a registered covariance
-#' structure (see `glycotrial_plugins("covariance")`).
+#' structure (see `glycotrial_plugins("covariance")`). A formula needs at
+#' least one random-effect term or a residual covariance term (or both).
 #'
 #' @param formula A two-sided formula such as
 #'   `AVAL ~ ARM * WEEK + (1 + WEEK | USUBJID)`, optionally with a residual
@@ -74,12 +75,8 @@ lmm_parse_formula <- function(formula, covariance_keys = NULL) {
     }
   }
   if (length(random) == 0 && is.null(residual)) {
-    glycotrial_abort(c("{.arg formula} has no random-effect term.",
-                       "i" = "Add a term such as {.code (1 | USUBJID)}; for models without random effects use {.fn fit_mmrm}."))
-  }
-  if (length(random) == 0) {
-    glycotrial_abort(c("{.arg formula} has a residual structure but no random-effect term.",
-                       "i" = "Add a term such as {.code (1 | USUBJID)}, or use {.fn fit_mmrm} for covariance-only models."))
+    glycotrial_abort(c("{.arg formula} has neither a random-effect term nor a residual covariance term.",
+                       "i" = "Add a term such as {.code (1 | USUBJID)} or {.code ar1(AVISIT | USUBJID)}; for models without random effects you can also use {.fn fit_mmrm}."))
   }
   groups <- unique(c(vapply(random, `[[`, "", "group"), residual$group))
   if (length(groups) > 1) {
@@ -99,6 +96,10 @@ lmm_covariance_keys <- function() {
 # Random-effects design: one block per term; `||` splits a term into one
 # block per column. Returns Z, blocks, block term labels, column names.
 lmm_random_design <- function(random, data, call = sys.call(-1)) {
+  if (!length(random)) {
+    # residual-structure-only model (no random effects)
+    return(list(Z = matrix(0, nrow(data), 0), blocks = integer()))
+  }
   Zs <- list()
   blocks <- integer()
   names_all <- character()

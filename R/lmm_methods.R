@@ -123,6 +123,20 @@ VarCorr.glycotrial_lmm <- function(x, ...) {
 
 #' @export
 print.glycotrial_lmm_varcorr <- function(x, digits = 4, ...) {
+  if (!length(x$sd)) {
+    cat("No random effects.\n")
+  } else {
+    lmm_print_re_table(x, digits)
+  }
+  if (!is.na(x$sigma)) {
+    cat("Residual: variance ", signif(x$sigma^2, digits), ", SD ", signif(x$sigma, digits), "\n", sep = "")
+  } else if (!is.null(x$residual)) {
+    cat("Residual structure:", x$residual, "\n")
+  }
+  invisible(x)
+}
+
+lmm_print_re_table <- function(x, digits) {
   cat("Random effects (subject level):\n")
   tab <- data.frame(Name = names(x$sd), Variance = signif(diag(x$G), digits),
                     Std.Dev. = signif(x$sd, digits), check.names = FALSE)
@@ -132,12 +146,6 @@ print.glycotrial_lmm_varcorr <- function(x, digits = 4, ...) {
     tab <- cbind(tab, Corr = cm[, -ncol(cm), drop = FALSE])
   }
   print(tab, row.names = FALSE)
-  if (!is.na(x$sigma)) {
-    cat("Residual: variance ", signif(x$sigma^2, digits), ", SD ", signif(x$sigma, digits), "\n", sep = "")
-  } else if (!is.null(x$residual)) {
-    cat("Residual structure:", x$residual, "\n")
-  }
-  invisible(x)
 }
 
 lmm_residual_summary <- function(object) {
@@ -650,8 +658,8 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
   if ("ran_pars" %in% effects) {
     vc <- VarCorr(x)
     nm <- names(vc$sd)
-    rp <- data.frame(effect = "ran_pars", term = paste0("sd__", nm), estimate = unname(vc$sd),
-                     stringsAsFactors = FALSE)
+    rp <- data.frame(effect = rep("ran_pars", length(nm)), term = paste0("sd__", nm)[seq_along(nm)],
+                     estimate = unname(vc$sd), stringsAsFactors = FALSE)
     if (length(nm) > 1) {
       idx <- which(lower.tri(vc$cor), arr.ind = TRUE)
       rp <- rbind(rp, data.frame(effect = "ran_pars",

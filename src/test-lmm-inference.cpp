@@ -7,6 +7,7 @@
 #include <testthat.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "core/common/errors.hpp"
@@ -51,15 +52,43 @@ OneWaySS one_way_ss(const lm::Data& d, int a, int n) {
   return s;
 }
 
+// The shared set-up of the one-way tests: data, sums of squares and the fit.
+struct OneWayFit {
+  lm::Data d;
+  OneWaySS ss;
+  lm::Model m;
+  lm::FitResult f;
+  OneWayFit(int a, int n, bool reml)
+      : d(one_way(a, n, reml)), ss(one_way_ss(d, a, n)), m(d), f(m.fit(lm::FitOptions())) {}
+};
+
+// Runs `f` and reports whether it threw an InputError and for which argument.
+struct Thrown {
+  bool input_error = false;
+  std::string argument;
+};
+
+template <class F>
+Thrown catch_input_error(F&& f) {
+  Thrown t;
+  try {
+    f();
+  } catch (const glycotrial::InputError& e) {
+    t.input_error = true;
+    t.argument = e.argument();
+  }
+  return t;
+}
+
 }  // namespace
 
 context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
   test_that("Kenward-Roger on a balanced one-way layout is the exact F test") {
     const int a = 8, n = 4;
-    lm::Data d = one_way(a, n, true);
-    const OneWaySS ss = one_way_ss(d, a, n);
-    lm::Model m(d);
-    lm::FitResult f = m.fit(lm::FitOptions());
+    OneWayFit ow(a, n, true);
+    const OneWaySS& ss = ow.ss;
+    lm::Model& m = ow.m;
+    const lm::FitResult& f = ow.f;
     expect_true(f.converged);
     // REML = ANOVA estimates here (MSB > MSW): Var(mean) = MSB / (a n)
     const double msb = ss.ssb / (a - 1);
@@ -73,33 +102,19 @@ context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
     expect_true(std::fabs(t.df - (a - 1)) < 1e-4);
     expect_true(std::fabs(t.f_scaling - 1) < 1e-6);
     // Kenward-Roger needs REML
-    lm::Model ml(one_way(a, n, false));
-    bool threw = false;
-    try {
-      ml.kenward_roger(ml.fit(lm::FitOptions()).theta_absolute);
-    } catch (const glycotrial::InputError& e) {
-      threw = std::string(e.argument()) == "ddf";
-    }
-    expect_true(threw);
+    OneWayFit ml(a, n, false);
+    expect_true(catch_input_error([&] { ml.m.kenward_roger(ml.f.theta_absolute); }).argument ==
+                "ddf");
   }
 
   test_that("Kenward-Roger setup: one P_j per variance parameter; L must have full row rank") {
-    const int a = 8, n = 4;
-    lm::Data d = one_way(a, n, true);
-    lm::Model m(d);
-    lm::FitResult f = m.fit(lm::FitOptions());
-    lm::KenwardRoger kr = m.kenward_roger(f.theta_absolute);
+    OneWayFit ow(8, 4, true);
+    lm::KenwardRoger kr = ow.m.kenward_roger(ow.f.theta_absolute);
     expect_true(kr.W.allFinite());
     expect_true(kr.P.size() == 2);  // G element and the residual variance
     // kr_test rejects a rank-deficient L
     Eigen::MatrixXd L = Eigen::MatrixXd::Ones(2, 1);
-    bool threw = false;
-    try {
-      lm::kr_test(kr, L);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(catch_input_error([&] { lm::kr_test(kr, L); }).input_error);
   }
 
   test_that("the profiled ML deviance at a fixed residual SD has the closed form") {
@@ -107,10 +122,10 @@ context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
     //   -2 l = a (n - 1) log sigma^2 + SSW / sigma^2 + a log lambda + SSB / lambda + a n log 2 pi,
     // minimised over lambda >= sigma^2 at lambda = SSB / a.
     const int a = 8, n = 4;
-    lm::Data d = one_way(a, n, false);
-    const OneWaySS ss = one_way_ss(d, a, n);
-    lm::Model m(d);
-    lm::FitResult f = m.fit(lm::FitOptions());
+    OneWayFit ow(a, n, false);
+    const OneWaySS& ss = ow.ss;
+    lm::Model& m = ow.m;
+    const lm::FitResult& f = ow.f;
     for (double sigma : {0.5, 0.6, 0.8}) {
       const double s2 = sigma * sigma, lambda = ss.ssb / a;
       expect_true(lambda > s2);
@@ -145,23 +160,11 @@ context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
       lm::Data b = one_way(a, n, true);
       b.weights.assign(a * n, 1.0);
       b.weights[3] = w;
-      bool threw = false;
-      try {
-        lm::Model mb(b);
-      } catch (const glycotrial::InputError& e) {
-        threw = std::string(e.argument()) == "weights";
-      }
-      expect_true(threw);
+      expect_true(catch_input_error([&] { lm::Model mb(b); }).argument == "weights");
     }
     lm::Data b = one_way(a, n, true);
     b.weights.assign(3, 1.0);
-    bool threw = false;
-    try {
-      lm::Model mb(b);
-    } catch (const glycotrial::InputError& e) {
-      threw = std::string(e.argument()) == "weights";
-    }
-    expect_true(threw);
+    expect_true(catch_input_error([&] { lm::Model mb(b); }).argument == "weights");
   }
 
   test_that("composite probability and its parametric bootstrap") {
@@ -232,12 +235,8 @@ context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
     spec.arms[0].c1(0) = -1e6;
     Eigen::MatrixXd b5 = lm::bootstrap_composite(d, f.theta_absolute, f.eval.beta, spec, 3, 1, opt);
     expect_true((b5.array() == 0).all());
-    bool threw = false;
-    try {
-      lm::bootstrap_composite(d, f.theta_absolute, f.eval.beta, spec, 0, 1, opt);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(catch_input_error([&] {
+                  lm::bootstrap_composite(d, f.theta_absolute, f.eval.beta, spec, 0, 1, opt);
+                }).input_error);
   }
 }

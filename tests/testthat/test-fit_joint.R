@@ -159,3 +159,102 @@ test_that("bad input to fit_joint gives classed errors", {
   expect_error(fit_joint(d, formula = y ~ ARM), class = "glycotrial_error_input")
   expect_error(fit_joint(d[, names(d) != "BASE"]), "baseline", class = "glycotrial_error_input")
 })
+
+test_that("weights, independent residuals: match nlme::lme stacked with varIdent x varFixed", {
+  d <- joint_small()
+  set.seed(11)
+  d$W <- stats::runif(nrow(d), 0.5, 2)
+  f <- fit_joint(d, formula = ~ ARM + AVISIT, residual = "independent", weights = "W")
+  dd <- f$design$data
+  expect_equal(f$design$weights, dd$W)
+  dd$X <- f$design$X
+  dd$r0 <- as.numeric(dd$.resp == 0)
+  dd$r1 <- as.numeric(dd$.resp == 1)
+  dd$resp <- factor(dd$.resp)
+  dd$id <- factor(dd$USUBJID)
+  dd$iw <- 1 / dd$W
+  m <- nlme::lme(.y ~ 0 + X, random = list(id = nlme::pdSymm(~ 0 + r0 + r1)),
+                 weights = nlme::varComb(nlme::varIdent(form = ~ 1 | resp), nlme::varFixed(~ iw)),
+                 data = dd,
+                 control = nlme::lmeControl(opt = "optim", msMaxIter = 1000, tolerance = 1e-10,
+                                            msTol = 1e-12))
+  expect_equal(as.numeric(logLik(f)), as.numeric(logLik(m)), tolerance = 1e-8)
+  expect_equal(unname(fixef(f)), unname(nlme::fixef(m)), tolerance = 1e-5)
+  expect_equal(unname(f$G), unname(matrix(unclass(nlme::getVarCov(m)), 2)), tolerance = 1e-4)
+  # weights change the fit; unit weights do not
+  f0 <- fit_joint(d, formula = ~ ARM + AVISIT, residual = "independent")
+  expect_gt(abs(as.numeric(logLik(f)) - as.numeric(logLik(f0))), 1e-3)
+  f1 <- fit_joint(d, formula = ~ ARM + AVISIT, residual = "independent", weights = rep(1, nrow(d)))
+  expect_equal(as.numeric(logLik(f1)), as.numeric(logLik(f0)), tolerance = 1e-10)
+  expect_equal(f1$joint$composite$probability, f0$joint$composite$probability, tolerance = 1e-8)
+})
+
+test_that("weights, correlated AR(1) residuals: optimum of a directly written weighted REML likelihood", {
+  skip_if_not_installed("MASS")
+  d <- joint_sim(n = 40)
+  set.seed(12)
+  w_full <- stats::runif(nrow(d), 0.5, 2)
+  f <- fit_joint(d, formula = ~ ARM + AVISIT, time_cor = "ar1", weights = w_full)
+  des <- f$design
+  X <- des$X; y <- des$y; Z <- des$Z; w <- des$weights
+  sub <- des$subject
+  # V_i = Z G Z' + W^-1/2 (U (x) C) W^-1/2; the REML criterion in full
+  reml_dev <- function(par) {
+    LG <- matrix(c(exp(par[1]), par[2], 0, exp(par[3])), 2)
+    LU <- matrix(c(exp(par[4]), par[5], 0, exp(par[6])), 2)
+    G <- LG %*% t(LG); U <- LU %*% t(LU); rho <- tanh(par[7])
+    A <- 0; b <- 0; ld <- 0; yy <- 0
+    for (s in levels(sub)) {
+      i <- which(sub == s)
+      Zi <- Z[i, , drop = FALSE]
+      t <- des$coords[i]; g <- des$groups[i] + 1
+      sw <- 1 / sqrt(w[i])
+      R <- U[g, g] * rho^abs(outer(t, t, "-")) * outer(sw, sw)
+      V <- Zi %*% G %*% t(Zi) + R
+      Vi <- solve(V)
+      ld <- ld + as.numeric(determinant(V)$modulus)
+      A <- A + t(X[i, ]) %*% Vi %*% X[i, ]
+      b <- b + t(X[i, ]) %*% Vi %*% y[i]
+      yy <- yy + drop(t(y[i]) %*% Vi %*% y[i])
+    }
+    beta <- solve(A, b)
+    n <- length(y); p <- ncol(X)
+    ld + as.numeric(determinant(A)$modulus) + yy - sum(b * beta) + (n - p) * log(2 * pi)
+  }
+  LG <- t(chol(f$G)); U <- f$joint$residual_cov; LU <- t(chol(U))
+  ptr <- glycotrial:::lmm_ptr(f)
+  rho <- glycotrial:::cpp_lmm_residual_cov(ptr, f$theta_absolute, c(0, 1), c(0L, 0L))
+  rho <- rho[1, 2] / rho[1, 1]
+  par <- c(log(LG[1, 1]), LG[2, 1], log(LG[2, 2]), log(LU[1, 1]), LU[2, 1], log(LU[2, 2]),
+           atanh(rho))
+  expect_equal(reml_dev(par), f$deviance, tolerance = 1e-8)
+  g <- vapply(seq_along(par), function(j) {
+    h <- 1e-5; pp <- par; pm <- par; pp[j] <- pp[j] + h; pm[j] <- pm[j] - h
+    (reml_dev(pp) - reml_dev(pm)) / (2 * h)
+  }, numeric(1))
+  expect_lt(max(abs(g)), 1e-3)
+  # methods and the bootstrap run with weights
+  expect_false(anyNA(summary(f)$coefficients))
+  expect_false(anyNA(residuals(f, type = "pearson")))
+  b <- joint_bootstrap(f, n_boot = 4, seed = 2)
+  expect_true(all(is.finite(b$conf.low)))
+})
+
+test_that("bad weights to fit_joint give classed errors", {
+  d <- joint_small()
+  expect_error(fit_joint(d, weights = 1:3), "one value per row", class = "glycotrial_error_input")
+  expect_error(fit_joint(d, weights = "NOPE"), "lacks", class = "glycotrial_error_input")
+  expect_error(fit_joint(d, weights = as.character(seq_len(nrow(d)))), "numeric vector",
+               class = "glycotrial_error_input")
+  w <- rep(1, nrow(d))
+  used <- which(d$PARAMCD == "HBA1C" & d$AVISITN > 0)
+  w[used[4]] <- -1
+  expect_error(fit_joint(d, weights = w), sprintf("row %d", used[4]),
+               class = "glycotrial_error_input")
+  w[used[4]] <- NA
+  expect_error(fit_joint(d, weights = w), "positive and finite", class = "glycotrial_error_input")
+  # bad values on rows that are not used (other parameters, baseline) are ignored
+  w <- rep(1, nrow(d))
+  w[d$PARAMCD != "HBA1C" & d$PARAMCD != "INSDOSEKG" | d$AVISITN == 0] <- NA
+  expect_s3_class(fit_joint(d, weights = w), "glycotrial_joint")
+})

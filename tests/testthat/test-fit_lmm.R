@@ -147,7 +147,7 @@ test_that("bad input gives classed errors", {
   dn$USUBJID[3] <- NA
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID), dn), "missing values",
                class = "glycotrial_error_input")
-  expect_error(fit_lmm(AVAL ~ WEEK, d), "no random-effect term", class = "glycotrial_error_input")
+  expect_error(fit_lmm(AVAL ~ WEEK, d), "neither a random-effect term", class = "glycotrial_error_input")
   # several grouping factors are fitted (test-lmm_multi.R), but not with a
   # residual structure
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID) + (1 | ARM) + ar1(AVISIT | USUBJID), d),

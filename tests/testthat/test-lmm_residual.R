@@ -71,8 +71,8 @@ test_that("residual-structure errors are classed", {
                "at most one row per visit", class = "glycotrial_error_input")
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID) + lmm_test_ar1(AVISIT | ARM), d),
                "one grouping factor", class = "glycotrial_error_input")
-  expect_error(fit_lmm(AVAL ~ WEEK + lmm_test_ar1(AVISIT | USUBJID), d),
-               "no random-effect term", class = "glycotrial_error_input")
+  # a residual structure alone is a valid (covariance-pattern) model
+  expect_s3_class(fit_lmm(AVAL ~ WEEK + lmm_test_ar1(AVISIT | USUBJID), d), "glycotrial_lmm")
 })
 
 test_that("the built-in MMRM covariance plugins (ar1, cs, sp_exp) work as residual structures", {
