@@ -53,7 +53,10 @@
 #'   (also alone, without random-effect terms).
 #'   Terms may use different grouping factors (crossed), `g1/g2` (nested) or
 #'   interactions `g1:g2`; then no residual structure is allowed.
-#' @param data A data frame.
+#' @param data A data frame, or a data source ([mmrm_data_chunks()],
+#'   [mmrm_data_csv()], [mmrm_data_parquet()], [mmrm_data_dbi()]) for
+#'   out-of-core data when the random design depends only on the visit (see
+#'   [mmrm_data_dbi()], section "fit_lmm()").
 #' @param reml Logical; REML (default) or maximum likelihood.
 #' @param weights Optional observation weights: `NULL` (none), a numeric
 #'   vector with one positive, finite value per row of `data`, or the name of
@@ -92,6 +95,10 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
   cl <- match.call()
   if (...length() > 0) {
     glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
+  }
+  if (lmm_use_moments(data)) {
+    # out-of-core data sources: pattern moments (R/lmm_moments.R)
+    return(lmm_fit_moments(cl, formula, data, reml, weights, control))
   }
   check_flag(reml)
   check_data_frame(data)

@@ -67,16 +67,26 @@ scale_col_levels <- function(x) {
 # with scale_schema_merge()). `levels`: user-given levels override.
 scale_schema <- function(df, roles, levels = NULL) {
   cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
+  # visit_alias (fit_lmm()'s moment route): the visit variable may also be a
+  # numeric covariate (a random slope's time); its visit levels then live in
+  # the entry ".visit" and the variable keeps its own type
+  alias <- isTRUE(roles$visit_alias)
   out <- list()
   for (v in cols) {
     x <- df[[v]]
-    type <- if (!is.null(levels[[v]])) "factor" else scale_col_type(x)
-    if (identical(v, roles$visit) || identical(v, roles$group)) type <- "factor"
+    own <- alias && identical(v, roles$visit)
+    type <- if (!is.null(levels[[v]]) && !own) "factor" else scale_col_type(x)
+    if ((identical(v, roles$visit) && !own) || identical(v, roles$group)) type <- "factor"
     if (identical(v, roles$response)) type <- "numeric"
     out[[v]] <- list(name = v, type = type,
                      levels = if (type == "factor") {
                        if (!is.null(levels[[v]])) as.character(levels[[v]]) else scale_col_levels(x)
                      })
+  }
+  if (alias) {
+    v <- roles$visit
+    out[[".visit"]] <- list(name = v, type = "factor",
+                            levels = if (!is.null(levels[[v]])) as.character(levels[[v]]) else scale_col_levels(df[[v]]))
   }
   out
 }
@@ -157,7 +167,7 @@ scale_encoding <- function(spec, roles, schema) {
   enc <- list(design = design, colnames = nms, assign = assign, vars = schema[roles$fixed],
               response = roles$response, visit = roles$visit, subject = roles$subject,
               group = roles$group, weights = roles$weights,
-              visit_levels = schema[[roles$visit]]$levels,
+              visit_levels = (if (isTRUE(roles$visit_alias)) schema[[".visit"]] else schema[[roles$visit]])$levels,
               group_levels = if (!is.null(roles$group)) schema[[roles$group]]$levels,
               terms = tt, schema = schema)
   scale_check_encoding(enc)

@@ -31,8 +31,15 @@
 #' * `mmrm_data_csv(files)`: CSV files, each read in chunks of `chunk_rows`
 #'   rows; each file is one task for the workers. Rows of a subject must be
 #'   contiguous within a file and a subject may not appear in two files.
-#'   Parquet / arrow Datasets: read them with arrow into chunks and use
-#'   `mmrm_data_chunks()` (arrow is not a dependency).
+#' * `mmrm_data_parquet(files)`: Parquet files, read with the small
+#'   dependency-free package nanoparquet (arrow is not needed). Each file is
+#'   one chunk and one task for the workers, read whole (nanoparquet has no
+#'   row-group reader) but only the columns the formula uses, so memory is
+#'   bounded by the largest file: split big data into several files (e.g.
+#'   by subject range). A subject may not appear in two files.
+#'   Write such files with `nanoparquet::write_parquet()` (or arrow, Spark,
+#'   duckdb, pandas, ...). arrow Datasets: read record batches with arrow and
+#'   use `mmrm_data_chunks()` with a function.
 #' * `mmrm_data_chunks(x)`: a list of data frames (each a task for the
 #'   workers), or a function `x(i)` returning chunk `i` (`NULL` after the
 #'   last; called in this R session, twice per chunk when levels must be
@@ -71,9 +78,31 @@
 #' 250000)` rows) take the same route automatically, with the data pass
 #' threaded in C++ (`getOption("glycotrial.threads", 2)` threads).
 #'
+#' @section fit_lmm():
+#' [fit_lmm()] accepts these sources too when the random-effect design of a
+#' row depends only on its visit, so that a subject's marginal covariance is
+#' the submatrix at its visits of one matrix `Z G Z' + R`: one grouping
+#' factor, random intercept and/or slopes in one numeric variable with at most
+#' one row per subject and value (e.g. `(1 + WEEK | USUBJID)`, `(1 + WEEK ||
+#' USUBJID)`), optionally a (non-spatial) residual structure over that same
+#' variable, or a random intercept with a residual structure over a visit
+#' factor (`(1 | USUBJID) + ar1(AVISIT | USUBJID)`). The fit runs on the
+#' pattern moments (the covariance and its derivatives are handed to the MMRM
+#' engine as a structured covariance) and agrees with the in-memory
+#' [fit_lmm()] (beta, variance components, log-likelihood; tested to 1e-8
+#' relative, vcov to 1e-6). Its result (class `glycotrial_lmm_moments`) has
+#' `fixef()`, `coef()`, `vcov()`, `VarCorr()`, `logLik()`, `nobs()`,
+#' `deviance()` and `print()`; conditional modes, fitted values, residuals,
+#' predictions and simulation need the rows and give the classed error
+#' `glycotrial_error_moments_only`. Other designs (slopes in several
+#' variables, a slope variable other than the residual structure's time,
+#' several grouping factors, a random intercept alone without a residual
+#' structure) give an error of class `glycotrial_error_moment_route`.
+#'
 #' @param con A DBI connection.
 #' @param table Name of the table or view (character, or a [DBI::Id()]).
-#' @param files Paths of CSV files with a header row.
+#' @param files Paths of CSV files with a header row (`mmrm_data_csv()`), or
+#'   of Parquet files (`mmrm_data_parquet()`).
 #' @param chunk_rows Rows read per chunk.
 #' @param x A list of data frames, or a function of the chunk index.
 #' @param levels Optional named list of factor levels (see Details).
@@ -139,6 +168,24 @@ mmrm_data_csv <- function(files, chunk_rows = 100000L, levels = NULL, ...) {
 
 #' @rdname mmrm_data_dbi
 #' @export
+mmrm_data_parquet <- function(files, levels = NULL) {
+  if (!is.character(files) || !length(files)) {
+    glycotrial_abort("{.arg files} must be paths of Parquet files, not {describe_value(files)}.")
+  }
+  missing_files <- files[!file.exists(files)]
+  if (length(missing_files)) {
+    glycotrial_abort("{.arg files}: file{?s} {.file {missing_files}} do{?es/} not exist.")
+  }
+  scale_check_levels(levels)
+  if (!requireNamespace("nanoparquet", quietly = TRUE)) {
+    glycotrial_abort("{.fun mmrm_data_parquet} needs the {.pkg nanoparquet} package; install it with {.code install.packages(\"nanoparquet\")}.")
+  }
+  structure(list(files = files, levels = levels),
+            class = c("glycotrial_mmrm_source_parquet", "glycotrial_mmrm_source"))
+}
+
+#' @rdname mmrm_data_dbi
+#' @export
 mmrm_data_chunks <- function(x, levels = NULL) {
   if (!(is.list(x) && !is.data.frame(x) && length(x)) && !is.function(x)) {
     glycotrial_abort("{.arg x} must be a non-empty list of data frames or a function returning chunks, not {describe_value(x)}.")
@@ -153,6 +200,7 @@ print.glycotrial_mmrm_source <- function(x, ...) {
   what <- switch(class(x)[1],
     glycotrial_mmrm_source_dbi = paste("database table", paste(format(x$table), collapse = ".")),
     glycotrial_mmrm_source_csv = sprintf("%d CSV file(s), %d rows per chunk", length(x$files), x$chunk_rows),
+    glycotrial_mmrm_source_parquet = sprintf("%d Parquet file(s)", length(x$files)),
     glycotrial_mmrm_source_chunks = if (is.function(x$x)) "chunks from a function" else sprintf("%d chunk(s)", length(x$x)),
     glycotrial_mmrm_source_frame = sprintf("data frame, %d rows", nrow(x$data)))
   cat("<glycotrial_mmrm_source>", what, "\n")
@@ -388,6 +436,34 @@ scale_first_pass_na <- function(sch, roles, labels, levels) {
   scale_first_pass(sch, roles, labels, levels)
 }
 
+# read.csv() with the column types decided the same way in every chunk:
+# read.csv's own guess turns a chunk whose text column holds only "F" or "T"
+# (e.g. SEX) into a logical column, which then disagrees with the other
+# chunks. Columns are read as text and become numeric when every non-missing
+# value is a number, all-missing columns logical NA (type unknown), others
+# character. User-given colClasses are respected.
+scale_read_csv <- function(args) {
+  if (!is.null(args$colClasses)) {
+    return(do.call(utils::read.csv, c(args, list(stringsAsFactors = FALSE))))
+  }
+  df <- do.call(utils::read.csv, c(args, list(colClasses = "character")))
+  for (v in names(df)) {
+    x <- df[[v]]
+    blank <- is.na(x) | !nzchar(trimws(x))
+    if (all(blank)) {
+      df[[v]] <- rep(NA, length(x))
+      next
+    }
+    num <- suppressWarnings(as.numeric(x[!blank]))
+    if (!anyNA(num)) {
+      y <- rep(NA_real_, length(x))
+      y[!blank] <- num
+      df[[v]] <- y
+    }
+  }
+  df
+}
+
 # Reads a CSV file in chunks, keeping each subject's rows together (the last
 # subject of a chunk moves to the next one), and applies FUN to each chunk.
 scale_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
@@ -400,9 +476,8 @@ scale_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
   out <- list()
   j <- 0L
   repeat {
-    ch <- tryCatch(do.call(utils::read.csv,
-                           c(list(con, nrows = chunk_rows, header = FALSE, col.names = cols,
-                                  stringsAsFactors = FALSE), read_args)),
+    ch <- tryCatch(scale_read_csv(c(list(con, nrows = chunk_rows, header = FALSE, col.names = cols),
+                                    read_args)),
                    error = function(e) NULL)
     last <- is.null(ch) || nrow(ch) < chunk_rows
     if (!is.null(carry)) ch <- if (is.null(ch)) carry else scale_rbind(carry, ch)
@@ -466,8 +541,7 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
   flab <- unlist(Map(function(f, s) sprintf("file %s, chunk %d", basename(f), seq_along(s)), files, sch))
   schema <- scale_fix_na_types(scale_first_pass_na(flat, roles, flab, levels))
   # the pilot sample: the first rows of the first file
-  pilot <- tryCatch(do.call(utils::read.csv, c(list(files[1], nrows = scale_pilot_rows(),
-                                                    stringsAsFactors = FALSE), src$read_args)),
+  pilot <- tryCatch(scale_read_csv(c(list(files[1], nrows = scale_pilot_rows()), src$read_args)),
                     error = function(e) NULL)
   enc <- scale_pilot(scale_encoding(NULL, roles, schema), pilot)
   moments_of_file <- function(file, i, enc, chunk_rows, read_args) {
@@ -481,6 +555,66 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
   }
   res <- scale_map(files, moments_of_file, enc = enc, chunk_rows = src$chunk_rows,
                    read_args = src$read_args)
+  ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
+  scale_check_straddle(ids, flab[seq_along(ids)])
+  list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
+}
+
+# ---- Parquet files (nanoparquet) ----------------------------------------------------
+
+# Reads the columns `cols` of a Parquet file (nanoparquet reads a whole file
+# at once: each file is one chunk) and applies FUN(chunk, 1).
+scale_parquet_apply <- function(file, cols, subject, FUN) {
+  df <- as.data.frame(nanoparquet::read_parquet(file, col_select = cols), stringsAsFactors = FALSE)
+  # Parquet strings read as character; dictionary columns may come as factors
+  for (v in names(df)) if (is.factor(df[[v]])) df[[v]] <- as.character(df[[v]])
+  if (!nrow(df)) return(list())
+  list(FUN(df, 1L))
+}
+
+# Column names of a Parquet file (its leaf columns).
+scale_parquet_columns <- function(file) {
+  sch <- nanoparquet::read_parquet_schema(file)
+  nm <- sch$name
+  if (!is.null(sch$num_children)) nm <- nm[is.na(sch$num_children) | sch$num_children == 0]
+  nm
+}
+
+#' @export
+mmrm_data_pass.glycotrial_mmrm_source_parquet <- function(src, roles) {
+  files <- src$files
+  levels <- src$levels
+  cols <- scale_need_cols(roles)
+  chunk_label <- function(file, j) sprintf("file %s", basename(file))
+  # runs in the workers: the files need only be readable there
+  schema_of_file <- function(file, i, roles, levels, cols) {
+    have <- scale_parquet_columns(file)
+    scale_check_cols(have, roles, paste0("Parquet file ", basename(file)))
+    scale_parquet_apply(file, cols, roles$subject, function(ch, j) {
+      scale_chunk_schema(ch, roles, levels, sprintf("file %s", basename(file)))
+    })
+  }
+  sch <- scale_map(files, schema_of_file, roles = roles, levels = levels, cols = cols)
+  flat <- unlist(sch, recursive = FALSE)
+  flab <- unlist(Map(function(f, s) chunk_label(f, seq_along(s)), files, sch))
+  if (!length(flat)) glycotrial_abort("{.arg files}: the Parquet files have no rows.", call = NULL)
+  schema <- scale_fix_na_types(scale_first_pass_na(flat, roles, flab, levels))
+  # the pilot sample: the first rows of the first file
+  pilot <- tryCatch({
+    p1 <- scale_parquet_apply(files[1], cols, roles$subject, function(ch, j) ch)[[1]]
+    p1[seq_len(min(nrow(p1), scale_pilot_rows())), , drop = FALSE]
+  }, error = function(e) NULL)
+  enc <- scale_pilot(scale_encoding(NULL, roles, schema), pilot)
+  moments_of_file <- function(file, i, enc, cols) {
+    parts <- scale_parquet_apply(file, cols, enc$subject, function(ch, j) {
+      list(moments = scale_chunk_moments(ch, enc, threads = 1L,
+                                         label = sprintf("file %s", basename(file))),
+           subjects = scale_chunk_subjects(ch, enc))
+    })
+    list(moments = scale_merge_moments(lapply(parts, `[[`, "moments")),
+         subjects = lapply(parts, `[[`, "subjects"))
+  }
+  res <- scale_map(files, moments_of_file, enc = enc, cols = cols)
   ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
   scale_check_straddle(ids, flab[seq_along(ids)])
   list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
@@ -547,8 +681,10 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   num_col <- list()
   for (v in cols) num_col[[v]] <- is.numeric(sample[[v]])
   schema <- list()
+  alias <- isTRUE(roles$visit_alias)
   for (v in cols) {
-    type <- if (!is.null(levels[[v]]) || v %in% c(roles$visit, roles$group)) "factor" else scale_col_type(sample[[v]])
+    own <- alias && identical(v, roles$visit)
+    type <- if ((!is.null(levels[[v]]) && !own) || v %in% c(if (!alias) roles$visit, roles$group)) "factor" else scale_col_type(sample[[v]])
     if (identical(v, roles$response)) type <- "numeric"
     if (type == "other") type <- "numeric"
     lv <- NULL
@@ -566,6 +702,23 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
       }
     }
     schema[[v]] <- list(name = v, type = type, levels = lv)
+  }
+  if (alias) {
+    # fit_lmm()'s moment route: visit levels of a (possibly numeric) visit
+    # variable, kept apart from its own type (see scale_schema())
+    v <- roles$visit
+    distinct <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT NULL",
+                                             qi(v), tbl, qi(v)))$v
+    lv <- if (is.numeric(distinct)) as.character(sort(distinct)) else sort(as.character(distinct))
+    if (!is.null(levels[[v]])) {
+      unknown <- setdiff(lv, as.character(levels[[v]]))
+      if (length(unknown)) {
+        glycotrial_abort("Column {.field {v}} of the database table has value{?s} {.val {unknown}} not among the given {.arg levels}.",
+                         class = c("input", "glycotrial_error_chunk"), call = NULL)
+      }
+      lv <- as.character(levels[[v]])
+    }
+    schema[[".visit"]] <- list(name = v, type = "factor", levels = lv)
   }
   enc <- scale_encoding(NULL, roles, schema)
   p <- length(enc$colnames)

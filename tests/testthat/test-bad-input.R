@@ -756,6 +756,15 @@ bad("mmrm_data_csv", "chunk_rows zero", {
       utils::write.csv(md(), f, row.names = FALSE)
       mmrm_data_csv(f, chunk_rows = 0)
     }, arg = "chunk_rows")
+bad("mmrm_data_parquet", "file does not exist",
+    mmrm_data_parquet(file.path(tempdir(), "no-such-file.parquet")), arg = "files")
+bad("mmrm_data_parquet", "files numeric", mmrm_data_parquet(3), arg = "files")
+bad("mmrm_data_parquet", "levels unnamed", {
+      f <- tempfile(fileext = ".parquet")
+      on.exit(unlink(f))
+      file.create(f)
+      mmrm_data_parquet(f, levels = list("a"))
+    }, arg = "levels")
 bad("mmrm_data_dbi", "con not a connection", mmrm_data_dbi("db", "t"), arg = "con")
 bad("mmrm_data_dbi", "table NA", {
       con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")

@@ -255,3 +255,69 @@ test_that("an interrupt between chunks or SQL queries is honoured; no worker is 
   withr::local_options(glycotrial.scale_test_chunk_hook = NULL)
   expect_identical(coef(fit_chunks()), coef(ref))
 })
+
+test_that("Parquet files (nanoparquet) give the same estimates as a data frame and CSV files", {
+  skip_if_not_installed("nanoparquet")
+  d <- scale_sim_data(240, 4, seed = 18)
+  ref <- scale_ref_fit(d)
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  dir <- withr::local_tempdir()
+  csv <- file.path(dir, c("a.csv", "b.csv"))
+  pq <- file.path(dir, c("a.parquet", "b.parquet"))
+  rows <- list(1:480, 481:960)
+  for (i in 1:2) {
+    utils::write.csv(dd[rows[[i]], ], csv[i], row.names = FALSE)
+    # several row groups per file
+    nanoparquet::write_parquet(dd[rows[[i]], ], pq[i],
+                               options = nanoparquet::parquet_options(num_rows_per_row_group = 50L))
+  }
+  f_csv <- fit_mmrm(scale_formula, data = mmrm_data_csv(csv, chunk_rows = 53, levels = lv))
+  f_pq <- fit_mmrm(scale_formula, data = mmrm_data_parquet(pq, levels = lv))
+  for (f in list(f_csv, f_pq)) {
+    expect_lt(rel_diff(coef(f), coef(ref)), 1e-10)
+    expect_lt(rel_diff(f$theta, ref$theta), 1e-10)
+    expect_equal(vcov(f), vcov(ref), tolerance = 1e-10)
+    expect_identical(f$n_obs, ref$n_obs)
+  }
+  expect_identical(f_pq$data_source, "glycotrial_mmrm_source_parquet")
+  # levels found by a first pass over the files
+  f_nolv <- fit_mmrm(scale_formula, data = mmrm_data_parquet(pq))
+  expect_lt(rel_diff(coef(f_nolv), coef(fit_mmrm(scale_formula, data = mmrm_data_chunks(list(dd))))), 1e-10)
+  expect_output(print(mmrm_data_parquet(pq)), "2 Parquet file")
+})
+
+test_that("Parquet files: missing column, mismatched types, unknown levels name the file", {
+  skip_if_not_installed("nanoparquet")
+  d <- scale_sim_data(60, 4, seed = 19)
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
+  dir <- withr::local_tempdir()
+  pq <- file.path(dir, c("p1.parquet", "p2.parquet"))
+  a <- dd[1:120, ]
+  b <- dd[121:240, ]
+  nanoparquet::write_parquet(a, pq[1])
+  # a missing column
+  nanoparquet::write_parquet(b[setdiff(names(b), "REGION")], pq[2])
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_parquet(pq, levels = lv)),
+               class = "glycotrial_error_missing_column", regexp = "p2.parquet")
+  # a column stored with another type in one file
+  b2 <- b
+  b2$BASE <- as.character(b2$BASE)
+  nanoparquet::write_parquet(b2, pq[2])
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_parquet(pq, levels = lv)),
+               class = "glycotrial_error_chunk", regexp = "p2.parquet")
+  # a level outside the given levels
+  b3 <- b
+  b3$REGION[2] <- "MARS"
+  nanoparquet::write_parquet(b3, pq[2])
+  expect_error(fit_mmrm(scale_formula,
+                        data = mmrm_data_parquet(pq, levels = c(lv, list(REGION = c("ASIA", "EU", "NAM"))))),
+               class = "glycotrial_error_chunk", regexp = "p2.parquet.*MARS")
+  # a subject in both files
+  nanoparquet::write_parquet(dd[c(117:120, 121:240), ], pq[2])
+  expect_error(fit_mmrm(scale_formula, data = mmrm_data_parquet(pq, levels = lv)),
+               class = "glycotrial_error_chunk", regexp = "more than one chunk")
+  expect_error(mmrm_data_parquet(file.path(dir, "none.parquet")), class = "glycotrial_error_input")
+  expect_error(mmrm_data_parquet(42), class = "glycotrial_error_input")
+})

@@ -1,0 +1,294 @@
+# fit_lmm() on out-of-core data (issue 5, item 2, "where the design allows"):
+# when the random-effect design of a row depends only on its visit -- random
+# intercept and slopes in one variable that is the visit key itself (e.g.
+# (1 + WEEK | USUBJID), one row per subject and WEEK), optionally with a
+# residual covariance structure over the same visits -- the marginal
+# covariance of a subject is the submatrix, at its visits, of one k x k matrix
+#   Sigma(theta) = Z G Z' + R,   R = sigma^2 I or a registered structure,
+# with Z the k x q random design at the k visit values. The likelihood is then
+# that of an MMRM with this structured covariance, so the MMRM pattern-moment
+# route (one data pass over chunks, files, Parquet or a database table; see
+# mmrm_chunked.R) fits it exactly. The structure is handed to the MMRM engine
+# as an unregistered R covariance plugin with analytic derivatives.
+
+# Does fit_lmm() take the moment route for this `data`?
+lmm_use_moments <- function(data) inherits(data, "glycotrial_mmrm_source")
+
+lmm_moment_abort <- function(msg, .envir = parent.frame()) {
+  glycotrial_abort(c(msg,
+                     "i" = "Out-of-core {.fn fit_lmm} needs one grouping factor and a random-effect design that depends only on the visit: random intercept and/or slopes in one numeric variable with one row per subject and value (e.g. {.code (1 + WEEK | USUBJID)}), optionally with a residual structure over the same variable.",
+                     "i" = "Otherwise fit a data frame."),
+                   class = c("input", "glycotrial_error_moment_route"), call = NULL, .envir = .envir)
+}
+
+# The visit-level design of the random effects: which variable keys the
+# visits, the terms, and the residual structure.
+lmm_moment_spec <- function(formula) {
+  if (lmm_multi_needed(formula)) {
+    lmm_moment_abort("The formula has several grouping factors (nested or crossed); the out-of-core route supports one.")
+  }
+  parsed <- lmm_parse_formula(formula)
+  slope_vars <- unique(unlist(lapply(parsed$random, function(t) all.vars(t$lhs))))
+  res <- parsed$residual
+  if (length(slope_vars) > 1) {
+    lmm_moment_abort("Random slopes in several variables ({.field {slope_vars}}) make the random design depend on more than the visit.")
+  }
+  if (!is.null(res)) {
+    if (isTRUE(cpp_compiled_plugin_spatial(res$key)$spatial)) {
+      lmm_moment_abort("The spatial residual structure {.val {res$key}} is not supported by the out-of-core route.")
+    }
+    if (length(slope_vars) && !identical(slope_vars, res$time)) {
+      lmm_moment_abort("The random slope variable {.field {slope_vars}} differs from the residual structure's time {.field {res$time}}; the route needs them to be one variable.")
+    }
+    visit <- res$time
+  } else if (length(slope_vars)) {
+    visit <- slope_vars
+  } else {
+    lmm_moment_abort("A random intercept alone without a residual structure has no visit variable to key the covariance by.")
+  }
+  list(parsed = parsed, visit = visit, slope = slope_vars)
+}
+
+# Random design at the k visit values: Z (k x q), blocks (sizes of the
+# correlated blocks, as lmm_random_design()).
+lmm_moment_z <- function(random, visit, values) {
+  df <- data.frame(.row = seq_along(values))
+  df[[visit]] <- values
+  Zs <- list()
+  blocks <- integer()
+  nms <- character()
+  for (t in random) {
+    mm <- stats::model.matrix(t$lhs, data = df)
+    if (ncol(mm) == 0) {
+      glycotrial_abort("The random-effect term {.code {deparse(t$lhs[[2]])}} has no columns.", call = NULL)
+    }
+    if (t$double_bar) {
+      for (j in seq_len(ncol(mm))) {
+        Zs[[length(Zs) + 1]] <- mm[, j, drop = FALSE]
+        blocks <- c(blocks, 1L)
+      }
+    } else {
+      Zs[[length(Zs) + 1]] <- mm
+      blocks <- c(blocks, ncol(mm))
+    }
+    nms <- c(nms, colnames(mm))
+  }
+  Z <- do.call(cbind, Zs)
+  colnames(Z) <- make.unique(nms)
+  list(Z = unname(Z), blocks = blocks, names = colnames(Z))
+}
+
+# G and its derivatives from the log-Cholesky parameters of each block
+# (diagonal of L = exp(theta), below it theta itself).
+lmm_moment_g <- function(theta, blocks, gradient = FALSE) {
+  q <- sum(blocks)
+  L <- matrix(0, q, q)
+  pos <- list()
+  off <- 0L
+  k <- 0L
+  for (b in blocks) {
+    for (j in seq_len(b)) for (i in j:b) {
+      k <- k + 1L
+      ii <- off + i
+      jj <- off + j
+      L[ii, jj] <- if (i == j) exp(theta[k]) else theta[k]
+      pos[[k]] <- c(ii, jj)
+    }
+    off <- off + b
+  }
+  G <- tcrossprod(L)
+  dG <- NULL
+  if (gradient) {
+    dG <- lapply(seq_len(k), function(r) {
+      E <- matrix(0, q, q)
+      E[pos[[r]][1], pos[[r]][2]] <- if (pos[[r]][1] == pos[[r]][2]) L[pos[[r]][1], pos[[r]][1]] else 1
+      EL <- E %*% t(L)
+      EL + t(EL)
+    })
+  }
+  list(G = G, dG = dG, n = k)
+}
+
+lmm_moment_n_g <- function(blocks) sum(blocks * (blocks + 1L) / 2L)
+
+# The covariance "plugin" for the MMRM engine: sigma(theta, k, coords) at
+# visit indices coords (0-based, in the order of the moment route's visit
+# levels), with analytic derivatives.
+lmm_moment_plugin <- function(Z, blocks, residual, rank, start) {
+  k <- nrow(Z)
+  n_g <- lmm_moment_n_g(blocks)
+  n_r <- if (is.null(residual)) 1L else as.integer(cpp_covariance_info(residual$key, k)$n_theta)
+  n_theta <- function(n_visits) n_g + n_r
+  sigma <- function(theta, n_visits, coords) {
+    idx <- as.integer(coords) + 1L
+    g <- lmm_moment_g(theta[seq_len(n_g)], blocks, gradient = TRUE)
+    Zi <- Z[idx, , drop = FALSE]
+    S <- Zi %*% g$G %*% t(Zi)
+    grads <- lapply(g$dG, function(d) Zi %*% d %*% t(Zi))
+    th_r <- theta[n_g + seq_len(n_r)]
+    if (is.null(residual)) {
+      s2 <- exp(2 * th_r)
+      S <- S + diag(s2, length(idx))
+      grads <- c(grads, list(diag(2 * s2, length(idx))))
+    } else {
+      rc <- cpp_compiled_covariance(residual$key, th_r, k, rank[idx], TRUE)
+      S <- S + rc$sigma
+      grads <- c(grads, lapply(rc$dsigma, function(d) matrix(d, length(idx), length(idx))))
+    }
+    S <- (S + t(S)) / 2
+    attr(S, "gradient") <- grads
+    S
+  }
+  list(key = "lmm_moments", compiled = FALSE, spatial = FALSE,
+       impl = list(n_theta = n_theta, sigma = sigma, spatial = FALSE, start = function(n_visits) start),
+       n_g = n_g, n_r = n_r)
+}
+
+# fit_lmm() for a data source (mmrm_data_chunks(), _csv(), _parquet(), _dbi()).
+lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
+  check_flag(reml)
+  ms <- lmm_moment_spec(formula)
+  parsed <- ms$parsed
+  if (!is.null(weights) && !(is.character(weights) && length(weights) == 1 && !is.na(weights))) {
+    glycotrial_abort("With a data source, {.arg weights} must be the name of a column of the data; found {describe_value(weights)}.")
+  }
+  spec <- list(fixed = parsed$fixed, visit = ms$visit, subject = parsed$group, group = NULL,
+               formula = formula, response = deparse(parsed$fixed[[2]]))
+  roles <- scale_roles(spec, weights)
+  roles$visit_alias <- TRUE
+  pass <- mmrm_data_pass(data, roles)
+  mom <- pass$moments
+  enc <- pass$encoding
+  if (!length(mom$patterns) || mom$n_obs == 0) {
+    glycotrial_abort("No complete rows remain after removing missing values.", call = NULL)
+  }
+  used <- sort(unique(unlist(lapply(mom$patterns, `[[`, "visits"))))
+  vl <- enc$visit_levels[used + 1L]
+  k <- length(vl)
+  values <- suppressWarnings(as.numeric(vl))
+  numeric_visits <- all(is.finite(values))
+  if (length(ms$slope) && !numeric_visits) {
+    glycotrial_abort("Random-effect variable {.field {ms$slope}} must be numeric; found values {.val {utils::head(vl[!is.finite(values)], 3)}}.",
+                     call = NULL)
+  }
+  # visit order for the residual structure: given levels as given, numeric
+  # visits by value (as factor() orders them in memory), others as sorted
+  given <- !is.null(data$levels[[ms$visit]])
+  rank <- if (!given && numeric_visits) rank(values, ties.method = "first") - 1 else seq_len(k) - 1
+  zd <- lmm_moment_z(parsed$random, ms$visit, if (numeric_visits) values else seq_len(k))
+  # start: half of the OLS residual variance to the random intercept (or the
+  # residual structure), the rest to the residual
+  p <- length(enc$colnames)
+  XY <- scale_crossprod(mom, p)
+  b_ols <- tryCatch(qr.solve(XY[seq_len(p), seq_len(p)], XY[seq_len(p), p + 1]),
+                    error = function(e) rep(0, p))
+  s2 <- max((XY[p + 1, p + 1] - sum(b_ols * XY[seq_len(p), p + 1])) / mom$n_obs, 1e-8)
+  n_g <- lmm_moment_n_g(zd$blocks)
+  th_g <- numeric(n_g)
+  kk <- 0L
+  for (b in zd$blocks) for (j in seq_len(b)) for (i in j:b) {
+    kk <- kk + 1L
+    if (i == j) th_g[kk] <- 0.5 * log(if (kk == 1L) s2 / 2 else s2 / 20 / max(1, max(abs(values))^2))
+  }
+  th_r <- if (is.null(parsed$residual)) 0.5 * log(s2 / 2) else {
+    mmrm_start_theta(diag(s2 / 2, k), list(compiled = TRUE, key = parsed$residual$key),
+                     cpp_covariance_info(parsed$residual$key, as.integer(k))$n_theta)
+  }
+  plugin <- lmm_moment_plugin(zd$Z, zd$blocks, parsed$residual, rank, c(th_g, th_r))
+  spec$plugin <- plugin
+  spec$key <- plugin$key
+  mctl <- mmrm_control(accept_singular = FALSE)
+  mctl$max_iter <- control$max_iter %||% mctl$max_iter
+  fit <- scale_fit_moments(mom, enc, spec, reml, df = "Residual", vcov = "Asymptotic", control = mctl)
+  theta <- fit$theta
+  g <- lmm_moment_g(theta[seq_len(plugin$n_g)], zd$blocks)
+  G <- g$G
+  dimnames(G) <- list(zd$names, zd$names)
+  beta <- fit$beta
+  V <- fit$beta_vcov
+  out <- list(
+    coefficients = beta, vcov = V, G = G,
+    sigma2 = if (is.null(parsed$residual)) exp(2 * theta[plugin$n_g + 1]) else NA_real_,
+    residual_theta = if (!is.null(parsed$residual)) theta[plugin$n_g + seq_len(plugin$n_r)],
+    theta = theta, marginal_sigma = fit$sigma, visit_levels = fit$visit_levels,
+    deviance = fit$deviance, logLik = -fit$deviance / 2,
+    df_logLik = length(beta) + length(theta), reml = reml,
+    nobs = as.integer(fit$n_obs), n_subjects = as.integer(fit$n_subjects), n_patterns = fit$moments$n_patterns,
+    converged = isTRUE(fit$convergence$converged), convergence = fit$convergence,
+    singular = any(abs(diag(G)) < control$singular_tol * max(1, max(abs(diag(G))))),
+    design = list(residual = parsed$residual), parsed = parsed, visit_var = ms$visit,
+    formula = formula, call = call, data_source = class(data)[1], moments_only = TRUE,
+    df_residual = fit$n_obs - length(beta))
+  class(out) <- "glycotrial_lmm_moments"
+  out
+}
+
+# ---- methods ---------------------------------------------------------------------
+
+lmm_moments_need_rows <- function(what) {
+  glycotrial_abort(c(
+    "{what} need{?s} the data rows, which a fit from pattern moments (chunked, file, Parquet or database data) does not keep.",
+    "i" = "Fit a data frame with {.fn fit_lmm} for conditional modes, conditional predictions and residuals."),
+    class = c("input", "glycotrial_error_moments_only"), call = NULL)
+}
+
+#' @export
+fixef.glycotrial_lmm_moments <- function(object, ...) object$coefficients
+
+#' @export
+coef.glycotrial_lmm_moments <- function(object, ...) object$coefficients
+
+#' @export
+vcov.glycotrial_lmm_moments <- function(object, ...) object$vcov
+
+#' @export
+logLik.glycotrial_lmm_moments <- function(object, ...) {
+  structure(object$logLik, df = object$df_logLik, nobs = object$nobs, class = "logLik")
+}
+
+#' @export
+nobs.glycotrial_lmm_moments <- function(object, ...) object$nobs
+
+#' @export
+deviance.glycotrial_lmm_moments <- function(object, ...) object$deviance
+
+#' @export
+VarCorr.glycotrial_lmm_moments <- function(x, ...) {
+  G <- x$G
+  sd <- sqrt(diag(G))
+  cor <- G / outer(sd, sd)
+  cor[!is.finite(cor)] <- 0
+  structure(list(G = G, sd = sd, cor = cor, sigma = sqrt(x$sigma2),
+                 residual = lmm_residual_summary(x)),
+            class = "glycotrial_lmm_varcorr")
+}
+
+#' @export
+ranef.glycotrial_lmm_moments <- function(object, ...) lmm_moments_need_rows("Conditional modes (ranef)")
+
+#' @export
+fitted.glycotrial_lmm_moments <- function(object, ...) lmm_moments_need_rows("Fitted values")
+
+#' @export
+residuals.glycotrial_lmm_moments <- function(object, ...) lmm_moments_need_rows("Residuals")
+
+#' @export
+predict.glycotrial_lmm_moments <- function(object, ...) lmm_moments_need_rows("Predictions")
+
+#' @export
+simulate.glycotrial_lmm_moments <- function(object, ...) lmm_moments_need_rows("Simulation")
+
+#' @export
+print.glycotrial_lmm_moments <- function(x, digits = 4, ...) {
+  cat("Linear mixed model fitted from pattern moments (", x$data_source, ") by ",
+      if (x$reml) "REML" else "ML", "\n", sep = "")
+  cat("Formula:", paste(deparse(x$formula), collapse = " "), "\n")
+  cat(x$nobs, " observations, ", x$n_subjects, " subjects, ", x$n_patterns,
+      " visit patterns; logLik ", format(x$logLik, digits = 8), "\n", sep = "")
+  print(VarCorr(x), digits = digits)
+  cat("Fixed effects:\n")
+  se <- sqrt(diag(x$vcov))
+  print(data.frame(Estimate = x$coefficients, `Std. Error` = se, check.names = FALSE),
+        digits = digits)
+  invisible(x)
+}
