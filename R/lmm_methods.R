@@ -61,6 +61,9 @@ nlme::ranef
 #'   structure's own parameters, whose second derivatives enter the
 #'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
+#' @param refit For `anova()` with several fits in `...`: refit REML fits by
+#'   maximum likelihood before the likelihood-ratio tests (default, as
+#'   `lme4::anova.merMod()`).
 #' @param conf.int,conf.level For `tidy()`: add intervals at this level.
 #'   `tidy()` takes `ddf` too: the fixed-effect rows carry the t tests of
 #'   `summary(x, ddf = ddf)` with their `df` and the method in `df.method`,
@@ -76,7 +79,10 @@ nlme::ranef
 #'   (in the order of `data`, incomplete rows dropped) or `newdata`, with
 #'   `.fitted` (subject-level prediction), `.fixed` (population-level) and
 #'   `.resid` (response minus `.fitted`; `NA` when `newdata` lacks the
-#'   response). `anova()` of a model whose fixed part is only an intercept
+#'   response). `anova(fit1, fit2, ...)` compares nested fits by
+#'   likelihood-ratio tests (`npar`, `AIC`, `BIC`, `logLik`, `deviance`,
+#'   `Chisq`, `Df`, `Pr(>Chisq)`, models sorted by `npar`, as lme4).
+#'   `anova()` of a model whose fixed part is only an intercept
 #'   is an empty table (the intercept is not tested, as in lmerTest).
 #' @examples
 #' if (requireNamespace("lme4", quietly = TRUE)) {
@@ -413,7 +419,19 @@ lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "Kenward-Roger", "r
 #' @rdname lmm_methods
 #' @method anova glycotrial_lmm
 #' @export
-anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-Roger", "residual")) {
+anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-Roger", "residual"),
+                                 refit = TRUE) {
+  dots <- list(...)
+  is_fit <- vapply(dots, inherits, logical(1), what = "glycotrial_lmm")
+  if (length(dots) && !all(is_fit)) {
+    glycotrial_abort(c("{.fn anova} takes further {.fn fit_lmm} fits in {.arg ...} only.",
+                       "x" = "Found {describe_value(dots[!is_fit][[1]])}."))
+  }
+  if (length(dots)) {
+    cl <- match.call(expand.dots = FALSE)
+    labs <- c(deparse1(cl$object), vapply(cl$..., deparse1, ""))
+    return(lmm_anova_lrt(c(list(object), dots), labs, refit))
+  }
   ddf <- lmm_match_ddf(ddf)
   X <- object$design$X
   asg <- attr(X, "assign")
@@ -436,6 +454,38 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-
     heading <- c(heading, "No fixed-effect terms to test (the intercept is not tested).\n")
   }
   structure(out, heading = heading, class = c("anova", "data.frame"))
+}
+
+# Likelihood-ratio tests between nested fits, as lme4's anova(m1, m2): REML
+# fits are refitted by ML first (refit = TRUE), models sorted by their number
+# of parameters, each compared with the previous one.
+lmm_anova_lrt <- function(fits, labs, refit) {
+  check_flag(refit)
+  n <- vapply(fits, function(f) f$nobs, numeric(1))
+  if (length(unique(n)) > 1) {
+    glycotrial_abort(c("The models in {.fn anova} must be fitted to the same observations.",
+                       "x" = "Numbers of observations: {n}."))
+  }
+  if (refit) {
+    fits <- lapply(fits, function(f) {
+      if (!f$reml) f else if (inherits(f, "glycotrial_lmm_multi")) {
+        lmm_fit_multi_design(f$design, reml = FALSE)
+      } else lmm_ml_fit(f)
+    })
+  }
+  ll <- vapply(fits, function(f) f$logLik, numeric(1))
+  np <- vapply(fits, function(f) f$df_logLik, numeric(1))
+  o <- order(np)
+  ll <- ll[o]; np <- np[o]
+  chisq <- c(NA, 2 * pmax(diff(ll), 0))
+  df <- c(NA, diff(np))
+  p <- ifelse(!is.na(df) & df > 0, stats::pchisq(chisq, df, lower.tail = FALSE), NA_real_)
+  out <- data.frame(npar = np, AIC = -2 * ll + 2 * np, BIC = -2 * ll + log(n[1]) * np,
+                    logLik = ll, deviance = -2 * ll, Chisq = chisq, Df = df, `Pr(>Chisq)` = p,
+                    check.names = FALSE, row.names = make.unique(labs[o]))
+  structure(out, heading = sprintf("Likelihood-ratio tests (%s fits)\n",
+                                   if (refit || !any(vapply(fits, `[[`, TRUE, "reml"))) "ML" else "REML"),
+            class = c("anova", "data.frame"))
 }
 
 lmm_coef_table <- function(object, ddf = "Satterthwaite") {
@@ -704,7 +754,8 @@ augment.glycotrial_lmm <- function(x, newdata = NULL, ...) {
 #' @method glance glycotrial_lmm
 #' @export
 glance.glycotrial_lmm <- function(x, ...) {
-  data.frame(nobs = x$nobs, n_subjects = x$n_subjects, sigma = sqrt(x$sigma2),
+  data.frame(nobs = x$nobs, n_subjects = x$n_subjects,
+             sigma = if (is.finite(x$sigma2)) sqrt(x$sigma2) else NA_real_,
              logLik = x$logLik, AIC = stats::AIC(x), BIC = stats::BIC(x),
              REMLcrit = if (x$reml) x$deviance else NA_real_,
              deviance = if (x$reml) NA_real_ else x$deviance,
