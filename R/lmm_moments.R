@@ -173,8 +173,12 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   check_flag(reml)
   ms <- lmm_moment_spec(formula)
   parsed <- ms$parsed
-  if (!is.null(weights) && !(is.character(weights) && length(weights) == 1 && !is.na(weights))) {
-    glycotrial_abort("With a data source, {.arg weights} must be the name of a column of the data; found {describe_value(weights)}.")
+  if (!is.null(weights)) {
+    # fit_lmm() weights scale only the residual (Z G Z' + sigma^2 W^-1); the
+    # moment data pass scales whole rows (W^-1/2 Sigma W^-1/2, as mmrm)
+    glycotrial_abort(c("{.arg weights} are not supported by {.fn fit_lmm} on a data source yet.",
+                       "i" = "Fit a data frame, or drop {.arg weights}."),
+                     class = c("input", "glycotrial_error_moment_route"))
   }
   spec <- list(fixed = parsed$fixed, visit = ms$visit, subject = parsed$group, group = NULL,
                formula = formula, response = deparse(parsed$fixed[[2]]))

@@ -99,8 +99,11 @@
 #' predictions and simulation need the rows and give the classed error
 #' `glycotrial_error_moments_only`. Other designs (slopes in several
 #' variables, a slope variable that varies within a visit, several grouping
-#' factors, a random intercept alone without a residual structure) give an
-#' error of class `glycotrial_error_moment_route`.
+#' factors, a random intercept alone without a residual structure, spatial
+#' residual structures, observation weights) give an error of class
+#' `glycotrial_error_moment_route`. Fixed-effect df (Satterthwaite,
+#' Kenward-Roger), `anova()`, `summary()` and emmeans are not provided for
+#' such fits yet; `vcov()` is the asymptotic covariance.
 #'
 #' @param con A DBI connection.
 #' @param table Name of the table or view (character, or a [DBI::Id()]).

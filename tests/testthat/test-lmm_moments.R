@@ -109,6 +109,9 @@ test_that("per-subject outputs and unsupported designs give classed errors", {
                class = "glycotrial_error_moment_route")
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID), data = src),
                class = "glycotrial_error_moment_route")
+  # observation weights (residual-only in fit_lmm(), whole rows in the data pass)
+  expect_error(fit_lmm(AVAL ~ WEEK + (1 + WEEK | USUBJID), data = src, weights = "BASE"),
+               class = "glycotrial_error_moment_route", regexp = "weights")
   # a slope variable that is not constant within the visits of the residual
   # structure's time
   d3 <- d
