@@ -37,16 +37,34 @@ lmm_moment_spec <- function(formula) {
     if (isTRUE(cpp_compiled_plugin_spatial(res$key)$spatial)) {
       lmm_moment_abort("The spatial residual structure {.val {res$key}} is not supported by the out-of-core route.")
     }
-    if (length(slope_vars) && !identical(slope_vars, res$time)) {
-      lmm_moment_abort("The random slope variable {.field {slope_vars}} differs from the residual structure's time {.field {res$time}}; the route needs them to be one variable.")
-    }
     visit <- res$time
   } else if (length(slope_vars)) {
     visit <- slope_vars
   } else {
     lmm_moment_abort("A random intercept alone without a residual structure has no visit variable to key the covariance by.")
   }
-  list(parsed = parsed, visit = visit, slope = slope_vars)
+  # a slope variable other than the visit variable must be constant within
+  # each visit (checked from the distinct pairs found by the data pass)
+  value <- if (length(slope_vars) && !identical(slope_vars, visit)) slope_vars
+  list(parsed = parsed, visit = visit, slope = slope_vars, value = value)
+}
+
+# Value of the slope variable at each visit level, from the distinct
+# (visit, value) pairs of the rows with a response.
+lmm_moment_visit_values <- function(pairs, vl, visit, value) {
+  parts <- strsplit(pairs, "\r", fixed = TRUE)
+  pv <- vapply(parts, `[`, "", 1)
+  pw <- suppressWarnings(as.numeric(vapply(parts, function(x) if (length(x) > 1) x[2] else NA_character_, "")))
+  vapply(vl, function(l) {
+    w <- unique(pw[pv == l])
+    if (anyNA(w)) {
+      lmm_moment_abort("The random slope variable {.field {value}} is missing (or not numeric) in rows with a response at visit {.val {l}} of {.field {visit}}.")
+    }
+    if (length(w) != 1) {
+      lmm_moment_abort("The random slope variable {.field {value}} is not constant within visit {.val {l}} of {.field {visit}} (values {.val {utils::head(sort(w), 4)}}), so the random design depends on more than the visit.")
+    }
+    w
+  }, 1)
 }
 
 # Random design at the k visit values: Z (k x q), blocks (sizes of the
@@ -139,8 +157,14 @@ lmm_moment_plugin <- function(Z, blocks, residual, rank, start) {
     attr(S, "gradient") <- grads
     S
   }
+  # the engine evaluates Sigma and its derivatives in C++
+  # (src/core/mmrm/visit_re_covariance.hpp); sigma() above is the same in R,
+  # used for the reported covariance matrix and as a cross-check in tests
+  visit_re <- list(Z = Z, blocks = as.integer(blocks), residual_key = residual$key,
+                   residual_coords = as.numeric(rank))
   list(key = "lmm_moments", compiled = FALSE, spatial = FALSE,
-       impl = list(n_theta = n_theta, sigma = sigma, spatial = FALSE, start = function(n_visits) start),
+       impl = list(n_theta = n_theta, sigma = sigma, spatial = FALSE, start = function(n_visits) start,
+                   visit_re = if (isTRUE(getOption("glycotrial.lmm_moments_r_covariance"))) NULL else visit_re),
        n_g = n_g, n_r = n_r)
 }
 
@@ -149,13 +173,18 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   check_flag(reml)
   ms <- lmm_moment_spec(formula)
   parsed <- ms$parsed
-  if (!is.null(weights) && !(is.character(weights) && length(weights) == 1 && !is.na(weights))) {
-    glycotrial_abort("With a data source, {.arg weights} must be the name of a column of the data; found {describe_value(weights)}.")
+  if (!is.null(weights)) {
+    # fit_lmm() weights scale only the residual (Z G Z' + sigma^2 W^-1); the
+    # moment data pass scales whole rows (W^-1/2 Sigma W^-1/2, as mmrm)
+    glycotrial_abort(c("{.arg weights} are not supported by {.fn fit_lmm} on a data source yet.",
+                       "i" = "Fit a data frame, or drop {.arg weights}."),
+                     class = c("input", "glycotrial_error_moment_route"))
   }
   spec <- list(fixed = parsed$fixed, visit = ms$visit, subject = parsed$group, group = NULL,
                formula = formula, response = deparse(parsed$fixed[[2]]))
   roles <- scale_roles(spec, weights)
   roles$visit_alias <- TRUE
+  roles$visit_value <- ms$value
   pass <- mmrm_data_pass(data, roles)
   mom <- pass$moments
   enc <- pass$encoding
@@ -167,15 +196,21 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   k <- length(vl)
   values <- suppressWarnings(as.numeric(vl))
   numeric_visits <- all(is.finite(values))
-  if (length(ms$slope) && !numeric_visits) {
-    glycotrial_abort("Random-effect variable {.field {ms$slope}} must be numeric; found values {.val {utils::head(vl[!is.finite(values)], 3)}}.",
+  slope_values <- if (!is.null(ms$value)) {
+    lmm_moment_visit_values(enc$schema[[".visit"]]$pairs, vl, ms$visit, ms$value)
+  } else {
+    values
+  }
+  if (length(ms$slope) && !all(is.finite(slope_values))) {
+    glycotrial_abort("Random-effect variable {.field {ms$slope}} must be numeric; found values {.val {utils::head(vl[!is.finite(slope_values)], 3)}}.",
                      call = NULL)
   }
   # visit order for the residual structure: given levels as given, numeric
   # visits by value (as factor() orders them in memory), others as sorted
   given <- !is.null(data$levels[[ms$visit]])
   rank <- if (!given && numeric_visits) rank(values, ties.method = "first") - 1 else seq_len(k) - 1
-  zd <- lmm_moment_z(parsed$random, ms$visit, if (numeric_visits) values else seq_len(k))
+  zd <- lmm_moment_z(parsed$random, if (length(ms$slope)) ms$slope else ms$visit,
+                     if (length(ms$slope)) slope_values else seq_len(k))
   # start: half of the OLS residual variance to the random intercept (or the
   # residual structure), the rest to the residual
   p <- length(enc$colnames)
@@ -188,7 +223,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   kk <- 0L
   for (b in zd$blocks) for (j in seq_len(b)) for (i in j:b) {
     kk <- kk + 1L
-    if (i == j) th_g[kk] <- 0.5 * log(if (kk == 1L) s2 / 2 else s2 / 20 / max(1, max(abs(values))^2))
+    if (i == j) th_g[kk] <- 0.5 * log(if (kk == 1L) s2 / 2 else s2 / 20 / max(1, max(abs(slope_values))^2))
   }
   th_r <- if (is.null(parsed$residual)) 0.5 * log(s2 / 2) else {
     mmrm_start_theta(diag(s2 / 2, k), list(compiled = TRUE, key = parsed$residual$key),

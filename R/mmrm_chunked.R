@@ -87,6 +87,13 @@ scale_schema <- function(df, roles, levels = NULL) {
     v <- roles$visit
     out[[".visit"]] <- list(name = v, type = "factor",
                             levels = if (!is.null(levels[[v]])) as.character(levels[[v]]) else scale_col_levels(df[[v]]))
+    if (!is.null(roles$visit_value)) {
+      # the distinct (visit, value) pairs of the rows with a response: the
+      # random slope's variable must be constant within each visit
+      ok <- !is.na(df[[v]]) & !is.na(df[[roles$response]])
+      out[[".visit"]]$pairs <- unique(paste(as.character(df[[v]][ok]), "\r",
+                                            as.character(df[[roles$visit_value]][ok]), sep = ""))
+    }
   }
   out
 }
@@ -94,6 +101,9 @@ scale_schema <- function(df, roles, levels = NULL) {
 scale_schema_merge <- function(a, b) {
   if (is.null(a)) return(b)
   for (v in names(a)) {
+    if (!is.null(a[[v]]$pairs) || !is.null(b[[v]]$pairs)) {
+      a[[v]]$pairs <- unique(c(a[[v]]$pairs, b[[v]]$pairs))
+    }
     if (identical(a[[v]]$type, "factor")) {
       # chunks with the same levels keep their order; otherwise sorted union
       if (!identical(a[[v]]$levels, b[[v]]$levels)) {
@@ -466,6 +476,11 @@ scale_map_back <- function(obj, enc, keep) {
   obj$beta[keep] <- obj$beta_est
   if (identity_T) return(obj)
   Ti <- solve(Tk)
+  # the df pieces in the centred parametrisation: df of a contrast L are
+  # those of L T there (exact), while the mapped matrices hold the centre
+  # squared and lose ~ centre^2 * eps (see mmrm_df_pieces())
+  obj$df_centred <- list(T = Tk, beta_vcov = obj$beta_vcov, jac_list = obj$jac_list,
+                         kr_P = obj$kr$P)
   cov_map <- function(V) {
     out <- Tk %*% V %*% t(Tk)
     out <- (out + t(out)) / 2
@@ -727,7 +742,10 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
                        call = NULL)
     }
   }
-  r_plugin <- if (plugin$compiled) NULL else plugin$impl[c("n_theta", "sigma", "spatial")]
+  r_plugin <- if (plugin$compiled) NULL else {
+    # visit_re: fit_lmm()'s marginal covariance, evaluated in C++ (R/lmm_moments.R)
+    c(plugin$impl[c("n_theta", "sigma", "spatial")], plugin$impl["visit_re"][!is.null(plugin$impl$visit_re)])
+  }
   engine <- cpp_mmrm_engine_moments(mom_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
                                     reml, mom$log_weight_sum, spec$key, r_plugin)
   default_start <- function() {

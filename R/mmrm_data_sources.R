@@ -85,8 +85,11 @@
 #' factor, random intercept and/or slopes in one numeric variable with at most
 #' one row per subject and value (e.g. `(1 + WEEK | USUBJID)`, `(1 + WEEK ||
 #' USUBJID)`), optionally a (non-spatial) residual structure over that same
-#' variable, or a random intercept with a residual structure over a visit
-#' factor (`(1 | USUBJID) + ar1(AVISIT | USUBJID)`). The fit runs on the
+#' variable; or a residual structure over a visit factor with a random
+#' intercept and/or slopes in one numeric variable that is constant within
+#' each visit (`(1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID)`, checked from
+#' the distinct visit-value pairs of the rows with a response, found in the
+#' first pass or by a `SELECT DISTINCT` in the database). The fit runs on the
 #' pattern moments (the covariance and its derivatives are handed to the MMRM
 #' engine as a structured covariance) and agrees with the in-memory
 #' [fit_lmm()] (beta, variance components, log-likelihood; tested to 1e-8
@@ -95,9 +98,12 @@
 #' `deviance()` and `print()`; conditional modes, fitted values, residuals,
 #' predictions and simulation need the rows and give the classed error
 #' `glycotrial_error_moments_only`. Other designs (slopes in several
-#' variables, a slope variable other than the residual structure's time,
-#' several grouping factors, a random intercept alone without a residual
-#' structure) give an error of class `glycotrial_error_moment_route`.
+#' variables, a slope variable that varies within a visit, several grouping
+#' factors, a random intercept alone without a residual structure, spatial
+#' residual structures, observation weights) give an error of class
+#' `glycotrial_error_moment_route`. Fixed-effect df (Satterthwaite,
+#' Kenward-Roger), `anova()`, `summary()` and emmeans are not provided for
+#' such fits yet; `vcov()` is the asymptotic covariance.
 #'
 #' @param con A DBI connection.
 #' @param table Name of the table or view (character, or a [DBI::Id()]).
@@ -304,7 +310,8 @@ scale_check_straddle <- function(ids, labels) {
 mmrm_data_pass <- function(src, roles) UseMethod("mmrm_data_pass")
 
 scale_need_cols <- function(roles) {
-  unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
+  unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights,
+           roles$visit_value))
 }
 
 scale_check_cols <- function(have, roles, what) {
@@ -719,6 +726,15 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
       lv <- as.character(levels[[v]])
     }
     schema[[".visit"]] <- list(name = v, type = "factor", levels = lv)
+    if (!is.null(roles$visit_value)) {
+      if (!roles$visit_value %in% fields) {
+        glycotrial_abort("Database table {.val {format(src$table)}} lacks column {.field {roles$visit_value}} needed by {.arg formula}.",
+                         class = c("input", "glycotrial_error_missing_column"), call = NULL)
+      }
+      pr <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v, %s AS w FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL",
+                                         qi(v), qi(roles$visit_value), tbl, qi(v), qi(roles$response)))
+      schema[[".visit"]]$pairs <- unique(paste(as.character(pr$v), "\r", as.character(pr$w), sep = ""))
+    }
   }
   enc <- scale_encoding(NULL, roles, schema)
   p <- length(enc$colnames)

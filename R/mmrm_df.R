@@ -103,6 +103,20 @@ mmrm_subject_sigma <- function(object, s) {
 
 # ---- one-dimensional contrasts -----------------------------------------------
 
+# Model-based df pieces for contrasts L (rows): Phi, the Jacobians and the KR
+# P matrices with L. A fit made in a centred parametrisation (data far from
+# zero, scale_map_back()) keeps them there: the df of L beta are those of
+# (L T) beta*, computed without the centre-squared cancellation of the mapped
+# matrices.
+mmrm_df_pieces <- function(object, L, kr = FALSE) {
+  dc <- object$df_centred
+  L <- matrix(L, ncol = length(object$beta_est))
+  if (!is.null(dc) && (!kr || !is.null(dc$kr_P))) {
+    return(list(Phi = dc$beta_vcov, jac_list = dc$jac_list, P = dc$kr_P, L = L %*% dc$T))
+  }
+  list(Phi = object$beta_vcov, jac_list = object$jac_list, P = object$kr$P, L = L)
+}
+
 mmrm_df_1d <- function(object, contrast, method = object$df_method) {
   contrast <- as.numeric(contrast)
   Phi <- object$beta_vcov
@@ -110,15 +124,22 @@ mmrm_df_1d <- function(object, contrast, method = object$df_method) {
     "Satterthwaite" = if (mmrm_is_empirical(object)) {
       mmrm_df_empirical(object, contrast)
     } else {
-      g <- vapply(object$jac_list, function(J) sum(contrast * (J %*% contrast)), numeric(1))
-      num <- 2 * sum(contrast * (Phi %*% contrast))^2
+      pc <- mmrm_df_pieces(object, contrast)
+      cc <- as.numeric(pc$L)
+      g <- vapply(pc$jac_list, function(J) sum(cc * (J %*% cc)), numeric(1))
+      num <- 2 * sum(cc * (pc$Phi %*% cc))^2
       den <- sum(g * (object$theta_vcov %*% g))
       num / den
     },
     "Kenward-Roger" = , "Kenward-Roger-Linear" = {
       kr <- object$kr
-      if (is.null(kr)) kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
-      mmrm_kr_df(Phi, matrix(contrast, nrow = 1), object$theta_vcov, kr$P)$m
+      if (is.null(kr)) {
+        kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
+        mmrm_kr_df(Phi, matrix(contrast, nrow = 1), object$theta_vcov, kr$P)$m
+      } else {
+        pc <- mmrm_df_pieces(object, contrast, kr = TRUE)
+        mmrm_kr_df(pc$Phi, pc$L, object$theta_vcov, pc$P)$m
+      }
     },
     "Residual" = object$n_obs - object$n_beta,
     "Between-Within" = {
@@ -206,8 +227,13 @@ mmrm_test_md <- function(object, L, method = object$df_method) {
   f_stat <- drop(t(diff) %*% solve(L %*% V %*% t(L), diff)) / l
   if (method %in% c("Kenward-Roger", "Kenward-Roger-Linear")) {
     kr <- object$kr
-    if (is.null(kr)) kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
-    kd <- mmrm_kr_df(object$beta_vcov, L, object$theta_vcov, kr$P)
+    if (is.null(kr)) {
+      kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
+      kd <- mmrm_kr_df(object$beta_vcov, L, object$theta_vcov, kr$P)
+    } else {
+      pc <- mmrm_df_pieces(object, L, kr = TRUE)
+      kd <- mmrm_kr_df(pc$Phi, pc$L, object$theta_vcov, pc$P)
+    }
     f_stat <- f_stat * kd$lambda
     denom <- kd$m
   } else if (method == "Satterthwaite") {

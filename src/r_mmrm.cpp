@@ -13,6 +13,7 @@
 #include "core/mmrm/covariance.hpp"
 #include "core/mmrm/design.hpp"
 #include "core/mmrm/engine.hpp"
+#include "core/mmrm/visit_re_covariance.hpp"
 #include "r_guard.h"
 
 namespace mm = glycotrial::mmrm;
@@ -116,8 +117,21 @@ std::unique_ptr<EngineHolder> new_holder(const std::string& key, Rcpp::RObject r
     h->cov = mm::find_covariance_model(key);
   } else {
     Rcpp::List rp(r_plugin);
-    h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]), Rcpp::Function(rp["sigma"]),
-                                 Rcpp::as<bool>(rp["spatial"])));
+    if (rp.containsElementNamed("visit_re")) {
+      // fit_lmm() on pattern moments (R/lmm_moments.R): Z G Z' + R in C++
+      Rcpp::List v(rp["visit_re"]);
+      Rcpp::NumericMatrix Z(Rcpp::as<Rcpp::NumericMatrix>(v["Z"]));
+      std::vector<int> blocks = Rcpp::as<std::vector<int>>(v["blocks"]);
+      std::unique_ptr<mm::CovarianceModel> residual;
+      Rcpp::RObject rk(v["residual_key"]);
+      if (!rk.isNULL()) residual = mm::find_covariance_model(Rcpp::as<std::string>(rk));
+      h->cov.reset(new mm::VisitRandomEffectsCovariance(
+          Eigen::Map<MatrixXd>(Z.begin(), Z.nrow(), Z.ncol()), blocks, std::move(residual),
+          Rcpp::as<std::vector<double>>(v["residual_coords"])));
+    } else {
+      h->cov.reset(new RCovariance(key, Rcpp::Function(rp["n_theta"]), Rcpp::Function(rp["sigma"]),
+                                   Rcpp::as<bool>(rp["spatial"])));
+    }
   }
   return h;
 }

@@ -6,11 +6,14 @@
 
 #include <climits>
 #include <cmath>
+#include <memory>
 #include <random>
+#include <string>
 #include <stdexcept>
 
 #include "core/common/errors.hpp"
 #include "core/mmrm/moments.hpp"
+#include "core/mmrm/visit_re_covariance.hpp"
 
 namespace mm = glycotrial::mmrm;
 
@@ -226,4 +229,46 @@ test_that("the interrupt callback runs per block and its exception stops the pas
   const mm::MomentResult r2 = mm::accumulate_moments(d.whole(), des, 3, 1, 1);
   expect_true(same(r1, r2, 0.0));
 }
+}  // context
+
+context("scale: visit random-effects covariance") {
+  test_that("Z G Z' + sigma^2 I by hand and derivatives against differences") {
+    // visits at weeks 0, 4, 12; random intercept and slope (one block)
+    Eigen::MatrixXd Z(3, 2);
+    Z << 1, 0, 1, 4, 1, 12;
+    mm::VisitRandomEffectsCovariance cov(Z, {2}, nullptr, {});
+    expect_true(cov.n_theta(3) == 4);
+    const std::vector<double> theta = {std::log(0.9), 0.05, std::log(0.04), std::log(0.6)};
+    const std::vector<double> coords = {0, 2};  // a subject seen at weeks 0 and 12
+    Eigen::MatrixXd S;
+    std::vector<Eigen::MatrixXd> dS;
+    cov.sigma(theta, 3, coords, S, &dS);
+    // L = [0.9 0; 0.05 0.04]: G = [0.81 0.045; 0.045 0.0041]
+    const double g11 = 0.81, g12 = 0.045, g22 = 0.0025 + 0.0016, s2 = 0.36;
+    expect_true((std::fabs(S(0, 0) - (g11 + s2)) < 1e-12));
+    expect_true((std::fabs(S(1, 0) - (g11 + 12 * g12)) < 1e-12));
+    expect_true((std::fabs(S(1, 1) - (g11 + 24 * g12 + 144 * g22 + s2)) < 1e-12));
+    const auto num = mm::numerical_dsigma(cov, theta, 3, coords);
+    expect_true(dS.size() == 4);
+    for (size_t j = 0; j < dS.size(); ++j) expect_true(((dS[j] - num[j]).cwiseAbs().maxCoeff() < 1e-7));
+  }
+  test_that("two uncorrelated blocks with a registered ar1 residual") {
+    Eigen::MatrixXd Z(4, 2);
+    Z << 1, 0, 1, 1, 1, 2, 1, 3;
+    const glycotrial_covariance_v1* ar1p = nullptr;
+    for (const auto& p : mm::builtin_covariances())
+      if (std::string("ar1") == p.key) ar1p = &p;
+    expect_true(ar1p != nullptr);
+    std::unique_ptr<mm::CovarianceModel> ar1(new mm::PluginCovariance(*ar1p));
+    mm::VisitRandomEffectsCovariance cov(Z, {1, 1}, std::move(ar1), {0, 1, 2, 3});
+    expect_true(cov.n_theta(4) == 4);
+    const std::vector<double> theta = {-0.2, -1.5, 0.3, 0.7};
+    const std::vector<double> coords = {1, 2, 3};
+    Eigen::MatrixXd S;
+    std::vector<Eigen::MatrixXd> dS;
+    cov.sigma(theta, 4, coords, S, &dS);
+    const auto num = mm::numerical_dsigma(cov, theta, 4, coords);
+    for (size_t j = 0; j < dS.size(); ++j) expect_true(((dS[j] - num[j]).cwiseAbs().maxCoeff() < 1e-7));
+    expect_true(((S - S.transpose()).cwiseAbs().maxCoeff() < 1e-14));
+  }
 }  // context

@@ -39,6 +39,11 @@ test_that("random intercept and slope: chunks, CSV, Parquet and SQLite match the
   chunks <- split(d, rep(1:3, each = 50 * 5))
   f_ch <- fit_lmm(form, data = mmrm_data_chunks(chunks))
   lmm_mom_compare(f_ch, ref)
+  # the covariance evaluated in C++ (default) and in R give the same fit
+  withr::with_options(list(glycotrial.lmm_moments_r_covariance = TRUE),
+                      f_r <- fit_lmm(form, data = mmrm_data_chunks(chunks)))
+  expect_lt(rel_diff(fixef(f_r), fixef(f_ch)), 1e-10)
+  expect_lt(rel_diff(f_r$theta, f_ch$theta), 1e-10)
   # ML too
   lmm_mom_compare(fit_lmm(form, data = mmrm_data_chunks(chunks), reml = FALSE),
                   fit_lmm(form, data = d, reml = FALSE))
@@ -71,6 +76,17 @@ test_that("uncorrelated terms and a residual structure over the visits", {
   ref2 <- fit_lmm(form2, data = d)
   f2 <- fit_lmm(form2, data = mmrm_data_chunks(chunks, levels = list(AVISIT = levels(d$AVISIT))))
   lmm_mom_compare(f2, ref2)
+  # a random slope in WEEK (constant within each visit of AVISIT) with an AR(1)
+  # residual over AVISIT: chunks, SQLite
+  form3 <- AVAL ~ ARM * WEEK + (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID)
+  ref3 <- fit_lmm(form3, data = d)
+  lv <- list(AVISIT = levels(d$AVISIT))
+  lmm_mom_compare(fit_lmm(form3, data = mmrm_data_chunks(chunks, levels = lv)), ref3)
+  skip_if_not_installed("RSQLite")
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  DBI::dbWriteTable(con, "adlb", transform(d, AVISIT = as.character(AVISIT)))
+  lmm_mom_compare(fit_lmm(form3, data = mmrm_data_dbi(con, "adlb", levels = lv)), ref3)
 })
 
 test_that("per-subject outputs and unsupported designs give classed errors", {
@@ -93,8 +109,16 @@ test_that("per-subject outputs and unsupported designs give classed errors", {
                class = "glycotrial_error_moment_route")
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID), data = src),
                class = "glycotrial_error_moment_route")
-  expect_error(fit_lmm(AVAL ~ WEEK + (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID), data = src),
-               class = "glycotrial_error_moment_route")
+  # observation weights (residual-only in fit_lmm(), whole rows in the data pass)
+  expect_error(fit_lmm(AVAL ~ WEEK + (1 + WEEK | USUBJID), data = src, weights = "BASE"),
+               class = "glycotrial_error_moment_route", regexp = "weights")
+  # a slope variable that is not constant within the visits of the residual
+  # structure's time
+  d3 <- d
+  d3$WEEK[d3$USUBJID == d3$USUBJID[1] & d3$WEEK == 4] <- 5
+  expect_error(fit_lmm(AVAL ~ WEEK + (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID),
+                       data = mmrm_data_chunks(list(d3))),
+               class = "glycotrial_error_moment_route", regexp = "not constant")
   # two rows of a subject at one value of the slope variable
   d2 <- rbind(d, d[1, ])
   expect_error(fit_lmm(AVAL ~ WEEK + (1 + WEEK | USUBJID), data = mmrm_data_chunks(list(d2))),
