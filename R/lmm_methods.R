@@ -301,11 +301,6 @@ lmm_satterthwaite_setup <- function(object) {
 
 # Kenward-Roger setup (Phi, Phi_A, P_j, W), computed in the core and cached.
 lmm_kr_setup <- function(object) {
-  if (inherits(object, "glycotrial_lmm_multi")) {
-    glycotrial_abort(c("Kenward-Roger df are not available for models with several grouping factors.",
-                       "i" = "Use {.code ddf = \"Satterthwaite\"} or {.code ddf = \"residual\"}."),
-                     call = NULL)
-  }
   env <- object$cache
   if (!is.null(env$kr)) return(env$kr)
   if (!object$reml) {
@@ -313,7 +308,11 @@ lmm_kr_setup <- function(object) {
                        "i" = "Refit with {.code reml = TRUE} or use {.code ddf = \"Satterthwaite\"}."),
                      call = NULL)
   }
-  kr <- cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
+  kr <- if (inherits(object, "glycotrial_lmm_multi")) {
+    lmm_multi_kr_setup(object)
+  } else {
+    cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
+  }
   nm <- names(object$coefficients)
   dimnames(kr$phi) <- dimnames(kr$phi_adj) <- list(nm, nm)
   env$kr <- kr
