@@ -326,15 +326,20 @@ struct Counted {
 
 double step_of(double x) { return 2e-5 * std::max(1.0, std::fabs(x)); }
 
-// Central differences; second-order one-sided differences next to a bound.
+// Central differences (one-sided second order at a bound); with `forward`,
+// first-order forward differences (half the evaluations), used while the
+// gradient is large and its O(h) error is immaterial to the search.
 Eigen::VectorXd fd_gradient(Counted& f, const Eigen::VectorXd& x, double fx,
-                            const Eigen::VectorXd& lower) {
+                            const Eigen::VectorXd& lower, bool forward = false) {
   const int k = static_cast<int>(x.size());
   Eigen::VectorXd g(k);
   Eigen::VectorXd xp = x;
   for (int i = 0; i < k; ++i) {
     const double h = step_of(x(i));
-    if (x(i) - h >= lower(i)) {
+    if (forward) {
+      xp(i) = x(i) + h;
+      g(i) = (f(xp) - fx) / h;
+    } else if (x(i) - h >= lower(i)) {
       xp(i) = x(i) + h;
       const double fp = f(xp);
       xp(i) = x(i) - h;
@@ -427,7 +432,8 @@ OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>
       fresh = true;
       continue;
     }
-    const Eigen::VectorXd gn = fd_gradient(f, xn, fn_new, lower);
+    const bool coarse = pg.lpNorm<Eigen::Infinity>() > 10 && (fx - fn_new) > 1;
+    const Eigen::VectorXd gn = fd_gradient(f, xn, fn_new, lower, coarse);
     Eigen::VectorXd s = xn - x, yv = gn - g;
     for (int i = 0; i < k; ++i)
       if (active[i]) {
@@ -453,6 +459,12 @@ OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>
   res.iterations = it;
 
   // Newton polish over the free parameters (those away from their bound).
+  // The finite-difference Hessian (2 m^2 evaluations) is computed at the
+  // first step and reused while the free set is unchanged (a chord Newton
+  // iteration: near the optimum it converges about as fast, at a fraction
+  // of the deviance evaluations).
+  Eigen::MatrixXd H_cache;
+  std::vector<int> free_cache;
   for (int step = 0; step < 4; ++step) {
     std::vector<int> free;
     bool room = true;
@@ -467,10 +479,12 @@ OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>
     for (int a = 0; a < m; ++a) gf(a) = g(free[a]);
     if (gf.lpNorm<Eigen::Infinity>() < 1e-9) break;
     Eigen::MatrixXd H(m, m);
+    const bool reuse = free == free_cache && H_cache.rows() == m;
+    if (reuse) H = H_cache;
     Eigen::VectorXd xp = x;
     std::vector<double> h(m);
     for (int a = 0; a < m; ++a) h[a] = 1e-4 * std::max(1.0, std::fabs(x(free[a])));
-    for (int a = 0; a < m; ++a) {
+    for (int a = 0; a < m && !reuse; ++a) {
       const int i = free[a];
       xp(i) = x(i) + h[a];
       const double fp = f(xp);
@@ -492,6 +506,8 @@ OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>
         H(a, b2) = H(b2, a) = (v[0] - v[1] - v[2] + v[3]) / (4 * h[a] * h[b2]);
       }
     }
+    H_cache = H;
+    free_cache = free;
     Eigen::LLT<Eigen::MatrixXd> llt(H);
     if (llt.info() != Eigen::Success) break;
     const Eigen::VectorXd dfree = -llt.solve(gf);
