@@ -447,17 +447,7 @@ confint.glycotrial_lmm <- function(object, parm, level = 0.95, method = c("Wald"
   b <- object$coefficients
   vc <- lmm_vc_table(object)
   if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)
-  if (!is.character(parm)) {
-    glycotrial_abort("{.arg parm} must be a character vector of parameter names, not {describe_value(parm)}.")
-  }
-  parm <- unique(unlist(lapply(parm, function(p) {
-    if (identical(p, "beta_")) names(b) else if (identical(p, "theta_")) vc$name else p
-  })))
-  bad <- setdiff(parm, c(vc$name, names(b)))
-  if (length(bad)) {
-    glycotrial_abort(c("{.arg parm} names unknown parameter{?s} {.val {bad}}.",
-                       "i" = "Fixed effects: {.val {names(b)}}; variance components: {.val {vc$name}} (or {.val beta_} / {.val theta_})."))
-  }
+  parm <- lmm_confint_parm(parm, names(b), vc$name)
   z <- stats::qnorm(1 - (1 - level) / 2)
   out <- matrix(NA_real_, length(parm), 2)
   is_b <- parm %in% names(b)
@@ -518,7 +508,13 @@ lmm_vc_table <- function(object) {
 lmm_ml_fit <- function(object) {
   if (!object$reml) return(object)
   env <- object$cache
-  if (is.null(env$ml)) env$ml <- lmm_fit_design(object$design, reml = FALSE)
+  if (is.null(env$ml)) {
+    env$ml <- if (inherits(object, "glycotrial_lmm_multi")) {
+      lmm_fit_multi_design(object$design, reml = FALSE)
+    } else {
+      lmm_fit_design(object$design, reml = FALSE)
+    }
+  }
   env$ml
 }
 
@@ -762,8 +758,10 @@ lmm_profile_beta <- function(object, name, z, se) {
   dj <- d
   dj$X <- d$X[, -j, drop = FALSE]
   if (ncol(dj$X) == 0) dj$X <- matrix(0, nrow(d$X), 0)
+  multi <- inherits(object, "glycotrial_lmm_multi")
   prof_dev <- function(bj) {
     dj$y <- d$y - d$X[, j] * bj
+    if (multi) return(lmm_fit_multi_design(dj, reml = FALSE)$deviance)
     if (ncol(dj$X) == 0) {
       glycotrial_abort("Profiling needs at least two fixed effects.", call = NULL)
     }

@@ -57,7 +57,7 @@ lmm_multi_parse <- function(formula) {
           double_bar = identical(b[[1]], as.name("||")))
       }
     } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
-      glycotrial_abort(c("Residual covariance structures cannot (yet) be combined with several grouping factors.",
+      glycotrial_abort(c("Residual covariance structures cannot be combined with several grouping factors (not implemented yet).",
                          "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} has residual term {.code {deparse(e)}} and random effects grouped by more than one factor (or a nested/interaction grouping).",
                          "i" = "The several-grouping-factor (sparse) core assumes independent residuals (sigma^2 / weight); a residual structure would need each subject's rows of X, y and Z pre-whitened by the structure's Cholesky factor and the structure's parameters optimised jointly, which is not implemented.",
                          "i" = "Use one grouping factor with a residual structure (e.g. {.code (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID)}), or drop the residual term, or use {.fn nlme::lme}."),
@@ -470,23 +470,13 @@ confint.glycotrial_lmm_multi <- function(object, parm, level = 0.95,
   b <- object$coefficients
   vc <- lmm_multi_vc_table(object)
   if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)
-  if (!is.character(parm)) {
-    glycotrial_abort("{.arg parm} must be a character vector of parameter names, not {describe_value(parm)}.")
-  }
-  parm <- unique(unlist(lapply(parm, function(p) {
-    if (identical(p, "beta_")) names(b) else if (identical(p, "theta_")) vc$name else p
-  })))
-  bad <- setdiff(parm, c(if (method == "profile") vc$name, names(b)))
-  if (length(bad)) {
-    glycotrial_abort(c("{.arg parm} names unknown parameter{?s} {.val {bad}}.",
-                       "i" = "Fixed effects: {.val {names(b)}}; variance components (profile only): {.val {vc$name}} (or {.val beta_} / {.val theta_})."))
-  }
+  parm <- lmm_confint_parm(parm, names(b), vc$name, vc_allowed = method == "profile")
   z <- stats::qnorm(1 - (1 - level) / 2)
   out <- matrix(NA_real_, length(parm), 2)
   is_b <- parm %in% names(b)
   if (method == "profile") {
     for (k in seq_along(parm)) {
-      out[k, ] <- if (is_b[k]) lmm_multi_profile_beta(object, parm[k], z) else
+      out[k, ] <- if (is_b[k]) lmm_profile_beta(object, parm[k], z) else
         lmm_multi_profile_vc(object, parm[k], z)
     }
   } else {

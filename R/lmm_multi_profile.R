@@ -3,8 +3,9 @@
 # lme4::confint.merMod(method = "profile"): the ML deviance (a REML fit is
 # refitted by ML, as lme4's profile does) is profiled over all other
 # parameters with one variance component (an SD, a correlation or the
-# residual SD, on lme4's scale) or one fixed effect held fixed; the signed
-# square root zeta of the deviance increase is solved for +-z by uniroot.
+# residual SD, on lme4's scale) held fixed (fixed effects: lmm_profile_beta(),
+# shared with one grouping factor); the signed square root zeta of the
+# deviance increase is solved for +-z by uniroot.
 
 # Variance components of a multi-factor fit, in lme4's order: per term the
 # lower triangle column by column (SDs on the diagonal, correlations below),
@@ -78,16 +79,9 @@ lmm_multi_vc_deviance <- function(ml, vc, ptr) {
   }
 }
 
-lmm_multi_ml_fit <- function(object) {
-  if (!object$reml) return(object)
-  env <- object$cache
-  if (is.null(env$ml)) env$ml <- lmm_fit_multi_design(object$design, reml = FALSE)
-  env$ml
-}
-
 # Profile interval of variance component `name` (lmm_multi_vc_table()).
 lmm_multi_profile_vc <- function(object, name, z) {
-  ml <- lmm_multi_ml_fit(object)
+  ml <- lmm_ml_fit(object)
   vc <- lmm_multi_vc_table(ml)
   ptr <- lmm_multi_ptr(ml)
   dev <- lmm_multi_vc_deviance(ml, vc, ptr)
@@ -140,26 +134,4 @@ lmm_multi_profile_vc <- function(object, name, z) {
   start <- est[-i]
   up <- stats::uniroot(function(v) zeta(v) - z, c(est[i], hi), tol = tol)$root
   c(lo, up)
-}
-
-# Profile interval of fixed effect `name`: beta_j moved to an offset, the
-# model refitted by ML (Venzon & Moolgavkar 1988), solved for +-z.
-lmm_multi_profile_beta <- function(object, name, z) {
-  d <- object$design
-  ml <- lmm_multi_ml_fit(object)
-  j <- match(name, colnames(d$X))
-  bhat <- ml$coefficients[[name]]
-  dev0 <- ml$deviance
-  dj <- d
-  dj$X <- d$X[, -j, drop = FALSE]
-  zeta <- function(bj) {
-    dj$y <- d$y - d$X[, j] * bj
-    sign(bj - bhat) * sqrt(max(lmm_fit_multi_design(dj, reml = FALSE)$deviance - dev0, 0))
-  }
-  se <- sqrt(ml$vcov[name, name])
-  tol <- 1e-8 * max(1, abs(bhat))
-  c(stats::uniroot(function(x) zeta(x) + z, c(bhat - 3 * z * se, bhat), extendInt = "upX",
-                   tol = tol)$root,
-    stats::uniroot(function(x) zeta(x) - z, c(bhat, bhat + 3 * z * se), extendInt = "upX",
-                   tol = tol)$root)
 }
