@@ -113,6 +113,10 @@ cpp_lmm_sparse_fit <- function(ptr, theta0, max_iter, grad_tol) {
     .Call(`_glycotrial_cpp_lmm_sparse_fit`, ptr, theta0, max_iter, grad_tol)
 }
 
+cpp_lmm_sparse_kr <- function(ptr, theta, max_cells = 1e8) {
+    .Call(`_glycotrial_cpp_lmm_sparse_kr`, ptr, theta, max_cells)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }

@@ -22,11 +22,17 @@
 #' `condVar`), `coef()` a list likewise, `VarCorr()` one entry per term;
 #' `predict(level = "subject")` (or `"conditional"`) adds all conditional
 #' modes, levels absent from the fit contributing 0 (population prediction);
-#' `anova()`/`summary()` and emmeans use Satterthwaite df (as lmerTest);
-#' `weights` work as for one grouping factor (as lme4). Not available
-#' for them: residual covariance structures (an error of class
-#' `glycotrial_error_input`), Kenward-Roger df and profile intervals (classed
-#' errors; use Satterthwaite and Wald).
+#' `anova()`/`summary()` and emmeans use Satterthwaite df (as lmerTest) or,
+#' with `ddf = "Kenward-Roger"` (emmeans: `mode = "kenward-roger"`), the
+#' Kenward-Roger adjusted covariance and df in pbkrtest's parametrisation
+#' (REML fits; dense in the observations, as pbkrtest, so meant for up to a
+#' few thousand rows); `confint(method = "profile")` gives likelihood-profile
+#' intervals for the variance components (named e.g.
+#' `"sd__(Intercept)|plate"`, `"cor__(Intercept).x|subj"`, `"sd__Observation"`)
+#' and fixed effects, from the ML deviance as lme4; `weights` work as for one
+#' grouping factor (as lme4). Not available for them: residual covariance
+#' structures (`ar1(AVISIT | USUBJID)` etc.; an error of class
+#' `glycotrial_error_unsupported`, also `glycotrial_error_input`).
 #'
 #' A residual covariance term without random-effect terms, e.g.
 #' `AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)`, gives a covariance-pattern
@@ -87,7 +93,9 @@
 #'   fixef(fit)
 #'   VarCorr(fit)
 #'   # crossed and nested grouping factors
-#'   fit_lmm(diameter ~ 1 + (1 | plate) + (1 | sample), lme4::Penicillin)
+#'   pen <- fit_lmm(diameter ~ 1 + (1 | plate) + (1 | sample), lme4::Penicillin)
+#'   summary(pen, ddf = "Kenward-Roger")
+#'   confint(pen, parm = "theta_", method = "profile")
 #'   fit_lmm(strength ~ 1 + (1 | batch/cask), lme4::Pastes)
 #' }
 #' @export

@@ -69,3 +69,23 @@ lmm_population_eta <- function(object, newdata) {
   X <- X[, names(object$coefficients), drop = FALSE]
   drop(X %*% object$coefficients)
 }
+
+# confint()'s `parm` for a mixed model: names of fixed effects and variance
+# components, "beta_" / "theta_" for all of either; unknown names (and
+# variance components when `vc_allowed` is FALSE) are an error.
+lmm_confint_parm <- function(parm, b_names, vc_names, vc_allowed = TRUE) {
+  if (!is.character(parm)) {
+    glycotrial_abort("{.arg parm} must be a character vector of parameter names, not {describe_value(parm)}.",
+                     call = NULL)
+  }
+  parm <- unique(unlist(lapply(parm, function(p) {
+    if (identical(p, "beta_")) b_names else if (identical(p, "theta_")) vc_names else p
+  })))
+  bad <- setdiff(parm, c(if (vc_allowed) vc_names, b_names))
+  if (length(bad)) {
+    glycotrial_abort(c("{.arg parm} names unknown parameter{?s} {.val {bad}}.",
+                       "i" = "Fixed effects: {.val {b_names}}; variance components{if (vc_allowed) '' else ' (profile intervals only)'}: {.val {vc_names}} (or {.val beta_} / {.val theta_})."),
+                     call = NULL)
+  }
+  parm
+}

@@ -325,11 +325,6 @@ lmm_satterthwaite_setup <- function(object) {
 
 # Kenward-Roger setup (Phi, Phi_A, P_j, W), computed in the core and cached.
 lmm_kr_setup <- function(object) {
-  if (inherits(object, "glycotrial_lmm_multi")) {
-    glycotrial_abort(c("Kenward-Roger df are not available for models with several grouping factors.",
-                       "i" = "Use {.code ddf = \"Satterthwaite\"} or {.code ddf = \"residual\"}."),
-                     call = NULL)
-  }
   env <- object$cache
   if (!is.null(env$kr)) return(env$kr)
   if (!object$reml) {
@@ -337,7 +332,11 @@ lmm_kr_setup <- function(object) {
                        "i" = "Refit with {.code reml = TRUE} or use {.code ddf = \"Satterthwaite\"}."),
                      call = NULL)
   }
-  kr <- cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
+  kr <- if (inherits(object, "glycotrial_lmm_multi")) {
+    lmm_multi_kr_setup(object)
+  } else {
+    cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
+  }
   nm <- names(object$coefficients)
   dimnames(kr$phi) <- dimnames(kr$phi_adj) <- list(nm, nm)
   env$kr <- kr
@@ -522,17 +521,7 @@ confint.glycotrial_lmm <- function(object, parm, level = 0.95, method = c("Wald"
   b <- object$coefficients
   vc <- lmm_vc_table(object)
   if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)
-  if (!is.character(parm)) {
-    glycotrial_abort("{.arg parm} must be a character vector of parameter names, not {describe_value(parm)}.")
-  }
-  parm <- unique(unlist(lapply(parm, function(p) {
-    if (identical(p, "beta_")) names(b) else if (identical(p, "theta_")) vc$name else p
-  })))
-  bad <- setdiff(parm, c(vc$name, names(b)))
-  if (length(bad)) {
-    glycotrial_abort(c("{.arg parm} names unknown parameter{?s} {.val {bad}}.",
-                       "i" = "Fixed effects: {.val {names(b)}}; variance components: {.val {vc$name}} (or {.val beta_} / {.val theta_})."))
-  }
+  parm <- lmm_confint_parm(parm, names(b), vc$name)
   z <- stats::qnorm(1 - (1 - level) / 2)
   out <- matrix(NA_real_, length(parm), 2)
   is_b <- parm %in% names(b)
@@ -593,7 +582,13 @@ lmm_vc_table <- function(object) {
 lmm_ml_fit <- function(object) {
   if (!object$reml) return(object)
   env <- object$cache
-  if (is.null(env$ml)) env$ml <- lmm_fit_design(object$design, reml = FALSE)
+  if (is.null(env$ml)) {
+    env$ml <- if (inherits(object, "glycotrial_lmm_multi")) {
+      lmm_fit_multi_design(object$design, reml = FALSE)
+    } else {
+      lmm_fit_design(object$design, reml = FALSE)
+    }
+  }
   env$ml
 }
 
@@ -864,13 +859,15 @@ lmm_profile_beta <- function(object, name, z, se) {
   dj <- d
   dj$X <- d$X[, -j, drop = FALSE]
   if (ncol(dj$X) == 0) dj$X <- matrix(0, nrow(d$X), 0)
-  if (ncol(dj$X) == 0) {
+  multi <- inherits(object, "glycotrial_lmm_multi")
+  if (!multi && ncol(dj$X) == 0) {
     glycotrial_abort(c("Profile intervals for fixed effects need at least two fixed effects; the model has only {.val {name}}.",
                        "i" = "Use {.code parm = \"theta_\"} for the variance components, or {.code method = \"Wald\"}."),
                      call = NULL)
   }
   prof_dev <- function(bj) {
     dj$y <- d$y - d$X[, j] * bj
+    if (multi) return(lmm_fit_multi_design(dj, reml = FALSE)$deviance)
     lmm_fit_design(dj, reml = FALSE)$deviance
   }
   zeta <- function(bj) sign(bj - bhat) * sqrt(max(prof_dev(bj) - dev0, 0))

@@ -57,10 +57,11 @@ lmm_multi_parse <- function(formula) {
           double_bar = identical(b[[1]], as.name("||")))
       }
     } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
-      glycotrial_abort(c("Residual covariance structures cannot be combined with several grouping factors.",
-                         "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} has residual term {.code {deparse(e)}} and random effects grouped by {.field {unique(vapply(random, `[[`, '', 'label'))}}.",
-                         "i" = "Use one grouping factor with a residual structure, or drop the residual term."),
-                       call = NULL)
+      glycotrial_abort(c("Residual covariance structures cannot be combined with several grouping factors (not implemented yet).",
+                         "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} has residual term {.code {deparse(e)}} and random effects grouped by more than one factor (or a nested/interaction grouping).",
+                         "i" = "The several-grouping-factor (sparse) core assumes independent residuals (sigma^2 / weight); a residual structure would need each subject's rows of X, y and Z pre-whitened by the structure's Cholesky factor and the structure's parameters optimised jointly, which is not implemented.",
+                         "i" = "Use one grouping factor with a residual structure (e.g. {.code (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID)}), or drop the residual term, or use {.fn nlme::lme}."),
+                       class = c("glycotrial_error_unsupported", "input"), call = NULL)
     } else {
       fixed[[length(fixed) + 1]] <- e
     }
@@ -423,6 +424,13 @@ lmm_multi_satterthwaite_setup <- function(object) {
   env$satt
 }
 
+# Kenward-Roger pieces for a multi-factor fit (pbkrtest's parametrisation:
+# the elements of each term's G and sigma^2), dense in the observations as
+# pbkrtest; see SparseModel::kenward_roger.
+lmm_multi_kr_setup <- function(object) {
+  cpp_lmm_sparse_kr(lmm_multi_ptr(object), object$theta)
+}
+
 lmm_richardson_deriv <- function(f, x, h = 1e-3 * max(abs(x), 1e-2), r = 4) {
   D <- vector("list", r)
   for (i in seq_len(r)) {
@@ -458,20 +466,23 @@ lmm_richardson_hessian <- function(f, x) {
 confint.glycotrial_lmm_multi <- function(object, parm, level = 0.95,
                                          method = c("Wald", "profile"), ...) {
   method <- match.arg(method)
-  if (method == "profile") {
-    glycotrial_abort(c("Profile intervals are not available for models with several grouping factors.",
-                       "i" = "Use {.code method = \"Wald\"} (fixed effects)."))
-  }
   check_number(level, lower = 0, upper = 1, open = TRUE)
   b <- object$coefficients
-  if (missing(parm)) parm <- names(b)
-  if (!is.character(parm) || length(setdiff(parm, names(b)))) {
-    glycotrial_abort(c("{.arg parm} must name fixed effects.",
-                       "i" = "Fixed effects: {.val {names(b)}}."))
-  }
+  vc <- lmm_multi_vc_table(object)
+  if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)
+  parm <- lmm_confint_parm(parm, names(b), vc$name, vc_allowed = method == "profile")
   z <- stats::qnorm(1 - (1 - level) / 2)
-  se <- sqrt(diag(object$vcov))[parm]
-  out <- cbind(b[parm] - z * se, b[parm] + z * se)
+  out <- matrix(NA_real_, length(parm), 2)
+  is_b <- parm %in% names(b)
+  if (method == "profile") {
+    for (k in seq_along(parm)) {
+      out[k, ] <- if (is_b[k]) lmm_profile_beta(object, parm[k], z) else
+        lmm_multi_profile_vc(object, parm[k], z)
+    }
+  } else {
+    se <- sqrt(diag(object$vcov))[parm]
+    out <- cbind(b[parm] - z * se, b[parm] + z * se)
+  }
   dimnames(out) <- list(parm, sprintf("%.1f %%", 100 * c((1 - level) / 2, 1 - (1 - level) / 2)))
   out
 }

@@ -372,6 +372,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_sparse_kr
+Rcpp::List cpp_lmm_sparse_kr(SEXP ptr, Eigen::VectorXd theta, double max_cells);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_kr(SEXP ptrSEXP, SEXP thetaSEXP, SEXP max_cellsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type max_cells(max_cellsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_kr(ptr, theta, max_cells));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -1021,6 +1033,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_sparse_condvar", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_condvar, 3},
     {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},
     {"_glycotrial_cpp_lmm_sparse_fit", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_fit, 4},
+    {"_glycotrial_cpp_lmm_sparse_kr", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_kr, 3},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},

@@ -129,3 +129,17 @@ Rcpp::List cpp_lmm_sparse_fit(SEXP ptr, Rcpp::Nullable<Rcpp::NumericVector> thet
                               Rcpp::_["message"] = r.message, Rcpp::_["lower"] = lower);
   });
 }
+
+// Kenward-Roger setup (pbkrtest's parametrisation, dense in the
+// observations) in the list format of cpp_lmm_kr_setup, for cpp_lmm_kr_test.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_sparse_kr(SEXP ptr, Eigen::VectorXd theta, double max_cells = 1e8) {
+  return glue::guard([&] {
+    lmm::KenwardRoger kr = sparse_ptr(ptr)->kenward_roger(theta, max_cells);
+    Rcpp::List P(kr.P.size());
+    for (size_t j = 0; j < kr.P.size(); ++j) P[j] = Rcpp::wrap(kr.P[j]);
+    return Rcpp::List::create(Rcpp::_["phi"] = kr.phi, Rcpp::_["phi_adj"] = kr.phi_adj,
+                              Rcpp::_["P"] = P, Rcpp::_["W"] = kr.W,
+                              Rcpp::_["scale2"] = kr.scale2);
+  });
+}

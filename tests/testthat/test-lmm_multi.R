@@ -85,7 +85,8 @@ test_that("methods work on a multi-factor fit", {
   ci <- confint(f)
   se <- sqrt(vcov(f)[1, 1])
   expect_equal(unname(ci[1, ]), fixef(f)[[1]] + c(-1, 1) * stats::qnorm(0.975) * se)
-  expect_error(confint(f, method = "profile"), class = "glycotrial_error_input")
+  # profile intervals: test-lmm_multi_kr.R; a bad parm is a classed error
+  expect_error(confint(f, parm = "nope", method = "profile"), class = "glycotrial_error_input")
   s <- simulate(f, nsim = 2, seed = 1)
   expect_equal(dim(s), c(nrow(Penicillin), 2))
   expect_length(coef(f), 2)
@@ -119,7 +120,8 @@ test_that("crossed random slopes match lme4 and Satterthwaite df match lmerTest"
     expect_equal(VarCorr(f)$terms[[1]]$cor[1, 2], cor_l, tolerance = 1e-5)
   }
   f <- fit_lmm(fm, d)
-  expect_error(anova(f, ddf = "Kenward-Roger"), class = "glycotrial_error_input")
+  # Kenward-Roger df for this design: test-lmm_multi_kr.R (vs lmerTest)
+  expect_error(anova(f, ddf = "nope"), class = "glycotrial_error_input")
   lt <- lmerTest::lmer(fm, d, control = lme4::lmerControl(optimizer = "bobyqa",
                                                           optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
   ref <- summary(lt)$coefficients

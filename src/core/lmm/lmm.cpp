@@ -659,35 +659,45 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
     IE = Kinv.transpose() * H * Kinv;
     IE = (0.5 * (IE + IE.transpose())).eval();
   }
-  // W = 2 IE^-1 (pseudo-inverse when IE is near singular, as pbkrtest).
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(IE);
-  const Eigen::VectorXd ev = es.eigenvalues();
-  Eigen::MatrixXd W;
-  if (ev.cwiseAbs().minCoeff() > 1e-10) {
-    W = 2 * IE.inverse();
-  } else {
-    const double tol = std::sqrt(std::numeric_limits<double>::epsilon()) * ev.cwiseAbs().maxCoeff();
-    Eigen::VectorXd inv = ev;
-    for (int i = 0; i < K; ++i) inv(i) = std::fabs(ev(i)) > tol ? 1 / ev(i) : 0;
-    W = 2 * es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
-  }
-  // U = sum_jk W_jk (Q_jk - P_j Phi P_k - R_jk / 4)   (Kenward & Roger 1997)
-  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(p, p);
-  for (int j = 0; j < K; ++j)
-    for (int k = j; k < K; ++k) {
-      Eigen::MatrixXd T = Q[static_cast<size_t>(j) * K + k] - P[j] * Phi * P[k];
-      if (!iid && j >= KG && k >= KG)
-        T -= 0.25 * Rr[static_cast<size_t>(j - KG) * kr_n + (k - KG)];
-      T *= W(j, k);
-      if (j == k) U += T; else U += T + T.transpose();
-    }
+  const Eigen::MatrixXd W = kr_weight_matrix(IE);
   kr.phi = Phi;
-  kr.phi_adj = Phi + 2 * Phi * U * Phi;
-  kr.phi_adj = (0.5 * (kr.phi_adj + kr.phi_adj.transpose())).eval();
+  kr.phi_adj = kr_adjusted_vcov(Phi, P, Q, W, Rr);
   kr.P = std::move(P);
   kr.W = W;
   kr.scale2 = y_scale_ * y_scale_;
   return kr;
+}
+
+Eigen::MatrixXd kr_weight_matrix(const Eigen::MatrixXd& IE) {
+  const int K = static_cast<int>(IE.rows());
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(IE);
+  const Eigen::VectorXd ev = es.eigenvalues();
+  if (ev.cwiseAbs().minCoeff() > 1e-10) return 2 * IE.inverse();
+  const double tol = std::sqrt(std::numeric_limits<double>::epsilon()) * ev.cwiseAbs().maxCoeff();
+  Eigen::VectorXd inv = ev;
+  for (int i = 0; i < K; ++i) inv(i) = std::fabs(ev(i)) > tol ? 1 / ev(i) : 0;
+  return 2 * es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
+}
+
+Eigen::MatrixXd kr_adjusted_vcov(const Eigen::MatrixXd& Phi, const std::vector<Eigen::MatrixXd>& P,
+                                 const std::vector<Eigen::MatrixXd>& Q,
+                                 const Eigen::MatrixXd& W,
+                                 const std::vector<Eigen::MatrixXd>& R) {
+  const int K = static_cast<int>(P.size());
+  const int p = static_cast<int>(Phi.rows());
+  const int kr_n = static_cast<int>(std::lround(std::sqrt(static_cast<double>(R.size()))));
+  const int KG = K - kr_n;
+  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(p, p);
+  for (int j = 0; j < K; ++j)
+    for (int k = j; k < K; ++k) {
+      Eigen::MatrixXd T = Q[static_cast<size_t>(j) * K + k] - P[j] * Phi * P[k];
+      if (kr_n > 0 && j >= KG && k >= KG)
+        T -= 0.25 * R[static_cast<size_t>(j - KG) * kr_n + (k - KG)];
+      T *= W(j, k);
+      if (j == k) U += T; else U += T + T.transpose();
+    }
+  Eigen::MatrixXd out = Phi + 2 * Phi * U * Phi;
+  return 0.5 * (out + out.transpose());
 }
 
 KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L) {

@@ -105,6 +105,19 @@ struct KrTest {
 // pbkrtest's KRmodcomp / Lb_ddf.
 KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L);
 
+// W = 2 IE^-1 for the expected information IE of the variance parameters
+// (a pseudo-inverse when IE is near singular, as pbkrtest).
+Eigen::MatrixXd kr_weight_matrix(const Eigen::MatrixXd& IE);
+
+// Phi_A = Phi + 2 Phi U Phi with U = sum_jk W_jk (Q_jk - P_j Phi P_k - R_jk / 4)
+// (Kenward & Roger 1997); Q and R stored row-major K x K (upper triangle
+// used); R empty when V is linear in the parameters, otherwise R_jk for the
+// last sqrt(R.size()) parameters.
+Eigen::MatrixXd kr_adjusted_vcov(const Eigen::MatrixXd& Phi, const std::vector<Eigen::MatrixXd>& P,
+                                 const std::vector<Eigen::MatrixXd>& Q,
+                                 const Eigen::MatrixXd& W,
+                                 const std::vector<Eigen::MatrixXd>& R = {});
+
 struct FitOptions {
   int max_iter = 500;
   double grad_tol = 1e-7;

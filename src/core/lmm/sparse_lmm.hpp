@@ -14,6 +14,7 @@
 #include <Eigen/SparseCore>
 #include <Eigen/SparseCholesky>
 
+#include "core/lmm/lmm.hpp"
 #include "core/lmm/optim.hpp"
 
 #include <functional>
@@ -76,6 +77,14 @@ class SparseModel {
 
   SparseEvaluation evaluate(const Eigen::VectorXd& theta);
   double deviance(const Eigen::VectorXd& theta);
+
+  // Kenward-Roger pieces (REML only) in pbkrtest's parametrisation: the
+  // lower-triangle elements of each term's covariance G_k and sigma^2, in
+  // which V = Z G Z' + sigma^2 W^-1 is linear (so R_jk = 0). Dense in the
+  // observations (V^-1 is n x n, as pbkrtest): O(n^3 + K^2 n^2 p) time and
+  // K n^2 doubles of memory for K variance parameters; throws an InputError
+  // above `max_cells` = K n^2.
+  KenwardRoger kenward_roger(const Eigen::VectorXd& theta, double max_cells = 1e8);
 
   // Covariance of the random effects of term k relative to sigma^2: T_k T_k'.
   Eigen::MatrixXd relative_cov(const Eigen::VectorXd& theta, int k) const;

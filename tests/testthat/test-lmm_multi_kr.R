@@ -1,0 +1,108 @@
+# Kenward-Roger df and profile intervals for fits with several grouping
+# factors (R/lmm_multi.R, R/lmm_multi_profile.R, SparseModel::kenward_roger):
+# KR df, adjusted SEs and F tests against lmerTest (pbkrtest underneath) to
+# 1e-4 relative; profile intervals of the variance components and fixed
+# effects against lme4::confint(method = "profile") to 1e-3 relative (lme4
+# interpolates its profile by splines; glycotrial solves it by uniroot).
+
+lmm_multi_tight_lmerTest <- function(fm, data) {
+  lmerTest::lmer(fm, data, control = lme4::lmerControl(optimizer = "bobyqa",
+                                                       optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
+}
+
+lmm_multi_kr_sim <- function() {
+  set.seed(5)
+  d <- expand.grid(rep = 1:2, subj = sprintf("s%02d", 1:12), item = sprintf("i%02d", 1:6))
+  d$trt <- factor(c("A", "B", "C")[as.integer(d$item) %% 3 + 1])
+  d$x <- stats::rnorm(nrow(d))
+  d$y <- 1 + 0.5 * (d$trt == "A") + 0.3 * d$x + stats::rnorm(12)[as.integer(d$subj)] +
+    stats::rnorm(12, 0, 0.5)[as.integer(d$subj)] * d$x +
+    stats::rnorm(6, 0, 0.5)[as.integer(d$item)] + stats::rnorm(nrow(d))
+  d
+}
+
+test_that("Kenward-Roger df on crossed (Penicillin) and nested (Pastes) fits match lmerTest", {
+  skip_if_not_installed("lmerTest")
+  skip_if_not_installed("pbkrtest")
+  data("Penicillin", package = "lme4", envir = environment())
+  data("Pastes", package = "lme4", envir = environment())
+  for (cs in list(list(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin),
+                  list(strength ~ 1 + (1 | batch/cask), Pastes))) {
+    f <- fit_lmm(cs[[1]], cs[[2]])
+    l <- lmm_multi_tight_lmerTest(cs[[1]], cs[[2]])
+    a <- summary(f, ddf = "Kenward-Roger")$coefficients
+    b <- summary(l, ddf = "Kenward-Roger")$coefficients
+    expect_equal(a$df, unname(b[, "df"]), tolerance = 1e-4)
+    expect_equal(a$`Std. Error`, unname(b[, "Std. Error"]), tolerance = 1e-4)
+    expect_equal(a$`Pr(>|t|)`, unname(b[, "Pr(>|t|)"]), tolerance = 1e-4)
+  }
+})
+
+test_that("Kenward-Roger F tests and emmeans on a crossed fit with a random slope match lmerTest", {
+  skip_if_not_installed("lmerTest")
+  skip_if_not_installed("pbkrtest")
+  skip_if_not_installed("emmeans")
+  d <- lmm_multi_kr_sim()
+  fm <- y ~ trt + x + (1 + x | subj) + (1 | item)
+  f <- fit_lmm(fm, d)
+  l <- lmm_multi_tight_lmerTest(fm, d)
+  expect_equal(as.numeric(logLik(f)), as.numeric(logLik(l)), tolerance = 1e-6)
+  af <- anova(f, ddf = "Kenward-Roger")
+  al <- anova(l, ddf = "Kenward-Roger")
+  expect_equal(af$DenDF, al$DenDF, tolerance = 1e-4)
+  expect_equal(af$`F value`, al$`F value`, tolerance = 1e-4)
+  expect_equal(af$`Pr(>F)`, al$`Pr(>F)`, tolerance = 1e-4)
+  cf <- summary(f, ddf = "Kenward-Roger")$coefficients
+  cl <- summary(l, ddf = "Kenward-Roger")$coefficients
+  expect_equal(cf$df, unname(cl[, "df"]), tolerance = 1e-4)
+  expect_equal(cf$`Std. Error`, unname(cl[, "Std. Error"]), tolerance = 1e-4)
+  ef <- as.data.frame(emmeans::emmeans(f, "trt", mode = "kenward-roger"))
+  el <- as.data.frame(emmeans::emmeans(l, "trt", lmer.df = "kenward-roger"))
+  expect_equal(ef$emmean, el$emmean, tolerance = 1e-6)
+  expect_equal(ef$SE, el$SE, tolerance = 1e-4)
+  expect_equal(ef$df, el$df, tolerance = 1e-4)
+  expect_error(anova(fit_lmm(fm, d, reml = FALSE), ddf = "Kenward-Roger"),
+               class = "glycotrial_error_input")
+})
+
+test_that("profile intervals on crossed and nested fits match lme4::confint(method = 'profile')", {
+  skip_if_not_installed("lme4")
+  data("Penicillin", package = "lme4", envir = environment())
+  data("Pastes", package = "lme4", envir = environment())
+  for (cs in list(list(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin),
+                  list(strength ~ 1 + (1 | batch/cask), Pastes))) {
+    f <- fit_lmm(cs[[1]], cs[[2]])
+    l <- lmm_tight_lmer(cs[[1]], cs[[2]])
+    cl <- suppressMessages(suppressWarnings(lme4::confint.merMod(l, method = "profile", oldNames = FALSE)))
+    cf <- confint(f, method = "profile")
+    # lme4 names: "sd_(Intercept)|g", "sigma", "(Intercept)"
+    map <- c(sub("^sd__", "sd_", rownames(cf)))
+    map[map == "sd_Observation"] <- "sigma"
+    expect_equal(unname(cf), unname(cl[map, ]), tolerance = 1e-3)
+  }
+})
+
+test_that("profile intervals with a random slope (SDs, correlation) match lme4", {
+  skip_if_not_installed("lme4")
+  d <- lmm_multi_kr_sim()
+  fm <- y ~ trt + x + (1 + x | subj) + (1 | item)
+  f <- fit_lmm(fm, d)
+  l <- lmm_tight_lmer(fm, d)
+  cl <- suppressMessages(suppressWarnings(lme4::confint.merMod(l, parm = "theta_", method = "profile",
+                                               oldNames = FALSE)))
+  cf <- confint(f, parm = "theta_", method = "profile")
+  expect_equal(rownames(cf), c("sd__(Intercept)|subj", "cor__(Intercept).x|subj", "sd__x|subj",
+                               "sd__(Intercept)|item", "sd__Observation"))
+  expect_equal(unname(cf), unname(cl), tolerance = 1e-3)
+  expect_error(confint(f, parm = "sd__nope", method = "profile"), class = "glycotrial_error_input")
+})
+
+test_that("a residual structure with several grouping factors is a classed, explained error", {
+  d <- lmm_sim_trial(n = 20)
+  d$SITE <- rep(c("A", "B", "C", "D"), length.out = 20)[match(d$USUBJID, unique(d$USUBJID))]
+  e <- expect_error(fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + (1 + WEEK | USUBJID) +
+                              ar1(AVISIT | USUBJID), d),
+                    class = "glycotrial_error_unsupported")
+  expect_s3_class(e, "glycotrial_error_input")
+  expect_match(conditionMessage(e), "pre-whitened", fixed = TRUE)
+})
