@@ -153,6 +153,10 @@ cpp_mmrm_check_design <- function(X, min_eigen) {
     .Call(`_glycotrial_cpp_mmrm_check_design`, X, min_eigen)
 }
 
+cpp_mmrm_model_matrix <- function(cols, levels, names, factors, intercept, rows, rownames) {
+    .Call(`_glycotrial_cpp_mmrm_model_matrix`, cols, levels, names, factors, intercept, rows, rownames)
+}
+
 cpp_mmrm_hessian_numeric <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_hessian_numeric`, ptr, theta)
 }

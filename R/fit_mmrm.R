@@ -265,8 +265,13 @@ mmrm_design <- function(spec, data, weights, control) {
   fixed_vars <- all.vars(spec$fixed[[3]])
   resp_vars <- all.vars(spec$fixed[[2]])
   check_data_frame(data, cols = unique(c(resp_vars, fixed_vars, cov_vars)), arg = "data", call = NULL)
-  mf <- stats::model.frame(spec$fixed, data = data, na.action = stats::na.pass, drop.unused.levels = TRUE)
-  y_all <- stats::model.response(mf)
+  fast <- mmrm_fast_frame(spec, data)
+  if (is.null(fast)) {
+    mf <- stats::model.frame(spec$fixed, data = data, na.action = stats::na.pass, drop.unused.levels = TRUE)
+    y_all <- stats::model.response(mf)
+  } else {
+    y_all <- fast$y
+  }
   if (!is.numeric(y_all) || is.factor(y_all)) {
     glycotrial_abort("The response {.field {spec$response}} must be numeric, not {describe_value(y_all)}.",
                      call = NULL)
@@ -283,7 +288,7 @@ mmrm_design <- function(spec, data, weights, control) {
       "i" = "Convert it with {.code factor()} (its levels set the visit order), or use a spatial structure for a numeric time."),
       call = NULL)
   }
-  x_na <- if (ncol(mf) > 1) !stats::complete.cases(mf[-1]) else rep(FALSE, n0)
+  x_na <- if (!is.null(fast)) fast$x_na else if (ncol(mf) > 1) !stats::complete.cases(mf[-1]) else rep(FALSE, n0)
   cov_na <- is.na(data[[spec$subject]]) | is.na(visit)
   if (!is.null(spec$group)) cov_na <- cov_na | is.na(data[[spec$group]])
   w_na <- if (is.null(weights)) rep(FALSE, n0) else is.na(weights)
@@ -354,12 +359,15 @@ mmrm_design <- function(spec, data, weights, control) {
   coord <- coord[ord]
   vis <- vis[ord]
   if (!is.null(grp)) grp <- grp[ord]
-  tt <- stats::terms(mf)
+  tt <- if (is.null(fast)) stats::terms(mf) else fast$terms
   # The design of all rows, then the used ones: no copy of the model frame
   # (rows with missing values give NA rows, which are not used). Character
   # columns get their levels from the rows model.matrix() sees, so they are
-  # coded on the used rows only.
-  X_full <- if (any(vapply(mf, is.character, NA))) {
+  # coded on the used rows only. Formulas of factors and numerics: built in
+  # C++ on the used rows (mmrm_fast_frame()).
+  X_full <- if (!is.null(fast)) {
+    fast$model_matrix(rows)
+  } else if (any(vapply(mf, is.character, NA))) {
     stats::model.matrix(tt, mf[rows, , drop = FALSE])
   } else {
     Xa <- stats::model.matrix(tt, mf)
@@ -422,8 +430,87 @@ mmrm_design <- function(spec, data, weights, control) {
        n_groups = as.integer(n_groups), n_visits = as.integer(n_visits),
        n_theta_group = n_theta_group, visit_levels = visit_levels, group_levels = group_levels,
        rows = rows, n_dropped = n_dropped, aliased = aliased, terms = tt,
-       xlevels = stats::.getXlevels(tt, mf), contrasts = attr(X_full, "contrasts"),
+       xlevels = if (is.null(fast)) stats::.getXlevels(tt, mf) else fast$xlevels, contrasts = attr(X_full, "contrasts"),
        assign = attr(X_full, "assign"), data = data[rows, , drop = FALSE])
+}
+
+# What model.frame(drop.unused.levels = TRUE, na.action = na.pass) and
+# model.matrix() give for the fixed-effects formula (response, missing
+# covariates, terms with "predvars" and "dataClasses", xlevels, and a
+# function of the used rows returning the model matrix with its dimnames,
+# "assign" and "contrasts"), without building the model frame: the matrix
+# comes from cpp_mmrm_model_matrix(). Only for plain column names of
+# unordered factors (at least two used levels, no contrasts attribute) and
+# plain numeric vectors, a numeric response, an intercept, no ".", no
+# offset and the default contrasts option; otherwise NULL (the caller uses
+# model.frame()/model.matrix()). Identical results: test-mmrm_fast_design.R.
+mmrm_fast_frame <- function(spec, data) {
+  if (!isTRUE(getOption("glycotrial.mmrm_fast_design", TRUE))) return(NULL)
+  f <- spec$fixed
+  if (!identical(getOption("contrasts"), c(unordered = "contr.treatment", ordered = "contr.poly")) ||
+      "." %in% all.names(f)) {
+    return(NULL)
+  }
+  tt <- stats::terms(f)
+  vars <- as.list(attr(tt, "variables"))[-1L]
+  if (attr(tt, "intercept") != 1L || attr(tt, "response") != 1L || !is.null(attr(tt, "offset")) ||
+      !all(vapply(vars, is.name, NA))) {
+    return(NULL)
+  }
+  nm <- vapply(vars, as.character, "")
+  if (!identical(make.names(nm), nm) || anyDuplicated(nm) || !all(nm %in% names(data))) return(NULL)
+  y <- data[[nm[1L]]]
+  plain_num <- function(x) (is.double(x) || is.integer(x)) && is.null(attributes(x))
+  if (!plain_num(y)) return(NULL)
+  n0 <- length(y)
+  rhs <- nm[-1L]
+  cols <- vector("list", length(rhs))
+  lv <- vector("list", length(rhs))
+  x_na <- logical(n0)
+  for (j in seq_along(rhs)) {
+    x <- data[[rhs[j]]]
+    if (is.factor(x)) {
+      a <- attributes(x)
+      if (!identical(a$class, "factor") || !setequal(names(a), c("levels", "class"))) return(NULL)
+      codes <- unclass(x)
+      attributes(codes) <- NULL
+      l <- a$levels
+      used <- tabulate(codes, length(l)) > 0L
+      if (!all(used)) {
+        codes <- cumsum(used)[codes]
+        l <- l[used]
+      }
+      if (length(l) < 2L) return(NULL)
+      cols[[j]] <- codes
+      lv[[j]] <- l
+    } else if (plain_num(x)) {
+      cols[[j]] <- as.double(x)
+    } else {
+      return(NULL)
+    }
+    x_na <- x_na | is.na(cols[[j]])
+  }
+  is_f <- !vapply(lv, is.null, NA)
+  names(lv) <- rhs
+  cls <- c("numeric", ifelse(is_f, "factor", "numeric"))
+  names(cls) <- nm
+  attr(tt, "predvars") <- attr(tt, "variables")
+  attr(tt, "dataClasses") <- cls
+  fac <- attr(tt, "factors")
+  fac <- if (length(fac)) fac[-1L, , drop = FALSE] else matrix(0L, length(rhs), 0L)
+  storage.mode(fac) <- "integer"
+  rn <- row.names(data)
+  names(y) <- rn  # as model.response() names it
+  ctr <- if (any(is_f)) {
+    stats::setNames(as.list(rep("contr.treatment", sum(is_f))), rhs[is_f])
+  }
+  list(y = y, x_na = x_na, terms = tt,
+       xlevels = if (length(rhs)) lv[is_f],
+       model_matrix = function(rows) {
+         X <- cpp_mmrm_model_matrix(cols, lv, rhs, fac, TRUE, rows, rn[rows])
+         if (!is.null(ctr)) attr(X, "contrasts") <- ctr
+         X
+       })
 }
 
 mmrm_engine <- function(design, spec_plugin, reml) {

@@ -522,7 +522,8 @@ mmrm_row_reparam <- function(design, spec, data) {
   }
   rows <- design$rows
   y_far <- far(design$y)
-  num_far <- vapply(intersect(all.vars(stats::delete.response(design$terms)), names(data)), function(v) {
+  tt <- design$terms
+  num_far <- vapply(intersect(all.vars(if (length(tt) == 3L) tt[[3L]] else tt[[2L]]), names(data)), function(v) {
     x <- data[[v]]
     is.numeric(x) && far(as.double(x[rows]))
   }, logical(1))

@@ -494,6 +494,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mmrm_model_matrix
+Rcpp::NumericMatrix cpp_mmrm_model_matrix(Rcpp::List cols, Rcpp::List levels, Rcpp::CharacterVector names, Rcpp::IntegerMatrix factors, bool intercept, Rcpp::IntegerVector rows, SEXP rownames);
+RcppExport SEXP _glycotrial_cpp_mmrm_model_matrix(SEXP colsSEXP, SEXP levelsSEXP, SEXP namesSEXP, SEXP factorsSEXP, SEXP interceptSEXP, SEXP rowsSEXP, SEXP rownamesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type cols(colsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type levels(levelsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type names(namesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerMatrix >::type factors(factorsSEXP);
+    Rcpp::traits::input_parameter< bool >::type intercept(interceptSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type rows(rowsSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type rownames(rownamesSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_model_matrix(cols, levels, names, factors, intercept, rows, rownames));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_hessian_numeric
 Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta);
 RcppExport SEXP _glycotrial_cpp_mmrm_hessian_numeric(SEXP ptrSEXP, SEXP thetaSEXP) {
@@ -1043,6 +1059,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_newton", (DL_FUNC) &_glycotrial_cpp_mmrm_newton, 4},
     {"_glycotrial_cpp_mmrm_ols_residual_covariance", (DL_FUNC) &_glycotrial_cpp_mmrm_ols_residual_covariance, 1},
     {"_glycotrial_cpp_mmrm_check_design", (DL_FUNC) &_glycotrial_cpp_mmrm_check_design, 2},
+    {"_glycotrial_cpp_mmrm_model_matrix", (DL_FUNC) &_glycotrial_cpp_mmrm_model_matrix, 7},
     {"_glycotrial_cpp_mmrm_hessian_numeric", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian_numeric, 2},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},

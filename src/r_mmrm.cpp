@@ -9,6 +9,7 @@
 #include <cmath>
 #include <memory>
 
+#include "core/common/errors.hpp"
 #include "core/common/plugin_registry.hpp"
 #include "core/mmrm/covariance.hpp"
 #include "core/mmrm/design.hpp"
@@ -282,6 +283,54 @@ Rcpp::LogicalVector cpp_mmrm_check_design(Rcpp::NumericMatrix X, double min_eige
     auto r = glycotrial::mmrm::check_design(X.begin(), X.nrow(), X.ncol(), min_eigen);
     return Rcpp::LogicalVector::create(Rcpp::_["finite"] = r.finite,
                                        Rcpp::_["full_rank"] = r.full_rank);
+  });
+}
+
+// The model matrix of a formula with factor and numeric variables only
+// (treatment contrasts), on the given 1-based rows, with the dimnames and
+// "assign" attribute model.matrix() gives (R/fit_mmrm.R: mmrm_fast_frame()).
+// cols: integer codes for factors, doubles for numerics; levels: the
+// factors' levels (NULL for numerics).
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericMatrix cpp_mmrm_model_matrix(Rcpp::List cols, Rcpp::List levels,
+                                          Rcpp::CharacterVector names,
+                                          Rcpp::IntegerMatrix factors, bool intercept,
+                                          Rcpp::IntegerVector rows, SEXP rownames) {
+  return glue::guard([&] {
+    const int n_var = cols.size();
+    if (levels.size() != n_var || names.size() != n_var || factors.nrow() != n_var)
+      throw glycotrial::InputError("variables, levels and factor pattern do not match", "cols");
+    std::vector<mm::DesignVar> vars(n_var);
+    for (int v = 0; v < n_var; ++v) {
+      SEXP col = cols[v];
+      vars[v].name = Rcpp::as<std::string>(names[v]);
+      if (TYPEOF(col) == INTSXP) {
+        vars[v].is_factor = true;
+        vars[v].codes = INTEGER(col);
+        vars[v].levels = Rcpp::as<std::vector<std::string>>(levels[v]);
+      } else if (TYPEOF(col) == REALSXP) {
+        vars[v].values = REAL(col);
+      } else {
+        throw glycotrial::InputError("columns must be integer codes or doubles", "cols");
+      }
+      if (Rf_xlength(col) < 1) throw glycotrial::InputError("empty column", "cols");
+    }
+    std::vector<int> r(rows.size());
+    for (R_xlen_t i = 0; i < rows.size(); ++i) {
+      for (int v = 0; v < n_var; ++v) {
+        if (rows[i] < 1 || rows[i] > Rf_xlength(cols[v]))
+          throw glycotrial::InputError("row index out of range", "rows");
+      }
+      r[i] = rows[i] - 1;
+    }
+    std::vector<int> fac(factors.begin(), factors.end());
+    mm::DesignMatrix d = mm::build_design(vars, fac, factors.ncol(), intercept, r);
+    Rcpp::NumericMatrix X(d.n, d.p);
+    std::copy(d.X.begin(), d.X.end(), X.begin());
+    Rcpp::CharacterVector cn(d.colnames.begin(), d.colnames.end());
+    X.attr("dimnames") = Rcpp::List::create(rownames, cn);
+    X.attr("assign") = Rcpp::IntegerVector(d.assign.begin(), d.assign.end());
+    return X;
   });
 }
 
