@@ -353,9 +353,11 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
                        grade = as.integer(rules$grade), ref = rules$ref, op = rules$op,
                        factor = as.numeric(rules$factor), baseline = rules$baseline,
                        required = as.logical(rules$required), stringsAsFactors = FALSE)
-  g <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), x, lo, hi, bs)
-  gb <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), bs, lo, hi,
-                              rep(NA_real_, n))
+  # One pass in the core grades the value and the baseline in both directions
+  # (signed grades included) and counts the records lacking a reference.
+  threads <- max(1L, as.integer(getOption("glycotrial.threads", 2L)))
+  g <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), as.numeric(x),
+                             as.numeric(lo), as.numeric(hi), as.numeric(bs), threads)
   # Per-parameter term names; the core returns NA grades for parameters
   # without a criterion in a direction and for records it does not grade.
   term_of <- function(dir) {
@@ -364,34 +366,22 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   }
   adlb$ATOXDSCH <- term_of("high")
   adlb$ATOXDSCL <- term_of("low")
-  hiok <- !is.na(adlb$ATOXDSCH)
-  look <- !is.na(adlb$ATOXDSCL)
   adlb$ATOXGRH <- g$high
   adlb$ATOXGRL <- g$low
-  adlb$ATOXGR <- signed_grade(g$high, g$low)
-  adlb$BTOXGRH <- gb$high
-  adlb$BTOXGRL <- gb$low
-  adlb$BTOXGR <- signed_grade(gb$high, gb$low)
-  gap <- !is.na(pidx) & !is.na(x) & ((hiok & is.na(adlb$ATOXGRH)) | (look & is.na(adlb$ATOXGRL)))
-  if (any(gap) && missing_range != "ignore") {
-    bad <- pe$levels[unique(pe$code[gap])]
-    msg <- "{sum(gap)} record{?s} of parameter{?s} {.val {bad}} could not be graded: a reference range (or baseline) needed by the criterion is missing."
+  adlb$ATOXGR <- g$signed
+  adlb$BTOXGRH <- g$base_high
+  adlb$BTOXGRL <- g$base_low
+  adlb$BTOXGR <- g$base_signed
+  if (any(g$gap_count > 0) && missing_range != "ignore") {
+    # Parameters in the order of their first such record, as PARAMCD values.
+    first <- g$gap_first[g$gap_count > 0]
+    bad <- pe$levels[pe$code[sort(first)]]
+    n_gap <- sum(g$gap_count)
+    msg <- "{n_gap} record{?s} of parameter{?s} {.val {bad}} could not be graded: a reference range (or baseline) needed by the criterion is missing."
     if (missing_range == "error") {
       glycotrial_abort(msg, class = c("input", "glycotrial_error_missing_range"))
     }
     glycotrial_warn(msg, class = "glycotrial_warning_missing_range")
   }
   adlb
-}
-
-# admiral's signed grade: the high grade when positive, else minus the low
-# grade; 0 when either direction is graded 0; NA otherwise.
-signed_grade <- function(h, l) {
-  out <- rep(NA_integer_, length(h))
-  out[(!is.na(h) & h == 0L) | (!is.na(l) & l == 0L)] <- 0L
-  low <- !is.na(l) & l > 0L
-  out[low] <- -l[low]
-  high <- !is.na(h) & h > 0L
-  out[high] <- h[high]
-  out
 }
