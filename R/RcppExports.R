@@ -241,7 +241,7 @@ cpp_safety_group_max <- function(group, value, n_groups) {
     .Call(`_glycotrial_cpp_safety_group_max`, group, value, n_groups)
 }
 
-cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base, n_threads) {
+cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base, n_threads = 1L) {
     .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base, n_threads)
 }
 

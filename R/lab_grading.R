@@ -35,12 +35,16 @@ ctcae_v5_rules <- function() {
              required = FALSE),
     lab_rule("CREAT", "Creatinine increased", "high", 2:3, "BASE", ">", c(1.5, 3),
              required = FALSE),
-    # Chronic kidney disease (CTCAE v5.0, Renal and urinary disorders; NCI
-    # CTCAE v5.0, 27 Nov 2017, https://ctep.cancer.gov/protocoldevelopment/
-    # electronic_applications/docs/CTCAE_v5_Quick_Reference_8.5x11.pdf):
-    # G1 eGFR or CrCl < LLN - 60 ml/min/1.73 m2 (or proteinuria 2+; urine
-    # protein/creatinine > 0.5: not gradable from eGFR), G2 59 - 30, G3 29 - 15,
-    # G4 < 15 (or dialysis / renal transplant indicated). The integer ranges are
+    # Chronic kidney disease (CTCAE v5.0, Renal and urinary disorders, MedDRA
+    # 10064848; NCI CTCAE v5.0, 27 Nov 2017). Criterion text checked against a
+    # machine-readable transcription of the whole CTCAE v5.0 table: GitHub
+    # oncohub/CTCAE5, file ctcaev5.js, commit
+    # b5abf4e84948dcdc06742f81adff790141467f7c, entry "Chronic kidney disease":
+    # G1 "eGFR (estimated Glomerular Filtration Rate) or CrCl (creatinine
+    # clearance) <LLN - 60 ml/min/1.73 m2 or proteinuria 2+ present; urine
+    # protein/creatinine >0.5" (the proteinuria part is not gradable from
+    # eGFR), G2 "eGFR or CrCl 59 - 30 ml/min/1.73 m2", G3 "29 - 15", G4 "<15
+    # ml/min/1.73 m2; dialysis or renal transplant indicated", G5 "Death". The integer ranges are
     # read as < 60, < 30, < 15 (a value of 59.5 is grade 2). Grade 1 needs the
     # LLN, as every "< LLN" criterion here: without it an eGFR of 60 or more
     # cannot be told normal and is not graded (NA, missing_range warning).
@@ -234,7 +238,16 @@ register_lab_grading <- function(key, rules, units = NULL, paramcd = NULL, descr
 #' Blood SOCs; chronic kidney disease (Renal SOC: grade 1 eGFR `< LLN`, grade 2
 #' `< 60`, grade 3 `< 30`, grade 4 `< 15` mL/min/1.73 m2, the integer ranges
 #' 59-30 and 29-15 read as `< 60` and `< 30`; proteinuria, dialysis and
-#' transplant are not lab values) and fever (General disorders SOC: grade 1
+#' transplant are not lab values) was checked against the criterion text of a
+#' transcription of the full CTCAE v5.0 table (GitHub `oncohub/CTCAE5`,
+#' `ctcaev5.js`, commit `b5abf4e84948dcdc06742f81adff790141467f7c`, term
+#' "Chronic kidney disease", MedDRA 10064848: "eGFR ... or CrCl ... <LLN - 60
+#' ml/min/1.73 m2 ...; 59 - 30; 29 - 15; <15 ml/min/1.73 m2; dialysis or renal
+#' transplant indicated"). admiral's CTCAE v6.0 table
+#' (`data-raw/adlb_grading/ncictcaev6.json`) has no eGFR or chronic kidney
+#' disease term; its new "Creatinine clearance decreased" (24-hour urine CrCl,
+#' grade 2 26-49, grade 3 10-25 mL/min) is a different measurement and is not
+#' part of this v5.0 scheme. Fever (General disorders SOC: grade 1
 #' `>= 38.0`, grade 2 `> 39.0`, grade 3 `> 40.0` degrees C; grade 4 `> 40.0`
 #' for more than 24 h is derived from the series by [infusion_fever()]) follow
 #' the NCI CTCAE v5.0 quick reference.

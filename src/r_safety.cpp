@@ -274,7 +274,7 @@ Rcpp::NumericVector cpp_safety_group_max(Rcpp::IntegerVector group, Rcpp::Numeri
 Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::IntegerVector param,
                                  Rcpp::NumericVector aval, Rcpp::NumericVector lln,
                                  Rcpp::NumericVector uln, Rcpp::NumericVector base,
-                                 int n_threads) {
+                                 int n_threads = 1) {
   return glue::guard([&] {
     Rcpp::IntegerVector rp = rules["param"], rd = rules["direction"], rg = rules["grade"];
     Rcpp::CharacterVector rref = rules["ref"], rop = rules["op"], rbase = rules["baseline"];

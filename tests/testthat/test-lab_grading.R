@@ -47,6 +47,10 @@ test_that("creatinine: x ULN (1, 1.5, 3, 6) or x baseline (1.5, 3)", {
 })
 
 test_that("eGFR (CKD): < LLN, < 60, < 30, < 15", {
+  # Criterion text (CTCAE v5.0 "Chronic kidney disease", MedDRA 10064848) as
+  # transcribed in GitHub oncohub/CTCAE5 ctcaev5.js, commit
+  # b5abf4e84948dcdc06742f81adff790141467f7c: G1 "eGFR ... or CrCl ... <LLN -
+  # 60 ml/min/1.73 m2 ...", G2 "59 - 30", G3 "29 - 15", G4 "<15 ml/min/1.73 m2".
   v <- c(90, 89.99, 60, 59.99, 30, 29.99, 15, 14.99)
   expect_equal(grade1("EGFR", v, lln = 90, unit = "mL/min/1.73m2", dir = "L"),
                c(0, 1, 1, 2, 2, 3, 3, 4))
