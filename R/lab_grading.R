@@ -297,13 +297,6 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
     if (!is.numeric(v)) {
       glycotrial_abort("{.arg adlb} column {.field {col}} must be numeric, not {describe_value(v)}.")
     }
-    # An infinite value or range would be graded (Inf > 20 x ULN is grade 4):
-    # it is a data error, not a result.
-    if (is.double(v) && any(is.infinite(v))) {
-      bad <- which(is.infinite(v))
-      glycotrial_abort(c("{.arg adlb} column {.field {col}} must be finite or missing; {length(bad)} record{?s} {?is/are} infinite (row{?s} {utils::head(bad, 5)}).",
-                         "i" = "Set impossible values to {.code NA} before grading."))
-    }
     as.numeric(v)
   }
   x <- num(aval)
