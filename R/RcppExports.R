@@ -221,6 +221,10 @@ cpp_safety_count_terms <- function(subject_arm, n_arms, ev_subject, ev_term, n_t
     .Call(`_glycotrial_cpp_safety_count_terms`, subject_arm, n_arms, ev_subject, ev_term, n_terms, ev_grade, n_grades, row_start, row_index, n_rows)
 }
 
+cpp_safety_worst_cells <- function(subject_arm, n_arms, subj, row, grade, n_rows, max_grade) {
+    .Call(`_glycotrial_cpp_safety_worst_cells`, subject_arm, n_arms, subj, row, grade, n_rows, max_grade)
+}
+
 cpp_safety_encode <- function(x) {
     .Call(`_glycotrial_cpp_safety_encode`, x)
 }
@@ -245,8 +249,8 @@ cpp_safety_group_max <- function(group, value, n_groups) {
     .Call(`_glycotrial_cpp_safety_group_max`, group, value, n_groups)
 }
 
-cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base) {
-    .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base)
+cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base, n_threads = 1L) {
+    .Call(`_glycotrial_cpp_safety_grade_labs`, rules, n_params, param, aval, lln, uln, base, n_threads)
 }
 
 cpp_safety_fever_runs <- function(group, time, high, n_groups, min_span) {

@@ -35,12 +35,16 @@ ctcae_v5_rules <- function() {
              required = FALSE),
     lab_rule("CREAT", "Creatinine increased", "high", 2:3, "BASE", ">", c(1.5, 3),
              required = FALSE),
-    # Chronic kidney disease (CTCAE v5.0, Renal and urinary disorders; NCI
-    # CTCAE v5.0, 27 Nov 2017, https://ctep.cancer.gov/protocoldevelopment/
-    # electronic_applications/docs/CTCAE_v5_Quick_Reference_8.5x11.pdf):
-    # G1 eGFR or CrCl < LLN - 60 ml/min/1.73 m2 (or proteinuria 2+; urine
-    # protein/creatinine > 0.5: not gradable from eGFR), G2 59 - 30, G3 29 - 15,
-    # G4 < 15 (or dialysis / renal transplant indicated). The integer ranges are
+    # Chronic kidney disease (CTCAE v5.0, Renal and urinary disorders, MedDRA
+    # 10064848; NCI CTCAE v5.0, 27 Nov 2017). Criterion text checked against a
+    # machine-readable transcription of the whole CTCAE v5.0 table: GitHub
+    # oncohub/CTCAE5, file ctcaev5.js, commit
+    # b5abf4e84948dcdc06742f81adff790141467f7c, entry "Chronic kidney disease":
+    # G1 "eGFR (estimated Glomerular Filtration Rate) or CrCl (creatinine
+    # clearance) <LLN - 60 ml/min/1.73 m2 or proteinuria 2+ present; urine
+    # protein/creatinine >0.5" (the proteinuria part is not gradable from
+    # eGFR), G2 "eGFR or CrCl 59 - 30 ml/min/1.73 m2", G3 "29 - 15", G4 "<15
+    # ml/min/1.73 m2; dialysis or renal transplant indicated", G5 "Death". The integer ranges are
     # read as < 60, < 30, < 15 (a value of 59.5 is grade 2). Grade 1 needs the
     # LLN, as every "< LLN" criterion here: without it an eGFR of 60 or more
     # cannot be told normal and is not graded (NA, missing_range warning).
@@ -234,7 +238,16 @@ register_lab_grading <- function(key, rules, units = NULL, paramcd = NULL, descr
 #' Blood SOCs; chronic kidney disease (Renal SOC: grade 1 eGFR `< LLN`, grade 2
 #' `< 60`, grade 3 `< 30`, grade 4 `< 15` mL/min/1.73 m2, the integer ranges
 #' 59-30 and 29-15 read as `< 60` and `< 30`; proteinuria, dialysis and
-#' transplant are not lab values) and fever (General disorders SOC: grade 1
+#' transplant are not lab values) was checked against the criterion text of a
+#' transcription of the full CTCAE v5.0 table (GitHub `oncohub/CTCAE5`,
+#' `ctcaev5.js`, commit `b5abf4e84948dcdc06742f81adff790141467f7c`, term
+#' "Chronic kidney disease", MedDRA 10064848: "eGFR ... or CrCl ... <LLN - 60
+#' ml/min/1.73 m2 ...; 59 - 30; 29 - 15; <15 ml/min/1.73 m2; dialysis or renal
+#' transplant indicated"). admiral's CTCAE v6.0 table
+#' (`data-raw/adlb_grading/ncictcaev6.json`) has no eGFR or chronic kidney
+#' disease term; its new "Creatinine clearance decreased" (24-hour urine CrCl,
+#' grade 2 26-49, grade 3 10-25 mL/min) is a different measurement and is not
+#' part of this v5.0 scheme. Fever (General disorders SOC: grade 1
 #' `>= 38.0`, grade 2 `> 39.0`, grade 3 `> 40.0` degrees C; grade 4 `> 40.0`
 #' for more than 24 h is derived from the series by [infusion_fever()]) follow
 #' the NCI CTCAE v5.0 quick reference.
@@ -353,9 +366,11 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
                        grade = as.integer(rules$grade), ref = rules$ref, op = rules$op,
                        factor = as.numeric(rules$factor), baseline = rules$baseline,
                        required = as.logical(rules$required), stringsAsFactors = FALSE)
-  g <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), x, lo, hi, bs)
-  gb <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), bs, lo, hi,
-                              rep(NA_real_, n))
+  # One pass in the core grades the value and the baseline in both directions
+  # (signed grades included) and counts the records lacking a reference.
+  threads <- max(1L, as.integer(getOption("glycotrial.threads", 2L)))
+  g <- cpp_safety_grade_labs(crules, length(params), as.integer(pidx), as.numeric(x),
+                             as.numeric(lo), as.numeric(hi), as.numeric(bs), threads)
   # Per-parameter term names; the core returns NA grades for parameters
   # without a criterion in a direction and for records it does not grade.
   term_of <- function(dir) {
@@ -364,34 +379,22 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
   }
   adlb$ATOXDSCH <- term_of("high")
   adlb$ATOXDSCL <- term_of("low")
-  hiok <- !is.na(adlb$ATOXDSCH)
-  look <- !is.na(adlb$ATOXDSCL)
   adlb$ATOXGRH <- g$high
   adlb$ATOXGRL <- g$low
-  adlb$ATOXGR <- signed_grade(g$high, g$low)
-  adlb$BTOXGRH <- gb$high
-  adlb$BTOXGRL <- gb$low
-  adlb$BTOXGR <- signed_grade(gb$high, gb$low)
-  gap <- !is.na(pidx) & !is.na(x) & ((hiok & is.na(adlb$ATOXGRH)) | (look & is.na(adlb$ATOXGRL)))
-  if (any(gap) && missing_range != "ignore") {
-    bad <- pe$levels[unique(pe$code[gap])]
-    msg <- "{sum(gap)} record{?s} of parameter{?s} {.val {bad}} could not be graded: a reference range (or baseline) needed by the criterion is missing."
+  adlb$ATOXGR <- g$signed
+  adlb$BTOXGRH <- g$base_high
+  adlb$BTOXGRL <- g$base_low
+  adlb$BTOXGR <- g$base_signed
+  if (any(g$gap_count > 0) && missing_range != "ignore") {
+    # Parameters in the order of their first such record, as PARAMCD values.
+    first <- g$gap_first[g$gap_count > 0]
+    bad <- pe$levels[pe$code[sort(first)]]
+    n_gap <- sum(g$gap_count)
+    msg <- "{n_gap} record{?s} of parameter{?s} {.val {bad}} could not be graded: a reference range (or baseline) needed by the criterion is missing."
     if (missing_range == "error") {
       glycotrial_abort(msg, class = c("input", "glycotrial_error_missing_range"))
     }
     glycotrial_warn(msg, class = "glycotrial_warning_missing_range")
   }
   adlb
-}
-
-# admiral's signed grade: the high grade when positive, else minus the low
-# grade; 0 when either direction is graded 0; NA otherwise.
-signed_grade <- function(h, l) {
-  out <- rep(NA_integer_, length(h))
-  out[(!is.na(h) & h == 0L) | (!is.na(l) & l == 0L)] <- 0L
-  low <- !is.na(l) & l > 0L
-  out[low] <- -l[low]
-  high <- !is.na(h) & h > 0L
-  out[high] <- h[high]
-  out
 }

@@ -216,7 +216,10 @@ ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedn
   sort <- check_choice(sort[1], c("frequency", "alphabetical"), arg = "sort")
   check_number(min_pct, lower = 0, upper = 100)
   check_number(conf_level, lower = 0, upper = 1, open = TRUE)
-  d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call)
+  # Only the columns this summary reads are copied for the TEAE records.
+  copy <- c("soc", "pt", switch(by, severity = "severity", grade = "grade",
+                                relatedness = "related", character()))
+  d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call, copy = copy)
   ae <- d$ae
   gc <- ae_grade_codes(ae, by, vars, call)
   G <- length(gc$labels) - 1L

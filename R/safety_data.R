@@ -165,7 +165,12 @@ encode_values <- function(x, missing = NULL) {
 # Rows `rows` of columns `cols` as a data frame with compact row names: no
 # row-name bookkeeping, which dominates `[.data.frame` on millions of rows.
 df_rows <- function(df, cols, rows) {
-  out <- lapply(cols, function(col) df[[col]][rows])
+  n <- length(rows)
+  # All rows in order (the usual case: every record of a population
+  # subject): the columns themselves, not copies.
+  all_rows <- n == nrow(df) && (n == 0 || (rows[1] == 1 && rows[n] == n &&
+                                            !is.unsorted(rows, strictly = TRUE)))
+  out <- lapply(cols, function(col) if (all_rows) df[[col]] else df[[col]][rows])
   names(out) <- cols
   structure(out, class = "data.frame", row.names = .set_row_names(length(rows)))
 }

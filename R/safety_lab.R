@@ -115,6 +115,22 @@ check_graded <- function(adlb, direction, call) {
   cols
 }
 
+# Subjects per (row, arm) and by worst grade (0..max_grade, missing), one
+# pass in the core over records with population subject index `subj`, output
+# row `row` (0: record not counted) and integer `grade`; the layout of
+# count_cells() with the grade dimension as missing, 0, ..., max_grade.
+worst_grade_cells <- function(pop, subj, row, n_rows, grade, max_grade) {
+  arms <- levels(pop$arm)
+  A <- length(arms)
+  grade <- as.integer(grade)
+  res <- cpp_safety_worst_cells(as.integer(pop$arm), A, as.integer(subj), as.integer(row),
+                                grade, as.integer(n_rows), as.integer(max_grade))
+  list(subjects = matrix(res$subjects, nrow = n_rows, ncol = A, byrow = TRUE,
+                         dimnames = list(NULL, arms)),
+       worst = aperm(array(res$by_worst_grade, dim = c(max_grade + 2L, A, n_rows)), c(3, 2, 1)),
+       N = tabulate(as.integer(pop$arm), A), arms = arms)
+}
+
 # Shared start of the graded-lab summaries (lab_worst_grade(), lab_shift()):
 # the direction, its grade columns (checked present), the population lab
 # records and `keep`, the post-baseline records of parameters with a
@@ -154,12 +170,13 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
   cols <- d$cols
   lb <- d$lb
   keep <- d$keep
-  subj <- d$subj[keep]
-  # Parameter x graded term as integer codes (no pasting of millions of strings).
-  pe <- encode_values(lb[[vars$param]][keep])
-  te <- encode_values(lb[[cols[3]]][keep])
+  # Parameter x graded term as integer codes (no pasting of millions of
+  # strings), encoded on the whole columns so that nothing is copied; only
+  # the post-baseline records (`keep`) get an output row.
+  pe <- encode_values(lb[[vars$param]])
+  te <- encode_values(lb[[cols[3]]])
   nT <- length(te$levels)
-  pair <- (pe$code - 1L) * nT + te$code
+  pair <- (pe$code[keep] - 1L) * nT + te$code[keep]
   pair_u <- which(tabulate(pair, length(pe$levels) * nT) > 0)
   pu_param <- pe$levels[(pair_u - 1L) %/% nT + 1L]
   pu_term <- te$levels[(pair_u - 1L) %% nT + 1L]
@@ -168,10 +185,9 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
   pair_row[pair_u[o]] <- seq_along(o)
   lv_param <- pu_param[o]
   lv_term <- pu_term[o]
-  g <- lb[[cols[1]]][keep]
-  code <- g + 1L  # 0 missing, 1..6 = grade 0..5
-  code[is.na(code)] <- 0L
-  cc <- count_cells(d$pop, subj, pair_row[pair], length(o), code, 6L)
+  row <- integer(nrow(lb))
+  row[keep] <- pair_row[pair]
+  cc <- worst_grade_cells(d$pop, d$subj, row, length(o), lb[[cols[1]]], 5L)
   arms <- cc$arms
   wide <- list()
   long <- list()

@@ -712,6 +712,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_safety_worst_cells
+Rcpp::List cpp_safety_worst_cells(Rcpp::IntegerVector subject_arm, int n_arms, Rcpp::IntegerVector subj, Rcpp::IntegerVector row, Rcpp::IntegerVector grade, int n_rows, int max_grade);
+RcppExport SEXP _glycotrial_cpp_safety_worst_cells(SEXP subject_armSEXP, SEXP n_armsSEXP, SEXP subjSEXP, SEXP rowSEXP, SEXP gradeSEXP, SEXP n_rowsSEXP, SEXP max_gradeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject_arm(subject_armSEXP);
+    Rcpp::traits::input_parameter< int >::type n_arms(n_armsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subj(subjSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type row(rowSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type grade(gradeSEXP);
+    Rcpp::traits::input_parameter< int >::type n_rows(n_rowsSEXP);
+    Rcpp::traits::input_parameter< int >::type max_grade(max_gradeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_worst_cells(subject_arm, n_arms, subj, row, grade, n_rows, max_grade));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_safety_encode
 Rcpp::List cpp_safety_encode(SEXP x);
 RcppExport SEXP _glycotrial_cpp_safety_encode(SEXP xSEXP) {
@@ -796,8 +812,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_safety_grade_labs
-Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::IntegerVector param, Rcpp::NumericVector aval, Rcpp::NumericVector lln, Rcpp::NumericVector uln, Rcpp::NumericVector base);
-RcppExport SEXP _glycotrial_cpp_safety_grade_labs(SEXP rulesSEXP, SEXP n_paramsSEXP, SEXP paramSEXP, SEXP avalSEXP, SEXP llnSEXP, SEXP ulnSEXP, SEXP baseSEXP) {
+Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::IntegerVector param, Rcpp::NumericVector aval, Rcpp::NumericVector lln, Rcpp::NumericVector uln, Rcpp::NumericVector base, int n_threads);
+RcppExport SEXP _glycotrial_cpp_safety_grade_labs(SEXP rulesSEXP, SEXP n_paramsSEXP, SEXP paramSEXP, SEXP avalSEXP, SEXP llnSEXP, SEXP ulnSEXP, SEXP baseSEXP, SEXP n_threadsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::DataFrame >::type rules(rulesSEXP);
@@ -807,7 +823,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type lln(llnSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type uln(ulnSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type base(baseSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_safety_grade_labs(rules, n_params, param, aval, lln, uln, base));
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_safety_grade_labs(rules, n_params, param, aval, lln, uln, base, n_threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1076,13 +1093,14 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_eair", (DL_FUNC) &_glycotrial_cpp_safety_eair, 4},
     {"_glycotrial_cpp_safety_rate_diff", (DL_FUNC) &_glycotrial_cpp_safety_rate_diff, 7},
     {"_glycotrial_cpp_safety_count_terms", (DL_FUNC) &_glycotrial_cpp_safety_count_terms, 10},
+    {"_glycotrial_cpp_safety_worst_cells", (DL_FUNC) &_glycotrial_cpp_safety_worst_cells, 7},
     {"_glycotrial_cpp_safety_encode", (DL_FUNC) &_glycotrial_cpp_safety_encode, 1},
     {"_glycotrial_cpp_safety_teae", (DL_FUNC) &_glycotrial_cpp_safety_teae, 4},
     {"_glycotrial_cpp_safety_infusion_window", (DL_FUNC) &_glycotrial_cpp_safety_infusion_window, 8},
     {"_glycotrial_cpp_safety_group_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_group_subject_min, 5},
     {"_glycotrial_cpp_safety_row_subject_min", (DL_FUNC) &_glycotrial_cpp_safety_row_subject_min, 8},
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
-    {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 7},
+    {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 8},
     {"_glycotrial_cpp_safety_fever_runs", (DL_FUNC) &_glycotrial_cpp_safety_fever_runs, 5},
     {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 13},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},

@@ -3,6 +3,7 @@
 #include <Rcpp.h>
 
 #include <cmath>
+#include <cstdint>
 #include <unordered_map>
 
 #include "core/safety/events.hpp"
@@ -105,6 +106,25 @@ Rcpp::List cpp_safety_count_terms(Rcpp::IntegerVector subject_arm, int n_arms,
   });
 }
 
+// Worst grade per (row, subject), tallied per row and arm (see
+// sf::worst_grade_cells); integer vectors read in place.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_safety_worst_cells(Rcpp::IntegerVector subject_arm, int n_arms,
+                                  Rcpp::IntegerVector subj, Rcpp::IntegerVector row,
+                                  Rcpp::IntegerVector grade, int n_rows, int max_grade) {
+  return glue::guard([&] {
+    const R_xlen_t n = subj.size();
+    glycotrial::require(row.size() == n && grade.size() == n, "adlb",
+                        "subject, row and grade vectors must have the same length");
+    sf::TermCounts tc = sf::worst_grade_cells(
+        INTEGER(subject_arm), static_cast<int>(subject_arm.size()), n_arms, INTEGER(subj),
+        INTEGER(row), INTEGER(grade), static_cast<size_t>(n), n_rows, max_grade, NA_INTEGER);
+    return Rcpp::List::create(Rcpp::_["subjects"] = Rcpp::wrap(tc.subjects),
+                              Rcpp::_["events"] = Rcpp::wrap(tc.events),
+                              Rcpp::_["by_worst_grade"] = Rcpp::wrap(tc.by_worst_grade));
+  });
+}
+
 // Integer codes (1-based, first-appearance order) and distinct values of a
 // character vector in one pass. R keeps one copy of each string in its global
 // cache, so equal strings of the same encoding share a CHARSXP and can be
@@ -118,37 +138,52 @@ Rcpp::List cpp_safety_encode(SEXP x) {
       throw glycotrial::InputError("values to encode must be a character vector", "x");
     const R_xlen_t n = XLENGTH(x);
     Rcpp::IntegerVector code(n);
-    std::unordered_map<SEXP, int> seen;
+    int* out = INTEGER(code);
     std::vector<SEXP> values;
+    // Open-addressing table keyed by CHARSXP address (power-of-two size,
+    // linear probing, at most half full): subject identifiers have ~10^5
+    // distinct values in random order, where std::unordered_map's node
+    // lookups dominated.
+    std::vector<SEXP> key(64, nullptr);
+    std::vector<int> val(64, 0);
+    size_t mask = 63;
+    auto slot = [&](SEXP s) {
+      size_t h = (reinterpret_cast<uintptr_t>(s) >> 3) * 0x9E3779B97F4A7C15ULL;
+      h ^= h >> 29;
+      size_t j = h & mask;
+      while (key[j] != nullptr && key[j] != s) j = (j + 1) & mask;
+      return j;
+    };
     const SEXP* p = STRING_PTR_RO(x);
     SEXP last = nullptr;
     int last_code = 0;
     for (R_xlen_t i = 0; i < n; ++i) {
       const SEXP s = p[i];
       if (s != last) {
-        int c = 0;
-        if (values.size() <= 16) {
-          // Few distinct values (grades, flags): a linear scan beats hashing.
-          for (size_t j = 0; j < values.size(); ++j)
-            if (values[j] == s) {
-              c = static_cast<int>(j) + 1;
-              break;
-            }
-          if (c == 0 && values.size() == 16)  // switching to the hash table
-            for (size_t j = 0; j < values.size(); ++j) seen.emplace(values[j], static_cast<int>(j) + 1);
-        } else {
-          auto it = seen.find(s);
-          if (it != seen.end()) c = it->second;
-        }
-        if (c == 0) {
+        size_t j = slot(s);
+        if (key[j] == nullptr) {
           values.push_back(s);
-          c = static_cast<int>(values.size());
-          if (values.size() > 16) seen.emplace(s, c);
+          key[j] = s;
+          val[j] = static_cast<int>(values.size());
+          if (2 * values.size() > key.size()) {  // grow and rehash
+            std::vector<SEXP> old_key(std::move(key));
+            std::vector<int> old_val(std::move(val));
+            key.assign(old_key.size() * 2, nullptr);
+            val.assign(old_key.size() * 2, 0);
+            mask = key.size() - 1;
+            for (size_t k = 0; k < old_key.size(); ++k)
+              if (old_key[k] != nullptr) {
+                const size_t m = slot(old_key[k]);
+                key[m] = old_key[k];
+                val[m] = old_val[k];
+              }
+            j = slot(s);
+          }
         }
         last = s;
-        last_code = c;
+        last_code = val[j];
       }
-      code[i] = last_code;
+      out[i] = last_code;
     }
     Rcpp::CharacterVector levels(values.size());
     for (size_t j = 0; j < values.size(); ++j) SET_STRING_ELT(levels, j, values[j]);
@@ -230,11 +265,16 @@ Rcpp::NumericVector cpp_safety_group_max(Rcpp::IntegerVector group, Rcpp::Numeri
 }
 
 // rules: data frame with param (1-based int), direction (+1/-1), grade, ref,
-// op, factor, baseline, required.
+// op, factor, baseline, required. param: 1-based parameter codes (NA: not
+// graded); aval, lln, uln, base: double vectors read in place. Returns the six
+// ADaM grade columns and, per parameter, the number of records whose grade is
+// missing because a reference is (gap_count) and the first one (gap_first,
+// 1-based, NA when none).
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::IntegerVector param,
                                  Rcpp::NumericVector aval, Rcpp::NumericVector lln,
-                                 Rcpp::NumericVector uln, Rcpp::NumericVector base) {
+                                 Rcpp::NumericVector uln, Rcpp::NumericVector base,
+                                 int n_threads = 1) {
   return glue::guard([&] {
     Rcpp::IntegerVector rp = rules["param"], rd = rules["direction"], rg = rules["grade"];
     Rcpp::CharacterVector rref = rules["ref"], rop = rules["op"], rbase = rules["baseline"];
@@ -259,11 +299,33 @@ Rcpp::List cpp_safety_grade_labs(Rcpp::DataFrame rules, int n_params, Rcpp::Inte
       rs[k].baseline = sf::parse_baseline(Rcpp::as<std::string>(rbase[k]));
       rs[k].required = rreq[k] == TRUE;
     }
-    sf::LabGrades g = sf::grade_labs(rs, n_params, as_idx(param), as_dbl(aval), as_dbl(lln),
-                                     as_dbl(uln), as_dbl(base));
-    // kGradeNone -> NA as well; the R side knows which directions exist.
-    return Rcpp::List::create(Rcpp::_["high"] = grades_to_r(g.high),
-                              Rcpp::_["low"] = grades_to_r(g.low));
+    const sf::GradeScheme scheme = sf::prepare_scheme(rs, n_params);
+    const R_xlen_t n = param.size();
+    glycotrial::require(aval.size() == n && lln.size() == n && uln.size() == n &&
+                            base.size() == n,
+                        "adlb", "lab value, reference range and baseline vectors must have the "
+                        "same length");
+    // R's NA_real_ is a NaN, so the core reads the vectors in place.
+    sf::LabColumns in;
+    in.n = static_cast<size_t>(n);
+    in.param = INTEGER(param);
+    in.aval = REAL(aval);
+    in.lln = REAL(lln);
+    in.uln = REAL(uln);
+    in.base = REAL(base);
+    Rcpp::IntegerVector h(n), l(n), sg(n), bh(n), bl(n), bsg(n);
+    sf::LabGradeColumns out{INTEGER(h), INTEGER(l), INTEGER(sg), INTEGER(bh), INTEGER(bl),
+                            INTEGER(bsg)};
+    sf::GradeGaps gaps = sf::grade_lab_columns(scheme, in, out, NA_INTEGER, n_threads);
+    Rcpp::NumericVector gap_count(n_params), gap_first(n_params);
+    for (int p = 0; p < n_params; ++p) {
+      gap_count[p] = static_cast<double>(gaps.count[p]);
+      gap_first[p] = gaps.first[p] < 0 ? NA_REAL : static_cast<double>(gaps.first[p] + 1);
+    }
+    return Rcpp::List::create(Rcpp::_["high"] = h, Rcpp::_["low"] = l, Rcpp::_["signed"] = sg,
+                              Rcpp::_["base_high"] = bh, Rcpp::_["base_low"] = bl,
+                              Rcpp::_["base_signed"] = bsg, Rcpp::_["gap_count"] = gap_count,
+                              Rcpp::_["gap_first"] = gap_first);
   });
 }
 

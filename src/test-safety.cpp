@@ -52,6 +52,34 @@ context("safety: event counting") {
     expect_true((c.subjects[2] == 1 && c.subjects[3] == 1));
     expect_true(c.by_worst_grade[(3) * 4 + 0] == 1);
   }
+  test_that("dense worst-grade cells agree with count_terms") {
+    // The example above in the 1-based layout of worst_grade_cells(): grades
+    // are 0..2 or NA (-99), code 0 = missing, g + 1 = grade g; row 0 = skip.
+    const int na = -99;
+    std::vector<int> arm = {1, 1, 2, 0};
+    std::vector<int> subj = {1, 1, 2, 3, 4, 1, 2};
+    std::vector<int> row = {1, 1, 1, 2, 1, 2, 0};
+    std::vector<int> grade = {0, 2, 1, na, 0, 1, 2};
+    sf::TermCounts c = sf::worst_grade_cells(arm.data(), 4, 2, subj.data(), row.data(),
+                                             grade.data(), subj.size(), 2, 2, na);
+    std::vector<int> arm0 = {0, 0, 1, -1};
+    std::vector<int> subj0 = {0, 0, 1, 2, 3, 0};
+    std::vector<int> term0 = {0, 0, 0, 1, 0, 1};
+    std::vector<int> code0 = {1, 3, 2, 0, 1, 2};
+    sf::TermCounts ref = sf::count_terms(arm0, 2, subj0, term0, 2, code0, 3);
+    expect_true(c.subjects == ref.subjects);
+    expect_true(c.events == ref.events);
+    expect_true(c.by_worst_grade == ref.by_worst_grade);
+    std::vector<int> bad = {0, 3, 1, na, 0, 1, 2};  // grade above max_grade
+    bool thrown = false;
+    try {
+      sf::worst_grade_cells(arm.data(), 4, 2, subj.data(), row.data(), bad.data(), subj.size(),
+                            2, 2, na);
+    } catch (const glycotrial::InputError&) {
+      thrown = true;
+    }
+    expect_true(thrown);
+  }
   test_that("term-to-row maps count a subject once per row; any event order") {
     // Terms 0, 1 (PTs of SOC row 1) and 2 (PT of SOC row 2); row 0 = any.
     sf::TermRows rows;

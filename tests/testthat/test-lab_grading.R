@@ -47,6 +47,10 @@ test_that("creatinine: x ULN (1, 1.5, 3, 6) or x baseline (1.5, 3)", {
 })
 
 test_that("eGFR (CKD): < LLN, < 60, < 30, < 15", {
+  # Criterion text (CTCAE v5.0 "Chronic kidney disease", MedDRA 10064848) as
+  # transcribed in GitHub oncohub/CTCAE5 ctcaev5.js, commit
+  # b5abf4e84948dcdc06742f81adff790141467f7c: G1 "eGFR ... or CrCl ... <LLN -
+  # 60 ml/min/1.73 m2 ...", G2 "59 - 30", G3 "29 - 15", G4 "<15 ml/min/1.73 m2".
   v <- c(90, 89.99, 60, 59.99, 30, 29.99, 15, 14.99)
   expect_equal(grade1("EGFR", v, lln = 90, unit = "mL/min/1.73m2", dir = "L"),
                c(0, 1, 1, 2, 2, 3, 3, 4))
@@ -282,4 +286,44 @@ test_that("user-defined schemes register through the registry", {
   expect_error(register_lab_grading("test_bad", bad), class = "glycotrial_error_input")
   expect_error(register_lab_grading("test_hyper", rules[1, ]),
                class = "glycotrial_error_registry_conflict")
+})
+
+test_that("signed ATOXGR/BTOXGR: -1 for a low grade 1, 0 when either direction is 0", {
+  # Hand-worked: K 3.4 < LLN 3.5 is hypokalaemia grade 2 (worst case of
+  # "< LLN - 3.0"), HGB 115 < LLN 120 is anaemia grade 1 (low only: signed
+  # -1), SODIUM 132 < LLN 135 is hyponatraemia grade 1 with hypernatraemia 0
+  # (signed -1: the low grade when the high grade is 0).
+  lb <- data.frame(USUBJID = "S1", PARAMCD = c("K", "HGB", "SODIUM", "HGB"),
+                   AVAL = c(3.4, 115, 132, 130), AVALU = c("mmol/L", "g/L", "mmol/L", "g/L"),
+                   ANRLO = c(3.5, 120, 135, 120), ANRHI = c(5.1, 160, 145, 160),
+                   BASE = c(4, 115, 132, NA))
+  g <- grade_lab(lb, missing_range = "ignore")
+  expect_identical(g$ATOXGRL, c(2L, 1L, 1L, 0L))
+  expect_identical(g$ATOXGR, c(-2L, -1L, -1L, 0L))
+  # Baselines graded with the normal-baseline criteria: 4 -> 0, 115 -> -1,
+  # 132 -> -1, missing -> NA.
+  expect_identical(g$BTOXGR, c(0L, -1L, -1L, NA))
+})
+
+test_that("grading is the same with one or two core threads (large input)", {
+  # The core splits >= 50,000 records into contiguous blocks per thread; the
+  # grades and the missing-range report must not depend on the split.
+  set.seed(11)
+  n <- 60000
+  p <- sample(c("ALT", "K", "HGB", "EGFR"), n, TRUE)
+  lb <- data.frame(USUBJID = "S1", PARAMCD = p, AVAL = rlnorm(n, 0, 0.6),
+                   ANRLO = ifelse(runif(n) < 0.01, NA, 0.8), ANRHI = 1.2,
+                   BASE = rlnorm(n, 0, 0.3), stringsAsFactors = FALSE)
+  m <- c(ALT = 40, K = 4, HGB = 130, EGFR = 80)[p]
+  lb[c("AVAL", "ANRLO", "ANRHI", "BASE")] <- lb[c("AVAL", "ANRLO", "ANRHI", "BASE")] * m
+  one <- withr::with_options(list(glycotrial.threads = 1L),
+                             tryCatch(grade_lab(lb), warning = conditionMessage))
+  two <- withr::with_options(list(glycotrial.threads = 2L),
+                             tryCatch(grade_lab(lb), warning = conditionMessage))
+  expect_identical(one, two)
+  g <- withr::with_options(list(glycotrial.threads = 2L), grade_lab(lb, missing_range = "ignore"))
+  # Spot check against the criteria by hand: ALT x ULN with normal baseline.
+  alt <- which(p == "ALT" & lb$BASE <= lb$ANRHI)
+  r <- lb$AVAL[alt] / lb$ANRHI[alt]
+  expect_identical(g$ATOXGRH[alt], as.integer((r > 1) + (r > 3) + (r > 5) + (r > 20)))
 })

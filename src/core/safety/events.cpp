@@ -10,6 +10,22 @@
 namespace glycotrial {
 namespace safety {
 
+namespace {
+// The term-to-row map of count_term_rows() and row_subject_min(): n_terms + 1
+// non-decreasing offsets from 0 to the number of row indices, each row index
+// in 0..n_rows-1.
+void check_term_rows(const TermRows& rows, int n_terms) {
+  require(rows.start.size() == static_cast<size_t>(n_terms) + 1, "rows",
+          "the term-to-row map must have n_terms + 1 offsets");
+  require(rows.start[0] == 0 && static_cast<size_t>(rows.start[n_terms]) == rows.index.size(),
+          "rows", "the term-to-row offsets must run from 0 to the number of row indices");
+  for (int t = 0; t < n_terms; ++t)
+    require(rows.start[t] <= rows.start[t + 1], "rows", "term-to-row offsets must not decrease");
+  for (int r : rows.index)
+    require(r >= 0 && r < rows.n_rows, "rows", "row index out of range");
+}
+}  // namespace
+
 TermCounts count_term_rows(const std::vector<int>& subject_arm, int n_arms,
                            const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
                            int n_terms, const std::vector<int>& ev_grade, int n_grades,
@@ -19,14 +35,7 @@ TermCounts count_term_rows(const std::vector<int>& subject_arm, int n_arms,
           "event subject, term and grade vectors must have the same length");
   require(n_arms >= 0 && n_terms >= 0 && n_grades >= 0 && rows.n_rows >= 0, "n",
           "counts must be non-negative");
-  require(rows.start.size() == static_cast<size_t>(n_terms) + 1, "rows",
-          "the term-to-row map must have n_terms + 1 offsets");
-  require(rows.start[0] == 0 && static_cast<size_t>(rows.start[n_terms]) == rows.index.size(),
-          "rows", "the term-to-row offsets must run from 0 to the number of row indices");
-  for (int t = 0; t < n_terms; ++t)
-    require(rows.start[t] <= rows.start[t + 1], "rows", "term-to-row offsets must not decrease");
-  for (int r : rows.index)
-    require(r >= 0 && r < rows.n_rows, "rows", "row index out of range");
+  check_term_rows(rows, n_terms);
   const int n_subj = static_cast<int>(subject_arm.size());
   for (int a : subject_arm)
     if (a < -1 || a >= n_arms) throw InputError("arm index out of range", "arm");
@@ -130,6 +139,54 @@ TermCounts count_terms(const std::vector<int>& subject_arm, int n_arms,
                          identity);
 }
 
+TermCounts worst_grade_cells(const int* subject_arm, int n_subjects, int n_arms,
+                             const int* subj, const int* row, const int* grade, size_t n,
+                             int n_rows, int max_grade, int na) {
+  require(n_subjects >= 0 && n_arms >= 0 && n_rows >= 0 && max_grade >= 0 && max_grade < 126,
+          "n", "counts must be non-negative and grades below 126");
+  require(static_cast<double>(n_rows) * n_subjects <= 4e8, "n",
+          "too many rows x subjects for the dense worst-grade table");
+  for (int s = 0; s < n_subjects; ++s)
+    if (subject_arm[s] > n_arms) throw InputError("arm index out of range", "arm");
+  const int n_codes = max_grade + 2;
+  TermCounts out;
+  out.n_terms = n_rows;
+  out.n_arms = n_arms;
+  out.n_grades = n_codes - 1;
+  const size_t cells = static_cast<size_t>(n_rows) * n_arms;
+  out.subjects.assign(cells, 0);
+  out.events.assign(cells, 0);
+  out.by_worst_grade.assign(cells * n_codes, 0);
+  // worst[r * n_subjects + s] = code + 1 (0 = no record yet).
+  std::vector<signed char> worst(static_cast<size_t>(n_rows) * n_subjects, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const int s = subj[i], r = row[i];
+    if (r < 1 || s < 1 || s > n_subjects) continue;
+    if (r > n_rows) throw InputError("row index out of range at record " + std::to_string(i + 1), "row");
+    const int a = subject_arm[s - 1];
+    if (a < 1) continue;
+    const int g = grade[i];
+    int code = 0;
+    if (g != na) {
+      if (g < 0 || g > max_grade)
+        throw InputError("grade out of range at record " + std::to_string(i + 1), "grade");
+      code = g + 1;
+    }
+    ++out.events[static_cast<size_t>(r - 1) * n_arms + (a - 1)];
+    signed char& w = worst[static_cast<size_t>(r - 1) * n_subjects + (s - 1)];
+    if (code + 1 > w) w = static_cast<signed char>(code + 1);
+  }
+  for (int r = 0; r < n_rows; ++r)
+    for (int s = 0; s < n_subjects; ++s) {
+      const int w = worst[static_cast<size_t>(r) * n_subjects + s];
+      if (w == 0) continue;
+      const size_t cell = static_cast<size_t>(r) * n_arms + (subject_arm[s] - 1);
+      ++out.subjects[cell];
+      ++out.by_worst_grade[cell * n_codes + (w - 1)];
+    }
+  return out;
+}
+
 std::vector<int> teae_flag(const std::vector<double>& onset_day,
                            const std::vector<double>& end_day, double lag,
                            bool missing_is_teae) {
@@ -216,14 +273,7 @@ std::vector<double> row_subject_min(const std::vector<int>& subject,
           "subject, term and value vectors must have the same length");
   require(n_subjects >= 0 && n_terms >= 0 && rows.n_rows >= 0, "n",
           "counts must be non-negative");
-  require(rows.start.size() == static_cast<size_t>(n_terms) + 1, "rows",
-          "the term-to-row map must have n_terms + 1 offsets");
-  require(rows.start[0] == 0 && static_cast<size_t>(rows.start[n_terms]) == rows.index.size(),
-          "rows", "the term-to-row offsets must run from 0 to the number of row indices");
-  for (int t = 0; t < n_terms; ++t)
-    require(rows.start[t] <= rows.start[t + 1], "rows", "term-to-row offsets must not decrease");
-  for (int r : rows.index)
-    require(r >= 0 && r < rows.n_rows, "rows", "row index out of range");
+  check_term_rows(rows, n_terms);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> out(static_cast<size_t>(n_subjects) * rows.n_rows, nan);
   for (size_t i = 0; i < subject.size(); ++i) {

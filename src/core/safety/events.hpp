@@ -6,6 +6,7 @@
 // O(n_events + n_subjects + n_rows * n_arms * n_grades).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -45,6 +46,20 @@ TermCounts count_term_rows(const std::vector<int>& subject_arm, int n_arms,
                            const std::vector<int>& ev_subject, const std::vector<int>& ev_term,
                            int n_terms, const std::vector<int>& ev_grade, int n_grades,
                            const TermRows& rows);
+
+// Worst code per (row, subject) over records given as column views (R
+// vectors read in place), tallied per (row, arm): subjects with a record,
+// records, and subjects by worst code, in the layout of count_terms() with
+// n_grades = max_grade + 1 (code 0 = missing grade, g + 1 = grade g). A dense
+// row x subject table replaces the sort by subject, so it needs
+// n_rows * n_subjects bytes.
+//   subject_arm[s]: 1-based arm of subject s (1-based), < 1 outside the population;
+//   subj[i]: 1-based subject (< 1 or > n_subjects: record skipped);
+//   row[i]: 1-based output row (< 1: record skipped);
+//   grade[i]: 0..max_grade, or `na` for a missing grade.
+TermCounts worst_grade_cells(const int* subject_arm, int n_subjects, int n_arms,
+                             const int* subj, const int* row, const int* grade, size_t n,
+                             int n_rows, int max_grade, int na);
 
 // Treatment-emergent flag from study days (day 1 = first dose, no day 0):
 // onset >= 1 and onset <= end_day + lag. Missing onset (NaN) counts as

@@ -40,7 +40,54 @@ struct LabGrades {
   std::vector<int> high, low;
 };
 
-// param[i] = -1 for records of parameters the scheme does not grade.
+// Rules validated and grouped by parameter and direction, highest grade
+// first: built once per call, shared read-only by the worker threads.
+struct GradeScheme {
+  int n_params = 0;
+  std::vector<std::vector<GradeRule>> high, low;  // [param]
+};
+GradeScheme prepare_scheme(const std::vector<GradeRule>& rules, int n_params);
+
+// Column views of the lab data (no copies; NaN = missing). param[i] is the
+// 1-based parameter code; codes < 1 (R's NA included) mark records the
+// scheme does not grade, codes > n_params are an error.
+struct LabColumns {
+  size_t n = 0;
+  const int* param = nullptr;
+  const double* aval = nullptr;
+  const double* lln = nullptr;
+  const double* uln = nullptr;
+  const double* base = nullptr;
+};
+
+// Output columns, each of length n, filled with grades or `na`: ATOXGRH,
+// ATOXGRL, ATOXGR (signed: the high grade when positive, else minus the low
+// grade, 0 when either is 0) and the same for the baseline value graded with
+// the normal-baseline criteria (BTOXGRH, BTOXGRL, BTOXGR).
+struct LabGradeColumns {
+  int* high = nullptr;
+  int* low = nullptr;
+  int* signed_grade = nullptr;
+  int* base_high = nullptr;
+  int* base_low = nullptr;
+  int* base_signed = nullptr;
+};
+
+// Records whose grade is missing because a reference (range or baseline) is:
+// per parameter, their number and the first such record (0-based; -1 none).
+struct GradeGaps {
+  std::vector<long long> count, first;
+};
+
+// One pass over the records grading the value and the baseline in both
+// directions. With n_threads > 1 the records are split into contiguous blocks
+// graded in parallel (pure computation on the given buffers); the result does
+// not depend on the number of threads.
+GradeGaps grade_lab_columns(const GradeScheme& scheme, const LabColumns& in,
+                            const LabGradeColumns& out, int na, int n_threads);
+
+// Vector interface (tests): param[i] = -1 for records of parameters the
+// scheme does not grade; grades kGradeNA / kGradeNone as above.
 LabGrades grade_labs(const std::vector<GradeRule>& rules, int n_params,
                      const std::vector<int>& param, const std::vector<double>& aval,
                      const std::vector<double>& lln, const std::vector<double>& uln,
