@@ -11,6 +11,9 @@
 # mmrm_chunked.R) fits it exactly. The structure is handed to the MMRM engine
 # as an unregistered R covariance plugin with analytic derivatives.
 
+#' @include registry.R interop-emmeans.R
+NULL
+
 # Does fit_lmm() take the moment route for this `data`?
 lmm_use_moments <- function(data) inherits(data, "glycotrial_mmrm_source")
 
@@ -234,7 +237,8 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   spec$key <- plugin$key
   mctl <- mmrm_control(accept_singular = FALSE)
   mctl$max_iter <- control$max_iter %||% mctl$max_iter
-  fit <- scale_fit_moments(mom, enc, spec, reml, df = "Residual", vcov = "Asymptotic", control = mctl)
+  fit <- scale_fit_moments(mom, enc, spec, reml, df = "Satterthwaite", vcov = "Asymptotic", control = mctl)
+  fit$call <- call  # emmeans recovers the reference grid through it
   theta <- fit$theta
   g <- lmm_moment_g(theta[seq_len(plugin$n_g)], zd$blocks)
   G <- g$G
@@ -253,7 +257,9 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
     singular = any(abs(diag(G)) < control$singular_tol * max(1, max(abs(diag(G))))),
     design = list(residual = parsed$residual), parsed = parsed, visit_var = ms$visit,
     formula = formula, call = call, data_source = class(data)[1], moments_only = TRUE,
-    df_residual = fit$n_obs - length(beta))
+    df_residual = fit$n_obs - length(beta),
+    # the MMRM fit behind it: fixed-effect inference (see summary() below)
+    engine_fit = fit)
   class(out) <- "glycotrial_lmm_moments"
   out
 }
@@ -327,3 +333,52 @@ print.glycotrial_lmm_moments <- function(x, digits = 4, ...) {
         digits = digits)
   invisible(x)
 }
+
+# Fixed-effect inference. The pattern-moment fit is an MMRM whose covariance is
+# the LMM's marginal covariance, so its Satterthwaite df, F tests, intervals
+# and least-squares means are those of the LMM; they come from that fit
+# (tested against the in-memory fit_lmm() and lmerTest).
+
+#' @export
+summary.glycotrial_lmm_moments <- function(object, ...) {
+  out <- list(fit = object, coefficients = summary(object$engine_fit)$coefficients,
+              varcorr = VarCorr(object), logLik = logLik(object),
+              AIC = stats::AIC(object), BIC = stats::BIC(object))
+  class(out) <- "summary.glycotrial_lmm_moments"
+  out
+}
+
+#' @export
+print.summary.glycotrial_lmm_moments <- function(x, digits = 4, ...) {
+  f <- x$fit
+  cat("Linear mixed model fitted from pattern moments (", f$data_source, ") by ",
+      if (f$reml) "REML" else "ML", "\n", sep = "")
+  cat("Formula:", paste(deparse(f$formula), collapse = " "), "\n")
+  cat(f$nobs, " observations, ", f$n_subjects, " subjects; logLik ",
+      format(as.numeric(x$logLik), digits = 8), ", AIC ", format(x$AIC, digits = 8),
+      ", BIC ", format(x$BIC, digits = 8), "\n", sep = "")
+  print(x$varcorr, digits = digits)
+  cat("Fixed effects (Satterthwaite df):\n")
+  stats::printCoefmat(x$coefficients, digits = digits, has.Pvalue = TRUE, P.values = TRUE)
+  invisible(x)
+}
+
+#' @export
+anova.glycotrial_lmm_moments <- function(object, ...) {
+  if (length(list(...)) && any(vapply(list(...), is.list, logical(1)))) {
+    glycotrial_abort("Comparing several fits needs per-row data; {.fn anova} on a fit from a data source tests its fixed-effect terms only.",
+                     class = c("input", "glycotrial_error_moments_only"), call = NULL)
+  }
+  stats::anova(object$engine_fit, ...)
+}
+
+#' @export
+confint.glycotrial_lmm_moments <- function(object, parm, level = 0.95, ...) {
+  if (missing(parm)) stats::confint(object$engine_fit, level = level, ...)
+  else stats::confint(object$engine_fit, parm = parm, level = level, ...)
+}
+
+add_s3_interop("emmeans", "recover_data", "glycotrial_lmm_moments",
+               function(object, ...) emmeans_recover_data_mmrm(object$engine_fit, ...))
+add_s3_interop("emmeans", "emm_basis", "glycotrial_lmm_moments",
+               function(object, ...) emmeans_emm_basis_mmrm(object$engine_fit, ...))

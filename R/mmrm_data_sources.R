@@ -95,15 +95,17 @@
 #' [fit_lmm()] (beta, variance components, log-likelihood; tested to 1e-8
 #' relative, vcov to 1e-6). Its result (class `glycotrial_lmm_moments`) has
 #' `fixef()`, `coef()`, `vcov()`, `VarCorr()`, `logLik()`, `nobs()`,
-#' `deviance()` and `print()`; conditional modes, fitted values, residuals,
+#' `deviance()`, `print()`, and fixed-effect inference with Satterthwaite df:
+#' `summary()` (coefficient table), `anova()` (F tests), `confint()` (t
+#' intervals) and emmeans (tested against the in-memory fit and lmerTest);
+#' conditional modes, fitted values, residuals,
 #' predictions and simulation need the rows and give the classed error
 #' `glycotrial_error_moments_only`. Other designs (slopes in several
 #' variables, a slope variable that varies within a visit, several grouping
 #' factors, a random intercept alone without a residual structure, spatial
 #' residual structures, observation weights) give an error of class
-#' `glycotrial_error_moment_route`. Fixed-effect df (Satterthwaite,
-#' Kenward-Roger), `anova()`, `summary()` and emmeans are not provided for
-#' such fits yet; `vcov()` is the asymptotic covariance.
+#' `glycotrial_error_moment_route`. Kenward-Roger df are not provided for
+#' such fits; `vcov()` is the asymptotic covariance.
 #'
 #' @param con A DBI connection.
 #' @param table Name of the table or view (character, or a [DBI::Id()]).

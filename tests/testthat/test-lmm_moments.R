@@ -124,3 +124,40 @@ test_that("per-subject outputs and unsupported designs give classed errors", {
   expect_error(fit_lmm(AVAL ~ WEEK + (1 + WEEK | USUBJID), data = mmrm_data_chunks(list(d2))),
                class = "glycotrial_error_input", regexp = "more than one row")
 })
+
+test_that("fixed-effect inference of a moment fit equals the in-memory fit_lmm() (Satterthwaite, as lmerTest)", {
+  d <- lmm_mom_data()
+  form <- AVAL ~ BASE + ARM * WEEK + (1 + WEEK | USUBJID)
+  ref <- fit_lmm(form, data = d)
+  chunks <- unname(split(d, rep(1:3, length.out = nrow(d))[as.integer(factor(d$USUBJID))]))
+  f <- fit_lmm(form, data = mmrm_data_chunks(chunks))
+  s <- summary(f)
+  expect_s3_class(s, "summary.glycotrial_lmm_moments")
+  cf <- s$coefficients
+  cr <- summary(ref)$coefficients
+  expect_identical(rownames(cf), rownames(cr))
+  expect_equal(unname(cf[, "Estimate"]), unname(cr[, "Estimate"]), tolerance = 1e-8)
+  expect_equal(unname(cf[, "Std. Error"]), unname(cr[, "Std. Error"]), tolerance = 1e-6)
+  expect_equal(unname(cf[, "df"]), unname(cr[, "df"]), tolerance = 1e-5)
+  expect_equal(unname(cf[, "Pr(>|t|)"]), unname(cr[, "Pr(>|t|)"]), tolerance = 1e-5)
+  expect_output(print(s), "Satterthwaite")
+  # confint: t intervals with these df
+  ci <- confint(f)
+  q <- stats::qt(0.975, cf[, "df"])
+  expect_equal(unname(ci[, 1]), unname(cf[, "Estimate"] - q * cf[, "Std. Error"]), tolerance = 1e-8)
+  # F test of the one-df interaction: F = t^2 with the same df
+  a <- anova(f)
+  expect_equal(a["ARM:WEEK", "F value"], cf["ARMPlacebo:WEEK", "t value"]^2, tolerance = 1e-8)
+  expect_equal(a["ARM:WEEK", "Denom Df"], cf["ARMPlacebo:WEEK", "df"], tolerance = 1e-8)
+  expect_error(anova(f, f), class = "glycotrial_error_moments_only")
+  skip_if_not_installed("lmerTest")
+  lt <- lmerTest::lmer(AVAL ~ BASE + ARM * WEEK + (1 + WEEK | USUBJID), data = d,
+                       control = lme4::lmerControl(optCtrl = list(rhoend = 1e-12)))
+  expect_equal(unname(cf[, "df"]), unname(summary(lt)$coefficients[, "df"]), tolerance = 1e-3)
+  skip_if_not_installed("emmeans")
+  em <- suppressMessages(as.data.frame(emmeans::emmeans(f, ~ ARM, at = list(WEEK = 24))))
+  emr <- suppressMessages(as.data.frame(emmeans::emmeans(lt, ~ ARM, at = list(WEEK = 24), lmer.df = "satterthwaite")))
+  expect_equal(em$emmean, emr$emmean, tolerance = 1e-5)
+  expect_equal(em$SE, emr$SE, tolerance = 1e-4)
+  expect_equal(em$df, emr$df, tolerance = 1e-3)
+})
