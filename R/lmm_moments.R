@@ -75,28 +75,8 @@ lmm_moment_visit_values <- function(pairs, vl, visit, value) {
 lmm_moment_z <- function(random, visit, values) {
   df <- data.frame(.row = seq_along(values))
   df[[visit]] <- values
-  Zs <- list()
-  blocks <- integer()
-  nms <- character()
-  for (t in random) {
-    mm <- stats::model.matrix(t$lhs, data = df)
-    if (ncol(mm) == 0) {
-      glycotrial_abort("The random-effect term {.code {deparse(t$lhs[[2]])}} has no columns.", call = NULL)
-    }
-    if (t$double_bar) {
-      for (j in seq_len(ncol(mm))) {
-        Zs[[length(Zs) + 1]] <- mm[, j, drop = FALSE]
-        blocks <- c(blocks, 1L)
-      }
-    } else {
-      Zs[[length(Zs) + 1]] <- mm
-      blocks <- c(blocks, ncol(mm))
-    }
-    nms <- c(nms, colnames(mm))
-  }
-  Z <- do.call(cbind, Zs)
-  colnames(Z) <- make.unique(nms)
-  list(Z = unname(Z), blocks = blocks, names = colnames(Z))
+  rd <- lmm_random_design(random, df, call = NULL)
+  list(Z = unname(rd$Z), blocks = rd$blocks, names = colnames(rd$Z))
 }
 
 # G and its derivatives from the log-Cholesky parameters of each block
@@ -294,15 +274,8 @@ nobs.glycotrial_lmm_moments <- function(object, ...) object$nobs
 deviance.glycotrial_lmm_moments <- function(object, ...) object$deviance
 
 #' @export
-VarCorr.glycotrial_lmm_moments <- function(x, ...) {
-  G <- x$G
-  sd <- sqrt(diag(G))
-  cor <- G / outer(sd, sd)
-  cor[!is.finite(cor)] <- 0
-  structure(list(G = G, sd = sd, cor = cor, sigma = sqrt(x$sigma2),
-                 residual = lmm_residual_summary(x)),
-            class = "glycotrial_lmm_varcorr")
-}
+# same fields (G, sigma2, residual structure) as an in-memory fit
+VarCorr.glycotrial_lmm_moments <- function(x, ...) VarCorr.glycotrial_lmm(x, ...)
 
 #' @export
 ranef.glycotrial_lmm_moments <- function(object, ...) lmm_moments_need_rows("Conditional modes (ranef)")

@@ -689,6 +689,20 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   levels <- src$levels
   num_col <- list()
   for (v in cols) num_col[[v]] <- is.numeric(sample[[v]])
+  # levels of a column: its distinct values in the database, or the given
+  # `levels` (which must cover them)
+  db_levels <- function(v) {
+    distinct <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT NULL",
+                                             qi(v), tbl, qi(v)))$v
+    lv <- if (is.numeric(distinct)) as.character(sort(distinct)) else sort(as.character(distinct))
+    if (is.null(levels[[v]])) return(lv)
+    unknown <- setdiff(lv, as.character(levels[[v]]))
+    if (length(unknown)) {
+      glycotrial_abort("Column {.field {v}} of the database table has value{?s} {.val {unknown}} not among the given {.arg levels}.",
+                       class = c("input", "glycotrial_error_chunk"), call = NULL)
+    }
+    as.character(levels[[v]])
+  }
   schema <- list()
   alias <- isTRUE(roles$visit_alias)
   for (v in cols) {
@@ -696,38 +710,13 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     type <- if ((!is.null(levels[[v]]) && !own) || v %in% c(if (!alias) roles$visit, roles$group)) "factor" else scale_col_type(sample[[v]])
     if (identical(v, roles$response)) type <- "numeric"
     if (type == "other") type <- "numeric"
-    lv <- NULL
-    if (type == "factor") {
-      distinct <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT NULL",
-                                               qi(v), tbl, qi(v)))$v
-      lv <- if (is.numeric(distinct)) as.character(sort(distinct)) else sort(as.character(distinct))
-      if (!is.null(levels[[v]])) {
-        unknown <- setdiff(lv, as.character(levels[[v]]))
-        if (length(unknown)) {
-          glycotrial_abort("Column {.field {v}} of the database table has value{?s} {.val {unknown}} not among the given {.arg levels}.",
-                           class = c("input", "glycotrial_error_chunk"), call = NULL)
-        }
-        lv <- as.character(levels[[v]])
-      }
-    }
-    schema[[v]] <- list(name = v, type = type, levels = lv)
+    schema[[v]] <- list(name = v, type = type, levels = if (type == "factor") db_levels(v))
   }
   if (alias) {
     # fit_lmm()'s moment route: visit levels of a (possibly numeric) visit
     # variable, kept apart from its own type (see scale_schema())
     v <- roles$visit
-    distinct <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT NULL",
-                                             qi(v), tbl, qi(v)))$v
-    lv <- if (is.numeric(distinct)) as.character(sort(distinct)) else sort(as.character(distinct))
-    if (!is.null(levels[[v]])) {
-      unknown <- setdiff(lv, as.character(levels[[v]]))
-      if (length(unknown)) {
-        glycotrial_abort("Column {.field {v}} of the database table has value{?s} {.val {unknown}} not among the given {.arg levels}.",
-                         class = c("input", "glycotrial_error_chunk"), call = NULL)
-      }
-      lv <- as.character(levels[[v]])
-    }
-    schema[[".visit"]] <- list(name = v, type = "factor", levels = lv)
+    schema[[".visit"]] <- list(name = v, type = "factor", levels = db_levels(v))
     if (!is.null(roles$visit_value)) {
       if (!roles$visit_value %in% fields) {
         glycotrial_abort("Database table {.val {format(src$table)}} lacks column {.field {roles$visit_value}} needed by {.arg formula}.",

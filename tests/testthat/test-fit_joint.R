@@ -34,6 +34,49 @@ joint_small <- function() {
   d
 }
 
+# The REML criterion of fit_joint() with correlated AR(1) residuals written out
+# in full, per subject: V_i = Z G Z' + W^-1/2 (U (x) C) W^-1/2 (W = 1 without
+# weights). par: G log-Cholesky (3), U log-Cholesky (3), atanh(rho).
+joint_reml_by_hand <- function(par, des, w = rep(1, length(des$y))) {
+  X <- des$X; y <- des$y; Z <- des$Z; sub <- des$subject
+  LG <- matrix(c(exp(par[1]), par[2], 0, exp(par[3])), 2)
+  LU <- matrix(c(exp(par[4]), par[5], 0, exp(par[6])), 2)
+  G <- LG %*% t(LG); U <- LU %*% t(LU); rho <- tanh(par[7])
+  A <- 0; b <- 0; ld <- 0; yy <- 0
+  for (s in levels(sub)) {
+    i <- which(sub == s)
+    Zi <- Z[i, , drop = FALSE]
+    t <- des$coords[i]; g <- des$groups[i] + 1
+    sw <- 1 / sqrt(w[i])
+    R <- U[g, g] * rho^abs(outer(t, t, "-")) * outer(sw, sw)
+    V <- Zi %*% G %*% t(Zi) + R
+    Vi <- solve(V)
+    ld <- ld + as.numeric(determinant(V)$modulus)
+    A <- A + t(X[i, ]) %*% Vi %*% X[i, ]
+    b <- b + t(X[i, ]) %*% Vi %*% y[i]
+    yy <- yy + drop(t(y[i]) %*% Vi %*% y[i])
+  }
+  beta <- solve(A, b)
+  n <- length(y); p <- ncol(X)
+  ld + as.numeric(determinant(A)$modulus) + yy - sum(b * beta) + (n - p) * log(2 * pi)
+}
+
+# joint_reml_by_hand()'s parameters at a fit's estimates
+joint_par_at_fit <- function(f) {
+  LG <- t(chol(f$G)); LU <- t(chol(f$joint$residual_cov))
+  ptr <- glycotrial:::lmm_ptr(f)
+  rho <- glycotrial:::cpp_lmm_residual_cov(ptr, f$theta_absolute, c(0, 1), c(0L, 0L))
+  rho <- rho[1, 2] / rho[1, 1]
+  c(log(LG[1, 1]), LG[2, 1], log(LG[2, 2]), log(LU[1, 1]), LU[2, 1], log(LU[2, 2]), atanh(rho))
+}
+
+joint_num_grad <- function(fn, par, h = 1e-5) {
+  vapply(seq_along(par), function(j) {
+    pp <- par; pm <- par; pp[j] <- pp[j] + h; pm[j] <- pm[j] - h
+    (fn(pp) - fn(pm)) / (2 * h)
+  }, numeric(1))
+}
+
 test_that("independent residuals: matches nlme::lme on the stacked data", {
   d <- joint_small()
   f <- fit_joint(d, formula = ~ ARM + AVISIT, residual = "independent")
@@ -61,44 +104,10 @@ test_that("correlated residuals with AR(1): optimum of a directly written REML l
   d <- joint_sim()
   f <- fit_joint(d, formula = ~ ARM * AVISIT, time_cor = "ar1")
   expect_false(f$singular)
-  des <- f$design
-  X <- des$X; y <- des$y; Z <- des$Z
-  sub <- des$subject
-  # theta: G log-Cholesky (3), U log-Cholesky (3), atanh(rho); original scale
-  reml_dev <- function(par) {
-    LG <- matrix(c(exp(par[1]), par[2], 0, exp(par[3])), 2)
-    LU <- matrix(c(exp(par[4]), par[5], 0, exp(par[6])), 2)
-    G <- LG %*% t(LG); U <- LU %*% t(LU); rho <- tanh(par[7])
-    A <- 0; b <- 0; ld <- 0; yy <- 0
-    for (s in levels(sub)) {
-      i <- which(sub == s)
-      Zi <- Z[i, , drop = FALSE]
-      t <- des$coords[i]; g <- des$groups[i] + 1
-      R <- U[g, g] * rho^abs(outer(t, t, "-"))
-      V <- Zi %*% G %*% t(Zi) + R
-      Vi <- solve(V)
-      ld <- ld + as.numeric(determinant(V)$modulus)
-      A <- A + t(X[i, ]) %*% Vi %*% X[i, ]
-      b <- b + t(X[i, ]) %*% Vi %*% y[i]
-      yy <- yy + drop(t(y[i]) %*% Vi %*% y[i])
-    }
-    beta <- solve(A, b)
-    n <- length(y); p <- ncol(X)
-    ld + as.numeric(determinant(A)$modulus) + yy - sum(b * beta) + (n - p) * log(2 * pi)
-  }
-  LG <- t(chol(f$G)); U <- f$joint$residual_cov; LU <- t(chol(U))
-  ptr <- glycotrial:::lmm_ptr(f)
-  rho <- glycotrial:::cpp_lmm_residual_cov(ptr, f$theta_absolute, c(0, 1), c(0L, 0L))
-  rho <- rho[1, 2] / rho[1, 1]
-  par <- c(log(LG[1, 1]), LG[2, 1], log(LG[2, 2]), log(LU[1, 1]), LU[2, 1], log(LU[2, 2]),
-           atanh(rho))
-  dev <- reml_dev(par)
-  expect_equal(dev, f$deviance, tolerance = 1e-8)
+  par <- joint_par_at_fit(f)
+  expect_equal(joint_reml_by_hand(par, f$design), f$deviance, tolerance = 1e-8)
   # numerical gradient of the hand-written criterion is ~0 at our estimates
-  g <- vapply(seq_along(par), function(j) {
-    h <- 1e-5; pp <- par; pm <- par; pp[j] <- pp[j] + h; pm[j] <- pm[j] - h
-    (reml_dev(pp) - reml_dev(pm)) / (2 * h)
-  }, numeric(1))
+  g <- joint_num_grad(function(p) joint_reml_by_hand(p, f$design), par)
   expect_lt(max(abs(g)), 1e-3)
   expect_gt(abs(f$joint$cor_residual), 0)
 })
@@ -195,43 +204,9 @@ test_that("weights, correlated AR(1) residuals: optimum of a directly written we
   set.seed(12)
   w_full <- stats::runif(nrow(d), 0.5, 2)
   f <- fit_joint(d, formula = ~ ARM + AVISIT, time_cor = "ar1", weights = w_full)
-  des <- f$design
-  X <- des$X; y <- des$y; Z <- des$Z; w <- des$weights
-  sub <- des$subject
-  # V_i = Z G Z' + W^-1/2 (U (x) C) W^-1/2; the REML criterion in full
-  reml_dev <- function(par) {
-    LG <- matrix(c(exp(par[1]), par[2], 0, exp(par[3])), 2)
-    LU <- matrix(c(exp(par[4]), par[5], 0, exp(par[6])), 2)
-    G <- LG %*% t(LG); U <- LU %*% t(LU); rho <- tanh(par[7])
-    A <- 0; b <- 0; ld <- 0; yy <- 0
-    for (s in levels(sub)) {
-      i <- which(sub == s)
-      Zi <- Z[i, , drop = FALSE]
-      t <- des$coords[i]; g <- des$groups[i] + 1
-      sw <- 1 / sqrt(w[i])
-      R <- U[g, g] * rho^abs(outer(t, t, "-")) * outer(sw, sw)
-      V <- Zi %*% G %*% t(Zi) + R
-      Vi <- solve(V)
-      ld <- ld + as.numeric(determinant(V)$modulus)
-      A <- A + t(X[i, ]) %*% Vi %*% X[i, ]
-      b <- b + t(X[i, ]) %*% Vi %*% y[i]
-      yy <- yy + drop(t(y[i]) %*% Vi %*% y[i])
-    }
-    beta <- solve(A, b)
-    n <- length(y); p <- ncol(X)
-    ld + as.numeric(determinant(A)$modulus) + yy - sum(b * beta) + (n - p) * log(2 * pi)
-  }
-  LG <- t(chol(f$G)); U <- f$joint$residual_cov; LU <- t(chol(U))
-  ptr <- glycotrial:::lmm_ptr(f)
-  rho <- glycotrial:::cpp_lmm_residual_cov(ptr, f$theta_absolute, c(0, 1), c(0L, 0L))
-  rho <- rho[1, 2] / rho[1, 1]
-  par <- c(log(LG[1, 1]), LG[2, 1], log(LG[2, 2]), log(LU[1, 1]), LU[2, 1], log(LU[2, 2]),
-           atanh(rho))
-  expect_equal(reml_dev(par), f$deviance, tolerance = 1e-8)
-  g <- vapply(seq_along(par), function(j) {
-    h <- 1e-5; pp <- par; pm <- par; pp[j] <- pp[j] + h; pm[j] <- pm[j] - h
-    (reml_dev(pp) - reml_dev(pm)) / (2 * h)
-  }, numeric(1))
+  par <- joint_par_at_fit(f)
+  expect_equal(joint_reml_by_hand(par, f$design, f$design$weights), f$deviance, tolerance = 1e-8)
+  g <- joint_num_grad(function(p) joint_reml_by_hand(p, f$design, f$design$weights), par)
   expect_lt(max(abs(g)), 1e-3)
   # methods and the bootstrap run with weights
   expect_false(anyNA(summary(f)$coefficients))
