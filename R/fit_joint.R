@@ -198,18 +198,7 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
 # row of `data` (positivity is checked on the rows used).
 joint_weights <- function(weights, data) {
   if (is.null(weights)) return(rep(1, nrow(data)))
-  if (is.character(weights) && length(weights) == 1 && !is.na(weights)) {
-    if (!weights %in% names(data)) {
-      glycotrial_abort(c("{.arg weights} names column {.field {weights}}, which {.arg data} lacks.",
-                         "i" = "Columns present: {.field {names(data)}}."), call = NULL)
-    }
-    weights <- data[[weights]]
-  }
-  if (!is.numeric(weights) || is.matrix(weights) || length(weights) != nrow(data)) {
-    glycotrial_abort(c("{.arg weights} must be a numeric vector with one value per row of {.arg data} ({nrow(data)}) or a column name.",
-                       "x" = "Found {describe_value(weights)}."), call = NULL)
-  }
-  as.numeric(weights)
+  lmm_resolve_weights(weights, data)
 }
 
 # Per-subject prediction rows at the target visit with the arm set to `a`.

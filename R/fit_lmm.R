@@ -231,10 +231,9 @@ lmm_design <- function(parsed, data, weights = NULL) {
        contrasts = attr(X, "contrasts"), parsed = parsed, data = d)
 }
 
-# Observation weights: NULL, a column name, or one positive finite number per
-# row of data (checked before incomplete rows are dropped).
-lmm_check_weights <- function(weights, data, call = NULL) {
-  if (is.null(weights)) return(NULL)
+# Observation weights given as a column name or a vector, one value per row
+# (shape only; fit_lmm() and fit_joint() check the values on the rows they use).
+lmm_resolve_weights <- function(weights, data, call = NULL) {
   if (is.character(weights) && length(weights) == 1 && !is.na(weights)) {
     if (!weights %in% names(data)) {
       glycotrial_abort(c("{.arg weights} names column {.field {weights}}, which {.arg data} lacks.",
@@ -247,6 +246,14 @@ lmm_check_weights <- function(weights, data, call = NULL) {
                        "x" = "Found {describe_value(weights)}."),
                      call = call)
   }
+  as.numeric(weights)
+}
+
+# Observation weights: NULL, a column name, or one positive finite number per
+# row of data (checked before incomplete rows are dropped).
+lmm_check_weights <- function(weights, data, call = NULL) {
+  if (is.null(weights)) return(NULL)
+  weights <- lmm_resolve_weights(weights, data, call)
   bad <- is.na(weights) | !is.finite(weights) | weights <= 0
   if (any(bad)) {
     k <- which(bad)[1]
