@@ -44,10 +44,12 @@
 #' sigma^2 carries it). Results have class `glycotrial_lmm_multi_resid`
 #' (`residual_cov`: sigma^2 C for all visits). Available: `fixef`, `vcov`,
 #' `logLik`, `AIC`/`BIC`, `ranef`, `VarCorr`, `fitted`, `predict`,
-#' response residuals, Wald `confint()`. Not available yet (an error of class
+#' response residuals, Wald `confint()`, `anova()`/`summary()` with
+#' Satterthwaite df (the structure's parameters included in the variance
+#' parameters). Not available yet (an error of class
 #' `glycotrial_error_unsupported`, also `glycotrial_error_input`):
-#' Satterthwaite and Kenward-Roger df (so `anova()`/`summary()`),
-#' `confint(method = "profile")`, `simulate()`, Pearson residuals.
+#' Kenward-Roger df, `confint(method = "profile")`, `simulate()`, Pearson
+#' residuals.
 #'
 #' A residual covariance term without random-effect terms, e.g.
 #' `AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)`, gives a covariance-pattern

@@ -435,7 +435,7 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
 # central differences.
 lmm_multi_satterthwaite_setup <- function(object) {
   if (inherits(object, "glycotrial_lmm_multi_resid")) {
-    lmm_multi_resid_unsupported("Satterthwaite df")
+    return(lmm_multi_resid_satterthwaite_setup(object))
   }
   env <- object$cache
   if (!is.null(env$satt)) return(env$satt)

@@ -139,11 +139,50 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   fit
 }
 
+# Satterthwaite setup as lmm_multi_satterthwaite_setup() with the residual
+# structure's free parameters added: varpar = (theta_re, theta_r free, sigma),
+# deviance = whitened profiled deviance at sigma + log|C|, both the Hessian
+# and the Jacobian of vcov(beta) by Richardson-extrapolated differences (the
+# whitened design is rebuilt for every theta_r).
+lmm_multi_resid_satterthwaite_setup <- function(object) {
+  env <- object$cache
+  if (!is.null(env$satt)) return(env$satt)
+  design <- object$design
+  setup <- lmm_multi_resid_setup(design, object$reml)
+  nt <- length(object$theta)
+  n_free <- max(setup$n_theta_r - 1L, 0L)
+  vp <- c(object$theta, object$theta_residual[-1][seq_len(n_free)], sqrt(object$sigma2))
+  k <- length(vp)
+  at <- function(v) {
+    wh <- lmm_multi_resid_white(design, setup,
+                                lmm_multi_resid_full(setup, v[nt + seq_len(n_free)]))
+    if (is.null(wh)) {
+      glycotrial_abort("The residual structure is not positive definite near the estimate; Satterthwaite df are not available.",
+                       class = "numerical", call = NULL)
+    }
+    list(ptr = lmm_multi_make_ptr(wh$design, object$reml), logdet = wh$logdet)
+  }
+  dev <- function(v) {
+    a <- at(v)
+    cpp_lmm_sparse_deviance_sigma(a$ptr, v[seq_len(nt)], v[k]) + a$logdet
+  }
+  covb <- function(v) v[k]^2 * cpp_lmm_sparse_evaluate(at(v)$ptr, v[seq_len(nt)])$unscaled_vcov
+  H <- lmm_richardson_hessian(dev, vp)
+  A <- tryCatch(2 * solve(H), error = function(e) 2 * MASS_ginv(H))
+  jac <- lapply(seq_len(k), function(j) lmm_richardson_deriv(function(x) {
+    v <- vp
+    v[j] <- x
+    covb(v)
+  }, vp[j]))
+  env$satt <- list(A = A, jac = jac)
+  env$satt
+}
+
 # Methods not available yet for several grouping factors with a residual
 # structure: a classed error instead of an answer that ignores theta_r.
 lmm_multi_resid_unsupported <- function(what) {
   glycotrial_abort(c("{what} is not available yet for several grouping factors combined with a residual covariance structure.",
-                     "i" = "It would need the residual structure's parameters in the variance-parameter derivatives; fit without the residual term, or with one grouping factor, for it."),
+                     "i" = "Use Satterthwaite df and Wald intervals, or fit with one grouping factor (or without the residual term) for it."),
                    class = c("glycotrial_error_unsupported", "input"), call = NULL)
 }
 
