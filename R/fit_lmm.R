@@ -46,10 +46,10 @@
 #' `logLik`, `AIC`/`BIC`, `ranef`, `VarCorr`, `fitted`, `predict`,
 #' response residuals, Wald `confint()`, `anova()`/`summary()` with
 #' Satterthwaite df (the structure's parameters included in the variance
-#' parameters). Not available yet (an error of class
+#' parameters), Pearson residuals (divided by sigma sqrt(diag C_i)),
+#' `simulate()` (correlated residuals). Not available yet (an error of class
 #' `glycotrial_error_unsupported`, also `glycotrial_error_input`):
-#' Kenward-Roger df, `confint(method = "profile")`, `simulate()`, Pearson
-#' residuals.
+#' Kenward-Roger df and `confint(method = "profile")`.
 #'
 #' A residual covariance term without random-effect terms, e.g.
 #' `AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)`, gives a covariance-pattern

@@ -383,8 +383,26 @@ residuals.glycotrial_lmm_multi <- function(object,
                        type)
 }
 
-# Residual SD of each row (model order): sigma / sqrt(w).
+# One draw of the residuals (model order): independent, or with a residual
+# structure sigma L_i z per residual subject (C_i = L_i L_i').
+lmm_multi_draw_residual <- function(object) {
+  Ls <- object$residual_chol
+  if (is.null(Ls)) return(stats::rnorm(length(object$design$y)) * lmm_multi_residual_sd(object))
+  e <- numeric(length(object$design$y))
+  ss <- object$design$residual_info$subject_start
+  for (i in seq_along(Ls)) {
+    if (is.null(Ls[[i]])) next
+    e[(ss[i] + 1L):ss[i + 1L]] <- drop(Ls[[i]] %*% stats::rnorm(nrow(Ls[[i]])))
+  }
+  e * sqrt(object$sigma2)
+}
+
+# Residual SD of each row (model order): sigma / sqrt(w), or with a
+# residual structure sigma sqrt(diag C_i) (weights included in C_i).
 lmm_multi_residual_sd <- function(object) {
+  if (!is.null(object$residual_chol)) {
+    return(sqrt(object$sigma2 * unlist(lapply(object$residual_chol, function(L) rowSums(L^2)))))
+  }
   w <- object$design$weights
   s <- rep(sqrt(object$sigma2), length(object$design$y))
   if (is.null(w)) s else s / sqrt(w)
@@ -420,8 +438,7 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
       dimnames(m) <- list(levels(tk$factor), tk$names)
       m
     })
-    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) +
-      stats::rnorm(length(mu)) * lmm_multi_residual_sd(object)
+    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) + lmm_multi_draw_residual(object)
   }
   out <- out[order(d$rows), , drop = FALSE]
   out <- as.data.frame(out)

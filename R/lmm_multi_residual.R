@@ -56,6 +56,7 @@ lmm_multi_resid_white <- function(design, setup, theta_r) {
   zi <- zj <- integer()
   zx <- numeric()
   zl <- vector("list", length(setup$blocks))
+  Ls <- vector("list", length(setup$blocks))
   logdet <- 0
   cache <- list()
   for (s in seq_along(setup$blocks)) {
@@ -70,6 +71,7 @@ lmm_multi_resid_white <- function(design, setup, theta_r) {
       cache[[b$key]] <- L
     }
     if (!is.null(b$w)) L <- L / sqrt(b$w)  # C_w = W^-1/2 C W^-1/2
+    Ls[[s]] <- L
     logdet <- logdet + 2 * sum(log(diag(L)))
     X[b$idx, ] <- forwardsolve(L, X[b$idx, , drop = FALSE])
     y[b$idx] <- forwardsolve(L, y[b$idx])
@@ -89,7 +91,7 @@ lmm_multi_resid_white <- function(design, setup, theta_r) {
   white$weights <- NULL
   white$residual <- NULL
   white$residual_info <- NULL
-  list(design = white, logdet = logdet)
+  list(design = white, logdet = logdet, L = Ls)
 }
 
 lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
@@ -128,6 +130,7 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   dimnames(C1) <- list(as.character(ri$levels), as.character(ri$levels))
   fit$residual_cov <- fit$sigma2 * C1
   fit$design_white <- wh$design
+  fit$residual_chol <- wh$L  # per residual subject (model order): C_i = L L'
   fit$design <- design
   if (!is.null(opt)) {
     # nlminb's 'singular/relative/X convergence' all mean a stationary point here
@@ -184,20 +187,6 @@ lmm_multi_resid_unsupported <- function(what) {
   glycotrial_abort(c("{what} is not available yet for several grouping factors combined with a residual covariance structure.",
                      "i" = "Use Satterthwaite df and Wald intervals, or fit with one grouping factor (or without the residual term) for it."),
                    class = c("glycotrial_error_unsupported", "input"), call = NULL)
-}
-
-#' @export
-simulate.glycotrial_lmm_multi_resid <- function(object, nsim = 1, seed = NULL, ...) {
-  lmm_multi_resid_unsupported("{.fn simulate}")
-}
-
-#' @export
-residuals.glycotrial_lmm_multi_resid <- function(object,
-                                                 level = c("subject", "population", "conditional"),
-                                                 type = c("response", "pearson"), ...) {
-  type <- match.arg(type)
-  if (type == "pearson") lmm_multi_resid_unsupported("{.code residuals(type = \"pearson\")}")
-  NextMethod()
 }
 
 #' @export

@@ -93,6 +93,8 @@ test_that("with one grouping factor the forced multi path equals the single-fact
     a_m <- anova(mf)
     expect_equal(a_m$DenDF, a_s$DenDF, tolerance = 1e-5)
     expect_equal(a_m$`F value`, a_s$`F value`, tolerance = 1e-5)
+    expect_equal(residuals(mf, type = "pearson"), residuals(s, type = "pearson"),
+                 tolerance = 1e-5)
     re_m <- ranef(mf)[[1]]
     re_s <- ranef(s)
     re_s <- if (is.data.frame(re_s)) re_s else re_s[[1]]
@@ -100,14 +102,12 @@ test_that("with one grouping factor the forced multi path equals the single-fact
   }
 })
 
-test_that("methods not available with a residual structure give a classed error", {
+test_that("methods not available with a residual structure give a classed error; others work", {
   d <- multi_resid_data()
   f <- fit_lmm(y ~ ARM * AVISIT + (1 | SITE) + (1 | USUBJID) + ar1(AVISIT | USUBJID), d)
-  expect_error(simulate(f), class = "glycotrial_error_unsupported")
   expect_error(confint(f, method = "profile"), class = "glycotrial_error_unsupported")
   expect_error(glycotrial:::lmm_multi_kr_setup(f), class = "glycotrial_error_unsupported")
   expect_error(anova(f, ddf = "Kenward-Roger"), class = "glycotrial_error_unsupported")
-  expect_error(residuals(f, type = "pearson"), class = "glycotrial_error_unsupported")
   # what is available: Satterthwaite anova, Wald intervals, predictions,
   # response residuals
   a <- anova(f)
@@ -117,4 +117,21 @@ test_that("methods not available with a residual structure give a classed error"
                                          sqrt(diag(f$vcov))))
   expect_equal(residuals(f), d$y - fitted(f))
   expect_equal(predict(f, newdata = d, level = "population"), fitted(f, level = "population"))
+})
+
+test_that("simulate() draws from the fitted marginal model (site + subject + ar1)", {
+  d <- multi_resid_data()
+  f <- fit_lmm(y ~ ARM * AVISIT + (1 | SITE) + (1 | USUBJID) + ar1(AVISIT | USUBJID), d)
+  sims <- as.matrix(simulate(f, nsim = 3000, seed = 1))
+  # a subject with all 5 visits (rows in data order): implied covariance
+  # G_site + G_subject + sigma^2 C, and between two subjects of one site G_site
+  i <- which(d$USUBJID == "S1-2")
+  j <- which(d$USUBJID == "S1-3")
+  expect_length(i, 5)
+  V <- f$G_terms[[1]][1, 1] + f$G_terms[[2]][1, 1] + f$residual_cov
+  expect_equal(unname(stats::cov(t(sims[i, ]))), unname(V), tolerance = 0.1)
+  expect_equal(mean(stats::cov(t(sims[i, ]), t(sims[j, ]))), f$G_terms[[1]][1, 1],
+               tolerance = 0.25)
+  expect_equal(unname(rowMeans(sims[i, ])), fitted(f, level = "population")[i],
+               tolerance = 0.05)
 })
