@@ -30,9 +30,26 @@
 #' intervals for the variance components (named e.g.
 #' `"sd__(Intercept)|plate"`, `"cor__(Intercept).x|subj"`, `"sd__Observation"`)
 #' and fixed effects, from the ML deviance as lme4; `weights` work as for one
-#' grouping factor (as lme4). Not available for them: residual covariance
-#' structures (`ar1(AVISIT | USUBJID)` etc.; an error of class
-#' `glycotrial_error_unsupported`, also `glycotrial_error_input`).
+#' grouping factor (as lme4).
+#'
+#' Several grouping factors also combine with a residual covariance
+#' structure, e.g. `y ~ ARM * AVISIT + (1 | SITE) + (1 | USUBJID) +
+#' ar1(AVISIT | USUBJID)` (the residual subject nested in or crossed with the
+#' other factors): R = sigma^2 C(theta_r), block-diagonal by the residual
+#' subject, C evaluated by the registered structure as with one grouping
+#' factor. For given theta_r each subject's rows of X, y and Z are whitened
+#' by the Cholesky factor of C_i, the sparse core profiles the whitened
+#' problem, and log|C| is added (REML and ML); theta_r is optimised around it
+#' (the structure's first parameter, its overall scale, is held fixed as
+#' sigma^2 carries it). Results have class `glycotrial_lmm_multi_resid`
+#' (`residual_cov`: sigma^2 C for all visits). Available: `fixef`, `vcov`,
+#' `logLik`, `AIC`/`BIC`, `ranef`, `VarCorr`, `fitted`, `predict`,
+#' response residuals, Wald `confint()`, `anova()`/`summary()` with
+#' Satterthwaite df (the structure's parameters included in the variance
+#' parameters), Pearson residuals (divided by sigma sqrt(diag C_i)),
+#' `simulate()` (correlated residuals). Not available yet (an error of class
+#' `glycotrial_error_unsupported`, also `glycotrial_error_input`):
+#' Kenward-Roger df and `confint(method = "profile")`.
 #'
 #' A residual covariance term without random-effect terms, e.g.
 #' `AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)`, gives a covariance-pattern
@@ -58,7 +75,8 @@
 #'   `key(TIME | g)` adds the registered residual covariance structure `key`
 #'   (also alone, without random-effect terms).
 #'   Terms may use different grouping factors (crossed), `g1/g2` (nested) or
-#'   interactions `g1:g2`; then no residual structure is allowed.
+#'   interactions `g1:g2`, also together with a residual structure
+#'   `key(TIME | SUBJECT)` (see Details).
 #' @param data A data frame, or a data source ([mmrm_data_chunks()],
 #'   [mmrm_data_csv()], [mmrm_data_parquet()], [mmrm_data_dbi()]) for
 #'   out-of-core data when the random design depends only on the visit (see

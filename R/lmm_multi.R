@@ -47,6 +47,7 @@ lmm_multi_parse <- function(formula) {
   keys <- lmm_covariance_keys()
   fixed <- list()
   random <- list()
+  residual <- NULL
   for (e in lmm_split_terms(formula[[3]])) {
     if (lmm_is_bar(e)) {
       b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
@@ -57,18 +58,26 @@ lmm_multi_parse <- function(formula) {
           double_bar = identical(b[[1]], as.name("||")))
       }
     } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
-      glycotrial_abort(c("Residual covariance structures cannot be combined with several grouping factors (not implemented yet).",
-                         "x" = "{.arg formula} {.code {paste(deparse(formula), collapse = ' ')}} has residual term {.code {deparse(e)}} and random effects grouped by more than one factor (or a nested/interaction grouping).",
-                         "i" = "The several-grouping-factor (sparse) core assumes independent residuals (sigma^2 / weight); a residual structure would need each subject's rows of X, y and Z pre-whitened by the structure's Cholesky factor and the structure's parameters optimised jointly, which is not implemented.",
-                         "i" = "Use one grouping factor with a residual structure (e.g. {.code (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID)}), or drop the residual term, or use {.fn nlme::lme}."),
-                       class = c("glycotrial_error_unsupported", "input"), call = NULL)
+      key <- as.character(e[[1]])
+      inner <- if (length(e) == 2) e[[2]] else NULL
+      if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
+          !is.name(inner[[3]])) {
+        glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
+                           "x" = "Found {.code {deparse(e)}}."), call = NULL)
+      }
+      if (!is.null(residual)) {
+        glycotrial_abort("{.arg formula} may contain only one residual covariance term.",
+                         call = NULL)
+      }
+      residual <- list(key = key, time = as.character(inner[[2]]),
+                       group = as.character(inner[[3]]))
     } else {
       fixed[[length(fixed) + 1]] <- e
     }
   }
   rhs <- if (length(fixed)) Reduce(function(a, b) call("+", a, b), fixed) else 1
   list(fixed = stats::as.formula(call("~", formula[[2]], rhs), env = environment(formula)),
-       random = random, formula = formula)
+       random = random, residual = residual, formula = formula)
 }
 
 # Sparse design: X, y and, per term, the grouping factor and its raw
@@ -79,7 +88,8 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
   weights <- lmm_check_weights(weights, data, call = call)
   gvars <- unique(unlist(lapply(parsed$random, `[[`, "vars")))
   lvars <- unique(unlist(lapply(parsed$random, function(t) all.vars(t$lhs))))
-  vars <- unique(c(all.vars(parsed$fixed), lvars, gvars))
+  vars <- unique(c(all.vars(parsed$fixed), lvars, gvars, parsed$residual$time,
+                   parsed$residual$group))
   miss <- setdiff(vars, names(data))
   if (length(miss)) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
@@ -93,6 +103,19 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
   d <- d[keep, , drop = FALSE]
   n <- nrow(d)
   if (n == 0) glycotrial_abort("No complete rows in {.arg data}.", call = call)
+  res <- NULL
+  if (!is.null(parsed$residual)) {
+    # rows sorted by the residual structure's subject (blocks of R)
+    lmm_check_group_na(d[[parsed$residual$group]], parsed$residual$group, call = call)
+    subj <- factor(d[[parsed$residual$group]])
+    ord <- order(as.integer(subj), seq_along(subj))
+    d <- d[ord, , drop = FALSE]
+    rows <- rows[ord]
+    subj <- subj[ord]
+    res <- lmm_residual_coords(parsed$residual, d, as.character(subj), call = call)
+    res$subject <- subj
+    res$subject_start <- c(0L, cumsum(tabulate(as.integer(subj), nlevels(subj))))
+  }
   fx <- lmm_fixed_design(parsed$fixed, d, call = call, check_finite = TRUE)
   tt <- fx$terms
   mf <- fx$mf
@@ -142,6 +165,7 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
   list(y = as.numeric(y), X = X, terms_re = terms, zi = zi, zj = zj, zx = zx, q = off,
        weights = if (is.null(weights)) NULL else as.numeric(weights[rows]),
        rows = rows, data = d, parsed = parsed, terms = tt,
+       residual = parsed$residual, residual_info = res,
        xlevels = stats::.getXlevels(tt, mf), contrasts = attr(X, "contrasts"))
 }
 
@@ -158,7 +182,8 @@ lmm_multi_ptr <- function(object) {
   env <- object$cache
   p <- env$ptr
   if (is.null(p) || identical(p, methods::new("externalptr"))) {
-    p <- lmm_multi_make_ptr(object$design, object$reml)
+    p <- lmm_multi_make_ptr(if (is.null(object$design_white)) object$design else
+      object$design_white, object$reml)
     env$ptr <- p
   }
   p
@@ -180,6 +205,7 @@ lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), w
 }
 
 lmm_fit_multi_design <- function(design, reml, control = lmm_control()) {
+  if (!is.null(design[["residual"]])) return(lmm_fit_multi_resid(design, reml, control))
   ptr <- lmm_multi_make_ptr(design, reml)
   fit <- cpp_lmm_sparse_fit(ptr, NULL, control$max_iter, max(control$grad_tol, 1e-6))
   theta <- as.numeric(fit$theta)
@@ -357,8 +383,26 @@ residuals.glycotrial_lmm_multi <- function(object,
                        type)
 }
 
-# Residual SD of each row (model order): sigma / sqrt(w).
+# One draw of the residuals (model order): independent, or with a residual
+# structure sigma L_i z per residual subject (C_i = L_i L_i').
+lmm_multi_draw_residual <- function(object) {
+  Ls <- object$residual_chol
+  if (is.null(Ls)) return(stats::rnorm(length(object$design$y)) * lmm_multi_residual_sd(object))
+  e <- numeric(length(object$design$y))
+  ss <- object$design$residual_info$subject_start
+  for (i in seq_along(Ls)) {
+    if (is.null(Ls[[i]])) next
+    e[(ss[i] + 1L):ss[i + 1L]] <- drop(Ls[[i]] %*% stats::rnorm(nrow(Ls[[i]])))
+  }
+  e * sqrt(object$sigma2)
+}
+
+# Residual SD of each row (model order): sigma / sqrt(w), or with a
+# residual structure sigma sqrt(diag C_i) (weights included in C_i).
 lmm_multi_residual_sd <- function(object) {
+  if (!is.null(object$residual_chol)) {
+    return(sqrt(object$sigma2 * unlist(lapply(object$residual_chol, function(L) rowSums(L^2)))))
+  }
   w <- object$design$weights
   s <- rep(sqrt(object$sigma2), length(object$design$y))
   if (is.null(w)) s else s / sqrt(w)
@@ -394,8 +438,7 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
       dimnames(m) <- list(levels(tk$factor), tk$names)
       m
     })
-    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) +
-      stats::rnorm(length(mu)) * lmm_multi_residual_sd(object)
+    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) + lmm_multi_draw_residual(object)
   }
   out <- out[order(d$rows), , drop = FALSE]
   out <- as.data.frame(out)
@@ -408,6 +451,9 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
 # Jacobian of vcov(beta) = sigma^2 (RX'RX)^-1, both by Richardson-extrapolated
 # central differences.
 lmm_multi_satterthwaite_setup <- function(object) {
+  if (inherits(object, "glycotrial_lmm_multi_resid")) {
+    return(lmm_multi_resid_satterthwaite_setup(object))
+  }
   env <- object$cache
   if (!is.null(env$satt)) return(env$satt)
   ptr <- lmm_multi_ptr(object)
@@ -428,6 +474,9 @@ lmm_multi_satterthwaite_setup <- function(object) {
 # the elements of each term's G and sigma^2), dense in the observations as
 # pbkrtest; see SparseModel::kenward_roger.
 lmm_multi_kr_setup <- function(object) {
+  if (inherits(object, "glycotrial_lmm_multi_resid")) {
+    lmm_multi_resid_unsupported("Kenward-Roger df")
+  }
   cpp_lmm_sparse_kr(lmm_multi_ptr(object), object$theta)
 }
 
@@ -467,6 +516,9 @@ confint.glycotrial_lmm_multi <- function(object, parm, level = 0.95,
                                          method = c("Wald", "profile"), ...) {
   method <- match.arg(method)
   check_number(level, lower = 0, upper = 1, open = TRUE)
+  if (method == "profile" && inherits(object, "glycotrial_lmm_multi_resid")) {
+    lmm_multi_resid_unsupported("{.code confint(method = \"profile\")}")
+  }
   b <- object$coefficients
   vc <- lmm_multi_vc_table(object)
   if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)

@@ -669,8 +669,9 @@ bad("fit_lmm", "crossed: missing grouping IDs",
 bad("fit_lmm", "crossed: non-numeric slope",
     fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 + SLOPE | SITE), transform(ld2(), SLOPE = "x")),
     arg = "SLOPE")
-bad("fit_lmm", "nested: residual structure combined with several grouping factors",
-    fit_lmm(AVAL ~ ARM + (1 | SITE/USUBJID) + ar1(AVISIT | USUBJID), ld2()), arg = "formula")
+bad("fit_lmm", "nested: malformed residual structure with several grouping factors",
+    fit_lmm(AVAL ~ ARM + (1 | SITE/USUBJID) + ar1(AVISIT), ld2()),
+    arg = "residual covariance term")
 bad("fit_lmm", "crossed: grouping by an expression",
     fit_lmm(AVAL ~ ARM + (1 | USUBJID) + (1 | toupper(SITE)), ld2()), arg = "grouping")
 bad("fit_lmm", "crossed: more random effects than observations",

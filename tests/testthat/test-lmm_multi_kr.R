@@ -97,12 +97,13 @@ test_that("profile intervals with a random slope (SDs, correlation) match lme4",
   expect_error(confint(f, parm = "sd__nope", method = "profile"), class = "glycotrial_error_input")
 })
 
-test_that("a residual structure with several grouping factors is a classed, explained error", {
+test_that("a residual structure with several grouping factors fits; KR df are a classed error", {
   d <- lmm_sim_trial(n = 20)
   d$SITE <- rep(c("A", "B", "C", "D"), length.out = 20)[match(d$USUBJID, unique(d$USUBJID))]
-  e <- expect_error(fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + (1 + WEEK | USUBJID) +
-                              ar1(AVISIT | USUBJID), d),
-                    class = "glycotrial_error_unsupported")
+  f <- fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + (1 + WEEK | USUBJID) + ar1(AVISIT | USUBJID),
+               d)
+  expect_s3_class(f, "glycotrial_lmm_multi_resid")
+  e <- expect_error(anova(f, ddf = "Kenward-Roger"), class = "glycotrial_error_unsupported")
   expect_s3_class(e, "glycotrial_error_input")
-  expect_match(conditionMessage(e), "pre-whitened", fixed = TRUE)
+  expect_match(conditionMessage(e), "residual covariance structure", fixed = TRUE)
 })
