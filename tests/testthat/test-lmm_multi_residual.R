@@ -135,3 +135,57 @@ test_that("simulate() draws from the fitted marginal model (site + subject + ar1
   expect_equal(unname(rowMeans(sims[i, ])), fitted(f, level = "population")[i],
                tolerance = 0.05)
 })
+
+test_that("weights and conditional variances with one grouping factor equal the single-factor path", {
+  d <- multi_resid_data()
+  d$w <- withr::with_seed(3, stats::runif(nrow(d), 0.5, 2))
+  fo <- y ~ ARM * AVISIT + (1 | USUBJID) + ar1(AVISIT | USUBJID)
+  s <- fit_lmm(fo, d, weights = "w")
+  mf <- glycotrial:::lmm_fit_multi(fo, d, weights = "w")
+  expect_equal(mf$logLik, s$logLik, tolerance = 1e-7)
+  expect_equal(mf$coefficients, s$coefficients, tolerance = 1e-6)
+  expect_equal(residuals(mf, type = "pearson"), residuals(s, type = "pearson"), tolerance = 1e-5)
+  s <- fit_lmm(fo, d)
+  mf <- glycotrial:::lmm_fit_multi(fo, d)
+  rs <- ranef(s)
+  cv_s <- attr(if (is.data.frame(rs)) rs else rs[[1]], "condVar")
+  cv_m <- attr(ranef(mf)[[1]], "condVar")
+  expect_equal(as.numeric(cv_m), as.numeric(unlist(cv_s)), tolerance = 1e-5)
+})
+
+test_that("crossed factors (lab x subject) + ar1: the fit maximises the dense (RE)ML likelihood", {
+  d <- multi_resid_data()
+  d$LAB <- withr::with_seed(5, sample(paste0("L", 1:6), nrow(d), replace = TRUE))
+  d$y <- d$y + withr::with_seed(6, stats::rnorm(6, 0, 0.7))[as.integer(factor(d$LAB))]
+  X <- stats::model.matrix(~ ARM * AVISIT, d)
+  Zl <- stats::model.matrix(~ 0 + factor(LAB), d)
+  Zs <- stats::model.matrix(~ 0 + factor(USUBJID), d)
+  same <- outer(d$USUBJID, d$USUBJID, "==")
+  lag <- abs(outer(d$t, d$t, "-"))
+  # hand-written -2 log-likelihood at (sd_lab, sd_subj, sigma, rho), beta by GLS
+  dev <- function(par, reml) {
+    V <- par[1]^2 * tcrossprod(Zl) + par[2]^2 * tcrossprod(Zs) + par[3]^2 * same * par[4]^lag
+    R <- chol(V)
+    Xw <- backsolve(R, X, transpose = TRUE)
+    yw <- backsolve(R, d$y, transpose = TRUE)
+    beta <- qr.coef(qr(Xw), yw)
+    rss <- sum((yw - Xw %*% beta)^2)
+    n <- nrow(X); p <- ncol(X)
+    if (reml) {
+      (n - p) * log(2 * pi) + 2 * sum(log(diag(R))) +
+        2 * sum(log(abs(diag(qr.R(qr(Xw)))))) + rss
+    } else {
+      n * log(2 * pi) + 2 * sum(log(diag(R))) + rss
+    }
+  }
+  for (reml in c(TRUE, FALSE)) {
+    f <- fit_lmm(y ~ ARM * AVISIT + (1 | LAB) + (1 | USUBJID) + ar1(AVISIT | USUBJID), d,
+                 reml = reml)
+    par <- c(sqrt(f$G_terms[[1]][1, 1]), sqrt(f$G_terms[[2]][1, 1]), sqrt(f$sigma2),
+             f$residual_cov[1, 2] / f$residual_cov[1, 1])
+    expect_equal(-dev(par, reml) / 2, f$logLik, tolerance = 1e-8)
+    opt <- stats::optim(par, dev, reml = reml, control = list(reltol = 1e-12, maxit = 2000))
+    expect_gt(opt$value, -2 * f$logLik - 1e-6)
+    expect_equal(opt$par, par, tolerance = 1e-3)
+  }
+})

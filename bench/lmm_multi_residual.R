@@ -1,0 +1,14 @@
+# Several grouping factors + ar1 residual structure (R/lmm_multi_residual.R)
+# vs nlme::lme(random = ~ 1 | SITE/USUBJID, corAR1): 40 sites x 50 subjects x
+# 5 visits (10,000 rows); one run, elapsed seconds and the ratio.
+library(glycotrial)
+set.seed(1)
+ns <- 40; nsub <- 50; nv <- 5
+d <- expand.grid(AVISIT = paste0("V", 1:nv), sub = 1:nsub, SITE = paste0("S", 1:ns), stringsAsFactors = FALSE)
+d$USUBJID <- paste(d$SITE, d$sub, sep = "-"); d$ARM <- ifelse(d$sub %% 2 == 0, "A", "B")
+d$t <- as.integer(factor(d$AVISIT))
+d$y <- 1 + 0.3 * d$t + rnorm(ns, 0, .8)[as.integer(factor(d$SITE))] + rnorm(ns*nsub)[as.integer(factor(d$USUBJID))] +
+  unlist(lapply(1:(ns*nsub), function(i) as.numeric(arima.sim(list(ar = .5), nv)) * .7))
+t1 <- system.time(f <- fit_lmm(y ~ ARM * AVISIT + (1 | SITE) + (1 | USUBJID) + ar1(AVISIT | USUBJID), d))[["elapsed"]]
+t2 <- system.time(m <- nlme::lme(y ~ ARM * AVISIT, random = ~ 1 | SITE/USUBJID, data = d, correlation = nlme::corAR1(form = ~ t | SITE/USUBJID)))[["elapsed"]]
+cat("n", nrow(d), "glycotrial", t1, "s; nlme", t2, "s; ratio nlme/glycotrial", round(t2/t1, 2), "; dlogLik", f$logLik - as.numeric(logLik(m)), "; outer evals", f$optinfo$residual$evaluations[1], "\n")
