@@ -695,7 +695,7 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
        plugin = plugin)
 }
 
-# Newton-Raphson on the deviance in the C++ engine (MmrmEngine::newton():
+# Newton-Raphson on the deviance in the C++ engine (newton() of the MmrmEngine class:
 # exact Hessians at the start and the end, BFGS updates of it in between,
 # Levenberg damping, backtracking, a last Newton step to rounding
 # precision). Stops when the largest absolute gradient is below

@@ -472,7 +472,7 @@ lmm_multi_satterthwaite_setup <- function(object) {
 
 # Kenward-Roger pieces for a multi-factor fit (pbkrtest's parametrisation:
 # the elements of each term's G and sigma^2), dense in the observations as
-# pbkrtest; see SparseModel::kenward_roger.
+# pbkrtest; see kenward_roger() of the SparseModel class (C++).
 lmm_multi_kr_setup <- function(object) {
   if (inherits(object, "glycotrial_lmm_multi_resid")) {
     lmm_multi_resid_unsupported("Kenward-Roger df")

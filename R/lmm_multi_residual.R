@@ -53,8 +53,6 @@ lmm_multi_resid_white <- function(design, setup, theta_r) {
   th <- c(rep(0, setup$n_theta_g), theta_r)
   X <- design$X
   y <- design$y
-  zi <- zj <- integer()
-  zx <- numeric()
   zl <- vector("list", length(setup$blocks))
   Ls <- vector("list", length(setup$blocks))
   logdet <- 0

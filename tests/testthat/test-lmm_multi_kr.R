@@ -1,5 +1,5 @@
 # Kenward-Roger df and profile intervals for fits with several grouping
-# factors (R/lmm_multi.R, R/lmm_multi_profile.R, SparseModel::kenward_roger):
+# factors (R/lmm_multi.R, R/lmm_multi_profile.R, the C++ SparseModel class's kenward_roger()):
 # KR df, adjusted SEs and F tests against lmerTest (pbkrtest underneath) to
 # 1e-4 relative; profile intervals of the variance components and fixed
 # effects against lme4::confint(method = "profile") to 1e-3 relative (lme4
