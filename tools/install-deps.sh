@@ -38,11 +38,11 @@ strip "$here/deps-debian.txt" | grep '^r-cran-' | sed 's/^r-cran-//' >> /tmp/gly
   miss <- want[!tolower(want) %in% tolower(have)]
   if (length(miss)) {
     # Debian names are lower case; map to the CRAN spelling.
-    repo <- "https://cloud.r-project.org"
-    avail <- rownames(available.packages(repos = repo))
+    # The configured repositories (getOption("repos")); none is named here.
+    avail <- rownames(available.packages())
     miss <- avail[match(tolower(miss), tolower(avail), nomatch = 0)]
     message("install-deps: CRAN packages: ", paste(miss, collapse = " "))
-    install.packages(miss, repos = repo, Ncpus = 2, quiet = TRUE)
+    install.packages(miss, Ncpus = 2, quiet = TRUE)
     still <- miss[!miss %in% rownames(installed.packages())]
     if (length(still)) stop("install-deps: could not install: ", paste(still, collapse = " "))
   }'
