@@ -65,8 +65,16 @@ Rcpp::List cpp_stats_diff_ci(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
     const st::DiffMethod m = st::parse_diff_method(method);
     const R_xlen_t len =
         common_length({x1.size(), n1.size(), x2.size(), n2.size(), conf_level.size()});
+    // Ctrl-C: Rcpp::checkUserInterrupt() asks R inside R_ToplevelExec (R never
+    // longjmps over our frames) and throws Rcpp's InterruptedException, which
+    // glue::guard() lets pass and the generated wrapper turns back into an R
+    // interrupt (as cpp_scale_moments does). The exact method calls it every
+    // few thousand tables; every method between elements.
+    const st::InterruptCheck check = [] { Rcpp::checkUserInterrupt(); };
     return intervals(len, [&](R_xlen_t i) {
-      return st::diff_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), m, at(conf_level, i));
+      if (m == st::DiffMethod::Exact) check();
+      return st::diff_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), m, at(conf_level, i),
+                         check);
     });
   });
 }
