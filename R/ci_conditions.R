@@ -30,7 +30,7 @@ flag_ci_conditions <- function(d, method) {
     i <- which(degenerate)
     glycotrial_warn(
       c("The {.val {method}} interval has zero width for element{?s} {i} (lower = upper).",
-        "i" = "Its estimated variance is 0 because every subject in a group has the same outcome; the interval does not express the uncertainty. Use a score or exact method (e.g. {.val wilson}, {.val newcombe}, {.val mn}, {.val score})."),
+        "i" = "A zero-width interval does not express the uncertainty. Wald intervals have zero width when every subject in each group has the same outcome (estimated variance 0); score and exact methods (e.g. {.val wilson}, {.val newcombe}, {.val mn}, {.val score}) do not."),
       class = "glycotrial_warning_degenerate_interval")
   }
   d

@@ -45,6 +45,11 @@ check_strata_counts <- function(x1, n1, x2, n2, call) {
 #' @export
 cmh_test <- function(x1, n1, x2, n2, correct = FALSE, table = NULL) {
   call <- sys.call()
+  if (!is.null(table) && !(missing(x1) && missing(n1) && missing(x2) && missing(n2))) {
+    glycotrial_abort(c("Give either {.arg x1}, {.arg n1}, {.arg x2}, {.arg n2} or {.arg table}, not both.",
+                       "i" = "With {.arg table}, the stratum counts are taken from the array."),
+                     call = call)
+  }
   if (!is.null(table)) {
     if (!is.array(table) || length(dim(table)) != 3 || !is.numeric(table)) {
       glycotrial_abort("{.arg table} must be a numeric r x c x K array, not {describe_value(table)}.",

@@ -120,3 +120,9 @@ test_that("CI functions raise classed errors on malformed input", {
   expect_input_error(breslow_day_test(c(0, 0), c(5, 5), c(0, 0), c(5, 5)), "odds ratio")
   expect_input_error(farrington_manning_test(list(3), 10, 2, 10), "x1")
 })
+
+test_that("cmh_test() refuses counts and a table together instead of ignoring the counts", {
+  expect_input_error(cmh_test(c(1, 2), c(5, 5), c(1, 1), c(5, 5), table = array(1:8, c(2, 2, 2))),
+                     "not both")
+  expect_no_error(cmh_test(table = array(1:8, c(2, 2, 2))))
+})
