@@ -301,8 +301,8 @@ cpp_stats_breslow_day <- function(x1, n1, x2, n2) {
     .Call(`_glycotrial_cpp_stats_breslow_day`, x1, n1, x2, n2)
 }
 
-cpp_stats_strat_rd <- function(x1, n1, x2, n2, method, conf_level) {
-    .Call(`_glycotrial_cpp_stats_strat_rd`, x1, n1, x2, n2, method, conf_level)
+cpp_stats_strat_rd <- function(x1, n1, x2, n2, method, conf_level, weights) {
+    .Call(`_glycotrial_cpp_stats_strat_rd`, x1, n1, x2, n2, method, conf_level, weights)
 }
 
 cpp_stats_logistic_gcomp <- function(X, y, treat_col, variance) {

@@ -59,10 +59,34 @@ covariate_adjusted_rd <- function(data, response, arm = "ARM", covariates = char
   if (!is.character(covariates)) {
     glycotrial_abort("{.arg covariates} must be a character vector of column names.", call = call)
   }
+  if (anyNA(covariates)) {
+    glycotrial_abort("{.arg covariates} must not contain NA.", call = call)
+  }
   check_data_frame(data, cols = c(response, arm, covariates), arg = "data", call = call)
+  if (nrow(data) == 0) {
+    glycotrial_abort("{.arg data} has no rows.", call = call)
+  }
+  clash <- intersect(covariates, c(response, arm))
+  if (length(clash)) {
+    glycotrial_abort(c("{.arg covariates} must not include the response or arm column.",
+                       "x" = "Found {.field {clash}}."), call = call)
+  }
+  for (v in covariates) check_gcomp_covariate(data[[v]], v, call)
+  for (a in c("treatment", "control")) {
+    val <- get(a)
+    if (!is.null(val) && (length(val) != 1 || is.na(val) || !is.atomic(val))) {
+      glycotrial_abort("{.arg {a}} must be a single arm value, not {describe_value(val)}.",
+                       call = call)
+    }
+  }
   variance <- check_choice(variance[1], c("sandwich", "model"), arg = "variance", call = call)
   check_number(conf_level, lower = 0, upper = 1, open = TRUE, arg = "conf_level", call = call)
   arms <- resolve_arms(data[[arm]], treatment, control, arm, call)
+  if (anyNA(data[[arm]])) {
+    glycotrial_inform_dropped(character(), what = "rows", n = sum(is.na(data[[arm]])),
+                              reason = sprintf("missing %s", arm),
+                              class = "glycotrial_message_dropped_rows")
+  }
   keep <- stats::complete.cases(data[, c(response, arm, covariates), drop = FALSE]) &
     data[[arm]] %in% arms
   if (any(!keep & data[[arm]] %in% arms)) {
@@ -84,6 +108,17 @@ covariate_adjusted_rd <- function(data, response, arm = "ARM", covariates = char
   mf$.treatment <- trt
   form <- stats::reformulate(c(".treatment", if (length(covariates)) sprintf("`%s`", covariates)))
   X <- stats::model.matrix(form, mf)
+  q <- qr(X)
+  if (q$rank < ncol(X)) {
+    # Name the aliased design columns (constant, collinear, or a level that
+    # only occurs in one arm) instead of the core's generic message.
+    aliased <- gsub("`", "", colnames(X)[q$pivot[seq.int(q$rank + 1L, ncol(X))]])
+    aliased <- sub("^\\.treatment$", arm, aliased)
+    glycotrial_abort(c("The covariates are constant or collinear (with each other, the arm or the intercept) in the {nrow(X)} complete row{?s}.",
+                       "x" = "Aliased design column{?s}: {.field {aliased}}.",
+                       "i" = "Remove or combine the covariates involved."),
+                     class = c("input", "glycotrial_error_rank_deficient"), call = call)
+  }
   treat_col <- which(colnames(X) == ".treatment") - 1L
   fit <- cpp_stats_logistic_gcomp(X, as.double(y), treat_col, variance)
   if (!fit$converged || fit$boundary) {
@@ -113,6 +148,24 @@ covariate_adjusted_rd <- function(data, response, arm = "ARM", covariates = char
     covariates = covariates)
   class(out) <- "glycotrial_gcomp"
   out
+}
+
+# A covariate column must be something model.matrix() can use: numeric
+# (finite), logical, factor, character, or a date (used as a number).
+check_gcomp_covariate <- function(x, name, call) {
+  ok <- is.numeric(x) || is.logical(x) || is.factor(x) || is.character(x) ||
+    inherits(x, c("Date", "POSIXt", "difftime"))
+  if (!ok || is.list(x)) {
+    glycotrial_abort(c("Covariate column {.field {name}} must be numeric, logical, factor, character or a date.",
+                       "x" = "It is {describe_value(x)}."), call = call)
+  }
+  if (is.numeric(x) && any(is.infinite(x))) {
+    glycotrial_abort(c("Covariate column {.field {name}} must be finite.",
+                       "x" = "Found {sum(is.infinite(x))} infinite value{?s} (row{?s} {utils::head(which(is.infinite(x)), 5)}).",
+                       "i" = "Recode or set them to NA (rows with NA are dropped with a warning)."),
+                     call = call)
+  }
+  invisible(x)
 }
 
 # The two arm values compared: treatment minus control.

@@ -39,6 +39,13 @@ diff_ci_aliases <- c(ac = "agresti-caffo", ha = "hauck-anderson",
 #' @param conf_level Confidence level(s) in (0, 1).
 #' @return A data frame with one row per input element and method: `x1`,
 #'   `n1`, `x2`, `n2`, `estimate`, `lower`, `upper`, `method`, `conf_level`.
+#'   An interval a method cannot give for an element (Hauck–Anderson with one
+#'   subject in a group) has `NA` limits and raises a
+#'   `glycotrial_warning_undefined_interval` warning; the other elements are
+#'   unaffected. A zero-width interval (`lower == upper`: Wald when every
+#'   subject in each group has the same outcome, e.g. 0/n vs 0/m gives
+#'   (0, 0)) is returned as the closed form gives it, with a
+#'   `glycotrial_warning_degenerate_interval` warning.
 #' @references Newcombe RG (1998). Interval estimation for the difference
 #'   between independent proportions: comparison of eleven methods. *Stat Med*
 #'   17:873–890. Miettinen O, Nurminen M (1985). *Stat Med* 4:213–226.

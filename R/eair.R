@@ -27,16 +27,16 @@
 #' eair_diff(10, 250, 4, 240)
 #' @export
 eair <- function(events, time_at_risk, conf_level = 0.95, per = 100) {
-  check_count(events, allow_na = TRUE)
-  check_number(time_at_risk, lower = 0, open = TRUE, allow_na = TRUE, len = NULL)
-  check_number(conf_level, lower = 0, upper = 1, open = TRUE)
-  check_number(per, lower = 0, open = TRUE)
-  n <- max(length(events), length(time_at_risk))
-  if (n > 0 && (n %% length(events) != 0 || n %% length(time_at_risk) != 0)) {
-    glycotrial_abort("{.arg events} (length {length(events)}) and {.arg time_at_risk} (length {length(time_at_risk)}) must have the same length or length 1.")
-  }
-  events <- rep_len(as.numeric(events), n)
-  time_at_risk <- rep_len(as.numeric(time_at_risk), n)
+  call <- sys.call()
+  check_count(events, allow_na = TRUE, call = call)
+  check_event_size(events, "events", call)
+  check_number(time_at_risk, lower = 0, open = TRUE, allow_na = TRUE, len = NULL, call = call)
+  check_number(conf_level, lower = 0, upper = 1, open = TRUE, call = call)
+  check_number(per, lower = 0, open = TRUE, call = call)
+  a <- recycle_args(list(events = as.numeric(events), time_at_risk = as.numeric(time_at_risk)),
+                    call)
+  events <- a$events
+  time_at_risk <- a$time_at_risk
   r <- cpp_safety_eair(events, time_at_risk, conf_level, per)
   data.frame(events = events, time_at_risk = time_at_risk, rate = r$rate, lower = r$lower,
              upper = r$upper, conf_level = conf_level)
@@ -46,17 +46,35 @@ eair <- function(events, time_at_risk, conf_level = 0.95, per = 100) {
 #' @export
 eair_diff <- function(events1, time1, events2, time2, conf_level = 0.95, per = 100,
                       method = c("mover", "wald")) {
-  method <- check_choice(method[1], c("mover", "wald"), arg = "method")
-  check_count(events1)
-  check_count(events2)
-  check_number(time1, lower = 0, open = TRUE, len = NULL)
-  check_number(time2, lower = 0, open = TRUE, len = NULL)
-  check_number(conf_level, lower = 0, upper = 1, open = TRUE)
-  check_number(per, lower = 0, open = TRUE)
-  n <- max(length(events1), length(time1), length(events2), length(time2))
-  a <- lapply(list(events1, time1, events2, time2), function(v) rep_len(as.numeric(v), n))
+  call <- sys.call()
+  method <- check_choice(method[1], c("mover", "wald"), arg = "method", call = call)
+  check_count(events1, call = call)
+  check_count(events2, call = call)
+  check_event_size(events1, "events1", call)
+  check_event_size(events2, "events2", call)
+  check_number(time1, lower = 0, open = TRUE, len = NULL, call = call)
+  check_number(time2, lower = 0, open = TRUE, len = NULL, call = call)
+  check_number(conf_level, lower = 0, upper = 1, open = TRUE, call = call)
+  check_number(per, lower = 0, open = TRUE, call = call)
+  a <- unname(recycle_args(list(events1 = as.numeric(events1), time1 = as.numeric(time1),
+                                events2 = as.numeric(events2), time2 = as.numeric(time2)),
+                           call))
   r <- cpp_safety_rate_diff(a[[1]], a[[2]], a[[3]], a[[4]], conf_level, per, method)
   data.frame(events1 = a[[1]], time1 = a[[2]], events2 = a[[3]], time2 = a[[4]],
              diff = r$diff, lower = r$lower, upper = r$upper, method = method,
              conf_level = conf_level)
+}
+
+# The exact (chi-square quantile) limits are computed for counts up to 1e10;
+# beyond that Boost's quantile does not converge. Such counts are not event
+# counts of a trial: refuse them with a classed error rather than an
+# internal one.
+check_event_size <- function(x, arg, call) {
+  big <- which(!is.na(x) & x > 1e10)
+  if (length(big)) {
+    glycotrial_abort(c("{.arg {arg}} must be at most 1e10 (found {format(x[big[1]])} at position {big[1]}).",
+                       "i" = "These are counts of events or of subjects with an event; check that a time or a rate was not passed instead."),
+                     call = call)
+  }
+  invisible(x)
 }

@@ -84,7 +84,7 @@ two_sample_ci_table <- function(a, methods, compute, measure = NULL) {
     d$upper <- r$upper
     d$method <- m
     d$conf_level <- a$conf_level
-    d
+    flag_ci_conditions(d, m)
   })
   out <- do.call(rbind, out)
   rownames(out) <- NULL
@@ -123,7 +123,9 @@ check_conf_level <- function(conf_level, call) {
 #' @param method One or more method names (see Details); case-insensitive.
 #' @param conf_level Confidence level(s) in (0, 1).
 #' @return A data frame with one row per input element and method: `x`, `n`,
-#'   `estimate` (x / n), `lower`, `upper`, `method`, `conf_level`.
+#'   `estimate` (x / n), `lower`, `upper`, `method`, `conf_level`. The Wald
+#'   intervals at `x = 0` or `x = n` have zero width ((0, 0), (1, 1)); they
+#'   are returned with a `glycotrial_warning_degenerate_interval` warning.
 #' @references Newcombe RG (1998). Two-sided confidence intervals for the
 #'   single proportion: comparison of seven methods. *Stat Med* 17:857–872.
 #' @examples
@@ -138,8 +140,9 @@ prop_ci <- function(x, n, method = "wilson", conf_level = 0.95) {
   a <- recycle_args(list(x = x, n = n, conf_level = conf_level), call)
   out <- lapply(method, function(m) {
     r <- cpp_stats_prop_ci(as.double(a$x), as.double(a$n), m, as.double(a$conf_level))
-    data.frame(x = a$x, n = a$n, estimate = r$estimate, lower = r$lower, upper = r$upper,
-               method = m, conf_level = a$conf_level, stringsAsFactors = FALSE)
+    flag_ci_conditions(
+      data.frame(x = a$x, n = a$n, estimate = r$estimate, lower = r$lower, upper = r$upper,
+                 method = m, conf_level = a$conf_level, stringsAsFactors = FALSE), m)
   })
   out <- do.call(rbind, out)
   rownames(out) <- NULL

@@ -29,7 +29,9 @@ ratio_ci_aliases <- c(mn = "score", woolf = "wald", log = "wald", katz = "wald",
 #' @param measure `"rr"` (relative risk) or `"or"` (odds ratio).
 #' @return A data frame with `x1`, `n1`, `x2`, `n2`, `measure`, `estimate`,
 #'   `lower`, `upper`, `method`, `conf_level`; an undefined estimate (no
-#'   events) is `NaN`, an infinite limit `Inf`.
+#'   events) is `NaN`, an infinite limit `Inf`. A zero-width interval (Wald
+#'   relative risk for 100 % vs 100 %, which is (1, 1)) is returned with a
+#'   `glycotrial_warning_degenerate_interval` warning, as in [diff_ci()].
 #' @references Miettinen O, Nurminen M (1985). Comparative analysis of two
 #'   rates. *Stat Med* 4:213–226. Fagerland MW, Newcombe RG (2013). *Stat Med*
 #'   32:2823–2836.

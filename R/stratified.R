@@ -45,6 +45,11 @@ check_strata_counts <- function(x1, n1, x2, n2, call) {
 #' @export
 cmh_test <- function(x1, n1, x2, n2, correct = FALSE, table = NULL) {
   call <- sys.call()
+  if (!is.null(table) && !(missing(x1) && missing(n1) && missing(x2) && missing(n2))) {
+    glycotrial_abort(c("Give either {.arg x1}, {.arg n1}, {.arg x2}, {.arg n2} or {.arg table}, not both.",
+                       "i" = "With {.arg table}, the stratum counts are taken from the array."),
+                     call = call)
+  }
   if (!is.null(table)) {
     if (!is.array(table) || length(dim(table)) != 3 || !is.numeric(table)) {
       glycotrial_abort("{.arg table} must be a numeric r x c x K array, not {describe_value(table)}.",
@@ -129,10 +134,19 @@ strat_diff_methods <- c("mh", "mn", "mnmh", "newcombe", "newcombe-cc")
 #'   \item{`"mn"`}{Stratified Miettinen–Nurminen with the iterative
 #'     Miettinen–Nurminen (1985) weights (SAS Viya `CL=MN`; ratesci
 #'     `weighting = "MN"`).}
-#'   \item{`"newcombe"`, `"newcombe-cc"`}{Stratified Newcombe (Yan & Su
-#'     2010) with CMH weights: stratum Wilson limits at the adjusted quantile
-#'     z sqrt(sum w^2 v) / sum(w sqrt(v)) combined with the weights, then
-#'     square-and-add (as `tern::prop_diff_strat_nc()`).}
+#'   \item{`"newcombe"`, `"newcombe-cc"`}{Stratified Newcombe interval of
+#'     Yan & Su (2010), as `tern::prop_diff_strat_nc()`. With normalised
+#'     stratum weights w (see `weights`), each group's stratified Wilson
+#'     limits (L_i, U_i) are the weighted stratum Wilson limits at the
+#'     stratified quantile z* = z sqrt(sum w^2 v) / sum(w sqrt(v)), v the
+#'     stratum variances p(1 - p)/n (`"newcombe-cc"`: continuity-corrected
+#'     Wilson limits); then, with lambda_i = sum(w^2 / n_i) and
+#'     d = sum(w p1) - sum(w p2), the limits are
+#'     d - z sqrt(lambda1 L1 (1 - L1) + lambda2 U2 (1 - U2)) and
+#'     d + z sqrt(lambda2 L2 (1 - L2) + lambda1 U1 (1 - U1)). With one
+#'     stratum this is Newcombe's hybrid score interval. When every stratum
+#'     proportion of a group is 0 or 1 (z* is 0/0), z* = z is used, where
+#'     tern returns `NaN`.}
 #' }
 #' The score methods report the estimate at which the score statistic is 0,
 #' and their statistic and two-sided p-value at a difference of 0. Note that
@@ -141,6 +155,14 @@ strat_diff_methods <- c("mh", "mn", "mnmh", "newcombe", "newcombe-cc")
 #' @inheritParams cmh_test
 #' @param method One or more of the methods above.
 #' @param conf_level Confidence level in (0, 1).
+#' @param weights Stratum weights of the Newcombe methods (ignored by the
+#'   others): `"cmh"` (default), the CMH weights n1 n2 / (n1 + n2); or
+#'   `"wilson"`, the Yan & Su (2010) weights minimising the squared length of
+#'   the stratified Wilson interval of the pooled proportions, found by
+#'   tern's fixed-point iteration (equal starting weights, stop when the
+#'   weights change by less than 0.001 in sum, at most 10 iterations; a
+#'   `glycotrial_warning_convergence` warning otherwise). These are tern's
+#'   `weights_method = "cmh"` and `"wilson_h"`.
 #' @return A data frame with one row per method: `method`, `estimate`,
 #'   `lower`, `upper`, `se` (MH only), `statistic`, `p_value` (score methods),
 #'   `conf_level`.
@@ -152,14 +174,26 @@ strat_diff_methods <- c("mh", "mn", "mnmh", "newcombe", "newcombe-cc")
 #' x2 <- c(10, 22, 7, 1, 0, 0, 1, 6); n2 <- c(37, 32, 19, 17, 12, 10, 9, 7)
 #' stratified_diff_ci(x1, n1, x2, n2, method = c("mh", "mnmh", "mn", "newcombe"))
 #' @export
-stratified_diff_ci <- function(x1, n1, x2, n2, method = "mnmh", conf_level = 0.95) {
+stratified_diff_ci <- function(x1, n1, x2, n2, method = "mnmh", conf_level = 0.95,
+                               weights = c("cmh", "wilson")) {
   call <- sys.call()
   method <- match_ci_method(method, strat_diff_methods, call = call)
   check_strata_counts(x1, n1, x2, n2, call)
   check_number(conf_level, lower = 0, upper = 1, open = TRUE, arg = "conf_level", call = call)
+  if (!is.character(weights) || length(weights) < 1 || anyNA(weights)) {
+    glycotrial_abort("{.arg weights} must be {.val cmh} or {.val wilson}, not {describe_value(weights)}.",
+                     call = call)
+  }
+  weights <- match_ci_method(weights[1], c("cmh", "wilson"), c(wilson_h = "wilson"),
+                             arg = "weights", call = call)
   out <- lapply(method, function(m) {
     r <- cpp_stats_strat_rd(as.double(x1), as.double(n1), as.double(x2), as.double(n2), m,
-                            conf_level)
+                            conf_level, weights)
+    if (!isTRUE(r$converged)) {
+      glycotrial_warn(c("The Yan-Su stratified Wilson weights did not converge in 10 iterations.",
+                        "i" = "The interval uses the last iterate (as tern does); consider {.code weights = \"cmh\"}."),
+                      class = "glycotrial_warning_convergence")
+    }
     data.frame(method = m, estimate = r$estimate, lower = r$lower, upper = r$upper,
                se = r$se, statistic = r$statistic, p_value = r$p_value,
                conf_level = conf_level, stringsAsFactors = FALSE)

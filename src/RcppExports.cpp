@@ -1007,8 +1007,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_stats_strat_rd
-Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string method, double conf_level);
-RcppExport SEXP _glycotrial_cpp_stats_strat_rd(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
+Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1, Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string method, double conf_level, std::string weights);
+RcppExport SEXP _glycotrial_cpp_stats_strat_rd(SEXP x1SEXP, SEXP n1SEXP, SEXP x2SEXP, SEXP n2SEXP, SEXP methodSEXP, SEXP conf_levelSEXP, SEXP weightsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x1(x1SEXP);
@@ -1017,7 +1017,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type n2(n2SEXP);
     Rcpp::traits::input_parameter< std::string >::type method(methodSEXP);
     Rcpp::traits::input_parameter< double >::type conf_level(conf_levelSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_stats_strat_rd(x1, n1, x2, n2, method, conf_level));
+    Rcpp::traits::input_parameter< std::string >::type weights(weightsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_stats_strat_rd(x1, n1, x2, n2, method, conf_level, weights));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1113,7 +1114,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_stats_cmh_general", (DL_FUNC) &_glycotrial_cpp_stats_cmh_general, 4},
     {"_glycotrial_cpp_stats_mh_common", (DL_FUNC) &_glycotrial_cpp_stats_mh_common, 6},
     {"_glycotrial_cpp_stats_breslow_day", (DL_FUNC) &_glycotrial_cpp_stats_breslow_day, 4},
-    {"_glycotrial_cpp_stats_strat_rd", (DL_FUNC) &_glycotrial_cpp_stats_strat_rd, 6},
+    {"_glycotrial_cpp_stats_strat_rd", (DL_FUNC) &_glycotrial_cpp_stats_strat_rd, 7},
     {"_glycotrial_cpp_stats_logistic_gcomp", (DL_FUNC) &_glycotrial_cpp_stats_logistic_gcomp, 4},
     {"run_testthat_tests", (DL_FUNC) &run_testthat_tests, 1},
     {NULL, NULL, 0}

@@ -65,8 +65,16 @@ Rcpp::List cpp_stats_diff_ci(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
     const st::DiffMethod m = st::parse_diff_method(method);
     const R_xlen_t len =
         common_length({x1.size(), n1.size(), x2.size(), n2.size(), conf_level.size()});
+    // Ctrl-C: Rcpp::checkUserInterrupt() asks R inside R_ToplevelExec (R never
+    // longjmps over our frames) and throws Rcpp's InterruptedException, which
+    // glue::guard() lets pass and the generated wrapper turns back into an R
+    // interrupt (as cpp_scale_moments does). The exact method calls it every
+    // few thousand tables; every method between elements.
+    const st::InterruptCheck check = [] { Rcpp::checkUserInterrupt(); };
     return intervals(len, [&](R_xlen_t i) {
-      return st::diff_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), m, at(conf_level, i));
+      if (m == st::DiffMethod::Exact) check();
+      return st::diff_ci(at(x1, i), at(n1, i), at(x2, i), at(n2, i), m, at(conf_level, i),
+                         check);
     });
   });
 }
@@ -195,10 +203,12 @@ Rcpp::List cpp_stats_breslow_day(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
                               Rcpp::NumericVector x2, Rcpp::NumericVector n2, std::string method,
-                              double conf_level) {
+                              double conf_level, std::string weights) {
   return glue::guard([&] {
     const st::Strata s = as_strata(x1, n1, x2, n2);
     double est, lo, hi, stat = NA_REAL, p = NA_REAL, se = NA_REAL;
+    bool converged = true;
+    Rcpp::NumericVector wts;
     if (method == "mn" || method == "mnmh") {
       const st::StratifiedScore r = st::stratified_mn_rd(
           s, method == "mn" ? st::StratWeights::MN : st::StratWeights::MH, conf_level);
@@ -208,10 +218,16 @@ Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
       stat = r.statistic;
       p = r.p_value;
     } else if (method == "newcombe" || method == "newcombe-cc") {
-      const st::Interval r = st::stratified_newcombe_rd(s, conf_level, method == "newcombe-cc");
-      est = r.estimate;
-      lo = r.lower;
-      hi = r.upper;
+      if (weights != "cmh" && weights != "wilson")
+        throw glycotrial::InputError("must be \"cmh\" or \"wilson\"", "weights");
+      const st::StratNewcombe r = st::stratified_newcombe_rd(
+          s, conf_level, method == "newcombe-cc",
+          weights == "cmh" ? st::NewcombeWeights::CMH : st::NewcombeWeights::Wilson);
+      est = r.interval.estimate;
+      lo = r.interval.lower;
+      hi = r.interval.upper;
+      converged = r.converged;
+      wts = Rcpp::NumericVector(r.weights.begin(), r.weights.end());
     } else if (method == "mh") {
       const st::CommonEstimate r = st::mh_risk_difference(s, conf_level);
       est = r.estimate;
@@ -226,7 +242,8 @@ Rcpp::List cpp_stats_strat_rd(Rcpp::NumericVector x1, Rcpp::NumericVector n1,
     }
     return Rcpp::List::create(Rcpp::_["estimate"] = est, Rcpp::_["lower"] = lo,
                               Rcpp::_["upper"] = hi, Rcpp::_["se"] = se,
-                              Rcpp::_["statistic"] = stat, Rcpp::_["p_value"] = p);
+                              Rcpp::_["statistic"] = stat, Rcpp::_["p_value"] = p,
+                              Rcpp::_["converged"] = converged, Rcpp::_["weights"] = wts);
   });
 }
 

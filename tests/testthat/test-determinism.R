@@ -15,8 +15,11 @@ hba1c_long <- function() {
 test_that("CIs and tests are bit-identical across calls and chunkings", {
   x <- c(0:10, 3, 7)
   n <- c(rep(10, 11), 40, 13)
-  a <- prop_ci(x, n, method = glycotrial:::prop_ci_methods)
-  expect_identical(prop_ci(x, n, method = glycotrial:::prop_ci_methods), a)
+  # Wald at x = 0 and x = n has zero width: its classed warning is expected here.
+  quiet <- function(expr) withCallingHandlers(expr,
+    glycotrial_warning_degenerate_interval = function(w) invokeRestart("muffleWarning"))
+  a <- quiet(prop_ci(x, n, method = glycotrial:::prop_ci_methods))
+  expect_identical(quiet(prop_ci(x, n, method = glycotrial:::prop_ci_methods)), a)
   # Vectorised evaluation equals element-wise evaluation exactly.
   one <- do.call(rbind, lapply(seq_along(x), function(i) prop_ci(x[i], n[i], method = "mid-p")))
   all <- prop_ci(x, n, method = "mid-p")

@@ -104,7 +104,10 @@ test_that("exact unconditional (Chan-Zhang) agrees with exact2x2", {
 
 test_that("limits are ordered and contain the estimate for every method", {
   g <- grid2
-  r <- with(g, diff_ci(x1, n1, x2, n2, setdiff(glycotrial:::diff_ci_methods, "exact")))
+  # Wald is (p, p) when both groups are all-or-none: flagged, as issue 17.4 asks.
+  r <- withCallingHandlers(
+    with(g, diff_ci(x1, n1, x2, n2, setdiff(glycotrial:::diff_ci_methods, "exact"))),
+    glycotrial_warning_degenerate_interval = function(w) invokeRestart("muffleWarning"))
   expect_true(all(r$lower <= r$estimate + 1e-12 & r$estimate <= r$upper + 1e-12))
   expect_true(all(r$lower >= -1 & r$upper <= 1))
 })
@@ -117,5 +120,39 @@ test_that("bad input raises classed errors naming the argument", {
   e <- expect_error(diff_ci(1, 10, 1, 10, method = "newcomb"),
                     class = "glycotrial_error_unknown_method")
   expect_match(conditionMessage(e), "miettinen|mn")
-  expect_error(diff_ci(1, 1, 1, 10, "hauck-anderson"), class = "glycotrial_error_input")
+})
+
+test_that("Hauck-Anderson with n = 1 is NA for that element only, with a classed warning (issue 17.4)", {
+  expect_warning(r <- diff_ci(c(1, 9, 4), c(1, 45, 10), c(1, 2, 0), c(10, 44, 1), "hauck-anderson"),
+                 class = "glycotrial_warning_undefined_interval")
+  expect_true(all(is.na(r$lower[c(1, 3)]) & is.na(r$upper[c(1, 3)])))
+  expect_false(any(is.nan(c(r$lower, r$upper))))
+  expect_equal(r$estimate, c(1 - 0.1, 9 / 45 - 2 / 44, 0.4))
+  # Element 2 is the closed form (SAS RISKDIFF(CL=HA)), as when computed alone.
+  z <- qnorm(0.975); p1 <- 9 / 45; p2 <- 2 / 44
+  half <- 1 / (2 * 44) + z * sqrt(p1 * (1 - p1) / 44 + p2 * (1 - p2) / 43)
+  expect_equal(c(r$lower[2], r$upper[2]), p1 - p2 + c(-1, 1) * half, tolerance = 1e-12)
+  # Other methods in the same call are unaffected.
+  expect_warning(r2 <- diff_ci(1, 1, 1, 10, c("newcombe", "hauck-anderson")),
+                 class = "glycotrial_warning_undefined_interval")
+  expect_true(all(is.finite(c(r2$lower[1], r2$upper[1]))))
+})
+
+test_that("zero-width intervals carry a degenerate-interval warning (issue 17.4)", {
+  # Wald difference 0/10 vs 0/12 is (0, 0); RR Wald 100 % vs 100 % is (1, 1);
+  # Wald for one proportion at x = 0 is (0, 0).
+  expect_warning(r <- diff_ci(c(0, 3), c(10, 10), c(0, 5), c(12, 10), "wald"),
+                 class = "glycotrial_warning_degenerate_interval")
+  expect_equal(c(r$lower[1], r$upper[1]), c(0, 0))
+  expect_true(r$lower[2] < r$upper[2])
+  expect_warning(rr <- ratio_ci(20, 20, 15, 15, "rr", "wald"),
+                 class = "glycotrial_warning_degenerate_interval")
+  expect_equal(c(rr$lower, rr$upper), c(1, 1))
+  expect_warning(p <- prop_ci(c(0, 7), c(5, 7), "wald"),
+                 class = "glycotrial_warning_degenerate_interval")
+  expect_equal(c(p$lower, p$upper), c(0, 1, 0, 1))
+  # Score, exact and Newcombe intervals are never degenerate on these tables.
+  expect_no_warning(diff_ci(0, 10, 0, 12, c("newcombe", "mn", "agresti-caffo")))
+  expect_no_warning(ratio_ci(20, 20, 15, 15, "rr", "score"))
+  expect_no_warning(prop_ci(0, 5, c("wilson", "clopper-pearson", "jeffreys")))
 })

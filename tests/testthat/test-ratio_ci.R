@@ -37,6 +37,43 @@ test_that("score intervals agree with ratesci over a grid including zeros", {
   expect_equal(or$upper, ref[, "upper"], tolerance = 1e-5)
 })
 
+test_that("odds-ratio score intervals hold on unbalanced and near-degenerate tables (issue 17.1)", {
+  # Issue 17 numbers (score without bias correction, as ratesci bcf = FALSE):
+  # 9999/10000 vs 5/8 collapsed to (0, 48457); 4858/4859 vs 100000/100000 and
+  # 1000/1000 vs 7/8 to (0, Inf).
+  r <- ratio_ci(c(9999, 4858, 1000), c(10000, 4859, 1000), c(5, 1e5, 7), c(8, 1e5, 8),
+                "or", "score-nobcf")
+  expect_equal(r$lower, c(699.77, 0, 34.11), tolerance = 1e-4)
+  expect_equal(r$upper, c(48453.6, 0.18664, Inf), tolerance = 1e-4)
+  # Zero cells give exact limits: lower 0 when a or d is 0, upper Inf when b or c is 0.
+  z <- ratio_ci(c(0, 3, 10, 4), 10, c(4, 10, 0, 2), 10, "or", "score")
+  expect_identical(z$lower[1:2], c(0, 0))
+  expect_identical(z$upper[3], Inf)
+  expect_true(all(is.finite(z$lower[3:4]) & z$lower[3:4] > 0))
+  skip_if_not_installed("ratesci")
+  set.seed(17)
+  sizes <- c(1:12, 50, 125, 500, 1000, 1e4, 1e5)
+  n1 <- sample(sizes, 150, TRUE); n2 <- sample(sizes, 150, TRUE)
+  pick <- function(n) sample(unique(c(0, 1, n - 1, n, sample(0:n, 1))), 1)
+  x1 <- vapply(n1, pick, 1); x2 <- vapply(n2, pick, 1)
+  x1 <- c(x1, 9999, 4858, 1000); n1 <- c(n1, 10000, 4859, 1000)
+  x2 <- c(x2, 5, 1e5, 7); n2 <- c(n2, 8, 1e5, 8)
+  for (bcf in c(TRUE, FALSE)) {
+    g <- ratio_ci(x1, n1, x2, n2, "or", if (bcf) "score" else "score-nobcf")
+    ref <- ratesci::scoreci(x1 = x1, n1 = n1, x2 = x2, n2 = n2, contrast = "OR", skew = FALSE,
+                            bcf = bcf, or_bias = FALSE, precis = 10, warn = FALSE)$estimates
+    # ratesci rounds its limits to 10 decimal places: compare at 1e-6
+    # relative or 1e-9 absolute; infinite limits must match exactly.
+    for (side in c("lower", "upper")) {
+      a <- g[[side]]; b <- ref[, side]
+      expect_identical(is.finite(a), is.finite(b))
+      f <- is.finite(a)
+      expect_true(all(abs(a[f] - b[f]) <= pmax(1e-9, 1e-6 * abs(b[f]))),
+                  info = paste(side, "bcf", bcf))
+    }
+  }
+})
+
 test_that("Wald (Katz / Woolf) and modified Wald are the closed forms", {
   z <- qnorm(0.975)
   a <- 9; b <- 36; c <- 2; d <- 42

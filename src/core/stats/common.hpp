@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -20,6 +21,11 @@ struct Interval {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Called by long computations (the exact unconditional interval) between
+// blocks of work so that the glue can honour Ctrl-C: the glue's callback
+// asks R and throws to abandon the computation. Empty = never interrupted.
+using InterruptCheck = std::function<void()>;
 
 // Upper alpha/2 standard normal quantile for a two-sided conf_level.
 double z_two_sided(double conf_level);

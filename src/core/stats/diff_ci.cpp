@@ -46,7 +46,7 @@ Interval rd_score_ci(double x1, double n1, double x2, double n2, double conf_lev
 }
 
 Interval diff_ci(double x1, double n1, double x2, double n2, DiffMethod method,
-                 double conf_level) {
+                 double conf_level, const InterruptCheck& check) {
   check_binomial(x1, n1, "x1", "n1");
   check_binomial(x2, n2, "x2", "n2");
   const double z = z_two_sided(conf_level);
@@ -88,14 +88,16 @@ Interval diff_ci(double x1, double n1, double x2, double n2, DiffMethod method,
     }
     case DiffMethod::HauckAnderson: {
       // Hauck & Anderson (1986), as SAS RISKDIFF(CL=HA).
-      require(n1 > 1 && n2 > 1, "n1", "Hauck-Anderson needs at least 2 subjects per group");
+      // Undefined with one subject in a group (variance divides by n - 1):
+      // NaN limits, which the R layer turns into NA with a classed warning.
+      if (n1 < 2 || n2 < 2) return {d, kNaN, kNaN};
       const double cc = 1.0 / (2.0 * std::min(n1, n2));
       const double half =
           cc + z * std::sqrt(p1 * (1 - p1) / (n1 - 1) + p2 * (1 - p2) / (n2 - 1));
       return trunc(d, d - half, d + half);
     }
     case DiffMethod::Exact:
-      return exact_unconditional_rd_ci(x1, n1, x2, n2, conf_level);
+      return exact_unconditional_rd_ci(x1, n1, x2, n2, conf_level, check);
   }
   throw InputError("unknown method", "method");
 }

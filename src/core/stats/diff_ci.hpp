@@ -25,8 +25,9 @@ enum class DiffMethod {
 const std::vector<std::string>& diff_method_names();
 DiffMethod parse_diff_method(const std::string& name);
 
+// `check` is passed to the long-running exact method (see InterruptCheck).
 Interval diff_ci(double x1, double n1, double x2, double n2, DiffMethod method,
-                 double conf_level);
+                 double conf_level, const InterruptCheck& check = InterruptCheck());
 
 // Generic score-interval inversion for the risk difference (MN or Mee).
 Interval rd_score_ci(double x1, double n1, double x2, double n2, double conf_level, bool bcf);

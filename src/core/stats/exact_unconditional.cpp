@@ -16,9 +16,21 @@ struct Enumerator {
   std::vector<double> lchoose1, lchoose2;
   std::vector<double> pmf1, pmf2;
   std::vector<char> in_tail;  // tables at least as extreme as observed
+  const InterruptCheck& check;
+  double work = 0.0;  // tables visited since the last interrupt check
 
-  Enumerator(int a, int b) : n1(a), n2(b), lchoose1(a + 1), lchoose2(b + 1), pmf1(a + 1),
-                             pmf2(b + 1), in_tail(static_cast<size_t>(a + 1) * (b + 1)) {
+  // Asks for an interrupt about every 2^16 tables visited (a few ms).
+  void tick(double tables) {
+    work += tables;
+    if (work >= 65536.0) {
+      work = 0.0;
+      if (check) check();
+    }
+  }
+
+  Enumerator(int a, int b, const InterruptCheck& chk)
+      : n1(a), n2(b), lchoose1(a + 1), lchoose2(b + 1), pmf1(a + 1), pmf2(b + 1),
+        in_tail(static_cast<size_t>(a + 1) * (b + 1)), check(chk) {
     for (int y = 0; y <= n1; ++y)
       lchoose1[y] = std::lgamma(n1 + 1.0) - std::lgamma(y + 1.0) - std::lgamma(n1 - y + 1.0);
     for (int y = 0; y <= n2; ++y)
@@ -47,6 +59,7 @@ struct Enumerator {
       for (int y2 = 0; y2 <= n2; ++y2)
         if (row[y2]) s += pmf2[y2];
       total += pmf1[y1] * s;
+      tick(n2 + 1.0);
     }
     return std::min(1.0, total);
   }
@@ -60,6 +73,7 @@ struct Enumerator {
         const double t = score_z(Contrast::RD, y1, n1, y2, n2, delta, false);
         in_tail[static_cast<size_t>(y1) * (n2 + 1) + y2] =
             upper ? (t >= t_obs - tol) : (t <= t_obs + tol);
+        if (y2 == n2) tick(n2 + 1.0);
       }
     const double lo = std::max(0.0, -delta), hi = std::min(1.0, 1.0 - delta);
     const int grid = 200;
@@ -98,7 +112,7 @@ struct Enumerator {
 }  // namespace
 
 Interval exact_unconditional_rd_ci(double x1, double n1, double x2, double n2,
-                                   double conf_level) {
+                                   double conf_level, const InterruptCheck& check) {
   check_binomial(x1, n1, "x1", "n1");
   check_binomial(x2, n2, "x2", "n2");
   check_conf_level(conf_level);
@@ -107,7 +121,7 @@ Interval exact_unconditional_rd_ci(double x1, double n1, double x2, double n2,
           "method \"mn\"");
   const double half_alpha = (1.0 - conf_level) / 2.0;
   const double d = x1 / n1 - x2 / n2;
-  Enumerator e(static_cast<int>(n1), static_cast<int>(n2));
+  Enumerator e(static_cast<int>(n1), static_cast<int>(n2), check);
   const double eps = 1e-10;
   auto t_obs = [&](double delta) {
     return score_z(Contrast::RD, x1, n1, x2, n2, delta, false);

@@ -54,7 +54,10 @@ ChiTest cmh_2x2(const Strata& s, bool correct) {
     var += s.n1[h] * s.n2[h] * m1 * (N - m1) / (N * N * (N - 1));
   }
   require(var > 0, "x1", "the CMH statistic is undefined: no stratum has variation in both margins");
-  const double d = std::max(0.0, std::abs(dev) - (correct ? 0.5 : 0.0));
+  // The continuity correction applies only when |O - E| >= 1/2, as in
+  // stats::mantelhaen.test(); below that it would overshoot past 0.
+  const double yates = (correct && std::abs(dev) >= 0.5) ? 0.5 : 0.0;
+  const double d = std::abs(dev) - yates;
   const double stat = d * d / var;
   return {stat, 1.0, chisq_upper(stat, 1.0)};
 }
@@ -269,45 +272,118 @@ StratifiedScore stratified_mn_rd(const Strata& s, StratWeights wt, double conf_l
   return {est, lo, hi, z0, normal_two_sided(z0)};
 }
 
-Interval stratified_newcombe_rd(const Strata& s, double conf_level, bool correct) {
+namespace {
+
+// Yan & Su (2010) stratified normal quantile: z sqrt(sum w^2 v) / sum(w sqrt(v))
+// for stratum variances v (tern::strata_normal_quantile). When every variance
+// is 0 (all proportions 0 or 1) the ratio is 0/0; z itself is used then.
+double strata_quantile(const std::vector<double>& v, const std::vector<double>& w, double z) {
+  double s2 = 0, s1 = 0;
+  for (size_t h = 0; h < v.size(); ++h) {
+    s2 += w[h] * w[h] * v[h];
+    s1 += w[h] * std::sqrt(v[h]);
+  }
+  return s1 > 0 ? z * std::sqrt(s2) / s1 : z;
+}
+
+}  // namespace
+
+StratNewcombe stratified_newcombe_rd(const Strata& s, double conf_level, bool correct,
+                                     NewcombeWeights weights) {
   check_strata(s);
   const double z = z_two_sided(conf_level);
   const size_t k = s.size();
   std::vector<double> w(k);
-  double sw = 0;
-  for (size_t h = 0; h < k; ++h) {
-    w[h] = s.n1[h] * s.n2[h] / (s.n1[h] + s.n2[h]);
-    sw += w[h];
-  }
-  for (double& v : w) v /= sw;
-  // Stratified Wilson limits for one group (Yan & Su 2010): stratum Wilson
-  // limits at the adjusted quantile z* = z sqrt(sum w^2 v) / sum(w sqrt(v)),
-  // combined with the CMH weights.
-  auto strat_wilson = [&](const std::vector<double>& x, const std::vector<double>& n) {
-    double s2 = 0, s1 = 0, p = 0;
+  bool converged = true;
+  int iterations = 0;
+  if (weights == NewcombeWeights::CMH) {
+    // CMH weights n1 n2 / (n1 + n2), normalised (tern::prop_diff_cmh).
+    double sw = 0;
     for (size_t h = 0; h < k; ++h) {
-      const double ph = x[h] / n[h];
-      const double v = w[h] * w[h] * ph * (1 - ph) / n[h];
-      s2 += v;
-      s1 += std::sqrt(v);
+      w[h] = s.n1[h] * s.n2[h] / (s.n1[h] + s.n2[h]);
+      sw += w[h];
+    }
+    for (double& v : w) v /= sw;
+  } else {
+    // Yan & Su (2010) weights that minimise the weighted squared length of
+    // the stratified Wilson interval of the pooled (both groups) proportions,
+    // by the fixed-point iteration of tern::update_weights_strat_wilson():
+    // start from equal weights, w_h proportional to (1 + z*^2/n_h)^2 /
+    // (v_h + z*^2/(4 n_h^2)), z* recomputed from the new weights; stop when
+    // sum |w_new - w_old| < 0.001, at most 10 iterations (tern's defaults).
+    std::vector<double> v(k), n(k);
+    for (size_t h = 0; h < k; ++h) {
+      n[h] = s.n1[h] + s.n2[h];
+      const double p = (s.x1[h] + s.x2[h]) / n[h];
+      v[h] = p * (1 - p) / n[h];
+      w[h] = 1.0 / static_cast<double>(k);
+    }
+    double zs = strata_quantile(v, w, z);
+    const int max_iter = 10;
+    const double tol = 0.001;
+    std::vector<double> wn(k);
+    converged = false;
+    while (iterations < max_iter) {
+      ++iterations;
+      double sw = 0;
+      for (size_t h = 0; h < k; ++h) {
+        const double top = (1 + zs * zs / n[h]) * (1 + zs * zs / n[h]);
+        wn[h] = top / (v[h] + zs * zs / (4 * n[h] * n[h]));
+        sw += wn[h];
+      }
+      double diff = 0;
+      for (size_t h = 0; h < k; ++h) {
+        wn[h] /= sw;
+        diff += std::abs(wn[h] - w[h]);
+      }
+      zs = strata_quantile(v, wn, z);
+      w = wn;
+      if (diff < tol) {
+        converged = true;
+        break;
+      }
+    }
+  }
+  // Stratified Wilson limits of one group with these weights (Yan & Su 2010,
+  // tern::prop_strat_wilson): stratum Wilson limits at the stratified
+  // quantile z*, combined with the weights.
+  auto strat_wilson = [&](const std::vector<double>& x, const std::vector<double>& nn) {
+    std::vector<double> v(k);
+    double p = 0;
+    for (size_t h = 0; h < k; ++h) {
+      const double ph = x[h] / nn[h];
+      v[h] = ph * (1 - ph) / nn[h];
       p += w[h] * ph;
     }
-    const double zs = s1 > 0 ? z * std::sqrt(s2) / s1 : z;
+    const double zs = strata_quantile(v, w, z);
     double lo = 0, hi = 0;
     for (size_t h = 0; h < k; ++h) {
-      const Interval wi = wilson_ci(x[h], n[h], zs, correct);
+      const Interval wi = wilson_ci(x[h], nn[h], zs, correct);
       lo += w[h] * wi.lower;
       hi += w[h] * wi.upper;
     }
     return Interval{p, lo, hi};
   };
   const Interval g1 = strat_wilson(s.x1, s.n1), g2 = strat_wilson(s.x2, s.n2);
+  double lambda1 = 0, lambda2 = 0;
+  for (size_t h = 0; h < k; ++h) {
+    lambda1 += w[h] * w[h] / s.n1[h];
+    lambda2 += w[h] * w[h] / s.n2[h];
+  }
+  // Yan & Su (2010), eq. for the stratified Newcombe interval (tern::prop_diff_strat_nc):
+  // L = d - z sqrt(lambda1 L1 (1 - L1) + lambda2 U2 (1 - U2)),
+  // U = d + z sqrt(lambda2 L2 (1 - L2) + lambda1 U1 (1 - U1)).
   const double d = g1.estimate - g2.estimate;
-  const double lo = d - std::sqrt((g1.estimate - g1.lower) * (g1.estimate - g1.lower) +
-                                  (g2.upper - g2.estimate) * (g2.upper - g2.estimate));
-  const double hi = d + std::sqrt((g1.upper - g1.estimate) * (g1.upper - g1.estimate) +
-                                  (g2.estimate - g2.lower) * (g2.estimate - g2.lower));
-  return {d, std::max(-1.0, lo), std::min(1.0, hi)};
+  const double lo =
+      d - z * std::sqrt(lambda1 * g1.lower * (1 - g1.lower) + lambda2 * g2.upper * (1 - g2.upper));
+  const double hi =
+      d + z * std::sqrt(lambda2 * g2.lower * (1 - g2.lower) + lambda1 * g1.upper * (1 - g1.upper));
+  StratNewcombe out;
+  out.interval = {d, std::max(-1.0, lo), std::min(1.0, hi)};
+  out.weights = w;
+  out.converged = converged;
+  out.iterations = iterations;
+  return out;
 }
 
 }  // namespace stats

@@ -70,8 +70,18 @@ struct StratifiedScore {
 // weights (CL=MN).
 StratifiedScore stratified_mn_rd(const Strata& s, StratWeights w, double conf_level);
 
-// Stratified Newcombe interval (Yan & Su 2010) with CMH weights.
-Interval stratified_newcombe_rd(const Strata& s, double conf_level, bool correct);
+// Stratified Newcombe interval (Yan & Su 2010), as tern::prop_diff_strat_nc():
+// CMH weights, or the iterative weights that minimise the squared length of
+// the pooled stratified Wilson interval (tern weights_method = "wilson_h").
+enum class NewcombeWeights { CMH, Wilson };
+struct StratNewcombe {
+  Interval interval;
+  std::vector<double> weights;  // normalised stratum weights used
+  bool converged;               // Wilson weights: iteration converged
+  int iterations;
+};
+StratNewcombe stratified_newcombe_rd(const Strata& s, double conf_level, bool correct,
+                                     NewcombeWeights weights);
 
 }  // namespace stats
 }  // namespace glycotrial
