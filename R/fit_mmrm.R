@@ -540,9 +540,62 @@ mmrm_start <- function(design, plugin, engine) {
       if (plugin$spatial) return(c(log(v), 0))
       mmrm_start_theta(rc$S[[g]], plugin, K, fallback_var = v)
     }))
+    if (plugin$spatial) return(mmrm_spatial_starts(design, plugin, engine, th))
   }
   th[!is.finite(th)] <- 0
   th
+}
+
+# Spatial structures: the range parameter must suit the unit of time. With
+# rho = plogis(theta2) fixed at 0.5 (theta2 = 0), times in weeks or days make
+# rho^d (rho^(d^2) for sp_gau) vanish for every pair of visits, and the
+# deviance is flat in theta2: the optimiser stops on that plateau (a saddle
+# point). The starts put the correlation at the median within-subject
+# distance d_med at 0.1, 0.3, 0.5, 0.7 or 0.9 (rho = c^(1 / d_med^p), p = 1
+# for sp_exp, 2 for sp_gau); the one with the lowest deviance is used, the
+# others are kept as restarts (attribute "alternatives") for
+# mmrm_optimise().
+mmrm_spatial_starts <- function(design, plugin, engine, th) {
+  K <- length(th)
+  dmed <- mmrm_median_distance(design$coord, design$subject_start)
+  p <- if (identical(plugin$key, "sp_gau")) 2 else 1
+  cands <- list(th)
+  if (is.finite(dmed) && dmed > 0 && plugin$key %in% c("sp_exp", "sp_gau")) {
+    for (cc in c(0.5, 0.3, 0.7, 0.1, 0.9)) {
+      rho <- exp(log(cc) / dmed^p)
+      t2 <- stats::qlogis(rho)
+      if (!is.finite(t2)) next
+      x <- th
+      x[seq(2, K, by = 2)] <- t2
+      cands[[length(cands) + 1]] <- x
+    }
+  }
+  dev <- vapply(cands, function(x) {
+    v <- tryCatch(as.numeric(cpp_mmrm_deviance(engine, x, FALSE)), error = function(e) NA_real_)
+    if (is.finite(v)) v else Inf
+  }, numeric(1))
+  o <- order(dev)
+  o <- o[is.finite(dev[o])]
+  if (!length(o)) return(th)
+  out <- cands[[o[1]]]
+  attr(out, "alternatives") <- cands[o[-1]]
+  out
+}
+
+# Median distance between two times of the same subject (at most 2000
+# subjects looked at).
+mmrm_median_distance <- function(coord, subject_start) {
+  n_s <- length(subject_start) - 1L
+  if (n_s < 1L) return(NA_real_)
+  use <- unique(round(seq(1, n_s, length.out = min(n_s, 2000L))))
+  d <- unlist(lapply(use, function(s) {
+    if (subject_start[s + 1L] - subject_start[s] < 2L) return(NULL)
+    t <- coord[(subject_start[s] + 1L):subject_start[s + 1L]]
+    dd <- abs(outer(t, t, "-"))
+    dd[lower.tri(dd)]
+  }))
+  d <- d[is.finite(d) & d > 0]
+  if (!length(d)) NA_real_ else stats::median(d)
 }
 
 # Starting theta for a visit structure from an empirical covariance S
@@ -616,8 +669,11 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     glycotrial_abort("{.arg control$start} must have {K} value{?s} (covariance parameters), not {length(start)}.",
                      call = NULL)
   }
+  alternatives <- list()
   if (is.null(start)) {
     start <- default_start()
+    alternatives <- attr(start, "alternatives")
+    attr(start, "alternatives") <- NULL
     if (length(start) != K) start <- rep(0, K)
     start[!is.finite(start)] <- 0
     if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K)
@@ -639,9 +695,16 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
   polish_control$grad_tol <- control$grad_tol * polish_factor
   best <- NULL
   tried <- character()
-  for (opt in control$optimizers) {
-    tried <- c(tried, opt)
-    x0 <- if (is.null(best)) start else best$par
+  # Converged means a small gradient AND a positive definite Hessian (a
+  # minimum, not a saddle point or a plateau). Until then the optimisers of
+  # `control` run in turn, each started from the best point so far, moved
+  # off a saddle point along the direction of negative curvature
+  # (mmrm_saddle_escape()); then the alternative starts (spatial structures).
+  is_done <- function(b) {
+    !is.null(b) && is.finite(b$value) && b$max_gradient <= control$grad_tol * max(1, abs(b$value)) &&
+      mmrm_hessian_pd(b$hessian)
+  }
+  run_one <- function(opt, x0) {
     res <- tryCatch({
       if (opt == "newton") {
         mmrm_newton(engine, x0, polish_control)
@@ -663,25 +726,49 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     # A bad input (e.g. a user covariance returning the wrong shape) is not an
     # optimiser failure: report it rather than trying the next optimiser.
     if (inherits(res, "glycotrial_error_input")) stop(res)
-    if (inherits(res, "error")) next
+    if (inherits(res, "error") || is.null(res) || !is.finite(res$value)) return(NULL)
     res$optimizer <- opt
-    if (is.null(best) || res$value <= best$value) best <- res
     # Newton is polished already; the others get Newton polishing steps.
-    pol <- if (identical(best$optimizer, "newton")) best$polished else mmrm_polish(engine, best$par, polish_control)
-    best$par <- pol$par
-    best$value <- pol$value
-    best$max_gradient <- pol$max_gradient
-    best$hessian <- pol$hessian
-    best$jacobian <- pol$jacobian
-    if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
+    pol <- if (identical(opt, "newton")) res$polished else mmrm_polish(engine, res$par, polish_control)
+    if (!is.finite(pol$value)) return(NULL)
+    res$par <- pol$par
+    res$value <- pol$value
+    res$max_gradient <- pol$max_gradient
+    res$hessian <- pol$hessian
+    res$jacobian <- pol$jacobian
+    res
   }
+  better <- function(res, b) {
+    if (is.null(res)) return(FALSE)
+    if (is.null(b)) return(TRUE)
+    # a minimum beats a stationary point that is not one
+    if (is_done(res) != is_done(b)) return(is_done(res) && res$value <= b$value + 1e-8 * max(1, abs(b$value)))
+    res$value <= b$value
+  }
+  for (opt in control$optimizers) {
+    tried <- c(tried, opt)
+    x0 <- if (is.null(best)) start else mmrm_saddle_escape(engine, best)
+    res <- run_one(opt, x0)
+    if (better(res, best)) best <- res
+    if (is_done(best)) break
+  }
+  # Further starts (spatial range parameters) when no optimiser reached a
+  # minimum from the first one.
+  for (x0 in alternatives) {
+    if (is_done(best)) break
+    for (opt in control$optimizers) {
+      tried <- c(tried, opt)
+      res <- run_one(opt, x0)
+      if (better(res, best)) best <- res
+      if (is_done(res)) break
+    }
+  }
+  tried <- unique(tried)
   if (is.null(best)) {
     glycotrial_abort("All optimisers failed ({.val {tried}}).", class = "convergence", call = NULL)
   }
   conv_ok <- best$max_gradient <= control$grad_tol * max(1, abs(best$value))
-  ev <- tryCatch(eigen(best$hessian, symmetric = TRUE, only.values = TRUE)$values,
-                 error = function(e) NA_real_)
-  hess_pd <- all(is.finite(ev)) && min(ev) > 0
+  hess_pd <- mmrm_hessian_pd(best$hessian)
   msg <- if (conv_ok && hess_pd) "converged" else if (!conv_ok) {
     sprintf("largest absolute gradient %.3g exceeds the tolerance", best$max_gradient)
   } else {
@@ -693,6 +780,39 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
                           max_gradient = best$max_gradient, hessian_pd = hess_pd,
                           optimizer_code = best$code, message = msg),
        plugin = plugin)
+}
+
+mmrm_hessian_pd <- function(H) {
+  if (is.null(H) || !all(is.finite(H))) return(FALSE)
+  ev <- tryCatch(eigen(H, symmetric = TRUE, only.values = TRUE)$values,
+                 error = function(e) NA_real_)
+  all(is.finite(ev)) && min(ev) > 0
+}
+
+# From a stationary point that is not a minimum (Hessian with a negative or
+# zero eigenvalue), step along the eigenvector of the smallest eigenvalue
+# (both signs, several lengths) to the lowest deviance found; otherwise
+# return the point unchanged.
+mmrm_saddle_escape <- function(engine, best) {
+  x <- best$par
+  H <- best$hessian
+  if (is.null(H) || !all(is.finite(H)) || mmrm_hessian_pd(H)) return(x)
+  e <- eigen(H, symmetric = TRUE)
+  v <- e$vectors[, length(e$values)]
+  f0 <- best$value
+  cand <- NULL
+  fbest <- f0
+  for (a in c(0.1, 0.3, 1, 3, 10)) {
+    for (sg in c(1, -1)) {
+      y <- x + sg * a * v
+      f <- tryCatch(as.numeric(cpp_mmrm_deviance(engine, y, FALSE)), error = function(e) NA_real_)
+      if (is.finite(f) && f < fbest - 1e-8 * max(1, abs(f0))) {
+        fbest <- f
+        cand <- y
+      }
+    }
+  }
+  if (is.null(cand)) x else cand
 }
 
 # Newton-Raphson on the deviance in the C++ engine (newton() of the MmrmEngine class:
