@@ -76,17 +76,21 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   })
   names(grid_vals) <- vars
   grid <- expand.grid(grid_vals, stringsAsFactors = FALSE, KEEP.OUT.ATTRS = FALSE)
-  X <- mmrm_new_x(object, grid)
+  # all columns, aliased ones included, for the estimability check
+  X <- mmrm_full_x(object, grid)
   by_levels <- if (is.null(by)) NA_character_ else xlev[[by]]
   cells <- expand.grid(specs = lev_s, by = by_levels, stringsAsFactors = FALSE)
-  L <- t(vapply(seq_len(nrow(cells)), function(i) {
+  L_full <- matrix(t(vapply(seq_len(nrow(cells)), function(i) {
     sel <- grid[[specs]] == cells$specs[i]
     if (!is.null(by)) sel <- sel & grid[[by]] == cells$by[i]
     colMeans(X[sel, , drop = FALSE])
-  }, numeric(ncol(X))))
-  one <- function(Lrow) mmrm_test_1d(object, Lrow)
+  }, numeric(ncol(X)))), ncol = ncol(X), dimnames = list(NULL, colnames(X)))
+  est_ok <- mmrm_is_estimable(object, L_full)
+  L <- L_full[, !object$aliased, drop = FALSE]
+  na_test <- list(est = NA_real_, se = NA_real_, df = NA_real_, t_stat = NA_real_, p_val = NA_real_)
+  one <- function(Lrow, ok = TRUE) if (ok) mmrm_test_1d(object, Lrow) else na_test
   q <- function(df) stats::qt((1 + level) / 2, df)
-  est <- lapply(seq_len(nrow(L)), function(i) one(L[i, ]))
+  est <- lapply(seq_len(nrow(L)), function(i) one(L[i, ], est_ok[i]))
   lsm <- data.frame(by = cells$by, specs = cells$specs,
                     estimate = vapply(est, `[[`, numeric(1), "est"),
                     se = vapply(est, `[[`, numeric(1), "se"),
@@ -94,18 +98,24 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   lsm$lower <- lsm$estimate - q(lsm$df) * lsm$se
   lsm$upper <- lsm$estimate + q(lsm$df) * lsm$se
   D <- list()
+  D_full <- list()
   dcells <- list()
   for (b in by_levels) {
     ir <- which(cells$specs == ref & (is.na(b) | cells$by %in% b))
     for (s in setdiff(lev_s, ref)) {
       is <- which(cells$specs == s & (is.na(b) | cells$by %in% b))
       D[[length(D) + 1]] <- L[is, ] - L[ir, ]
+      D_full[[length(D_full) + 1]] <- L_full[is, ] - L_full[ir, ]
       dcells[[length(dcells) + 1]] <- data.frame(by = b, contrast = paste(s, "-", ref),
                                                  stringsAsFactors = FALSE)
     }
   }
   Ld <- do.call(rbind, D)
-  dt <- lapply(seq_len(nrow(Ld)), function(i) one(Ld[i, ]))
+  d_ok <- mmrm_is_estimable(object, do.call(rbind, D_full))
+  dt <- lapply(seq_len(nrow(Ld)), function(i) one(Ld[i, ], d_ok[i]))
+  if (any(!est_ok) || any(!d_ok)) {
+    mmrm_inform_nonestimable("LS-means or differences", sum(!est_ok) + sum(!d_ok))
+  }
   diffs <- do.call(rbind, dcells)
   diffs$estimate <- vapply(dt, `[[`, numeric(1), "est")
   diffs$se <- vapply(dt, `[[`, numeric(1), "se")

@@ -337,6 +337,10 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
         ro <- y[idx][obs] - fit[idx][obs]
         fit[idx][!obs] <- fit[idx][!obs] + drop(A %*% ro)
         cond_var[!obs] <- diag(S[!obs, !obs, drop = FALSE] - A %*% t(Smo))
+        # The conditional mean (X_m - A X_o) beta + A y_o: its standard
+        # error from Cov(beta) is that of the row (X_m - A X_o), not X_m.
+        B <- X[idx[!obs], , drop = FALSE] - A %*% X[idx[obs], , drop = FALSE]
+        se[idx][!obs] <- sqrt(pmax(rowSums((B %*% V) * B), 0))
       }
       if (conditional && any(obs)) {
         fit[idx][obs] <- y[idx][obs]
@@ -344,6 +348,14 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
         se[idx][obs] <- 0
       }
       pred_var[idx] <- cond_var
+    }
+  }
+  if (any(object$aliased)) {
+    est_ok <- mmrm_is_estimable(object, mmrm_full_x(object, newdata)) | is.na(fit)
+    if (any(!est_ok)) {
+      fit[!est_ok] <- NA_real_
+      se[!est_ok] <- NA_real_
+      mmrm_inform_nonestimable("predictions", sum(!est_ok))
     }
   }
   if (interval == "none") return(stats::setNames(fit, rownames(newdata)))

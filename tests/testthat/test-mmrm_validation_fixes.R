@@ -1,6 +1,8 @@
 # Regression tests for the defects independent validation found in fit_mmrm()
 # (issues 17 and 18), each against an independent reference.
 
+suppressWarnings(requireNamespace("mmrm", quietly = TRUE))  # TMB version note on load
+
 # Continuous times in weeks (2-54, jittered), Gaussian spatial correlation
 # with a range of 40 weeks plus a nugget: glycotrial's old start (rho = 0.5,
 # i.e. no correlation between any two visits) was a saddle point.
@@ -62,12 +64,101 @@ test_that("a saddle point is not 'converged'; the fallback optimisers escape it 
 })
 
 test_that("REML sp_gau in weeks agrees with mmrm started at the optimum (issue 17.5)", {
-  skip_if_not_installed("mmrm")
-  suppressWarnings(requireNamespace("mmrm", quietly = TRUE))  # TMB version note
+  suppressWarnings(skip_if_not_installed("mmrm"))  # TMB version note on load
   d <- sim_spatial_weeks(2)
   fit <- fit_mmrm(CHG ~ ARM + TIME + sp_gau(TIME | USUBJID), d, df = "Residual")
   ref <- suppressWarnings(mmrm::mmrm(CHG ~ ARM + TIME + sp_gau(TIME | USUBJID), d,
                                      start = function(...) c(1, 5)))
   expect_lt(abs(fit$loglik - as.numeric(logLik(ref))), 1e-4)
   expect_gte(fit$loglik, as.numeric(logLik(ref)) - 1e-6)
+})
+
+test_that("conditional predictions of imputed rows have the conditional-mean SE (issue 17.8)", {
+  d <- sim_mmrm_data(n = 60, k = 3, missing = 0)
+  fit <- fit_mmrm(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, df = "Residual")
+  nd <- d[d$USUBJID %in% c("S001", "S002"), ]
+  nd$CHG[c(2, 6)] <- NA  # S001 at V2, S002 at V3
+  p <- predict(fit, nd, conditional = TRUE, interval = "confidence")
+  # hand calculation: mean (X_m - A X_o) beta + A y_o, A = S_mo S_oo^-1,
+  # variance (X_m - A X_o) Cov(beta) (X_m - A X_o)'
+  X <- model.matrix(~ ARM + AVISIT, nd)
+  S <- VarCorr(fit)
+  V <- vcov(fit)
+  b <- coef(fit, complete = FALSE)
+  for (i in c(2, 6)) {
+    idx <- which(nd$USUBJID == nd$USUBJID[i])
+    m <- idx == i
+    vis <- as.character(nd$AVISIT[idx])
+    A <- S[vis[m], vis[!m], drop = FALSE] %*% solve(S[vis[!m], vis[!m]])
+    B <- X[idx[m], , drop = FALSE] - A %*% X[idx[!m], , drop = FALSE]
+    est <- unname(drop(B %*% b + A %*% nd$CHG[idx[!m]]))
+    se <- unname(sqrt(drop(B %*% V %*% t(B))))
+    expect_equal(unname(p[i, "fit"]), est, tolerance = 1e-10)
+    expect_equal(unname(p[i, "se"]), se, tolerance = 1e-10)
+    # smaller than the population SE sqrt(x'Vx) it used to report
+    expect_lt(se, sqrt(drop(X[i, ] %*% V %*% X[i, ])))
+  }
+  expect_equal(unname(p[-c(2, 6), "se"]), rep(0, 4))
+  skip_if_not_installed("mmrm")
+  suppressWarnings(requireNamespace("mmrm", quietly = TRUE))
+  ref <- mmrm::mmrm(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d)
+  pr <- predict(ref, nd, conditional = TRUE, interval = "confidence", se.fit = TRUE)
+  expect_equal(unname(p[c(2, 6), "fit"]), unname(pr[c(2, 6), "fit"]), tolerance = 1e-4)
+  expect_equal(unname(p[c(2, 6), "se"]), unname(pr[c(2, 6), "se"]), tolerance = 1e-4)
+})
+
+test_that("emmeans on a fit with an aliased column: KR and Satterthwaite df (issue 17.9)", {
+  skip_if_not_installed("emmeans")
+  d <- sim_mmrm_data(n = 80)
+  d$BASE2 <- 2 * d$BASE
+  for (dfm in c("Kenward-Roger", "Satterthwaite")) {
+    fit <- fit_mmrm(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), d, df = dfm)
+    expect_true(fit$aliased[["BASE2"]])
+    em <- as.data.frame(emmeans::emmeans(fit, ~ ARM | AVISIT))
+    ls <- glycotrial::lsmeans(fit)$lsmeans
+    expect_false(anyNA(em$df))
+    expect_equal(em$emmean, ls$estimate, tolerance = 1e-10)
+    expect_equal(em$SE, ls$se, tolerance = 1e-10)
+    expect_equal(em$df, ls$df, tolerance = 1e-10)
+    # the model without the aliased column gives the same answers
+    fit0 <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = dfm)
+    em0 <- as.data.frame(emmeans::emmeans(fit0, ~ ARM | AVISIT))
+    expect_equal(em$df, em0$df, tolerance = 1e-6)
+    skip_if_not_installed("mmrm")
+    suppressWarnings(requireNamespace("mmrm", quietly = TRUE))
+    ref <- mmrm::mmrm(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), d, method = dfm)
+    er <- as.data.frame(emmeans::emmeans(ref, ~ ARM | AVISIT))
+    expect_equal(em$emmean, er$emmean, tolerance = 1e-4)
+    expect_equal(em$SE, er$SE, tolerance = 1e-4)
+    expect_equal(em$df, er$df, tolerance = 1e-3)
+  }
+})
+
+test_that("non-estimable cells give NA with a classed message, as emmeans' nonEst (issue 18.8)", {
+  skip_if_not_installed("emmeans")
+  d <- sim_mmrm_data(n = 80)
+  d <- d[!(d$ARM == "Drug" & d$AVISIT == "V3"), ]
+  fit <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Kenward-Roger")
+  expect_true(fit$aliased[["ARMDrug:AVISITV3"]])
+  expect_message(ls <- glycotrial::lsmeans(fit), class = "glycotrial_message_nonestimable")
+  em <- as.data.frame(emmeans::emmeans(fit, ~ ARM | AVISIT))
+  # emmeans marks the same cell nonEst (NA)
+  expect_equal(is.na(ls$lsmeans$estimate), is.na(em$emmean))
+  expect_equal(which(is.na(ls$lsmeans$estimate)), 6L)  # Drug at V3
+  ok <- !is.na(em$emmean)
+  expect_equal(ls$lsmeans$estimate[ok], em$emmean[ok], tolerance = 1e-10)
+  expect_equal(ls$lsmeans$se[ok], em$SE[ok], tolerance = 1e-10)
+  expect_true(all(is.na(unlist(ls$lsmeans[6, c("se", "df", "lower", "upper")]))))
+  expect_true(all(is.na(unlist(ls$diffs[ls$diffs$AVISIT == "V3",
+                                         c("estimate", "se", "df", "p_value")]))))
+  ec <- as.data.frame(emmeans::contrast(emmeans::emmeans(fit, ~ ARM | AVISIT),
+                                        "trt.vs.ctrl"))
+  expect_equal(is.na(ls$diffs$estimate), is.na(ec$estimate))
+  # predict: the non-estimable cell is NA too
+  nd <- d[1:2, ]
+  nd$ARM[] <- "Drug"
+  nd$AVISIT <- factor(c("V3", "V2"), levels = levels(d$AVISIT))
+  expect_message(p <- predict(fit, nd), class = "glycotrial_message_nonestimable")
+  expect_true(is.na(p[1]))
+  expect_false(is.na(p[2]))
 })
