@@ -40,6 +40,9 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
   }
   if (!is.null(start)) check_number(start, len = NULL)
   check_count(max_iter, lower = 1, len = 1)
+  if (max_iter > .Machine$integer.max) {
+    glycotrial_abort("{.arg max_iter} must be at most {(.Machine$integer.max)}; found {format(max_iter)}. A few hundred iterations are plenty: if an optimiser needs more, try another structure or rescale the data.")
+  }
   check_number(rel_tol, lower = 0, open = TRUE)
   check_number(grad_tol, lower = 0, open = TRUE)
   check_flag(accept_singular)
@@ -265,12 +268,19 @@ mmrm_design <- function(spec, data, weights, control) {
   fixed_vars <- all.vars(spec$fixed[[3]])
   resp_vars <- all.vars(spec$fixed[[2]])
   check_data_frame(data, cols = unique(c(resp_vars, fixed_vars, cov_vars)), arg = "data", call = NULL)
+  data <- mmrm_check_columns(spec, data, unique(c(resp_vars, fixed_vars, cov_vars)), fixed_vars)
   fast <- mmrm_fast_frame(spec, data)
   if (is.null(fast)) {
     mf <- stats::model.frame(spec$fixed, data = data, na.action = stats::na.pass, drop.unused.levels = TRUE)
     y_all <- stats::model.response(mf)
   } else {
     y_all <- fast$y
+  }
+  if (is.matrix(y_all) && NCOL(y_all) != 1) {
+    glycotrial_abort(c(
+      "The response {.code {spec$response}} has {NCOL(y_all)} columns; {.fn fit_mmrm} fits one response.",
+      "i" = "Fit each response separately (e.g. {.code CHG ~ ...}), or stack them in long format with a column naming the parameter."),
+      class = c("glycotrial_error_response", "glycotrial_error_input"), call = NULL)
   }
   if (!is.numeric(y_all) || is.factor(y_all)) {
     glycotrial_abort("The response {.field {spec$response}} must be numeric, not {describe_value(y_all)}.",
@@ -359,6 +369,7 @@ mmrm_design <- function(spec, data, weights, control) {
   coord <- coord[ord]
   vis <- vis[ord]
   if (!is.null(grp)) grp <- grp[ord]
+  mmrm_check_single_levels(data, rows, fixed_vars)
   tt <- if (is.null(fast)) stats::terms(mf) else fast$terms
   # The design of all rows, then the used ones: no copy of the model frame
   # (rows with missing values give NA rows, which are not used). Character
@@ -391,6 +402,7 @@ mmrm_design <- function(spec, data, weights, control) {
     glycotrial_abort("Covariate column {.field {colnames(X_full)[bad_x[1, 2]]}} of the design must be finite; found {format(X_full[bad_x[1, 1], bad_x[1, 2]])} at row {rows[bad_x[1, 1]]} of {.arg data}.",
                      call = NULL)
   }
+  mmrm_check_scale(y, X_full)
   qr_x <- if (chk[["full_rank"]]) list(rank = ncol(X_full)) else qr(X_full)
   aliased <- rep(FALSE, ncol(X_full))
   names(aliased) <- colnames(X_full)
@@ -679,8 +691,11 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K)
   }
   if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
-    glycotrial_abort("The deviance is not finite at the starting values; supply {.code mmrm_control(start = )}.",
-                     class = "numerical", call = NULL)
+    glycotrial_abort(c(
+      "The deviance is not finite at the starting values.",
+      "i" = "The usual cause is the scale of the data: rescale the response and covariates (e.g. other units, or divide by a power of 10) so that their values lie roughly within 1e-6 to 1e6.",
+      "i" = if (is.null(control$start)) "Otherwise try another covariance structure." else "Check {.code mmrm_control(start = )}: it gives a non-finite deviance."),
+      class = "numerical", call = NULL)
   }
   fn <- function(th) {
     v <- cpp_mmrm_deviance(engine, th, FALSE)

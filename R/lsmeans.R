@@ -43,6 +43,13 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   }
   check_string(specs)
   if (!is.null(by)) check_string(by)
+  if (identical(specs, by)) {
+    glycotrial_abort(c(
+      "{.arg specs} and {.arg by} are both {.val {specs}}; compare the levels of one factor within the levels of another.",
+      "i" = "E.g. {.code lsmeans(fit, specs = \"ARM\", by = \"AVISIT\")}, or {.code by = NULL} for {.val {specs}} alone."),
+      class = c("glycotrial_error_specs_by", "glycotrial_error_input"))
+  }
+  if (!is.null(ref)) check_string(ref)
   check_number(level, lower = 0, upper = 1, open = TRUE)
   if (!is.list(at)) glycotrial_abort("{.arg at} must be a named list, not {describe_value(at)}.")
   xlev <- object$xlevels
@@ -52,6 +59,12 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
     }
   }
   lev_s <- xlev[[specs]]
+  if (length(lev_s) < 2) {
+    glycotrial_abort(c(
+      "{.arg specs} {.val {specs}} has a single level ({.val {lev_s}}) in the fit; there is nothing to compare.",
+      "i" = "Choose a factor with at least two levels for {.arg specs}."),
+      class = c("glycotrial_error_single_level", "glycotrial_error_input"))
+  }
   if (is.null(ref)) ref <- lev_s[1]
   if (!ref %in% lev_s) {
     glycotrial_abort("{.arg ref} must be a level of {.field {specs}} ({.val {lev_s}}), not {.val {ref}}.")
@@ -64,6 +77,12 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   }
   for (v in names(at)) {
     check_number(at[[v]], len = NULL, arg = paste0("at$", v))
+    if (!length(at[[v]]) || any(!is.finite(at[[v]]))) {
+      glycotrial_abort(c(
+        "{.arg at${v}} must be finite numbers; found {.val {format(at[[v]])}}.",
+        "i" = "Give the covariate values at which to compute the LS-means, e.g. {.code at = list({v} = 0)}."),
+        class = c("glycotrial_error_at", "glycotrial_error_input"))
+    }
   }
   dat <- object$data
   grid_vals <- lapply(vars, function(v) {

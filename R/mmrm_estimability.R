@@ -25,6 +25,7 @@ mmrm_nonest_basis <- function(object) {
 
 # Model matrix of newdata with all columns (aliased ones included).
 mmrm_full_x <- function(object, newdata) {
+  newdata <- mmrm_logical_as_factor(object, newdata)
   tt <- stats::delete.response(object$terms)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
   stats::model.matrix(tt, mf, contrasts.arg = object$contrasts)
@@ -43,4 +44,13 @@ mmrm_inform_nonestimable <- function(what, n) {
     "{n} estimate{?s} {?is/are} not estimable ({what}; no data for the cell, an aliased coefficient): reported as NA.",
     "i" = "As emmeans' {.val nonEst}: the data carry no information on these cells; estimate another cell or simplify the model."),
     class = c("glycotrial_message_nonestimable", "glycotrial_message"))
+}
+
+# Logical covariates are fitted as factors (levels FALSE, TRUE; see
+# mmrm_check_columns()): convert them in new data the same way.
+mmrm_logical_as_factor <- function(object, newdata) {
+  for (v in intersect(names(object$xlevels), names(newdata))) {
+    if (is.logical(newdata[[v]])) newdata[[v]] <- factor(newdata[[v]], levels = object$xlevels[[v]])
+  }
+  newdata
 }

@@ -292,6 +292,7 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
 NULL
 
 mmrm_new_x <- function(object, newdata) {
+  newdata <- mmrm_logical_as_factor(object, newdata)
   tt <- stats::delete.response(object$terms)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
   X <- stats::model.matrix(tt, mf, contrasts.arg = object$contrasts)
@@ -369,6 +370,13 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
 simulate.glycotrial_mmrm <- function(object, nsim = 1, seed = NULL, ...) {
   check_count(nsim, lower = 1, len = 1)
   mmrm_need_rows(object, "{.fun simulate}")
+  cap <- getOption("glycotrial.max_simulate_cells", 1e8)
+  if (nsim * length(object$y) > cap) {
+    glycotrial_abort(c(
+      "{.arg nsim} = {format(nsim, big.mark = ',')} would simulate {format(nsim * length(object$y), big.mark = ',')} values, more than the limit of {format(cap, big.mark = ',')}.",
+      "i" = "Simulate in batches of fewer replicates, or raise the limit with {.code options(glycotrial.max_simulate_cells = )} if the memory allows."),
+      class = c("glycotrial_error_too_large", "glycotrial_error_input"))
+  }
   if (!is.null(seed)) set.seed(seed)
   mu <- drop(object$x_matrix %*% object$beta_est)
   st <- object$subject_start

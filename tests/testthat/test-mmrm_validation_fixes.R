@@ -162,3 +162,27 @@ test_that("non-estimable cells give NA with a classed message, as emmeans' nonEs
   expect_true(is.na(p[1]))
   expect_false(is.na(p[2]))
 })
+
+test_that("model_selection() ranks converged fits only (issue 18.13)", {
+  d <- sim_mmrm_data(n = 60)
+  ctl <- mmrm_control(optimizers = "newton", max_iter = 2)  # toeph cannot converge in 2 steps
+  expect_message(
+    ms <- model_selection(CHG ~ ARM * AVISIT, d, structures = c("us", "ar1", "cs", "toeph"),
+                          control = ctl),
+    class = "glycotrial_message_not_converged")
+  expect_identical(names(ms)[1], "rank")
+  expect_true(any(!ms$converged))
+  expect_true(all(is.na(ms$rank[!ms$converged])))
+  expect_false(any(is.na(ms$rank[ms$converged])))
+  conv <- ms[ms$converged, ]
+  expect_identical(conv$rank, seq_len(nrow(conv)))
+  expect_true(all(diff(conv$AIC) >= 0))
+  # converged rows come first, whatever the AIC of the others
+  expect_true(all(ms$converged[seq_len(nrow(conv))]))
+  # each ranked AIC equals that of the individual fit
+  for (st in conv$structure) {
+    f <- suppressWarnings(fit_mmrm(stats::as.formula(sprintf(
+      "CHG ~ ARM * AVISIT + %s(AVISIT | USUBJID)", st)), d, df = "Residual", control = ctl))
+    expect_equal(conv$AIC[conv$structure == st], AIC(f))
+  }
+})
