@@ -89,6 +89,14 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #'   Default: the Kenward-Roger adjusted one for the Kenward-Roger methods,
 #'   otherwise asymptotic.
 #' @param control Options from [mmrm_control()].
+#' @param na.action What `fitted()`, `residuals()`, `predict()` (without
+#'   `newdata`) and `augment()` return for the rows of `data` that the fit
+#'   does not use (missing response or covariates), as for [stats::lm()]:
+#'   [stats::na.omit()] (default; the used rows only) or [stats::na.exclude()]
+#'   (every row of `data`, `NA` for the unused ones), or [stats::na.fail()]
+#'   (an error when any row has a missing value). Either way the results are
+#'   in the row order of `data`, named by its row names. (A function or its
+#'   name.)
 #' @return An object of class `glycotrial_mmrm`, a list with fields
 #'   \describe{
 #'   \item{`call`, `formula`, `formula_fixed`}{The call, the full formula and
@@ -143,11 +151,14 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
                      df = c("Kenward-Roger", "Kenward-Roger-Linear", "Satterthwaite",
                             "Between-Within", "Residual"),
-                     vcov = NULL, control = mmrm_control()) {
+                     vcov = NULL, control = mmrm_control(), na.action = stats::na.omit) {
   call <- match.call()
+  na_type <- mmrm_na_action_type(na.action)
   # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
   # pattern moments: R/mmrm_chunked.R.
   if (mmrm_use_moments(data)) {
+    mmrm_na_action_moments(na_type)
+    mmrm_offset_moments(formula)
     return(mmrm_fit_route(call, formula, data, reml, weights, if (missing(df)) NULL else df,
                           vcov, control))
   }
@@ -182,7 +193,8 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   obj <- mmrm_row_map_back(mmrm_assemble(fit, rp$design, spec, reml, df, vcov), rp, design, reml,
                            spec$plugin)
   obj$call <- call
-  obj
+  obj$offset <- design$offset
+  mmrm_na_action_store(obj, na_type, data)
 }
 
 # ---- stage 1: formula --------------------------------------------------------
@@ -386,6 +398,10 @@ mmrm_design <- function(spec, data, weights, control) {
               contrasts = attr(Xa, "contrasts"))
   }
   y <- as.numeric(y_all[rows])
+  # offset() terms (R/mmrm_offset.R): fitted to y - offset
+  off_all <- if (is.null(fast)) stats::model.offset(mf) else NULL
+  offset <- if (!is.null(off_all)) mmrm_check_offset(off_all, rows)
+  if (!is.null(offset)) y <- y - offset
   # Inf/-Inf pass the missing-value filter above; they would reach the
   # optimiser as a non-finite deviance (or fail inside lm.fit()).
   bad_y <- !is.finite(y)
@@ -443,7 +459,7 @@ mmrm_design <- function(spec, data, weights, control) {
        n_theta_group = n_theta_group, visit_levels = visit_levels, group_levels = group_levels,
        rows = rows, n_dropped = n_dropped, aliased = aliased, terms = tt,
        xlevels = if (is.null(fast)) stats::.getXlevels(tt, mf) else fast$xlevels, contrasts = attr(X_full, "contrasts"),
-       assign = attr(X_full, "assign"), data = data[rows, , drop = FALSE])
+       assign = attr(X_full, "assign"), data = data[rows, , drop = FALSE], offset = offset)
 }
 
 # What model.frame(drop.unused.levels = TRUE, na.action = na.pass) and

@@ -139,8 +139,9 @@ model.matrix.glycotrial_mmrm <- function(object, ...) {
 fitted.glycotrial_mmrm <- function(object, ...) {
   mmrm_need_rows(object, "{.fun fitted}")
   f <- drop(object$x_matrix %*% object$beta_est)
-  names(f) <- object$rows
-  f
+  # offset() terms of the formula (R/mmrm_offset.R)
+  if (!is.null(object$offset)) f <- f + object$offset
+  mmrm_to_data_order(object, f)
 }
 
 #' @rdname mmrm_methods
@@ -148,7 +149,7 @@ fitted.glycotrial_mmrm <- function(object, ...) {
 residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "normalized"), ...) {
   type <- match.arg(type)
   mmrm_need_rows(object, "{.fun residuals}")
-  r <- object$y - drop(object$x_matrix %*% object$beta_est)
+  r <- object$y - drop(object$x_matrix %*% object$beta_est)  # y net of any offset
   out <- switch(type,
     response = r,
     pearson = {
@@ -163,8 +164,7 @@ residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "n
     normalized = {
       cpp_mmrm_subject_pass(object$engine, object$theta, object$beta_est)$normalized
     })
-  names(out) <- object$rows
-  out
+  mmrm_to_data_order(object, out)
 }
 
 #' @rdname mmrm_methods
@@ -296,7 +296,10 @@ mmrm_new_x <- function(object, newdata) {
   tt <- stats::delete.response(object$terms)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
   X <- stats::model.matrix(tt, mf, contrasts.arg = object$contrasts)
-  X[, !object$aliased, drop = FALSE]
+  off <- stats::model.offset(mf)
+  X <- X[, !object$aliased, drop = FALSE]
+  if (!is.null(off)) attr(X, "offset") <- as.numeric(off)
+  X
 }
 
 #' @rdname mmrm_predict
@@ -308,11 +311,13 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
   check_flag(conditional)
   if (missing(newdata)) {
     mmrm_need_rows(object, "{.fun predict} without {.arg newdata}")
-    newdata <- object$data
+    # the data's row order (and its unused rows with na.exclude)
+    newdata <- mmrm_data_in_order(object)
   }
   check_data_frame(newdata)
   X <- mmrm_new_x(object, newdata)
   fit <- drop(X %*% object$beta_est)
+  if (!is.null(attr(X, "offset"))) fit <- fit + attr(X, "offset")
   V <- object$beta_vcov_adj
   se <- sqrt(pmax(rowSums((X %*% V) * X), 0))
   pred_var <- rep(NA_real_, length(fit))

@@ -186,3 +186,86 @@ test_that("model_selection() ranks converged fits only (issue 18.13)", {
     expect_equal(conv$AIC[conv$structure == st], AIC(f))
   }
 })
+
+test_that("fitted/residuals/augment follow the data's row order and na.action (issue 17.11)", {
+  skip_if_not_installed("nlme")
+  d <- sim_mmrm_data(n = 40)  # 10 % of CHG missing
+  set.seed(9)
+  ds <- d[sample(nrow(d)), ]
+  f_sorted <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), d)
+  f_omit <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), ds)
+  used <- !is.na(ds$CHG)
+  # in the shuffled data's order, named by its row names
+  expect_identical(names(fitted(f_omit)), rownames(ds)[used])
+  expect_identical(names(residuals(f_omit)), rownames(ds)[used])
+  expect_equal(fitted(f_omit), fitted(f_sorted)[rownames(ds)[used]], tolerance = 1e-8)
+  expect_equal(unname(residuals(f_omit)), ds$CHG[used] - unname(fitted(f_omit)), tolerance = 1e-12)
+  # the same names and NA pattern as lm() and nlme::gls(), same values as gls (cs)
+  g_omit <- nlme::gls(CHG ~ BASE + ARM + AVISIT, ds, na.action = na.omit,
+                      correlation = nlme::corCompSymm(form = ~ 1 | USUBJID))
+  expect_identical(names(fitted(f_omit)), names(fitted(g_omit)))
+  expect_equal(unname(fitted(f_omit)), as.numeric(fitted(g_omit)), tolerance = 1e-6)
+  f_excl <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = na.exclude)
+  g_excl <- nlme::gls(CHG ~ BASE + ARM + AVISIT, ds, na.action = na.exclude,
+                      correlation = nlme::corCompSymm(form = ~ 1 | USUBJID))
+  l_excl <- lm(CHG ~ BASE + ARM + AVISIT, ds, na.action = na.exclude)
+  expect_length(fitted(f_excl), nrow(ds))
+  expect_identical(names(fitted(f_excl)), names(fitted(l_excl)))
+  expect_identical(is.na(fitted(f_excl)), is.na(fitted(l_excl)))
+  expect_identical(is.na(residuals(f_excl)), is.na(residuals(l_excl)))
+  expect_equal(unname(fitted(f_excl)), as.numeric(fitted(g_excl)), tolerance = 1e-6)
+  expect_equal(unname(residuals(f_excl)), as.numeric(residuals(g_excl)), tolerance = 1e-6)
+  # data$fit <- fitted(fit) aligns
+  ds$fit <- fitted(f_excl)
+  expect_equal(ds$fit[used], unname(fitted(f_sorted)[rownames(ds)[used]]), tolerance = 1e-8)
+  # augment(): rows of the data in its order
+  a_omit <- augment(f_omit)
+  expect_identical(rownames(a_omit), rownames(ds)[used])
+  expect_equal(a_omit$.fitted, unname(fitted(f_omit)), tolerance = 1e-12)
+  a_excl <- augment(f_excl)
+  expect_identical(rownames(a_excl), rownames(ds))
+  expect_identical(is.na(a_excl$.fitted), unname(is.na(fitted(l_excl))))
+  expect_equal(a_excl$.resid, unname(residuals(f_excl)), tolerance = 1e-12)
+  # predict() without newdata: same order
+  expect_equal(predict(f_omit), fitted(f_omit), tolerance = 1e-12)
+  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = na.fail),
+               class = "glycotrial_error_na_fail")
+  expect_s3_class(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds[used, ], na.action = "na.fail"),
+                  "glycotrial_mmrm")
+  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = identity),
+               class = "glycotrial_error_input")
+})
+
+test_that("offset() is honoured on the row route and refused on the moment route (issue 18.12)", {
+  d <- sim_mmrm_data(n = 60)
+  d$OFF <- 0.5 * d$BASE + 1
+  fo <- fit_mmrm(CHG ~ ARM * AVISIT + offset(OFF) + us(AVISIT | USUBJID), d)
+  # by hand: the same model for CHG - OFF
+  d$Y2 <- d$CHG - d$OFF
+  fh <- fit_mmrm(Y2 ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
+  expect_equal(fo$loglik, fh$loglik, tolerance = 1e-10)
+  expect_equal(coef(fo), coef(fh), tolerance = 1e-8)
+  used <- !is.na(d$CHG)
+  expect_equal(unname(fitted(fo)), unname(fitted(fh)) + d$OFF[used], tolerance = 1e-8)
+  expect_equal(unname(residuals(fo)), unname(residuals(fh)), tolerance = 1e-8)
+  nd <- d[1:8, ]
+  expect_equal(unname(predict(fo, nd)), unname(predict(fh, nd)) + nd$OFF, tolerance = 1e-8)
+  # the offset changes the answer (the test can fail)
+  fn <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
+  expect_gt(max(abs(coef(fn) - coef(fo))), 0.1)
+  # (mmrm 0.3 ignores offset() silently, so it is no reference here; lm()
+  # shows the convention: coefficients of y - offset, fitted values with it)
+  l_off <- lm(CHG ~ ARM * AVISIT + offset(OFF), d)
+  l_hand <- lm(Y2 ~ ARM * AVISIT, d)
+  expect_equal(coef(l_off), coef(l_hand))
+})
+
+test_that("offset() on the moment route is a classed error", {
+  d <- sim_mmrm_data(n = 60)
+  d$OFF <- 0.5 * d$BASE
+  withr::local_options(glycotrial.mmrm_moment_rows = 10)
+  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + offset(OFF) + us(AVISIT | USUBJID), d),
+               class = "glycotrial_error_offset_unsupported")
+  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, na.action = na.exclude),
+               class = "glycotrial_error_input")
+})
