@@ -9,7 +9,12 @@
 # Basis of the null space of X (columns), or estimability::all.estble.
 mmrm_nonest_basis <- function(object) {
   if (!any(object$aliased)) return(estimability::all.estble)
-  if (!is.null(object$xtx_full)) return(estimability::nonest.basis(object$xtx_full))
+  if (!is.null(object$xtx_full)) {
+    nb <- estimability::nonest.basis(object$xtx_full)
+    if (is.null(object$xtx_full_T) || !is.matrix(nb) || !ncol(nb)) return(nb)
+    # moments of the centred design X T: null(X) = T null(X T), orthonormal
+    return(qr.Q(qr(object$xtx_full_T %*% nb)))
+  }
   if (!is.null(object$data)) {
     X <- mmrm_full_x(object, object$data)
     X <- X[stats::complete.cases(X), , drop = FALSE]

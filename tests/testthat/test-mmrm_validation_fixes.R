@@ -269,3 +269,33 @@ test_that("offset() on the moment route is a classed error", {
   expect_error(fit_mmrm(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, na.action = na.exclude),
                class = "glycotrial_error_input")
 })
+
+test_that("data sources with planned, unobserved visits in `levels`: NA for non-estimable cells (issue 18.8)", {
+  skip_if_not_installed("emmeans")
+  d <- sim_mmrm_data(n = 80)
+  d$USUBJID <- factor(d$USUBJID)
+  lv <- list(AVISIT = levels(d$AVISIT), ARM = levels(d$ARM), USUBJID = levels(d$USUBJID))
+  # interim analysis: V4 planned but not observed; no Drug data at V3
+  di <- d[d$AVISIT != "V4" & !(d$ARM == "Drug" & d$AVISIT == "V3"), ]
+  src <- mmrm_data_chunks(list(di[1:100, ], di[-(1:100), ]), levels = lv)
+  fm <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), src, df = "Satterthwaite")
+  expect_message(lm_src <- glycotrial::lsmeans(fm), class = "glycotrial_message_nonestimable")
+  est <- lm_src$lsmeans
+  expect_identical(is.na(est$estimate), est$AVISIT == "V4" | (est$AVISIT == "V3" & est$ARM == "Drug"))
+  em <- as.data.frame(emmeans::emmeans(fm, ~ ARM | AVISIT))
+  expect_identical(is.na(em$emmean), is.na(est$estimate))
+  # the estimable cells equal the row route's on the same data
+  fr <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), droplevels(di), df = "Satterthwaite")
+  lr <- suppressMessages(glycotrial::lsmeans(fr))$lsmeans
+  ok <- !is.na(est$estimate)
+  expect_equal(est$estimate[ok], lr$estimate[!is.na(lr$estimate)], tolerance = 1e-6)
+  expect_equal(est$se[ok], lr$se[!is.na(lr$se)], tolerance = 1e-6)
+  # an aliased covariate (BASE2 = 2 BASE, far from zero) leaves every cell estimable
+  d$BASE <- d$BASE + 50
+  d$BASE2 <- 2 * d$BASE
+  src2 <- mmrm_data_chunks(list(d[1:100, ], d[-(1:100), ]), levels = lv)
+  f2 <- fit_mmrm(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), src2, df = "Satterthwaite")
+  expect_true(f2$aliased[["BASE2"]])
+  expect_no_message(l2 <- glycotrial::lsmeans(f2), class = "glycotrial_message_nonestimable")
+  expect_false(anyNA(l2$lsmeans$estimate))
+})
