@@ -16,7 +16,10 @@ mmrm_check_columns <- function(spec, data, vars, fixed_vars) {
         class = c("glycotrial_error_list_column", "glycotrial_error_input"), call = NULL)
     }
   }
-  rhs_vars <- setdiff(fixed_vars, c(spec$visit, spec$subject, spec$group))
+  # only variables that enter the formula by name (not inside I(), ...)
+  vexpr <- as.list(attr(stats::terms(spec$fixed), "variables"))[-1L]
+  bare <- vapply(vexpr[vapply(vexpr, is.name, NA)], as.character, "")
+  rhs_vars <- setdiff(intersect(fixed_vars, bare), c(spec$visit, spec$subject, spec$group))
   for (v in intersect(rhs_vars, names(data))) {
     if (is.logical(data[[v]])) data[[v]] <- factor(data[[v]], levels = c(FALSE, TRUE))
   }

@@ -106,7 +106,7 @@ test_that("an unregistered built-in structure is a classed error, not 'could not
     list(class = class(e), message = conditionMessage(e))
   }, args = list(lib = lib))
   expect_true("glycotrial_error_unknown_plugin" %in% res$class)
-  expect_match(res$message, "register_covariance")
+  expect_match(res$message, "built-in structure that was unregistered")
   expect_no_match(res$message, "could not find function")
 })
 
