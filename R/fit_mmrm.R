@@ -11,15 +11,22 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 
 #' Control options for fit_mmrm()
 #'
-#' @param optimizers Optimisers tried in turn until one converges:
+#' @param optimizers Optimisers tried in turn until one converges (a small
+#'   gradient and a positive definite Hessian: a minimum, not a saddle point;
+#'   each starts from the best point so far, moved off a saddle point along
+#'   the direction of negative curvature; spatial structures then also try
+#'   further starts of the range parameter):
 #'   `"newton"` (Newton-Raphson with the exact Hessian of the C++ engine,
 #'   Levenberg damping where it is not positive definite, and a line
 #'   search), `"nlminb"`, `"BFGS"`, `"L-BFGS-B"` (driven with the analytic
 #'   gradient).
 #' @param start Optional starting values for the covariance parameters
 #'   (unconstrained scale, all groups concatenated); `NULL` derives them from
-#'   the empirical covariance of ordinary least-squares residuals.
-#' @param max_iter Maximum iterations per optimiser.
+#'   the empirical covariance of ordinary least-squares residuals (for
+#'   `sp_exp`/`sp_gau`: the range parameter from the median within-subject
+#'   distance of the times, so that the start suits their unit).
+#' @param max_iter Maximum iterations per optimiser (at most
+#'   `.Machine$integer.max`).
 #' @param rel_tol Relative tolerance of the deviance for `nlminb`.
 #' @param grad_tol Convergence is declared when the largest absolute gradient
 #'   of the deviance is below `grad_tol * max(1, |deviance|)` after the

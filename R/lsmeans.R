@@ -20,6 +20,12 @@
 #'   first level).
 #' @param at Optional named list of values for numeric covariates.
 #' @param level Confidence level.
+#' @details LS-means and differences that are not estimable (a cell without
+#'   data, e.g. no subject of one arm at one visit or a planned visit not yet
+#'   observed, so that an interaction coefficient is aliased) are reported as
+#'   `NA` with a message of class `glycotrial_message_nonestimable`, as
+#'   emmeans reports them `nonEst`: estimability is checked against the null
+#'   space of the design matrix (package estimability).
 #' @return An object of class `glycotrial_lsmeans`: a list with data frames
 #'   `lsmeans` (columns `by`, `specs`, `estimate`, `se`, `df`, `lower`,
 #'   `upper`) and `diffs` (same plus `t_stat`, `p_value`), and the contrast

@@ -272,11 +272,18 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
 #' @param conditional Condition on the subject's observed responses?
 #' @param interval `"none"`, `"confidence"` or `"prediction"`.
 #' @param level Confidence level.
-#' @param nsim Number of simulated responses.
+#' @param nsim Number of simulated responses (at most
+#'   `getOption("glycotrial.max_simulate_cells", 1e8)` values in all).
 #' @param seed Random seed (as in [stats::simulate()]).
 #' @param ... Unused.
 #' @return `predict()`: a numeric vector, or a matrix with columns `fit`,
-#'   `se`, `lwr`, `upr` when an interval is requested. `simulate()`: a data
+#'   `se`, `lwr`, `upr` when an interval is requested. Without `newdata`, in
+#'   the row order of the fitted data (see `na.action` of [fit_mmrm()]).
+#'   With `conditional = TRUE` the `se` of a row with a missing response is
+#'   that of its conditional mean `(x_m - A X_o) beta + A y_o` given the
+#'   subject's observed rows (`A = S_mo S_oo^-1`), 0 for observed rows.
+#'   Rows that are not estimable (aliased cells) are `NA`, with a
+#'   `glycotrial_message_nonestimable` message. `simulate()`: a data
 #'   frame with `nsim` columns, one row per model observation.
 #' @examples
 #' set.seed(3)
