@@ -11,15 +11,22 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 
 #' Control options for fit_mmrm()
 #'
-#' @param optimizers Optimisers tried in turn until one converges:
+#' @param optimizers Optimisers tried in turn until one converges (a small
+#'   gradient and a positive definite Hessian: a minimum, not a saddle point;
+#'   each starts from the best point so far, moved off a saddle point along
+#'   the direction of negative curvature; spatial structures then also try
+#'   further starts of the range parameter):
 #'   `"newton"` (Newton-Raphson with the exact Hessian of the C++ engine,
 #'   Levenberg damping where it is not positive definite, and a line
 #'   search), `"nlminb"`, `"BFGS"`, `"L-BFGS-B"` (driven with the analytic
 #'   gradient).
 #' @param start Optional starting values for the covariance parameters
 #'   (unconstrained scale, all groups concatenated); `NULL` derives them from
-#'   the empirical covariance of ordinary least-squares residuals.
-#' @param max_iter Maximum iterations per optimiser.
+#'   the empirical covariance of ordinary least-squares residuals (for
+#'   `sp_exp`/`sp_gau`: the range parameter from the median within-subject
+#'   distance of the times, so that the start suits their unit).
+#' @param max_iter Maximum iterations per optimiser (at most
+#'   `.Machine$integer.max`).
 #' @param rel_tol Relative tolerance of the deviance for `nlminb`.
 #' @param grad_tol Convergence is declared when the largest absolute gradient
 #'   of the deviance is below `grad_tol * max(1, |deviance|)` after the
@@ -40,6 +47,9 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
   }
   if (!is.null(start)) check_number(start, len = NULL)
   check_count(max_iter, lower = 1, len = 1)
+  if (max_iter > .Machine$integer.max) {
+    glycotrial_abort("{.arg max_iter} must be at most {(.Machine$integer.max)}; found {format(max_iter)}. A few hundred iterations are plenty: if an optimiser needs more, try another structure or rescale the data.")
+  }
   check_number(rel_tol, lower = 0, open = TRUE)
   check_number(grad_tol, lower = 0, open = TRUE)
   check_flag(accept_singular)
@@ -86,6 +96,14 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #'   Default: the Kenward-Roger adjusted one for the Kenward-Roger methods,
 #'   otherwise asymptotic.
 #' @param control Options from [mmrm_control()].
+#' @param na.action What `fitted()`, `residuals()`, `predict()` (without
+#'   `newdata`) and `augment()` return for the rows of `data` that the fit
+#'   does not use (missing response or covariates), as for [stats::lm()]:
+#'   [stats::na.omit()] (default; the used rows only) or [stats::na.exclude()]
+#'   (every row of `data`, `NA` for the unused ones), or [stats::na.fail()]
+#'   (an error when any row has a missing value). Either way the results are
+#'   in the row order of `data`, named by its row names. (A function or its
+#'   name.)
 #' @return An object of class `glycotrial_mmrm`, a list with fields
 #'   \describe{
 #'   \item{`call`, `formula`, `formula_fixed`}{The call, the full formula and
@@ -140,11 +158,14 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
                      df = c("Kenward-Roger", "Kenward-Roger-Linear", "Satterthwaite",
                             "Between-Within", "Residual"),
-                     vcov = NULL, control = mmrm_control()) {
+                     vcov = NULL, control = mmrm_control(), na.action = stats::na.omit) {
   call <- match.call()
+  na_type <- mmrm_na_action_type(na.action)
   # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
   # pattern moments: R/mmrm_chunked.R.
   if (mmrm_use_moments(data)) {
+    mmrm_na_action_moments(na_type)
+    mmrm_offset_moments(formula)
     return(mmrm_fit_route(call, formula, data, reml, weights, if (missing(df)) NULL else df,
                           vcov, control))
   }
@@ -179,7 +200,8 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   obj <- mmrm_row_map_back(mmrm_assemble(fit, rp$design, spec, reml, df, vcov), rp, design, reml,
                            spec$plugin)
   obj$call <- call
-  obj
+  obj$offset <- design$offset
+  mmrm_na_action_store(obj, na_type, data)
 }
 
 # ---- stage 1: formula --------------------------------------------------------
@@ -265,12 +287,19 @@ mmrm_design <- function(spec, data, weights, control) {
   fixed_vars <- all.vars(spec$fixed[[3]])
   resp_vars <- all.vars(spec$fixed[[2]])
   check_data_frame(data, cols = unique(c(resp_vars, fixed_vars, cov_vars)), arg = "data", call = NULL)
+  data <- mmrm_check_columns(spec, data, unique(c(resp_vars, fixed_vars, cov_vars)), fixed_vars)
   fast <- mmrm_fast_frame(spec, data)
   if (is.null(fast)) {
     mf <- stats::model.frame(spec$fixed, data = data, na.action = stats::na.pass, drop.unused.levels = TRUE)
     y_all <- stats::model.response(mf)
   } else {
     y_all <- fast$y
+  }
+  if (is.matrix(y_all) && NCOL(y_all) != 1) {
+    glycotrial_abort(c(
+      "The response {.code {spec$response}} has {NCOL(y_all)} columns; {.fn fit_mmrm} fits one response.",
+      "i" = "Fit each response separately (e.g. {.code CHG ~ ...}), or stack them in long format with a column naming the parameter."),
+      class = c("glycotrial_error_response", "glycotrial_error_input"), call = NULL)
   }
   if (!is.numeric(y_all) || is.factor(y_all)) {
     glycotrial_abort("The response {.field {spec$response}} must be numeric, not {describe_value(y_all)}.",
@@ -359,6 +388,7 @@ mmrm_design <- function(spec, data, weights, control) {
   coord <- coord[ord]
   vis <- vis[ord]
   if (!is.null(grp)) grp <- grp[ord]
+  mmrm_check_single_levels(data, rows, fixed_vars)
   tt <- if (is.null(fast)) stats::terms(mf) else fast$terms
   # The design of all rows, then the used ones: no copy of the model frame
   # (rows with missing values give NA rows, which are not used). Character
@@ -375,6 +405,10 @@ mmrm_design <- function(spec, data, weights, control) {
               contrasts = attr(Xa, "contrasts"))
   }
   y <- as.numeric(y_all[rows])
+  # offset() terms (R/mmrm_offset.R): fitted to y - offset
+  off_all <- if (is.null(fast)) stats::model.offset(mf) else NULL
+  offset <- if (!is.null(off_all)) mmrm_check_offset(off_all, rows)
+  if (!is.null(offset)) y <- y - offset
   # Inf/-Inf pass the missing-value filter above; they would reach the
   # optimiser as a non-finite deviance (or fail inside lm.fit()).
   bad_y <- !is.finite(y)
@@ -391,6 +425,7 @@ mmrm_design <- function(spec, data, weights, control) {
     glycotrial_abort("Covariate column {.field {colnames(X_full)[bad_x[1, 2]]}} of the design must be finite; found {format(X_full[bad_x[1, 1], bad_x[1, 2]])} at row {rows[bad_x[1, 1]]} of {.arg data}.",
                      call = NULL)
   }
+  mmrm_check_scale(y, X_full)
   qr_x <- if (chk[["full_rank"]]) list(rank = ncol(X_full)) else qr(X_full)
   aliased <- rep(FALSE, ncol(X_full))
   names(aliased) <- colnames(X_full)
@@ -431,7 +466,7 @@ mmrm_design <- function(spec, data, weights, control) {
        n_theta_group = n_theta_group, visit_levels = visit_levels, group_levels = group_levels,
        rows = rows, n_dropped = n_dropped, aliased = aliased, terms = tt,
        xlevels = if (is.null(fast)) stats::.getXlevels(tt, mf) else fast$xlevels, contrasts = attr(X_full, "contrasts"),
-       assign = attr(X_full, "assign"), data = data[rows, , drop = FALSE])
+       assign = attr(X_full, "assign"), data = data[rows, , drop = FALSE], offset = offset)
 }
 
 # What model.frame(drop.unused.levels = TRUE, na.action = na.pass) and
@@ -540,9 +575,62 @@ mmrm_start <- function(design, plugin, engine) {
       if (plugin$spatial) return(c(log(v), 0))
       mmrm_start_theta(rc$S[[g]], plugin, K, fallback_var = v)
     }))
+    if (plugin$spatial) return(mmrm_spatial_starts(design, plugin, engine, th))
   }
   th[!is.finite(th)] <- 0
   th
+}
+
+# Spatial structures: the range parameter must suit the unit of time. With
+# rho = plogis(theta2) fixed at 0.5 (theta2 = 0), times in weeks or days make
+# rho^d (rho^(d^2) for sp_gau) vanish for every pair of visits, and the
+# deviance is flat in theta2: the optimiser stops on that plateau (a saddle
+# point). The starts put the correlation at the median within-subject
+# distance d_med at 0.1, 0.3, 0.5, 0.7 or 0.9 (rho = c^(1 / d_med^p), p = 1
+# for sp_exp, 2 for sp_gau); the one with the lowest deviance is used, the
+# others are kept as restarts (attribute "alternatives") for
+# mmrm_optimise().
+mmrm_spatial_starts <- function(design, plugin, engine, th) {
+  K <- length(th)
+  dmed <- mmrm_median_distance(design$coord, design$subject_start)
+  p <- if (identical(plugin$key, "sp_gau")) 2 else 1
+  cands <- list(th)
+  if (is.finite(dmed) && dmed > 0 && plugin$key %in% c("sp_exp", "sp_gau")) {
+    for (cc in c(0.5, 0.3, 0.7, 0.1, 0.9)) {
+      rho <- exp(log(cc) / dmed^p)
+      t2 <- stats::qlogis(rho)
+      if (!is.finite(t2)) next
+      x <- th
+      x[seq(2, K, by = 2)] <- t2
+      cands[[length(cands) + 1]] <- x
+    }
+  }
+  dev <- vapply(cands, function(x) {
+    v <- tryCatch(as.numeric(cpp_mmrm_deviance(engine, x, FALSE)), error = function(e) NA_real_)
+    if (is.finite(v)) v else Inf
+  }, numeric(1))
+  o <- order(dev)
+  o <- o[is.finite(dev[o])]
+  if (!length(o)) return(th)
+  out <- cands[[o[1]]]
+  attr(out, "alternatives") <- cands[o[-1]]
+  out
+}
+
+# Median distance between two times of the same subject (at most 2000
+# subjects looked at).
+mmrm_median_distance <- function(coord, subject_start) {
+  n_s <- length(subject_start) - 1L
+  if (n_s < 1L) return(NA_real_)
+  use <- unique(round(seq(1, n_s, length.out = min(n_s, 2000L))))
+  d <- unlist(lapply(use, function(s) {
+    if (subject_start[s + 1L] - subject_start[s] < 2L) return(NULL)
+    t <- coord[(subject_start[s] + 1L):subject_start[s + 1L]]
+    dd <- abs(outer(t, t, "-"))
+    dd[lower.tri(dd)]
+  }))
+  d <- d[is.finite(d) & d > 0]
+  if (!length(d)) NA_real_ else stats::median(d)
 }
 
 # Starting theta for a visit structure from an empirical covariance S
@@ -616,15 +704,21 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     glycotrial_abort("{.arg control$start} must have {K} value{?s} (covariance parameters), not {length(start)}.",
                      call = NULL)
   }
+  alternatives <- list()
   if (is.null(start)) {
     start <- default_start()
+    alternatives <- attr(start, "alternatives")
+    attr(start, "alternatives") <- NULL
     if (length(start) != K) start <- rep(0, K)
     start[!is.finite(start)] <- 0
     if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) start <- rep(0, K)
   }
   if (!is.finite(cpp_mmrm_deviance(engine, start, FALSE))) {
-    glycotrial_abort("The deviance is not finite at the starting values; supply {.code mmrm_control(start = )}.",
-                     class = "numerical", call = NULL)
+    glycotrial_abort(c(
+      "The deviance is not finite at the starting values.",
+      "i" = "The usual cause is the scale of the data: rescale the response and covariates (e.g. other units, or divide by a power of 10) so that their values lie roughly within 1e-6 to 1e6.",
+      "i" = if (is.null(control$start)) "Otherwise try another covariance structure." else "Check {.code mmrm_control(start = )}: it gives a non-finite deviance."),
+      class = "numerical", call = NULL)
   }
   fn <- function(th) {
     v <- cpp_mmrm_deviance(engine, th, FALSE)
@@ -639,9 +733,16 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
   polish_control$grad_tol <- control$grad_tol * polish_factor
   best <- NULL
   tried <- character()
-  for (opt in control$optimizers) {
-    tried <- c(tried, opt)
-    x0 <- if (is.null(best)) start else best$par
+  # Converged means a small gradient AND a positive definite Hessian (a
+  # minimum, not a saddle point or a plateau). Until then the optimisers of
+  # `control` run in turn, each started from the best point so far, moved
+  # off a saddle point along the direction of negative curvature
+  # (mmrm_saddle_escape()); then the alternative starts (spatial structures).
+  is_done <- function(b) {
+    !is.null(b) && is.finite(b$value) && b$max_gradient <= control$grad_tol * max(1, abs(b$value)) &&
+      mmrm_hessian_pd(b$hessian)
+  }
+  run_one <- function(opt, x0) {
     res <- tryCatch({
       if (opt == "newton") {
         mmrm_newton(engine, x0, polish_control)
@@ -663,25 +764,49 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     # A bad input (e.g. a user covariance returning the wrong shape) is not an
     # optimiser failure: report it rather than trying the next optimiser.
     if (inherits(res, "glycotrial_error_input")) stop(res)
-    if (inherits(res, "error")) next
+    if (inherits(res, "error") || is.null(res) || !is.finite(res$value)) return(NULL)
     res$optimizer <- opt
-    if (is.null(best) || res$value <= best$value) best <- res
     # Newton is polished already; the others get Newton polishing steps.
-    pol <- if (identical(best$optimizer, "newton")) best$polished else mmrm_polish(engine, best$par, polish_control)
-    best$par <- pol$par
-    best$value <- pol$value
-    best$max_gradient <- pol$max_gradient
-    best$hessian <- pol$hessian
-    best$jacobian <- pol$jacobian
-    if (pol$max_gradient <= control$grad_tol * max(1, abs(pol$value))) break
+    pol <- if (identical(opt, "newton")) res$polished else mmrm_polish(engine, res$par, polish_control)
+    if (!is.finite(pol$value)) return(NULL)
+    res$par <- pol$par
+    res$value <- pol$value
+    res$max_gradient <- pol$max_gradient
+    res$hessian <- pol$hessian
+    res$jacobian <- pol$jacobian
+    res
   }
+  better <- function(res, b) {
+    if (is.null(res)) return(FALSE)
+    if (is.null(b)) return(TRUE)
+    # a minimum beats a stationary point that is not one
+    if (is_done(res) != is_done(b)) return(is_done(res) && res$value <= b$value + 1e-8 * max(1, abs(b$value)))
+    res$value <= b$value
+  }
+  for (opt in control$optimizers) {
+    tried <- c(tried, opt)
+    x0 <- if (is.null(best)) start else mmrm_saddle_escape(engine, best)
+    res <- run_one(opt, x0)
+    if (better(res, best)) best <- res
+    if (is_done(best)) break
+  }
+  # Further starts (spatial range parameters) when no optimiser reached a
+  # minimum from the first one.
+  for (x0 in alternatives) {
+    if (is_done(best)) break
+    for (opt in control$optimizers) {
+      tried <- c(tried, opt)
+      res <- run_one(opt, x0)
+      if (better(res, best)) best <- res
+      if (is_done(res)) break
+    }
+  }
+  tried <- unique(tried)
   if (is.null(best)) {
     glycotrial_abort("All optimisers failed ({.val {tried}}).", class = "convergence", call = NULL)
   }
   conv_ok <- best$max_gradient <= control$grad_tol * max(1, abs(best$value))
-  ev <- tryCatch(eigen(best$hessian, symmetric = TRUE, only.values = TRUE)$values,
-                 error = function(e) NA_real_)
-  hess_pd <- all(is.finite(ev)) && min(ev) > 0
+  hess_pd <- mmrm_hessian_pd(best$hessian)
   msg <- if (conv_ok && hess_pd) "converged" else if (!conv_ok) {
     sprintf("largest absolute gradient %.3g exceeds the tolerance", best$max_gradient)
   } else {
@@ -693,6 +818,39 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
                           max_gradient = best$max_gradient, hessian_pd = hess_pd,
                           optimizer_code = best$code, message = msg),
        plugin = plugin)
+}
+
+mmrm_hessian_pd <- function(H) {
+  if (is.null(H) || !all(is.finite(H))) return(FALSE)
+  ev <- tryCatch(eigen(H, symmetric = TRUE, only.values = TRUE)$values,
+                 error = function(e) NA_real_)
+  all(is.finite(ev)) && min(ev) > 0
+}
+
+# From a stationary point that is not a minimum (Hessian with a negative or
+# zero eigenvalue), step along the eigenvector of the smallest eigenvalue
+# (both signs, several lengths) to the lowest deviance found; otherwise
+# return the point unchanged.
+mmrm_saddle_escape <- function(engine, best) {
+  x <- best$par
+  H <- best$hessian
+  if (is.null(H) || !all(is.finite(H)) || mmrm_hessian_pd(H)) return(x)
+  e <- eigen(H, symmetric = TRUE)
+  v <- e$vectors[, length(e$values)]
+  f0 <- best$value
+  cand <- NULL
+  fbest <- f0
+  for (a in c(0.1, 0.3, 1, 3, 10)) {
+    for (sg in c(1, -1)) {
+      y <- x + sg * a * v
+      f <- tryCatch(as.numeric(cpp_mmrm_deviance(engine, y, FALSE)), error = function(e) NA_real_)
+      if (is.finite(f) && f < fbest - 1e-8 * max(1, abs(f0))) {
+        fbest <- f
+        cand <- y
+      }
+    }
+  }
+  if (is.null(cand)) x else cand
 }
 
 # Newton-Raphson on the deviance in the C++ engine (newton() of the MmrmEngine class:

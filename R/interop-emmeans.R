@@ -18,16 +18,19 @@ emmeans_emm_basis_mmrm <- function(object, trms, xlev, grid, ...) {
   X <- stats::model.matrix(trms, mf, contrasts.arg = object$contrasts)
   bhat <- object$beta
   V <- object$beta_vcov_adj
-  nbasis <- if (any(object$aliased)) {
-    estimability::nonest.basis(stats::model.matrix(object$terms, object$data %||%
-                                                    mmrm_moment_grid_data(object)))
-  } else {
-    estimability::all.estble
-  }
+  # null space of the fit's design (R/mmrm_estimability.R): emmeans then
+  # reports non-estimable cells as nonEst
+  nbasis <- mmrm_nonest_basis(object)
   aliased <- object$aliased
   # emmeans may strip the environment of dffun: carry the df function along.
+  # emmeans passes k without the aliased (NA) elements of bhat already; only
+  # a full-length k is reduced here (subsetting a reduced k recycled the
+  # logical index: singular KR, NA Satterthwaite df).
   dffun <- function(k, dfargs) {
-    dfargs$df_1d(dfargs$object, as.numeric(k)[!dfargs$aliased])
+    k <- as.numeric(k)
+    if (length(k) == length(dfargs$aliased)) k <- k[!dfargs$aliased]
+    if (anyNA(k)) return(NA_real_)
+    dfargs$df_1d(dfargs$object, k)
   }
   list(X = X, bhat = bhat, nbasis = nbasis, V = V, dffun = dffun,
        dfargs = list(object = object, aliased = aliased, df_1d = mmrm_df_1d), misc = list())

@@ -20,6 +20,12 @@
 #'   first level).
 #' @param at Optional named list of values for numeric covariates.
 #' @param level Confidence level.
+#' @details LS-means and differences that are not estimable (a cell without
+#'   data, e.g. no subject of one arm at one visit or a planned visit not yet
+#'   observed, so that an interaction coefficient is aliased) are reported as
+#'   `NA` with a message of class `glycotrial_message_nonestimable`, as
+#'   emmeans reports them `nonEst`: estimability is checked against the null
+#'   space of the design matrix (package estimability).
 #' @return An object of class `glycotrial_lsmeans`: a list with data frames
 #'   `lsmeans` (columns `by`, `specs`, `estimate`, `se`, `df`, `lower`,
 #'   `upper`) and `diffs` (same plus `t_stat`, `p_value`), and the contrast
@@ -43,6 +49,13 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   }
   check_string(specs)
   if (!is.null(by)) check_string(by)
+  if (identical(specs, by)) {
+    glycotrial_abort(c(
+      "{.arg specs} and {.arg by} are both {.val {specs}}; compare the levels of one factor within the levels of another.",
+      "i" = "E.g. {.code lsmeans(fit, specs = \"ARM\", by = \"AVISIT\")}, or {.code by = NULL} for {.val {specs}} alone."),
+      class = c("glycotrial_error_specs_by", "glycotrial_error_input"))
+  }
+  if (!is.null(ref)) check_string(ref)
   check_number(level, lower = 0, upper = 1, open = TRUE)
   if (!is.list(at)) glycotrial_abort("{.arg at} must be a named list, not {describe_value(at)}.")
   xlev <- object$xlevels
@@ -52,6 +65,12 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
     }
   }
   lev_s <- xlev[[specs]]
+  if (length(lev_s) < 2) {
+    glycotrial_abort(c(
+      "{.arg specs} {.val {specs}} has a single level ({.val {lev_s}}) in the fit; there is nothing to compare.",
+      "i" = "Choose a factor with at least two levels for {.arg specs}."),
+      class = c("glycotrial_error_single_level", "glycotrial_error_input"))
+  }
   if (is.null(ref)) ref <- lev_s[1]
   if (!ref %in% lev_s) {
     glycotrial_abort("{.arg ref} must be a level of {.field {specs}} ({.val {lev_s}}), not {.val {ref}}.")
@@ -64,6 +83,12 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   }
   for (v in names(at)) {
     check_number(at[[v]], len = NULL, arg = paste0("at$", v))
+    if (!length(at[[v]]) || any(!is.finite(at[[v]]))) {
+      glycotrial_abort(c(
+        "{.arg at${v}} must be finite numbers; found {.val {format(at[[v]])}}.",
+        "i" = "Give the covariate values at which to compute the LS-means, e.g. {.code at = list({v} = 0)}."),
+        class = c("glycotrial_error_at", "glycotrial_error_input"))
+    }
   }
   dat <- object$data
   grid_vals <- lapply(vars, function(v) {
@@ -76,17 +101,21 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   })
   names(grid_vals) <- vars
   grid <- expand.grid(grid_vals, stringsAsFactors = FALSE, KEEP.OUT.ATTRS = FALSE)
-  X <- mmrm_new_x(object, grid)
+  # all columns, aliased ones included, for the estimability check
+  X <- mmrm_full_x(object, grid)
   by_levels <- if (is.null(by)) NA_character_ else xlev[[by]]
   cells <- expand.grid(specs = lev_s, by = by_levels, stringsAsFactors = FALSE)
-  L <- t(vapply(seq_len(nrow(cells)), function(i) {
+  L_full <- matrix(t(vapply(seq_len(nrow(cells)), function(i) {
     sel <- grid[[specs]] == cells$specs[i]
     if (!is.null(by)) sel <- sel & grid[[by]] == cells$by[i]
     colMeans(X[sel, , drop = FALSE])
-  }, numeric(ncol(X))))
-  one <- function(Lrow) mmrm_test_1d(object, Lrow)
+  }, numeric(ncol(X)))), ncol = ncol(X), dimnames = list(NULL, colnames(X)))
+  est_ok <- mmrm_is_estimable(object, L_full)
+  L <- L_full[, !object$aliased, drop = FALSE]
+  na_test <- list(est = NA_real_, se = NA_real_, df = NA_real_, t_stat = NA_real_, p_val = NA_real_)
+  one <- function(Lrow, ok = TRUE) if (ok) mmrm_test_1d(object, Lrow) else na_test
   q <- function(df) stats::qt((1 + level) / 2, df)
-  est <- lapply(seq_len(nrow(L)), function(i) one(L[i, ]))
+  est <- lapply(seq_len(nrow(L)), function(i) one(L[i, ], est_ok[i]))
   lsm <- data.frame(by = cells$by, specs = cells$specs,
                     estimate = vapply(est, `[[`, numeric(1), "est"),
                     se = vapply(est, `[[`, numeric(1), "se"),
@@ -94,18 +123,24 @@ lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(
   lsm$lower <- lsm$estimate - q(lsm$df) * lsm$se
   lsm$upper <- lsm$estimate + q(lsm$df) * lsm$se
   D <- list()
+  D_full <- list()
   dcells <- list()
   for (b in by_levels) {
     ir <- which(cells$specs == ref & (is.na(b) | cells$by %in% b))
     for (s in setdiff(lev_s, ref)) {
       is <- which(cells$specs == s & (is.na(b) | cells$by %in% b))
       D[[length(D) + 1]] <- L[is, ] - L[ir, ]
+      D_full[[length(D_full) + 1]] <- L_full[is, ] - L_full[ir, ]
       dcells[[length(dcells) + 1]] <- data.frame(by = b, contrast = paste(s, "-", ref),
                                                  stringsAsFactors = FALSE)
     }
   }
   Ld <- do.call(rbind, D)
-  dt <- lapply(seq_len(nrow(Ld)), function(i) one(Ld[i, ]))
+  d_ok <- mmrm_is_estimable(object, do.call(rbind, D_full))
+  dt <- lapply(seq_len(nrow(Ld)), function(i) one(Ld[i, ], d_ok[i]))
+  if (any(!est_ok) || any(!d_ok)) {
+    mmrm_inform_nonestimable("LS-means or differences", sum(!est_ok) + sum(!d_ok))
+  }
   diffs <- do.call(rbind, dcells)
   diffs$estimate <- vapply(dt, `[[`, numeric(1), "est")
   diffs$se <- vapply(dt, `[[`, numeric(1), "se")

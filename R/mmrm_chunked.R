@@ -785,6 +785,11 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   # X'X of the estimable columns (weighted by the observation weights when
   # there are any) for anova(type = "II").
   obj$xtx <- XY[which(keep), which(keep), drop = FALSE]
+  # X'WX of all columns (its null space is that of X): estimability of
+  # least-squares means (R/mmrm_estimability.R), in the formula's coding
+  # (of the centred design X T when centred: null(X) = T null(X T))
+  obj$xtx_full <- XY[seq_len(p), seq_len(p), drop = FALSE]
+  obj$xtx_full_T <- if (!isTRUE(all(enc$T == diag(p)))) enc$T
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
   # back to the parametrisation of the formula (see scale_pilot())
   obj <- scale_map_back(obj, enc, keep)

@@ -123,10 +123,11 @@ covariance_plugin <- function(key, call = NULL) {
     entry <- registry$entries[[id]]
   }
   if (is.null(entry)) {
+    builtin <- key %in% c("us", "toep", "toeph", "ar1", "ar1h", "ad", "adh", "cs", "csh", "sp_exp", "sp_gau")
     glycotrial_abort(c(
       "Unknown covariance structure {.val {key}} in {.arg formula}.",
       "i" = "Registered structures: {.val {plugin_keys('covariance')}}.",
-      "i" = "Add one with {.fun register_covariance}."),
+      "i" = if (builtin) "{.val {key}} is a built-in structure that was unregistered in this session ({.fun unregister_plugin}); restart R to restore it." else "Add one with {.fun register_covariance}."),
       class = c("input", "glycotrial_error_unknown_plugin"), call = call)
   }
   compiled <- inherits(entry$impl, "glycotrial_compiled_plugin")

@@ -75,6 +75,15 @@ mmrm_sandwich <- function(object, type) {
       Si_X <- solve(S, Xi)
       H <- Xi %*% Phi %*% t(Si_X)
       IH <- diag(length(idx)) - H
+      # a subject with leverage 1 (its data alone determine a coefficient,
+      # e.g. a covariate non-zero for that subject only): I - H is singular
+      lev_ev <- Mod(eigen(IH, only.values = TRUE)$values)
+      if (min(lev_ev) < 1e-8 * max(1, max(lev_ev))) {
+        glycotrial_abort(c(
+          "{.arg vcov} = {.val {type}} cannot be computed: subject {.val {as.character(object$subject[idx[1]])}} has leverage 1 (its observations alone determine a coefficient).",
+          "i" = "Use {.code vcov = \"Empirical\"} (or the asymptotic covariance), or remove the covariate or coefficient that only this subject informs."),
+          class = c("glycotrial_error_leverage", "glycotrial_error_numerical"), call = NULL)
+      }
       A <- if (type == "Empirical-Jackknife") {
         solve(IH)
       } else {

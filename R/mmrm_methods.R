@@ -139,8 +139,9 @@ model.matrix.glycotrial_mmrm <- function(object, ...) {
 fitted.glycotrial_mmrm <- function(object, ...) {
   mmrm_need_rows(object, "{.fun fitted}")
   f <- drop(object$x_matrix %*% object$beta_est)
-  names(f) <- object$rows
-  f
+  # offset() terms of the formula (R/mmrm_offset.R)
+  if (!is.null(object$offset)) f <- f + object$offset
+  mmrm_to_data_order(object, f)
 }
 
 #' @rdname mmrm_methods
@@ -148,7 +149,7 @@ fitted.glycotrial_mmrm <- function(object, ...) {
 residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "normalized"), ...) {
   type <- match.arg(type)
   mmrm_need_rows(object, "{.fun residuals}")
-  r <- object$y - drop(object$x_matrix %*% object$beta_est)
+  r <- object$y - drop(object$x_matrix %*% object$beta_est)  # y net of any offset
   out <- switch(type,
     response = r,
     pearson = {
@@ -163,8 +164,7 @@ residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "n
     normalized = {
       cpp_mmrm_subject_pass(object$engine, object$theta, object$beta_est)$normalized
     })
-  names(out) <- object$rows
-  out
+  mmrm_to_data_order(object, out)
 }
 
 #' @rdname mmrm_methods
@@ -272,11 +272,18 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
 #' @param conditional Condition on the subject's observed responses?
 #' @param interval `"none"`, `"confidence"` or `"prediction"`.
 #' @param level Confidence level.
-#' @param nsim Number of simulated responses.
+#' @param nsim Number of simulated responses (at most
+#'   `getOption("glycotrial.max_simulate_cells", 1e8)` values in all).
 #' @param seed Random seed (as in [stats::simulate()]).
 #' @param ... Unused.
 #' @return `predict()`: a numeric vector, or a matrix with columns `fit`,
-#'   `se`, `lwr`, `upr` when an interval is requested. `simulate()`: a data
+#'   `se`, `lwr`, `upr` when an interval is requested. Without `newdata`, in
+#'   the row order of the fitted data (see `na.action` of [fit_mmrm()]).
+#'   With `conditional = TRUE` the `se` of a row with a missing response is
+#'   that of its conditional mean `(x_m - A X_o) beta + A y_o` given the
+#'   subject's observed rows (`A = S_mo S_oo^-1`), 0 for observed rows.
+#'   Rows that are not estimable (aliased cells) are `NA`, with a
+#'   `glycotrial_message_nonestimable` message. `simulate()`: a data
 #'   frame with `nsim` columns, one row per model observation.
 #' @examples
 #' set.seed(3)
@@ -292,10 +299,14 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
 NULL
 
 mmrm_new_x <- function(object, newdata) {
+  newdata <- mmrm_logical_as_factor(object, newdata)
   tt <- stats::delete.response(object$terms)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = object$xlevels)
   X <- stats::model.matrix(tt, mf, contrasts.arg = object$contrasts)
-  X[, !object$aliased, drop = FALSE]
+  off <- stats::model.offset(mf)
+  X <- X[, !object$aliased, drop = FALSE]
+  if (!is.null(off)) attr(X, "offset") <- as.numeric(off)
+  X
 }
 
 #' @rdname mmrm_predict
@@ -307,11 +318,13 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
   check_flag(conditional)
   if (missing(newdata)) {
     mmrm_need_rows(object, "{.fun predict} without {.arg newdata}")
-    newdata <- object$data
+    # the data's row order (and its unused rows with na.exclude)
+    newdata <- mmrm_data_in_order(object)
   }
   check_data_frame(newdata)
   X <- mmrm_new_x(object, newdata)
   fit <- drop(X %*% object$beta_est)
+  if (!is.null(attr(X, "offset"))) fit <- fit + attr(X, "offset")
   V <- object$beta_vcov_adj
   se <- sqrt(pmax(rowSums((X %*% V) * X), 0))
   pred_var <- rep(NA_real_, length(fit))
@@ -337,6 +350,10 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
         ro <- y[idx][obs] - fit[idx][obs]
         fit[idx][!obs] <- fit[idx][!obs] + drop(A %*% ro)
         cond_var[!obs] <- diag(S[!obs, !obs, drop = FALSE] - A %*% t(Smo))
+        # The conditional mean (X_m - A X_o) beta + A y_o: its standard
+        # error from Cov(beta) is that of the row (X_m - A X_o), not X_m.
+        B <- X[idx[!obs], , drop = FALSE] - A %*% X[idx[obs], , drop = FALSE]
+        se[idx][!obs] <- sqrt(pmax(rowSums((B %*% V) * B), 0))
       }
       if (conditional && any(obs)) {
         fit[idx][obs] <- y[idx][obs]
@@ -344,6 +361,14 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
         se[idx][obs] <- 0
       }
       pred_var[idx] <- cond_var
+    }
+  }
+  if (any(object$aliased)) {
+    est_ok <- mmrm_is_estimable(object, mmrm_full_x(object, newdata)) | is.na(fit)
+    if (any(!est_ok)) {
+      fit[!est_ok] <- NA_real_
+      se[!est_ok] <- NA_real_
+      mmrm_inform_nonestimable("predictions", sum(!est_ok))
     }
   }
   if (interval == "none") return(stats::setNames(fit, rownames(newdata)))
@@ -357,6 +382,13 @@ predict.glycotrial_mmrm <- function(object, newdata, conditional = FALSE,
 simulate.glycotrial_mmrm <- function(object, nsim = 1, seed = NULL, ...) {
   check_count(nsim, lower = 1, len = 1)
   mmrm_need_rows(object, "{.fun simulate}")
+  cap <- getOption("glycotrial.max_simulate_cells", 1e8)
+  if (nsim * length(object$y) > cap) {
+    glycotrial_abort(c(
+      "{.arg nsim} = {format(nsim, big.mark = ',')} would simulate {format(nsim * length(object$y), big.mark = ',')} values, more than the limit of {format(cap, big.mark = ',')}.",
+      "i" = "Simulate in batches of fewer replicates, or raise the limit with {.code options(glycotrial.max_simulate_cells = )} if the memory allows."),
+      class = c("glycotrial_error_too_large", "glycotrial_error_input"))
+  }
   if (!is.null(seed)) set.seed(seed)
   mu <- drop(object$x_matrix %*% object$beta_est)
   st <- object$subject_start

@@ -5,8 +5,9 @@
 #'
 #' @param x A [fit_mmrm()] fit.
 #' @param newdata For `augment()`: optional data frame to predict for
-#'   (default: the rows used by the fit, in the fit's order, i.e. sorted by
-#'   subject and visit).
+#'   (default: the rows used by the fit in the row order of the data, and
+#'   with `na.action = na.exclude` its unused rows too, with `.fitted` and
+#'   `.resid` `NA` there, as for `lm()`).
 #' @param se_fit For `augment()`: add `.se.fit`, the standard error of the
 #'   population prediction `x'beta` (from the fit's covariance, `vcov()`)?
 #' @param conf.int Add confidence limits?
@@ -72,13 +73,19 @@ augment.glycotrial_mmrm <- function(x, newdata = NULL, se_fit = FALSE, ...) {
   check_flag(se_fit)
   if (is.null(newdata)) {
     if (is.null(x$data)) mmrm_need_rows(x, "{.fun augment} without {.arg newdata}")
-    data <- x$data
+    # the data's row order; with na.exclude also its unused rows
+    data <- mmrm_data_in_order(x)
   } else {
     check_data_frame(newdata)
     data <- newdata
   }
   p <- stats::predict(x, newdata = data, interval = if (se_fit) "confidence" else "none")
   fitted <- if (se_fit) unname(p[, "fit"]) else unname(p)
+  if (is.null(newdata) && identical(x$na_action, "exclude")) {
+    unused <- !row.names(data) %in% x$data_rownames[x$rows]
+    fitted[unused] <- NA_real_
+    if (se_fit) p[unused, "se"] <- NA_real_
+  }
   data$.fitted <- fitted
   y <- tryCatch(as.numeric(eval(x$formula[[2]], data, environment(x$formula))),
                 error = function(e) NA_real_)

@@ -12,9 +12,13 @@
 #'   spatial structures) and the subject.
 #' @param group Optional column name of a grouping factor.
 #' @param reml Use REML (compare structures, not mean models) or ML.
-#' @param ... Further arguments to [fit_mmrm()] (e.g. `weights`, `control`).
-#' @return A data frame, one row per structure sorted by AIC, with columns
-#'   `structure`, `n_theta`, `logLik`, `AIC`, `AICc`, `BIC`, `converged`,
+#' @param ... Further arguments to [fit_mmrm()]: `weights`, `control` or
+#'   `vcov` (others are an error of class
+#'   `glycotrial_error_unknown_argument`).
+#' @return A data frame, one row per structure, with columns `rank` (by AIC
+#'   among the converged fits; `NA` for fits that did not converge, which
+#'   come last and are announced by a `glycotrial_message_not_converged`
+#'   message), `structure`, `n_theta`, `logLik`, `AIC`, `AICc`, `BIC`, `converged`,
 #'   `message`; the fits are in attribute `"fits"`. A structure that cannot
 #'   be fitted is a row with `converged = FALSE`; when no structure can be
 #'   fitted (bad data or formula), the first structure's error is raised.
@@ -41,6 +45,16 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
   check_data_frame(data, cols = c(visit, subject, group))
   if (any(vapply(split_plus(formula[[3]]), is_cov_term, logical(1)))) {
     glycotrial_abort("{.arg formula} must not contain a covariance term; {.fn model_selection} adds one per entry of {.arg structures}.")
+  }
+  extra <- names(list(...))
+  if (...length() && (is.null(extra) || any(!nzchar(extra)) ||
+                      any(!extra %in% c("weights", "control", "vcov")))) {
+    bad <- if (is.null(extra)) "(unnamed)" else setdiff(extra, c("weights", "control", "vcov"))
+    bad[!nzchar(bad)] <- "(unnamed)"
+    glycotrial_abort(c(
+      "Unknown argument{?s} to {.fn model_selection}: {.val {bad}}.",
+      "i" = "Further arguments must be named and go to {.fn fit_mmrm}: {.arg weights}, {.arg control} or {.arg vcov}."),
+      class = c("glycotrial_error_unknown_argument", "glycotrial_error_input"))
   }
   rhs <- if (is.null(group)) subject else paste(group, "/", subject)
   fits <- list()
@@ -69,7 +83,22 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
   # A problem with the data or the formula makes every fit fail: that is the
   # caller's error, not a property of the structures.
   if (!length(fits)) stop(errs[[1]])
-  out <- out[order(out$AIC, na.last = TRUE), , drop = FALSE]
+  # Only converged fits are ranked (a degenerate fit that did not converge
+  # can have an absurdly low AIC): converged first by AIC, rank NA for the
+  # others, which follow.
+  conv <- out$converged & is.finite(out$AIC)
+  out <- out[order(!conv, out$AIC, na.last = TRUE), , drop = FALSE]
+  out$rank <- NA_integer_
+  out$rank[!out$converged | !is.finite(out$AIC)] <- NA_integer_
+  n_conv <- sum(conv)
+  if (n_conv) out$rank[seq_len(n_conv)] <- seq_len(n_conv)
+  if (n_conv < nrow(out)) {
+    cli::cli_inform(c(
+      "{.fn model_selection}: {nrow(out) - n_conv} structure{?s} did not converge and {?is/are} not ranked: {.val {out$structure[is.na(out$rank)]}}.",
+      "i" = "See the {.field message} column."),
+      class = c("glycotrial_message_not_converged", "glycotrial_message"))
+  }
+  out <- out[c("rank", setdiff(names(out), "rank"))]
   rownames(out) <- NULL
   attr(out, "fits") <- fits
   out
