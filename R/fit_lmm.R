@@ -326,7 +326,7 @@ lmm_fit_design <- function(design, reml, control = lmm_control()) {
   dev <- ev$deviance
   cache <- new.env(parent = emptyenv())
   cache$ptr <- ptr
-  structure(list(
+  fit <- structure(list(
     coefficients = beta, vcov = V, G = G, sigma2 = res$sigma2,
     ranef = re, condvar = cv,
     theta = res$theta, theta_absolute = res$theta_absolute, profiled = res$profiled,
@@ -338,4 +338,9 @@ lmm_fit_design <- function(design, reml, control = lmm_control()) {
     optinfo = list(iterations = res$iterations, evaluations = res$evaluations,
                    message = res$message, gradient = ev$gradient),
     design = design, cache = cache), class = "glycotrial_lmm")
+  if (!isTRUE(fit$profiled) && !is.finite(fit$sigma2)) {
+    # a residual structure carries the residual variance (not profiled)
+    fit$sigma2 <- lmm_residual_sigma2(fit)
+  }
+  fit
 }

@@ -123,7 +123,7 @@ VarCorr.glycotrial_lmm <- function(x, ...) {
   cor <- G / outer(sd, sd)
   cor[!is.finite(cor)] <- 0
   structure(list(G = G, sd = sd, cor = cor, sigma = sqrt(x$sigma2),
-                 residual = lmm_residual_summary(x)),
+                 residual = lmm_residual_summary(x), residual_pars = lmm_residual_pars(x)),
             class = "glycotrial_lmm_varcorr")
 }
 
@@ -134,7 +134,11 @@ print.glycotrial_lmm_varcorr <- function(x, digits = 4, ...) {
   } else {
     lmm_print_re_table(x, digits)
   }
-  if (!is.na(x$sigma)) {
+  if (!is.null(x$residual_pars)) {
+    cat("Residual structure:", x$residual, "\n")
+    print(data.frame(Parameter = x$residual_pars$term,
+                     Estimate = signif(x$residual_pars$estimate, digits)), row.names = FALSE)
+  } else if (!is.na(x$sigma)) {
     cat("Residual: variance ", signif(x$sigma^2, digits), ", SD ", signif(x$sigma, digits), "\n", sep = "")
   } else if (!is.null(x$residual)) {
     cat("Residual structure:", x$residual, "\n")
@@ -711,7 +715,10 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
                                  term = paste0("cor__", nm[idx[, 2]], ".", nm[idx[, 1]]),
                                  estimate = vc$cor[idx], stringsAsFactors = FALSE))
     }
-    if (!is.na(vc$sigma)) {
+    if (!is.null(vc$residual_pars)) {
+      rp <- rbind(rp, data.frame(effect = "ran_pars", term = vc$residual_pars$term,
+                                 estimate = vc$residual_pars$estimate, stringsAsFactors = FALSE))
+    } else if (!is.na(vc$sigma)) {
       rp <- rbind(rp, data.frame(effect = "ran_pars", term = "sd__Observation",
                                  estimate = vc$sigma, stringsAsFactors = FALSE))
     }

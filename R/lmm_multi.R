@@ -14,8 +14,16 @@ lmm_multi_needed <- function(formula) {
     b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
     b[[3]]
   })
-  any(!vapply(grp, is.name, logical(1))) ||
-    length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
+  if (any(!vapply(grp, is.name, logical(1)))) return(TRUE)
+  # a residual term `key(TIME | SUBJECT)` whose subject is not the random
+  # effects' factor (e.g. (1 | SITE) + ar1(AVISIT | USUBJID)) counts as a
+  # second grouping factor
+  keys <- lmm_covariance_keys()
+  res <- Filter(function(e) is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys &&
+                  length(e) == 2 && is.call(e[[2]]) && identical(e[[2]][[1]], as.name("|")),
+                lmm_split_terms(formula[[3]]))
+  grp <- c(grp, lapply(res, function(e) e[[2]][[3]]))
+  length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
 }
 
 # Components of a grouping expression: `a` -> "a"; `a:b` -> c("a", "b").
@@ -204,10 +212,10 @@ lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), w
   lmm_fit_multi_design(design, reml, control)
 }
 
-lmm_fit_multi_design <- function(design, reml, control = lmm_control()) {
+lmm_fit_multi_design <- function(design, reml, control = lmm_control(), start = NULL) {
   if (!is.null(design[["residual"]])) return(lmm_fit_multi_resid(design, reml, control))
   ptr <- lmm_multi_make_ptr(design, reml)
-  fit <- cpp_lmm_sparse_fit(ptr, NULL, control$max_iter, max(control$grad_tol, 1e-6))
+  fit <- cpp_lmm_sparse_fit(ptr, start, control$max_iter, max(control$grad_tol, 1e-6))
   theta <- as.numeric(fit$theta)
   ev <- cpp_lmm_sparse_evaluate(ptr, theta)
   beta <- as.numeric(ev$beta)
@@ -315,7 +323,9 @@ VarCorr.glycotrial_lmm_multi <- function(x, ...) {
     cor[!is.finite(cor)] <- 0
     list(group = terms[[k]]$label, G = G, sd = sd, cor = cor)
   })
-  structure(list(terms = comps, sigma = sqrt(x$sigma2)), class = "glycotrial_lmm_multi_varcorr")
+  structure(list(terms = comps, sigma = sqrt(x$sigma2), residual_pars = lmm_residual_pars(x),
+                 residual = lmm_residual_summary(x)),
+            class = "glycotrial_lmm_multi_varcorr")
 }
 
 #' @export
@@ -341,6 +351,11 @@ print.glycotrial_lmm_multi_varcorr <- function(x, digits = 4, ...) {
   tab <- do.call(rbind, rows)
   if (all(tab$Corr == "")) tab$Corr <- NULL
   print(tab, row.names = FALSE)
+  if (!is.null(x$residual_pars)) {
+    cat("Residual structure:", x$residual, "\n")
+    print(data.frame(Parameter = x$residual_pars$term,
+                     Estimate = signif(x$residual_pars$estimate, digits)), row.names = FALSE)
+  }
   invisible(x)
 }
 
@@ -590,8 +605,13 @@ tidy.glycotrial_lmm_multi <- function(x, effects = c("fixed", "ran_pars"), conf.
       }
       r
     }))
-    rp <- rbind(rp, data.frame(effect = "ran_pars", group = "Residual", term = "sd__Observation",
-                               estimate = vc$sigma, stringsAsFactors = FALSE))
+    rp <- rbind(rp, if (!is.null(vc$residual_pars)) {
+      data.frame(effect = "ran_pars", group = "Residual", term = vc$residual_pars$term,
+                 estimate = vc$residual_pars$estimate, stringsAsFactors = FALSE)
+    } else {
+      data.frame(effect = "ran_pars", group = "Residual", term = "sd__Observation",
+                 estimate = vc$sigma, stringsAsFactors = FALSE)
+    })
     out <- if (is.null(out)) rp else merge(out, rp, all = TRUE, sort = FALSE)
   }
   rownames(out) <- NULL
