@@ -61,6 +61,13 @@ nlme::ranef
 #'   structure's own parameters, whose second derivatives enter the
 #'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
+#' @param type For `anova()` of one fit: `"III"` (default; also `3`) gives
+#'   the SAS / lmerTest Type III tests, each term's contrasts orthogonal to
+#'   the higher-order terms containing it (built as for [fit_mmrm()]'s
+#'   anova, from the `contr.sum` parametrisation); `"marginal"` tests the
+#'   fit's own (treatment-coded) columns of each term jointly, which for a
+#'   main effect inside an interaction is its effect at the reference level
+#'   of the other factor (what `anova()` reported as "Type III" before).
 #' @param refit For `anova()` with several fits in `...`: refit REML fits by
 #'   maximum likelihood before the likelihood-ratio tests (default, as
 #'   `lme4::anova.merMod()`).
@@ -423,7 +430,7 @@ lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "Kenward-Roger", "r
 #' @method anova glycotrial_lmm
 #' @export
 anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-Roger", "residual"),
-                                 refit = TRUE) {
+                                 type = c("III", "marginal"), refit = TRUE) {
   dots <- list(...)
   is_fit <- vapply(dots, inherits, logical(1), what = "glycotrial_lmm")
   if (length(dots) && !all(is_fit)) {
@@ -436,20 +443,23 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-
     return(lmm_anova_lrt(c(list(object), dots), labs, refit))
   }
   ddf <- lmm_match_ddf(ddf)
-  X <- object$design$X
-  asg <- attr(X, "assign")
-  labs <- attr(object$design$terms, "term.labels")
-  rows <- lapply(seq_along(labs), function(k) {
-    idx <- which(asg == k)
-    if (!length(idx)) return(NULL)
-    L <- matrix(0, length(idx), ncol(X))
-    L[cbind(seq_along(idx), idx)] <- 1
+  if (identical(type, c("III", "marginal"))) type <- "III"
+  if (identical(as.character(type), "3")) type <- "III"
+  if (!is.character(type) || length(type) != 1 || !type %in% c("III", "marginal")) {
+    glycotrial_abort(c("{.arg type} must be {.val III} (or 3) or {.val marginal}, not {describe_value(type)}.",
+                       "i" = "Type II tests are available for {.fn fit_mmrm} fits."))
+  }
+  Ls <- if (type == "III") lmm_type3_contrasts(object) else lmm_marginal_contrasts(object)
+  rows <- lapply(names(Ls), function(term) {
+    L <- Ls[[term]]
+    if (!nrow(L)) return(NULL)
     r <- lmm_contrast(object, L, ddf = ddf)
     data.frame(NumDF = r$num_df, DenDF = r$den_df, `F value` = r$F, `Pr(>F)` = r$p.value,
-               check.names = FALSE, row.names = labs[k])
+               check.names = FALSE, row.names = term)
   })
   out <- do.call(rbind, rows)
-  heading <- sprintf("Type III F tests (%s df)\n", ddf)
+  heading <- if (type == "III") sprintf("Type III F tests (%s df)\n", ddf) else
+    sprintf("Marginal F tests of the fit's coefficients per term (%s df)\n", ddf)
   if (is.null(out)) {
     # Intercept-only (or no) fixed part: nothing to test, as lmerTest.
     out <- data.frame(NumDF = numeric(), DenDF = numeric(), `F value` = numeric(),
