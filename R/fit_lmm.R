@@ -95,6 +95,14 @@
 #'   by the residual SD of each row (`sigma / sqrt(w_i)`), and `simulate()`
 #'   draws residuals with the weighted covariance.
 #' @param control A list from [lmm_control()].
+#' @param na.action What to do with rows that have missing values in the
+#'   variables used: `"na.omit"` (default; drop them), `"na.exclude"` (drop
+#'   them from the fit, but `fitted()`, `residuals()` and `predict()` return
+#'   `NA` at their positions, as `lm(na.action = na.exclude)`) or `"na.fail"`
+#'   (an error). A name or the function. Whatever is chosen, `fitted()`,
+#'   `residuals()`, `predict()` and `augment()` come back in the order of
+#'   the rows of `data` (named by its row names), not in the sorted
+#'   subject-visit order the model is fitted in.
 #' @param ... Unused; must be empty.
 #' @return An object of class `glycotrial_lmm` with methods `print`,
 #'   `summary`, `fixef`, `ranef`, `VarCorr`, `coef`, `vcov`, `logLik`, `AIC`,
@@ -117,8 +125,10 @@
 #'   fit_lmm(strength ~ 1 + (1 | batch/cask), lme4::Pastes)
 #' }
 #' @export
-fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(), ...) {
+fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(),
+                    na.action = "na.omit", ...) {
   cl <- match.call()
+  na_action <- lmm_na_action_name(na.action)
   if (...length() > 0) {
     glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
   }
@@ -143,6 +153,7 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
   }
   fit$call <- cl
   fit$formula <- formula
+  fit <- lmm_record_rows(fit, data, na_action)
   if (fit$singular) {
     glycotrial_warn("Boundary (singular) fit: a random-effect variance (or correlation) is at the edge of the parameter space.",
                     class = "glycotrial_warning_singular_fit")
@@ -211,6 +222,7 @@ lmm_design <- function(parsed, data, weights = NULL) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
                        "i" = "Columns present: {.field {names(data)}}."), call = call)
   }
+  lmm_check_atomic_columns(data, vars, call = call)
   lmm_check_group_na(data[[group]], group, call = call)
   weights <- lmm_check_weights(weights, data, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
@@ -242,7 +254,7 @@ lmm_design <- function(parsed, data, weights = NULL) {
   }
   counts <- tabulate(as.integer(subj), nlevels(subj))
   res <- lmm_residual_coords(parsed$residual, d, as.character(subj), call = call)
-  list(y = as.numeric(y), X = X, Z = rd$Z, blocks = rd$blocks, subject = subj,
+  list(y = as.numeric(y), X = X, Z = rd$Z, blocks = rd$blocks, subject = subj, offset = fx$offset,
        subject_start = c(0L, cumsum(counts)), coords = as.numeric(res$coords),
        groups = integer(length(y)), residual = parsed$residual, residual_info = res,
        weights = if (is.null(weights)) NULL else as.numeric(weights[rows]), rows = rows, terms = tt, xlevels = stats::.getXlevels(tt, mf),

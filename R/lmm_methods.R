@@ -209,6 +209,7 @@ deviance.glycotrial_lmm <- function(object, ...) object$deviance
 lmm_fitted_sorted <- function(object, level = "subject") {
   d <- object$design
   eta <- drop(d$X %*% object$coefficients)
+  if (!is.null(d$offset)) eta <- eta + d$offset
   if (level == "subject") {
     b <- object$ranef[as.integer(d$subject), , drop = FALSE]
     eta <- eta + rowSums(d$Z * b)
@@ -221,8 +222,7 @@ lmm_fitted_sorted <- function(object, level = "subject") {
 #' @export
 fitted.glycotrial_lmm <- function(object, level = c("subject", "population"), ...) {
   level <- match.arg(level)
-  f <- lmm_fitted_sorted(object, level)
-  unname(f[order(object$design$rows)])
+  lmm_in_data_order(object, lmm_fitted_sorted(object, level))
 }
 
 #' @rdname lmm_methods
@@ -301,6 +301,7 @@ simulate.glycotrial_lmm <- function(object, nsim = 1, seed = NULL, ...) {
   d <- object$design
   ptr <- lmm_ptr(object)
   mu <- drop(d$X %*% object$coefficients)
+  if (!is.null(d$offset)) mu <- mu + d$offset
   out <- matrix(NA_real_, length(mu), nsim)
   for (s in seq_len(object$n_subjects)) {
     sc <- lmm_subject_cov(object, ptr, s)
@@ -744,10 +745,12 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
 augment.glycotrial_lmm <- function(x, newdata = NULL, ...) {
   d <- x$design
   if (is.null(newdata)) {
+    # the rows used, in the data's order (na.exclude padding does not apply)
+    x$na.action <- NULL
     data <- d$data[order(d$rows), , drop = FALSE]
-    data$.fitted <- stats::fitted(x)
-    data$.fixed <- stats::fitted(x, level = "population")
-    data$.resid <- stats::residuals(x)
+    data$.fitted <- unname(stats::fitted(x))
+    data$.fixed <- unname(stats::fitted(x, level = "population"))
+    data$.resid <- unname(stats::residuals(x))
   } else {
     check_data_frame(newdata)
     data <- newdata

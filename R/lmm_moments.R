@@ -156,6 +156,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   check_flag(reml)
   ms <- lmm_moment_spec(formula)
   parsed <- ms$parsed
+  lmm_refuse_offset(parsed$fixed, "{.fn fit_lmm} on a data source")
   if (!is.null(weights)) {
     # fit_lmm() weights scale only the residual (Z G Z' + sigma^2 W^-1); the
     # moment data pass scales whole rows (W^-1/2 Sigma W^-1/2, as mmrm)

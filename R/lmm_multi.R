@@ -103,6 +103,7 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
                        "i" = "Columns present: {.field {names(data)}}."), call = call)
   }
+  lmm_check_atomic_columns(data, vars, call = call)
   for (g in gvars) lmm_check_group_na(data[[g]], g, call = call)
   for (v in lvars) lmm_check_re_numeric(data[[v]], v, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
@@ -171,6 +172,7 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
   # `terms`, `xlevels`, `contrasts`, `data` as in single-factor designs
   # (used by anova() and emmeans support); `terms_re` the random terms.
   list(y = as.numeric(y), X = X, terms_re = terms, zi = zi, zj = zj, zx = zx, q = off,
+       offset = fx$offset,
        weights = if (is.null(weights)) NULL else as.numeric(weights[rows]),
        rows = rows, data = d, parsed = parsed, terms = tt,
        residual = parsed$residual, residual_info = res,
@@ -371,6 +373,7 @@ coef.glycotrial_lmm_multi <- function(object, ...) {
 
 lmm_multi_fitted_sorted <- function(object, level) {
   eta <- drop(object$design$X %*% object$coefficients)
+  if (!is.null(object$design$offset)) eta <- eta + object$design$offset
   if (level != "population") eta <- eta + lmm_multi_zb(object)
   eta
 }
@@ -384,8 +387,7 @@ lmm_multi_level <- function(level) {
 fitted.glycotrial_lmm_multi <- function(object, level = c("subject", "population", "conditional"),
                                         ...) {
   level <- lmm_multi_level(level)
-  f <- lmm_multi_fitted_sorted(object, level)
-  unname(f[order(object$design$rows)])
+  lmm_in_data_order(object, lmm_multi_fitted_sorted(object, level))
 }
 
 #' @export
@@ -441,6 +443,7 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
   if (!is.null(seed)) set.seed(seed)
   d <- object$design
   mu <- drop(d$X %*% object$coefficients)
+  if (!is.null(d$offset)) mu <- mu + d$offset
   sigma <- sqrt(object$sigma2)
   out <- matrix(NA_real_, length(mu), nsim)
   for (s in seq_len(nsim)) {
