@@ -39,9 +39,19 @@
 #' subject, C evaluated by the registered structure as with one grouping
 #' factor. For given theta_r each subject's rows of X, y and Z are whitened
 #' by the Cholesky factor of C_i, the sparse core profiles the whitened
-#' problem, and log|C| is added (REML and ML); theta_r is optimised around it
-#' (the structure's first parameter, its overall scale, is held fixed as
-#' sigma^2 carries it). Results have class `glycotrial_lmm_multi_resid`
+#' problem, and log|C| is added (REML and ML); the random-effect parameters
+#' and theta_r are optimised jointly (`nlminb`) from several starts (the
+#' structure's first parameter, its overall scale, is held fixed as
+#' sigma^2 carries it). `converged` is `TRUE` only when the best end point
+#' passes an optimality check: a small gradient (central differences; at a
+#' variance bound the deviance must rise into the interior) and a positive
+#' semi-definite Hessian in the free parameters (`object$optinfo$gradient`,
+#' `object$optinfo$hessian_eigen`); otherwise a warning of class
+#' `glycotrial_warning_convergence`. The residual structure's subject need
+#' not be a random-effect factor: `(1 | SITE) + ar1(AVISIT | USUBJID)` is a
+#' site effect with AR(1) residuals within subjects (as
+#' `nlme::lme(random = ~ 1 | SITE, correlation = corAR1(form = ~ t |
+#' SITE/USUBJID))`). Results have class `glycotrial_lmm_multi_resid`
 #' (`residual_cov`: sigma^2 C for all visits). Available: `fixef`, `vcov`,
 #' `logLik`, `AIC`/`BIC`, `ranef`, `VarCorr`, `fitted`, `predict`,
 #' response residuals, Wald `confint()`, `anova()`/`summary()` with
@@ -60,6 +70,22 @@
 #' information (as pbkrtest), so they differ slightly from `fit_mmrm()`'s,
 #' which follow mmrm (observed information); use [fit_mmrm()] for mmrm's
 #' df, its covariance structures written in R and large data.
+#'
+#' With a residual structure, `fit$sigma2` is the residual variance (the
+#' mean over visits for heterogeneous structures) and `VarCorr()`/`tidy()`
+#' list the structure's parameters: `sd__Observation` (one per visit,
+#' `sd__Observation.<visit>`, when heterogeneous) and the correlations
+#' (`cor__Observation.lag1` for AR(1)-type structures, nlme's Phi; one per
+#' lag for stationary ones; every pair otherwise).
+#'
+#' An `offset()` term in `formula` is honoured as in lme4: the model is
+#' fitted to the response minus the offset, and `fitted()`/`predict()` add
+#' it back. Data sources refuse it (an error of class
+#' `glycotrial_error_unsupported`).
+#'
+#' `anova()` of one fit gives Type III F tests as lmerTest and SAS (each
+#' term's contrasts orthogonal to the higher-order terms containing it);
+#' `anova(type = "marginal")` tests the fit's own treatment-coded columns.
 #'
 #' Rows with missing values in the variables used are dropped (as lme4 does),
 #' except missing subject identifiers, which are an error. A fit on the

@@ -38,7 +38,7 @@ lmm_check_finite <- function(y, X, call = NULL) {
   bad_y <- sum(!is.finite(y))
   bad_x <- colnames(X)[colSums(!is.finite(X)) > 0]
   if (bad_y || length(bad_x)) {
-    glycotrial_abort(c("The response and the fixed-effect covariates must be finite.",
+    glycotrial_abort(c("The response and the fixed-effect covariates in {.arg data} must be finite.",
                        "x" = if (bad_y) "Found {bad_y} non-finite response{?s}." else "Found non-finite values in {.field {bad_x}}.",
                        "i" = "Replace Inf/-Inf by NA (the rows are then dropped) or correct the values, e.g. a log of 0."),
                      class = c("glycotrial_error_nonfinite", "input"), call = call)

@@ -211,7 +211,7 @@ lmm_multi_make_ptr <- function(design, reml) {
 lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), weights = NULL) {
   parsed <- lmm_multi_parse(formula)
   design <- lmm_multi_design(parsed, data, weights = weights)
-  lmm_fit_multi_design(design, reml, control)
+  lmm_record_rows(lmm_fit_multi_design(design, reml, control), data, "na.omit")
 }
 
 lmm_fit_multi_design <- function(design, reml, control = lmm_control(), start = NULL) {

@@ -45,7 +45,8 @@ lmm_multi_resid_setup <- function(design, reml) {
     s1 <- subs[1]
     m <- m_s[s1]
     patterns[[p]] <- list(coords = ri$coords[(ss[s1] + 1L):ss[s1 + 1L]], m = m,
-                          n_subjects = length(subs))
+                          n_subjects = length(subs),
+                          rows = as.vector(outer(seq_len(m), ss[subs], "+")))
     lt <- which(lower.tri(diag(m), diag = TRUE), arr.ind = TRUE)  # (r', r)
     base <- rep(ss[subs], each = nrow(lt))
     wi[[p]] <- base + lt[, 1]
@@ -98,11 +99,20 @@ lmm_multi_resid_white <- function(design, setup, theta_r, chol = FALSE) {
     logdet <- logdet - 2 * sum(log(setup$sqrt_w))
   }
   white <- design
-  white$X <- rowsum(wx * design$X[setup$wj, , drop = FALSE], setup$wi, reorder = TRUE)
-  dimnames(white$X) <- dimnames(design$X)
-  attr(white$X, "assign") <- attr(design$X, "assign")
-  attr(white$X, "contrasts") <- attr(design$X, "contrasts")
-  white$y <- as.numeric(rowsum(wx * design$y[setup$wj], setup$wi, reorder = TRUE))
+  # X and y: per visit pattern one product L^-1 [block of all its subjects]
+  Xy <- cbind(design$X, design$y)
+  if (!is.null(setup$sqrt_w)) Xy <- Xy * setup$sqrt_w
+  pc <- ncol(Xy)
+  for (p in seq_len(np)) {
+    pt <- setup$patterns[[p]]
+    A <- Xy[pt$rows, , drop = FALSE]
+    dim(A) <- c(pt$m, pt$n_subjects * pc)
+    A <- Linv[[p]] %*% A
+    dim(A) <- c(pt$m * pt$n_subjects, pc)
+    Xy[pt$rows, ] <- A
+  }
+  white$X[] <- Xy[, -pc]
+  white$y <- Xy[, pc]
   white$zi <- setup$zi_w
   white$zj <- setup$zj_w
   white$zx <- wx[setup$e_rep] * setup$zx_t
@@ -183,8 +193,9 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   f <- function(par) lmm_multi_resid_deviance(design, setup, par[seq_len(nt)], par[nt + seq_len(n_free)])
   # Joint optimisation over (theta_re, free theta_r) from several starts: the
   # independence fit, a larger and a smaller random-effect share with a
-  # positive correlation start. The best end point must pass the
-  # gradient/Hessian check to count as converged.
+  # positive correlation start (the third only when the first two end at
+  # different deviances). The best end point must pass the gradient/Hessian
+  # check to count as converged.
   diag_re <- lower_re == 0
   bump <- function(x, s) { x[diag_re] <- pmax(x[diag_re] * s, 0.1 * s); x }
   starts <- list(c(th0, rep(0, n_free)),
@@ -200,7 +211,9 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
                   error = function(e) NULL)
     if (is.null(o) || !is.finite(o$objective)) next
     runs[[length(runs) + 1]] <- c(objective = o$objective, iterations = o$iterations)
+    agree <- !is.null(best) && abs(o$objective - best$objective) < 1e-6
     if (is.null(best) || o$objective < best$objective) best <- o
+    if (agree) break  # two starts reached the same optimum
   }
   if (is.null(best)) {
     glycotrial_abort(c("The residual covariance structure could not be fitted: it is not positive definite at any start.",
