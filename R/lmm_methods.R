@@ -450,6 +450,11 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-
     glycotrial_abort(c("{.arg type} must be {.val III} (or 3) or {.val marginal}, not {describe_value(type)}.",
                        "i" = "Type II tests are available for {.fn fit_mmrm} fits."))
   }
+  if (inherits(object, "glycotrial_joint")) {
+    glycotrial_abort(c("{.fn anova} F tests per term are not available for joint models (two responses share the terms).",
+                       "i" = "Test the coefficients of interest with {.fn lmm_contrast}."),
+                     class = c("glycotrial_error_unsupported", "input"))
+  }
   Ls <- if (type == "III") lmm_type3_contrasts(object) else lmm_marginal_contrasts(object)
   rows <- lapply(names(Ls), function(term) {
     L <- Ls[[term]]

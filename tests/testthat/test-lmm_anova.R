@@ -56,6 +56,12 @@ test_that("Type III of a residual-only fit_lmm equals fit_mmrm's anova", {
   expect_equal(a$`F value`, b$`F value`, tolerance = 1e-4)
 })
 
+test_that("joint models refuse per-term anova instead of an empty table", {
+  fit <- suppressWarnings(fit_joint(adlb))
+  expect_error(anova(fit), class = "glycotrial_error_unsupported")
+  expect_error(anova(fit, type = "marginal"), class = "glycotrial_error_unsupported")
+})
+
 test_that("Type III for several grouping factors uses the same contrasts", {
   d <- lmm_anova_data(5)
   d$SITE <- factor(paste0("site", as.integer(d$USUBJID) %% 6))

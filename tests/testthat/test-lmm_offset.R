@@ -33,4 +33,10 @@ test_that("offset() is refused where it cannot be honoured", {
                class = "glycotrial_error_unsupported")
   expect_error(glycotrial:::lmm_refuse_offset(y ~ x + offset(o), "here"),
                class = "glycotrial_error_unsupported")
+  # data sources (moment route)
+  h <- adlb[adlb$PARAMCD == "HBA1C" & adlb$AVISITN > 0, ]
+  h$o <- 0.1
+  src <- mmrm_data_chunks(split(h, rep(1:2, length.out = nrow(h))))
+  expect_error(fit_lmm(AVAL ~ ARM + offset(o) + (1 + AVISITN | USUBJID), src),
+               class = "glycotrial_error_unsupported")
 })
