@@ -173,9 +173,18 @@ lmm_multi_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
     }
   }
   ev <- if (length(free)) eigen(H, symmetric = TRUE, only.values = TRUE)$values else numeric()
-  grad_ok <- all(abs(g[free]) < grad_tol) && all(g[at_bound] > -grad_tol)
   hess_ok <- all(is.finite(ev)) && (!length(ev) || min(ev) > -1e-4 * max(1, abs(ev)))
-  list(gradient = g, hessian_eigen = ev, grad_ok = grad_ok, hess_ok = hess_ok,
+  # first order: a small gradient, or (scale-free, for steep directions) a
+  # small Newton decrement g' H^-1 g / 2, the deviance a Newton step could
+  # still gain
+  gf <- g[free]
+  dec <- if (length(free) && hess_ok && min(ev) > 0) {
+    tryCatch(0.5 * sum(gf * solve(H, gf)), error = function(e) Inf)
+  } else Inf
+  grad_ok <- all(is.finite(g)) && (all(abs(gf) < grad_tol) || dec < 1e-5) &&
+    all(g[at_bound] > -grad_tol)
+  list(gradient = g, hessian_eigen = ev, newton_decrement = dec, grad_ok = grad_ok,
+       hess_ok = hess_ok,
        ok = is.finite(f0) && grad_ok && hess_ok)
 }
 
@@ -243,9 +252,10 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   fit$optinfo <- list(iterations = best$iterations, evaluations = best$evaluations[[1]],
                       message = if (chk$ok) best$message else
                         paste0("the end point failed the optimality check (",
-                               if (!chk$grad_ok) "gradient not small" else "Hessian not positive semi-definite",
+                               if (!chk$hess_ok) "Hessian not positive semi-definite" else "gradient not small",
                                "; largest |gradient| ", signif(max(abs(chk$gradient)), 3), ")"),
                       gradient = chk$gradient, hessian_eigen = chk$hessian_eigen,
+                      newton_decrement = chk$newton_decrement,
                       starts = do.call(rbind, runs))
   class(fit) <- c("glycotrial_lmm_multi_resid", class(fit))
   fit

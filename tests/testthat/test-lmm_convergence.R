@@ -31,7 +31,7 @@ test_that("SITE + USUBJID + ar1 reaches nlme's optimum on several data sets", {
     # seed 3 stopped 0.21 log-likelihood units below nlme before the fix
     expect_gte(as.numeric(logLik(fit)) - as.numeric(logLik(ref)), -1e-4)
     expect_true(fit$converged)
-    expect_lt(max(abs(fit$optinfo$gradient)), 2e-3)
+    expect_true(max(abs(fit$optinfo$gradient)) < 2e-3 || fit$optinfo$newton_decrement < 1e-5)
     expect_true(all(fit$optinfo$hessian_eigen > -1e-4))
   }
 })
@@ -51,6 +51,11 @@ test_that("a failed optimality check gives converged = FALSE and a classed warni
   expect_true(chk$ok)
   chk <- glycotrial:::lmm_multi_resid_check(function(p) (p[1] - 1)^2, 0, 0)
   expect_false(chk$ok)
+  # a steep direction: gradient 0.003 but 1e-7 from the optimum (Newton
+  # decrement tiny) counts as converged
+  chk <- glycotrial:::lmm_multi_resid_check(function(p) 2.5e4 * (p[1] - 1.2e-7)^2 + p[2]^2,
+                                            c(0, 0), c(-Inf, -Inf))
+  expect_true(chk$ok)
   # too few iterations: the end point is reported as not converged, with a warning
   expect_warning(
     fit <- suppressWarnings(
