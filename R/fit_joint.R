@@ -42,7 +42,15 @@
 #'   varFixed(~ 1/w))`) and the log-likelihood includes `sum(log(w)) / 2`;
 #'   the composite probability and its bootstrap use the unweighted residual
 #'   covariance `U (x) C` of a new observation (weight 1).
-#' @param subject,arm,paramcd,aval,base,visit Column names.
+#' @param subject,arm,paramcd,aval,base,visit Column names. `visit` must be
+#'   numeric (e.g. ADaM `AVISITN`; rows with `visit <= 0` are baseline).
+#' @param na.action As in [fit_lmm()]: `"na.omit"` (default), `"na.exclude"`
+#'   or `"na.fail"`. Rows of the two parameters dropped for missing values
+#'   (e.g. a missing `ARM`) are reported in a message of class
+#'   `glycotrial_message_dropped_rows`. `fitted()` and `residuals()` follow
+#'   the rows of `data` (named by its row names); with `"na.exclude"` they
+#'   have one element per row of `data`, `NA` where the row is not modelled
+#'   (baseline, other parameters, missing values).
 #' @return An object of class `c("glycotrial_joint", "glycotrial_lmm")` with
 #'   additionally `joint`: a list with `cor_random` (correlation matrix of
 #'   the random effects), `cor_residual` (cross-response residual
@@ -59,9 +67,13 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
                       target_visit = 48, hba1c_below = 7, dose_reduction = 0.5,
                       conf_level = 0.95, reml = TRUE, weights = NULL, subject = "USUBJID",
                       arm = "ARM", paramcd = "PARAMCD", aval = "AVAL", base = "BASE",
-                      visit = "AVISITN") {
+                      visit = "AVISITN", na.action = "na.omit") {
   cl <- match.call()
   check_data_frame(data, cols = c(subject, arm, paramcd, aval, visit))
+  na_action <- lmm_na_action_name(na.action)
+  joint_check_visit(data[[visit]], visit)
+  lmm_check_atomic_columns(data, intersect(c(all.vars(formula), subject, arm, aval, base, visit),
+                                           names(data)))
   if (!inherits(formula, "formula") || length(formula) != 2) {
     glycotrial_abort("{.arg formula} must be a one-sided formula, not {describe_value(formula)}.")
   }
@@ -106,7 +118,12 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
   d <- as.data.frame(data)
   d$.w <- joint_weights(weights, data)
   d$.row <- seq_len(nrow(d))
-  d <- d[d[[paramcd]] %in% params & d[[visit]] > 0, , drop = FALSE]
+  d <- d[d[[paramcd]] %in% params & !is.na(d[[visit]]) & d[[visit]] > 0, , drop = FALSE]
+  if (!nrow(d)) {
+    glycotrial_abort(c("{.arg data} has no post-baseline rows ({.field {visit}} > 0) of {.val {params}}.",
+                       "i" = "The joint model needs follow-up visits; baseline-only data cannot be fitted. Check {.field {visit}} (baseline is {.field {visit}} <= 0)."),
+                     class = c("glycotrial_error_no_postbaseline", "input"))
+  }
   d$.resp <- match(d[[paramcd]], params) - 1L
   d$.y <- NA_real_
   for (k in 1:2) {
@@ -117,7 +134,19 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
   vars <- unique(c(all.vars(formula), ".y", subject, visit, arm))
   miss <- setdiff(vars, names(d))
   if (length(miss)) glycotrial_abort("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.")
-  d <- d[stats::complete.cases(d[, vars, drop = FALSE]), , drop = FALSE]
+  lmm_check_atomic_columns(d, vars)
+  cc <- stats::complete.cases(d[, vars, drop = FALSE])
+  incomplete <- d$.row[!cc]
+  if (length(incomplete)) {
+    na_cols <- vars[vapply(vars, function(v) anyNA(d[[v]][!cc]), logical(1))]
+    na_cols[na_cols == ".y"] <- aval
+    if (na_action != "na.fail") {
+      glycotrial_inform_dropped(incomplete, what = "rows of `data`",
+                                reason = paste("missing values in", paste(unique(na_cols), collapse = ", ")),
+                                class = "glycotrial_message_dropped_rows")
+    }
+  }
+  d <- d[cc, , drop = FALSE]
   if (!is.null(weights)) {
     bad <- is.na(d$.w) | !is.finite(d$.w) | d$.w <= 0
     if (any(bad)) {
@@ -128,16 +157,27 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
   subj <- factor(d[[subject]])
   if (nlevels(subj) < 2) glycotrial_abort("{.arg data} must contain at least 2 subjects.")
   vis_levels <- sort(unique(d[[visit]]))
+  if (length(vis_levels) < 2 && (random == "slope" || time_cor == "ar1")) {
+    glycotrial_abort(c("{.field {visit}} takes one post-baseline value ({vis_levels}); a random slope or an ar1 correlation over visits needs at least 2 visits.",
+                       "i" = "Use {.code random = \"intercept\", time_cor = \"none\"}, or check {.field {visit}}."),
+                     class = c("glycotrial_error_single_level", "input"))
+  }
   d$.vis <- match(d[[visit]], vis_levels) - 1
   ord <- order(as.integer(subj), d$.resp, d$.vis)
   d <- d[ord, , drop = FALSE]
   subj <- subj[ord]
   if (anyDuplicated(paste(subj, d$.resp, d$.vis))) {
-    glycotrial_abort("Each subject may have at most one row per parameter and visit.")
+    k <- which(duplicated(paste(subj, d$.resp, d$.vis)))[1]
+    glycotrial_abort(c("Each subject may have at most one row per parameter and visit.",
+                       "x" = "Subject {.val {as.character(subj[k])}} has several {.val {params[d$.resp[k] + 1]}} rows at {.field {visit}} = {d[[visit]][k]}.",
+                       "i" = "Check {.field {visit}} (one value per visit, baseline <= 0) and remove duplicated records (e.g. keep the analysis flag {.field ANL01FL} rows)."),
+                     class = c("glycotrial_error_duplicate_visit", "input"))
   }
 
   tt <- stats::terms(formula, data = d)
+  lmm_refuse_offset(tt, "{.fn fit_joint}")
   mf <- stats::model.frame(tt, d, na.action = stats::na.pass, drop.unused.levels = TRUE)
+  lmm_check_factor_levels(tt, mf)
   mm <- stats::model.matrix(tt, mf)
   r1 <- d$.resp == 0
   X <- cbind(mm * r1, mm * (!r1))
@@ -166,13 +206,14 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
     subject_start = c(0L, cumsum(counts)), coords = d$.vis, groups = d$.resp,
     residual = list(type = "kronecker", unstructured = residual == "correlated",
                     ar1 = time_cor == "ar1"),
-    residual_info = list(levels = vis_levels), rows = seq_len(nrow(d)), terms = tt,
+    residual_info = list(levels = vis_levels), rows = d$.row, terms = tt,
     weights = if (is.null(weights)) NULL else as.numeric(d$.w),
     xlevels = stats::.getXlevels(tt, mf), contrasts = attr(mm, "contrasts"),
     parsed = list(group = subject, random = list()), data = d)
   fit <- lmm_fit_design(design, reml = reml)
   fit$call <- cl
   fit$formula <- formula
+  fit <- lmm_record_rows(fit, data, na_action, incomplete = incomplete)
   class(fit) <- c("glycotrial_joint", "glycotrial_lmm")
   if (fit$singular) {
     glycotrial_warn("Boundary (singular) fit of the joint model.", class = "glycotrial_warning_singular_fit")
@@ -392,4 +433,14 @@ joint_bootstrap <- function(fit, n_boot = 200, seed = NULL, conf_level = NULL) {
   attr(out, "draws") <- draws
   attr(out, "seed") <- seed
   out
+}
+
+# The visit column of fit_joint(): numeric, not all missing.
+joint_check_visit <- function(x, visit) {
+  if (!is.numeric(x) || is.factor(x)) {
+    glycotrial_abort(c("The visit column {.field {visit}} must be numeric (the analysis visit number, e.g. weeks), not {describe_value(x)}.",
+                       "i" = "Use ADaM's {.field AVISITN}, or convert, e.g. {.code data${visit} <- as.numeric(data${visit})}."),
+                     class = c("glycotrial_error_visit_type", "input"), call = NULL)
+  }
+  invisible(x)
 }

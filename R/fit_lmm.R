@@ -39,9 +39,19 @@
 #' subject, C evaluated by the registered structure as with one grouping
 #' factor. For given theta_r each subject's rows of X, y and Z are whitened
 #' by the Cholesky factor of C_i, the sparse core profiles the whitened
-#' problem, and log|C| is added (REML and ML); theta_r is optimised around it
-#' (the structure's first parameter, its overall scale, is held fixed as
-#' sigma^2 carries it). Results have class `glycotrial_lmm_multi_resid`
+#' problem, and log|C| is added (REML and ML); the random-effect parameters
+#' and theta_r are optimised jointly (`nlminb`) from several starts (the
+#' structure's first parameter, its overall scale, is held fixed as
+#' sigma^2 carries it). `converged` is `TRUE` only when the best end point
+#' passes an optimality check: a small gradient (central differences; at a
+#' variance bound the deviance must rise into the interior) and a positive
+#' semi-definite Hessian in the free parameters (`object$optinfo$gradient`,
+#' `object$optinfo$hessian_eigen`); otherwise a warning of class
+#' `glycotrial_warning_convergence`. The residual structure's subject need
+#' not be a random-effect factor: `(1 | SITE) + ar1(AVISIT | USUBJID)` is a
+#' site effect with AR(1) residuals within subjects (as
+#' `nlme::lme(random = ~ 1 | SITE, correlation = corAR1(form = ~ t |
+#' SITE/USUBJID))`). Results have class `glycotrial_lmm_multi_resid`
 #' (`residual_cov`: sigma^2 C for all visits). Available: `fixef`, `vcov`,
 #' `logLik`, `AIC`/`BIC`, `ranef`, `VarCorr`, `fitted`, `predict`,
 #' response residuals, Wald `confint()`, `anova()`/`summary()` with
@@ -60,6 +70,22 @@
 #' information (as pbkrtest), so they differ slightly from `fit_mmrm()`'s,
 #' which follow mmrm (observed information); use [fit_mmrm()] for mmrm's
 #' df, its covariance structures written in R and large data.
+#'
+#' With a residual structure, `fit$sigma2` is the residual variance (the
+#' mean over visits for heterogeneous structures) and `VarCorr()`/`tidy()`
+#' list the structure's parameters: `sd__Observation` (one per visit,
+#' `sd__Observation.<visit>`, when heterogeneous) and the correlations
+#' (`cor__Observation.lag1` for AR(1)-type structures, nlme's Phi; one per
+#' lag for stationary ones; every pair otherwise).
+#'
+#' An `offset()` term in `formula` is honoured as in lme4: the model is
+#' fitted to the response minus the offset, and `fitted()`/`predict()` add
+#' it back. Data sources refuse it (an error of class
+#' `glycotrial_error_unsupported`).
+#'
+#' `anova()` of one fit gives Type III F tests as lmerTest and SAS (each
+#' term's contrasts orthogonal to the higher-order terms containing it);
+#' `anova(type = "marginal")` tests the fit's own treatment-coded columns.
 #'
 #' Rows with missing values in the variables used are dropped (as lme4 does),
 #' except missing subject identifiers, which are an error. A fit on the
@@ -95,6 +121,14 @@
 #'   by the residual SD of each row (`sigma / sqrt(w_i)`), and `simulate()`
 #'   draws residuals with the weighted covariance.
 #' @param control A list from [lmm_control()].
+#' @param na.action What to do with rows that have missing values in the
+#'   variables used: `"na.omit"` (default; drop them), `"na.exclude"` (drop
+#'   them from the fit, but `fitted()`, `residuals()` and `predict()` return
+#'   `NA` at their positions, as `lm(na.action = na.exclude)`) or `"na.fail"`
+#'   (an error). A name or the function. Whatever is chosen, `fitted()`,
+#'   `residuals()`, `predict()` and `augment()` come back in the order of
+#'   the rows of `data` (named by its row names), not in the sorted
+#'   subject-visit order the model is fitted in.
 #' @param ... Unused; must be empty.
 #' @return An object of class `glycotrial_lmm` with methods `print`,
 #'   `summary`, `fixef`, `ranef`, `VarCorr`, `coef`, `vcov`, `logLik`, `AIC`,
@@ -117,8 +151,10 @@
 #'   fit_lmm(strength ~ 1 + (1 | batch/cask), lme4::Pastes)
 #' }
 #' @export
-fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(), ...) {
+fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(),
+                    na.action = "na.omit", ...) {
   cl <- match.call()
+  na_action <- lmm_na_action_name(na.action)
   if (...length() > 0) {
     glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
   }
@@ -143,6 +179,7 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
   }
   fit$call <- cl
   fit$formula <- formula
+  fit <- lmm_record_rows(fit, data, na_action)
   if (fit$singular) {
     glycotrial_warn("Boundary (singular) fit: a random-effect variance (or correlation) is at the edge of the parameter space.",
                     class = "glycotrial_warning_singular_fit")
@@ -211,6 +248,7 @@ lmm_design <- function(parsed, data, weights = NULL) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
                        "i" = "Columns present: {.field {names(data)}}."), call = call)
   }
+  lmm_check_atomic_columns(data, vars, call = call)
   lmm_check_group_na(data[[group]], group, call = call)
   weights <- lmm_check_weights(weights, data, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
@@ -242,7 +280,7 @@ lmm_design <- function(parsed, data, weights = NULL) {
   }
   counts <- tabulate(as.integer(subj), nlevels(subj))
   res <- lmm_residual_coords(parsed$residual, d, as.character(subj), call = call)
-  list(y = as.numeric(y), X = X, Z = rd$Z, blocks = rd$blocks, subject = subj,
+  list(y = as.numeric(y), X = X, Z = rd$Z, blocks = rd$blocks, subject = subj, offset = fx$offset,
        subject_start = c(0L, cumsum(counts)), coords = as.numeric(res$coords),
        groups = integer(length(y)), residual = parsed$residual, residual_info = res,
        weights = if (is.null(weights)) NULL else as.numeric(weights[rows]), rows = rows, terms = tt, xlevels = stats::.getXlevels(tt, mf),
@@ -326,7 +364,7 @@ lmm_fit_design <- function(design, reml, control = lmm_control()) {
   dev <- ev$deviance
   cache <- new.env(parent = emptyenv())
   cache$ptr <- ptr
-  structure(list(
+  fit <- structure(list(
     coefficients = beta, vcov = V, G = G, sigma2 = res$sigma2,
     ranef = re, condvar = cv,
     theta = res$theta, theta_absolute = res$theta_absolute, profiled = res$profiled,
@@ -338,4 +376,9 @@ lmm_fit_design <- function(design, reml, control = lmm_control()) {
     optinfo = list(iterations = res$iterations, evaluations = res$evaluations,
                    message = res$message, gradient = ev$gradient),
     design = design, cache = cache), class = "glycotrial_lmm")
+  if (!isTRUE(fit$profiled) && !is.finite(fit$sigma2)) {
+    # a residual structure carries the residual variance (not profiled)
+    fit$sigma2 <- lmm_residual_sigma2(fit)
+  }
+  fit
 }

@@ -13,11 +13,17 @@ lmm_fixed_design <- function(fixed, d, call = NULL, check_finite = FALSE) {
     glycotrial_abort("The response {.field {deparse(fixed[[2]])}} must be a numeric vector, not {describe_value(y)}.",
                      call = call)
   }
+  lmm_check_factor_levels(tt, mf, call = call)
   X <- stats::model.matrix(tt, mf)
-  if (check_finite && (!all(is.finite(y)) || !all(is.finite(X)))) {
-    glycotrial_abort(c("The response and fixed-effect variables in {.arg data} must be finite.",
-                       "x" = "Found {sum(!is.finite(y))} non-finite response{?s}."), call = call)
+  lmm_check_finite(y, X, call = call)
+  # offset() terms (as lme4): the model is fitted to y - offset, fitted
+  # values and predictions add it back
+  offset <- stats::model.offset(mf)
+  if (!is.null(offset)) {
+    lmm_check_finite(offset, matrix(0, length(y), 0), call = call)
+    y <- y - offset
   }
+  lmm_check_perfect_fit(y, X, call = call)
   qx <- qr(X)
   if (qx$rank < ncol(X)) {
     drop <- qx$pivot[seq.int(qx$rank + 1, ncol(X))]
@@ -27,7 +33,8 @@ lmm_fixed_design <- function(fixed, d, call = NULL, check_finite = FALSE) {
     X <- X[, -drop, drop = FALSE]
     attr(X, "assign") <- asg[-drop]
   }
-  list(terms = tt, mf = mf, y = as.numeric(y), X = X)
+  list(terms = tt, mf = mf, y = as.numeric(y), X = X,
+       offset = if (is.null(offset)) NULL else as.numeric(offset))
 }
 
 # A grouping column must have no missing values.
@@ -54,9 +61,11 @@ lmm_check_re_numeric <- function(x, name, call = NULL) {
 # residuals() of a mixed model: response or Pearson residuals in data order,
 # given the fitted values (model order) and the residual SD of each row.
 lmm_residuals_common <- function(object, fitted_sorted, residual_sd, type) {
-  r <- object$design$y - fitted_sorted
+  y <- object$design$y
+  if (!is.null(object$design$offset)) y <- y + object$design$offset
+  r <- y - fitted_sorted
   if (type == "pearson") r <- r / residual_sd(object)
-  unname(r[order(object$design$rows)])
+  lmm_in_data_order(object, r)
 }
 
 # Population (fixed-effects) linear predictor for new data, with the fit's
@@ -64,10 +73,14 @@ lmm_residuals_common <- function(object, fitted_sorted, residual_sd, type) {
 lmm_population_eta <- function(object, newdata) {
   d <- object$design
   tt <- stats::delete.response(d$terms)
+  lmm_check_newdata(newdata, tt, d$xlevels)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = d$xlevels)
   X <- stats::model.matrix(tt, mf, contrasts.arg = d$contrasts)
   X <- X[, names(object$coefficients), drop = FALSE]
-  drop(X %*% object$coefficients)
+  eta <- drop(X %*% object$coefficients)
+  off <- stats::model.offset(mf)
+  if (!is.null(off)) eta <- eta + off
+  eta
 }
 
 # confint()'s `parm` for a mixed model: names of fixed effects and variance

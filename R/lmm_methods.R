@@ -61,6 +61,13 @@ nlme::ranef
 #'   structure's own parameters, whose second derivatives enter the
 #'   adjustment as in mmrm's `"Kenward-Roger"`) or `"residual"` (n - p).
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
+#' @param type For `anova()` of one fit: `"III"` (default; also `3`) gives
+#'   the SAS / lmerTest Type III tests, each term's contrasts orthogonal to
+#'   the higher-order terms containing it (built as for [fit_mmrm()]'s
+#'   anova, from the `contr.sum` parametrisation); `"marginal"` tests the
+#'   fit's own (treatment-coded) columns of each term jointly, which for a
+#'   main effect inside an interaction is its effect at the reference level
+#'   of the other factor (what `anova()` reported as "Type III" before).
 #' @param refit For `anova()` with several fits in `...`: refit REML fits by
 #'   maximum likelihood before the likelihood-ratio tests (default, as
 #'   `lme4::anova.merMod()`).
@@ -123,7 +130,7 @@ VarCorr.glycotrial_lmm <- function(x, ...) {
   cor <- G / outer(sd, sd)
   cor[!is.finite(cor)] <- 0
   structure(list(G = G, sd = sd, cor = cor, sigma = sqrt(x$sigma2),
-                 residual = lmm_residual_summary(x)),
+                 residual = lmm_residual_summary(x), residual_pars = lmm_residual_pars(x)),
             class = "glycotrial_lmm_varcorr")
 }
 
@@ -134,7 +141,11 @@ print.glycotrial_lmm_varcorr <- function(x, digits = 4, ...) {
   } else {
     lmm_print_re_table(x, digits)
   }
-  if (!is.na(x$sigma)) {
+  if (!is.null(x$residual_pars)) {
+    cat("Residual structure:", x$residual, "\n")
+    print(data.frame(Parameter = x$residual_pars$term,
+                     Estimate = signif(x$residual_pars$estimate, digits)), row.names = FALSE)
+  } else if (!is.na(x$sigma)) {
     cat("Residual: variance ", signif(x$sigma^2, digits), ", SD ", signif(x$sigma, digits), "\n", sep = "")
   } else if (!is.null(x$residual)) {
     cat("Residual structure:", x$residual, "\n")
@@ -198,6 +209,7 @@ deviance.glycotrial_lmm <- function(object, ...) object$deviance
 lmm_fitted_sorted <- function(object, level = "subject") {
   d <- object$design
   eta <- drop(d$X %*% object$coefficients)
+  if (!is.null(d$offset)) eta <- eta + d$offset
   if (level == "subject") {
     b <- object$ranef[as.integer(d$subject), , drop = FALSE]
     eta <- eta + rowSums(d$Z * b)
@@ -210,8 +222,7 @@ lmm_fitted_sorted <- function(object, level = "subject") {
 #' @export
 fitted.glycotrial_lmm <- function(object, level = c("subject", "population"), ...) {
   level <- match.arg(level)
-  f <- lmm_fitted_sorted(object, level)
-  unname(f[order(object$design$rows)])
+  lmm_in_data_order(object, lmm_fitted_sorted(object, level))
 }
 
 #' @rdname lmm_methods
@@ -290,6 +301,7 @@ simulate.glycotrial_lmm <- function(object, nsim = 1, seed = NULL, ...) {
   d <- object$design
   ptr <- lmm_ptr(object)
   mu <- drop(d$X %*% object$coefficients)
+  if (!is.null(d$offset)) mu <- mu + d$offset
   out <- matrix(NA_real_, length(mu), nsim)
   for (s in seq_len(object$n_subjects)) {
     sc <- lmm_subject_cov(object, ptr, s)
@@ -419,7 +431,7 @@ lmm_contrast <- function(object, L, ddf = c("Satterthwaite", "Kenward-Roger", "r
 #' @method anova glycotrial_lmm
 #' @export
 anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-Roger", "residual"),
-                                 refit = TRUE) {
+                                 type = c("III", "marginal"), refit = TRUE) {
   dots <- list(...)
   is_fit <- vapply(dots, inherits, logical(1), what = "glycotrial_lmm")
   if (length(dots) && !all(is_fit)) {
@@ -432,20 +444,28 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-
     return(lmm_anova_lrt(c(list(object), dots), labs, refit))
   }
   ddf <- lmm_match_ddf(ddf)
-  X <- object$design$X
-  asg <- attr(X, "assign")
-  labs <- attr(object$design$terms, "term.labels")
-  rows <- lapply(seq_along(labs), function(k) {
-    idx <- which(asg == k)
-    if (!length(idx)) return(NULL)
-    L <- matrix(0, length(idx), ncol(X))
-    L[cbind(seq_along(idx), idx)] <- 1
+  if (identical(type, c("III", "marginal"))) type <- "III"
+  if (identical(as.character(type), "3")) type <- "III"
+  if (!is.character(type) || length(type) != 1 || !type %in% c("III", "marginal")) {
+    glycotrial_abort(c("{.arg type} must be {.val III} (or 3) or {.val marginal}, not {describe_value(type)}.",
+                       "i" = "Type II tests are available for {.fn fit_mmrm} fits."))
+  }
+  if (inherits(object, "glycotrial_joint")) {
+    glycotrial_abort(c("{.fn anova} F tests per term are not available for joint models (two responses share the terms).",
+                       "i" = "Test the coefficients of interest with {.fn lmm_contrast}."),
+                     class = c("glycotrial_error_unsupported", "input"))
+  }
+  Ls <- if (type == "III") lmm_type3_contrasts(object) else lmm_marginal_contrasts(object)
+  rows <- lapply(names(Ls), function(term) {
+    L <- Ls[[term]]
+    if (!nrow(L)) return(NULL)
     r <- lmm_contrast(object, L, ddf = ddf)
     data.frame(NumDF = r$num_df, DenDF = r$den_df, `F value` = r$F, `Pr(>F)` = r$p.value,
-               check.names = FALSE, row.names = labs[k])
+               check.names = FALSE, row.names = term)
   })
   out <- do.call(rbind, rows)
-  heading <- sprintf("Type III F tests (%s df)\n", ddf)
+  heading <- if (type == "III") sprintf("Type III F tests (%s df)\n", ddf) else
+    sprintf("Marginal F tests of the fit's coefficients per term (%s df)\n", ddf)
   if (is.null(out)) {
     # Intercept-only (or no) fixed part: nothing to test, as lmerTest.
     out <- data.frame(NumDF = numeric(), DenDF = numeric(), `F value` = numeric(),
@@ -711,7 +731,10 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
                                  term = paste0("cor__", nm[idx[, 2]], ".", nm[idx[, 1]]),
                                  estimate = vc$cor[idx], stringsAsFactors = FALSE))
     }
-    if (!is.na(vc$sigma)) {
+    if (!is.null(vc$residual_pars)) {
+      rp <- rbind(rp, data.frame(effect = "ran_pars", term = vc$residual_pars$term,
+                                 estimate = vc$residual_pars$estimate, stringsAsFactors = FALSE))
+    } else if (!is.na(vc$sigma)) {
       rp <- rbind(rp, data.frame(effect = "ran_pars", term = "sd__Observation",
                                  estimate = vc$sigma, stringsAsFactors = FALSE))
     }
@@ -727,10 +750,12 @@ tidy.glycotrial_lmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = 
 augment.glycotrial_lmm <- function(x, newdata = NULL, ...) {
   d <- x$design
   if (is.null(newdata)) {
+    # the rows used, in the data's order (na.exclude padding does not apply)
+    x$na.action <- NULL
     data <- d$data[order(d$rows), , drop = FALSE]
-    data$.fitted <- stats::fitted(x)
-    data$.fixed <- stats::fitted(x, level = "population")
-    data$.resid <- stats::residuals(x)
+    data$.fitted <- unname(stats::fitted(x))
+    data$.fixed <- unname(stats::fitted(x, level = "population"))
+    data$.resid <- unname(stats::residuals(x))
   } else {
     check_data_frame(newdata)
     data <- newdata

@@ -156,6 +156,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   check_flag(reml)
   ms <- lmm_moment_spec(formula)
   parsed <- ms$parsed
+  lmm_refuse_offset(parsed$fixed, "{.fn fit_lmm} on a data source")
   if (!is.null(weights)) {
     # fit_lmm() weights scale only the residual (Z G Z' + sigma^2 W^-1); the
     # moment data pass scales whole rows (W^-1/2 Sigma W^-1/2, as mmrm)
@@ -240,6 +241,18 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
     df_residual = fit$n_obs - length(beta),
     # the MMRM fit behind it: fixed-effect inference (see summary() below)
     engine_fit = fit)
+  if (!is.null(parsed$residual)) {
+    # residual covariance over the visits: marginal minus Z G Z'
+    R <- tryCatch({
+      m <- fit$sigma - zd$Z %*% G %*% t(zd$Z)
+      dimnames(m) <- list(as.character(fit$visit_levels), as.character(fit$visit_levels))
+      m
+    }, error = function(e) NULL)
+    if (!is.null(R) && all(is.finite(R))) {
+      out$residual_cov <- R
+      out$sigma2 <- mean(diag(R))
+    }
+  }
   class(out) <- "glycotrial_lmm_moments"
   out
 }

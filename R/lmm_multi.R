@@ -14,8 +14,16 @@ lmm_multi_needed <- function(formula) {
     b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
     b[[3]]
   })
-  any(!vapply(grp, is.name, logical(1))) ||
-    length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
+  if (any(!vapply(grp, is.name, logical(1)))) return(TRUE)
+  # a residual term `key(TIME | SUBJECT)` whose subject is not the random
+  # effects' factor (e.g. (1 | SITE) + ar1(AVISIT | USUBJID)) counts as a
+  # second grouping factor
+  keys <- lmm_covariance_keys()
+  res <- Filter(function(e) is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys &&
+                  length(e) == 2 && is.call(e[[2]]) && identical(e[[2]][[1]], as.name("|")),
+                lmm_split_terms(formula[[3]]))
+  grp <- c(grp, lapply(res, function(e) e[[2]][[3]]))
+  length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
 }
 
 # Components of a grouping expression: `a` -> "a"; `a:b` -> c("a", "b").
@@ -95,6 +103,7 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
     glycotrial_abort(c("{.arg data} lacks column{?s} {.field {miss}} used in {.arg formula}.",
                        "i" = "Columns present: {.field {names(data)}}."), call = call)
   }
+  lmm_check_atomic_columns(data, vars, call = call)
   for (g in gvars) lmm_check_group_na(data[[g]], g, call = call)
   for (v in lvars) lmm_check_re_numeric(data[[v]], v, call = call)
   d <- as.data.frame(data)[, vars, drop = FALSE]
@@ -163,6 +172,7 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
   # `terms`, `xlevels`, `contrasts`, `data` as in single-factor designs
   # (used by anova() and emmeans support); `terms_re` the random terms.
   list(y = as.numeric(y), X = X, terms_re = terms, zi = zi, zj = zj, zx = zx, q = off,
+       offset = fx$offset,
        weights = if (is.null(weights)) NULL else as.numeric(weights[rows]),
        rows = rows, data = d, parsed = parsed, terms = tt,
        residual = parsed$residual, residual_info = res,
@@ -201,13 +211,13 @@ lmm_multi_make_ptr <- function(design, reml) {
 lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), weights = NULL) {
   parsed <- lmm_multi_parse(formula)
   design <- lmm_multi_design(parsed, data, weights = weights)
-  lmm_fit_multi_design(design, reml, control)
+  lmm_record_rows(lmm_fit_multi_design(design, reml, control), data, "na.omit")
 }
 
-lmm_fit_multi_design <- function(design, reml, control = lmm_control()) {
+lmm_fit_multi_design <- function(design, reml, control = lmm_control(), start = NULL) {
   if (!is.null(design[["residual"]])) return(lmm_fit_multi_resid(design, reml, control))
   ptr <- lmm_multi_make_ptr(design, reml)
-  fit <- cpp_lmm_sparse_fit(ptr, NULL, control$max_iter, max(control$grad_tol, 1e-6))
+  fit <- cpp_lmm_sparse_fit(ptr, start, control$max_iter, max(control$grad_tol, 1e-6))
   theta <- as.numeric(fit$theta)
   ev <- cpp_lmm_sparse_evaluate(ptr, theta)
   beta <- as.numeric(ev$beta)
@@ -315,7 +325,9 @@ VarCorr.glycotrial_lmm_multi <- function(x, ...) {
     cor[!is.finite(cor)] <- 0
     list(group = terms[[k]]$label, G = G, sd = sd, cor = cor)
   })
-  structure(list(terms = comps, sigma = sqrt(x$sigma2)), class = "glycotrial_lmm_multi_varcorr")
+  structure(list(terms = comps, sigma = sqrt(x$sigma2), residual_pars = lmm_residual_pars(x),
+                 residual = lmm_residual_summary(x)),
+            class = "glycotrial_lmm_multi_varcorr")
 }
 
 #' @export
@@ -341,6 +353,11 @@ print.glycotrial_lmm_multi_varcorr <- function(x, digits = 4, ...) {
   tab <- do.call(rbind, rows)
   if (all(tab$Corr == "")) tab$Corr <- NULL
   print(tab, row.names = FALSE)
+  if (!is.null(x$residual_pars)) {
+    cat("Residual structure:", x$residual, "\n")
+    print(data.frame(Parameter = x$residual_pars$term,
+                     Estimate = signif(x$residual_pars$estimate, digits)), row.names = FALSE)
+  }
   invisible(x)
 }
 
@@ -356,6 +373,7 @@ coef.glycotrial_lmm_multi <- function(object, ...) {
 
 lmm_multi_fitted_sorted <- function(object, level) {
   eta <- drop(object$design$X %*% object$coefficients)
+  if (!is.null(object$design$offset)) eta <- eta + object$design$offset
   if (level != "population") eta <- eta + lmm_multi_zb(object)
   eta
 }
@@ -369,8 +387,7 @@ lmm_multi_level <- function(level) {
 fitted.glycotrial_lmm_multi <- function(object, level = c("subject", "population", "conditional"),
                                         ...) {
   level <- lmm_multi_level(level)
-  f <- lmm_multi_fitted_sorted(object, level)
-  unname(f[order(object$design$rows)])
+  lmm_in_data_order(object, lmm_multi_fitted_sorted(object, level))
 }
 
 #' @export
@@ -426,6 +443,7 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
   if (!is.null(seed)) set.seed(seed)
   d <- object$design
   mu <- drop(d$X %*% object$coefficients)
+  if (!is.null(d$offset)) mu <- mu + d$offset
   sigma <- sqrt(object$sigma2)
   out <- matrix(NA_real_, length(mu), nsim)
   for (s in seq_len(nsim)) {
@@ -590,8 +608,13 @@ tidy.glycotrial_lmm_multi <- function(x, effects = c("fixed", "ran_pars"), conf.
       }
       r
     }))
-    rp <- rbind(rp, data.frame(effect = "ran_pars", group = "Residual", term = "sd__Observation",
-                               estimate = vc$sigma, stringsAsFactors = FALSE))
+    rp <- rbind(rp, if (!is.null(vc$residual_pars)) {
+      data.frame(effect = "ran_pars", group = "Residual", term = vc$residual_pars$term,
+                 estimate = vc$residual_pars$estimate, stringsAsFactors = FALSE)
+    } else {
+      data.frame(effect = "ran_pars", group = "Residual", term = "sd__Observation",
+                 estimate = vc$sigma, stringsAsFactors = FALSE)
+    })
     out <- if (is.null(out)) rp else merge(out, rp, all = TRUE, sort = FALSE)
   }
   rownames(out) <- NULL

@@ -16,8 +16,12 @@
 # sparse fit. Correctness first: the whitened design is rebuilt for every
 # theta_r (no reuse of the symbolic analysis across theta_r).
 
-# Per-subject pieces fixed across theta_r: row indices, the nonzero Z
-# columns of each subject's rows (dense block), the evaluator of C_i.
+# Pieces fixed across theta_r. Subjects are grouped by their visit pattern
+# (C_i depends only on it); W = blockdiag(L_i^-1) is kept as triplets (wi, wj)
+# with the position of each entry in its pattern's L^-1 (wpos), so that the
+# whitening for a new theta_r is a handful of vectorised operations:
+# X_w = W X and y_w = W y by rowsum(), Z_w = W Z as the products of W's and
+# Z's triplets joined on the row (duplicates are summed by the sparse core).
 lmm_multi_resid_setup <- function(design, reml) {
   ri <- design$residual_info
   n <- length(design$y)
@@ -28,95 +32,209 @@ lmm_multi_resid_setup <- function(design, reml) {
                         list(type = "plugin", key = design$residual$key,
                              n_visits = as.integer(ri$n_visits)), reml, NULL)
   info <- cpp_lmm_info(sptr)
-  ys2 <- info$y_scale^2
-  blocks <- vector("list", nsub)
-  zrow <- split(seq_along(design$zi), design$zi)
-  for (s in seq_len(nsub)) {
-    idx <- if (ss[s + 1] > ss[s]) (ss[s] + 1L):ss[s + 1] else integer()
-    ent <- unlist(zrow[as.character(idx - 1L)], use.names = FALSE)
-    cols <- sort(unique(design$zj[ent]))
-    Zs <- matrix(0, length(idx), length(cols))
-    Zs[cbind(design$zi[ent] + 1L - ss[s], match(design$zj[ent], cols))] <- design$zx[ent]
-    w <- if (is.null(design$weights)) NULL else design$weights[idx]
-    blocks[[s]] <- list(idx = idx, cols = cols, Z = Zs, coords = ri$coords[idx],
-                        key = paste(ri$coords[idx], collapse = ","), w = w)
+  m_s <- diff(ss)
+  key_s <- vapply(seq_len(nsub), function(s) {
+    if (m_s[s] == 0L) "" else paste(ri$coords[(ss[s] + 1L):ss[s + 1L]], collapse = ",")
+  }, "")
+  pkeys <- unique(key_s[m_s > 0L])
+  pat_s <- match(key_s, pkeys)
+  patterns <- vector("list", length(pkeys))
+  wi <- wj <- wpos <- wpat <- vector("list", length(pkeys))
+  for (p in seq_along(pkeys)) {
+    subs <- which(pat_s == p)
+    s1 <- subs[1]
+    m <- m_s[s1]
+    patterns[[p]] <- list(coords = ri$coords[(ss[s1] + 1L):ss[s1 + 1L]], m = m,
+                          n_subjects = length(subs),
+                          rows = as.vector(outer(seq_len(m), ss[subs], "+")))
+    lt <- which(lower.tri(diag(m), diag = TRUE), arr.ind = TRUE)  # (r', r)
+    base <- rep(ss[subs], each = nrow(lt))
+    wi[[p]] <- base + lt[, 1]
+    wj[[p]] <- base + lt[, 2]
+    wpos[[p]] <- rep((lt[, 2] - 1L) * m + lt[, 1], length(subs))
+    wpat[[p]] <- rep(p, length(wpos[[p]]))
   }
+  wi <- unlist(wi)
+  wj <- unlist(wj)
+  # Z triplets by row, joined with W's entries on W column = Z row
+  zrow <- design$zi + 1L
+  zo <- order(zrow)
+  zcnt <- tabulate(zrow, n)
+  zstart <- c(0L, cumsum(zcnt))[seq_len(n)] + 1L
+  e_rep <- rep(seq_along(wj), zcnt[wj])
+  t_idx <- zo[sequence(zcnt[wj], from = zstart[wj])]
   list(sptr = sptr, n_theta_g = info$n_theta_g, n_theta_r = info$n_theta_residual,
-       ys2 = ys2, blocks = blocks, reml = reml)
+       ys2 = info$y_scale^2, reml = reml, n = n, nsub = nsub, ss = ss, m_s = m_s,
+       pat_s = pat_s, patterns = patterns, wi = wi, wj = wj, wpos = unlist(wpos),
+       wpat = unlist(wpat), e_rep = e_rep, t_idx = t_idx,
+       zi_w = wi[e_rep] - 1L, zj_w = design$zj[t_idx], zx_t = design$zx[t_idx],
+       sqrt_w = if (is.null(design$weights)) NULL else sqrt(design$weights))
 }
 
 # Full theta_r from the free parameters (the first one held at 0).
 lmm_multi_resid_full <- function(setup, free) c(0, free)[seq_len(setup$n_theta_r)]
 
-# Whitened design at theta_r and log|C|.
-lmm_multi_resid_white <- function(design, setup, theta_r) {
+# Whitened design at theta_r and log|C| (NULL when a C_i is not positive
+# definite). `chol = TRUE` also returns the per-subject factors L_i.
+lmm_multi_resid_white <- function(design, setup, theta_r, chol = FALSE) {
   th <- c(rep(0, setup$n_theta_g), theta_r)
-  X <- design$X
-  y <- design$y
-  zl <- vector("list", length(setup$blocks))
-  Ls <- vector("list", length(setup$blocks))
-  logdet <- 0
-  cache <- list()
-  for (s in seq_along(setup$blocks)) {
-    b <- setup$blocks[[s]]
-    m <- length(b$idx)
-    if (!m) next
-    L <- cache[[b$key]]
-    if (is.null(L)) {
-      C <- cpp_lmm_residual_cov(setup$sptr, th, b$coords, integer(m)) / setup$ys2
-      L <- tryCatch(t(chol(C)), error = function(e) NULL)
-      if (is.null(L)) return(NULL)
-      cache[[b$key]] <- L
-    }
-    if (!is.null(b$w)) L <- L / sqrt(b$w)  # C_w = W^-1/2 C W^-1/2
-    Ls[[s]] <- L
-    logdet <- logdet + 2 * sum(log(diag(L)))
-    X[b$idx, ] <- forwardsolve(L, X[b$idx, , drop = FALSE])
-    y[b$idx] <- forwardsolve(L, y[b$idx])
-    if (length(b$cols)) {
-      Zw <- forwardsolve(L, b$Z)
-      nz <- which(Zw != 0, arr.ind = TRUE)
-      zl[[s]] <- list(i = b$idx[nz[, 1]] - 1L, j = b$cols[nz[, 2]], x = Zw[nz])
-    }
+  np <- length(setup$patterns)
+  Linv <- Lp <- vector("list", np)
+  ldp <- numeric(np)
+  for (p in seq_len(np)) {
+    pt <- setup$patterns[[p]]
+    C <- cpp_lmm_residual_cov(setup$sptr, th, pt$coords, integer(pt$m)) / setup$ys2
+    L <- tryCatch(t(chol(C)), error = function(e) NULL)
+    if (is.null(L) || !all(is.finite(L))) return(NULL)
+    Lp[[p]] <- L
+    Linv[[p]] <- forwardsolve(L, diag(pt$m))
+    ldp[p] <- 2 * sum(log(diag(L)))
   }
-  zl <- Filter(Negate(is.null), zl)
+  off <- c(0, cumsum(vapply(setup$patterns, function(pt) pt$m^2, 0)))
+  wx <- unlist(Linv)[off[setup$wpat] + setup$wpos]
+  logdet <- sum(ldp[setup$pat_s], na.rm = TRUE)
+  if (!is.null(setup$sqrt_w)) {
+    # C_w = W^-1/2 C W^-1/2: L_w^-1 = L^-1 W^1/2
+    wx <- wx * setup$sqrt_w[setup$wj]
+    logdet <- logdet - 2 * sum(log(setup$sqrt_w))
+  }
   white <- design
-  white$X <- X
-  white$y <- y
-  white$zi <- as.integer(unlist(lapply(zl, `[[`, "i")))
-  white$zj <- as.integer(unlist(lapply(zl, `[[`, "j")))
-  white$zx <- as.numeric(unlist(lapply(zl, `[[`, "x")))
+  # X and y: per visit pattern one product L^-1 [block of all its subjects]
+  Xy <- cbind(design$X, design$y)
+  if (!is.null(setup$sqrt_w)) Xy <- Xy * setup$sqrt_w
+  pc <- ncol(Xy)
+  for (p in seq_len(np)) {
+    pt <- setup$patterns[[p]]
+    A <- Xy[pt$rows, , drop = FALSE]
+    dim(A) <- c(pt$m, pt$n_subjects * pc)
+    A <- Linv[[p]] %*% A
+    dim(A) <- c(pt$m * pt$n_subjects, pc)
+    Xy[pt$rows, ] <- A
+  }
+  white$X[] <- Xy[, -pc]
+  white$y <- Xy[, pc]
+  white$zi <- setup$zi_w
+  white$zj <- setup$zj_w
+  white$zx <- wx[setup$e_rep] * setup$zx_t
   white$weights <- NULL
   white$residual <- NULL
   white$residual_info <- NULL
+  Ls <- NULL
+  if (chol) {
+    Ls <- lapply(seq_len(setup$nsub), function(s) {
+      if (setup$m_s[s] == 0L) return(NULL)
+      L <- Lp[[setup$pat_s[s]]]
+      if (!is.null(setup$sqrt_w)) L <- L / setup$sqrt_w[(setup$ss[s] + 1L):setup$ss[s + 1L]]
+      L
+    })
+  }
   list(design = white, logdet = logdet, L = Ls)
+}
+
+# Deviance at (theta_re, free theta_r): whitened profiled deviance + log|C|.
+lmm_multi_resid_deviance <- function(design, setup, theta_re, free) {
+  wh <- lmm_multi_resid_white(design, setup, lmm_multi_resid_full(setup, free))
+  if (is.null(wh)) return(Inf)
+  ptr <- lmm_multi_make_ptr(wh$design, setup$reml)
+  d <- cpp_lmm_sparse_evaluate(ptr, theta_re)$deviance + wh$logdet
+  if (is.finite(d)) d else Inf
+}
+
+# First-order (projected gradient) and second-order (Hessian on the free
+# coordinates) optimality at par, by central differences. Coordinates at a
+# lower bound count as optimal when the deviance rises into the interior.
+lmm_multi_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
+  k <- length(par)
+  f0 <- f(par)
+  g <- numeric(k)
+  fp <- fm <- numeric(k)
+  at_bound <- par - lower < 10 * h
+  for (j in seq_len(k)) {
+    e <- replace(numeric(k), j, h)
+    fp[j] <- f(par + e)
+    if (at_bound[j]) {
+      g[j] <- (fp[j] - f0) / h
+    } else {
+      fm[j] <- f(par - e)
+      g[j] <- (fp[j] - fm[j]) / (2 * h)
+    }
+  }
+  free <- which(!at_bound)
+  H <- matrix(0, length(free), length(free))
+  for (a in seq_along(free)) {
+    i <- free[a]
+    H[a, a] <- (fp[i] - 2 * f0 + fm[i]) / h^2
+    for (b in seq_len(a - 1L)) {
+      j <- free[b]
+      ei <- replace(numeric(k), i, h)
+      ej <- replace(numeric(k), j, h)
+      H[a, b] <- H[b, a] <- (f(par + ei + ej) - f(par + ei - ej) - f(par - ei + ej) +
+                               f(par - ei - ej)) / (4 * h^2)
+    }
+  }
+  ev <- if (length(free)) eigen(H, symmetric = TRUE, only.values = TRUE)$values else numeric()
+  hess_ok <- all(is.finite(ev)) && (!length(ev) || min(ev) > -1e-4 * max(1, abs(ev)))
+  # first order: a small gradient, or (scale-free, for steep directions) a
+  # small Newton decrement g' H^-1 g / 2, the deviance a Newton step could
+  # still gain
+  gf <- g[free]
+  dec <- if (length(free) && hess_ok && min(ev) > 0) {
+    tryCatch(0.5 * sum(gf * solve(H, gf)), error = function(e) Inf)
+  } else Inf
+  grad_ok <- all(is.finite(g)) && (all(abs(gf) < grad_tol) || dec < 1e-5) &&
+    all(g[at_bound] > -grad_tol)
+  list(gradient = g, hessian_eigen = ev, newton_decrement = dec, grad_ok = grad_ok,
+       hess_ok = hess_ok,
+       ok = is.finite(f0) && grad_ok && hess_ok)
 }
 
 lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   setup <- lmm_multi_resid_setup(design, reml)
   n_free <- max(setup$n_theta_r - 1L, 0L)
   tol <- max(control$grad_tol, 1e-6)
-  state <- new.env(parent = emptyenv())
-  state$theta <- NULL
-  objective <- function(free) {
-    wh <- lmm_multi_resid_white(design, setup, lmm_multi_resid_full(setup, free))
-    if (is.null(wh)) return(Inf)
-    ptr <- lmm_multi_make_ptr(wh$design, reml)
-    fit <- cpp_lmm_sparse_fit(ptr, state$theta, control$max_iter, tol)
-    if (is.null(state$theta)) state$theta <- as.numeric(fit$theta)
-    ev <- cpp_lmm_sparse_evaluate(ptr, as.numeric(fit$theta))
-    ev$deviance + wh$logdet
+  # theta_re at the independence start (C = I), from the sparse core
+  ptr0 <- lmm_multi_make_ptr(design, reml)
+  fit0 <- cpp_lmm_sparse_fit(ptr0, NULL, control$max_iter, tol)
+  th0 <- as.numeric(fit0$theta)
+  lower_re <- as.numeric(fit0$lower)
+  nt <- length(th0)
+  lower <- c(lower_re, rep(-Inf, n_free))
+  f <- function(par) lmm_multi_resid_deviance(design, setup, par[seq_len(nt)], par[nt + seq_len(n_free)])
+  # Joint optimisation over (theta_re, free theta_r) from several starts: the
+  # independence fit, a larger and a smaller random-effect share with a
+  # positive correlation start (the third only when the first two end at
+  # different deviances). The best end point must pass the gradient/Hessian
+  # check to count as converged.
+  diag_re <- lower_re == 0
+  bump <- function(x, s) { x[diag_re] <- pmax(x[diag_re] * s, 0.1 * s); x }
+  starts <- list(c(th0, rep(0, n_free)),
+                 c(bump(th0, 2), rep(0.5, n_free)),
+                 c(bump(th0, 0.5), rep(1, n_free)))
+  best <- NULL
+  runs <- list()
+  for (st in starts) {
+    if (!is.finite(f(st))) next
+    o <- tryCatch(stats::nlminb(st, f, lower = lower,
+                                control = list(eval.max = 2L * control$max_iter, iter.max = control$max_iter, rel.tol = 1e-12,
+                                               x.tol = 1e-10)),
+                  error = function(e) NULL)
+    if (is.null(o) || !is.finite(o$objective)) next
+    runs[[length(runs) + 1]] <- c(objective = o$objective, iterations = o$iterations)
+    agree <- !is.null(best) && abs(o$objective - best$objective) < 1e-6
+    if (is.null(best) || o$objective < best$objective) best <- o
+    if (agree) break  # two starts reached the same optimum
   }
-  opt <- NULL
-  free <- numeric()
-  if (n_free > 0) {
-    opt <- stats::nlminb(rep(0, n_free), objective,
-                         control = list(eval.max = 400, iter.max = 200, rel.tol = 1e-11))
-    free <- opt$par
+  if (is.null(best)) {
+    glycotrial_abort(c("The residual covariance structure could not be fitted: it is not positive definite at any start.",
+                       "i" = "Check the time variable of the residual term, or simplify the structure."),
+                     class = "numerical", call = NULL)
   }
+  chk <- lmm_multi_resid_check(f, best$par, lower)
+  free <- best$par[nt + seq_len(n_free)]
   theta_r <- lmm_multi_resid_full(setup, free)
-  wh <- lmm_multi_resid_white(design, setup, theta_r)
-  fit <- lmm_fit_multi_design(wh$design, reml, control)
+  wh <- lmm_multi_resid_white(design, setup, theta_r, chol = TRUE)
+  ctl <- control
+  fit <- lmm_fit_multi_design(wh$design, reml, ctl, start = best$par[seq_len(nt)])
   fit$deviance <- fit$deviance + wh$logdet
   fit$logLik <- -fit$deviance / 2
   fit$df_logLik <- fit$df_logLik + n_free
@@ -130,12 +248,15 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   fit$design_white <- wh$design
   fit$residual_chol <- wh$L  # per residual subject (model order): C_i = L L'
   fit$design <- design
-  if (!is.null(opt)) {
-    # nlminb's 'singular/relative/X convergence' all mean a stationary point here
-    fit$converged <- fit$converged && !grepl("limit|false convergence", opt$message)
-    fit$optinfo$residual <- list(iterations = opt$iterations, evaluations = opt$evaluations,
-                                 message = opt$message)
-  }
+  fit$converged <- chk$ok
+  fit$optinfo <- list(iterations = best$iterations, evaluations = best$evaluations[[1]],
+                      message = if (chk$ok) best$message else
+                        paste0("the end point failed the optimality check (",
+                               if (!chk$hess_ok) "Hessian not positive semi-definite" else "gradient not small",
+                               "; largest |gradient| ", signif(max(abs(chk$gradient)), 3), ")"),
+                      gradient = chk$gradient, hessian_eigen = chk$hessian_eigen,
+                      newton_decrement = chk$newton_decrement,
+                      starts = do.call(rbind, runs))
   class(fit) <- c("glycotrial_lmm_multi_resid", class(fit))
   fit
 }

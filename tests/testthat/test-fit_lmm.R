@@ -60,14 +60,14 @@ test_that("simulated trial data with a factor by time interaction match lme4", {
   expect_equal(fixef(f), lme4::fixef(m), tolerance = 1e-6)
   expect_equal(as.numeric(logLik(f)), as.numeric(logLik(m)), tolerance = 1e-6)
   expect_lt(max(abs(as.matrix(ranef(f)) - as.matrix(lme4::ranef(m)$USUBJID))), 1e-5)
-  expect_equal(predict(f), unname(stats::fitted(m)), tolerance = 1e-6)
-  expect_equal(predict(f, level = "population"), unname(predict(m, re.form = NA)),
+  expect_equal(unname(predict(f)), unname(stats::fitted(m)), tolerance = 1e-6)
+  expect_equal(unname(predict(f, level = "population")), unname(predict(m, re.form = NA)),
                tolerance = 1e-6)
   nd <- d[d$USUBJID %in% c("S001", "S002"), ]
   nd$USUBJID[1] <- "NEW"
   expect_equal(predict(f, newdata = nd),
                unname(predict(m, newdata = nd, allow.new.levels = TRUE)), tolerance = 1e-6)
-  expect_equal(residuals(f), unname(stats::residuals(m)), tolerance = 1e-6)
+  expect_equal(unname(residuals(f)), unname(stats::residuals(m)), tolerance = 1e-6)
 })
 
 test_that("Satterthwaite df match lmerTest", {

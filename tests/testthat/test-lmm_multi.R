@@ -75,9 +75,9 @@ test_that("methods work on a multi-factor fit", {
   fm <- diameter ~ 1 + (1 | plate) + (1 | sample)
   f <- fit_lmm(fm, Penicillin)
   l <- lmm_tight_lmer(fm, Penicillin)
-  expect_equal(predict(f), unname(stats::fitted(l)), tolerance = 1e-6)
-  expect_equal(predict(f, level = "population"), rep(unname(fixef(f)), nrow(Penicillin)))
-  expect_equal(residuals(f), unname(stats::residuals(l)), tolerance = 1e-5)
+  expect_equal(unname(predict(f)), unname(stats::fitted(l)), tolerance = 1e-6)
+  expect_equal(unname(predict(f, level = "population")), rep(unname(fixef(f)), nrow(Penicillin)))
+  expect_equal(unname(residuals(f)), unname(stats::residuals(l)), tolerance = 1e-5)
   nd <- data.frame(plate = c("a", "zz"), sample = c("A", "F"))
   expect_equal(predict(f, nd), unname(predict(l, nd, allow.new.levels = TRUE)), tolerance = 1e-6)
   expect_equal(AIC(f), AIC(l), tolerance = 1e-6)
@@ -155,7 +155,7 @@ test_that("observation weights with crossed factors match lme4", {
                                                 optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
     lmm_multi_compare(f, l)
     # lme4's Pearson residuals are sqrt(w) (y - fitted), not divided by sigma
-    expect_equal(residuals(f, type = "pearson") * sqrt(f$sigma2),
+    expect_equal(unname(residuals(f, type = "pearson") * sqrt(f$sigma2)),
                  unname(stats::residuals(l, type = "pearson")), tolerance = 1e-5)
   }
 })
@@ -199,7 +199,7 @@ test_that("both design paths share the input checks and residuals()", {
   f <- fit_lmm(strength ~ 1 + (1 | batch/cask), Pastes)
   expect_equal(residuals(f), Pastes$strength - fitted(f), tolerance = 1e-12)
   expect_equal(residuals(f, type = "pearson"), residuals(f) / sqrt(f$sigma2), tolerance = 1e-12)
-  expect_equal(residuals(f, level = "population"), Pastes$strength - unname(fixef(f)),
+  expect_equal(unname(residuals(f, level = "population")), Pastes$strength - unname(fixef(f)),
                tolerance = 1e-12)
   expect_equal(predict(f, newdata = Pastes[1:3, ], level = "population"),
                rep(unname(fixef(f)), 3), tolerance = 1e-12)

@@ -116,7 +116,7 @@ test_that("methods not available with a residual structure give a classed error;
   expect_equal(unname(ci[, 1]), unname(f$coefficients - stats::qnorm(0.975) *
                                          sqrt(diag(f$vcov))))
   expect_equal(residuals(f), d$y - fitted(f))
-  expect_equal(predict(f, newdata = d, level = "population"), fitted(f, level = "population"))
+  expect_equal(predict(f, newdata = d, level = "population"), unname(fitted(f, level = "population")))
 })
 
 test_that("simulate() draws from the fitted marginal model (site + subject + ar1)", {
@@ -132,7 +132,7 @@ test_that("simulate() draws from the fitted marginal model (site + subject + ar1
   expect_equal(unname(stats::cov(t(sims[i, ]))), unname(V), tolerance = 0.1)
   expect_equal(mean(stats::cov(t(sims[i, ]), t(sims[j, ]))), f$G_terms[[1]][1, 1],
                tolerance = 0.25)
-  expect_equal(unname(rowMeans(sims[i, ])), fitted(f, level = "population")[i],
+  expect_equal(unname(rowMeans(sims[i, ])), unname(fitted(f, level = "population")[i]),
                tolerance = 0.05)
 })
 

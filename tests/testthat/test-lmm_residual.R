@@ -69,8 +69,10 @@ test_that("residual-structure errors are classed", {
   dd <- rbind(d, d[1, ])
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID) + lmm_test_ar1(AVISIT | USUBJID), dd),
                "at most one row per visit", class = "glycotrial_error_input")
+  # a residual subject other than the random effects' factor is a second
+  # grouping factor (issue 17 item 10); ARM has many rows per visit
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID) + lmm_test_ar1(AVISIT | ARM), d),
-               "one grouping factor", class = "glycotrial_error_input")
+               "at most one row per visit", class = "glycotrial_error_input")
   # a residual structure alone is a valid (covariance-pattern) model
   expect_s3_class(fit_lmm(AVAL ~ WEEK + lmm_test_ar1(AVISIT | USUBJID), d), "glycotrial_lmm")
 })
