@@ -101,8 +101,7 @@ infusion_fever <- function(advs, adsl, adex, window = c(0, 48), unit = c("hours"
     glycotrial_abort("Scheme {.val {scheme}} has no {.val TEMP} (fever) criteria.",
                      call = call)
   }
-  allpop <- safety_population(adsl, vars, call)
-  pop <- allpop[allpop$in_pop, , drop = FALSE]
+  pop <- safety_population(adsl, vars, "drop", call, dates = FALSE)
   nS <- nrow(pop)
 
   # Temperature records of population subjects, graded by the core.
@@ -111,7 +110,8 @@ infusion_fever <- function(advs, adsl, adex, window = c(0, 48), unit = c("hours"
     glycotrial_abort("{.arg advs} has no records with {.field {param}} == {.val {paramcd}}.",
                      call = call)
   }
-  vs_subj <- match(as.character(advs[[vars$subject]][sel]), pop$id)
+  vs_subj <- match_subjects(advs[[vars$subject]], attr(pop, "adsl_ids"), pop$id,
+                            data = "advs", call = call)[sel]
   sel <- sel[!is.na(vs_subj)]
   vs_subj <- vs_subj[!is.na(vs_subj)]
   temp <- advs[[aval]][sel]

@@ -33,18 +33,19 @@ lab_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL", param
 # Lab records of population subjects with subject index and arm. Only the
 # columns named in `lvars` (and `extra`) are copied.
 prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1),
-                        extra = character()) {
+                        extra = character(), unmatched = "drop") {
   if (!inherits(lvars, "glycotrial_lab_vars")) {
     glycotrial_abort("{.arg vars} must come from {.fn lab_vars}, not {describe_value(lvars)}.",
                      call = call)
   }
+  unmatched <- check_unmatched(unmatched, call = call)
   av <- ae_vars(subject = lvars$subject, arm = lvars$arm, pop_flag = lvars$pop_flag)
-  pop <- safety_population(adsl, av, call)
-  pop <- pop[pop$in_pop, , drop = FALSE]
+  pop <- safety_population(adsl, av, unmatched, call, dates = FALSE)
   check_data_frame(adlb, c(lvars$subject, lvars$param, unlist(lvars[need])), arg = "adlb",
                    call = call)
-  sid <- encode_values(adlb[[lvars$subject]])
-  subj <- match(sid$levels, pop$id)[sid$code]
+  # Records of subjects absent from ADSL are never dropped silently.
+  subj <- match_subjects(adlb[[lvars$subject]], attr(pop, "adsl_ids"), pop$id,
+                         unmatched = unmatched, data = "adlb", call = call)
   rows <- which(!is.na(subj))
   cols <- intersect(names(adlb),
                     c(unlist(lvars[vapply(lvars, is.character, logical(1))]), extra))
@@ -93,9 +94,12 @@ flag_incidence <- function(flags, pop, denom, ref_arm, conf_level, rd_method,
 
 is_postbaseline <- function(lb, lvars) {
   post <- rep(TRUE, nrow(lb))
-  if (lvars$baseline_flag %in% names(lb)) post <- !(lb[[lvars$baseline_flag]] %in% "Y")
+  if (lvars$baseline_flag %in% names(lb)) {
+    bl <- read_adam_flag(lb[[lvars$baseline_flag]], lvars$baseline_flag, "adlb")
+    post <- !(!is.na(bl) & bl)
+  }
   if (lvars$day %in% names(lb)) {
-    dy <- suppressWarnings(as.numeric(lb[[lvars$day]]))
+    dy <- read_study_day(lb[[lvars$day]], lvars$day, "adlb")
     post <- post & !is.na(dy) & dy > lvars$post_day
   }
   post
@@ -135,10 +139,11 @@ worst_grade_cells <- function(pop, subj, row, n_rows, grade, max_grade) {
 # the direction, its grade columns (checked present), the population lab
 # records and `keep`, the post-baseline records of parameters with a
 # criterion in that direction.
-graded_lab_records <- function(adlb, adsl, direction, vars, call) {
+graded_lab_records <- function(adlb, adsl, direction, vars, call, unmatched = "drop") {
   direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
+  check_data_frame(adlb, arg = "adlb", call = call)
   cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols, unmatched = unmatched)
   d$keep <- which(is_postbaseline(d$lb, vars) & !is.na(d$lb[[cols[3]]]))
   d$direction <- direction
   d$cols <- cols
@@ -155,6 +160,10 @@ graded_lab_records <- function(adlb, adsl, direction, vars, call) {
 #' @param adsl ADSL.
 #' @param direction `"high"` (increased) or `"low"` (decreased) criteria.
 #' @param vars Column names, see [lab_vars()].
+#' @param unmatched `"drop"` (default): lab records of subjects absent from
+#'   ADSL, and ADSL subjects with a missing arm, are left out with a classed
+#'   message (`glycotrial_message_dropped_subjects`); `"error"`: they are a
+#'   classed error (`glycotrial_error_unmatched_subjects`).
 #' @return A `glycotrial_safety` object of class `glycotrial_lab_worst_grade`;
 #'   ARD columns `param`, `term`, `grade`, `arm`, `stat_name`, `stat`.
 #' @examples
@@ -164,8 +173,9 @@ graded_lab_records <- function(adlb, adsl, direction, vars, call) {
 #'                  ABLFL = c("Y", "", "Y", ""))
 #' lab_worst_grade(grade_lab(lb), adsl)
 #' @export
-lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
-  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call())
+lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(),
+                            unmatched = c("drop", "error")) {
+  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call(), unmatched)
   direction <- d$direction
   cols <- d$cols
   lb <- d$lb
@@ -235,8 +245,9 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
 #'                  ABLFL = c("Y", "", "Y", ""))
 #' lab_shift(grade_lab(lb), adsl)
 #' @export
-lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
-  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call())
+lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(),
+                            unmatched = c("drop", "error")) {
+  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call(), unmatched)
   direction <- d$direction
   cols <- d$cols
   keep <- d$keep
@@ -315,11 +326,11 @@ lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(
 #' @export
 egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50),
                          vars = lab_vars(), ref_arm = NULL, conf_level = 0.95,
-                         rd_method = "newcombe") {
+                         rd_method = "newcombe", unmatched = c("drop", "error")) {
   call <- sys.call()
   check_string(paramcd)
   check_number(thresholds, lower = 0, upper = 100, len = NULL)
-  d <- prepare_lab(adlb, adsl, vars, need = "aval", call = call)
+  d <- prepare_lab(adlb, adsl, vars, need = "aval", call = call, unmatched = unmatched)
   lb <- d$lb
   sel <- lb[[vars$param]] == paramcd
   if (!any(sel)) {
@@ -373,7 +384,8 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
 #'                  AVISIT = rep(c("Baseline", "Week 4"), 4), AVISITN = rep(c(0, 4), 4))
 #' lab_trajectory(lb, adsl, "ALT")
 #' @export
-lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars = lab_vars()) {
+lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars = lab_vars(),
+                           unmatched = c("drop", "error")) {
   call <- sys.call()
   value <- check_choice(value[1], c("aval", "chg"), arg = "value")
   if (missing(paramcd)) {
@@ -382,7 +394,8 @@ lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars =
   if (!is.character(paramcd) || !length(paramcd) || anyNA(paramcd)) {
     glycotrial_abort("{.arg paramcd} must be a character vector, not {describe_value(paramcd)}.")
   }
-  d <- prepare_lab(adlb, adsl, vars, need = c(value, "visit"), call = call)
+  d <- prepare_lab(adlb, adsl, vars, need = c(value, "visit"), call = call,
+                   unmatched = unmatched)
   lb <- d$lb
   absent <- setdiff(paramcd, lb[[vars$param]])
   if (length(absent)) {

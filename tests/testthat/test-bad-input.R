@@ -828,7 +828,7 @@ bad("ae_overview", "subject column missing", ae_overview(st()$adae, st()$adsl, v
     arg = "SUBJ")
 bad("ae_overview", "ref_arm not an arm", ae_overview(st()$adae, st()$adsl, ref_arm = "Z"), arg = "ref_arm")
 bad("ae_overview", "subject not in adsl", ae_overview(rbind(st()$adae, transform(st()$adae[1, ], USUBJID = "S99")),
-    st()$adsl), arg = "adae")
+    st()$adsl, unmatched = "error"), class = "glycotrial_error_unmatched_subjects", arg = "adae")
 bad("ae_overview", "teae not a window", ae_overview(st()$adae, st()$adsl, teae = "flag"), arg = "teae")
 bad("ae_overview", "empty adae", ae_overview(st()$adae[0, ], st()$adsl), class = "ok")
 bad("ae_by_term", "unknown by", ae_by_term(st()$adae, st()$adsl, by = "x"), arg = "by")

@@ -146,9 +146,11 @@ test_that("bad input raises classed errors", {
   d <- safety_toy()
   bad <- d$adae
   bad$USUBJID[1] <- "S99"
-  expect_error(ae_by_term(bad, d$adsl), "S99", class = "glycotrial_error_input")
-  expect_warning(res <- ae_by_term(bad, d$adsl, unmatched = "drop"),
-                 class = "glycotrial_warning_unmatched_subjects")
+  expect_error(ae_by_term(bad, d$adsl, unmatched = "error"), "S99",
+               class = "glycotrial_error_unmatched_subjects")
+  # Default: dropped with a classed message naming the subject.
+  expect_message(res <- ae_by_term(bad, d$adsl), "S99",
+                 class = "glycotrial_message_dropped_subjects")
   expect_equal(ard_stat(res, level = "any", arm = "A", stat_name = "events"), 3)
   sev <- d$adae
   sev$AESEV[2] <- "LIFE THREATENING"
