@@ -142,14 +142,18 @@ read_adam_date <- function(x, column = "date", data = "data",
 }
 
 # Does a column hold dates rather than study days? Date/POSIXct always; text
-# when its values are not study-day numbers ("12", "Day -20").
+# when some value has the shape of a date (ISO 8601, DATE9, d/m/y); other
+# text is read as study days (and refused there if it is neither).
 is_date_like <- function(x) {
   if (inherits(x, c("Date", "POSIXct", "POSIXlt"))) return(TRUE)
   if (!(is.character(x) || is.factor(x))) return(FALSE)
   u <- toupper(trimws(unique(as.character(x))))
   u <- u[!is.na(u) & u != ""]
-  length(u) > 0 && !all(grepl(study_day_pattern, u))
+  any(grepl(date_shape_pattern, u))
 }
+
+date_shape_pattern <- paste0("^[0-9]{4}-[0-9]{2}(-[0-9]{2})?|^[0-9]{1,2}[A-Z]{3}[0-9]{4}$|",
+                             "^[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}$")
 
 study_day_pattern <- "^(STUDY )?(DAY|D)? *[+-]? *[0-9]+(\\.[0-9]+)?$"
 

@@ -49,3 +49,35 @@ adam_flag_is_yes <- function(x, column = "flag", data = "data", call = sys.call(
   f <- read_adam_flag(x, column, data, call)
   !is.na(f) & f
 }
+
+# Numeric analysis values (AVAL, BASE, ANRHI, grades): numbers, or text that
+# is entirely numbers (a CSV import); anything else is a classed error rather
+# than the NA that as.numeric() would make of it.
+read_adam_numeric <- function(x, column = "value", data = "data", call = sys.call(-1)) {
+  if (is.numeric(x) && !is.factor(x)) return(as.numeric(x))
+  if (is.logical(x) && all(is.na(x))) return(as.numeric(x))
+  if (is.character(x) || is.factor(x)) {
+    s <- trimws(as.character(x))
+    s[s == ""] <- NA_character_
+    v <- suppressWarnings(as.numeric(s))
+    bad <- !is.na(s) & is.na(v)
+    if (!any(bad)) return(v)
+    glycotrial_abort(c("{.arg {data}} column {.field {column}} must be numeric; found {.val {unique(s[bad])[1:min(3, length(unique(s[bad])))]}}.",
+                       "i" = "Convert the column to numbers (missing values as {.code NA})."),
+                     class = c("input", "glycotrial_error_column_type"), call = call)
+  }
+  glycotrial_abort("{.arg {data}} column {.field {column}} must be numeric, not {describe_value(x)}.",
+                   class = c("input", "glycotrial_error_column_type"), call = call)
+}
+
+# Columns that must hold one atomic value per row (not list columns).
+check_atomic_columns <- function(df, cols, data = "data", call = sys.call(-1)) {
+  for (cl in intersect(cols, names(df))) {
+    x <- df[[cl]]
+    if (is.list(x) || !is.atomic(x)) {
+      glycotrial_abort("{.arg {data}} column {.field {cl}} must hold one value per row, not {describe_value(x)}.",
+                       class = c("input", "glycotrial_error_column_type"), call = call)
+    }
+  }
+  invisible(df)
+}

@@ -92,6 +92,8 @@ derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), in
                          "i" = "Parameters present: {.val {unique(adlb[[paramcd]])}}."),
                        call = call)
     }
+    rows[[aval]] <- read_adam_numeric(rows[[aval]], aval, "adlb", call)
+    if (base %in% names(rows)) rows[[base]] <- read_adam_numeric(rows[[base]], base, "adlb", call)
     rows[[aval]] <- rule_units(rows, l, unit, aval, base, call)
     if (base %in% names(rows) && !is.null(attr(rows[[aval]], "base"))) {
       rows[[base]] <- attr(rows[[aval]], "base")
@@ -301,6 +303,11 @@ responder_analysis <- function(responders, arm = "ARM", strata = NULL,
   ci$ratio <- match_ci_method(ci$ratio, ratio_ci_methods, ratio_ci_aliases, arg = "ci$ratio", call = call)
   ci$strat <- match_ci_method(ci$strat, strat_diff_methods, arg = "ci$strat", call = call)
   unmatched <- check_unmatched(unmatched, call = call)
+  if (!is.null(seed) && (!is.numeric(seed) || length(seed) != 1 || !is.finite(seed) ||
+                         abs(seed) > .Machine$integer.max)) {
+    glycotrial_abort("{.arg seed} must be a single whole number or {.code NULL}, not {describe_value(seed)}.",
+                     call = call)
+  }
   # Subjects without an arm are never left out silently (R/subject_keys.R).
   av <- responders[[arm]]
   if (is.list(av) || !is.atomic(av)) {

@@ -72,7 +72,7 @@ aesi_combos <- function(ae, vars, keys) {
     pt_n %in% toupper(def$terms) | soc_n %in% toupper(def$socs)
   }, logical(length(used)))
   list(code = map[pair], pt = c_pt,
-       mem = matrix(mem, nrow = length(used), dimnames = list(NULL, keys)))
+       mem = matrix(mem, nrow = length(used), ncol = length(keys), dimnames = list(NULL, keys)))
 }
 
 # Logical matrix events x groups: does each event belong to each AESI group?

@@ -241,6 +241,9 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
   pop <- safety_population(adsl, vars, unmatched, call)
   check_data_frame(adae, c(vars$subject, vars$soc, vars$pt, unlist(vars[need])),
                    arg = "adae", call = call)
+  check_atomic_columns(adae, unlist(vars[c("subject", "soc", "pt", "severity", "grade",
+                                           "related", "serious", "teae_flag", "action",
+                                           "outcome")]), "adae", call)
   subj <- match_subjects(adae[[vars$subject]], attr(pop, "adsl_ids"), pop$id,
                          unmatched = unmatched, data = "adae", call = call)
   rows <- which(!is.na(subj))

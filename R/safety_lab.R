@@ -47,6 +47,7 @@ prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-
   subj <- match_subjects(adlb[[lvars$subject]], attr(pop, "adsl_ids"), pop$id,
                          unmatched = unmatched, data = "adlb", call = call)
   rows <- which(!is.na(subj))
+  check_atomic_columns(adlb, c(lvars$param, lvars$visit), "adlb", call)
   cols <- intersect(names(adlb),
                     c(unlist(lvars[vapply(lvars, is.character, logical(1))]), extra))
   list(pop = pop, lb = df_rows(adlb, cols, rows), subj = subj[rows])
@@ -64,14 +65,14 @@ subject_extreme <- function(subj, value, n, fun = c("max", "min")) {
 # Value / ULN of records `sel`, with a classed error naming the test when a
 # post-baseline record lacks a positive ULN.
 uln_multiple <- function(lb, sel, vars, label, call = sys.call(-1)) {
-  uln <- as.numeric(lb[[vars$uln]][sel])
+  uln <- read_adam_numeric(lb[[vars$uln]][sel], vars$uln, "adlb", call)
   bad <- is.na(uln) | uln <= 0
   if (any(bad)) {
     glycotrial_abort(c("{sum(bad)} post-baseline {.val {label}} record{?s} lack{?s/} a positive upper limit of normal ({.field {vars$uln}}).",
                        "i" = "The criteria are multiples of ULN."),
                      class = c("input", "glycotrial_error_missing_range"), call = call)
   }
-  as.numeric(lb[[vars$aval]][sel]) / uln
+  read_adam_numeric(lb[[vars$aval]][sel], vars$aval, "adlb", call) / uln
 }
 
 # Subjects with each flag (list of logical vectors over population subjects),
@@ -144,6 +145,15 @@ graded_lab_records <- function(adlb, adsl, direction, vars, call, unmatched = "d
   check_data_frame(adlb, arg = "adlb", call = call)
   cols <- check_graded(adlb, direction, call)
   d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols, unmatched = unmatched)
+  # Grades are numbers 0-5 (text digits from a CSV are read as numbers).
+  for (g in cols[1:2]) {
+    gv <- read_adam_numeric(d$lb[[g]], g, "adlb", call)
+    if (any(!is.na(gv) & (gv < 0 | gv > 5 | gv != round(gv)))) {
+      glycotrial_abort("{.arg adlb} column {.field {g}} must hold grades 0 to 5; found {.val {unique(gv[!is.na(gv) & (gv < 0 | gv > 5 | gv != round(gv))])[1]}}.",
+                       class = c("input", "glycotrial_error_column_type"), call = call)
+    }
+    d$lb[[g]] <- gv
+  }
   d$keep <- which(is_postbaseline(d$lb, vars) & !is.na(d$lb[[cols[3]]]))
   d$direction <- direction
   d$cols <- cols
@@ -339,10 +349,11 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
   lb <- lb[sel, , drop = FALSE]
   subj <- d$subj[sel]
   post <- is_postbaseline(lb, vars)
-  val <- as.numeric(lb[[vars$aval]])
-  base <- if (vars$base %in% names(lb)) as.numeric(lb[[vars$base]]) else rep(NA_real_, nrow(lb))
+  val <- read_adam_numeric(lb[[vars$aval]], vars$aval, "adlb", call)
+  base <- if (vars$base %in% names(lb)) read_adam_numeric(lb[[vars$base]], vars$base, "adlb", call) else
+    rep(NA_real_, nrow(lb))
   if (vars$baseline_flag %in% names(lb)) {
-    bl <- lb[[vars$baseline_flag]] %in% "Y"
+    bl <- adam_flag_is_yes(lb[[vars$baseline_flag]], vars$baseline_flag, "adlb", call)
     bmap <- tapply(val[bl], subj[bl], function(v) v[1])
     fill <- is.na(base)
     base[fill] <- bmap[as.character(subj[fill])]
@@ -404,9 +415,10 @@ lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars =
   sel <- lb[[vars$param]] %in% paramcd
   lb <- lb[sel, , drop = FALSE]
   arm <- d$pop$arm[d$subj[sel]]
-  y <- as.numeric(lb[[vars[[value]]]])
+  y <- read_adam_numeric(lb[[vars[[value]]]], vars[[value]], "adlb", call)
   vis <- as.character(lb[[vars$visit]])
-  vn <- if (vars$visitn %in% names(lb)) as.numeric(lb[[vars$visitn]]) else match(vis, unique(vis))
+  vn <- if (vars$visitn %in% names(lb)) read_adam_numeric(lb[[vars$visitn]], vars$visitn, "adlb", call) else
+    match(vis, unique(vis))
   key <- interaction(lb[[vars$param]], arm, vis, drop = TRUE, sep = "\r", lex.order = TRUE)
   agg <- function(f) tapply(y, key, f)
   ks <- levels(key)
