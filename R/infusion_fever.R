@@ -225,6 +225,14 @@ time_in_hours <- function(x, col, arg, call, clock = NULL, clock_col = NULL) {
     }
     return(list(hours = as.numeric(as.POSIXct(x)) / 3600, kind = "date-times"))
   }
+  if ((is.character(x) || is.factor(x)) &&
+      !any(grepl("[0-9][T ][0-9]{1,2}:", as.character(x)))) {
+    # Text dates (ISO 8601, DATE9) and study days ("Day 3") through the shared
+    # readers (R/adam_dates.R); date-times as text are refused below (their
+    # time of day must not be dropped).
+    x <- if (is_date_like(x)) read_adam_date(x, col, arg, call = call) else
+      read_study_day(x, col, arg, call)
+  }
   add <- if (is.null(clock_col)) 0 else clock_hours(clock, clock_col, arg, call)
   if (inherits(x, "Date")) {
     return(list(hours = as.numeric(x) * 24 + add, kind = "dates"))

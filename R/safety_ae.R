@@ -140,7 +140,8 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
     distinct_codes(ae[[col]], function(u) toupper(as.character(u)) %in% toupper(values))
   }
   if (has(vars$serious)) {
-    ser <- flag_in(vars$serious, "Y")
+    ser <- read_adam_flag(ae[[vars$serious]], vars$serious, "adae", call)
+    ser <- !is.na(ser) & ser
     cats[["Serious TEAE"]] <- ser
     if (has(vars$related)) cats[["Serious related TEAE"]] <- ser & rel
   } else omitted <- c(omitted, "serious")

@@ -148,3 +148,40 @@ test_that("population and TEAE flags in any common spelling give the same table"
   bad$adae$TRTEMFL[1] <- "X"
   expect_error(ae_by_term(bad$adae, bad$adsl), class = "glycotrial_error_flag")
 })
+
+test_that("infusion_fever reads text dates and 'Day n' study days like Date / numbers", {
+  # The study-day case of test-safety-fever.R with the days as text and as
+  # dates (day 1 = 2024-01-01): the same grades and durations.
+  adsl <- data.frame(USUBJID = c("D1", "D2"), ARM = c("A", "B"), SAFFL = "Y")
+  adex <- data.frame(USUBJID = c("D1", "D2"), EXINFNO = 1, ASTDY = 1, ASTTM = "08:00")
+  advs <- data.frame(USUBJID = c("D1", "D1", "D2", "D2", "D2"), PARAMCD = "TEMP",
+                     AVAL = c(40.6, 40.4, 40.6, 40.4, 40.2), ADY = c(2, 3, 2, 3, 4),
+                     ATM = c("08:00", "09:00", "10:00", "10:00", "07:00"))
+  run <- function(advs, adex) {
+    infusion_fever(advs, adsl, adex, window = c(0, 5), unit = "days", vs_time = "ADY",
+                   ex_time = "ASTDY", vs_clock = "ATM", ex_clock = "ASTTM")$data$subjects
+  }
+  ref <- run(advs, adex)
+  expect_equal(ref$fever_hours, c(25, 45))
+  txt <- advs
+  txt$ADY <- paste("Day", advs$ADY)
+  expect_equal(run(txt, transform(adex, ASTDY = "Day 1")), ref)
+  dts <- advs
+  dts$ADY <- format(as.Date("2024-01-01") + advs$ADY - 1)
+  expect_equal(run(dts, transform(adex, ASTDY = "01JAN2024")), ref)
+  expect_error(run(transform(advs, ADY = "02/01/2024"), adex),
+               class = "glycotrial_error_date_ambiguous")
+})
+
+test_that("the serious flag in any common spelling gives the same overview", {
+  d <- safety_toy()
+  ref <- ae_overview(d$adae, d$adsl)
+  x <- d
+  x$adae$AESER <- ifelse(d$adae$AESER == "Y", "yes", "no")
+  expect_equal(ae_overview(x$adae, x$adsl)$ard, ref$ard)
+  x$adae$AESER <- d$adae$AESER == "Y"
+  expect_equal(ae_overview(x$adae, x$adsl)$ard, ref$ard)
+  x$adae$AESER[1] <- NA
+  x$adae$AESER <- ifelse(is.na(x$adae$AESER), "unknown", "Y")
+  expect_error(ae_overview(x$adae, x$adsl), class = "glycotrial_error_flag")
+})
