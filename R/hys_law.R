@@ -25,7 +25,7 @@
 hys_law <- function(adlb, adsl, paramcd = c(ALT = "ALT", AST = "AST", BILI = "BILI", ALP = "ALP"),
                     at_threshold = 3, bili_threshold = 2, alp_threshold = 2,
                     vars = lab_vars(), ref_arm = NULL, conf_level = 0.95,
-                    rd_method = "newcombe") {
+                    rd_method = "newcombe", unmatched = c("drop", "error")) {
   call <- sys.call()
   if (!is.character(paramcd) || !all(c("ALT", "AST", "BILI", "ALP") %in% names(paramcd))) {
     glycotrial_abort("{.arg paramcd} must be a character vector named {.val {c('ALT', 'AST', 'BILI', 'ALP')}}.")
@@ -33,7 +33,8 @@ hys_law <- function(adlb, adsl, paramcd = c(ALT = "ALT", AST = "AST", BILI = "BI
   check_number(at_threshold, lower = 0, open = TRUE)
   check_number(bili_threshold, lower = 0, open = TRUE)
   check_number(alp_threshold, lower = 0, open = TRUE)
-  d <- prepare_lab(adlb, adsl, vars, need = c("aval", "uln"), call = call)
+  d <- prepare_lab(adlb, adsl, vars, need = c("aval", "uln"), call = call,
+                   unmatched = unmatched)
   lb <- d$lb
   post <- is_postbaseline(lb, vars)
   nS <- nrow(d$pop)

@@ -101,8 +101,7 @@ infusion_fever <- function(advs, adsl, adex, window = c(0, 48), unit = c("hours"
     glycotrial_abort("Scheme {.val {scheme}} has no {.val TEMP} (fever) criteria.",
                      call = call)
   }
-  allpop <- safety_population(adsl, vars, call)
-  pop <- allpop[allpop$in_pop, , drop = FALSE]
+  pop <- safety_population(adsl, vars, "drop", call, dates = FALSE)
   nS <- nrow(pop)
 
   # Temperature records of population subjects, graded by the core.
@@ -111,7 +110,8 @@ infusion_fever <- function(advs, adsl, adex, window = c(0, 48), unit = c("hours"
     glycotrial_abort("{.arg advs} has no records with {.field {param}} == {.val {paramcd}}.",
                      call = call)
   }
-  vs_subj <- match(as.character(advs[[vars$subject]][sel]), pop$id)
+  vs_subj <- match_subjects(advs[[vars$subject]], attr(pop, "adsl_ids"), pop$id,
+                            data = "advs", call = call)[sel]
   sel <- sel[!is.na(vs_subj)]
   vs_subj <- vs_subj[!is.na(vs_subj)]
   temp <- advs[[aval]][sel]
@@ -224,6 +224,14 @@ time_in_hours <- function(x, col, arg, call, clock = NULL, clock_col = NULL) {
                        call = call)
     }
     return(list(hours = as.numeric(as.POSIXct(x)) / 3600, kind = "date-times"))
+  }
+  if ((is.character(x) || is.factor(x)) &&
+      !any(grepl("[0-9][T ][0-9]{1,2}:", as.character(x)))) {
+    # Text dates (ISO 8601, DATE9) and study days ("Day 3") through the shared
+    # readers (R/adam_dates.R); date-times as text are refused below (their
+    # time of day must not be dropped).
+    x <- if (is_date_like(x)) read_adam_date(x, col, arg, call = call) else
+      read_study_day(x, col, arg, call)
   }
   add <- if (is.null(clock_col)) 0 else clock_hours(clock, clock_col, arg, call)
   if (inherits(x, "Date")) {

@@ -28,7 +28,13 @@
 #'   Column names (ADaM defaults). `arm` must be in `adsl`; `base`, `unit`,
 #'   `visitn` and `baseline_flag` may be absent from `adlb` when not needed.
 #' @param population Optional name of a `"Y"`/`"N"` flag in `adsl` (e.g.
-#'   `"ITTFL"`) selecting the analysis population.
+#'   `"ITTFL"`) selecting the analysis population (Y/N, Yes/No, TRUE/FALSE,
+#'   1/0 in any case).
+#' @param unmatched `"drop"` (default): ADSL subjects with a missing arm and
+#'   ADLB records of subjects absent from ADSL are left out with a classed
+#'   message (`glycotrial_message_dropped_subjects`); `"error"`: they are a
+#'   classed error. An empty population is always an error
+#'   (`glycotrial_error_no_subjects`).
 #' @return A data frame of class `glycotrial_responders`, one row per
 #'   subject: the `adsl` columns, then for each component `<name>_AVAL`,
 #'   `<name>_BASE` and `<name>` (logical), then the composite (logical, named
@@ -43,7 +49,8 @@ derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), in
                               visit = "Week 48", subject = "USUBJID", arm = "ARM",
                               paramcd = "PARAMCD", visit_var = "AVISIT", visitn = "AVISITN",
                               aval = "AVAL", base = "BASE", unit = "AVALU",
-                              baseline_flag = "ABLFL", population = NULL) {
+                              baseline_flag = "ABLFL", population = NULL,
+                              unmatched = c("drop", "error")) {
   call <- sys.call()
   if (!inherits(rules, "glycotrial_rule")) {
     glycotrial_abort("{.arg rules} must be a responder rule (see {.fn composite}), not {describe_value(rules)}.",
@@ -52,17 +59,16 @@ derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), in
   for (a in c("subject", "arm", "paramcd", "visit_var", "aval")) {
     check_string(get(a), arg = a, call = call)
   }
-  check_data_frame(adsl, cols = c(subject, arm), arg = "adsl", call = call)
+  unmatched <- check_unmatched(unmatched, call = call)
+  if (!is.null(population)) check_string(population, arg = "population", call = call)
   check_data_frame(adlb, cols = c(subject, paramcd, aval), arg = "adlb", call = call)
-  if (!is.null(population)) {
-    check_string(population, arg = "population", call = call)
-    check_data_frame(adsl, cols = population, arg = "adsl", call = call)
-    adsl <- adsl[!is.na(adsl[[population]]) & adsl[[population]] == "Y", , drop = FALSE]
-  }
-  if (anyDuplicated(adsl[[subject]])) {
-    glycotrial_abort("{.arg adsl} must have one row per subject; {.val {adsl[[subject]][duplicated(adsl[[subject]])][1]}} is repeated.",
-                     call = call)
-  }
+  # One subject rule (R/subject_keys.R): population flag, missing arms and
+  # identifiers, ADLB subjects absent from ADSL, empty population.
+  pop <- subject_population(adsl, subject, arm, population, unmatched = unmatched,
+                            data = "adsl", call = call)
+  match_subjects(adlb[[subject]], as.character(adsl[[subject]]), pop$id,
+                 unmatched = unmatched, data = "adlb", call = call)
+  adsl <- adsl[pop$row, , drop = FALSE]
   if (!(is.character(visit) || is.numeric(visit)) || length(visit) != 1 || is.na(visit)) {
     glycotrial_abort("{.arg visit} must be a single visit name or number, not {describe_value(visit)}.",
                      call = call)
@@ -86,6 +92,8 @@ derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), in
                          "i" = "Parameters present: {.val {unique(adlb[[paramcd]])}}."),
                        call = call)
     }
+    rows[[aval]] <- read_adam_numeric(rows[[aval]], aval, "adlb", call)
+    if (base %in% names(rows)) rows[[base]] <- read_adam_numeric(rows[[base]], base, "adlb", call)
     rows[[aval]] <- rule_units(rows, l, unit, aval, base, call)
     if (base %in% names(rows) && !is.null(attr(rows[[aval]], "base"))) {
       rows[[base]] <- attr(rows[[aval]], "base")
@@ -100,7 +108,8 @@ derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), in
     value <- at[[aval]][match(ids, at[[subject]])]
     bval <- if (base %in% names(at)) at[[base]][match(ids, at[[subject]])] else rep(NA_real_, length(ids))
     if (baseline_flag %in% names(rows)) {
-      bl <- rows[!is.na(rows[[baseline_flag]]) & rows[[baseline_flag]] == "Y", , drop = FALSE]
+      bl <- rows[adam_flag_is_yes(rows[[baseline_flag]], baseline_flag, "adlb", call), ,
+                 drop = FALSE]
       bl <- bl[!duplicated(bl[[subject]]), , drop = FALSE]
       from_bl <- bl[[aval]][match(ids, bl[[subject]])]
       bval[is.na(bval)] <- from_bl[is.na(bval)]
@@ -252,6 +261,9 @@ default_responder_ci <- function() {
 #' @param n_imputations Number of imputations (multiple imputation).
 #' @param seed Optional seed for the imputations (the caller's RNG state is
 #'   restored afterwards).
+#' @param unmatched `"drop"` (default): subjects with a missing arm are left
+#'   out with a classed message (`glycotrial_message_dropped_subjects`);
+#'   `"error"`: they are a classed error.
 #' @return An object of class `glycotrial_responder_analysis`: a list with
 #'   `arms`, `difference`, `ratios`, `tests`, `stratified` (or `NULL`),
 #'   `adjusted` (or `NULL`), `imputation` (or `NULL`), `tipping` (or `NULL`),
@@ -270,7 +282,8 @@ responder_analysis <- function(responders, arm = "ARM", strata = NULL,
                                            "multiple-imputation", "tipping-point"),
                                ci = list(), conf_level = 0.95, response = NULL,
                                treatment = NULL, control = NULL, covariates = NULL,
-                               n_imputations = 50, seed = NULL) {
+                               n_imputations = 50, seed = NULL,
+                               unmatched = c("drop", "error")) {
   call <- sys.call()
   missing <- check_choice(missing[1], responder_missing, arg = "missing", call = call)
   response <- response %||% attr(responders, "response") %||% "RESPONDER"
@@ -289,6 +302,28 @@ responder_analysis <- function(responders, arm = "ARM", strata = NULL,
   ci$diff <- match_ci_method(ci$diff, diff_ci_methods, diff_ci_aliases, arg = "ci$diff", call = call)
   ci$ratio <- match_ci_method(ci$ratio, ratio_ci_methods, ratio_ci_aliases, arg = "ci$ratio", call = call)
   ci$strat <- match_ci_method(ci$strat, strat_diff_methods, arg = "ci$strat", call = call)
+  unmatched <- check_unmatched(unmatched, call = call)
+  if (!is.null(seed) && (!is.numeric(seed) || length(seed) != 1 || !is.finite(seed) ||
+                         abs(seed) > .Machine$integer.max)) {
+    glycotrial_abort("{.arg seed} must be a single whole number or {.code NULL}, not {describe_value(seed)}.",
+                     call = call)
+  }
+  # Subjects without an arm are never left out silently (R/subject_keys.R).
+  av <- responders[[arm]]
+  if (is.list(av) || !is.atomic(av)) {
+    glycotrial_abort("{.arg responders} column {.field {arm}} must hold treatment arms, not {describe_value(av)}.",
+                     call = call)
+  }
+  no_arm <- is.na(av) | trimws(as.character(av)) == ""
+  if (any(no_arm)) {
+    sid <- attr(responders, "subject") %||% "USUBJID"
+    ids <- if (sid %in% names(responders)) responders[[sid]][no_arm] else character()
+    report_missing_key(ids, sum(no_arm), "subjects", sprintf("missing arm (%s)", arm),
+                       unmatched, call)
+  }
+  if (all(no_arm)) {
+    no_subjects_error("{.arg responders} has no subjects with an arm to analyse.", call)
+  }
   arms <- resolve_arms(responders[[arm]], treatment, control, arm, call)
   d <- responders[responders[[arm]] %in% arms, , drop = FALSE]
   y <- d[[response]]

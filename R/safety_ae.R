@@ -77,22 +77,33 @@ incidence_block <- function(keys, n, ev, N, arms, comparisons, ref_arm, conf_lev
 #'
 #' The FDA Standard Safety Tables overview: subjects with any TEAE, related,
 #' serious, serious and related, severe, CTCAE grade 3 or higher, leading to
-#' discontinuation, fatal, and of special interest — n (%) per arm, number of
+#' discontinuation, fatal, and (when `aesi` is given) of special interest — n (%) per arm, number of
 #' events, and the risk difference of each arm against the reference arm with
 #' its confidence interval ([diff_ci()], Newcombe hybrid score by default).
 #' Lines whose ADAE column is absent are left out and named in a footnote.
+#' "TEAE leading to discontinuation" reads ADAE's action taken (`AEACN`);
+#' when that column is absent or blank in every record, it counts the
+#' subjects with a TEAE whose ADSL discontinuation reason (`DCSREAS`,
+#' `DCDECOD` or `DCREASCD`) is an adverse event (event counts are then not
+#' available), and says so in the footnote; without either the line is left
+#' out and the footnote says it could not be derived.
 #'
 #' @param adae,adsl ADAE and ADSL data frames.
 #' @param vars Column names and codings, see [ae_vars()].
 #' @param teae Treatment-emergence rule, see [teae_window()].
 #' @param aesi Keys of registered AESI groups (see [register_aesi()]) that
-#'   define the "AE of special interest" line; `character()` to omit it.
+#'   define the "AE of special interest" line; `NULL` (default) or
+#'   `character()` omits it. The built-in groups are specific to glycotrial's
+#'   own trial and are used only when named, e.g.
+#'   `aesi = glycotrial_plugins("aesi")$key`.
 #' @param ref_arm Reference arm for risk differences (default: the one arm whose
 #'   name contains "placebo", otherwise the first arm).
 #' @param conf_level Confidence level of the risk-difference intervals.
 #' @param rd_method Interval method passed to [diff_ci()].
-#' @param unmatched `"error"` (default) when ADAE has subjects missing from
-#'   ADSL, or `"drop"` to drop their records with a warning.
+#' @param unmatched `"drop"` (default): ADAE records of subjects absent from
+#'   ADSL, and ADSL subjects with a missing arm, are left out with a classed
+#'   message (`glycotrial_message_dropped_subjects`); `"error"`: they are a
+#'   classed error (`glycotrial_error_unmatched_subjects`).
 #' @return A `glycotrial_safety` object of class `glycotrial_ae_overview`
 #'   (see [safety_methods]); its ARD has columns `category`, `arm`,
 #'   `stat_name` (`n`, `N`, `pct`, `events`, `rd`, `rd_lower`, `rd_upper`),
@@ -107,11 +118,12 @@ incidence_block <- function(keys, n, ev, N, arms, comparisons, ref_arm, conf_lev
 #' ae_overview(adae, adsl)
 #' @export
 ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
-                        aesi = plugin_keys("aesi"), ref_arm = NULL, conf_level = 0.95,
-                        rd_method = "newcombe", unmatched = c("error", "drop")) {
+                        aesi = NULL, ref_arm = NULL, conf_level = 0.95,
+                        rd_method = "newcombe", unmatched = c("drop", "error")) {
   call <- sys.call()
   check_number(conf_level, lower = 0, upper = 1, open = TRUE)
-  if (!is.character(aesi)) {
+  if (is.null(aesi)) aesi <- character()
+  if (!is.character(aesi) || anyNA(aesi)) {
     glycotrial_abort("{.arg aesi} must be a character vector of AESI keys, not {describe_value(aesi)}.")
   }
   d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call)
@@ -128,7 +140,8 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
     distinct_codes(ae[[col]], function(u) toupper(as.character(u)) %in% toupper(values))
   }
   if (has(vars$serious)) {
-    ser <- flag_in(vars$serious, "Y")
+    ser <- read_adam_flag(ae[[vars$serious]], vars$serious, "adae", call)
+    ser <- !is.na(ser) & ser
     cats[["Serious TEAE"]] <- ser
     if (has(vars$related)) cats[["Serious related TEAE"]] <- ser & rel
   } else omitted <- c(omitted, "serious")
@@ -141,9 +154,34 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
     gr <- code_values(ae[[vars$grade]], as.character(1:5), vars$grade, call)
     cats[["TEAE of CTCAE grade >= 3"]] <- gr >= 3L
   } else omitted <- c(omitted, "grade >= 3")
-  if (has(vars$action)) {
+  disc_note <- ""
+  no_events <- character()
+  action_blank <- !has(vars$action) || all(is.na(ae[[vars$action]]) |
+                                            trimws(as.character(ae[[vars$action]])) == "")
+  if (!action_blank || (has(vars$action) && !nrow(ae))) {
     cats[["TEAE leading to discontinuation"]] <- flag_in(vars$action, vars$discontinuation_values)
-  } else omitted <- c(omitted, "discontinuation")
+  } else {
+    rcol <- intersect(vars$discontinuation_reason, names(adsl))
+    rcol <- rcol[vapply(rcol, function(cl) any(!is.na(adsl[[cl]]) &
+                                                 trimws(as.character(adsl[[cl]])) != ""),
+                        logical(1))]
+    if (length(rcol)) {
+      # Subject-level: subjects whose ADSL reason for discontinuation is an
+      # adverse event, counted when they have a TEAE; the events themselves
+      # are not attributable.
+      reason <- toupper(trimws(as.character(adsl[[rcol[1]]])))
+      disc_ids <- as.character(adsl[[vars$subject]])[reason %in% toupper(vars$discontinuation_reason_values)]
+      cats[["TEAE leading to discontinuation"]] <- d$pop$id[d$subj] %in% disc_ids
+      no_events <- "TEAE leading to discontinuation"
+      disc_note <- sprintf(" Discontinuation: %s is %s; subjects with a TEAE whose ADSL %s is %s (events not counted).",
+                           vars$action, if (has(vars$action)) "blank" else "absent",
+                           rcol[1], paste(vars$discontinuation_reason_values, collapse = "/"))
+    } else {
+      disc_note <- sprintf(" TEAE leading to discontinuation could not be derived: %s is %s and ADSL has no discontinuation reason (%s).",
+                           vars$action, if (has(vars$action)) "blank" else "absent",
+                           paste(vars$discontinuation_reason, collapse = ", "))
+    }
+  }
   if (has(vars$outcome) || !is.null(gr)) {
     fatal <- if (has(vars$outcome)) flag_in(vars$outcome, vars$fatal_values) else
       rep(FALSE, nrow(ae))
@@ -165,8 +203,14 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
   comparisons <- rd_arms(arms, ref_arm, call)
   ref <- if (length(comparisons)) setdiff(arms, comparisons) else NA_character_
   keys <- data.frame(category = names(cats), stringsAsFactors = FALSE)
-  blk <- incidence_block(keys, cc$subjects, cc$events, cc$N, arms, comparisons, ref,
+  ev <- cc$events
+  ev[keys$category %in% no_events, ] <- NA
+  blk <- incidence_block(keys, cc$subjects, ev, cc$N, arms, comparisons, ref,
                          conf_level, rd_method)
+  if (length(no_events)) {
+    blk$long <- blk$long[!(blk$long$category %in% no_events & blk$long$stat_name == "events"), ,
+                         drop = FALSE]
+  }
   new_safety_result(
     blk$long, blk$wide, "Overview of treatment-emergent adverse events",
     "glycotrial_ae_overview",
@@ -176,7 +220,7 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
                                   rd_method, ").",
                                   if (length(omitted)) paste0(" Not available in ADAE: ",
                                                               paste(omitted, collapse = ", "), ".")
-                                  else "")))
+                                  else "", disc_note)))
 }
 
 #' Treatment-emergent adverse events by system organ class and preferred term
@@ -210,7 +254,7 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
 ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedness"),
                        min_pct = 0, vars = ae_vars(), teae = teae_window(), ref_arm = NULL,
                        conf_level = 0.95, rd_method = "newcombe",
-                       sort = c("frequency", "alphabetical"), unmatched = c("error", "drop")) {
+                       sort = c("frequency", "alphabetical"), unmatched = c("drop", "error")) {
   call <- sys.call()
   by <- check_choice(by[1], c("none", "severity", "grade", "relatedness"), arg = "by")
   sort <- check_choice(sort[1], c("frequency", "alphabetical"), arg = "sort")

@@ -72,7 +72,7 @@ aesi_combos <- function(ae, vars, keys) {
     pt_n %in% toupper(def$terms) | soc_n %in% toupper(def$socs)
   }, logical(length(used)))
   list(code = map[pair], pt = c_pt,
-       mem = matrix(mem, nrow = length(used), dimnames = list(NULL, keys)))
+       mem = matrix(mem, nrow = length(used), ncol = length(keys), dimnames = list(NULL, keys)))
 }
 
 # Logical matrix events x groups: does each event belong to each AESI group?
@@ -101,7 +101,12 @@ risk_window_days <- function(adsl, pop, vars, exposure, lag, call) {
   if (!is.null(exposure)) {
     check_data_frame(adsl, exposure, arg = "adsl", call = call)
     ids <- as.character(adsl[[vars$subject]])
-    return(as.numeric(adsl[[exposure]])[match(pop$id, ids)])
+    ex <- adsl[[exposure]]
+    if (!is.numeric(ex)) {
+      glycotrial_abort("{.arg adsl} column {.field {exposure}} must hold days at risk (numbers), not {describe_value(ex)}.",
+                       call = call)
+    }
+    return(as.numeric(ex)[match(pop$id, ids)])
   }
   pop$trt_days + lag
 }
@@ -119,6 +124,9 @@ risk_window_days <- function(adsl, pop, vars, exposure, lag, call) {
 #' follow its line.
 #'
 #' @inheritParams ae_overview
+#' @param aesi Keys of the registered AESI groups to tabulate (required: the
+#'   built-in groups are specific to glycotrial's own trial; all of them with
+#'   `aesi = glycotrial_plugins("aesi")$key`).
 #' @param exposure Optional ADSL column with each subject's days at risk.
 #' @param per Rate multiplier (100 = per 100 patient-years).
 #' @return A `glycotrial_safety` object of class `glycotrial_ae_special_interest`.
@@ -131,16 +139,20 @@ risk_window_days <- function(adsl, pop, vars, exposure, lag, call) {
 #'                    AEBODSYS = c("General disorders and administration site conditions",
 #'                                 "Metabolism and nutrition disorders"),
 #'                    TRTEMFL = "Y", ASTDY = c(2, 100))
-#' ae_special_interest(adae, adsl)
+#' ae_special_interest(adae, adsl, aesi = c("infusion_reactions", "hypoglycaemia"))
 #' @export
-ae_special_interest <- function(adae, adsl, aesi = plugin_keys("aesi"), vars = ae_vars(),
+ae_special_interest <- function(adae, adsl, aesi = NULL, vars = ae_vars(),
                                 teae = teae_window(), exposure = NULL, ref_arm = NULL,
                                 conf_level = 0.95, rd_method = "newcombe", per = 100,
-                                unmatched = c("error", "drop")) {
+                                unmatched = c("drop", "error")) {
   call <- sys.call()
   check_number(conf_level, lower = 0, upper = 1, open = TRUE)
   check_number(per, lower = 0, open = TRUE)
-  if (!is.character(aesi) || !length(aesi)) {
+  if (is.null(aesi)) {
+    glycotrial_abort(c("{.arg aesi} must name the AESI groups of this trial.",
+                       "i" = "The registered groups are {.val {plugin_keys('aesi')}}; use them all with {.code aesi = glycotrial_plugins(\"aesi\")$key}."))
+  }
+  if (!is.character(aesi) || !length(aesi) || anyNA(aesi)) {
     glycotrial_abort("{.arg aesi} must name at least one registered AESI group, not {describe_value(aesi)}.")
   }
   for (k in aesi) aesi_terms(k)  # errors for unknown keys
@@ -183,8 +195,7 @@ ae_special_interest <- function(adae, adsl, aesi = plugin_keys("aesi"), vars = a
     footnote_ex <- " EAIR not computed: no treatment dates or exposure column in ADSL."
   } else {
     footnote_ex <- ""
-    onset <- if (vars$onset_day %in% names(ae)) suppressWarnings(as.numeric(ae[[vars$onset_day]]))
-             else rep(NA_real_, nrow(ae))
+    onset <- if (!is.null(d$onset)) d$onset else rep(NA_real_, nrow(ae))
     # Missing onset: event at the end of the window.
     onset[is.na(onset)] <- Inf
     gm <- rows_map(grp_rows)

@@ -11,8 +11,9 @@
 #' @param subject Subject identifier (ADSL and ADAE).
 #' @param arm Treatment arm in ADSL (a factor keeps its level order, including
 #'   arms without subjects).
-#' @param pop_flag Population flag in ADSL (`"Y"` = included), or `NULL` to use
-#'   every ADSL subject.
+#' @param pop_flag Population flag in ADSL, or `NULL` to use every ADSL
+#'   subject. Y/N, Yes/No, TRUE/FALSE and 1/0 are accepted in any case; other
+#'   values are a classed error.
 #' @param soc,pt System organ class and preferred term in ADAE.
 #' @param severity Severity (`MILD`, `MODERATE`, `SEVERE`).
 #' @param grade CTCAE grade (`"1"` to `"5"`).
@@ -20,10 +21,25 @@
 #'   `unrelated_values` (anything else is an error).
 #' @param serious Serious flag (`"Y"`/`"N"`).
 #' @param teae_flag Treatment-emergent flag (`"Y"`/`"N"`).
-#' @param onset_day Study day of onset (day 1 = first dose).
+#' @param onset_day Study day of onset (day 1 = first dose): numbers, a
+#'   factor (read by its labels) or text such as `"Day -20"`; or a date column
+#'   (e.g. `"ASTDT"`: `Date`, ISO 8601 or DATE9 text), turned into the study
+#'   day against `trt_start`.
 #' @param action Action taken with study treatment.
 #' @param outcome Outcome.
-#' @param trt_start,trt_end First and last treatment dates in ADSL.
+#' @param trt_start,trt_end First and last treatment dates in ADSL: `Date`,
+#'   `POSIXct`, ISO 8601 text (full or partial), SAS DATE9 text
+#'   (`"01JAN2024"`), or numbers with `numeric_dates`. Ambiguous text such as
+#'   `"01/02/2024"` is refused.
+#' @param discontinuation_reason ADSL columns, tried in turn, with the reason
+#'   for discontinuing treatment or study (`DCSREAS`, `DCDECOD`, `DCREASCD`).
+#'   Used for "TEAE leading to discontinuation" when ADAE's `action` column is
+#'   absent or blank.
+#' @param discontinuation_reason_values Values of the reason meaning an
+#'   adverse event (compared case-insensitively).
+#' @param numeric_dates Origin of numeric date columns: `"none"` (refuse
+#'   them; default), `"sas"` (days since 1960-01-01) or `"r"` (days since
+#'   1970-01-01).
 #' @param related_values,unrelated_values Values of `related` meaning related
 #'   and not related.
 #' @param discontinuation_values Values of `action` meaning the treatment was
@@ -42,14 +58,19 @@ ae_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL",
                     related_values = c("Y", "RELATED"),
                     unrelated_values = c("N", "NOT RELATED"),
                     discontinuation_values = "DRUG WITHDRAWN",
-                    fatal_values = "FATAL") {
+                    fatal_values = "FATAL",
+                    discontinuation_reason = c("DCSREAS", "DCDECOD", "DCREASCD"),
+                    discontinuation_reason_values = "ADVERSE EVENT",
+                    numeric_dates = c("none", "sas", "r")) {
   cols <- list(subject = subject, arm = arm, soc = soc, pt = pt, severity = severity,
                grade = grade, related = related, serious = serious, teae_flag = teae_flag,
                onset_day = onset_day, action = action, outcome = outcome,
                trt_start = trt_start, trt_end = trt_end)
   for (nm in names(cols)) check_string(cols[[nm]], arg = nm)
   if (!is.null(pop_flag)) check_string(pop_flag)
-  for (v in c("related_values", "unrelated_values", "discontinuation_values", "fatal_values")) {
+  numeric_dates <- check_choice(numeric_dates[1], c("none", "sas", "r"), arg = "numeric_dates")
+  for (v in c("related_values", "unrelated_values", "discontinuation_values", "fatal_values",
+              "discontinuation_reason", "discontinuation_reason_values")) {
     val <- get(v)
     if (!is.character(val)) {
       glycotrial_abort("{.arg {v}} must be a character vector, not {describe_value(val)}.")
@@ -58,7 +79,10 @@ ae_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL",
   structure(c(cols, list(pop_flag = pop_flag, related_values = related_values,
                          unrelated_values = unrelated_values,
                          discontinuation_values = discontinuation_values,
-                         fatal_values = fatal_values)),
+                         fatal_values = fatal_values,
+                         discontinuation_reason = discontinuation_reason,
+                         discontinuation_reason_values = discontinuation_reason_values,
+                         numeric_dates = numeric_dates)),
             class = "glycotrial_ae_vars")
 }
 
@@ -94,34 +118,61 @@ check_vars <- function(vars, call = sys.call(-1)) {
   vars
 }
 
-# The analysis population: one row per subject with arm (factor), treatment
-# duration in days and end-of-treatment study day.
-safety_population <- function(adsl, vars, call = sys.call(-1)) {
-  check_data_frame(adsl, c(vars$subject, vars$arm), arg = "adsl", call = call)
-  keep <- rep(TRUE, nrow(adsl))
-  if (!is.null(vars$pop_flag)) {
-    check_data_frame(adsl, vars$pop_flag, arg = "adsl", call = call)
-    keep <- adsl[[vars$pop_flag]] %in% "Y"
+# The analysis population (subject_population(): population flag, missing
+# arms and identifiers handled by the one rule of R/subject_keys.R): one row
+# per subject with arm (factor), first-dose date and treatment duration in
+# days. `dates = FALSE` skips the treatment dates (lab summaries do not use
+# them). The identifiers of every ADSL row are kept as attribute "adsl_ids"
+# for match_subjects().
+safety_population <- function(adsl, vars, unmatched = "drop", call = sys.call(-1),
+                              dates = TRUE) {
+  pop <- subject_population(adsl, vars$subject, vars$arm, vars$pop_flag,
+                            unmatched = unmatched, data = "adsl", call = call)
+  pop$trt_start <- rep(as.Date(NA), nrow(pop))
+  pop$trt_days <- rep(NA_real_, nrow(pop))
+  has_start <- !is.null(vars$trt_start) && vars$trt_start %in% names(adsl)
+  has_end <- !is.null(vars$trt_end) && vars$trt_end %in% names(adsl)
+  nd <- if (is.null(vars$numeric_dates)) "none" else vars$numeric_dates
+  if (dates && has_start) {
+    pop$trt_start <- read_adam_date(adsl[[vars$trt_start]][pop$row], vars$trt_start, "adsl",
+                                    numeric_dates = nd, partial = "first", call = call)
   }
-  ids <- as.character(adsl[[vars$subject]])
-  if (anyDuplicated(ids)) {
-    glycotrial_abort("{.arg adsl} must have one row per subject; {.val {unique(ids[duplicated(ids)])[1:min(3, sum(duplicated(ids)))]}} occur{?s} more than once.",
-                     call = call)
+  if (dates && has_start && has_end) {
+    end <- read_adam_date(adsl[[vars$trt_end]][pop$row], vars$trt_end, "adsl",
+                          numeric_dates = nd, partial = "last", call = call)
+    dur <- as.numeric(end - pop$trt_start) + 1
+    bad <- !is.na(dur) & dur < 1
+    if (any(bad)) {
+      glycotrial_abort(c("{.arg adsl}: treatment ends before it starts ({.field {vars$trt_end}} < {.field {vars$trt_start}}) for {sum(bad)} subject{?s}: {.val {utils::head(pop$id[bad], 5)}}.",
+                         "i" = "Correct the treatment dates; the onset window would be impossible."),
+                       class = c("input", "glycotrial_error_date_window"), call = call)
+    }
+    pop$trt_days <- dur
   }
-  arm <- adsl[[vars$arm]]
-  arm <- if (is.factor(arm)) droplevels(arm, exclude = NA) else factor(arm)
-  if (any(is.na(arm[keep]))) {
-    glycotrial_abort("{.arg adsl} column {.field {vars$arm}} is missing for {sum(is.na(arm[keep]))} subject{?s} of the population.",
-                     call = call)
-  }
-  if (is.factor(adsl[[vars$arm]])) arm <- factor(as.character(arm), levels = levels(adsl[[vars$arm]]))
-  dur <- rep(NA_real_, nrow(adsl))
-  if (all(c(vars$trt_start, vars$trt_end) %in% names(adsl))) {
-    dur <- as.numeric(as.Date(adsl[[vars$trt_end]]) - as.Date(adsl[[vars$trt_start]])) + 1
-  }
-  pop <- data.frame(id = ids, arm = arm, trt_days = dur, in_pop = keep,
-                    stringsAsFactors = FALSE)
+  attr(pop, "has_window") <- dates && has_start && has_end
+  attr(pop, "adsl_ids") <- as.character(adsl[[vars$subject]])
+  rownames(pop) <- NULL
   pop
+}
+
+# Onset study days of ADAE rows `rows` (population subjects `subj`): a
+# study-day column as it is (factor labels, "Day -20" read by
+# read_study_day()), a date column (Date, ISO 8601, DATE9) converted to the
+# study day against the first-dose date. NULL when the column is absent.
+ae_onset_days <- function(adae, rows, subj, pop, vars, call) {
+  col <- vars$onset_day
+  if (!col %in% names(adae)) return(NULL)
+  raw <- adae[[col]]
+  if (!is_date_like(raw)) return(read_study_day(raw, col, "adae", call)[rows])
+  nd <- if (is.null(vars$numeric_dates)) "none" else vars$numeric_dates
+  date <- read_adam_date(raw, col, "adae", numeric_dates = nd, partial = "first",
+                         call = call)[rows]
+  if (all(is.na(pop$trt_start))) {
+    glycotrial_abort(c("{.arg adae} column {.field {col}} holds dates, but {.arg adsl} has no first-dose date {.field {vars$trt_start}} to turn them into study days.",
+                       "i" = "Add {.field {vars$trt_start}} to {.arg adsl}, or name a study-day column with {.code ae_vars(onset_day = )}."),
+                     class = c("input", "glycotrial_error_date_window"), call = call)
+  }
+  study_day_from_dates(date, pop$trt_start[subj])
 }
 
 # Integer codes (1-based) and distinct values of a vector, in one pass for
@@ -176,7 +227,9 @@ df_rows <- function(df, cols, rows) {
 }
 
 # Treatment-emergent, population-matched AE records with normalised columns.
-# Returns list(pop = population (in_pop only), ae = events with subj index).
+# Returns list(pop = population, ae = events, subj = population row of each
+# event, onset = onset study day of each event (NULL without an onset
+# column), teae_method).
 prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
                        need = character(), copy = NULL) {
   check_vars(vars, call)
@@ -184,66 +237,55 @@ prepare_ae <- function(adae, adsl, vars, teae, unmatched, call = sys.call(-1),
     glycotrial_abort("{.arg teae} must come from {.fn teae_window}, not {describe_value(teae)}.",
                      call = call)
   }
-  unmatched <- check_choice(unmatched[1], c("error", "drop"), arg = "unmatched", call = call)
-  allpop <- safety_population(adsl, vars, call)
+  unmatched <- check_unmatched(unmatched, call = call)
+  pop <- safety_population(adsl, vars, unmatched, call)
   check_data_frame(adae, c(vars$subject, vars$soc, vars$pt, unlist(vars[need])),
                    arg = "adae", call = call)
-  # Subjects matched through their distinct identifiers only.
-  sid <- encode_values(adae[[vars$subject]])
-  m_lv <- match(sid$levels, allpop$id)
-  n_lv <- tabulate(sid$code, length(sid$levels))
-  unknown <- is.na(m_lv) & n_lv > 0  # unused factor levels do not count
-  if (any(unknown)) {
-    miss <- sid$levels[unknown]
-    n_rec <- sum(n_lv[unknown])
-    if (unmatched == "error") {
-      glycotrial_abort(c("{.arg adae} has records for {length(miss)} subject{?s} not in {.arg adsl}: {.val {utils::head(miss, 5)}}.",
-                         "i" = "Use {.code unmatched = \"drop\"} to drop them with a warning."),
-                       call = call)
-    }
-    glycotrial_warn("Dropped {n_rec} AE record{?s} of {length(miss)} subject{?s} not in {.arg adsl}: {.val {utils::head(miss, 5)}}.",
-                    class = "glycotrial_warning_unmatched_subjects")
-  }
-  pop <- allpop[allpop$in_pop, , drop = FALSE]
-  # ADSL row -> population row (NA outside the population).
-  to_pop <- rep(NA_integer_, nrow(allpop))
-  to_pop[allpop$in_pop] <- seq_len(nrow(pop))
-  subj <- to_pop[m_lv][sid$code]
+  check_atomic_columns(adae, unlist(vars[c("subject", "soc", "pt", "severity", "grade",
+                                           "related", "serious", "teae_flag", "action",
+                                           "outcome")]), "adae", call)
+  subj <- match_subjects(adae[[vars$subject]], attr(pop, "adsl_ids"), pop$id,
+                         unmatched = unmatched, data = "adae", call = call)
   rows <- which(!is.na(subj))
   subj <- subj[rows]
 
   # Treatment emergence.
   method <- teae$method
   if (method == "auto") method <- if (vars$teae_flag %in% names(adae)) "flag" else "window"
+  onset <- ae_onset_days(adae, rows, subj, pop, vars, call)
   keep <- NULL
   if (method == "flag") {
     check_data_frame(adae, vars$teae_flag, arg = "adae", call = call)
-    fl <- encode_values(adae[[vars$teae_flag]])
-    fcode <- fl$code[rows]
-    f <- fl$levels
-    present <- tabulate(fcode, length(f)) > 0
-    bad <- present & !is.na(f) & !f %in% c("Y", "N", "")
-    if (any(bad)) {
-      glycotrial_abort("{.arg adae} column {.field {vars$teae_flag}} must be {.val Y}, {.val N} or missing; found {.val {f[bad][1]}}.",
-                       call = call)
-    }
-    keep <- (f %in% "Y" | ((is.na(f) | f == "") & teae$missing_onset == "teae"))[fcode]
+    fl <- read_adam_flag(adae[[vars$teae_flag]], vars$teae_flag, "adae", call)[rows]
+    keep <- (!is.na(fl) & fl) | (is.na(fl) & teae$missing_onset == "teae")
   } else if (method == "window") {
     check_data_frame(adae, vars$onset_day, arg = "adae", call = call)
-    onset <- suppressWarnings(as.numeric(adae[[vars$onset_day]][rows]))
-    keep <- cpp_safety_teae(onset, pop$trt_days[subj], teae$lag,
+    if (!isTRUE(attr(pop, "has_window"))) {
+      glycotrial_abort(c("The treatment-emergence window needs the treatment dates {.field {c(vars$trt_start, vars$trt_end)}} in {.arg adsl}; without them the window would have no end.",
+                         "i" = "Add them to {.arg adsl}, name them with {.code ae_vars(trt_start = , trt_end = )}, or use the ADAE flag ({.code teae_window(\"flag\")})."),
+                       class = c("input", "glycotrial_error_date_window"), call = call)
+    }
+    open <- is.na(pop$trt_days)
+    if (any(open)) {
+      glycotrial_inform(c("{sum(open)} subject{?s} without a last treatment date ({.field {vars$trt_end}}): their onset window has no end.",
+                          "i" = "Subjects still on treatment at the data cut-off: {.val {utils::head(pop$id[open], 5)}}."),
+                        class = "glycotrial_message_open_window")
+    }
+    keep <- cpp_safety_teae(as.numeric(onset), pop$trt_days[subj], teae$lag,
                             teae$missing_onset == "teae")
   }
   if (!is.null(keep)) {
     rows <- rows[keep]
     subj <- subj[keep]
+    if (!is.null(onset)) onset <- onset[keep]
   }
   # Copy only the columns the summaries read (ADAE may have many more; `copy`
   # names the `vars` entries a caller needs when it needs fewer).
   wanted <- if (is.null(copy)) vars[vapply(vars, is.character, logical(1))] else vars[copy]
   used <- intersect(names(adae), unlist(wanted))
   ae <- df_rows(adae, used, rows)
-  list(pop = pop, ae = ae, subj = subj, teae_method = method)
+  pop$in_pop <- TRUE
+  list(pop = pop, ae = ae, subj = subj, onset = onset, teae_method = method)
 }
 
 # Severity / grade / relatedness as integer codes (0 = missing).

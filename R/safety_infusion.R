@@ -28,7 +28,7 @@
 infusion_reactions <- function(adae, adsl, adex, window = c(0, 2), terms = NULL,
                                vars = ae_vars(), teae = teae_window(), ex_day = "ASTDY",
                                ex_number = "EXINFNO", ref_arm = NULL, conf_level = 0.95,
-                               rd_method = "newcombe", unmatched = c("error", "drop")) {
+                               rd_method = "newcombe", unmatched = c("drop", "error")) {
   call <- sys.call()
   check_number(window, len = 2)
   if (window[1] > window[2]) {
@@ -45,10 +45,23 @@ infusion_reactions <- function(adae, adsl, adex, window = c(0, 2), terms = NULL,
   pop <- d$pop
   ae <- d$ae
   is_ir <- toupper(trimws(as.character(ae[[vars$pt]]))) %in% toupper(terms)
-  ex <- prepare_adex(adex, pop, vars, ex_number, call)
-  ex_dy <- as.numeric(adex[[ex_day]][ex$rows])
+  ex <- prepare_adex(adex, pop, vars, ex_number, call, unmatched = check_unmatched(unmatched))
+  if (!length(ex$rows)) {
+    # No infusion records: no infusion-reaction rows (not a table of zeros
+    # that suggests infusions took place).
+    empty <- data.frame(infusion = character(), pt = character(), arm = character(),
+                        stat_name = character(), stat_label = character(), stat = numeric(),
+                        stringsAsFactors = FALSE)
+    return(new_safety_result(
+      empty, data.frame(term = character(), stringsAsFactors = FALSE),
+      sprintf("Infusion reactions within days %g to %g after each infusion", window[1], window[2]),
+      "glycotrial_infusion_reactions",
+      meta = list(window = window, terms = terms, ref_arm = NA_character_,
+                  footnote = "No infusion records in ADEX for the population: no infusion reactions to tabulate.")))
+  }
+  ex_dy <- read_study_day(adex[[ex_day]], ex_day, "adex", call)[ex$rows]
   inf_no <- cpp_safety_infusion_window(as.integer(d$subj[is_ir]),
-                                       suppressWarnings(as.numeric(ae[[vars$onset_day]][is_ir])),
+                                       as.numeric(d$onset[is_ir]),
                                        as.integer(ex$subj), ex_dy, ex$number, nrow(pop),
                                        window[1], window[2])
   K <- ex$K
@@ -98,8 +111,11 @@ infusion_reactions <- function(adae, adsl, adex, window = c(0, 2), terms = NULL,
 # ADEX records of population subjects: population row, infusion number, and
 # the denominators N[k + 1, arm] = subjects of the arm who received infusion k
 # (row 1: any infusion).
-prepare_adex <- function(adex, pop, vars, ex_number, call = sys.call(-1)) {
-  ex_subj <- match(as.character(adex[[vars$subject]]), pop$id)
+prepare_adex <- function(adex, pop, vars, ex_number, call = sys.call(-1), unmatched = "drop") {
+  ids <- attr(pop, "adsl_ids")
+  ex_subj <- if (is.null(ids)) match(as.character(adex[[vars$subject]]), pop$id) else
+    match_subjects(adex[[vars$subject]], ids, pop$id, unmatched = unmatched, data = "adex",
+                   call = call)
   ex_num <- adex[[ex_number]]
   if (!is.numeric(ex_num) || any(is.na(ex_num)) || any(ex_num != round(ex_num)) ||
       any(ex_num < 1)) {

@@ -33,19 +33,21 @@ lab_vars <- function(subject = "USUBJID", arm = "ARM", pop_flag = "SAFFL", param
 # Lab records of population subjects with subject index and arm. Only the
 # columns named in `lvars` (and `extra`) are copied.
 prepare_lab <- function(adlb, adsl, lvars, need = character(), call = sys.call(-1),
-                        extra = character()) {
+                        extra = character(), unmatched = "drop") {
   if (!inherits(lvars, "glycotrial_lab_vars")) {
     glycotrial_abort("{.arg vars} must come from {.fn lab_vars}, not {describe_value(lvars)}.",
                      call = call)
   }
+  unmatched <- check_unmatched(unmatched, call = call)
   av <- ae_vars(subject = lvars$subject, arm = lvars$arm, pop_flag = lvars$pop_flag)
-  pop <- safety_population(adsl, av, call)
-  pop <- pop[pop$in_pop, , drop = FALSE]
+  pop <- safety_population(adsl, av, unmatched, call, dates = FALSE)
   check_data_frame(adlb, c(lvars$subject, lvars$param, unlist(lvars[need])), arg = "adlb",
                    call = call)
-  sid <- encode_values(adlb[[lvars$subject]])
-  subj <- match(sid$levels, pop$id)[sid$code]
+  # Records of subjects absent from ADSL are never dropped silently.
+  subj <- match_subjects(adlb[[lvars$subject]], attr(pop, "adsl_ids"), pop$id,
+                         unmatched = unmatched, data = "adlb", call = call)
   rows <- which(!is.na(subj))
+  check_atomic_columns(adlb, c(lvars$param, lvars$visit), "adlb", call)
   cols <- intersect(names(adlb),
                     c(unlist(lvars[vapply(lvars, is.character, logical(1))]), extra))
   list(pop = pop, lb = df_rows(adlb, cols, rows), subj = subj[rows])
@@ -63,14 +65,14 @@ subject_extreme <- function(subj, value, n, fun = c("max", "min")) {
 # Value / ULN of records `sel`, with a classed error naming the test when a
 # post-baseline record lacks a positive ULN.
 uln_multiple <- function(lb, sel, vars, label, call = sys.call(-1)) {
-  uln <- as.numeric(lb[[vars$uln]][sel])
+  uln <- read_adam_numeric(lb[[vars$uln]][sel], vars$uln, "adlb", call)
   bad <- is.na(uln) | uln <= 0
   if (any(bad)) {
     glycotrial_abort(c("{sum(bad)} post-baseline {.val {label}} record{?s} lack{?s/} a positive upper limit of normal ({.field {vars$uln}}).",
                        "i" = "The criteria are multiples of ULN."),
                      class = c("input", "glycotrial_error_missing_range"), call = call)
   }
-  as.numeric(lb[[vars$aval]][sel]) / uln
+  read_adam_numeric(lb[[vars$aval]][sel], vars$aval, "adlb", call) / uln
 }
 
 # Subjects with each flag (list of logical vectors over population subjects),
@@ -93,9 +95,12 @@ flag_incidence <- function(flags, pop, denom, ref_arm, conf_level, rd_method,
 
 is_postbaseline <- function(lb, lvars) {
   post <- rep(TRUE, nrow(lb))
-  if (lvars$baseline_flag %in% names(lb)) post <- !(lb[[lvars$baseline_flag]] %in% "Y")
+  if (lvars$baseline_flag %in% names(lb)) {
+    bl <- read_adam_flag(lb[[lvars$baseline_flag]], lvars$baseline_flag, "adlb")
+    post <- !(!is.na(bl) & bl)
+  }
   if (lvars$day %in% names(lb)) {
-    dy <- suppressWarnings(as.numeric(lb[[lvars$day]]))
+    dy <- read_study_day(lb[[lvars$day]], lvars$day, "adlb")
     post <- post & !is.na(dy) & dy > lvars$post_day
   }
   post
@@ -135,10 +140,20 @@ worst_grade_cells <- function(pop, subj, row, n_rows, grade, max_grade) {
 # the direction, its grade columns (checked present), the population lab
 # records and `keep`, the post-baseline records of parameters with a
 # criterion in that direction.
-graded_lab_records <- function(adlb, adsl, direction, vars, call) {
+graded_lab_records <- function(adlb, adsl, direction, vars, call, unmatched = "drop") {
   direction <- check_choice(direction[1], c("high", "low"), arg = "direction")
+  check_data_frame(adlb, arg = "adlb", call = call)
   cols <- check_graded(adlb, direction, call)
-  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols)
+  d <- prepare_lab(adlb, adsl, vars, call = call, extra = cols, unmatched = unmatched)
+  # Grades are numbers 0-5 (text digits from a CSV are read as numbers).
+  for (g in cols[1:2]) {
+    gv <- read_adam_numeric(d$lb[[g]], g, "adlb", call)
+    if (any(!is.na(gv) & (gv < 0 | gv > 5 | gv != round(gv)))) {
+      glycotrial_abort("{.arg adlb} column {.field {g}} must hold grades 0 to 5; found {.val {unique(gv[!is.na(gv) & (gv < 0 | gv > 5 | gv != round(gv))])[1]}}.",
+                       class = c("input", "glycotrial_error_column_type"), call = call)
+    }
+    d$lb[[g]] <- gv
+  }
   d$keep <- which(is_postbaseline(d$lb, vars) & !is.na(d$lb[[cols[3]]]))
   d$direction <- direction
   d$cols <- cols
@@ -155,6 +170,10 @@ graded_lab_records <- function(adlb, adsl, direction, vars, call) {
 #' @param adsl ADSL.
 #' @param direction `"high"` (increased) or `"low"` (decreased) criteria.
 #' @param vars Column names, see [lab_vars()].
+#' @param unmatched `"drop"` (default): lab records of subjects absent from
+#'   ADSL, and ADSL subjects with a missing arm, are left out with a classed
+#'   message (`glycotrial_message_dropped_subjects`); `"error"`: they are a
+#'   classed error (`glycotrial_error_unmatched_subjects`).
 #' @return A `glycotrial_safety` object of class `glycotrial_lab_worst_grade`;
 #'   ARD columns `param`, `term`, `grade`, `arm`, `stat_name`, `stat`.
 #' @examples
@@ -164,8 +183,9 @@ graded_lab_records <- function(adlb, adsl, direction, vars, call) {
 #'                  ABLFL = c("Y", "", "Y", ""))
 #' lab_worst_grade(grade_lab(lb), adsl)
 #' @export
-lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
-  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call())
+lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(),
+                            unmatched = c("drop", "error")) {
+  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call(), unmatched)
   direction <- d$direction
   cols <- d$cols
   lb <- d$lb
@@ -235,8 +255,9 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
 #'                  ABLFL = c("Y", "", "Y", ""))
 #' lab_shift(grade_lab(lb), adsl)
 #' @export
-lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars()) {
-  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call())
+lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(),
+                            unmatched = c("drop", "error")) {
+  d <- graded_lab_records(adlb, adsl, direction, vars, sys.call(), unmatched)
   direction <- d$direction
   cols <- d$cols
   keep <- d$keep
@@ -315,11 +336,11 @@ lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(
 #' @export
 egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50),
                          vars = lab_vars(), ref_arm = NULL, conf_level = 0.95,
-                         rd_method = "newcombe") {
+                         rd_method = "newcombe", unmatched = c("drop", "error")) {
   call <- sys.call()
   check_string(paramcd)
   check_number(thresholds, lower = 0, upper = 100, len = NULL)
-  d <- prepare_lab(adlb, adsl, vars, need = "aval", call = call)
+  d <- prepare_lab(adlb, adsl, vars, need = "aval", call = call, unmatched = unmatched)
   lb <- d$lb
   sel <- lb[[vars$param]] == paramcd
   if (!any(sel)) {
@@ -328,10 +349,11 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
   lb <- lb[sel, , drop = FALSE]
   subj <- d$subj[sel]
   post <- is_postbaseline(lb, vars)
-  val <- as.numeric(lb[[vars$aval]])
-  base <- if (vars$base %in% names(lb)) as.numeric(lb[[vars$base]]) else rep(NA_real_, nrow(lb))
+  val <- read_adam_numeric(lb[[vars$aval]], vars$aval, "adlb", call)
+  base <- if (vars$base %in% names(lb)) read_adam_numeric(lb[[vars$base]], vars$base, "adlb", call) else
+    rep(NA_real_, nrow(lb))
   if (vars$baseline_flag %in% names(lb)) {
-    bl <- lb[[vars$baseline_flag]] %in% "Y"
+    bl <- adam_flag_is_yes(lb[[vars$baseline_flag]], vars$baseline_flag, "adlb", call)
     bmap <- tapply(val[bl], subj[bl], function(v) v[1])
     fill <- is.na(base)
     base[fill] <- bmap[as.character(subj[fill])]
@@ -373,7 +395,8 @@ egfr_decline <- function(adlb, adsl, paramcd = "EGFR", thresholds = c(30, 40, 50
 #'                  AVISIT = rep(c("Baseline", "Week 4"), 4), AVISITN = rep(c(0, 4), 4))
 #' lab_trajectory(lb, adsl, "ALT")
 #' @export
-lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars = lab_vars()) {
+lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars = lab_vars(),
+                           unmatched = c("drop", "error")) {
   call <- sys.call()
   value <- check_choice(value[1], c("aval", "chg"), arg = "value")
   if (missing(paramcd)) {
@@ -382,7 +405,8 @@ lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars =
   if (!is.character(paramcd) || !length(paramcd) || anyNA(paramcd)) {
     glycotrial_abort("{.arg paramcd} must be a character vector, not {describe_value(paramcd)}.")
   }
-  d <- prepare_lab(adlb, adsl, vars, need = c(value, "visit"), call = call)
+  d <- prepare_lab(adlb, adsl, vars, need = c(value, "visit"), call = call,
+                   unmatched = unmatched)
   lb <- d$lb
   absent <- setdiff(paramcd, lb[[vars$param]])
   if (length(absent)) {
@@ -391,9 +415,10 @@ lab_trajectory <- function(adlb, adsl, paramcd, value = c("aval", "chg"), vars =
   sel <- lb[[vars$param]] %in% paramcd
   lb <- lb[sel, , drop = FALSE]
   arm <- d$pop$arm[d$subj[sel]]
-  y <- as.numeric(lb[[vars[[value]]]])
+  y <- read_adam_numeric(lb[[vars[[value]]]], vars[[value]], "adlb", call)
   vis <- as.character(lb[[vars$visit]])
-  vn <- if (vars$visitn %in% names(lb)) as.numeric(lb[[vars$visitn]]) else match(vis, unique(vis))
+  vn <- if (vars$visitn %in% names(lb)) read_adam_numeric(lb[[vars$visitn]], vars$visitn, "adlb", call) else
+    match(vis, unique(vis))
   key <- interaction(lb[[vars$param]], arm, vis, drop = TRUE, sep = "\r", lex.order = TRUE)
   agg <- function(f) tapply(y, key, f)
   ks <- levels(key)

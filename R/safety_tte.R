@@ -10,7 +10,7 @@
 #'
 #' @inheritParams ae_special_interest
 #' @param aesi Key of one registered AESI group (ignored when `terms` is
-#'   given).
+#'   given); one of `aesi` and `terms` is required.
 #' @param terms Optional preferred terms defining the event.
 #' @param times Days at which to tabulate (default: quartiles of follow-up).
 #' @return A `glycotrial_safety` object of class `glycotrial_ae_time_to_first`;
@@ -24,10 +24,10 @@
 #' if (requireNamespace("survival", quietly = TRUE))
 #'   ae_time_to_first(adae, adsl, aesi = "infusion_reactions", times = c(7, 30, 60))
 #' @export
-ae_time_to_first <- function(adae, adsl, aesi = "infusion_reactions", terms = NULL,
+ae_time_to_first <- function(adae, adsl, aesi = NULL, terms = NULL,
                              vars = ae_vars(), teae = teae_window(), exposure = NULL,
                              times = NULL, conf_level = 0.95,
-                             unmatched = c("error", "drop")) {
+                             unmatched = c("drop", "error")) {
   call <- sys.call()
   if (!requireNamespace("survival", quietly = TRUE)) {
     glycotrial_abort("{.fn ae_time_to_first} needs the {.pkg survival} package.")
@@ -37,6 +37,9 @@ ae_time_to_first <- function(adae, adsl, aesi = "infusion_reactions", terms = NU
   d <- prepare_ae(adae, adsl, vars, teae, unmatched, call = call, need = "onset_day")
   ae <- d$ae
   if (is.null(terms)) {
+    if (is.null(aesi)) {
+      glycotrial_abort("Name the event: give {.arg aesi} (a registered AESI group) or {.arg terms}.")
+    }
     check_string(aesi)
     member <- aesi_membership(ae, vars, aesi)[, 1]
     label <- aesi
@@ -51,7 +54,7 @@ ae_time_to_first <- function(adae, adsl, aesi = "infusion_reactions", terms = NU
   if (all(is.na(window))) {
     glycotrial_abort("No risk window: {.arg adsl} lacks {.field {c(vars$trt_start, vars$trt_end)}} and no {.arg exposure} column was given.")
   }
-  onset <- suppressWarnings(as.numeric(ae[[vars$onset_day]]))[member]
+  onset <- d$onset[member]
   first <- cpp_safety_group_subject_min(as.integer(d$subj[member]),
                                         rep(1L, sum(member)), onset, nrow(d$pop), 1L)
   event <- !is.na(first)

@@ -830,7 +830,7 @@ bad("ae_overview", "subject column missing", ae_overview(st()$adae, st()$adsl, v
     arg = "SUBJ")
 bad("ae_overview", "ref_arm not an arm", ae_overview(st()$adae, st()$adsl, ref_arm = "Z"), arg = "ref_arm")
 bad("ae_overview", "subject not in adsl", ae_overview(rbind(st()$adae, transform(st()$adae[1, ], USUBJID = "S99")),
-    st()$adsl), arg = "adae")
+    st()$adsl, unmatched = "error"), class = "glycotrial_error_unmatched_subjects", arg = "adae")
 bad("ae_overview", "teae not a window", ae_overview(st()$adae, st()$adsl, teae = "flag"), arg = "teae")
 bad("ae_overview", "empty adae", ae_overview(st()$adae[0, ], st()$adsl), class = "ok")
 bad("ae_by_term", "unknown by", ae_by_term(st()$adae, st()$adsl, by = "x"), arg = "by")
@@ -839,7 +839,8 @@ bad("ae_by_term", "unknown rd_method", ae_by_term(st()$adae, st()$adsl, rd_metho
 bad("ae_by_term", "adsl empty", ae_by_term(st()$adae, st()$adsl[0, ]), arg = "adsl")
 bad("ae_special_interest", "unknown aesi", ae_special_interest(adae, adsl, aesi = "nope"), arg = "aesi")
 bad("ae_special_interest", "per zero", ae_special_interest(adae, adsl, per = 0), arg = "per")
-bad("ae_special_interest", "exposure a string", ae_special_interest(adae, adsl, exposure = "x"), arg = "adsl")
+bad("ae_special_interest", "exposure a string", ae_special_interest(adae, adsl, aesi = "hepatic", exposure = "x"), arg = "adsl")
+bad("ae_special_interest", "no aesi named (built-in groups only when asked)", ae_special_interest(adae, adsl), arg = "aesi")
 bad("ae_time_to_first", "times negative", ae_time_to_first(adae, adsl, times = -1), arg = "times")
 bad("ae_time_to_first", "unknown aesi", ae_time_to_first(adae, adsl, aesi = "nope"), arg = "aesi")
 bad("ae_time_to_first", "terms numeric", ae_time_to_first(adae, adsl, terms = 3), arg = "terms")

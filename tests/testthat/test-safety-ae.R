@@ -100,6 +100,21 @@ test_that("ae_overview lines are counted by hand", {
   expect_false("AE of special interest" %in% o$ard$category)
   o2 <- ae_overview(d$adae, d$adsl, aesi = "infusion_reactions")
   expect_equal(ard_stat(o2, category = "AE of special interest", arm = "A", stat_name = "n"), 2)
+  # The built-in (trial-specific) AESI groups apply only when asked for.
+  expect_equal(ae_overview(d$adae, d$adsl)$ard, o$ard)
+  expect_error(ae_special_interest(d$adae, d$adsl), "glycotrial_plugins",
+               class = "glycotrial_error_input")
+  expect_error(ae_time_to_first(d$adae, d$adsl), class = "glycotrial_error_input")
+})
+
+test_that("no infusion records give no infusion-reaction rows", {
+  d <- safety_toy()
+  adex <- data.frame(USUBJID = character(), ASTDY = numeric(), EXINFNO = integer())
+  res <- infusion_reactions(d$adae, d$adsl, adex)
+  expect_equal(nrow(res$table), 0)
+  expect_equal(nrow(res$ard), 0)
+  expect_match(res$meta$footnote, "No infusion records")
+  expect_output(print(res), "no rows")
 })
 
 test_that("results convert, print and render", {
@@ -146,9 +161,11 @@ test_that("bad input raises classed errors", {
   d <- safety_toy()
   bad <- d$adae
   bad$USUBJID[1] <- "S99"
-  expect_error(ae_by_term(bad, d$adsl), "S99", class = "glycotrial_error_input")
-  expect_warning(res <- ae_by_term(bad, d$adsl, unmatched = "drop"),
-                 class = "glycotrial_warning_unmatched_subjects")
+  expect_error(ae_by_term(bad, d$adsl, unmatched = "error"), "S99",
+               class = "glycotrial_error_unmatched_subjects")
+  # Default: dropped with a classed message naming the subject.
+  expect_message(res <- ae_by_term(bad, d$adsl), "S99",
+                 class = "glycotrial_message_dropped_subjects")
   expect_equal(ard_stat(res, level = "any", arm = "A", stat_name = "events"), 3)
   sev <- d$adae
   sev$AESEV[2] <- "LIFE THREATENING"

@@ -39,3 +39,31 @@ test_that("TEAE by SOC/PT matches dplyr on the CDISC pilot data", {
   expect_equal(any_teae$stat[match(c("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"),
                                    any_teae$arm)], c(65, 77, 76))
 })
+
+# Issue 17.12: AEACN is blank in every pilot ADAE record; ADSL records the
+# discontinuations for adverse events (DCDECOD == "ADVERSE EVENT"): Placebo 8,
+# Xanomeline High Dose 40, Xanomeline Low Dose 44 (counted here with base R on
+# ADSL; every one of these subjects has a TEAE).
+test_that("TEAE leading to discontinuation is derived from ADSL when AEACN is blank", {
+  skip_if_not_installed("safetyData")
+  adsl <- safetyData::adam_adsl
+  adae <- safetyData::adam_adae
+  expect_true(all(is.na(adae$AEACN) | adae$AEACN == ""))
+  ref <- table(adsl$ARM[adsl$SAFFL == "Y" & adsl$DCDECOD == "ADVERSE EVENT"])
+  expect_equal(as.vector(ref[c("Placebo", "Xanomeline High Dose", "Xanomeline Low Dose")]),
+               c(8, 40, 44))
+  pv <- ae_vars(related_values = c("PROBABLE", "POSSIBLE"), unrelated_values = c("NONE", "REMOTE"))
+  o <- ae_overview(adae, adsl, vars = pv)
+  n <- o$ard[o$ard$category == "TEAE leading to discontinuation" & o$ard$stat_name == "n", ]
+  expect_equal(n$stat[match(names(ref), n$arm)], as.vector(ref))
+  expect_match(o$meta$footnote, "DCDECOD")
+  # Events cannot be attributed from ADSL: no event count on that line.
+  expect_false(any(o$ard$category == "TEAE leading to discontinuation" &
+                     o$ard$stat_name == "events"))
+  # Without any discontinuation reason the footnote says so (no line of zeros).
+  o2 <- ae_overview(adae, adsl[, setdiff(names(adsl), c("DCDECOD", "DCREASCD"))], vars = pv)
+  expect_false("TEAE leading to discontinuation" %in% o2$ard$category)
+  expect_match(o2$meta$footnote, "could not be derived")
+  # No glycotrial AESI line unless asked for.
+  expect_false("AE of special interest" %in% o$ard$category)
+})
