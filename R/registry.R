@@ -159,10 +159,13 @@ register_plugin <- function(kind, key, impl, description = "", units = NA_charac
     if (protected) {
       # Keep the built-in to restore it when the override is unregistered.
       entry$shadow <- if (isTRUE(old$builtin)) old else old$shadow
-      inform_builtin_override(kind, key, package)
     }
   }
   set_plugin_entry(kind, key, entry)
+  if (!is.null(entry$shadow)) {
+    inform_builtin_override(kind, key, package)
+  }
+  invisible(entry)
 }
 
 # The classed message for a built-in replaced by a package.
@@ -188,13 +191,16 @@ check_plugin_key <- function(key, call = sys.call(-1)) {
 # glycotrial, or "user" when that caller is not in a package.
 calling_package <- function() {
   if (isTRUE(registry$loading)) return("glycotrial")
-  skip <- list(topenv(environment(calling_package)), baseenv(), .BaseNamespaceEnv)
-  for (i in rev(seq_len(sys.nframe()))) {
-    env <- topenv(sys.frame(i))
-    if (any(vapply(skip, identical, logical(1), env))) next
-    return(if (isNamespace(env)) environmentName(env) else "user")
-  }
-  "user"
+  ns <- topenv(environment(calling_package))
+  # Follow the chain of callers (sys.parents(), not the frame stack, so the
+  # frames of evaluation helpers such as rlang's or testthat's do not count)
+  # out of glycotrial's own functions.
+  parents <- sys.parents()
+  i <- sys.nframe()
+  while (i > 0 && identical(topenv(sys.frame(i)), ns)) i <- parents[i]
+  if (i == 0) return("user")
+  env <- topenv(sys.frame(i))
+  if (isNamespace(env) && !identical(env, .BaseNamespaceEnv)) environmentName(env) else "user"
 }
 
 #' @rdname register_plugin
@@ -246,13 +252,8 @@ unregister_plugin <- function(kind, key, override_builtin = FALSE) {
       "i" = "Opt in with {.code override_builtin = TRUE} to remove it."),
       class = c("input", "glycotrial_error_builtin_protected"))
   }
-  if (isTRUE(entry$builtin)) {
-    inform_builtin_override(kind, key, calling_package(),
-                            sprintf("The built-in %s plugin '%s' was removed.", kind, key))
-  }
   if (inherits(entry$impl, "glycotrial_compiled_plugin")) {
     cpp_unregister_compiled(kind, key)
-    flush_plugin_notices()
   }
   if (!is.null(entry$shadow)) {
     # The override goes; the built-in it replaced comes back.
@@ -267,6 +268,12 @@ unregister_plugin <- function(kind, key, override_builtin = FALSE) {
     tbl <- registry$tables[[kind]]
     tbl[[key]] <- NULL
     registry$tables[[kind]] <- tbl
+  }
+  # Messages last, once the registry is consistent (a handler may not return).
+  flush_plugin_notices()
+  if (isTRUE(entry$builtin)) {
+    inform_builtin_override(kind, key, calling_package(),
+                            sprintf("The built-in %s plugin '%s' was removed.", kind, key))
   }
   invisible(TRUE)
 }
@@ -336,7 +343,7 @@ print.glycotrial_compiled_plugin <- function(x, ...) {
 # key is never replaced silently.
 sync_compiled_plugins <- function() {
   core <- cpp_compiled_plugins()
-  flush_plugin_notices()
+  on.exit(flush_plugin_notices())
   for (i in seq_len(nrow(core))) {
     kind <- core$kind[i]
     key <- core$key[i]
@@ -362,6 +369,8 @@ sync_compiled_plugins <- function() {
     if (!is.null(old) && !identical(old$package, core$package[i]) &&
         (isTRUE(old$builtin) || !is.null(old$shadow))) {
       entry$shadow <- if (isTRUE(old$builtin)) old else old$shadow
+    } else if (!is.null(old) && !isTRUE(entry$builtin)) {
+      entry$shadow <- old$shadow
     }
     set_plugin_entry(kind, key, entry)
   }
