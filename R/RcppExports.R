@@ -185,6 +185,18 @@ cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml
     .Call(`_glycotrial_cpp_mmrm_engine_moments`, patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin)
 }
 
+cpp_plugins_seal_builtins <- function() {
+    invisible(.Call(`_glycotrial_cpp_plugins_seal_builtins`))
+}
+
+cpp_plugin_notices <- function() {
+    .Call(`_glycotrial_cpp_plugin_notices`)
+}
+
+cpp_plugin_unloaded_owner <- function(kind, key) {
+    .Call(`_glycotrial_cpp_plugin_unloaded_owner`, kind, key)
+}
+
 cpp_compiled_plugins <- function() {
     .Call(`_glycotrial_cpp_compiled_plugins`)
 }

@@ -51,6 +51,8 @@ rlang_caller <- function() {
 # Called from C++ (src/r_guard.h) to turn a core exception into an R condition.
 raise_core_error <- function(r_class, message, argument) {
   prefix <- if (nzchar(argument)) paste0("`", argument, "`: ") else ""
+  # A core class may carry its parent: "glycotrial_error_plugin_failed glycotrial_error_input".
+  r_class <- strsplit(r_class, " ", fixed = TRUE)[[1]]
   cnd <- structure(
     class = unique(c(r_class, "glycotrial_error", "error", "condition")),
     list(message = paste0(prefix, message), call = NULL, argument = argument)

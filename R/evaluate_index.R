@@ -82,13 +82,18 @@ evaluate_index <- function(key, inputs, units = NULL, id = NULL, labels = NULL,
                            cpeptide_factor = 0.331) {
   factors <- list(glucose_factor = glucose_factor, insulin_factor = insulin_factor,
                   cpeptide_factor = cpeptide_factor)
-  index_eval(key, inputs, units, id, labels, strict, factors, call = sys.call())
+  index_eval(key, inputs, units, id, labels, strict, factors, call = sys.call(),
+             unit_arg = function(q) paste0("units[\"", q, "\"]"))
 }
 
 # Shared by evaluate_index() and the single-index functions; `call` is the
 # user-facing call reported in errors.
+# `unit_arg(q)` names the argument through which the user gave the unit of
+# input q (e.g. "glucose_unit", or units["glucose"] for evaluate_index()), so
+# a unit error names an argument the user actually passed.
 index_eval <- function(key, inputs, units = NULL, id = NULL, labels = NULL, strict = FALSE,
-                       factors = default_unit_factors(), call = sys.call(-1)) {
+                       factors = default_unit_factors(), call = sys.call(-1),
+                       unit_arg = function(q) paste0(q, "_unit")) {
   check_unit_factors(factors, call = call)
   check_flag(strict, call = call)
   info <- index_info(key)
@@ -100,14 +105,15 @@ index_eval <- function(key, inputs, units = NULL, id = NULL, labels = NULL, stri
     glycotrial_abort("{.arg units} must be a named character vector, not {describe_value(units)}.",
                      call = call)
   }
-  run_index(info, inputs, units, id, labels, strict, factors, call = call)
+  run_index(info, inputs, units, id, labels, strict, factors, call = call, unit_arg = unit_arg)
 }
 
 quantity_is_nonnegative <- c("glucose", "insulin", "cpeptide", "creatinine", "hba1c",
                              "weight", "height", "age", "bmi")
 
 # Check and convert one input to the unit the index expects.
-prepare_input <- function(x, q, native_unit, given_unit, factors, arg, call) {
+prepare_input <- function(x, q, native_unit, given_unit, factors, arg, call,
+                          unit_arg = paste0(arg, "_unit")) {
   if (q == "sex") return(as_female_indicator(x, arg = arg, call = call))
   if (!is.numeric(x) || is.factor(x)) {
     if (is.logical(x) && all(is.na(x))) {
@@ -120,13 +126,13 @@ prepare_input <- function(x, q, native_unit, given_unit, factors, arg, call) {
   cat <- unit_catalogue(factors)
   if (!q %in% names(cat)) {
     if (!is.null(given_unit) && !identical(given_unit, native_unit)) {
-      glycotrial_abort("{.arg {arg}} is in {.val {given_unit}} but the index expects {.val {native_unit}}, and glycotrial does not know how to convert {q}.",
+      glycotrial_abort("{.arg {unit_arg}} is {.val {given_unit}} but the index expects {arg} in {.val {native_unit}}, and glycotrial does not know how to convert {q}.",
                        class = c("input", "glycotrial_error_unit"), call = call)
     }
     return(as.numeric(x))
   }
   from <- given_unit %or% native_unit
-  convert_quantity(x, q, from, native_unit, factors, arg = paste0(arg, "_unit"), call = call)
+  convert_quantity(x, q, from, native_unit, factors, arg = unit_arg, call = call)
 }
 
 format_labels <- function(labels, max = 10) {
@@ -140,7 +146,8 @@ warn_rows <- function(what, labels, class) {
   glycotrial_warn(c("{what}", "i" = "{.val {lab}}"), class = class)
 }
 
-run_index <- function(info, inputs, units, id, labels, strict, factors, call) {
+run_index <- function(info, inputs, units, id, labels, strict, factors, call,
+                      unit_arg = function(q) paste0(q, "_unit")) {
   key <- info$key
   need <- names(info$inputs)
   if (info$shape == "curve") need <- c("time", need)
@@ -161,7 +168,8 @@ run_index <- function(info, inputs, units, id, labels, strict, factors, call) {
   for (q in need) {
     nat <- if (q == "time") "min" else info$inputs[[q]]
     qq <- if (q == "time") "time" else q
-    v <- prepare_input(inputs[[q]], qq, nat, if (q %in% names(units)) units[[q]] else NULL, factors, arg = q, call = call)
+    v <- prepare_input(inputs[[q]], qq, nat, if (q %in% names(units)) units[[q]] else NULL, factors,
+                       arg = q, call = call, unit_arg = unit_arg(q))
     vals[[q]] <- if (length(v) == n) v else rep_len(v, n)
     # A finite value that the unit conversion (R arithmetic) took to +-Inf
     # is an overflow of the row, not an "undefined" index.
@@ -197,7 +205,7 @@ call_impl <- function(info, cols) {
   if (identical(info$implementation, "C++")) {
     cpp_indices_compute(info$key, unname(cols), by_curve = FALSE)
   } else {
-    as.numeric(do.call(info$impl, cols))
+    check_index_output(call_plugin_function(info$impl, cols, "index", info$key), info$key)
   }
 }
 
@@ -362,7 +370,10 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call, conv_over =
     check_curve_times(code, vals$time, labels, call)
     idx <- split(seq_along(code), code)
     out <- vapply(idx, function(r) {
-      v <- as.numeric(do.call(info$impl, lapply(vals[c("time", names(info$inputs))], `[`, r)))
+      v <- check_index_output(
+        call_plugin_function(info$impl, lapply(vals[c("time", names(info$inputs))], `[`, r),
+                             "index", info$key),
+        info$key)
       if (length(v) != 1) {
         glycotrial_abort("Curve index {.val {info$key}} must return one number per curve; got {length(v)}.",
                          class = "numerical")

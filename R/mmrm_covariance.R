@@ -51,6 +51,9 @@ add_builtin_plugins("mmrm", function() {
 #' @param description,reference One line each, shown by
 #'   `glycotrial_plugins("covariance")`.
 #' @param overwrite Replace an existing structure of the same key?
+#' @param override_builtin Replace a structure built into glycotrial (such as
+#'   `"us"`)? Needs `overwrite = TRUE` too; emits a message of class
+#'   `glycotrial_message_builtin_override`.
 #' @return The registry entry, invisibly.
 #' @examples
 #' # Compound symmetry with theta = (log sd, Fisher z of rho).
@@ -70,7 +73,7 @@ add_builtin_plugins("mmrm", function() {
 #' @export
 register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NULL,
                                 description = "", reference = NA_character_,
-                                overwrite = FALSE) {
+                                overwrite = FALSE, override_builtin = FALSE) {
   check_plugin_key(key)
   if (!is.function(n_theta)) {
     glycotrial_abort("{.arg n_theta} must be a function of {.code n_visits}, not {describe_value(n_theta)}.")
@@ -96,9 +99,11 @@ register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NU
   }
   check_flag(spatial)
   check_flag(overwrite)
+  check_flag(override_builtin)
   sync_compiled_plugins()
-  old <- registry$entries[[plugin_id("covariance", key)]]
-  if (!is.null(old) && inherits(old$impl, "glycotrial_compiled_plugin") && !overwrite) {
+  old <- plugin_entry("covariance", key)
+  if (!is.null(old) && inherits(old$impl, "glycotrial_compiled_plugin") && !overwrite &&
+      !isTRUE(old$builtin)) {
     glycotrial_abort(c(
       "A covariance structure with key {.val {key}} is already registered (by {.pkg {old$package}}).",
       "i" = "Choose another key."),
@@ -106,13 +111,13 @@ register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NU
   }
   impl <- list(n_theta = n_theta, sigma = sigma, spatial = spatial, start = start)
   register_plugin("covariance", key, impl, description = description,
-                  reference = reference, overwrite = overwrite)
+                  reference = reference, overwrite = overwrite,
+                  override_builtin = override_builtin)
 }
 
 # The covariance plugin for a key: list(key, compiled, spatial, impl).
 covariance_plugin <- function(key, call = NULL) {
-  id <- plugin_id("covariance", key)
-  entry <- registry$entries[[id]]
+  entry <- plugin_entry("covariance", key)
   # Fast path (fit_mmrm() calls this on every fit): an R plugin, or a
   # compiled one the C++ registry still has, needs no full registry sync.
   known <- !is.null(entry) &&
@@ -120,9 +125,10 @@ covariance_plugin <- function(key, call = NULL) {
        !is.null(tryCatch(cpp_covariance_info(key, 1L), error = function(e) NULL)))
   if (!known) {
     sync_compiled_plugins()
-    entry <- registry$entries[[id]]
+    entry <- plugin_entry("covariance", key)
   }
   if (is.null(entry)) {
+    abort_if_unloaded("covariance", key, call = call)
     builtin <- key %in% c("us", "toep", "toeph", "ar1", "ar1h", "ad", "adh", "cs", "csh", "sp_exp", "sp_gau")
     glycotrial_abort(c(
       "Unknown covariance structure {.val {key}} in {.arg formula}.",
@@ -132,7 +138,15 @@ covariance_plugin <- function(key, call = NULL) {
   }
   compiled <- inherits(entry$impl, "glycotrial_compiled_plugin")
   spatial <- if (compiled) cpp_covariance_info(key, 1L)$spatial else isTRUE(entry$impl$spatial)
-  list(key = key, compiled = compiled, spatial = spatial, impl = entry$impl)
+  impl <- entry$impl
+  if (!compiled) {
+    # Errors inside the user's functions become glycotrial_error_plugin_failed
+    # (keeping their message); the engine calls these wrappers.
+    for (f in intersect(c("n_theta", "sigma", "start"), names(impl))) {
+      if (is.function(impl[[f]])) impl[[f]] <- wrap_plugin_function(impl[[f]], "covariance", key, f)
+    }
+  }
+  list(key = key, compiled = compiled, spatial = spatial, impl = impl)
 }
 
 # Number of parameters of a structure over n_visits visits.
@@ -142,10 +156,12 @@ covariance_n_theta <- function(plugin, n_visits) {
   } else {
     plugin$impl$n_theta(n_visits)
   }
-  if (!is.numeric(k) || length(k) != 1 || !is.finite(k) || k != round(k)) {
+  if (!is.numeric(k) || length(k) != 1 || !is.finite(k) || k != round(k) || k < 0) {
     glycotrial_abort("{.arg n_theta} of covariance structure {.val {plugin$key}} must return one whole number for {n_visits} visit{?s}; it returned {describe_value(k)}.",
+                     class = c("glycotrial_error_plugin_output", "glycotrial_error_input"),
                      call = NULL)
   }
+  check_plugin_n_theta(plugin$key, k, n_visits)
   as.integer(k)
 }
 

@@ -34,6 +34,9 @@
 #' @param description,reference,formula Metadata shown by
 #'   [glycotrial_plugins()] and [index_info()].
 #' @param overwrite Replace an existing index with the same key?
+#' @param override_builtin Replace an index built into glycotrial (such as
+#'   `"homa1_ir"`)? Needs `overwrite = TRUE` too; emits a message of class
+#'   `glycotrial_message_builtin_override`.
 #' @return The registry entry, invisibly.
 #' @examples
 #' register_index("tyg_like", function(glucose, insulin) log(glucose * insulin),
@@ -46,7 +49,8 @@
 #' @export
 register_index <- function(key, fun, inputs, output_unit = "1", shape = c("row", "curve"),
                            times = numeric(), description = "", reference = NA_character_,
-                           formula = NA_character_, overwrite = FALSE) {
+                           formula = NA_character_, overwrite = FALSE,
+                           override_builtin = FALSE) {
   check_plugin_key(key)
   if (!is.function(fun)) {
     glycotrial_abort("{.arg fun} must be a function, not {describe_value(fun)}.")
@@ -78,7 +82,8 @@ register_index <- function(key, fun, inputs, output_unit = "1", shape = c("row",
                times = as.numeric(times), formula = as.character(formula), family = "user")
   register_plugin("index", key, fun, description = description,
                   units = index_units_label(units, output_unit),
-                  reference = reference, meta = meta, overwrite = overwrite)
+                  reference = reference, meta = meta, overwrite = overwrite,
+                  override_builtin = override_builtin)
 }
 
 index_units_label <- function(inputs, output_unit) {

@@ -599,6 +599,34 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_plugins_seal_builtins
+void cpp_plugins_seal_builtins();
+RcppExport SEXP _glycotrial_cpp_plugins_seal_builtins() {
+BEGIN_RCPP
+    cpp_plugins_seal_builtins();
+    return R_NilValue;
+END_RCPP
+}
+// cpp_plugin_notices
+Rcpp::DataFrame cpp_plugin_notices();
+RcppExport SEXP _glycotrial_cpp_plugin_notices() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_plugin_notices());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_plugin_unloaded_owner
+std::string cpp_plugin_unloaded_owner(std::string kind, std::string key);
+RcppExport SEXP _glycotrial_cpp_plugin_unloaded_owner(SEXP kindSEXP, SEXP keySEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_plugin_unloaded_owner(kind, key));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_compiled_plugins
 Rcpp::DataFrame cpp_compiled_plugins();
 RcppExport SEXP _glycotrial_cpp_compiled_plugins() {
@@ -1085,6 +1113,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_sigma", (DL_FUNC) &_glycotrial_cpp_mmrm_sigma, 4},
     {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
     {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
+    {"_glycotrial_cpp_plugins_seal_builtins", (DL_FUNC) &_glycotrial_cpp_plugins_seal_builtins, 0},
+    {"_glycotrial_cpp_plugin_notices", (DL_FUNC) &_glycotrial_cpp_plugin_notices, 0},
+    {"_glycotrial_cpp_plugin_unloaded_owner", (DL_FUNC) &_glycotrial_cpp_plugin_unloaded_owner, 2},
     {"_glycotrial_cpp_compiled_plugins", (DL_FUNC) &_glycotrial_cpp_compiled_plugins, 0},
     {"_glycotrial_cpp_unregister_compiled", (DL_FUNC) &_glycotrial_cpp_unregister_compiled, 2},
     {"_glycotrial_cpp_compiled_index_info", (DL_FUNC) &_glycotrial_cpp_compiled_index_info, 1},

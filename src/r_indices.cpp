@@ -68,14 +68,18 @@ Rcpp::NumericVector cpp_indices_compute(std::string key, Rcpp::List cols, bool b
     }
     if (n < 0) n = 0;
     glycotrial::require(n <= INT_MAX, "inputs", "too many rows for one call");
-    Rcpp::NumericVector out(n);
+    // NA until the plugin writes a row: a plugin that writes nothing gives NA,
+    // not 0.
+    Rcpp::NumericVector out(n, NA_REAL);
     char err[512] = {0};
     glycotrial::indices::RangeReport range;
     if (glycotrial::indices::compute_with_range_check(*p, static_cast<int>(n), ptr.data(),
                                                       out.begin(), by_curve, &range, err,
                                                       sizeof(err)) != 0) {
-      throw glycotrial::InputError(std::string("index '") + key + "' failed: " +
-                                   (err[0] ? err : "no message from the plugin"));
+      err[sizeof(err) - 1] = '\0';
+      throw glycotrial::plugins::PluginFailedError(
+          std::string("index '") + key + "' failed: " + (err[0] ? err : "no message from the plugin"),
+          false);
     }
     for (R_xlen_t i = 0; i < n; ++i)
       if (std::isnan(out[i])) out[i] = NA_REAL;

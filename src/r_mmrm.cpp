@@ -6,6 +6,7 @@
 #include <Rcpp.h>
 #include <R_ext/Rdynload.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -51,6 +52,13 @@ class RCovariance : public mm::CovarianceModel {
     int k = static_cast<int>(kd);
     glycotrial::require(k >= 0, "n_theta", "covariance '" + key_ + "' rejected " +
                                                std::to_string(n_visits) + " visits");
+    const double bound = std::max(static_cast<double>(n_visits) * n_visits,
+                                  static_cast<double>(glycotrial::plugins::kMinThetaBound));
+    if (k > bound)
+      throw glycotrial::plugins::PluginOutputError(
+          "covariance structure '" + key_ + "' reports " + std::to_string(k) +
+          " parameters for " + std::to_string(n_visits) + " visits; at most " +
+          std::to_string(static_cast<long long>(bound)) + " (visits squared) are accepted");
     return k;
   }
   // The plugin's R result as an m x m double matrix, or an InputError naming
@@ -76,8 +84,9 @@ class RCovariance : public mm::CovarianceModel {
     Rcpp::RObject res = sigma_(Rcpp::wrap(theta), n_visits, Rcpp::wrap(coords));
     Rcpp::NumericMatrix sm = square_matrix(res, m, "returned");
     S = Eigen::Map<MatrixXd>(sm.begin(), m, m);
-    if (!S.allFinite())
-      throw glycotrial::NumericalError("covariance '" + key_ + "' returned a non-finite value");
+    // Finite and symmetric: a non-symmetric result is refused, never read
+    // through one triangle.
+    glycotrial::plugins::check_covariance_matrix(key_, S.data(), m);
     if (dS) {
       Rcpp::RObject g = res.attr("gradient");
       if (g.isNULL()) {

@@ -14,7 +14,8 @@ test_that("plugins of a declared kind register, list, resolve and unregister", {
   expect_equal(lst$key, "double_it")
   expect_equal(lst$implementation, "R")
   expect_named(lst, c("kind", "key", "package", "implementation", "description", "units",
-                      "reference"))
+                      "reference", "registered_by", "builtin"))
+  expect_false(lst$builtin)
 
   # Identical content again is a no-op; different content conflicts.
   expect_silent(register_plugin("test_kind", "double_it", function(x) 2 * x,

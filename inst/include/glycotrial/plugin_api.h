@@ -28,12 +28,15 @@ typedef struct glycotrial_covariance_v1 {
   /* Number of variance parameters for a structure over n_visits visits
    * (for spatial structures n_visits is the number of distinct times). */
   int (*n_theta)(int n_visits);
-  /* Fill the m x m covariance matrix sigma for one subject whose m
+  /* n_theta is bounded: at most max(n_visits^2, 64) parameters, for at most
+   * 10000 visits; larger counts are refused (glycotrial_error_plugin_output).
+   * Fill the m x m covariance matrix sigma for one subject whose m
    * observations sit at coords[0..m-1] (0-based visit indices, or times), from
    * theta[0..n_theta-1] on the unconstrained scale. If dsigma is not NULL,
    * also fill n_theta m x m matrices with d sigma / d theta_j, stored one after
    * another. A plugin without analytic derivatives may return 2 when dsigma is
-   * requested; the engine then differentiates numerically. */
+   * requested; the engine then differentiates numerically. sigma must be
+   * finite and symmetric (both triangles are checked). */
   int (*sigma)(const double* theta, int n_theta, int n_visits,
                const double* coords, int m, double* sigma, double* dsigma,
                char* err, int err_len);
@@ -50,19 +53,46 @@ typedef struct glycotrial_index_v1 {
   const char* const* input_names;  /* n_inputs names */
   const char* const* input_units;  /* n_inputs units the callback expects */
   /* inputs[j][i] is input j of row i; write n results into out (NaN for a row
-   * where the index is undefined). */
+   * where the index is undefined; out starts as NaN, so a row left unwritten
+   * is NA). Inputs named after a quantity glycotrial converts (glucose,
+   * insulin, cpeptide, creatinine, time, weight, height, age, bmi, hba1c,
+   * sex, value) must declare one of its units, spelled as in
+   * index_units(); registration refuses other units. */
   int (*compute)(int n, const double* const* inputs, double* out,
                  char* err, int err_len);
 } glycotrial_index_v1;
 
+/* Flags of the registration functions (bitwise or).
+ * GLYCOTRIAL_REGISTER_OVERWRITE replaces a plugin of the same key registered
+ * by a package. The plugins built into glycotrial (e.g. covariance "us",
+ * index "homa1_ir") are protected: replacing one also needs
+ * GLYCOTRIAL_REGISTER_OVERRIDE_BUILTIN, and glycotrial then tells the user
+ * (a message of class glycotrial_message_builtin_override naming the
+ * package). The built-in comes back when the override is unregistered or its
+ * shared library unloaded. */
+#define GLYCOTRIAL_REGISTER_OVERWRITE 1
+#define GLYCOTRIAL_REGISTER_OVERRIDE_BUILTIN 2
+
 /* Signatures of the registration functions exported with R_RegisterCCallable.
- * overwrite = 0 refuses a key that is already registered. Return 0 on
- * success, non-zero with a message in err otherwise. */
+ * v1: `overwrite` takes the flags above (0 refuses a key that is already
+ * registered); the shared library owning the callbacks is found from their
+ * addresses.
+ * v2 (preferred): also names the owning shared library `dll` (the name R
+ * gives it: the package name for a package's DLL, as in R_init_<dll>), so
+ * glycotrial can drop the plugin when that library is unloaded instead of
+ * calling into unmapped code; NULL means "find it from the callbacks".
+ * Return 0 on success, non-zero with a message in err otherwise. */
 typedef int (*glycotrial_register_covariance_v1_fn)(const glycotrial_covariance_v1* plugin,
                                                     const char* package, int overwrite,
                                                     char* err, int err_len);
 typedef int (*glycotrial_register_index_v1_fn)(const glycotrial_index_v1* plugin,
                                                const char* package, int overwrite,
+                                               char* err, int err_len);
+typedef int (*glycotrial_register_covariance_v2_fn)(const glycotrial_covariance_v1* plugin,
+                                                    const char* package, const char* dll,
+                                                    int flags, char* err, int err_len);
+typedef int (*glycotrial_register_index_v2_fn)(const glycotrial_index_v1* plugin,
+                                               const char* package, const char* dll, int flags,
                                                char* err, int err_len);
 
 #ifdef __cplusplus

@@ -33,10 +33,9 @@ class PluginResidual : public Residual {
     const glycotrial_covariance_v1* p = plugins::find_covariance(key_);
     require(p != nullptr, "formula",
             "no covariance structure '" + key_ + "' is registered (see glycotrial_plugins())");
-    n_theta_ = p->n_theta(n_visits_);
-    require(n_theta_ >= 0, "formula",
-            "covariance structure '" + key_ + "' cannot be used with " +
-                std::to_string(n_visits_) + " visits");
+    // Bounded (visits <= 1e4, parameters <= visits^2): a plugin reporting
+    // 2e9 parameters is refused here, before anything is allocated.
+    n_theta_ = plugins::checked_n_theta(*p, n_visits_);
   }
   int n_theta() const override { return n_theta_; }
   void sigma(const double* theta, const std::vector<double>& coords, const std::vector<int>&,

@@ -256,10 +256,7 @@ const std::vector<glycotrial_covariance_v1>& builtin_covariances() {
 }
 
 int PluginCovariance::n_theta(int n_visits) const {
-  const int k = p_.n_theta(n_visits);
-  require(k >= 0, "n_visits", "covariance structure '" + key() + "' cannot be used with " +
-                                  std::to_string(n_visits) + " visits");
-  return k;
+  return plugins::checked_n_theta(p_, n_visits);
 }
 
 void PluginCovariance::sigma(const std::vector<double>& theta, int n_visits,
@@ -289,11 +286,13 @@ void PluginCovariance::sigma(const std::vector<double>& theta, int n_visits,
     rc = p_.sigma(theta.data(), k, n_visits, coords.data(), m, sigma.data(), nullptr, err,
                   sizeof(err));
   }
+  err[sizeof(err) - 1] = '\0';
   if (rc != 0)
-    throw NumericalError("covariance '" + key() + "' failed: " +
-                         (err[0] ? std::string(err) : std::string("no message from the plugin")));
-  if (!sigma.allFinite())
-    throw NumericalError("covariance '" + key() + "' returned a non-finite value");
+    throw plugins::PluginFailedError(
+        "covariance '" + key() + "' failed: " +
+            (err[0] ? std::string(err) : std::string("no message from the plugin")),
+        true);
+  plugins::check_covariance_matrix(key(), sigma.data(), m);
 }
 
 std::vector<Eigen::MatrixXd> numerical_dsigma(const CovarianceModel& model,

@@ -33,11 +33,16 @@ static const glycotrial_covariance_v1 cs_plugin = {
   GLYCOTRIAL_PLUGIN_ABI, "plugin_cs", "Compound symmetry (test plugin)", "test fixture", 0,
   cs_n_theta, cs_sigma};
 
+/* Registered with the DLL name ("glycoplugin", as in R_init_glycoplugin), so
+ * glycotrial drops these plugins if this library is unloaded; R/zzz.R's
+ * .onUnload unregisters them when the package is unloaded. */
 static SEXP glycoplugin_register(void) {
   char err[256];
-  if (glycotrial_register_index(&ratio_plugin, "glycoplugin", 1, err, sizeof(err)) != 0)
+  if (glycotrial_register_index2(&ratio_plugin, "glycoplugin", "glycoplugin",
+                                 GLYCOTRIAL_REGISTER_OVERWRITE, err, sizeof(err)) != 0)
     Rf_error("%s", err);
-  if (glycotrial_register_covariance(&cs_plugin, "glycoplugin", 1, err, sizeof(err)) != 0)
+  if (glycotrial_register_covariance2(&cs_plugin, "glycoplugin", "glycoplugin",
+                                      GLYCOTRIAL_REGISTER_OVERWRITE, err, sizeof(err)) != 0)
     Rf_error("%s", err);
   return R_NilValue;
 }
