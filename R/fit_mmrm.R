@@ -144,7 +144,7 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   call <- match.call()
   # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
   # pattern moments: R/mmrm_chunked.R.
-  if (mmrm_use_moments(data)) {
+  if (mmrm_use_moments(data, formula, weights)) {
     return(mmrm_fit_route(call, formula, data, reml, weights, if (missing(df)) NULL else df,
                           vcov, control))
   }

@@ -148,6 +148,7 @@ mmrm_data_dbi <- function(con, table, levels = NULL) {
       !methods::is(table, "Id")) {
     glycotrial_abort("{.arg table} must be a table name, not {describe_value(table)}.")
   }
+  scale_check_connection(con)
   exists <- tryCatch(DBI::dbExistsTable(con, table), error = function(e) NA)
   if (isFALSE(exists)) {
     glycotrial_abort("{.arg table}: the connection has no table {.val {format(table)}}.")
@@ -213,6 +214,18 @@ print.glycotrial_mmrm_source <- function(x, ...) {
     glycotrial_mmrm_source_frame = sprintf("data frame, %d rows", nrow(x$data)))
   cat("<glycotrial_mmrm_source>", what, "\n")
   invisible(x)
+}
+
+# A closed (or otherwise invalid) DBI connection: a classed error, not the
+# back end's own.
+scale_check_connection <- function(con) {
+  ok <- tryCatch(isTRUE(DBI::dbIsValid(con)), error = function(e) FALSE)
+  if (!ok) {
+    glycotrial_abort(c("The database connection {.arg con} is closed or invalid.",
+                       "i" = "Open it again with {.fun DBI::dbConnect} and build the source with {.fun mmrm_data_dbi}."),
+                     class = c("input", "glycotrial_error_connection"), call = NULL)
+  }
+  invisible(TRUE)
 }
 
 scale_check_levels <- function(levels) {
@@ -327,7 +340,7 @@ scale_check_cols <- function(have, roles, what) {
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_frame <- function(src, roles) {
   df <- src$data
-  scale_check_cols(names(df), roles, "{.arg data}")
+  scale_check_cols(names(df), roles, "`data`")
   schema <- scale_schema(df, roles)
   enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(df))
   mom <- scale_chunk_moments(df, enc, threads = scale_threads())
@@ -680,8 +693,9 @@ scale_sql_math <- function(con) {
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   con <- src$con
+  scale_check_connection(con)
   fields <- DBI::dbListFields(con, src$table)
-  scale_check_cols(fields, roles, "Database table {.val {format(src$table)}}")
+  scale_check_cols(fields, roles, paste("Database table", paste(format(src$table), collapse = ".")))
   qi <- function(x) as.character(DBI::dbQuoteIdentifier(con, x))
   tbl <- if (methods::is(src$table, "Id")) as.character(DBI::dbQuoteIdentifier(con, src$table)) else qi(src$table)
   cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
@@ -730,6 +744,29 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   enc <- scale_encoding(NULL, roles, schema)
   p <- length(enc$colnames)
   num <- function(x) sprintf("%.17g", x)
+  if (length(enc$visit_levels) > 53) {
+    # visit sets travel as 64-bit masks, which R reads as doubles (exact to 2^53)
+    glycotrial_abort(c("{.fun mmrm_data_dbi} supports at most 53 visits; {.field {roles$visit}} has {length(enc$visit_levels)}.",
+                       "i" = "Read the rows into a data frame (e.g. {.code DBI::dbReadTable()}) and fit that."),
+                     class = c("input", "glycotrial_error_moment_route"), call = NULL)
+  }
+  # numeric columns must hold numbers: CAST() of unreadable text gives 0 in
+  # some databases (SQLite), so text that is not a number is refused here
+  # (as the chunk, CSV and Parquet routes refuse it)
+  num_check <- unique(c(roles$response, roles$weights,
+                        names(schema)[vapply(schema, function(x) identical(x$type, "numeric"), logical(1))]))
+  num_check <- intersect(num_check, fields)
+  for (v in num_check) {
+    bad <- tryCatch(DBI::dbGetQuery(con, sprintf(
+      "SELECT %s AS v FROM %s WHERE %s IS NOT NULL AND NOT (CAST(%s AS DOUBLE) = %s) LIMIT 3",
+      qi(v), tbl, qi(v), qi(v), qi(v)))$v, error = function(e) NULL)
+    if (length(bad)) {
+      bad <- as.character(bad)
+      glycotrial_abort(c("Column {.field {v}} of the database table must be numeric but holds value{?s} {.val {bad}} that {?is/are} not a number.",
+                         "i" = "Clean the column (or cast it in a view) before fitting."),
+                       class = c("input", "glycotrial_error_column_type"), call = NULL)
+    }
+  }
   # pilot sample (centres, response shift; see scale_pilot()): the first rows
   # with all columns present
   pilot_cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
@@ -822,6 +859,12 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     glycotrial_abort("Subject {.val {as.character(chk$twog)}} appears in more than one group of {.field {roles$group}}.",
                      call = NULL)
   }
+  # the size of the pattern matrices before the aggregate query: one row
+  # per (pattern, group); capped by glycotrial.moment_memory_limit
+  pats <- DBI::dbGetQuery(con, sprintf(
+    "WITH %s, %s SELECT pm, g, MIN(nv) AS nv, COUNT(*) AS n FROM pat GROUP BY pm, g", d_cte, pat_cte))
+  bytes <- scale_moment_bytes(as.numeric(pats$nv), p + 1)
+  if (bytes > scale_memory_limit()) scale_abort_memory(bytes, nrow(pats))
   q1 <- p + 1
   prods <- character()
   for (dd in seq_len(q1) - 1L) for (cc in seq_len(q1) - 1L) {
@@ -879,7 +922,8 @@ scale_dbi_moments <- function(agg, q1, k) {
   for (kk in unique(key)) {
     rows <- which(key == kk)
     pm <- agg$pm[rows[1]]
-    visits <- which(bitwAnd(as.integer(pm), as.integer(2^(seq_len(k) - 1))) > 0) - 1L
+    # (doubles: exact for masks of up to 53 visits, where bitwAnd() stops at 31)
+    visits <- which((pm %/% 2^(seq_len(k) - 1)) %% 2 == 1) - 1L
     m <- length(visits)
     M <- matrix(0, m * q1, m * q1)
     n <- NA_real_
