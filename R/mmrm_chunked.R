@@ -223,19 +223,23 @@ scale_encoding <- function(spec, roles, schema) {
                        call = NULL)
     }
   }
+  # rows of `fac` are the deparsed variables (`my arm` with backticks, as in
+  # model.matrix()'s column names); the schema is keyed by the plain names
+  plain <- stats::setNames(vapply(as.list(attr(tt, "variables"))[-1], as.character, ""), rownames(fac))
   for (j in seq_len(ncol(fac))) {
     vs <- rownames(fac)[fac[, j] > 0]
     cols <- list(list(comps = list(), name = character()))
-    for (v in vs) {
+    for (vr in vs) {
+      v <- plain[[vr]]
       sc <- schema[[v]]
       pieces <- if (sc$type == "numeric") {
-        list(list(comp = list(var = var_index[[v]], map = NULL), name = v))
+        list(list(comp = list(var = var_index[[v]], map = NULL), name = vr))
       } else {
         lv <- sc$levels
         if (length(lv) < 1) {
           glycotrial_abort("Factor {.field {v}} has no observed levels.", call = NULL)
         }
-        cm <- if (fac[v, j] == 1) {
+        cm <- if (fac[vr, j] == 1) {
           if (length(lv) < 2) {
             glycotrial_abort("Factor {.field {v}} needs at least two levels for contrasts; found {.val {lv}}.",
                              call = NULL)
@@ -248,7 +252,7 @@ scale_encoding <- function(spec, roles, schema) {
         }
         lapply(seq_len(ncol(cm)), function(q) {
           list(comp = list(var = var_index[[v]], map = unname(as.numeric(cm[, q]))),
-               name = paste0(v, colnames(cm)[q] %||% q))
+               name = paste0(vr, colnames(cm)[q] %||% q))
         })
       }
       # first variable varies fastest, as in model.matrix()

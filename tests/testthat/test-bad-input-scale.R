@@ -115,3 +115,32 @@ test_that("DBI: more than 31 visits work; a closed connection is glycotrial_erro
                class = "glycotrial_error_connection")
   expect_error(mmrm_data_dbi(con, "adlb"), class = "glycotrial_error_connection")
 })
+
+test_that("column names with spaces or quotes work on the moment route", {
+  d <- scale_many_visits(n = 60, k = 3, miss = 0.1)
+  names(d)[names(d) == "ARM"] <- "my arm"
+  names(d)[names(d) == "CHG"] <- "chg'x"
+  withr::local_options(glycotrial.mmrm_moment_rows = 1)
+  f1 <- fit_mmrm(`chg'x` ~ `my arm` * AVISIT + cs(AVISIT | USUBJID), data = d)
+  expect_true(isTRUE(f1$moments_only))
+  withr::local_options(glycotrial.mmrm_moment_rows = Inf)
+  f2 <- fit_mmrm(`chg'x` ~ `my arm` * AVISIT + cs(AVISIT | USUBJID), data = d)
+  expect_equal(coef(f1), coef(f2), tolerance = 1e-8)
+})
+
+test_that("huge simulation and bootstrap sizes are refused before allocating", {
+  expect_error(simulate_trial(n = 2^31), class = "glycotrial_error_resources")
+  expect_error(power_trial(n = 10, effect = 1, nsim = 2^31), class = "glycotrial_error_resources")
+  expect_error(power_trial(n = 2^31, effect = 1, nsim = 10), class = "glycotrial_error_resources")
+  e <- expect_error(glycotrial:::check_size(1e12, 1e6, arg = "n_boot", what = "bootstrap resamples"),
+                    class = "glycotrial_error_resources")
+  expect_match(conditionMessage(e), "1,000,000")
+  expect_false(grepl("at least 1", conditionMessage(e)))
+})
+
+test_that("joint_bootstrap(n_boot = 1e12) says what the bound is", {
+  d <- adlb[adlb$USUBJID %in% unique(adlb$USUBJID)[1:30], ]
+  fit <- fit_joint(d)
+  e <- expect_error(joint_bootstrap(fit, n_boot = 1e12), class = "glycotrial_error_resources")
+  expect_match(conditionMessage(e), "maximum")
+})
