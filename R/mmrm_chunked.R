@@ -520,7 +520,10 @@ scale_pilot <- function(enc, sample) {
   enc <- scale_apply_centre(enc, cm$centre)
   enc$T <- cm$T
   # (the test option that fakes Ctrl-C counts the checks of the main pass only)
-  old <- options(glycotrial.scale_test_interrupt_after = -1L)
+  # (and the pilot is a sample: its pattern matrices get a quarter of the
+  # memory limit, beyond which it is skipped)
+  old <- options(glycotrial.scale_test_interrupt_after = -1L,
+                 glycotrial.moment_memory_limit = scale_memory_limit() / 4)
   on.exit(options(old), add = TRUE)
   mom <- tryCatch(suppressMessages(scale_chunk_moments(sample, enc, threads = 1L, label = "pilot sample")),
                   glycotrial_error = function(e) NULL)

@@ -767,6 +767,29 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
                        class = c("input", "glycotrial_error_column_type"), call = NULL)
     }
   }
+  lit0 <- function(v, lv) {
+    if (num_col[[v]]) lv else as.character(DBI::dbQuoteString(con, lv))
+  }
+  vcode <- paste0("(CASE ", qi(roles$visit),
+                  paste0(" WHEN ", lit0(roles$visit, enc$visit_levels), " THEN ",
+                         seq_along(enc$visit_levels) - 1L, collapse = ""), " END)")
+  gcode <- if (is.null(roles$group)) "0" else {
+    paste0("(CASE ", qi(roles$group),
+           paste0(" WHEN ", lit0(roles$group, enc$group_levels), " THEN ",
+                  seq_along(enc$group_levels) - 1L, collapse = ""), " END)")
+  }
+  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject,
+                                      roles$group, roles$weights))),
+                          " IS NOT NULL"), collapse = " AND ")
+  # the size of the pattern matrices before any pass over the data: one row
+  # per (visit pattern, group); capped by glycotrial.moment_memory_limit
+  pats <- DBI::dbGetQuery(con, sprintf(paste(
+    "WITH d AS (SELECT %s AS s, %s AS v, %s AS g FROM %s WHERE %s),",
+    "pat AS (SELECT s, SUM(CAST(1 AS BIGINT) << v) AS pm, MIN(g) AS g, COUNT(*) AS nv FROM d GROUP BY s)",
+    "SELECT pm, g, MIN(nv) AS nv, COUNT(*) AS n FROM pat GROUP BY pm, g"),
+    qi(roles$subject), vcode, gcode, tbl, notnull))
+  bytes <- scale_moment_bytes(as.numeric(pats$nv), p + 1)
+  if (bytes > scale_memory_limit()) scale_abort_memory(bytes, nrow(pats))
   # pilot sample (centres, response shift; see scale_pilot()): the first rows
   # with all columns present
   pilot_cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
@@ -796,17 +819,6 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
       }
     }, ""), collapse = " * ")
   }, "")
-  vcode <- paste0("(CASE ", qi(roles$visit),
-                  paste0(" WHEN ", lit(roles$visit, enc$visit_levels), " THEN ",
-                         seq_along(enc$visit_levels) - 1L, collapse = ""), " END)")
-  gcode <- if (is.null(roles$group)) "0" else {
-    paste0("(CASE ", qi(roles$group),
-           paste0(" WHEN ", lit(roles$group, enc$group_levels), " THEN ",
-                  seq_along(enc$group_levels) - 1L, collapse = ""), " END)")
-  }
-  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject,
-                                      roles$group, roles$weights))),
-                          " IS NOT NULL"), collapse = " AND ")
   yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE)")
   if (!is.null(enc$y_coef)) {
     # the response minus the pilot fit, row by row in the database
@@ -859,12 +871,6 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     glycotrial_abort("Subject {.val {as.character(chk$twog)}} appears in more than one group of {.field {roles$group}}.",
                      call = NULL)
   }
-  # the size of the pattern matrices before the aggregate query: one row
-  # per (pattern, group); capped by glycotrial.moment_memory_limit
-  pats <- DBI::dbGetQuery(con, sprintf(
-    "WITH %s, %s SELECT pm, g, MIN(nv) AS nv, COUNT(*) AS n FROM pat GROUP BY pm, g", d_cte, pat_cte))
-  bytes <- scale_moment_bytes(as.numeric(pats$nv), p + 1)
-  if (bytes > scale_memory_limit()) scale_abort_memory(bytes, nrow(pats))
   q1 <- p + 1
   prods <- character()
   for (dd in seq_len(q1) - 1L) for (cc in seq_len(q1) - 1L) {
