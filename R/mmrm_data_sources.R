@@ -76,7 +76,21 @@
 #' and covariances are mapped back.
 #' Large data frames (at least `getOption("glycotrial.mmrm_moment_rows",
 #' 250000)` rows) take the same route automatically, with the data pass
-#' threaded in C++ (`getOption("glycotrial.threads", 2)` threads).
+#' threaded in C++ (`getOption("glycotrial.threads", 2)` threads), when
+#' their visit patterns make it worth it: each pattern of m visits costs a
+#' matrix of (m (p + 1))^2 numbers, so with many visits and scattered missing
+#' values (nearly a pattern per subject) such a data frame takes the row route
+#' instead (whose engine keeps patterns with few subjects as rows).
+#'
+#' Memory: the pattern matrices of a data source may use at most
+#' `getOption("glycotrial.moment_memory_limit", 2 * 1024^3)` bytes; beyond
+#' that the fit stops with an error of class `glycotrial_error_resources`
+#' that says so (the database route checks this with a small query before
+#' any pass over the data); read such data into a data frame and fit that.
+#' Numeric columns of a database table must hold numbers (text that is not a
+#' number is an error of class `glycotrial_error_column_type`, not read as
+#' 0); a closed connection is an error of class `glycotrial_error_connection`;
+#' the database route supports up to 53 visits.
 #'
 #' @section fit_lmm():
 #' [fit_lmm()] accepts these sources too when the random-effect design of a
