@@ -269,8 +269,8 @@ cpp_safety_fever_runs <- function(group, time, high, n_groups, min_span) {
     .Call(`_glycotrial_cpp_safety_fever_runs`, group, time, high, n_groups, min_span)
 }
 
-cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL) {
-    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef)
+cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL, memory_limit = 0) {
+    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit)
 }
 
 cpp_stats_prop_ci <- function(x, n, method, conf_level) {

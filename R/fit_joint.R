@@ -393,6 +393,7 @@ joint_bootstrap <- function(fit, n_boot = 200, seed = NULL, conf_level = NULL) {
     glycotrial_abort("{.arg fit} must be a {.fn fit_joint} fit, not {describe_value(fit)}.")
   }
   check_count(n_boot, lower = 2, len = 1)
+  check_size(n_boot, 1e6, what = "bootstrap resamples")
   if (is.null(seed)) seed <- sample.int(.Machine$integer.max, 1)
   check_count(seed, lower = 0, len = 1)
   if (is.null(conf_level)) conf_level <- fit$joint$settings$conf_level

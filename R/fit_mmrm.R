@@ -163,7 +163,7 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
   na_type <- mmrm_na_action_type(na.action)
   # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
   # pattern moments: R/mmrm_chunked.R.
-  if (mmrm_use_moments(data)) {
+  if (mmrm_use_moments(data, formula, weights)) {
     mmrm_na_action_moments(na_type)
     mmrm_offset_moments(formula)
     return(mmrm_fit_route(call, formula, data, reml, weights, if (missing(df)) NULL else df,

@@ -19,10 +19,99 @@ scale_threads <- function() {
   max(1L, as.integer(t))
 }
 
-# Does fit_mmrm() take the moment route for this `data`?
-mmrm_use_moments <- function(data) {
-  inherits(data, "glycotrial_mmrm_source") ||
-    (is.data.frame(data) && nrow(data) >= mmrm_moment_rows())
+# Does fit_mmrm() take the moment route for this `data`? Data sources always
+# do; a data frame of at least mmrm_moment_rows() rows does when its pattern
+# moments are worth it (scale_route_plan(): with many visits and scattered
+# missing values nearly every subject has a pattern of its own, and the
+# moment matrices, (m (p + 1))^2 per pattern, outgrow the rows; the row
+# route, whose engine keeps patterns with few subjects as rows, is then the
+# cheaper one).
+mmrm_use_moments <- function(data, formula = NULL, weights = NULL) {
+  if (inherits(data, "glycotrial_mmrm_source")) return(TRUE)
+  if (!is.data.frame(data) || nrow(data) < mmrm_moment_rows()) return(FALSE)
+  if (is.null(formula)) return(TRUE)
+  plan <- tryCatch(scale_route_plan(formula, data, weights), error = function(e) NULL)
+  # (a formula the moment route cannot take gets its error there)
+  is.null(plan) || isTRUE(plan$moments)
+}
+
+# Memory (bytes) the moment route may use for its pattern matrices:
+# getOption("glycotrial.moment_memory_limit", 2 GB).
+scale_memory_limit <- function() {
+  x <- getOption("glycotrial.moment_memory_limit", 2 * 1024^3)
+  if (!is.numeric(x) || length(x) != 1 || is.na(x) || x <= 0) {
+    glycotrial_abort("Option {.code glycotrial.moment_memory_limit} must be a positive number of bytes, not {describe_value(x)}.",
+                     call = NULL)
+  }
+  as.double(x)
+}
+
+# Bytes the moment route holds for patterns of m visits (one entry per
+# pattern) with q = p + 1 columns of [X | y]: the matrix M of each pattern in
+# the data pass, its copy in R, the compressed copy in the engine and the
+# working copies of the fit (about 3 M in all).
+scale_moment_bytes <- function(m, q) 3 * 8 * sum((as.double(m) * q)^2)
+
+scale_format_bytes <- function(b) {
+  if (b >= 1024^3) sprintf("%.1f GB", b / 1024^3) else sprintf("%.0f MB", max(1, b / 1024^2))
+}
+
+# The classed refusal when the pattern matrices would exceed the limit.
+scale_abort_memory <- function(bytes, n_patterns, source_is_frame = FALSE) {
+  lim <- scale_memory_limit()
+  glycotrial_abort(c(
+    "The moment route would need about {scale_format_bytes(bytes)} for its {n_patterns} visit pattern matri{?x/ces} (limit {scale_format_bytes(lim)}, option {.code glycotrial.moment_memory_limit}).",
+    "i" = "Many visits with scattered missing values give nearly every subject a pattern of its own; the moments then cost more than the rows.",
+    "i" = if (source_is_frame) {
+      "The row route works for these data: {.code options(glycotrial.mmrm_moment_rows = Inf)}."
+    } else {
+      "The row route works for these data: read the rows into a data frame (e.g. {.code DBI::dbReadTable()}, {.code read.csv()}) and fit that; or raise the limit."
+    }),
+    class = c("glycotrial_error_resources"), call = NULL)
+}
+
+# Route plan for a data frame: visit patterns of the rows with a response,
+# visit and subject (covariate gaps ignored: an estimate), the number p of
+# design columns, and the sizes of the two routes' data: the moment matrices
+# sum_P (m_P (p + 1))^2 against the model matrix n (p + 1). The moment route
+# is taken when its matrices are no larger than the rows (or small anyway:
+# below glycotrial.moment_route_min_bytes, 64 MB) and within the memory limit.
+scale_route_plan <- function(formula, data, weights = NULL) {
+  spec <- mmrm_parse_formula(formula)
+  if (isTRUE(spec$plugin$spatial)) return(NULL)
+  roles <- scale_roles(spec, weights)
+  if (!all(scale_need_cols(roles) %in% names(data))) return(NULL)
+  enc <- scale_encoding(spec, roles, scale_schema(data, roles))
+  q <- length(enc$colnames) + 1
+  k <- length(enc$visit_levels)
+  vis <- data[[roles$visit]]
+  code <- match(as.character(vis), enc$visit_levels) - 1L
+  subj <- data[[roles$subject]]
+  ok <- !is.na(code) & !is.na(subj) & !is.na(data[[roles$response]])
+  if (!any(ok)) return(NULL)
+  code <- code[ok]
+  sid <- match(subj[ok], unique(subj[ok]))
+  # visit sets as sums of powers of two, 26 visits per column (exact)
+  nb <- (k - 1L) %/% 26L + 1L
+  bits <- matrix(0, length(code), nb + 1L)
+  bits[cbind(seq_along(code), code %/% 26L + 1L)] <- 2^(code %% 26L)
+  bits[, nb + 1L] <- 1
+  if (!is.null(roles$group)) {
+    g <- match(as.character(data[[roles$group]][ok]), enc$group_levels)
+    bits <- cbind(bits, ifelse(is.na(g), 0, g))
+  }
+  per_subj <- rowsum(bits, sid, reorder = FALSE)
+  if (!is.null(roles$group)) per_subj[, ncol(per_subj)] <- per_subj[, ncol(per_subj)] / per_subj[, nb + 1L]
+  key <- do.call(paste, c(as.data.frame(per_subj), sep = ":"))
+  first <- !duplicated(key)
+  m <- per_subj[first, nb + 1L]
+  mom_bytes <- scale_moment_bytes(m, q)
+  row_bytes <- 3 * 8 * as.double(sum(ok)) * q
+  min_bytes <- as.double(getOption("glycotrial.moment_route_min_bytes", 64 * 1024^2))
+  list(moments = k <= 63 && mom_bytes <= scale_memory_limit() &&
+         (mom_bytes <= row_bytes || mom_bytes <= min_bytes),
+       n_patterns = sum(first), n_visits = k, p = q - 1, moment_bytes = mom_bytes,
+       row_bytes = row_bytes)
 }
 
 # ---- schema: variables, types and levels, fixed before the data pass ----------
@@ -134,19 +223,23 @@ scale_encoding <- function(spec, roles, schema) {
                        call = NULL)
     }
   }
+  # rows of `fac` are the deparsed variables (`my arm` with backticks, as in
+  # model.matrix()'s column names); the schema is keyed by the plain names
+  plain <- stats::setNames(vapply(as.list(attr(tt, "variables"))[-1], as.character, ""), rownames(fac))
   for (j in seq_len(ncol(fac))) {
     vs <- rownames(fac)[fac[, j] > 0]
     cols <- list(list(comps = list(), name = character()))
-    for (v in vs) {
+    for (vr in vs) {
+      v <- plain[[vr]]
       sc <- schema[[v]]
       pieces <- if (sc$type == "numeric") {
-        list(list(comp = list(var = var_index[[v]], map = NULL), name = v))
+        list(list(comp = list(var = var_index[[v]], map = NULL), name = vr))
       } else {
         lv <- sc$levels
         if (length(lv) < 1) {
           glycotrial_abort("Factor {.field {v}} has no observed levels.", call = NULL)
         }
-        cm <- if (fac[v, j] == 1) {
+        cm <- if (fac[vr, j] == 1) {
           if (length(lv) < 2) {
             glycotrial_abort("Factor {.field {v}} needs at least two levels for contrasts; found {.val {lv}}.",
                              call = NULL)
@@ -159,7 +252,7 @@ scale_encoding <- function(spec, roles, schema) {
         }
         lapply(seq_len(ncol(cm)), function(q) {
           list(comp = list(var = var_index[[v]], map = unname(as.numeric(cm[, q]))),
-               name = paste0(v, colnames(cm)[q] %||% q))
+               name = paste0(vr, colnames(cm)[q] %||% q))
         })
       }
       # first variable varies fastest, as in model.matrix()
@@ -299,8 +392,10 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
                       length(enc$visit_levels), max(1L, length(enc$group_levels)),
                       as.integer(threads),
                       as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L)),
-                      enc$y_coef),
+                      enc$y_coef, scale_memory_limit() / 3),
     glycotrial_error_input = function(e) {
+      mem <- regmatches(conditionMessage(e), regexec("MEMORY_LIMIT:([0-9.e+]+):([0-9]+)", conditionMessage(e)))[[1]]
+      if (length(mem)) scale_abort_memory(3 * as.numeric(mem[2]), as.integer(mem[3]))
       m <- regmatches(conditionMessage(e), regexec("(DUPLICATED_VISIT|TWO_GROUPS):(-?[0-9]+)", conditionMessage(e)))[[1]]
       if (!length(m)) stop(e)
       code <- as.integer(m[3])
@@ -425,7 +520,10 @@ scale_pilot <- function(enc, sample) {
   enc <- scale_apply_centre(enc, cm$centre)
   enc$T <- cm$T
   # (the test option that fakes Ctrl-C counts the checks of the main pass only)
-  old <- options(glycotrial.scale_test_interrupt_after = -1L)
+  # (and the pilot is a sample: its pattern matrices get a quarter of the
+  # memory limit, beyond which it is skipped)
+  old <- options(glycotrial.scale_test_interrupt_after = -1L,
+                 glycotrial.moment_memory_limit = scale_memory_limit() / 4)
   on.exit(options(old), add = TRUE)
   mom <- tryCatch(suppressMessages(scale_chunk_moments(sample, enc, threads = 1L, label = "pilot sample")),
                   glycotrial_error = function(e) NULL)
@@ -456,12 +554,22 @@ scale_moments_unmap <- function(mom, enc) {
   V[seq_len(p), seq_len(p)] <- solve(enc$T)
   V[seq_len(p), p + 1] <- b0
   mom$patterns <- lapply(mom$patterns, function(pat) {
-    K <- kronecker(V, diag(length(pat$visits)))
-    pat$M <- crossprod(K, pat$M %*% K)
-    pat$M <- (pat$M + t(pat$M)) / 2
+    pat$M <- scale_kron_congruence(pat$M, V, length(pat$visits))
     pat
   })
   mom
+}
+
+# (V x I_m)' M (V x I_m) for M of order m q (index c m + a) without forming
+# the Kronecker product: V acts on the column blocks, then on the row blocks,
+# O(m^2 q^3) instead of O(m^3 q^3) (the cost that grew with visits^3 per
+# pattern).
+scale_kron_congruence <- function(M, V, m) {
+  d <- nrow(M)
+  q <- ncol(V)
+  right <- function(X) matrix(matrix(X, nrow(X) * m, q) %*% V, nrow(X), ncol(X))
+  out <- t(right(t(right(M))))
+  (out + t(out)) / 2
 }
 
 # Maps a fit in the centred/shifted parametrisation back (keep: estimable
@@ -622,6 +730,8 @@ scale_merge_moments <- function(parts) {
     }
   }
   if (length(acc)) {
+    bytes <- 3 * 8 * sum(vapply(acc, function(pat) as.double(length(pat$M)), 1))
+    if (bytes > scale_memory_limit()) scale_abort_memory(bytes, length(acc))
     ord <- order(vapply(acc, `[[`, 1, "group"),
                  vapply(acc, function(p) sum(2^p$visits), 1))
     acc <- unname(acc[ord])
@@ -661,8 +771,10 @@ scale_resid_cov <- function(mom, beta, k, G) {
   N <- replicate(G, matrix(0, k, k), simplify = FALSE)
   for (pat in mom$patterns) {
     m <- length(pat$visits)
-    U <- kronecker(u, diag(m))
-    R <- crossprod(U, pat$M %*% U)
+    # U' M U with U = u x I_m, blockwise (no m (p + 1) x m Kronecker product)
+    MU <- matrix(matrix(pat$M, nrow(pat$M) * m, length(u)) %*% u, nrow(pat$M), m)
+    R <- matrix(matrix(t(MU), m * m, length(u)) %*% u, m, m)
+    R <- (R + t(R)) / 2
     v <- pat$visits + 1L
     g <- pat$group + 1L
     S[[g]][v, v] <- S[[g]][v, v] + R
@@ -863,6 +975,8 @@ mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
 # classed error that says what to do instead.
 mmrm_need_rows <- function(object, what) {
   if (!isTRUE(object$moments_only)) return(invisible(TRUE))
+  # `what` holds cli markup of its own: rendered here, then inserted as text
+  what <- cli::format_inline(what)
   glycotrial_abort(c(
     "{what} need{?s} the data rows, which a fit from pattern moments (large, chunked, database or distributed data) does not keep.",
     "i" = "Fitted values for data you hold: {.code predict(fit, newdata = d)}; residuals: {.code d${object$response} - predict(fit, newdata = d)} (conditional predictions with {.code conditional = TRUE}).",

@@ -76,7 +76,21 @@
 #' and covariances are mapped back.
 #' Large data frames (at least `getOption("glycotrial.mmrm_moment_rows",
 #' 250000)` rows) take the same route automatically, with the data pass
-#' threaded in C++ (`getOption("glycotrial.threads", 2)` threads).
+#' threaded in C++ (`getOption("glycotrial.threads", 2)` threads), when
+#' their visit patterns make it worth it: each pattern of m visits costs a
+#' matrix of (m (p + 1))^2 numbers, so with many visits and scattered missing
+#' values (nearly a pattern per subject) such a data frame takes the row route
+#' instead (whose engine keeps patterns with few subjects as rows).
+#'
+#' Memory: the pattern matrices of a data source may use at most
+#' `getOption("glycotrial.moment_memory_limit", 2 * 1024^3)` bytes; beyond
+#' that the fit stops with an error of class `glycotrial_error_resources`
+#' that says so (the database route checks this with a small query before
+#' any pass over the data); read such data into a data frame and fit that.
+#' Numeric columns of a database table must hold numbers (text that is not a
+#' number is an error of class `glycotrial_error_column_type`, not read as
+#' 0); a closed connection is an error of class `glycotrial_error_connection`;
+#' the database route supports up to 53 visits.
 #'
 #' @section fit_lmm():
 #' [fit_lmm()] accepts these sources too when the random-effect design of a
@@ -148,6 +162,7 @@ mmrm_data_dbi <- function(con, table, levels = NULL) {
       !methods::is(table, "Id")) {
     glycotrial_abort("{.arg table} must be a table name, not {describe_value(table)}.")
   }
+  scale_check_connection(con)
   exists <- tryCatch(DBI::dbExistsTable(con, table), error = function(e) NA)
   if (isFALSE(exists)) {
     glycotrial_abort("{.arg table}: the connection has no table {.val {format(table)}}.")
@@ -213,6 +228,18 @@ print.glycotrial_mmrm_source <- function(x, ...) {
     glycotrial_mmrm_source_frame = sprintf("data frame, %d rows", nrow(x$data)))
   cat("<glycotrial_mmrm_source>", what, "\n")
   invisible(x)
+}
+
+# A closed (or otherwise invalid) DBI connection: a classed error, not the
+# back end's own.
+scale_check_connection <- function(con) {
+  ok <- tryCatch(isTRUE(DBI::dbIsValid(con)), error = function(e) FALSE)
+  if (!ok) {
+    glycotrial_abort(c("The database connection {.arg con} is closed or invalid.",
+                       "i" = "Open it again with {.fun DBI::dbConnect} and build the source with {.fun mmrm_data_dbi}."),
+                     class = c("input", "glycotrial_error_connection"), call = NULL)
+  }
+  invisible(TRUE)
 }
 
 scale_check_levels <- function(levels) {
@@ -327,7 +354,7 @@ scale_check_cols <- function(have, roles, what) {
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_frame <- function(src, roles) {
   df <- src$data
-  scale_check_cols(names(df), roles, "{.arg data}")
+  scale_check_cols(names(df), roles, "`data`")
   schema <- scale_schema(df, roles)
   enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(df))
   mom <- scale_chunk_moments(df, enc, threads = scale_threads())
@@ -680,8 +707,9 @@ scale_sql_math <- function(con) {
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   con <- src$con
+  scale_check_connection(con)
   fields <- DBI::dbListFields(con, src$table)
-  scale_check_cols(fields, roles, "Database table {.val {format(src$table)}}")
+  scale_check_cols(fields, roles, paste("Database table", paste(format(src$table), collapse = ".")))
   qi <- function(x) as.character(DBI::dbQuoteIdentifier(con, x))
   tbl <- if (methods::is(src$table, "Id")) as.character(DBI::dbQuoteIdentifier(con, src$table)) else qi(src$table)
   cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
@@ -730,6 +758,52 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   enc <- scale_encoding(NULL, roles, schema)
   p <- length(enc$colnames)
   num <- function(x) sprintf("%.17g", x)
+  if (length(enc$visit_levels) > 53) {
+    # visit sets travel as 64-bit masks, which R reads as doubles (exact to 2^53)
+    glycotrial_abort(c("{.fun mmrm_data_dbi} supports at most 53 visits; {.field {roles$visit}} has {length(enc$visit_levels)}.",
+                       "i" = "Read the rows into a data frame (e.g. {.code DBI::dbReadTable()}) and fit that."),
+                     class = c("input", "glycotrial_error_moment_route"), call = NULL)
+  }
+  # numeric columns must hold numbers: CAST() of unreadable text gives 0 in
+  # some databases (SQLite), so text that is not a number is refused here
+  # (as the chunk, CSV and Parquet routes refuse it)
+  num_check <- unique(c(roles$response, roles$weights,
+                        names(schema)[vapply(schema, function(x) identical(x$type, "numeric"), logical(1))]))
+  num_check <- intersect(num_check, fields)
+  for (v in num_check) {
+    bad <- tryCatch(DBI::dbGetQuery(con, sprintf(
+      "SELECT %s AS v FROM %s WHERE %s IS NOT NULL AND NOT (CAST(%s AS DOUBLE) = %s) LIMIT 3",
+      qi(v), tbl, qi(v), qi(v), qi(v)))$v, error = function(e) NULL)
+    if (length(bad)) {
+      bad <- as.character(bad)
+      glycotrial_abort(c("Column {.field {v}} of the database table must be numeric but holds value{?s} {.val {bad}} that {?is/are} not a number.",
+                         "i" = "Clean the column (or cast it in a view) before fitting."),
+                       class = c("input", "glycotrial_error_column_type"), call = NULL)
+    }
+  }
+  lit0 <- function(v, lv) {
+    if (num_col[[v]]) lv else as.character(DBI::dbQuoteString(con, lv))
+  }
+  vcode <- paste0("(CASE ", qi(roles$visit),
+                  paste0(" WHEN ", lit0(roles$visit, enc$visit_levels), " THEN ",
+                         seq_along(enc$visit_levels) - 1L, collapse = ""), " END)")
+  gcode <- if (is.null(roles$group)) "0" else {
+    paste0("(CASE ", qi(roles$group),
+           paste0(" WHEN ", lit0(roles$group, enc$group_levels), " THEN ",
+                  seq_along(enc$group_levels) - 1L, collapse = ""), " END)")
+  }
+  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject,
+                                      roles$group, roles$weights))),
+                          " IS NOT NULL"), collapse = " AND ")
+  # the size of the pattern matrices before any pass over the data: one row
+  # per (visit pattern, group); capped by glycotrial.moment_memory_limit
+  pats <- DBI::dbGetQuery(con, sprintf(paste(
+    "WITH d AS (SELECT %s AS s, %s AS v, %s AS g FROM %s WHERE %s),",
+    "pat AS (SELECT s, SUM(CAST(1 AS BIGINT) << v) AS pm, MIN(g) AS g, COUNT(*) AS nv FROM d GROUP BY s)",
+    "SELECT pm, g, MIN(nv) AS nv, COUNT(*) AS n FROM pat GROUP BY pm, g"),
+    qi(roles$subject), vcode, gcode, tbl, notnull))
+  bytes <- scale_moment_bytes(as.numeric(pats$nv), p + 1)
+  if (bytes > scale_memory_limit()) scale_abort_memory(bytes, nrow(pats))
   # pilot sample (centres, response shift; see scale_pilot()): the first rows
   # with all columns present
   pilot_cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
@@ -759,17 +833,6 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
       }
     }, ""), collapse = " * ")
   }, "")
-  vcode <- paste0("(CASE ", qi(roles$visit),
-                  paste0(" WHEN ", lit(roles$visit, enc$visit_levels), " THEN ",
-                         seq_along(enc$visit_levels) - 1L, collapse = ""), " END)")
-  gcode <- if (is.null(roles$group)) "0" else {
-    paste0("(CASE ", qi(roles$group),
-           paste0(" WHEN ", lit(roles$group, enc$group_levels), " THEN ",
-                  seq_along(enc$group_levels) - 1L, collapse = ""), " END)")
-  }
-  notnull <- paste(paste0(qi(unique(c(roles$response, roles$fixed, roles$visit, roles$subject,
-                                      roles$group, roles$weights))),
-                          " IS NOT NULL"), collapse = " AND ")
   yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE)")
   if (!is.null(enc$y_coef)) {
     # the response minus the pilot fit, row by row in the database
@@ -879,7 +942,8 @@ scale_dbi_moments <- function(agg, q1, k) {
   for (kk in unique(key)) {
     rows <- which(key == kk)
     pm <- agg$pm[rows[1]]
-    visits <- which(bitwAnd(as.integer(pm), as.integer(2^(seq_len(k) - 1))) > 0) - 1L
+    # (doubles: exact for masks of up to 53 visits, where bitwAnd() stops at 31)
+    visits <- which((pm %/% 2^(seq_len(k) - 1)) %% 2 == 1) - 1L
     m <- length(visits)
     M <- matrix(0, m * q1, m * q1)
     n <- NA_real_

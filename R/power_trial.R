@@ -58,6 +58,8 @@ power_trial <- function(n, effect, nsim = 500L, endpoint = c("mmrm", "composite"
   check_count(n, lower = 2, len = NULL)
   check_number(effect)
   check_count(nsim, lower = 1, len = 1)
+  check_size(nsim, 1e6, what = "simulated trials")
+  check_size(sum(n), 1e7, arg = "n", what = "simulated subjects per trial")
   if (!is.character(endpoint) || !length(endpoint) || !all(endpoint %in% c("mmrm", "composite"))) {
     glycotrial_abort("{.arg endpoint} must be a subset of {.val {c('mmrm', 'composite')}}; found {.val {endpoint}}.")
   }

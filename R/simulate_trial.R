@@ -183,6 +183,7 @@ sim_settings <- function(n, arms, hba1c_change, insulin_change, dropout,
   }
   k <- length(arms)
   check_count(n, lower = 0, arg = "n", call = call)
+  check_size(sum(n), 1e7, arg = "n", what = "simulated subjects per trial", call = call)
   n <- per_arm(n, arms, "n", call)
   if (any(n < 1)) {
     glycotrial_abort("{.arg n} must be at least 1 in every arm; found {min(n)}.", call = call)

@@ -134,3 +134,78 @@ if (nrow(s)) {
   cat("\nSQL route vs in-memory route:\n")
   print(ss, row.names = FALSE)
 }
+
+# ---- many visits (issue 18.3) -------------------------------------------------
+# 26 visits with 20 % of the responses missing at random: nearly every
+# subject has a visit pattern of its own, so pattern moments ((m (p + 1))^2
+# per pattern) cost far more than the rows. fit_mmrm() now chooses its route
+# from the patterns (scale_route_plan()): the data frame of n x 26 rows
+# (>= 250,000 rows at the default n) takes the row route. Compared: the
+# default choice, the row route forced, mmrm, and the SQL route (which has no
+# row route: refused with glycotrial_error_resources beyond
+# glycotrial.moment_memory_limit). SCALE_MV_NS: subject counts (default
+# "1e4"; "0" skips), SCALE_MV_VISITS (default 26).
+mv_ns <- as.numeric(strsplit(Sys.getenv("SCALE_MV_NS", "1e4"), ",")[[1]])
+mv_k <- as.integer(Sys.getenv("SCALE_MV_VISITS", "26"))
+mv_code <- sprintf('
+gen_mv <- function(n, k = %d, seed = 1) {
+  set.seed(seed)
+  vis <- sprintf("V%%02d", seq_len(k))
+  d <- data.frame(USUBJID = rep(seq_len(n), each = k), AVISIT = factor(rep(vis, n), levels = vis))
+  d$ARM <- factor(c("Placebo", "Drug")[(d$USUBJID %%%% 2) + 1L], levels = c("Placebo", "Drug"))
+  d$CHG <- rnorm(n)[d$USUBJID] + rnorm(nrow(d)) - 0.02 * as.integer(d$AVISIT) * (d$ARM == "Drug")
+  d$CHG[runif(nrow(d)) < 0.2] <- NA
+  d
+}
+fmv <- CHG ~ ARM * AVISIT + cs(AVISIT | USUBJID)
+peak <- function() as.numeric(sub("[^0-9]*([0-9]+).*", "\\\\1",
+  grep("VmHWM", readLines("/proc/self/status"), value = TRUE))) / 1024
+', mv_k)
+run_mv <- function(engine, n) {
+  body <- switch(engine,
+    choice = sprintf('suppressMessages(library(glycotrial)); d <- gen_mv(%g)
+      tm <- system.time(fit <- fit_mmrm(fmv, data = d))[["elapsed"]]
+      cat(sprintf("RESULT %%.3f %%.0f %%s\\n", tm, peak(), if (isTRUE(fit$moments_only)) "moments" else "rows"))', n),
+    rows = sprintf('suppressMessages(library(glycotrial)); d <- gen_mv(%g); options(glycotrial.mmrm_moment_rows = Inf)
+      tm <- system.time(fit <- fit_mmrm(fmv, data = d))[["elapsed"]]
+      cat(sprintf("RESULT %%.3f %%.0f rows\\n", tm, peak()))', n),
+    mmrm = sprintf('suppressMessages(library(mmrm)); d <- gen_mv(%g); d$USUBJID <- factor(d$USUBJID)
+      tm <- system.time(fit <- mmrm(fmv, data = d))[["elapsed"]]
+      cat(sprintf("RESULT %%.3f %%.0f mmrm\\n", tm, peak()))', n),
+    sqlite = sprintf('suppressMessages(library(glycotrial)); d <- gen_mv(%g)
+      lv <- list(AVISIT = levels(d$AVISIT)); d$AVISIT <- as.character(d$AVISIT)
+      con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:"); DBI::dbWriteTable(con, "adlb", d)
+      r <- "moments"
+      tm <- system.time(tryCatch(fit_mmrm(fmv, data = mmrm_data_dbi(con, "adlb", levels = lv)),
+        glycotrial_error_resources = function(e) r <<- "refused"))[["elapsed"]]
+      cat(sprintf("RESULT %%.3f %%.0f %%s\\n", tm, peak(), r))', n))
+  script <- tempfile(fileext = ".R")
+  writeLines(c(mv_code, body), script)
+  out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
+  line <- grep("^RESULT", out, value = TRUE)
+  if (!length(line)) return(data.frame(engine = engine, n = n, seconds = NA, peak_mb = NA,
+                                       route = paste(tail(out, 1), collapse = " ")))
+  p <- strsplit(line, " ")[[1]]
+  data.frame(engine = engine, n = n, seconds = as.numeric(p[2]), peak_mb = as.numeric(p[3]), route = p[4])
+}
+mv <- list()
+for (n in mv_ns[mv_ns > 0]) {
+  for (e in c("choice", "rows", if (n <= mmrm_max) "mmrm", "sqlite")) {
+    mv[[length(mv) + 1]] <- run_mv(e, n)
+    print(mv[[length(mv)]])
+  }
+}
+if (length(mv)) {
+  mv <- do.call(rbind, mv)
+  cat(sprintf("\nMany visits (%d visits, 20 %% missing at random):\n", mv_k))
+  ref <- mv[mv$engine == "rows", c("n", "seconds", "peak_mb")]
+  mv2 <- merge(mv, ref, by = "n", suffixes = c("", "_rows"))
+  mv2$time_ratio_vs_rows <- mv2$seconds / mv2$seconds_rows
+  mv2$rss_ratio_vs_rows <- mv2$peak_mb / mv2$peak_mb_rows
+  mm <- mv[mv$engine == "mmrm", c("n", "seconds")]
+  if (nrow(mm)) {
+    mv2 <- merge(mv2, stats::setNames(mm, c("n", "seconds_mmrm")), by = "n", all.x = TRUE)
+    mv2$time_ratio_vs_mmrm <- mv2$seconds / mv2$seconds_mmrm
+  }
+  print(mv2, row.names = FALSE)
+}

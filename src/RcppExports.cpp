@@ -871,8 +871,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_scale_moments
-Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after, Rcpp::RObject y_coef);
-RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP, SEXP y_coefSEXP) {
+Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after, Rcpp::RObject y_coef, double memory_limit);
+RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP, SEXP y_coefSEXP, SEXP memory_limitSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::List >::type vars(varsSEXP);
@@ -888,7 +888,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
     Rcpp::traits::input_parameter< int >::type interrupt_after(interrupt_afterSEXP);
     Rcpp::traits::input_parameter< Rcpp::RObject >::type y_coef(y_coefSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef));
+    Rcpp::traits::input_parameter< double >::type memory_limit(memory_limitSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1134,7 +1135,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
     {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 8},
     {"_glycotrial_cpp_safety_fever_runs", (DL_FUNC) &_glycotrial_cpp_safety_fever_runs, 5},
-    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 13},
+    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 14},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
     {"_glycotrial_cpp_stats_ratio_ci", (DL_FUNC) &_glycotrial_cpp_stats_ratio_ci, 7},

@@ -21,13 +21,14 @@ namespace mm = glycotrial::mmrm;
 // components list(var = 0-based index, map = numeric or NULL, centre =
 // optional number subtracted from a numeric variable). y_coef: NULL or one
 // coefficient per design column; the pass then uses y - X y_coef.
+// memory_limit: bytes of pattern matrices the pass may hold (0: no cap).
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y,
                              Rcpp::RObject w, Rcpp::IntegerVector visit,
                              Rcpp::IntegerVector subject, Rcpp::RObject group,
                              Rcpp::RObject order, int n_visits, int n_groups, int threads,
                              int interrupt_after = -1,
-                             Rcpp::RObject y_coef = R_NilValue) {
+                             Rcpp::RObject y_coef = R_NilValue, double memory_limit = 0) {
   return glue::guard([&] {
     mm::RawChunk ch;
     const R_xlen_t n = y.size();
@@ -66,6 +67,7 @@ Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVe
       cols.push_back(std::move(dc));
     }
     ch.y = REAL(y);
+    ch.memory_limit = memory_limit > 0 ? memory_limit : 0;
     if (!y_coef.isNULL()) ch.y_coef = Rcpp::as<std::vector<double>>(y_coef);
     if (!w.isNULL()) {
       glycotrial::require(Rf_xlength(w) == n && TYPEOF(w) == REALSXP, "weights", "bad weights");

@@ -136,6 +136,32 @@ test_that("hand-computed moments of a tiny data set") {
   expect_true(p1.M(3, 5) == 10.0);  // x at visit 1 times y at visit 1
 }
 
+test_that("the memory cap stops the pass with MEMORY_LIMIT (issue 18.3)") {
+  // the tiny data set above: patterns {0} (3 x 3 matrix, 72 bytes) and
+  // {0, 1} (6 x 6, 288 bytes)
+  std::vector<double> x = {1, 2, 4, 1, NAN}, y = {3, 5, 7, 2, 9};
+  std::vector<int> visit = {0, 1, 0, 0, 1}, subject = {1, 1, 2, 3, 4};
+  mm::RawChunk ch;
+  ch.n_rows = 5;
+  ch.num = {x.data()};
+  ch.codes = {nullptr};
+  ch.y = y.data();
+  ch.visit = visit.data();
+  ch.subject = subject.data();
+  std::vector<mm::DesignColumn> des(2);
+  des[1].comps = {{0, {}}};
+  ch.memory_limit = 360;  // exactly enough
+  expect_true(mm::accumulate_moments(ch, des, 2, 1, 1).patterns.size() == 2u);
+  ch.memory_limit = 300;
+  bool thrown = false;
+  try {
+    mm::accumulate_moments(ch, des, 2, 1, 1);
+  } catch (const glycotrial::InputError& e) {
+    thrown = std::string(e.what()).rfind("MEMORY_LIMIT:", 0) == 0;
+  }
+  expect_true(thrown);
+}
+
 test_that("moments of chunks merged equal the moments of the whole") {
   for (int integers = 1; integers >= 0; --integers) {
     const Data d = make_data(10000, 4, integers == 1, 7);  // 3 blocks of 4096 subjects

@@ -43,8 +43,9 @@ struct BlockResult {
   std::vector<double> var_sums;
   std::int64_t n_obs = 0, n_subjects = 0, n_dropped = 0;
   double log_w = 0;
-  int error_kind = 0;        // 1 duplicated visit, 2 subject in two groups
+  int error_kind = 0;        // 1 duplicated visit, 2 subject in two groups, 3 memory
   int error_subject = 0;
+  double bytes = 0;          // pattern matrices held by this block
 };
 
 struct Pass {
@@ -120,8 +121,15 @@ struct Pass {
         }
         mask |= (std::uint64_t(1) << rows[a].first);
       }
-      Accum& A = out.acc[Key(g, mask)];
       const int d = m * (p + 1);
+      if (ch.memory_limit > 0 && out.acc.find(Key(g, mask)) == out.acc.end()) {
+        out.bytes += 8.0 * d * d;
+        if (out.bytes > ch.memory_limit) {
+          out.error_kind = 3;
+          return;
+        }
+      }
+      Accum& A = out.acc[Key(g, mask)];
       if (A.M.size() == 0) {
         A.m = m;
         A.M = MatrixXd::Zero(d, d);
@@ -227,6 +235,8 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
   std::mutex mu;
   std::exception_ptr err;
   int error_kind = 0, error_subject = 0;
+  double total_bytes = 0;
+  std::size_t n_pat_seen = 0;
 
   auto merge_ready = [&]() {  // under mu: add finished blocks in block order
     while (next_merge < n_blocks && done[next_merge]) {
@@ -235,9 +245,19 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
         error_kind = b.error_kind;
         error_subject = b.error_subject;
       }
+      if (b.error_kind == 3) {
+        total_bytes = std::max(total_bytes, b.bytes);
+        n_pat_seen = std::max(n_pat_seen, b.acc.size() + 1);
+        failed.store(true);
+      }
       for (auto& kv : b.acc) {
         auto it = total.find(kv.first);
         if (it == total.end()) {
+          total_bytes += 8.0 * kv.second.M.size();
+          if (ch.memory_limit > 0 && total_bytes > ch.memory_limit && !error_kind) {
+            error_kind = 3;
+            failed.store(true);
+          }
           total.emplace(kv.first, std::move(kv.second));
         } else {
           it->second.M.triangularView<Eigen::Lower>() += kv.second.M;
@@ -287,6 +307,11 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
     for (auto& th : pool) th.join();
   }
   if (err) std::rethrow_exception(err);
+  if (error_kind == 3) {
+    throw InputError("MEMORY_LIMIT:" + std::to_string(total_bytes) + ":" +
+                         std::to_string(std::max(n_pat_seen, total.size())),
+                     "memory");
+  }
   if (error_kind) {
     throw InputError(std::string(error_kind == 1 ? "DUPLICATED_VISIT" : "TWO_GROUPS") + ":" +
                          std::to_string(error_subject),

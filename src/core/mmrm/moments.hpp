@@ -59,6 +59,13 @@ struct RawChunk {
   // design columns as encoded, before weighting), so that a pilot estimate
   // removes the bulk of y before products are summed (empty: y as is).
   std::vector<double> y_coef;
+  // Optional cap (bytes, 0: none) on the pattern matrices the pass holds
+  // (8 (m (p + 1))^2 bytes per pattern, in each block and in the total);
+  // beyond it the pass throws InputError with message "MEMORY_LIMIT:<bytes
+  // needed so far>:<patterns>" (argument "memory"), which the glue maps to a
+  // classed refusal that names the route that works (many visits with
+  // scattered missing values: nearly a pattern per subject).
+  double memory_limit = 0;
 };
 
 struct PatternMoment {
