@@ -113,11 +113,16 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     }
   }
 
-  # Subject-visits, in sorted order; g maps each row to its subject-visit.
+  # Subject-visits, in sorted order (AVISIT in visit order, R/visit_order.R);
+  # g maps each row to its subject-visit.
   gk <- group_codes(data[by])
   first_rows <- which(!duplicated(gk))
   grp <- data[first_rows, by, drop = FALSE]
-  o <- do.call(order, c(unname(as.list(grp)), method = "radix"))
+  sort_keys <- unname(as.list(grp))
+  if ("AVISIT" %in% by) {
+    sort_keys[[match("AVISIT", by)]] <- visit_rank(data[first_rows, , drop = FALSE], "AVISIT")
+  }
+  o <- do.call(order, c(sort_keys, method = "radix"))
   grp <- grp[o, , drop = FALSE]
   rownames(grp) <- NULL
   G <- nrow(grp)

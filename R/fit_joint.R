@@ -61,6 +61,7 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
                       arm = "ARM", paramcd = "PARAMCD", aval = "AVAL", base = "BASE",
                       visit = "AVISITN") {
   cl <- match.call()
+  data <- visit_order_for_fit(formula, data, order_default = visit)  # AVISIT levels by AVISITN (R/visit_order.R)
   check_data_frame(data, cols = c(subject, arm, paramcd, aval, visit))
   if (!inherits(formula, "formula") || length(formula) != 2) {
     glycotrial_abort("{.arg formula} must be a one-sided formula, not {describe_value(formula)}.")

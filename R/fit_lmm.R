@@ -119,6 +119,7 @@
 #' @export
 fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_control(), ...) {
   cl <- match.call()
+  data <- visit_order_for_fit(formula, data)  # visit levels in visit order (R/visit_order.R)
   if (...length() > 0) {
     glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
   }

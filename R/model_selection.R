@@ -42,6 +42,8 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
   if (any(vapply(split_plus(formula[[3]]), is_cov_term, logical(1)))) {
     glycotrial_abort("{.arg formula} must not contain a covariance term; {.fn model_selection} adds one per entry of {.arg structures}.")
   }
+  # Visit order resolved once (one message or warning, not one per structure).
+  data <- visit_order_apply(data, visit, structure = intersect(structures, visit_order_dependent)[1])
   rhs <- if (is.null(group)) subject else paste(group, "/", subject)
   fits <- list()
   errs <- list()
@@ -51,7 +53,8 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
     f[[3]] <- call("+", formula[[3]], cov_term)
     fit <- tryCatch(
       withCallingHandlers(fit_mmrm(f, data, reml = reml, df = "Residual", ...),
-                          glycotrial_warning_convergence = function(w) invokeRestart("muffleWarning")),
+                          glycotrial_warning_convergence = function(w) invokeRestart("muffleWarning"),
+                          glycotrial_warning_visit_order = function(w) invokeRestart("muffleWarning")),
       glycotrial_error = function(e) e)
     if (inherits(fit, "error")) {
       errs[[st]] <<- fit
