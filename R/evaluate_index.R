@@ -130,6 +130,11 @@ prepare_input <- function(x, q, native_unit, given_unit, factors, arg, call) {
     return(as.numeric(x))
   }
   from <- given_unit %or% native_unit
+  if (q %in% plausibility_quantities) {
+    # a unit mix-up gives a plausible-looking wrong index (R/plausibility.R)
+    check_unit_plausibility(x, q, match_unit(from, q, factors, arg = paste0(arg, "_unit"), call = call),
+                            what = arg)
+  }
   convert_quantity(x, q, from, native_unit, factors, arg = paste0(arg, "_unit"), call = call)
 }
 
