@@ -31,6 +31,8 @@ plausibility_quantities <- c("glucose", "insulin", "cpeptide", "creatinine", "hb
 #' handled as impossible (see [evaluate_index()]), zero insulin or C-peptide
 #' as below detection.
 #'
+#' @param quantity `NULL` (all) or one of `"glucose"`, `"insulin"`,
+#'   `"cpeptide"`, `"creatinine"`, `"hba1c"`.
 #' @return `unit_ranges()`: a data frame with columns `quantity`, `unit`,
 #'   `low`, `high` (plausible range) and `typical` (an ordinary value, used to
 #'   choose the likely unit when several fit).
@@ -39,7 +41,14 @@ plausibility_quantities <- c("glucose", "insulin", "cpeptide", "creatinine", "hb
 #' tryCatch(homa1_ir(95, 10), glycotrial_warning_implausible_unit = function(w) w$likely_unit)
 #' homa1_ir(95, 10, glucose_unit = "mg/dL")
 #' @export
-unit_ranges <- function() cpp_unit_ranges()
+unit_ranges <- function(quantity = NULL) {
+  r <- cpp_unit_ranges()
+  if (is.null(quantity)) return(r)
+  quantity <- check_choice(quantity, plausibility_quantities, arg = "quantity")
+  r <- r[r$quantity == quantity, , drop = FALSE]
+  rownames(r) <- NULL
+  r
+}
 
 # Warns (classed) about values of `quantity` implausible in `unit` (any
 # accepted spelling). `what` names the values in the message, `labels`

@@ -230,7 +230,7 @@ visit_order_apply <- function(data, visit, order_by = NULL, structure = NULL, us
   }
   current <- if (is.factor(x)) levels(x) else sort(unique(x[!is.na(x)]))
   new <- res$levels
-  how <- if (!is.null(oc$name)) paste0("by ", oc$name) else "in natural (numeric-aware) order"
+  how <- if (!is.null(oc$name)) paste0("by ", oc$name) else "by the numbers in the labels"
   if (is.null(oc$name) && is.factor(x) && looks_text_sorted(current)) {
     if (!user) {
       if (!is.null(structure) && structure %in% visit_order_dependent) {
