@@ -354,11 +354,12 @@ test_that("an eGFR whose power term underflows to 0 is flagged, not returned as 
 })
 
 test_that("R-function indices keep the final-value checks only (documented)", {
-  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
-  withr::local_options(glycotrial.check_plausibility = FALSE)
   register_index("fp_test_r", function(glucose, insulin) 1 / (glucose * insulin),
                  inputs = c(glucose = "mmol/L", insulin = "uU/mL"))
   on.exit(unregister_plugin("index", "fp_test_r"))
+  # (after the plain on.exit() above, which would drop the restore)
+  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
+  withr::local_options(glycotrial.check_plausibility = FALSE)
   # 1e200 * 1e200 overflows inside R: 1/Inf = 0 is not seen ...
   expect_no_warning(v <- evaluate_index("fp_test_r", list(glucose = 1e200, insulin = 1e200)))
   expect_identical(v, 0)
