@@ -17,6 +17,14 @@ cpp_indices_runs <- function(id) {
     .Call(`_glycotrial_cpp_indices_runs`, id)
 }
 
+cpp_unit_plausibility <- function(quantity, unit, x) {
+    .Call(`_glycotrial_cpp_unit_plausibility`, quantity, unit, x)
+}
+
+cpp_unit_ranges <- function() {
+    .Call(`_glycotrial_cpp_unit_ranges`)
+}
+
 cpp_lmm_model <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights = NULL) {
     .Call(`_glycotrial_cpp_lmm_model`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights)
 }

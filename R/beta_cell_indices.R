@@ -47,8 +47,14 @@ group_codes <- function(df) {
 #' @param adsl Optional subject-level data frame with the covariate columns.
 #' @param subject Subject identifier column (for `adsl`).
 #' @param param,value,unit,time Column names of the parameter code, the value,
-#'   its unit and the OGTT time point. `unit = NULL` assumes `default_units`.
+#'   its unit and the OGTT time point. `unit = NULL` assumes `default_units`
+#'   (unless `param_text` gives the unit). Values implausible in their unit
+#'   give a classed warning (see [unit_ranges()]).
 #' @param time_unit Unit of `time` (`"min"` or `"h"`).
+#' @param param_text Column with the parameter's text (ADaM `PARAM`); a unit
+#'   in its last parentheses (`"Fasting plasma glucose (mg/dL)"`) is used
+#'   where `unit` is absent or missing (and must agree with it where both
+#'   are given). `NULL` to ignore.
 #' @param default_units Units assumed when `unit = NULL`.
 #' @param keep Further columns, constant within a subject-visit, to carry
 #'   into the result (e.g. `c("ARM", "AVISITN")`).
@@ -88,7 +94,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
                               keep = NULL, fasting_from_curve = TRUE,
                               format = c("wide", "long"), strict = FALSE,
                               glucose_factor = 18.016, insulin_factor = 6,
-                              cpeptide_factor = 0.331) {
+                              cpeptide_factor = 0.331, param_text = "PARAM") {
   call <- sys.call()
   factors <- list(glucose_factor = glucose_factor, insulin_factor = insulin_factor,
                   cpeptide_factor = cpeptide_factor)
@@ -98,10 +104,12 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
   format <- check_choice(format[1], c("wide", "long"), arg = "format")
   for (a in c("param", "value", "subject", "time_unit")) check_string(get(a), arg = a)
   if (!is.null(unit)) check_string(unit)
+  if (!is.null(param_text)) check_string(param_text)
   if (!is.character(by) || !length(by)) {
     glycotrial_abort("{.arg by} must name at least one column, not {describe_value(by)}.")
   }
-  check_data_frame(data, c(by, param, value, unit, keep))
+  check_data_frame(data, c(by, param, value, keep,
+                           if (is.null(param_text) || !param_text %in% names(data)) unit))
   if (!is.null(adsl)) check_data_frame(adsl, subject)
   if (!is.numeric(data[[value]])) {
     glycotrial_abort("Column {.field {value}} of {.arg data} must be numeric, not {describe_value(data[[value]])}.")
@@ -113,11 +121,16 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     }
   }
 
-  # Subject-visits, in sorted order; g maps each row to its subject-visit.
+  # Subject-visits, in sorted order (AVISIT in visit order, R/visit_order.R);
+  # g maps each row to its subject-visit.
   gk <- group_codes(data[by])
   first_rows <- which(!duplicated(gk))
   grp <- data[first_rows, by, drop = FALSE]
-  o <- do.call(order, c(unname(as.list(grp)), method = "radix"))
+  sort_keys <- unname(as.list(grp))
+  if ("AVISIT" %in% by) {
+    sort_keys[[match("AVISIT", by)]] <- visit_rank(data[first_rows, , drop = FALSE], "AVISIT")
+  }
+  o <- do.call(order, c(sort_keys, method = "radix"))
   grp <- grp[o, , drop = FALSE]
   rownames(grp) <- NULL
   G <- nrow(grp)
@@ -126,13 +139,32 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
   pc <- as.character(data[[param]])
 
   canonical <- function(q) names(unit_catalogue(factors)[[q]])[1]
+  # Units: the unit column (AVALU), else the unit in the PARAM text
+  # ("Fasting plasma glucose (mg/dL)"), else (unit = NULL) default_units.
+  param_units <- if (!is.null(param_text) && param_text %in% names(data)) {
+    unit_from_param_text(data[[param_text]])
+  }
+  has_unit_col <- !is.null(unit) && unit %in% names(data)
   convert_rows <- function(rows, q, code) {
     v <- data[[value]][rows]
-    if (is.null(unit)) {
-      return(convert_quantity(v, q, if (q %in% names(default_units)) default_units[[q]] else canonical(q), canonical(q),
-                              factors, arg = "default_units", call = call))
+    u <- if (has_unit_col) as.character(data[[unit]][rows]) else rep(NA_character_, length(rows))
+    if (!is.null(param_units)) {
+      pu <- param_units[rows]
+      both <- !is.na(u) & !is.na(pu) & !is.na(normalise_unit(u))
+      clash <- both & normalise_unit(u) != normalise_unit(pu)
+      if (any(clash)) {
+        glycotrial_abort(c("{.val {code}} values are labelled {.val {unique(u[clash])}} in {.field {unit}} but {.val {unique(pu[clash])}} in {.field {param_text}}.",
+                           "x" = "Subject-visit(s) {.val {format_labels(labels(unique(g[rows][clash])))}}.",
+                           "i" = "Correct one of the two columns."),
+                         class = c("input", "glycotrial_error_unit"), call = call)
+      }
+      u[is.na(u)] <- pu[is.na(u)]
     }
-    u <- as.character(data[[unit]][rows])
+    unit_arg <- paste0(unit %or% param_text %or% "unit", " of ", code)
+    if (is.null(unit)) {
+      u[is.na(u)] <- if (q %in% names(default_units)) default_units[[q]] else canonical(q)
+      unit_arg <- "default_units"
+    }
     if (anyNA(u) && any(!is.na(v[is.na(u)]))) {
       glycotrial_abort(c("Missing unit ({.field {unit}}) for {.val {code}} values.",
                          "x" = "Subject-visit(s) {.val {format_labels(labels(unique(g[rows][is.na(u)])))}}."),
@@ -141,8 +173,10 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     out <- rep(NA_real_, length(v))
     for (uu in unique(u[!is.na(u)])) {
       idx <- which(u == uu)
-      out[idx] <- convert_quantity(v[idx], q, uu, canonical(q), factors,
-                                   arg = paste0(unit, " of ", code), call = call)
+      match_unit(uu, q, factors, arg = unit_arg, call = call)
+      check_unit_plausibility(v[idx], q, uu, what = code,
+                              labels = function(i) labels(g[rows][idx][i]))
+      out[idx] <- convert_quantity(v[idx], q, uu, canonical(q), factors, arg = unit_arg, call = call)
     }
     out
   }
@@ -277,6 +311,10 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
     glycotrial_abort("{.arg indices} must be a character vector of index keys, not {describe_value(indices)}.")
   }
 
+  # Values were checked for plausibility in their own units above; the
+  # indices get them converted, so do not check (and warn) twice.
+  op <- options(glycotrial.check_plausibility = FALSE)
+  on.exit(options(op), add = TRUE)
   res <- list()
   units_out <- character()
   for (key in indices) {

@@ -12,8 +12,12 @@
 #' Negative concentrations, weights, heights or ages are impossible: such rows
 #' give `NA` with a warning of class `glycotrial_warning_impossible_value`.
 #' Rows where the formula is undefined (e.g. fasting glucose <= 3.5 mmol/L in
-#' a %B denominator, glucose not rising at 30 min in the insulinogenic index)
-#' give `NA` with a warning of class `glycotrial_warning_undefined_index`.
+#' a %B denominator, glucose not rising at 30 min in the insulinogenic index,
+#' a zero glucose AUC in a ratio) give `NA` with a warning of class
+#' `glycotrial_warning_undefined_index`. So do rows within a relative 1e-4 of
+#' such a pole (a denominator or logarithm that is zero to within the rounding
+#' of values reported to 4 significant digits), where the formula would return
+#' an arbitrarily large number.
 #' Results spoiled by an overflow or underflow, in the result or part-way
 #' through the formula, give `NA` with a warning of class
 #' `glycotrial_warning_overflow` or `glycotrial_warning_underflow` naming the
@@ -132,6 +136,11 @@ prepare_input <- function(x, q, native_unit, given_unit, factors, arg, call,
     return(as.numeric(x))
   }
   from <- given_unit %or% native_unit
+  if (q %in% plausibility_quantities) {
+    # a unit mix-up gives a plausible-looking wrong index (R/plausibility.R)
+    check_unit_plausibility(x, q, match_unit(from, q, factors, arg = unit_arg, call = call),
+                            what = arg)
+  }
   convert_quantity(x, q, from, native_unit, factors, arg = unit_arg, call = call)
 }
 

@@ -69,6 +69,7 @@ fit_joint <- function(data, formula = ~ ARM * AVISIT + BASE, params = c("HBA1C",
                       arm = "ARM", paramcd = "PARAMCD", aval = "AVAL", base = "BASE",
                       visit = "AVISITN", na.action = "na.omit") {
   cl <- match.call()
+  data <- visit_order_for_fit(formula, data, order_default = visit)  # AVISIT levels by AVISITN (R/visit_order.R)
   check_data_frame(data, cols = c(subject, arm, paramcd, aval, visit))
   na_action <- lmm_na_action_name(na.action)
   joint_check_visit(data[[visit]], visit)

@@ -155,6 +155,7 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
                     na.action = "na.omit", ...) {
   cl <- match.call()
   na_action <- lmm_na_action_name(na.action)
+  data <- visit_order_for_fit(formula, data)  # visit levels in visit order (R/visit_order.R)
   if (...length() > 0) {
     glycotrial_abort("Unknown argument{?s} {.arg {names(list(...))}} to {.fn fit_lmm}.")
   }

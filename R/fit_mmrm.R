@@ -82,6 +82,8 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #'   data source from [mmrm_data_dbi()], [mmrm_data_csv()] or
 #'   [mmrm_data_chunks()] (fitted from pattern moments; also used for data
 #'   frames of at least `getOption("glycotrial.mmrm_moment_rows", 250000)` rows).
+#'   The visit levels of a data frame are put in visit order first (by
+#'   `AVISITN` when present, with a message; see [order_visits()]).
 #' @param reml Use REML (default) or ML.
 #' @param weights Optional positive observation weights: a numeric vector of
 #'   length `nrow(data)` or the name of a column of `data`. Subject `i`'s
@@ -147,7 +149,10 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #'   Repeated Measures (R package).
 #' @examples
 #' set.seed(1)
-#' d <- expand.grid(USUBJID = factor(1:40), AVISIT = factor(paste0("W", c(4, 8, 12))))
+#' # levels in visit order (factor(paste0("W", c(4, 8, 12))) alone sorts them as
+#' # text, W12 < W4 < W8; see order_visits())
+#' wk <- paste0("W", c(4, 8, 12))
+#' d <- expand.grid(USUBJID = factor(1:40), AVISIT = factor(wk, levels = wk))
 #' d$ARM <- factor(ifelse(as.integer(d$USUBJID) %% 2 == 0, "Drug", "Placebo"))
 #' d$CHG <- rnorm(nrow(d)) + 0.5 * (d$ARM == "Drug") +
 #'   rep(rnorm(40), times = 3)
@@ -161,6 +166,7 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
                      vcov = NULL, control = mmrm_control(), na.action = stats::na.omit) {
   call <- match.call()
   na_type <- mmrm_na_action_type(na.action)
+  data <- visit_order_for_fit(formula, data)  # visit levels in visit order (R/visit_order.R)
   # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
   # pattern moments: R/mmrm_chunked.R.
   if (mmrm_use_moments(data, formula, weights)) {

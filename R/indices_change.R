@@ -78,8 +78,11 @@ index_change <- function(x, baseline = "Baseline", subject = "USUBJID", visit = 
     x$CHG <- x$AVAL - x$BASE
   }
   post <- x[!is_base & !is.na(x$CHG), , drop = FALSE]
-  cells <- unique(post[c("PARAMCD", arm, visit)])
-  cells <- cells[do.call(order, unname(as.list(cells))), , drop = FALSE]
+  # visits in visit order (AVISITN when present; R/visit_order.R), not as text
+  keep <- !duplicated(post[c("PARAMCD", arm, visit)])
+  cells <- post[keep, c("PARAMCD", arm, visit), drop = FALSE]
+  vrank <- visit_rank(post, visit)[keep]
+  cells <- cells[order(cells$PARAMCD, cells[[arm]], vrank), , drop = FALSE]
   summ <- do.call(rbind, lapply(seq_len(nrow(cells)), function(k) {
     sel <- post$PARAMCD == cells$PARAMCD[k] & post[[arm]] == cells[[arm]][k] &
       post[[visit]] == cells[[visit]][k]

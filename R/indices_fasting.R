@@ -22,7 +22,9 @@ fasting_index <- function(key, glucose, other, other_name, glucose_unit, other_u
 #'   (Matthews et al. 1985, doi:10.1007/BF00280883).
 #' * `homa1_b()`: HOMA1-%B = 20 x FPI\[uU/mL\] / (FPG\[mmol/L\] - 3.5); `NA`
 #'   (with a `glycotrial_warning_undefined_index` warning) when FPG <= 3.5
-#'   mmol/L.
+#'   mmol/L or within a relative 1e-4 of 3.5 (the pole, where the result is an
+#'   artefact of rounding: 63.056 mg/dL converts to 3.5 + 4e-16 mmol/L).
+#'   Likewise QUICKI when log10 G + log10 I is within 1e-4 of 0.
 #' * `quicki()`: QUICKI = 1 / (log10 FPI\[uU/mL\] + log10 FPG\[mg/dL\]) (Katz
 #'   et al. 2000, doi:10.1210/jcem.85.7.6661).
 #' * `glucose_insulin_ratio()`: FPG\[mg/dL\] / FPI\[uU/mL\] (Legro et al. 1998).

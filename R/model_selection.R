@@ -56,6 +56,8 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
       "i" = "Further arguments must be named and go to {.fn fit_mmrm}: {.arg weights}, {.arg control} or {.arg vcov}."),
       class = c("glycotrial_error_unknown_argument", "glycotrial_error_input"))
   }
+  # Visit order resolved once (one message or warning, not one per structure).
+  data <- visit_order_apply(data, visit, structure = intersect(structures, visit_order_dependent)[1])
   rhs <- if (is.null(group)) subject else paste(group, "/", subject)
   fits <- list()
   errs <- list()
@@ -65,7 +67,8 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
     f[[3]] <- call("+", formula[[3]], cov_term)
     fit <- tryCatch(
       withCallingHandlers(fit_mmrm(f, data, reml = reml, df = "Residual", ...),
-                          glycotrial_warning_convergence = function(w) invokeRestart("muffleWarning")),
+                          glycotrial_warning_convergence = function(w) invokeRestart("muffleWarning"),
+                          glycotrial_warning_visit_order = function(w) invokeRestart("muffleWarning")),
       glycotrial_error = function(e) e)
     if (inherits(fit, "error")) {
       errs[[st]] <<- fit

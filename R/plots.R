@@ -142,8 +142,9 @@ plot_trajectories <- function(data, paramcd = "HBA1C", value = "AVAL", subject =
                  PCHG = paste0(sub(" \\(.*", "", param_axis_label(d, paramcd, param_col, unit_col,
                                                                   "Change in")), " (%)"),
                  param_axis_label(d, paramcd, param_col, unit))
+  # visit labels on the axis in visit order (AVISITN when present), not as text
   plot_df <- data.frame(subject = d[[subject]], arm = as.character(d[[arm]]),
-                        visit = d[[visit]], y = d[[value]], stringsAsFactors = FALSE)
+                        visit = visit_factor(d, visit), y = d[[value]], stringsAsFactors = FALSE)
   arms <- unique(plot_df$arm)
   plot_df$arm <- factor(plot_df$arm, levels = arms)
   ms <- mean_se_by(plot_df$y, list(arm = as.character(plot_df$arm), visit = plot_df$visit))

@@ -172,6 +172,14 @@ rule_units <- function(rows, rule, unit, aval, base, call) {
                      class = c("input", "glycotrial_error_units"), call = call)
   }
   u <- rows[[unit]]
+  if (!is.null(rule$quantity)) {
+    # HbA1c in mmol/mol labelled % gives no responders, silently (R/plausibility.R)
+    for (uu in unique(as.character(u[!is.na(u)]))) {
+      i <- which(!is.na(u) & as.character(u) == uu)
+      check_unit_plausibility(vals[i], rule$quantity, uu, what = rule$paramcd,
+                              labels = if ("USUBJID" %in% names(rows)) rows$USUBJID[i])
+    }
+  }
   same <- function(a, b) {
     na <- normalise_unit(a); nb <- normalise_unit(b)
     ifelse(!is.na(na) & !is.na(nb), na == nb,

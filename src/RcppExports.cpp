@@ -52,6 +52,27 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_unit_plausibility
+Rcpp::List cpp_unit_plausibility(std::string quantity, std::string unit, Rcpp::NumericVector x);
+RcppExport SEXP _glycotrial_cpp_unit_plausibility(SEXP quantitySEXP, SEXP unitSEXP, SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type quantity(quantitySEXP);
+    Rcpp::traits::input_parameter< std::string >::type unit(unitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_unit_plausibility(quantity, unit, x));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_unit_ranges
+Rcpp::DataFrame cpp_unit_ranges();
+RcppExport SEXP _glycotrial_cpp_unit_ranges() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_unit_ranges());
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_model
 SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml, SEXP weights);
 RcppExport SEXP _glycotrial_cpp_lmm_model(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP, SEXP weightsSEXP) {
@@ -1072,6 +1093,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 3},
     {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
     {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
+    {"_glycotrial_cpp_unit_plausibility", (DL_FUNC) &_glycotrial_cpp_unit_plausibility, 3},
+    {"_glycotrial_cpp_unit_ranges", (DL_FUNC) &_glycotrial_cpp_unit_ranges, 0},
     {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 10},
     {"_glycotrial_cpp_lmm_composite", (DL_FUNC) &_glycotrial_cpp_lmm_composite, 6},
     {"_glycotrial_cpp_lmm_bootstrap_composite", (DL_FUNC) &_glycotrial_cpp_lmm_bootstrap_composite, 20},

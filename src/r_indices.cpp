@@ -13,6 +13,7 @@
 #include "core/common/plugin_registry.hpp"
 #include "core/indices/builtin.hpp"
 #include "core/indices/fp_check.hpp"
+#include "core/indices/plausibility.hpp"
 #include "r_guard.h"
 
 // [[Rcpp::init]]
@@ -138,5 +139,47 @@ Rcpp::IntegerVector cpp_indices_runs(SEXP id) {
       out[i] = code;
     }
     return out;
+  });
+}
+
+// Plausibility of values of `quantity` declared in `unit` (core/indices/
+// plausibility.hpp): per value a status (0 plausible or missing, 1 plausible
+// only in another unit, 2 implausible in every unit) and the likely unit
+// (NA unless status is 1).
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_unit_plausibility(std::string quantity, std::string unit, Rcpp::NumericVector x) {
+  return glue::guard([&] {
+    std::size_t nr = 0;
+    const glycotrial::indices::UnitRange* tab = glycotrial::indices::unit_ranges(&nr);
+    const glycotrial::indices::PlausibilityVerdict v =
+        glycotrial::indices::check_unit_plausibility(quantity, unit, x.begin(),
+                                                     static_cast<std::size_t>(x.size()));
+    Rcpp::IntegerVector status(v.status.begin(), v.status.end());
+    Rcpp::CharacterVector likely(x.size(), NA_STRING);
+    for (R_xlen_t i = 0; i < x.size(); ++i)
+      if (v.likely[i] >= 0) likely[i] = tab[v.likely[i]].unit;
+    return Rcpp::List::create(Rcpp::Named("status") = status, Rcpp::Named("likely") = likely);
+  });
+}
+
+// The plausible-range table as a data frame (quantity, unit, low, high, typical).
+// [[Rcpp::export(rng = false)]]
+Rcpp::DataFrame cpp_unit_ranges() {
+  return glue::guard([&] {
+    std::size_t n = 0;
+    const glycotrial::indices::UnitRange* tab = glycotrial::indices::unit_ranges(&n);
+    Rcpp::CharacterVector q(n), u(n);
+    Rcpp::NumericVector lo(n), hi(n), ty(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      q[k] = tab[k].quantity;
+      u[k] = tab[k].unit;
+      lo[k] = tab[k].low;
+      hi[k] = tab[k].high;
+      ty[k] = tab[k].typical;
+    }
+    return Rcpp::DataFrame::create(Rcpp::Named("quantity") = q, Rcpp::Named("unit") = u,
+                                   Rcpp::Named("low") = lo, Rcpp::Named("high") = hi,
+                                   Rcpp::Named("typical") = ty,
+                                   Rcpp::Named("stringsAsFactors") = false);
   });
 }

@@ -9,6 +9,8 @@
 #include "core/common/plugin_registry.hpp"
 #include "core/indices/builtin.hpp"
 #include "core/indices/formulas.hpp"
+#include "core/indices/plausibility.hpp"
+#include "core/common/errors.hpp"
 
 namespace ix = glycotrial::indices;
 
@@ -111,5 +113,43 @@ context("built-in index plugins") {
     expect_true(p != nullptr);
     auto out = glycotrial::plugins::compute_index(*p, {{5.0, 6.0}, {9.0, -1.0}});
     expect_true((near(out[0], 2.0) && std::isnan(out[1])));
+  }
+}
+
+context("unit plausibility") {
+  test_that("unit mix-ups from issue 17 are recognised and the likely unit named") {
+    std::size_t nr = 0;
+    const ix::UnitRange* tab = ix::unit_ranges(&nr);
+    expect_true(nr > 0);
+    auto likely = [&](const ix::PlausibilityVerdict& v, std::size_t i) {
+      return v.likely[i] >= 0 ? std::string(tab[v.likely[i]].unit) : std::string();
+    };
+    // glucose 95 declared mmol/L: mg/dL; 5.5 mmol/L and NA and -1 (impossible, handled elsewhere): fine
+    std::vector<double> g = {95.0, 5.5, std::nan(""), -1.0, 5000.0};
+    auto v = ix::check_unit_plausibility("glucose", "mmol/L", g.data(), g.size());
+    expect_true((v.status[0] == 1 && likely(v, 0) == "mg/dL"));
+    expect_true((v.status[1] == 0 && v.status[2] == 0 && v.status[3] == 0));
+    expect_true((v.status[4] == 2 && v.likely[4] == -1));
+    // creatinine 88 declared mg/dL: umol/L
+    double c = 88.0;
+    v = ix::check_unit_plausibility("creatinine", "mg/dL", &c, 1);
+    expect_true((v.status[0] == 1 && likely(v, 0) == "umol/L"));
+    // HbA1c 53 declared %: mmol/mol; 7 declared mmol/mol: %
+    double a = 53.0, b = 7.0;
+    v = ix::check_unit_plausibility("hba1c", "%", &a, 1);
+    expect_true((v.status[0] == 1 && likely(v, 0) == "mmol/mol"));
+    v = ix::check_unit_plausibility("hba1c", "mmol/mol", &b, 1);
+    expect_true((v.status[0] == 1 && likely(v, 0) == "%"));
+    // C-peptide 500 declared ng/mL: pmol/L (nmol/L's range ends at 13.24)
+    double cp = 500.0;
+    v = ix::check_unit_plausibility("cpeptide", "ng/mL", &cp, 1);
+    expect_true((v.status[0] == 1 && likely(v, 0) == "pmol/L"));
+  }
+
+  test_that("unknown quantities and units throw InputError") {
+    double x = 1.0;
+    expect_error_as(ix::check_unit_plausibility("weight", "kg", &x, 1), glycotrial::InputError);
+    expect_error_as(ix::check_unit_plausibility("glucose", "mmol/dL", &x, 1), glycotrial::InputError);
+    expect_true((ix::has_unit_ranges("insulin") && !ix::has_unit_ranges("time")));
   }
 }

@@ -292,6 +292,35 @@ bad("homa1_ir", "(5, 10, glucose_factor = NA)",
     homa1_ir(5, 10, glucose_factor = NA), class = "glycotrial_error_input")
 bad("homa1_ir", "(list(5), 10)",
     homa1_ir(list(5), 10), class = "glycotrial_error_input")
+# unit plausibility (issue 17.15; run_case() turns the check off for the other cases)
+bad("homa1_ir", "(95, 10): glucose in mg/dL under the mmol/L default",
+    homa1_ir(95, 10), class = "glycotrial_warning_implausible_unit")
+bad("homa1_ir", "(5000, 10): implausible in every unit",
+    homa1_ir(5000, 10), class = "glycotrial_warning_implausible_value")
+bad("egfr_ckd_epi_2021", "(88, 50, 'M'): creatinine in umol/L as mg/dL",
+    egfr_ckd_epi_2021(88, 50, "M"), class = "glycotrial_warning_implausible_unit")
+bad("hba1c_convert", "(53): already mmol/mol",
+    hba1c_convert(53), class = "glycotrial_warning_implausible_unit")
+bad("unit_ranges", "unknown quantity", unit_ranges("weight"), arg = "quantity")
+bad("unit_ranges", "quantity not a string", unit_ranges(1), arg = "quantity")
+bad("unit_ranges", "one quantity", unit_ranges("glucose"), class = "ok",
+    check = function(r) nrow(r) == 2 && all(r$quantity == "glucose"))
+# index poles (issue 18.13)
+bad("homa1_b", "(63.056 mg/dL): the 3.5 mmol/L pole after conversion",
+    homa1_b(63.056, 10, glucose_unit = "mg/dL"), class = "glycotrial_warning_undefined_index")
+# visit order (issue 17.13)
+bad("order_visits", "data not a data frame", order_visits(1:3), arg = "data")
+bad("order_visits", "visit column absent", order_visits(data.frame(a = 1)), arg = "AVISIT")
+bad("order_visits", "order column not numeric",
+    order_visits(data.frame(AVISIT = "W4", O = "x"), order_by = "O"),
+    class = "glycotrial_error_visit_order", arg = "O")
+bad("order_visits", "two AVISITN values for one label",
+    order_visits(data.frame(AVISIT = c("W4", "W4"), AVISITN = c(4, 5))),
+    class = "glycotrial_error_visit_order", arg = "W4")
+bad("order_visits", "visit a list column", order_visits(data.frame(AVISIT = I(list(1, 2)))),
+    arg = "AVISIT")
+bad("order_visits", "visits already in order", order_visits(data.frame(AVISIT = c("W4", "W8"))),
+    class = "ok", check = function(d) identical(levels(d$AVISIT), c("W4", "W8")))
 bad("homa1_b", "(5, 10, insulin_unit = 'pmol/L', insulin_factor = 0)",
     homa1_b(5, 10, insulin_unit = "pmol/L", insulin_factor = 0), class = "glycotrial_error_input")
 bad("quicki", "(90, 0)",
@@ -935,6 +964,12 @@ prop_ci_methods_all <- function() glycotrial:::prop_ci_methods
 
 run_case <- function(cs) {
   env <- new.env(parent = environment())
+  # The extreme values used here are also physiologically implausible; that
+  # warning (test-units-plausibility.R) is judged only where a case asks for it.
+  if (!startsWith(cs$class, "glycotrial_warning_implausible")) {
+    op <- options(glycotrial.check_plausibility = FALSE)
+    on.exit(options(op))
+  }
   # The first error or warning ends the call and is what the case is judged on.
   tryCatch(list(value = eval(cs$expr, env), cond = NULL),
            error = function(e) list(value = NULL, cond = e),

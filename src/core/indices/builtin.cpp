@@ -1,5 +1,6 @@
 #include "builtin.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -85,7 +86,13 @@ CURVE_PLUGIN(c_auc_total, auc_total(r.curve(2)))
 CURVE_PLUGIN(c_auc_incremental, auc_incremental_positive(r.curve(2)))
 CURVE_PLUGIN(c_auc_net, auc_net(r.curve(2)))
 // inputs: 0 id, 1 time, 2 glucose, 3 cpeptide
-CURVE_PLUGIN(c_cp_glucose_auc_ratio, auc_total(r.curve(3)) / auc_total(r.curve(2)))
+// Undefined (not Inf) when the glucose AUC is zero.
+double auc_ratio(const Rows& r) {
+  const double ag = auc_total(r.curve(2)), ac = auc_total(r.curve(3));
+  if (!(ag > 0) || !std::isfinite(ac)) return kNaN;
+  return ac / ag;
+}
+CURVE_PLUGIN(c_cp_glucose_auc_ratio, auc_ratio(r))
 
 // inputs: 0 id, 1 time, 2 glucose [mg/dL], 3 insulin [uU/mL]
 double matsuda_of(const Rows& r, bool trapezoid) {
@@ -95,11 +102,15 @@ double matsuda_of(const Rows& r, bool trapezoid) {
   return matsuda(g.at(0), i.at(0), curve_mean_arithmetic(g), curve_mean_arithmetic(i));
 }
 // Delta over 0-30 min of column j divided by the glucose (column 2) delta;
-// undefined unless glucose rose.
+// undefined unless glucose rose by more than rounding (near_pole()): a rise of
+// 1e-12 mg/dL left by a unit conversion would give an IGI of 1e13.
 double delta30_ratio(const Rows& r, int j) {
-  const double dg = r.at(2, 30) - r.at(2, 0);
+  const double g0 = r.at(2, 0), g30 = r.at(2, 30);
+  const double dg = g30 - g0;
   const double dy = r.at(j, 30) - r.at(j, 0);
-  if (!std::isfinite(dg) || !std::isfinite(dy) || !(dg > 0)) return kNaN;
+  if (!std::isfinite(dg) || !std::isfinite(dy) || !(dg > 0) ||
+      near_pole(dg, std::max(std::fabs(g0), std::fabs(g30))))
+    return kNaN;
   return dy / dg;
 }
 CURVE_PLUGIN(c_matsuda, matsuda_of(r, true))

@@ -13,6 +13,16 @@ bool pos(double x) { return std::isfinite(x) && x > 0; }
 bool nonneg(double x) { return std::isfinite(x) && x >= 0; }
 }  // namespace
 
+// A denominator (or log) this close to zero, relative to the values it is formed
+// from, is a pole of the formula within the precision lab values are reported at
+// (4 significant digits: 63.06 mg/dL is 3.50022 mmol/L, at the HOMA %B pole;
+// 63.056 mg/dL is 3.5 + 4e-16 after conversion and gave %B = 4.5e17). The result
+// there is arbitrary, so the index is undefined (NaN, reported as
+// glycotrial_warning_undefined_index by the R layer).
+bool near_pole(double d, double scale) {
+  return !(std::fabs(d) > kPoleTolerance * std::fabs(scale));
+}
+
 // HOMA1: the published linear approximations of the 1985 model,
 // IR = G * I / 22.5 and %B = 20 * I / (G - 3.5).
 double homa1_ir(double g, double i) {
@@ -21,14 +31,15 @@ double homa1_ir(double g, double i) {
 }
 
 double homa1_b(double g, double i) {
-  if (!nonneg(g) || !nonneg(i) || g <= 3.5) return kNaN;
+  if (!nonneg(g) || !nonneg(i) || g <= 3.5 || near_pole(g - 3.5, 3.5)) return kNaN;
   return 20.0 * i / (g - 3.5);
 }
 
 double quicki(double g, double i) {
   if (!pos(g) || !pos(i)) return kNaN;
-  const double s = std::log10(g) + std::log10(i);
-  if (!(s > 0)) return kNaN;
+  const double lg = std::log10(g), li = std::log10(i);
+  const double s = lg + li;
+  if (!(s > 0) || near_pole(s, std::fabs(lg) + std::fabs(li))) return kNaN;
   return 1.0 / s;
 }
 
@@ -40,7 +51,7 @@ double homa_ir_cp(double g, double cp) {
 }
 
 double homa_b_cp(double g, double cp, double offset) {
-  if (!nonneg(g) || !nonneg(cp) || g <= 3.5) return kNaN;
+  if (!nonneg(g) || !nonneg(cp) || g <= 3.5 || near_pole(g - 3.5, 3.5)) return kNaN;
   return 0.27 * cp / (g - 3.5) + offset;
 }
 
@@ -210,7 +221,7 @@ double gutt(double g0, double g120, double i0, double i120, double bw) {
   const double m = (75000.0 + (g0 - g120) * 180.16 * 0.19 * bw) / 120.0;
   const double mpg = 0.5 * (g0 + g120);
   const double lmsi = std::log10(0.5 * (i0 + i120));
-  if (!(lmsi > 0)) return kNaN;
+  if (!(lmsi > 0) || near_pole(lmsi, 1.0)) return kNaN;
   return m / (mpg * lmsi);
 }
 
@@ -229,7 +240,7 @@ double ogis_core(double p1, double p2, double p3, double p4, double p5, double p
   if (!pos(bsa)) return kNaN;
   const double V = 10000.0, D = 75.0 / bsa, gcl = 90.0;
   const double den = ia - i0 + p2;
-  if (!(den > 0)) return kNaN;
+  if (!(den > 0) || near_pole(den, std::max(std::fabs(ia - i0), p2))) return kNaN;
   const double x1 = p4 * ((p1 * D - V * (gb - ga) / dt) / ga + p3 / g0) / den;
   const double x2 = (p5 * (ga - gcl) + 1.0) * x1;
   const double disc = x2 * x2 + 4.0 * p5 * p6 * (ga - gcl) * x1;

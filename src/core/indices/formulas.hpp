@@ -10,6 +10,14 @@
 namespace glycotrial {
 namespace indices {
 
+// Relative distance from a pole (zero denominator, log of 1) below which an
+// index is undefined: closer than the rounding of a value reported to 4
+// significant digits, the result is an artefact of rounding (see near_pole()).
+constexpr double kPoleTolerance = 1e-4;
+// True when `d` (a denominator) is within kPoleTolerance * |scale| of zero, or
+// not finite; `scale` is the size of the values `d` was formed from.
+bool near_pole(double d, double scale);
+
 // ---- Fasting indices --------------------------------------------------------
 // Matthews DR et al. Diabetologia 1985;28:412-9. G mmol/L, I uU/mL.
 double homa1_ir(double glucose, double insulin);
