@@ -63,12 +63,12 @@
 #'
 #' A residual covariance term without random-effect terms, e.g.
 #' `AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)`, gives a covariance-pattern
-#' model (an MMRM; the same likelihood as [fit_mmrm()] and `nlme::gls()`),
+#' model (an MMRM; the same likelihood as [mmrm_fit()] and `nlme::gls()`),
 #' fitted by the same core so that it can be compared with random-effect
 #' models by `logLik()`/`AIC()` and has all the methods above (`ranef()` and
 #' `VarCorr()` then have no random effects). Kenward-Roger df use the expected
-#' information (as pbkrtest), so they differ slightly from `fit_mmrm()`'s,
-#' which follow mmrm (observed information); use [fit_mmrm()] for mmrm's
+#' information (as pbkrtest), so they differ slightly from `mmrm_fit()`'s,
+#' which follow mmrm (observed information); use [mmrm_fit()] for mmrm's
 #' df, its covariance structures written in R and large data.
 #'
 #' With a residual structure, `fit$sigma2` is the residual variance (the

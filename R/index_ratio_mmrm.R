@@ -10,8 +10,8 @@
 #'
 #' `log(AVAL / BASE) ~ log(BASE) + arm * visit + <covariance>(visit | subject)`
 #'
-#' with [fit_mmrm()] on the post-baseline visits, computes LS-means and their
-#' differences to the reference arm by visit with [lsmeans()], and
+#' with [mmrm_fit()] on the post-baseline visits, computes LS-means and their
+#' differences to the reference arm by visit with [least_squares_means()], and
 #' back-transforms them: `exp()` of an LS-mean is the adjusted geometric mean
 #' ratio to baseline in that arm, and `exp()` of a difference is the ratio of
 #' geometric means (arm / reference) with its confidence interval. Because
@@ -31,14 +31,14 @@
 #'   appearance.
 #' @param covariance Covariance structures tried in turn until a fit
 #'   converges (e.g. `c("us", "toeph", "cs")`).
-#' @param df Degrees-of-freedom method passed to [fit_mmrm()].
+#' @param df Degrees-of-freedom method passed to [mmrm_fit()].
 #' @param conf_level Confidence level.
 #' @return An object of class `glycotrial_index_ratio`: a list with
 #'   `ratios` (per index, visit and comparison: `n`, `ratio`, `lower`,
 #'   `upper`, `df`, `p_value`, and the log-scale `estimate`, `se`),
 #'   `lsmeans` (per index, visit and arm: `n`, geometric mean `ratio_to_baseline`
 #'   with `lower`, `upper`), `models` (structure used, structures tried,
-#'   convergence), `fits` (the [fit_mmrm()] fits) and `conf_level`.
+#'   convergence), `fits` (the [mmrm_fit()] fits) and `conf_level`.
 #'   `as.data.frame()` returns `ratios`.
 #' @seealso [index_change()] for unadjusted ratios to baseline.
 #' @examples
@@ -133,7 +133,7 @@ index_ratio_one <- function(dk, k, arm, subject, visit, reference, covariance, d
   for (cov in covariance) {
     tried <- c(tried, cov)
     f <- stats::as.formula(sprintf("%s + %s(`%s` | `%s`)", fixed, cov, visit, subject))
-    fit <- tryCatch(suppressWarnings(suppressMessages(fit_mmrm(f, data = dk, df = df))),
+    fit <- tryCatch(suppressWarnings(suppressMessages(mmrm_fit(f, data = dk, df = df))),
                     error = function(e) NULL)
     if (!is.null(fit) && isTRUE(fit$convergence$converged)) break
   }
@@ -141,7 +141,7 @@ index_ratio_one <- function(dk, k, arm, subject, visit, reference, covariance, d
     glycotrial_abort("The MMRM of log({k}) could not be fitted with any of {.val {covariance}}.",
                      class = "convergence")
   }
-  lm_ <- lsmeans(fit, specs = arm, by = if (multi) visit else NULL, ref = reference,
+  lm_ <- least_squares_means(fit, specs = arm, by = if (multi) visit else NULL, ref = reference,
                  level = conf_level)
   lsm <- lm_$lsmeans
   dif <- lm_$diffs

@@ -4,7 +4,7 @@
 #' Change from baseline of indices by arm and visit
 #'
 #' Turns the result of [beta_cell_indices()] (wide or long) into ADaM-style
-#' change-from-baseline records (`BASE`, `CHG`), ready for `fit_mmrm()`, and
+#' change-from-baseline records (`BASE`, `CHG`), ready for `mmrm_fit()`, and
 #' summarises them by index, arm and visit. Skewed indices (HOMA-IR, Matsuda,
 #' C-peptide indices) are usually analysed on the log scale: with `log =
 #' TRUE`, `CHG` is `log(AVAL) - log(BASE)` and the summary back-transforms the

@@ -1,5 +1,5 @@
 # Type III hypothesis matrices for fit_lmm() fits, built by the same
-# contrast builder as fit_mmrm()'s anova (mmrm_type3_contrasts(),
+# contrast builder as mmrm_fit()'s anova (mmrm_type3_contrasts(),
 # R/mmrm_anova.R): each term's rows are the identity rows of the term in the
 # contr.sum parametrisation mapped to the fit's coefficients, i.e. contrasts
 # orthogonal to the higher-order terms containing it (the SAS / lmerTest

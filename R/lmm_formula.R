@@ -76,7 +76,7 @@ lmm_parse_formula <- function(formula, covariance_keys = NULL) {
   }
   if (length(random) == 0 && is.null(residual)) {
     glycotrial_abort(c("{.arg formula} has neither a random-effect term nor a residual covariance term.",
-                       "i" = "Add a term such as {.code (1 | USUBJID)} or {.code ar1(AVISIT | USUBJID)}; for models without random effects you can also use {.fn fit_mmrm}."))
+                       "i" = "Add a term such as {.code (1 | USUBJID)} or {.code ar1(AVISIT | USUBJID)}; for models without random effects you can also use {.fn mmrm_fit}."))
   }
   groups <- unique(c(vapply(random, `[[`, "", "group"), residual$group))
   if (length(groups) > 1) {

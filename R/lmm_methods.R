@@ -63,7 +63,7 @@ nlme::ranef
 #' @param L Optional contrast matrix (rows) for `lmm_contrast()`.
 #' @param type For `anova()` of one fit: `"III"` (default; also `3`) gives
 #'   the SAS / lmerTest Type III tests, each term's contrasts orthogonal to
-#'   the higher-order terms containing it (built as for [fit_mmrm()]'s
+#'   the higher-order terms containing it (built as for [mmrm_fit()]'s
 #'   anova, from the `contr.sum` parametrisation); `"marginal"` tests the
 #'   fit's own (treatment-coded) columns of each term jointly, which for a
 #'   main effect inside an interaction is its effect at the reference level
@@ -448,7 +448,7 @@ anova.glycotrial_lmm <- function(object, ..., ddf = c("Satterthwaite", "Kenward-
   if (identical(as.character(type), "3")) type <- "III"
   if (!is.character(type) || length(type) != 1 || !type %in% c("III", "marginal")) {
     glycotrial_abort(c("{.arg type} must be {.val III} (or 3) or {.val marginal}, not {describe_value(type)}.",
-                       "i" = "Type II tests are available for {.fn fit_mmrm} fits."))
+                       "i" = "Type II tests are available for {.fn mmrm_fit} fits."))
   }
   if (inherits(object, "glycotrial_joint")) {
     glycotrial_abort(c("{.fn anova} F tests per term are not available for joint models (two responses share the terms).",

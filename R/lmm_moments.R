@@ -216,7 +216,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   plugin <- lmm_moment_plugin(zd$Z, zd$blocks, parsed$residual, rank, c(th_g, th_r))
   spec$plugin <- plugin
   spec$key <- plugin$key
-  mctl <- mmrm_control(accept_singular = FALSE)
+  mctl <- mmrm_fit_control(accept_singular = FALSE)
   mctl$max_iter <- control$max_iter %||% mctl$max_iter
   fit <- scale_fit_moments(mom, enc, spec, reml, df = "Satterthwaite", vcov = "Asymptotic", control = mctl)
   fit$call <- call  # emmeans recovers the reference grid through it

@@ -1,4 +1,4 @@
-# The moment route of fit_mmrm() (issue 5, "scale"): the data pass builds
+# The moment route of mmrm_fit() (issue 5, "scale"): the data pass builds
 # per-visit-pattern moment matrices straight from the raw columns (no model
 # matrix in R; threads in the C++ core, src/core/mmrm/moments.hpp), chunk by
 # chunk where the data arrive in pieces (mmrm_data_sources.R), and the fit
@@ -19,7 +19,7 @@ scale_threads <- function() {
   max(1L, as.integer(t))
 }
 
-# Does fit_mmrm() take the moment route for this `data`? Data sources always
+# Does mmrm_fit() take the moment route for this `data`? Data sources always
 # do; a data frame of at least mmrm_moment_rows() rows does when its pattern
 # moments are worth it (scale_route_plan(): with many visits and scattered
 # missing values nearly every subject has a pattern of its own, and the
@@ -125,7 +125,7 @@ scale_roles <- function(spec, weights) {
   if (!all(names_ok)) {
     bad <- vapply(exprs[!names_ok], function(e) paste(deparse(e), collapse = ""), "")
     glycotrial_abort(c(
-      "The moment route of {.fun fit_mmrm} (large, chunked, database or distributed data) supports plain columns, factors and their interactions only; found {.code {bad}}.",
+      "The moment route of {.fun mmrm_fit} (large, chunked, database or distributed data) supports plain columns, factors and their interactions only; found {.code {bad}}.",
       "i" = "Compute transformed columns in the data (or the database view) first."),
       call = NULL)
   }
@@ -613,7 +613,7 @@ scale_map_back <- function(obj, enc, keep) {
   obj
 }
 
-# The row route (fit_mmrm() on a data frame below mmrm_moment_rows()) with
+# The row route (mmrm_fit() on a data frame below mmrm_moment_rows()) with
 # data far from zero: the same centring and pilot shift on the model matrix
 # rows. Active when the response or a numeric covariate has |mean| >
 # getOption("glycotrial.mmrm_reparam_ratio", 10) standard deviations (the
@@ -794,7 +794,7 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
     glycotrial_abort("No complete rows remain after removing missing values.", call = NULL)
   }
   if (mom$n_dropped > 0) {
-    cli::cli_inform("fit_mmrm: dropped {mom$n_dropped} row{?s} with missing covariates, visit, subject, group or weight.",
+    cli::cli_inform("mmrm_fit: dropped {mom$n_dropped} row{?s} with missing covariates, visit, subject, group or weight.",
                     class = "glycotrial_message_dropped_rows")
   }
   # visits without observations leave the model (as droplevels() does)
@@ -834,7 +834,7 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
     aliased <- find_aliased(XY)
   }
   if (any(aliased) && !control$accept_singular) {
-    glycotrial_abort("The design matrix is rank deficient ({sum(!aliased)} of {p} columns estimable); set {.code mmrm_control(accept_singular = TRUE)} to report aliased coefficients as NA.",
+    glycotrial_abort("The design matrix is rank deficient ({sum(!aliased)} of {p} columns estimable); set {.code mmrm_fit_control(accept_singular = TRUE)} to report aliased coefficients as NA.",
                      call = NULL)
   }
   keep <- !aliased
@@ -916,9 +916,9 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   obj
 }
 
-# ---- the hook called by fit_mmrm() ----------------------------------------------
+# ---- the hook called by mmrm_fit() ----------------------------------------------
 
-# fit_mmrm() for a data source or a large data frame: returns a
+# mmrm_fit() for a data source or a large data frame: returns a
 # glycotrial_mmrm fitted from pattern moments (no per-subject quantities:
 # residuals, fitted values, sandwich covariances and between-within df need
 # the row route).
@@ -941,7 +941,7 @@ mmrm_fit_route <- function(call, formula, data, reml, weights, df, vcov, control
       class = c("input", "glycotrial_error_moment_route"))
   }
   if (!inherits(control, "glycotrial_mmrm_control")) {
-    glycotrial_abort("{.arg control} must come from {.fun mmrm_control}, not {describe_value(control)}.")
+    glycotrial_abort("{.arg control} must come from {.fun mmrm_fit_control}, not {describe_value(control)}.")
   }
   if (!is.null(weights) && !(is.character(weights) && length(weights) == 1)) {
     glycotrial_abort("With the moment route, {.arg weights} must be the name of a column of the data; found {describe_value(weights)}.")

@@ -1,4 +1,4 @@
-# Covariance structures for fit_mmrm(): the plugin kind "covariance", the
+# Covariance structures for mmrm_fit(): the plugin kind "covariance", the
 # R-level register_covariance(), and evaluation of any structure (compiled or
 # R) for a set of visits. The built-in structures are compiled plugins
 # registered at load through glycotrial_register_covariance_v1(), the C entry
@@ -23,13 +23,13 @@ validate_covariance_plugin <- function(impl, meta) {
 add_builtin_plugins("mmrm", function() {
   register_plugin_kind(
     "covariance", validate = validate_covariance_plugin,
-    description = "Residual covariance structures for fit_mmrm()")
+    description = "Residual covariance structures for mmrm_fit()")
 })
 
-#' Register a covariance structure for fit_mmrm()
+#' Register a covariance structure for mmrm_fit()
 #'
 #' Adds a residual covariance structure written in R. Once registered, its key
-#' can be used in a [fit_mmrm()] formula exactly like a built-in structure,
+#' can be used in a [mmrm_fit()] formula exactly like a built-in structure,
 #' e.g. `my_cs(AVISIT | USUBJID)`. The engine evaluates `sigma()` on the R
 #' main thread once per covariance pattern and evaluation. Compiled structures
 #' are added from C/C++ through `glycotrial_register_covariance_v1()` (see
@@ -118,7 +118,7 @@ register_covariance <- function(key, n_theta, sigma, spatial = FALSE, start = NU
 # The covariance plugin for a key: list(key, compiled, spatial, impl).
 covariance_plugin <- function(key, call = NULL) {
   entry <- plugin_entry("covariance", key)
-  # Fast path (fit_mmrm() calls this on every fit): an R plugin, or a
+  # Fast path (mmrm_fit() calls this on every fit): an R plugin, or a
   # compiled one the C++ registry still has, needs no full registry sync.
   known <- !is.null(entry) &&
     (!inherits(entry$impl, "glycotrial_compiled_plugin") ||

@@ -1,4 +1,4 @@
-# Data sources for fit_mmrm()'s moment route: a database table (the data pass
+# Data sources for mmrm_fit()'s moment route: a database table (the data pass
 # is one aggregate SQL query), CSV files read chunk by chunk, and lists of
 # data frames or functions returning chunks. Each source fixes the variable
 # types and factor levels first (given `levels`, else a first pass), then
@@ -8,7 +8,7 @@
 #' Data sources for fitting MMRMs on large, chunked or remote data
 #'
 #' Wrap data that do not fit (or should not be loaded) into one data frame so
-#' that [fit_mmrm()] can fit it from per-visit-pattern moments: the data pass
+#' that [mmrm_fit()] can fit it from per-visit-pattern moments: the data pass
 #' accumulates, per subject group and visit pattern, the sums of products of
 #' the design and the response; the fit then needs only these matrices.
 #' Estimates agree with the in-memory fit to floating-point summation order
@@ -16,7 +16,7 @@
 #' values, sandwich covariances, between-within degrees of freedom) are not
 #' available from such fits (a classed error, `glycotrial_error_moments_only`,
 #' says so); `predict(fit, newdata = d)` gives fitted values for data at hand,
-#' and `anova()`, [lsmeans()] and emmeans work from the moments.
+#' and `anova()`, [least_squares_means()] and emmeans work from the moments.
 #'
 #' * `mmrm_data_dbi(con, table)`: a table (or view) of a DBI connection. The
 #'   data pass is one aggregate SQL query (self-join per subject, `GROUP BY`
@@ -57,7 +57,7 @@
 #' `future::plan(multisession, workers = 4)` spreads them over local
 #' processes, `future.batchtools` over a cluster; results are summed in
 #' chunk order, so the number of workers does not change them. Progress is
-#' reported through progressr (`progressr::with_progress(fit_mmrm(...))`).
+#' reported through progressr (`progressr::with_progress(mmrm_fit(...))`).
 #' Ctrl-C interrupts a fit and nothing half-fitted is returned: the threaded
 #' C++ data pass checks for it between blocks of 4096 subjects (on the R
 #' thread, after its worker threads stop); chunk and query loops are R loops
@@ -130,7 +130,7 @@
 #' @param levels Optional named list of factor levels (see Details).
 #' @param ... Further arguments to [utils::read.csv()].
 #' @return An object of class `glycotrial_mmrm_source` to pass as `data` to
-#'   [fit_mmrm()].
+#'   [mmrm_fit()].
 #' @examples
 #' set.seed(1)
 #' d <- expand.grid(AVISIT = factor(c("W4", "W8", "W12"), levels = c("W4", "W8", "W12")),
@@ -138,13 +138,13 @@
 #' d$ARM <- ifelse(as.integer(factor(d$USUBJID)) %% 2 == 0, "Drug", "Placebo")
 #' d$CHG <- rnorm(nrow(d)) + 0.5 * (d$ARM == "Drug")
 #' chunks <- split(d, rep(1:3, each = 60))
-#' fit <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID),
+#' fit <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID),
 #'                 data = mmrm_data_chunks(chunks, levels = list(AVISIT = levels(d$AVISIT))))
 #' coef(fit)
 #' if (requireNamespace("RSQLite", quietly = TRUE)) {
 #'   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
 #'   DBI::dbWriteTable(con, "adlb", transform(d, AVISIT = as.character(AVISIT)))
-#'   fit2 <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID),
+#'   fit2 <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID),
 #'                    data = mmrm_data_dbi(con, "adlb",
 #'                                         levels = list(AVISIT = levels(d$AVISIT))))
 #'   print(all.equal(coef(fit), coef(fit2)))

@@ -1,17 +1,17 @@
-# Checks of the model data of fit_mmrm() (row route) that turn R's generic
+# Checks of the model data of mmrm_fit() (row route) that turn R's generic
 # errors into classed ones saying what to do: list columns, logical
 # covariates (used as two-level factors), single-level factors, data whose
 # scale the optimiser cannot handle.
 
 # List columns are refused; logical covariates become factors with levels
 # FALSE, TRUE (what model.matrix() does with them, so the coefficients keep
-# their names), so that lsmeans(), predict() and emmeans treat them as the
+# their names), so that least_squares_means(), predict() and emmeans treat them as the
 # factors they are.
 mmrm_check_columns <- function(spec, data, vars, fixed_vars) {
   for (v in intersect(vars, names(data))) {
     if (is.list(data[[v]])) {
       glycotrial_abort(c(
-        "Column {.field {v}} of {.arg data} is a list column; {.fn fit_mmrm} needs atomic columns.",
+        "Column {.field {v}} of {.arg data} is a list column; {.fn mmrm_fit} needs atomic columns.",
         "i" = "Convert it first, e.g. {.code data${v} <- unlist(data${v})} when every element has length 1."),
         class = c("glycotrial_error_list_column", "glycotrial_error_input"), call = NULL)
     }

@@ -1,8 +1,8 @@
-# Methods for glycotrial_mmrm fits (see fit_mmrm() for the object's fields).
+# Methods for glycotrial_mmrm fits (see mmrm_fit() for the object's fields).
 
 #' Methods for fitted MMRMs
 #'
-#' Standard accessors for a [fit_mmrm()] fit. `vcov()` returns the
+#' Standard accessors for a [mmrm_fit()] fit. `vcov()` returns the
 #' covariance chosen at fit time (or another `type`); `VarCorr()` the
 #' estimated residual covariance matrix over the visits (a list by group for
 #' grouped structures); `anova()` Type III (default) or Type II F tests of
@@ -36,7 +36,7 @@
 #'
 #' @param object,x A `glycotrial_mmrm` fit.
 #' @param complete Include aliased coefficients as `NA`?
-#' @param type For `vcov()`: one of the `vcov` types of [fit_mmrm()]
+#' @param type For `vcov()`: one of the `vcov` types of [mmrm_fit()]
 #'   (default: the fit's). For `residuals()`: `"response"`, `"pearson"` or
 #'   `"normalized"`. For `anova()`: `"III"` (default) or `"II"` (also
 #'   `3`, `2`).
@@ -54,7 +54,7 @@
 #'                  levels = c("W4", "W8", "W12")))
 #' d$ARM <- factor(ifelse(as.integer(d$USUBJID) %% 2 == 0, "Drug", "Placebo"))
 #' d$CHG <- rnorm(nrow(d)) + rep(rnorm(30), times = 3)
-#' fit <- fit_mmrm(CHG ~ ARM + AVISIT + ar1(AVISIT | USUBJID), data = d,
+#' fit <- mmrm_fit(CHG ~ ARM + AVISIT + ar1(AVISIT | USUBJID), data = d,
 #'                 df = "Satterthwaite")
 #' coef(fit)
 #' VarCorr(fit)
@@ -278,7 +278,7 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
 #' @param ... Unused.
 #' @return `predict()`: a numeric vector, or a matrix with columns `fit`,
 #'   `se`, `lwr`, `upr` when an interval is requested. Without `newdata`, in
-#'   the row order of the fitted data (see `na.action` of [fit_mmrm()]).
+#'   the row order of the fitted data (see `na.action` of [mmrm_fit()]).
 #'   With `conditional = TRUE` the `se` of a row with a missing response is
 #'   that of its conditional mean `(x_m - A X_o) beta + A y_o` given the
 #'   subject's observed rows (`A = S_mo S_oo^-1`), 0 for observed rows.
@@ -289,7 +289,7 @@ print.glycotrial_mmrm <- function(x, digits = max(3, getOption("digits") - 3), .
 #' set.seed(3)
 #' d <- expand.grid(USUBJID = factor(1:30), AVISIT = factor(c("W4", "W8")))
 #' d$CHG <- rnorm(nrow(d)) + rep(rnorm(30), times = 2)
-#' fit <- fit_mmrm(CHG ~ AVISIT + us(AVISIT | USUBJID), data = d, df = "Residual")
+#' fit <- mmrm_fit(CHG ~ AVISIT + us(AVISIT | USUBJID), data = d, df = "Residual")
 #' head(predict(fit, interval = "confidence"))
 #' nd <- d[d$USUBJID == "1", ]
 #' nd$CHG[2] <- NA

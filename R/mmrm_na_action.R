@@ -1,4 +1,4 @@
-# na.action of fit_mmrm(): results in the row order of the data, named by its
+# na.action of mmrm_fit(): results in the row order of the data, named by its
 # row names, the unused rows left out (na.omit) or padded with NA
 # (na.exclude), as lm() and nlme::gls() do. The engine works on the rows
 # sorted by subject and visit (object$rows: their numbers in the data).

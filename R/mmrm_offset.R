@@ -1,4 +1,4 @@
-# offset() terms in fit_mmrm() formulas. Row route: the model is fitted to
+# offset() terms in mmrm_fit() formulas. Row route: the model is fitted to
 # y - offset (the offset is a known part of the mean), fitted values and
 # predictions add it back (as lm() and mmrm do). The moment route (data
 # sources, very large data frames) builds its moments from the columns of

@@ -3,7 +3,7 @@
 
 #' Tidy, glance at and augment an MMRM fit
 #'
-#' @param x A [fit_mmrm()] fit.
+#' @param x A [mmrm_fit()] fit.
 #' @param newdata For `augment()`: optional data frame to predict for
 #'   (default: the rows used by the fit in the row order of the data, and
 #'   with `na.action = na.exclude` its unused rows too, with `.fitted` and
@@ -25,7 +25,7 @@
 #' set.seed(5)
 #' d <- expand.grid(USUBJID = factor(1:30), AVISIT = factor(c("W4", "W8")))
 #' d$CHG <- rnorm(nrow(d)) + rep(rnorm(30), times = 2)
-#' fit <- fit_mmrm(CHG ~ AVISIT + cs(AVISIT | USUBJID), data = d, df = "Residual")
+#' fit <- mmrm_fit(CHG ~ AVISIT + cs(AVISIT | USUBJID), data = d, df = "Residual")
 #' tidy(fit, conf.int = TRUE)
 #' glance(fit)
 #' head(augment(fit, se_fit = TRUE))

@@ -12,7 +12,7 @@
 #'   spatial structures) and the subject.
 #' @param group Optional column name of a grouping factor.
 #' @param reml Use REML (compare structures, not mean models) or ML.
-#' @param ... Further arguments to [fit_mmrm()]: `weights`, `control` or
+#' @param ... Further arguments to [mmrm_fit()]: `weights`, `control` or
 #'   `vcov` (others are an error of class
 #'   `glycotrial_error_unknown_argument`).
 #' @return A data frame, one row per structure, with columns `rank` (by AIC
@@ -53,7 +53,7 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
     bad[!nzchar(bad)] <- "(unnamed)"
     glycotrial_abort(c(
       "Unknown argument{?s} to {.fn model_selection}: {.val {bad}}.",
-      "i" = "Further arguments must be named and go to {.fn fit_mmrm}: {.arg weights}, {.arg control} or {.arg vcov}."),
+      "i" = "Further arguments must be named and go to {.fn mmrm_fit}: {.arg weights}, {.arg control} or {.arg vcov}."),
       class = c("glycotrial_error_unknown_argument", "glycotrial_error_input"))
   }
   # Visit order resolved once (one message or warning, not one per structure).
@@ -66,7 +66,7 @@ model_selection <- function(formula, data, structures = c("us", "toeph", "ar1h",
     f <- formula
     f[[3]] <- call("+", formula[[3]], cov_term)
     fit <- tryCatch(
-      withCallingHandlers(fit_mmrm(f, data, reml = reml, df = "Residual", ...),
+      withCallingHandlers(mmrm_fit(f, data, reml = reml, df = "Residual", ...),
                           glycotrial_warning_convergence = function(w) invokeRestart("muffleWarning"),
                           glycotrial_warning_visit_order = function(w) invokeRestart("muffleWarning")),
       glycotrial_error = function(e) e)

@@ -34,7 +34,7 @@
 #' @param endpoint Which analyses: any of `"mmrm"` and `"composite"`.
 #' @param alpha Two-sided significance level.
 #' @param control_change Mean HbA1c change in the control arm.
-#' @param df Degrees-of-freedom method for the MMRM test (see [fit_mmrm()]).
+#' @param df Degrees-of-freedom method for the MMRM test (see [mmrm_fit()]).
 #' @param seed Seed of the parallel random-number streams.
 #' @param ... Further arguments to [simulate_trial()] (e.g. `dropout`,
 #'   `missingness`, `visits`, `insulin_change`).
@@ -133,7 +133,7 @@ power_mmrm_one <- function(tr, arms, alpha, df) {
   d$USUBJID <- factor(d$USUBJID)
   res <- tryCatch({
     fit <- suppressWarnings(suppressMessages(
-      fit_mmrm(CHG ~ BASE + AVISIT + AVISIT:ARM + us(AVISIT | USUBJID), data = d, df = df)))
+      mmrm_fit(CHG ~ BASE + AVISIT + AVISIT:ARM + us(AVISIT | USUBJID), data = d, df = df)))
     cname <- paste0("AVISIT", vis[length(vis)], ":ARM", arms[1])
     L <- as.numeric(names(fit$beta_est) == cname)
     tt <- mmrm_test_1d(fit, L)

@@ -11,7 +11,7 @@ NULL
 #' Plots and R Markdown tables of glycotrial results
 #'
 #' With ggplot2 loaded, `autoplot()` draws
-#' * a [fit_mmrm()] fit or [lsmeans()] result: LS-means by arm over visits
+#' * a [mmrm_fit()] fit or [least_squares_means()] result: LS-means by arm over visits
 #'   with confidence intervals (the fit's degrees-of-freedom method);
 #' * an [index_ratio_mmrm()] result: a forest plot of the ratios of geometric
 #'   means with confidence intervals on a log axis, by index and visit;
@@ -26,7 +26,7 @@ NULL
 #' and `knitr::knit_print()`, registered when those packages are loaded.
 #'
 #' Arguments of the `autoplot()` methods: for fits, `specs` and `by` (passed
-#' to [lsmeans()]; defaults: the first factor of the model other than the
+#' to [least_squares_means()]; defaults: the first factor of the model other than the
 #' visit, and the visit), `level` and `ylab`; for indices, `visit` (column
 #' for the x axis, default `"AVISITN"` when present) and `arm`.
 #'
@@ -36,7 +36,7 @@ NULL
 #'   d <- adlb[adlb$PARAMCD == "HBA1C" & adlb$AVISITN > 0, ]
 #'   d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
 #'   d$ARM <- factor(d$ARM, levels = c("Placebo", "UC-MSC"))
-#'   fit <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + ar1(AVISIT | USUBJID), data = d)
+#'   fit <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + ar1(AVISIT | USUBJID), data = d)
 #'   ggplot2::autoplot(fit)
 #' }
 #' @name glycotrial_autoplot
@@ -46,7 +46,7 @@ NULL
 
 autoplot_mmrm <- function(object, specs = NULL, by = NULL, level = 0.95, ylab = NULL, ...) {
   if (!inherits(object, "glycotrial_mmrm")) {
-    glycotrial_abort("{.arg object} must be a {.fun fit_mmrm} fit, not {describe_value(object)}.")
+    glycotrial_abort("{.arg object} must be a {.fun mmrm_fit} fit, not {describe_value(object)}.")
   }
   if (is.null(by)) by <- if (!isTRUE(object$cov_spatial)) object$visit_var
   if (is.null(specs)) {
@@ -57,7 +57,7 @@ autoplot_mmrm <- function(object, specs = NULL, by = NULL, level = 0.95, ylab = 
     }
     specs <- f[1]
   }
-  autoplot_lsmeans(lsmeans(object, specs = specs, by = by, level = level),
+  autoplot_lsmeans(least_squares_means(object, specs = specs, by = by, level = level),
                    ylab = ylab %or% paste("LS-mean of", object$response))
 }
 

@@ -1,4 +1,4 @@
-# Benchmark: glycotrial::fit_mmrm() vs mmrm::mmrm() vs nlme::gls() on the same
+# Benchmark: glycotrial::mmrm_fit() vs mmrm::mmrm() vs nlme::gls() on the same
 # models (unstructured covariance, REML, Satterthwaite df where applicable).
 # Each fit runs in a fresh R process so that peak memory (VmHWM, which counts
 # the C++ heap too) belongs to that fit alone. Prints times, ratios and peak
@@ -51,19 +51,19 @@ d$CHG[sample(nrow(d), nrow(d) %%/%% 10)] <- NA', n_sim)
 cases <- list(
   fev_data = list(
     setup = 'dat <- mmrm::fev_data',
-    glyco = 'glycotrial::fit_mmrm(FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID), dat, df = "Satterthwaite")',
+    glyco = 'glycotrial::mmrm_fit(FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID), dat, df = "Satterthwaite")',
     mmrm = 'mmrm::mmrm(FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID), dat)',
     gls = 'nlme::gls(FEV1 ~ RACE + SEX + ARMCD * AVISIT, dat, na.action = na.omit, correlation = corSymm(form = ~ as.integer(AVISIT) | USUBJID), weights = varIdent(form = ~ 1 | AVISIT))',
     reps = 5L),
   bcva_data = list(
     setup = 'dat <- mmrm::bcva_data',
-    glyco = 'glycotrial::fit_mmrm(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID), dat, df = "Satterthwaite")',
+    glyco = 'glycotrial::mmrm_fit(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID), dat, df = "Satterthwaite")',
     mmrm = 'mmrm::mmrm(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID), dat)',
     gls = 'nlme::gls(BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT, dat, na.action = na.omit, correlation = corSymm(form = ~ as.integer(AVISIT) | USUBJID), weights = varIdent(form = ~ 1 | AVISIT))',
     reps = 1L),
   simulated = list(
     setup = sim_setup,
-    glyco = 'glycotrial::fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")',
+    glyco = 'glycotrial::mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")',
     mmrm = 'mmrm::mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d)',
     gls = NULL,  # nlme::gls on 100,000 subjects takes far too long to include
     reps = 1L)

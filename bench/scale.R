@@ -1,4 +1,4 @@
-# Benchmark of the scale route (issue 5): glycotrial's fit_mmrm() vs
+# Benchmark of the scale route (issue 5): glycotrial's mmrm_fit() vs
 # mmrm::mmrm() at n = 1e3, 1e4, 1e5 subjects x 6 visits (us covariance,
 # ~8 % missing responses, 18 fixed-effect columns), glycotrial alone at 1e6,
 # and the SQL (SQLite) route vs the in-memory route on the same data.
@@ -49,7 +49,7 @@ run_case <- function(engine, n) {
     glycotrial = sprintf('
       suppressMessages(library(glycotrial)); d <- gen(%g)
       if (nzchar(Sys.getenv("SCALE_FORCE_MOMENTS"))) options(glycotrial.mmrm_moment_rows = 1)
-      st <- system.time(fit <- fit_mmrm(f, data = d, df = "Satterthwaite"))
+      st <- system.time(fit <- mmrm_fit(f, data = d, df = "Satterthwaite"))
       tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
       # the data pass alone (the only part that grows with n)
       spec <- glycotrial:::mmrm_parse_formula(f); roles <- glycotrial:::scale_roles(spec, NULL)
@@ -69,7 +69,7 @@ run_case <- function(engine, n) {
       d$AVISIT <- as.character(d$AVISIT); lv <- list(AVISIT = paste0("W", 1:6 * 8), ARM = c("Placebo", "Drug"))
       db <- tempfile(fileext = ".sqlite"); con <- DBI::dbConnect(RSQLite::SQLite(), db)
       DBI::dbWriteTable(con, "adlb", d); rm(d); invisible(gc())
-      st <- system.time(fit <- fit_mmrm(f, data = mmrm_data_dbi(con, "adlb", levels = lv),
+      st <- system.time(fit <- mmrm_fit(f, data = mmrm_data_dbi(con, "adlb", levels = lv),
                                         df = "Satterthwaite"))
       tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
       cat(sprintf("RESULT %%s %%.3f %%.0f %%s NA %%.3f\\n", "sqlite", tm, peak(),
@@ -138,7 +138,7 @@ if (nrow(s)) {
 # ---- many visits (issue 18.3) -------------------------------------------------
 # 26 visits with 20 % of the responses missing at random: nearly every
 # subject has a visit pattern of its own, so pattern moments ((m (p + 1))^2
-# per pattern) cost far more than the rows. fit_mmrm() now chooses its route
+# per pattern) cost far more than the rows. mmrm_fit() now chooses its route
 # from the patterns (scale_route_plan()): the data frame of n x 26 rows
 # (>= 250,000 rows at the default n) takes the row route. Compared: the
 # default choice, the row route forced, mmrm, and the SQL route (which has no
@@ -164,10 +164,10 @@ peak <- function() as.numeric(sub("[^0-9]*([0-9]+).*", "\\\\1",
 run_mv <- function(engine, n) {
   body <- switch(engine,
     choice = sprintf('suppressMessages(library(glycotrial)); d <- gen_mv(%g)
-      tm <- system.time(fit <- fit_mmrm(fmv, data = d))[["elapsed"]]
+      tm <- system.time(fit <- mmrm_fit(fmv, data = d))[["elapsed"]]
       cat(sprintf("RESULT %%.3f %%.0f %%s\\n", tm, peak(), if (isTRUE(fit$moments_only)) "moments" else "rows"))', n),
     rows = sprintf('suppressMessages(library(glycotrial)); d <- gen_mv(%g); options(glycotrial.mmrm_moment_rows = Inf)
-      tm <- system.time(fit <- fit_mmrm(fmv, data = d))[["elapsed"]]
+      tm <- system.time(fit <- mmrm_fit(fmv, data = d))[["elapsed"]]
       cat(sprintf("RESULT %%.3f %%.0f rows\\n", tm, peak()))', n),
     mmrm = sprintf('suppressMessages(library(mmrm)); d <- gen_mv(%g); d$USUBJID <- factor(d$USUBJID)
       tm <- system.time(fit <- mmrm(fmv, data = d))[["elapsed"]]
@@ -176,7 +176,7 @@ run_mv <- function(engine, n) {
       lv <- list(AVISIT = levels(d$AVISIT)); d$AVISIT <- as.character(d$AVISIT)
       con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:"); DBI::dbWriteTable(con, "adlb", d)
       r <- "moments"
-      tm <- system.time(tryCatch(fit_mmrm(fmv, data = mmrm_data_dbi(con, "adlb", levels = lv)),
+      tm <- system.time(tryCatch(mmrm_fit(fmv, data = mmrm_data_dbi(con, "adlb", levels = lv)),
         glycotrial_error_resources = function(e) r <<- "refused"))[["elapsed"]]
       cat(sprintf("RESULT %%.3f %%.0f %%s\\n", tm, peak(), r))', n))
   script <- tempfile(fileext = ".R")

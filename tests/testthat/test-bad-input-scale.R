@@ -20,10 +20,10 @@ test_that("many visits with scattered missing values: the route choice takes the
   expect_equal(plan$n_patterns, 25)
   expect_false(plan$moments)
   expect_gt(plan$moment_bytes, plan$row_bytes)
-  f1 <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
+  f1 <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
   expect_false(isTRUE(f1$moments_only))
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  f2 <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
+  f2 <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
   expect_equal(coef(f1), coef(f2), tolerance = 1e-8)
   skip_if_not_installed("mmrm")
   # independent reference
@@ -36,10 +36,10 @@ test_that("many visits with scattered missing values: the route choice takes the
 test_that("few visits, many subjects per pattern: the moment route stays", {
   d <- scale_many_visits(n = 200, k = 4, miss = 0)
   withr::local_options(glycotrial.mmrm_moment_rows = 1, glycotrial.moment_route_min_bytes = 0)
-  f1 <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), data = d)
+  f1 <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), data = d)
   expect_true(isTRUE(f1$moments_only))
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  f2 <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), data = d)
+  f2 <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), data = d)
   expect_equal(coef(f1), coef(f2), tolerance = 1e-8)
 })
 
@@ -56,7 +56,7 @@ test_that("the Kronecker congruence of the moment unmapping is exact", {
 test_that("a tiny memory limit gives glycotrial_error_resources naming the row route", {
   d <- scale_many_visits(n = 30, k = 10)
   withr::local_options(glycotrial.moment_memory_limit = 1e4)
-  e <- expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID),
+  e <- expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID),
                              data = mmrm_data_chunks(list(d))),
                     class = "glycotrial_error_resources")
   expect_match(conditionMessage(e), "row route")
@@ -64,11 +64,11 @@ test_that("a tiny memory limit gives glycotrial_error_resources naming the row r
   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
   withr::defer(DBI::dbDisconnect(con))
   DBI::dbWriteTable(con, "adlb", transform(d, AVISIT = as.character(AVISIT)))
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID),
                         data = mmrm_data_dbi(con, "adlb", levels = list(AVISIT = levels(d$AVISIT)))),
                class = "glycotrial_error_resources")
   withr::local_options(glycotrial.moment_memory_limit = -1)
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_chunks(list(d))),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_chunks(list(d))),
                class = "glycotrial_error_input")
 })
 
@@ -81,17 +81,17 @@ test_that("DBI: unreadable text in a numeric column is glycotrial_error_column_t
   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
   withr::defer(DBI::dbDisconnect(con))
   DBI::dbWriteTable(con, "adlb", d)
-  e <- expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_dbi(con, "adlb")),
+  e <- expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_dbi(con, "adlb")),
                     class = "glycotrial_error_column_type")
   expect_match(conditionMessage(e), "abc")
   # numbers stored as text are numbers
   DBI::dbExecute(con, "UPDATE adlb SET CHG = '0.25' WHERE CHG = 'abc'")
-  fit <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_dbi(con, "adlb"))
+  fit <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_dbi(con, "adlb"))
   d$CHG[5] <- "0.25"
   d$CHG <- as.numeric(d$CHG)
   d$AVISIT <- factor(d$AVISIT)
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  ref <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
+  ref <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
   expect_equal(coef(fit), coef(ref), tolerance = 1e-8)
 })
 
@@ -105,13 +105,13 @@ test_that("DBI: more than 31 visits work; a closed connection is glycotrial_erro
   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
   DBI::dbWriteTable(con, "adlb", d)
   src <- mmrm_data_dbi(con, "adlb", levels = list(AVISIT = lv))
-  fit <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = src)
+  fit <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = src)
   d$AVISIT <- factor(d$AVISIT, levels = lv)
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  ref <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
+  ref <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = d)
   expect_equal(coef(fit), coef(ref), tolerance = 1e-8)
   DBI::dbDisconnect(con)
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = src),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = src),
                class = "glycotrial_error_connection")
   expect_error(mmrm_data_dbi(con, "adlb"), class = "glycotrial_error_connection")
 })
@@ -121,10 +121,10 @@ test_that("column names with spaces or quotes work on the moment route", {
   names(d)[names(d) == "ARM"] <- "my arm"
   names(d)[names(d) == "CHG"] <- "chg'x"
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
-  f1 <- fit_mmrm(`chg'x` ~ `my arm` * AVISIT + cs(AVISIT | USUBJID), data = d)
+  f1 <- mmrm_fit(`chg'x` ~ `my arm` * AVISIT + cs(AVISIT | USUBJID), data = d)
   expect_true(isTRUE(f1$moments_only))
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  f2 <- fit_mmrm(`chg'x` ~ `my arm` * AVISIT + cs(AVISIT | USUBJID), data = d)
+  f2 <- mmrm_fit(`chg'x` ~ `my arm` * AVISIT + cs(AVISIT | USUBJID), data = d)
   expect_equal(coef(f1), coef(f2), tolerance = 1e-8)
 })
 

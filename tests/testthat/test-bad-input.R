@@ -576,7 +576,7 @@ bad_fixtures <- local({
     if (is.null(cache[[what]])) {
       cache[[what]] <<- switch(what,
         mmrm_data = sim_mmrm_data(n = 24, k = 3, seed = 7),
-        mmrm = fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), bad_fixtures("mmrm_data")),
+        mmrm = mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), bad_fixtures("mmrm_data")),
         lmm_data = lmm_sim_trial(n = 20, visits = c(0, 12, 24), seed = 3),
         lmm = fit_lmm(AVAL ~ ARM * WEEK + (1 | USUBJID), bad_fixtures("lmm_data")),
         safety = safety_toy(),
@@ -591,40 +591,40 @@ ld <- function() bad_fixtures("lmm_data")
 st <- function() bad_fixtures("safety")
 us_f <- CHG ~ ARM * AVISIT + us(AVISIT | USUBJID)
 
-bad("fit_mmrm", "formula a string", fit_mmrm("CHG ~ ARM", md()), arg = "formula")
-bad("fit_mmrm", "no covariance term", fit_mmrm(CHG ~ ARM * AVISIT, md()), arg = "formula")
-bad("fit_mmrm", "two covariance terms",
-    fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID) + ar1(AVISIT | USUBJID), md()), arg = "formula")
-bad("fit_mmrm", "unknown covariance structure", fit_mmrm(CHG ~ ARM + zzz(AVISIT | USUBJID), md()),
+bad("mmrm_fit", "formula a string", mmrm_fit("CHG ~ ARM", md()), arg = "formula")
+bad("mmrm_fit", "no covariance term", mmrm_fit(CHG ~ ARM * AVISIT, md()), arg = "formula")
+bad("mmrm_fit", "two covariance terms",
+    mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID) + ar1(AVISIT | USUBJID), md()), arg = "formula")
+bad("mmrm_fit", "unknown covariance structure", mmrm_fit(CHG ~ ARM + zzz(AVISIT | USUBJID), md()),
     arg = "formula")
-bad("fit_mmrm", "data a matrix", fit_mmrm(us_f, as.matrix(md())), arg = "data")
-bad("fit_mmrm", "data NULL", fit_mmrm(us_f, NULL), arg = "data")
-bad("fit_mmrm", "empty data", fit_mmrm(us_f, md()[0, ]), arg = "CHG")
-bad("fit_mmrm", "response column missing", fit_mmrm(NOPE ~ ARM + us(AVISIT | USUBJID), md()), arg = "NOPE")
-bad("fit_mmrm", "visit column missing", fit_mmrm(CHG ~ ARM + us(VIS | USUBJID), md()), arg = "VIS")
-bad("fit_mmrm", "character response", fit_mmrm(us_f, transform(md(), CHG = as.character(CHG))), arg = "CHG")
-bad("fit_mmrm", "all responses NA", fit_mmrm(us_f, transform(md(), CHG = NA_real_)), arg = "CHG")
-bad("fit_mmrm", "Inf response", fit_mmrm(us_f, transform(md(), CHG = replace(CHG, 1, Inf))), arg = "CHG")
-bad("fit_mmrm", "NA visit: the row is dropped with a message",
-    suppressMessages(fit_mmrm(us_f, transform(md(), AVISIT = replace(AVISIT, 2, NA)))), class = "ok",
+bad("mmrm_fit", "data a matrix", mmrm_fit(us_f, as.matrix(md())), arg = "data")
+bad("mmrm_fit", "data NULL", mmrm_fit(us_f, NULL), arg = "data")
+bad("mmrm_fit", "empty data", mmrm_fit(us_f, md()[0, ]), arg = "CHG")
+bad("mmrm_fit", "response column missing", mmrm_fit(NOPE ~ ARM + us(AVISIT | USUBJID), md()), arg = "NOPE")
+bad("mmrm_fit", "visit column missing", mmrm_fit(CHG ~ ARM + us(VIS | USUBJID), md()), arg = "VIS")
+bad("mmrm_fit", "character response", mmrm_fit(us_f, transform(md(), CHG = as.character(CHG))), arg = "CHG")
+bad("mmrm_fit", "all responses NA", mmrm_fit(us_f, transform(md(), CHG = NA_real_)), arg = "CHG")
+bad("mmrm_fit", "Inf response", mmrm_fit(us_f, transform(md(), CHG = replace(CHG, 1, Inf))), arg = "CHG")
+bad("mmrm_fit", "NA visit: the row is dropped with a message",
+    suppressMessages(mmrm_fit(us_f, transform(md(), AVISIT = replace(AVISIT, 2, NA)))), class = "ok",
     check = function(r) inherits(r, "glycotrial_mmrm"))
-bad("fit_mmrm", "Inf covariate", fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), transform(md(), BASE = replace(BASE, which(!is.na(CHG))[2], -Inf))), arg = "BASE")
-bad("fit_mmrm", "duplicated subject-visit rows", fit_mmrm(us_f, rbind(md(), md()[1, ])), arg = "AVISIT")
-bad("fit_mmrm", "reml NA", fit_mmrm(us_f, md(), reml = NA), arg = "reml")
-bad("fit_mmrm", "unknown df method", fit_mmrm(us_f, md(), df = "nope"), arg = "df")
-bad("fit_mmrm", "weights negative", fit_mmrm(us_f, md(), weights = rep(-1, nrow(md()))), arg = "weights")
-bad("fit_mmrm", "weights wrong length", fit_mmrm(us_f, md(), weights = c(1, 2)), arg = "weights")
-bad("fit_mmrm", "control not from mmrm_control()", fit_mmrm(us_f, md(), control = list(1)), arg = "control")
-bad("fit_mmrm", "response of magnitude 1e300 overflows the deviance: a numerical error",
-    fit_mmrm(us_f, transform(md(), CHG = CHG * 1e300)), class = "glycotrial_error_numerical")
-bad("mmrm_control", "unknown optimizer", mmrm_control(optimizers = "simplex"), arg = "optimizers")
-bad("mmrm_control", "max_iter negative", mmrm_control(max_iter = -1), arg = "max_iter")
-bad("mmrm_control", "max_iter fraction", mmrm_control(max_iter = 2.5), arg = "max_iter")
-bad("mmrm_control", "rel_tol string", mmrm_control(rel_tol = "1e-8"), arg = "rel_tol")
-bad("mmrm_control", "grad_tol NA", mmrm_control(grad_tol = NA_real_), arg = "grad_tol")
-bad("mmrm_control", "accept_singular NA", mmrm_control(accept_singular = NA), arg = "accept_singular")
-bad("mmrm_control", "start character", mmrm_control(start = "a"), arg = "start")
-bad("mmrm_control", "start NaN", mmrm_control(start = c(1, NaN)), arg = "start")
+bad("mmrm_fit", "Inf covariate", mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), transform(md(), BASE = replace(BASE, which(!is.na(CHG))[2], -Inf))), arg = "BASE")
+bad("mmrm_fit", "duplicated subject-visit rows", mmrm_fit(us_f, rbind(md(), md()[1, ])), arg = "AVISIT")
+bad("mmrm_fit", "reml NA", mmrm_fit(us_f, md(), reml = NA), arg = "reml")
+bad("mmrm_fit", "unknown df method", mmrm_fit(us_f, md(), df = "nope"), arg = "df")
+bad("mmrm_fit", "weights negative", mmrm_fit(us_f, md(), weights = rep(-1, nrow(md()))), arg = "weights")
+bad("mmrm_fit", "weights wrong length", mmrm_fit(us_f, md(), weights = c(1, 2)), arg = "weights")
+bad("mmrm_fit", "control not from mmrm_fit_control()", mmrm_fit(us_f, md(), control = list(1)), arg = "control")
+bad("mmrm_fit", "response of magnitude 1e300 overflows the deviance: a numerical error",
+    mmrm_fit(us_f, transform(md(), CHG = CHG * 1e300)), class = "glycotrial_error_numerical")
+bad("mmrm_fit_control", "unknown optimizer", mmrm_fit_control(optimizers = "simplex"), arg = "optimizers")
+bad("mmrm_fit_control", "max_iter negative", mmrm_fit_control(max_iter = -1), arg = "max_iter")
+bad("mmrm_fit_control", "max_iter fraction", mmrm_fit_control(max_iter = 2.5), arg = "max_iter")
+bad("mmrm_fit_control", "rel_tol string", mmrm_fit_control(rel_tol = "1e-8"), arg = "rel_tol")
+bad("mmrm_fit_control", "grad_tol NA", mmrm_fit_control(grad_tol = NA_real_), arg = "grad_tol")
+bad("mmrm_fit_control", "accept_singular NA", mmrm_fit_control(accept_singular = NA), arg = "accept_singular")
+bad("mmrm_fit_control", "start character", mmrm_fit_control(start = "a"), arg = "start")
+bad("mmrm_fit_control", "start NaN", mmrm_fit_control(start = c(1, NaN)), arg = "start")
 bad("register_covariance", "key with a space", register_covariance("a b", n_theta = function(k) 1L,
     sigma = function(theta, k, coords) diag(k)), arg = "key")
 bad("register_covariance", "n_theta not a function", register_covariance("bi_cov1", n_theta = 3,
@@ -641,13 +641,13 @@ bad("register_covariance", "sigma returns a non-matrix at fit time",
     {
       register_covariance("bi_cov4", n_theta = function(k) 1L, sigma = function(theta, k, coords) "x")
       on.exit(unregister_plugin("covariance", "bi_cov4"))
-      fit_mmrm(CHG ~ ARM + bi_cov4(AVISIT | USUBJID), md())
+      mmrm_fit(CHG ~ ARM + bi_cov4(AVISIT | USUBJID), md())
     }, arg = "sigma")
 bad("register_covariance", "n_theta returns a string at fit time",
     {
       register_covariance("bi_cov6", n_theta = function(k) "one", sigma = function(theta, k, coords) diag(length(coords)))
       on.exit(unregister_plugin("covariance", "bi_cov6"))
-      fit_mmrm(CHG ~ ARM + bi_cov6(AVISIT | USUBJID), md())
+      mmrm_fit(CHG ~ ARM + bi_cov6(AVISIT | USUBJID), md())
     }, arg = "n_theta")
 bad("register_covariance", "gradient matrices of the wrong size at fit time",
     {
@@ -656,7 +656,7 @@ bad("register_covariance", "gradient matrices of the wrong size at fit time",
         structure(exp(theta[1]) * diag(m), gradient = list(matrix(1, 1, 1)))
       })
       on.exit(unregister_plugin("covariance", "bi_cov7"))
-      fit_mmrm(CHG ~ ARM + bi_cov7(AVISIT | USUBJID), md())
+      mmrm_fit(CHG ~ ARM + bi_cov7(AVISIT | USUBJID), md())
     }, arg = "sigma")
 bad("model_selection", "formula with a covariance term", model_selection(us_f, md()), arg = "formula")
 bad("model_selection", "unknown structure", model_selection(CHG ~ ARM * AVISIT, md(), structures = "zz"),
@@ -670,13 +670,17 @@ bad("model_selection", "subject NA", model_selection(CHG ~ ARM * AVISIT, md(), s
     arg = "subject")
 bad("model_selection", "empty structures", model_selection(CHG ~ ARM * AVISIT, md(), structures = character()),
     arg = "structures")
-bad("lsmeans", "object not a fit", lsmeans(lm(CHG ~ ARM, md())), arg = "object")
-bad("lsmeans", "specs not a term", lsmeans(bad_fixtures("mmrm"), specs = "NOPE"), arg = "specs")
-bad("lsmeans", "by not a factor term", lsmeans(bad_fixtures("mmrm"), by = "BASE"), arg = "by")
-bad("lsmeans", "ref not a level", lsmeans(bad_fixtures("mmrm"), ref = "Nope"), arg = "ref")
-bad("lsmeans", "level 95", lsmeans(bad_fixtures("mmrm"), level = 95), arg = "level")
-bad("lsmeans", "at with an unknown variable", lsmeans(bad_fixtures("mmrm"), at = list(NOPE = 1)), arg = "at")
-bad("lsmeans", "at a number", lsmeans(bad_fixtures("mmrm"), at = 3), arg = "at")
+bad("least_squares_means", "object not a fit", least_squares_means(lm(CHG ~ ARM, md())), arg = "object")
+bad("least_squares_means", "specs not a term", least_squares_means(bad_fixtures("mmrm"), specs = "NOPE"), arg = "specs")
+bad("least_squares_means", "by not a factor term", least_squares_means(bad_fixtures("mmrm"), by = "BASE"), arg = "by")
+bad("least_squares_means", "ref not a level", least_squares_means(bad_fixtures("mmrm"), ref = "Nope"), arg = "ref")
+bad("least_squares_means", "level 95", least_squares_means(bad_fixtures("mmrm"), level = 95), arg = "level")
+bad("least_squares_means", "at with an unknown variable", least_squares_means(bad_fixtures("mmrm"), at = list(NOPE = 1)), arg = "at")
+bad("least_squares_means", "at a number", least_squares_means(bad_fixtures("mmrm"), at = 3), arg = "at")
+# deprecated aliases (17.16): the warning is muffled, the new function's error stands
+bad("fit_mmrm", "deprecated alias, formula a string", suppressWarnings(fit_mmrm("CHG ~ ARM", md())), arg = "formula")
+bad("mmrm_control", "deprecated alias, max_iter 0", suppressWarnings(mmrm_control(max_iter = 0)))
+bad("lsmeans", "deprecated alias, object not a fit", suppressWarnings(lsmeans(lm(CHG ~ ARM, md()))), arg = "object")
 bad("fit_lmm", "formula without random effects", fit_lmm(AVAL ~ ARM, ld()), arg = "formula")
 bad("fit_lmm", "data a matrix", fit_lmm(AVAL ~ ARM + (1 | USUBJID), as.matrix(ld())), arg = "data")
 bad("fit_lmm", "empty data", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld()[0, ]), arg = "data")
@@ -779,7 +783,7 @@ bad("mmrm_data_chunks", "x a number", mmrm_data_chunks(3), arg = "x")
 bad("mmrm_data_chunks", "empty list", mmrm_data_chunks(list()), arg = "x")
 bad("mmrm_data_chunks", "levels unnamed", mmrm_data_chunks(list(md()), levels = list("a")), arg = "levels")
 bad("mmrm_data_chunks", "chunks with different columns",
-    fit_mmrm(us_f, mmrm_data_chunks(list(md()[1:30, ], md()[31:72, -1]))), arg = "USUBJID")
+    mmrm_fit(us_f, mmrm_data_chunks(list(md()[1:30, ], md()[31:72, -1]))), arg = "USUBJID")
 bad("mmrm_data_csv", "file does not exist", mmrm_data_csv(file.path(tempdir(), "no-such-file.csv")), arg = "files")
 bad("mmrm_data_csv", "files numeric", mmrm_data_csv(3), arg = "files")
 bad("mmrm_data_csv", "chunk_rows zero", {

@@ -71,17 +71,17 @@ mmrm_data <- function() {
 }
 
 test_that("fit_mmrm() estimates are bit-identical across fits and row orders", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   d <- mmrm_data()
-  f1 <- fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
-  f2 <- fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
+  f1 <- mmrm_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
+  f2 <- mmrm_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
   expect_identical(coef(f1), coef(f2))
   expect_identical(vcov(f1), vcov(f2))
   expect_identical(as.numeric(logLik(f1)), as.numeric(logLik(f2)))
   # Shuffled rows: the engine sorts by subject and visit, so the estimates
   # agree to rounding (summation order may differ); 1e-10 relative.
   set.seed(5)
-  f3 <- fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d[sample(nrow(d)), ])
+  f3 <- mmrm_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d[sample(nrow(d)), ])
   expect_equal(coef(f3), coef(f1), tolerance = 1e-10)
 })
 
@@ -102,12 +102,12 @@ test_that("results in a future worker process are bit-identical to the main proc
       d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
       out$lmm <- glycotrial::fixef(glycotrial::fit_lmm(AVAL ~ AVISIT + (1 | USUBJID), data = d))
     }
-    if (exists("fit_mmrm", envir = ns, inherits = FALSE)) {
+    if (exists("mmrm_fit", envir = ns, inherits = FALSE)) {
       d <- glycotrial::adlb
       d <- d[d$PARAMCD == "HBA1C" & d$AVISITN > 0 & !is.na(d$CHG), , drop = FALSE]
       d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
       d$ARM <- factor(d$ARM)
-      out$mmrm <- stats::coef(glycotrial::fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID),
+      out$mmrm <- stats::coef(glycotrial::mmrm_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID),
                                                    data = d))
     }
     out

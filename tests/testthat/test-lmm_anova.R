@@ -46,10 +46,10 @@ test_that("Type III equals lmerTest's Type III, marginal tests the coded columns
   expect_error(anova(fit, type = "II"), class = "glycotrial_error_input")
 })
 
-test_that("Type III of a residual-only fit_lmm equals fit_mmrm's anova", {
+test_that("Type III of a residual-only fit_lmm equals mmrm_fit's anova", {
   d <- lmm_anova_data(4)
   fit <- fit_lmm(AVAL ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
-  mm <- fit_mmrm(AVAL ~ ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")
+  mm <- mmrm_fit(AVAL ~ ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")
   a <- anova(fit)
   b <- anova(mm)
   expect_equal(rownames(a), rownames(b))

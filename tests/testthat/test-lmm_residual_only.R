@@ -1,6 +1,6 @@
 # fit_lmm() with a residual covariance term and no random effects: a
 # covariance-pattern model (MMRM) fitted by the LMM core, checked against
-# fit_mmrm() and nlme::gls().
+# mmrm_fit() and nlme::gls().
 
 resid_only_data <- function() {
   d <- lmm_sim_trial(n = 40, seed = 17)
@@ -11,7 +11,7 @@ resid_only_data <- function() {
   d
 }
 
-test_that("ar1 / cs / us residual-only models match fit_mmrm() and nlme::gls()", {
+test_that("ar1 / cs / us residual-only models match mmrm_fit() and nlme::gls()", {
   keys <- glycotrial_plugins("covariance")$key
   skip_if_not(all(c("ar1", "cs", "us") %in% keys))
   d <- resid_only_data()
@@ -27,7 +27,7 @@ test_that("ar1 / cs / us residual-only models match fit_mmrm() and nlme::gls()",
       f <- fit_lmm(fml, d, reml = reml)
       expect_s3_class(f, "glycotrial_lmm")
       expect_true(f$converged, info = lab)
-      mm <- fit_mmrm(fml, d, reml = reml, df = "Satterthwaite")
+      mm <- mmrm_fit(fml, d, reml = reml, df = "Satterthwaite")
       expect_equal(as.numeric(logLik(f)), as.numeric(logLik(mm)), tolerance = 1e-6, info = lab)
       expect_equal(unname(fixef(f)), unname(coef(mm)), tolerance = 1e-6, info = lab)
       expect_equal(unname(vcov(f)), unname(as.matrix(vcov(mm))), tolerance = 1e-4, info = lab)
@@ -48,7 +48,7 @@ test_that("residual-only models: Satterthwaite df, emmeans and methods", {
   d <- resid_only_data()
   fml <- AVAL ~ ARM * AVISIT + ar1(AVISIT | USUBJID)
   f <- fit_lmm(fml, d)
-  mm <- fit_mmrm(fml, d, df = "Satterthwaite")
+  mm <- mmrm_fit(fml, d, df = "Satterthwaite")
   tf <- tidy(f, effects = "fixed")
   tm <- tidy(mm)
   expect_equal(tf$std.error, tm$std.error, tolerance = 1e-4)

@@ -6,7 +6,7 @@
 
 design_both <- function(formula, data, weights = NULL) {
   spec <- glycotrial:::mmrm_parse_formula(formula)
-  ctl <- mmrm_control()
+  ctl <- mmrm_fit_control()
   fast <- glycotrial:::mmrm_design(spec, data, weights, ctl)
   slow <- withr::with_options(list(glycotrial.mmrm_fast_design = FALSE),
                               glycotrial:::mmrm_design(spec, data, weights, ctl))
@@ -70,16 +70,16 @@ test_that("formulas outside the C++ design fall back to model.matrix()", {
     expect_null(glycotrial:::mmrm_fast_frame(
       glycotrial:::mmrm_parse_formula(FEV1 ~ RACE + us(AVISIT | USUBJID)), d)))
   # a one-level factor: model.matrix()'s error, as before
-  expect_error(fit_mmrm(FEV1 ~ ONE + us(AVISIT | USUBJID), d))
+  expect_error(mmrm_fit(FEV1 ~ ONE + us(AVISIT | USUBJID), d))
 })
 
 test_that("fits from the C++ design equal those from model.matrix()", {
   skip_if_not_installed("mmrm")
   fev <- fev_data()
   f <- FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID)
-  a <- fit_mmrm(f, fev, df = "Satterthwaite")
+  a <- mmrm_fit(f, fev, df = "Satterthwaite")
   b <- withr::with_options(list(glycotrial.mmrm_fast_design = FALSE),
-                           fit_mmrm(f, fev, df = "Satterthwaite"))
+                           mmrm_fit(f, fev, df = "Satterthwaite"))
   expect_identical(coef(a), coef(b))
   expect_identical(vcov(a), vcov(b))
   expect_identical(a$terms, b$terms)

@@ -2,7 +2,7 @@
 
 test_that("tidy() and glance() agree with summary()", {
   d <- sim_mmrm_data(n = 50)
-  g <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + ar1(AVISIT | USUBJID), d, df = "Satterthwaite")
+  g <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + ar1(AVISIT | USUBJID), d, df = "Satterthwaite")
   td <- tidy(g, conf.int = TRUE)
   ct <- summary(g)$coefficients
   expect_equal(td$estimate, unname(ct[, "Estimate"]))
@@ -15,7 +15,7 @@ test_that("tidy() and glance() agree with summary()", {
 
 test_that("augment() agrees with fitted(), residuals() and predict(), and by hand", {
   d <- sim_mmrm_data(n = 50)
-  g <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")
+  g <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Satterthwaite")
   a <- augment(g)
   expect_equal(nrow(a), nobs(g))
   expect_equal(a$.fitted, unname(fitted(g)), tolerance = 1e-12)
@@ -42,7 +42,7 @@ test_that("model_selection() tabulates structures by AIC, matching individual fi
   expect_equal(nrow(ms), 4)
   expect_false(ms$converged[ms$structure == "nosuch"])
   expect_true(all(diff(ms$AIC[!is.na(ms$AIC)]) >= 0))
-  f <- fit_mmrm(CHG ~ ARM * AVISIT + ar1(AVISIT | USUBJID), d, df = "Residual")
+  f <- mmrm_fit(CHG ~ ARM * AVISIT + ar1(AVISIT | USUBJID), d, df = "Residual")
   expect_equal(ms$AIC[ms$structure == "ar1"], AIC(f))
   expect_equal(ms$AICc[ms$structure == "ar1"], AIC(f, corrected = TRUE))
   expect_error(model_selection("x", d), class = "glycotrial_error_input")

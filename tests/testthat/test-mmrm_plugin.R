@@ -1,4 +1,4 @@
-# fit_mmrm() with a covariance structure registered from COMPILED code in
+# mmrm_fit() with a covariance structure registered from COMPILED code in
 # another package (tests/testthat/plugin-package: "plugin_cs", compound
 # symmetry with theta = (log sd, atanh rho) and no analytic derivatives, so
 # glycotrial differentiates it numerically). It describes the same model as
@@ -12,9 +12,9 @@ test_that("a compiled covariance from another package fits like the built-in cs"
   expect_equal(lst$package[lst$key == "plugin_cs"], plugin_pkg)
 
   d <- sim_mmrm_data(n = 80)
-  a <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")
-  b <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + plugin_cs(AVISIT | USUBJID), d, df = "Satterthwaite",
-                control = mmrm_control(start = c(0, 0.3)))
+  a <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")
+  b <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + plugin_cs(AVISIT | USUBJID), d, df = "Satterthwaite",
+                control = mmrm_fit_control(start = c(0, 0.3)))
   expect_true(b$convergence$converged)
   expect_true(b$cov_compiled)
   # same model: logLik (rel. 1e-9), coefficients, SEs and Sigma (1e-6);
@@ -41,9 +41,9 @@ test_that("a compiled covariance from another package fits like the built-in cs"
       exp(2 * theta[1]) * ((1 - tanh(theta[2])) * diag(m) + tanh(theta[2]))
     })
   on.exit(unregister_plugin("covariance", "test_tanh_cs"), add = TRUE)
-  ctl <- mmrm_control(start = c(0, 0.3))
-  bk <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + plugin_cs(AVISIT | USUBJID), d, control = ctl)
-  rk <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + test_tanh_cs(AVISIT | USUBJID), d, control = ctl)
+  ctl <- mmrm_fit_control(start = c(0, 0.3))
+  bk <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + plugin_cs(AVISIT | USUBJID), d, control = ctl)
+  rk <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + test_tanh_cs(AVISIT | USUBJID), d, control = ctl)
   expect_equal(bk$loglik, rk$loglik, tolerance = 1e-10)
   expect_equal(summary(bk)$coefficients, summary(rk)$coefficients, tolerance = 1e-6)
 })

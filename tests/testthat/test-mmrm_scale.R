@@ -1,16 +1,16 @@
-# The moment route of fit_mmrm(): raw columns -> threaded pattern moments ->
+# The moment route of mmrm_fit(): raw columns -> threaded pattern moments ->
 # fit, validated against mmrm::mmrm() (independent implementation) and the
-# row route of fit_mmrm().
+# row route of mmrm_fit().
 
 test_that("moment route matches mmrm::mmrm() and the row route", {
   suppressWarnings(skip_if_not_installed("mmrm"))  # (mmrm warns about its TMB build)
   d <- scale_sim_data(300, 4)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
-  fit_m <- fit_mmrm(scale_formula, data = d)
+  fit_m <- mmrm_fit(scale_formula, data = d)
   expect_true(isTRUE(fit_m$moments_only))
   expect_true(fit_m$convergence$converged)
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  fit_r <- fit_mmrm(scale_formula, data = d, control = mmrm_control(grad_tol = 1e-9))
+  fit_r <- mmrm_fit(scale_formula, data = d, control = mmrm_fit_control(grad_tol = 1e-9))
   expect_null(fit_r$moments_only)
   expect_equal(names(coef(fit_m)), names(coef(fit_r)))
   # same likelihood surface and Newton-polished optimum: on well-conditioned
@@ -69,8 +69,8 @@ test_that("moment route: time is linear in n (the pattern count stays fixed)", {
   d1 <- scale_sim_data(500, 4, seed = 3)
   d2 <- scale_sim_data(2000, 4, seed = 3)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
-  f1 <- fit_mmrm(scale_formula, data = d1)
-  f2 <- fit_mmrm(scale_formula, data = d2)
+  f1 <- mmrm_fit(scale_formula, data = d1)
+  f2 <- mmrm_fit(scale_formula, data = d2)
   expect_lte(f2$n_patterns, 2^4 - 1)
   expect_equal(f2$n_subjects, 2000)
 })
@@ -79,17 +79,17 @@ test_that("moment route: bad input and unavailable quantities are classed errors
   d <- scale_sim_data(100, 3)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   dd <- rbind(d, d[2, ])
-  expect_error(fit_mmrm(scale_formula, data = dd), class = "glycotrial_error_input",
+  expect_error(mmrm_fit(scale_formula, data = dd), class = "glycotrial_error_input",
                regexp = "S00001")
-  expect_error(fit_mmrm(scale_formula, data = d, vcov = "Empirical", df = "Satterthwaite"),
+  expect_error(mmrm_fit(scale_formula, data = d, vcov = "Empirical", df = "Satterthwaite"),
                class = "glycotrial_error_moment_route")
-  expect_error(fit_mmrm(scale_formula, data = d, df = "Between-Within"),
+  expect_error(mmrm_fit(scale_formula, data = d, df = "Between-Within"),
                class = "glycotrial_error_moment_route")
-  expect_error(fit_mmrm(CHG ~ log(BASE) + ARM + us(AVISIT | USUBJID), data = d),
+  expect_error(mmrm_fit(CHG ~ log(BASE) + ARM + us(AVISIT | USUBJID), data = d),
                class = "glycotrial_error_input", regexp = "log")
-  expect_error(fit_mmrm(scale_formula, data = d, weights = rep(1, nrow(d))),
+  expect_error(mmrm_fit(scale_formula, data = d, weights = rep(1, nrow(d))),
                class = "glycotrial_error_input")
-  fit <- fit_mmrm(scale_formula, data = d, df = "Satterthwaite")
+  fit <- mmrm_fit(scale_formula, data = d, df = "Satterthwaite")
   expect_error(glycotrial:::cpp_mmrm_subject_pass(fit$engine, fit$theta, fit$beta_est),
                class = "glycotrial_error_input", regexp = "pattern moments")
 })
@@ -99,10 +99,10 @@ test_that("moment route: weights and grouped covariance agree with the row route
   d$W <- withr::with_seed(1, stats::runif(nrow(d), 0.5, 2))
   f <- CHG ~ BASE + ARM * AVISIT + us(AVISIT | ARM / USUBJID)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
-  fm <- fit_mmrm(f, data = d, weights = "W", df = "Satterthwaite")
+  fm <- mmrm_fit(f, data = d, weights = "W", df = "Satterthwaite")
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  fr <- fit_mmrm(f, data = d, weights = "W", df = "Satterthwaite",
-                 control = mmrm_control(grad_tol = 1e-9))
+  fr <- mmrm_fit(f, data = d, weights = "W", df = "Satterthwaite",
+                 control = mmrm_fit_control(grad_tol = 1e-9))
   expect_lt(rel_diff(coef(fm), coef(fr)), 1e-10)
   expect_lt(rel_diff(fm$theta, fr$theta), 1e-10)
   expect_equal(vcov(fm), vcov(fr), tolerance = 1e-10)
@@ -114,10 +114,10 @@ test_that("moment and row routes agree to 1e-10 for other structures and ML", {
   for (cs in c("ar1h", "toep", "csh")) {
     f <- stats::as.formula(paste0("CHG ~ BASE + SEX + ARM * AVISIT + ", cs, "(AVISIT | USUBJID)"))
     withr::local_options(glycotrial.mmrm_moment_rows = 1)
-    fm <- fit_mmrm(f, data = d, reml = FALSE, df = "Residual")
+    fm <- mmrm_fit(f, data = d, reml = FALSE, df = "Residual")
     withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-    fr <- fit_mmrm(f, data = d, reml = FALSE, df = "Residual",
-                   control = mmrm_control(grad_tol = 1e-9))
+    fr <- mmrm_fit(f, data = d, reml = FALSE, df = "Residual",
+                   control = mmrm_fit_control(grad_tol = 1e-9))
     expect_true(isTRUE(fm$moments_only))
     expect_lt(rel_diff(coef(fm), coef(fr)), 1e-10)
     expect_lt(rel_diff(fm$theta, fr$theta), 1e-10)
@@ -128,10 +128,10 @@ test_that("moment and row routes agree to 1e-10 for other structures and ML", {
 test_that("moment fits: predict() from newdata matches the row route; per-row methods give a classed error", {
   d <- scale_sim_data(150, 4, seed = 31)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
-  fm <- fit_mmrm(scale_formula, data = d, df = "Satterthwaite")
+  fm <- mmrm_fit(scale_formula, data = d, df = "Satterthwaite")
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  fr <- fit_mmrm(scale_formula, data = d, df = "Satterthwaite",
-                 control = mmrm_control(grad_tol = 1e-9))
+  fr <- mmrm_fit(scale_formula, data = d, df = "Satterthwaite",
+                 control = mmrm_fit_control(grad_tol = 1e-9))
   # no rows are kept: fitted/residuals/model.matrix/simulate and predict()
   # without newdata say so and how to get them
   for (f in list(fitted, residuals, model.matrix, function(x) simulate(x, seed = 1), predict)) {
@@ -162,7 +162,7 @@ test_that("moment fits: predict() from newdata matches the row route; per-row me
   # the data pass)
   expect_equal(anova(fm), anova(fr), tolerance = 1e-8)
   expect_equal(fm$covariate_means$BASE, mean(d$BASE[!is.na(d$CHG)]), tolerance = 1e-12)
-  expect_equal(lsmeans(fm, "ARM", by = "AVISIT"), lsmeans(fr, "ARM", by = "AVISIT"), tolerance = 1e-8)
+  expect_equal(least_squares_means(fm, "ARM", by = "AVISIT"), least_squares_means(fr, "ARM", by = "AVISIT"), tolerance = 1e-8)
   skip_if_not_installed("emmeans")
   em_m <- as.data.frame(emmeans::emmeans(fm, ~ ARM | AVISIT))
   em_r <- as.data.frame(emmeans::emmeans(fr, ~ ARM | AVISIT))
@@ -173,20 +173,20 @@ test_that("moment fits: predict() from newdata matches the row route; per-row me
 test_that("an interrupt during the threaded data pass is honoured and leaves the session usable", {
   d <- scale_sim_data(9000, 3, seed = 2)  # 3 blocks of 4096 subjects
   withr::local_options(glycotrial.mmrm_moment_rows = 1, glycotrial.threads = 2L)
-  ref <- fit_mmrm(scale_formula, data = d)
+  ref <- mmrm_fit(scale_formula, data = d)
   # pretend Ctrl-C arrives at the first / second check of the pass (the glue
   # then raises a real R interrupt, as R_CheckUserInterrupt() would)
   for (k in 1:2) {
     withr::local_options(glycotrial.scale_test_interrupt_after = k)
-    out <- tryCatch(fit_mmrm(scale_formula, data = d), interrupt = function(e) "interrupted")
+    out <- tryCatch(mmrm_fit(scale_formula, data = d), interrupt = function(e) "interrupted")
     if (k == 1) expect_identical(out, "interrupted")
     # (at k = 2 the worker thread may already have taken the remaining blocks)
     if (!identical(out, "interrupted")) expect_equal(coef(out), coef(ref))
   }
   withr::local_options(glycotrial.scale_test_interrupt_after = -1L, glycotrial.threads = 1L)
-  out <- tryCatch(fit_mmrm(scale_formula, data = d), interrupt = function(e) "interrupted")
+  out <- tryCatch(mmrm_fit(scale_formula, data = d), interrupt = function(e) "interrupted")
   expect_identical(coef(out), coef(ref))
   withr::local_options(glycotrial.scale_test_interrupt_after = 3L)
-  out <- tryCatch(fit_mmrm(scale_formula, data = d), interrupt = function(e) "interrupted")
+  out <- tryCatch(mmrm_fit(scale_formula, data = d), interrupt = function(e) "interrupted")
   expect_identical(out, "interrupted")  # one thread: the third check comes after block 2
 })

@@ -19,7 +19,7 @@ acc_data <- function() {
 acc_fit <- function(d, source) {
   withr::local_options(glycotrial.mmrm_moment_rows = if (source == "row") Inf else 1)
   lv <- lapply(d[c("AVISIT", "ARMCD", "RACE", "SEX")], levels)
-  ctl <- mmrm_control(grad_tol = 1e-9)
+  ctl <- mmrm_fit_control(grad_tol = 1e-9)
   dd <- d
   dd$AVISIT <- as.character(dd$AVISIT)
   for (v in c("ARMCD", "RACE", "SEX")) dd[[v]] <- as.character(dd[[v]])
@@ -41,7 +41,7 @@ acc_fit <- function(d, source) {
       DBI::dbWriteTable(con, "adlb", dd)
       mmrm_data_dbi(con, "adlb", levels = lv)
     })
-  fit_mmrm(acc_formula, data = data, control = ctl)
+  mmrm_fit(acc_formula, data = data, control = ctl)
 }
 
 # Compares a fit of offset data with the fit of the same data with the
@@ -104,7 +104,7 @@ test_that("offset fits agree with mmrm where mmrm converges", {
   dx <- mmrm::fev_data
   dx$FEV1_BL <- dx$FEV1_BL + 1e4
   refx <- mmrm::mmrm(acc_formula, data = dx, method = "Kenward-Roger")
-  fx <- fit_mmrm(acc_formula, data = dx)
+  fx <- mmrm_fit(acc_formula, data = dx)
   # mmrm on the offset covariate (its own optimiser precision, 1e-5 as in
   # test-mmrm_scale.R)
   # (mmrm's optimiser precision: on the original fev_data its estimates
@@ -116,7 +116,7 @@ test_that("offset fits agree with mmrm where mmrm converges", {
   # mmrm on the original data, mapped)
   dy <- mmrm::fev_data
   dy$FEV1 <- dy$FEV1 + 1e6
-  fy <- fit_mmrm(acc_formula, data = dy)
+  fy <- mmrm_fit(acc_formula, data = dy)
   b <- coef(fy)
   b[1] <- b[1] - 1e6
   expect_equal(b, coef(ref0), tolerance = 1e-4)
@@ -128,7 +128,7 @@ test_that("centring is used only where it is an exact reparametrisation", {
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   d$FEV1_BL <- d$FEV1_BL + 1e4
   # intercept and main effect: centred
-  fit <- fit_mmrm(acc_formula, data = d)
+  fit <- mmrm_fit(acc_formula, data = d)
   expect_named(fit$centring$centre, "FEV1_BL")
   # FEV1_BL:AVISIT without the AVISIT main effect: the marginal columns are
   # not in the model, so FEV1_BL is not centred (the response shift stays)
@@ -147,9 +147,9 @@ test_that("centring is used only where it is an exact reparametrisation", {
   # no intercept: not centred
   enc3 <- glycotrial:::mmrm_encoding_for(FEV1 ~ 0 + FEV1_BL + us(AVISIT | USUBJID), d)
   expect_equal(unname(glycotrial:::scale_centre_map(enc3, c(FEV1_BL = 1e4))$centre), 0)
-  fit3 <- fit_mmrm(FEV1 ~ FEV1_BL:AVISIT + ARMCD + us(AVISIT | USUBJID), data = d)
+  fit3 <- mmrm_fit(FEV1 ~ FEV1_BL:AVISIT + ARMCD + us(AVISIT | USUBJID), data = d)
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  ref3 <- fit_mmrm(FEV1 ~ FEV1_BL:AVISIT + ARMCD + us(AVISIT | USUBJID), data = d)
+  ref3 <- mmrm_fit(FEV1 ~ FEV1_BL:AVISIT + ARMCD + us(AVISIT | USUBJID), data = d)
   expect_lt(rel_diff(coef(fit3), coef(ref3)), 1e-6)
 })
 
@@ -158,10 +158,10 @@ test_that("rank-deficient designs with an offset fall back to the raw moments", 
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   d$FEV1 <- d$FEV1 + 1e4
   d$BL2 <- 2 * d$FEV1_BL + 1e4   # aliased with FEV1_BL and the intercept
-  fit <- fit_mmrm(FEV1 ~ FEV1_BL + BL2 + ARMCD * AVISIT + us(AVISIT | USUBJID), data = d,
-                  control = mmrm_control(accept_singular = TRUE))
+  fit <- mmrm_fit(FEV1 ~ FEV1_BL + BL2 + ARMCD * AVISIT + us(AVISIT | USUBJID), data = d,
+                  control = mmrm_fit_control(accept_singular = TRUE))
   expect_true(is.na(coef(fit)[["BL2"]]))
-  base <- fit_mmrm(FEV1 ~ FEV1_BL + ARMCD * AVISIT + us(AVISIT | USUBJID), data = d)
+  base <- mmrm_fit(FEV1 ~ FEV1_BL + ARMCD * AVISIT + us(AVISIT | USUBJID), data = d)
   expect_lt(rel_diff(coef(fit)[names(coef(base))], coef(base)), 1e-6)
   expect_equal(as.numeric(logLik(fit)), as.numeric(logLik(base)), tolerance = 1e-8)
 })
@@ -184,11 +184,11 @@ test_that("row route: offsets 1e4 and 1e6 on the response and a covariate", {
   }
   # ordinary data (|mean| < 10 SD) are fitted as they are
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
-  expect_null(fit_mmrm(acc_formula, data = d)$centring)
+  expect_null(mmrm_fit(acc_formula, data = d)$centring)
   # the empirical (sandwich) covariance and its Satterthwaite df map back too
   d_off <- acc_offset(d, "x", 1e4)
-  fe <- fit_mmrm(acc_formula, data = d_off, df = "Satterthwaite", vcov = "Empirical")
-  fe0 <- fit_mmrm(acc_formula, data = acc_offset(d_off, "x", -1e4), df = "Satterthwaite",
+  fe <- mmrm_fit(acc_formula, data = d_off, df = "Satterthwaite", vcov = "Empirical")
+  fe0 <- mmrm_fit(acc_formula, data = acc_offset(d_off, "x", -1e4), df = "Satterthwaite",
                   vcov = "Empirical")
   expect_lt(rel_diff(sqrt(diag(vcov(fe)))[-1], sqrt(diag(vcov(fe0)))[-1]), 1e-8)
   expect_lt(rel_diff(summary(fe)$coefficients[-1, "df"], summary(fe0)$coefficients[-1, "df"]), 1e-6)

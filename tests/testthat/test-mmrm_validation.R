@@ -1,9 +1,9 @@
-# fit_mmrm() against the R package mmrm (openpharma) on mmrm's own data sets.
+# mmrm_fit() against the R package mmrm (openpharma) on mmrm's own data sets.
 #
 # Two comparisons per model:
 #  1. mmrm with its default optimiser: log-likelihoods agree to 1e-6
 #     (relative) and glycotrial's optimum is at least as high;
-#  2. mmrm started at glycotrial's theta (mmrm_control(start =)), so that
+#  2. mmrm started at glycotrial's theta (mmrm_fit_control(start =)), so that
 #     both report the same optimum to full precision: theta, beta, SE, df
 #     (Satterthwaite / Kenward-Roger), logLik and the covariance matrix agree
 #     to a relative tolerance of 1e-6 (the tolerance is per quantity below).
@@ -14,7 +14,7 @@ skip_if_not_installed("mmrm")
 
 mmrm_pair <- function(formula, data, df = "Satterthwaite", reml = TRUE, weights = NULL,
                       vcov = NULL) {
-  g <- fit_mmrm(formula, data, reml = reml, df = df, weights = weights, vcov = vcov)
+  g <- mmrm_fit(formula, data, reml = reml, df = df, weights = weights, vcov = vcov)
   method <- if (df == "Kenward-Roger-Linear") "Kenward-Roger" else df
   args <- list(formula = formula, data = data, reml = reml, method = method)
   if (!is.null(weights)) args$weights <- weights
@@ -208,7 +208,7 @@ test_that("Type II F tests without an intercept: mmrm::Anova where it is paramet
   # The same column space with an intercept gives the same Type II
   # hypothesis for ARMCD (there mmrm::Anova agrees with glycotrial, test
   # above), so the test does not depend on the parametrisation:
-  g1 <- fit_mmrm(FEV1 ~ ARMCD * AVISIT + RACE + us(AVISIT | USUBJID), fev, df = "Satterthwaite")
+  g1 <- mmrm_fit(FEV1 ~ ARMCD * AVISIT + RACE + us(AVISIT | USUBJID), fev, df = "Satterthwaite")
   a1 <- anova(g1, type = "II")
   expect_lt(rel_diff(a["ARMCD", "F value"], a1["ARMCD", "F value"]), 1e-6)
   expect_lt(rel_diff(a["ARMCD", "Denom Df"], a1["ARMCD", "Denom Df"]), 1e-6)
@@ -236,9 +236,9 @@ test_that("Type II F tests without an intercept: mmrm::Anova where it is paramet
 test_that("anova() of a moment-route fit equals the row route (rel. tol 1e-6)", {
   fev <- mmrm::fev_data
   f <- FEV1 ~ FEV1_BL * AVISIT + ARMCD * AVISIT + us(AVISIT | USUBJID)
-  g_row <- fit_mmrm(f, fev, df = "Satterthwaite")
+  g_row <- mmrm_fit(f, fev, df = "Satterthwaite")
   g_mom <- withr::with_options(list(glycotrial.mmrm_moment_rows = 1),
-                               fit_mmrm(f, fev, df = "Satterthwaite"))
+                               mmrm_fit(f, fev, df = "Satterthwaite"))
   for (ty in c("III", "II")) {
     a <- anova(g_row, type = ty)
     b <- anova(g_mom, type = ty)
@@ -252,7 +252,7 @@ test_that("bcva_data (1000 subjects x 10 visits): us and ar1 agree with mmrm", {
   skip_on_cran()
   bcva <- mmrm::bcva_data
   f_us <- BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID)
-  g <- fit_mmrm(f_us, bcva, df = "Satterthwaite")
+  g <- mmrm_fit(f_us, bcva, df = "Satterthwaite")
   m <- suppressWarnings(mmrm::mmrm(f_us, bcva, start = g$theta))
   expect_lt(rel_diff(g$loglik, as.numeric(stats::logLik(m))), 1e-6)
   ct_g <- summary(g)$coefficients

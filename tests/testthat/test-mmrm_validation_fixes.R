@@ -1,4 +1,4 @@
-# Regression tests for the defects independent validation found in fit_mmrm()
+# Regression tests for the defects independent validation found in mmrm_fit()
 # (issues 17 and 18), each against an independent reference.
 
 suppressWarnings(requireNamespace("mmrm", quietly = TRUE))  # TMB version note on load
@@ -26,7 +26,7 @@ test_that("sp_gau / sp_exp with times in weeks reach the ML optimum of nlme::gls
   d <- sim_spatial_weeks(1)
   for (cs in c("sp_gau", "sp_exp")) {
     f <- stats::as.formula(sprintf("CHG ~ ARM + TIME + %s(TIME | USUBJID)", cs))
-    fit <- expect_no_warning(fit_mmrm(f, d, reml = FALSE, df = "Residual"))
+    fit <- expect_no_warning(mmrm_fit(f, d, reml = FALSE, df = "Residual"))
     corr <- if (cs == "sp_gau") nlme::corGaus(form = ~ TIME | USUBJID) else
       nlme::corExp(form = ~ TIME | USUBJID)
     g <- nlme::gls(CHG ~ ARM + TIME, d, correlation = corr, method = "ML")
@@ -48,16 +48,16 @@ test_that("a saddle point is not 'converged'; the fallback optimisers escape it 
   # theta2 = 0 (rho = 0.5): zero correlation between any two visits, a
   # stationary point that is not a minimum.
   expect_warning(
-    stuck <- fit_mmrm(f, d, reml = FALSE, df = "Residual",
-                      control = mmrm_control(start = c(1.3, 0), optimizers = "newton")),
+    stuck <- mmrm_fit(f, d, reml = FALSE, df = "Residual",
+                      control = mmrm_fit_control(start = c(1.3, 0), optimizers = "newton")),
     class = "glycotrial_warning_convergence")
   expect_false(stuck$convergence$converged)
   expect_false(stuck$convergence$hessian_pd)
   expect_lt(stuck$loglik, as.numeric(logLik(g)) - 100)
   # Same start, the default optimisers: Newton stops at the saddle, the next
   # optimiser starts along the direction of negative curvature.
-  fit <- expect_no_warning(fit_mmrm(f, d, reml = FALSE, df = "Residual",
-                                    control = mmrm_control(start = c(1.3, 0))))
+  fit <- expect_no_warning(mmrm_fit(f, d, reml = FALSE, df = "Residual",
+                                    control = mmrm_fit_control(start = c(1.3, 0))))
   expect_true(fit$convergence$converged)
   expect_true(length(fit$convergence$optimizers_tried) > 1)
   expect_lt(abs(fit$loglik - as.numeric(logLik(g))), 1e-4)
@@ -66,7 +66,7 @@ test_that("a saddle point is not 'converged'; the fallback optimisers escape it 
 test_that("REML sp_gau in weeks agrees with mmrm started at the optimum (issue 17.5)", {
   suppressWarnings(skip_if_not_installed("mmrm"))  # TMB version note on load
   d <- sim_spatial_weeks(2)
-  fit <- fit_mmrm(CHG ~ ARM + TIME + sp_gau(TIME | USUBJID), d, df = "Residual")
+  fit <- mmrm_fit(CHG ~ ARM + TIME + sp_gau(TIME | USUBJID), d, df = "Residual")
   ref <- suppressWarnings(mmrm::mmrm(CHG ~ ARM + TIME + sp_gau(TIME | USUBJID), d,
                                      start = function(...) c(1, 5)))
   expect_lt(abs(fit$loglik - as.numeric(logLik(ref))), 1e-4)
@@ -75,7 +75,7 @@ test_that("REML sp_gau in weeks agrees with mmrm started at the optimum (issue 1
 
 test_that("conditional predictions of imputed rows have the conditional-mean SE (issue 17.8)", {
   d <- sim_mmrm_data(n = 60, k = 3, missing = 0)
-  fit <- fit_mmrm(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, df = "Residual")
+  fit <- mmrm_fit(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, df = "Residual")
   nd <- d[d$USUBJID %in% c("S001", "S002"), ]
   nd$CHG[c(2, 6)] <- NA  # S001 at V2, S002 at V3
   p <- predict(fit, nd, conditional = TRUE, interval = "confidence")
@@ -112,16 +112,16 @@ test_that("emmeans on a fit with an aliased column: KR and Satterthwaite df (iss
   d <- sim_mmrm_data(n = 80)
   d$BASE2 <- 2 * d$BASE
   for (dfm in c("Kenward-Roger", "Satterthwaite")) {
-    fit <- fit_mmrm(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), d, df = dfm)
+    fit <- mmrm_fit(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), d, df = dfm)
     expect_true(fit$aliased[["BASE2"]])
     em <- as.data.frame(emmeans::emmeans(fit, ~ ARM | AVISIT))
-    ls <- glycotrial::lsmeans(fit)$lsmeans
+    ls <- glycotrial::least_squares_means(fit)$lsmeans
     expect_false(anyNA(em$df))
     expect_equal(em$emmean, ls$estimate, tolerance = 1e-10)
     expect_equal(em$SE, ls$se, tolerance = 1e-10)
     expect_equal(em$df, ls$df, tolerance = 1e-10)
     # the model without the aliased column gives the same answers
-    fit0 <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = dfm)
+    fit0 <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = dfm)
     em0 <- as.data.frame(emmeans::emmeans(fit0, ~ ARM | AVISIT))
     expect_equal(em$df, em0$df, tolerance = 1e-6)
     skip_if_not_installed("mmrm")
@@ -138,9 +138,9 @@ test_that("non-estimable cells give NA with a classed message, as emmeans' nonEs
   skip_if_not_installed("emmeans")
   d <- sim_mmrm_data(n = 80)
   d <- d[!(d$ARM == "Drug" & d$AVISIT == "V3"), ]
-  fit <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Kenward-Roger")
+  fit <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Kenward-Roger")
   expect_true(fit$aliased[["ARMDrug:AVISITV3"]])
-  expect_message(ls <- glycotrial::lsmeans(fit), class = "glycotrial_message_nonestimable")
+  expect_message(ls <- glycotrial::least_squares_means(fit), class = "glycotrial_message_nonestimable")
   em <- as.data.frame(emmeans::emmeans(fit, ~ ARM | AVISIT))
   # emmeans marks the same cell nonEst (NA)
   expect_equal(is.na(ls$lsmeans$estimate), is.na(em$emmean))
@@ -165,7 +165,7 @@ test_that("non-estimable cells give NA with a classed message, as emmeans' nonEs
 
 test_that("model_selection() ranks converged fits only (issue 18.13)", {
   d <- sim_mmrm_data(n = 60)
-  ctl <- mmrm_control(optimizers = "newton", max_iter = 2)  # toeph cannot converge in 2 steps
+  ctl <- mmrm_fit_control(optimizers = "newton", max_iter = 2)  # toeph cannot converge in 2 steps
   expect_message(
     ms <- model_selection(CHG ~ ARM * AVISIT, d, structures = c("us", "ar1", "cs", "toeph"),
                           control = ctl),
@@ -181,7 +181,7 @@ test_that("model_selection() ranks converged fits only (issue 18.13)", {
   expect_true(all(ms$converged[seq_len(nrow(conv))]))
   # each ranked AIC equals that of the individual fit
   for (st in conv$structure) {
-    f <- suppressWarnings(fit_mmrm(stats::as.formula(sprintf(
+    f <- suppressWarnings(mmrm_fit(stats::as.formula(sprintf(
       "CHG ~ ARM * AVISIT + %s(AVISIT | USUBJID)", st)), d, df = "Residual", control = ctl))
     expect_equal(conv$AIC[conv$structure == st], AIC(f))
   }
@@ -192,8 +192,8 @@ test_that("fitted/residuals/augment follow the data's row order and na.action (i
   d <- sim_mmrm_data(n = 40)  # 10 % of CHG missing
   set.seed(9)
   ds <- d[sample(nrow(d)), ]
-  f_sorted <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), d)
-  f_omit <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), ds)
+  f_sorted <- mmrm_fit(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), d)
+  f_omit <- mmrm_fit(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), ds)
   used <- !is.na(ds$CHG)
   # in the shuffled data's order, named by its row names
   expect_identical(names(fitted(f_omit)), rownames(ds)[used])
@@ -205,7 +205,7 @@ test_that("fitted/residuals/augment follow the data's row order and na.action (i
                       correlation = nlme::corCompSymm(form = ~ 1 | USUBJID))
   expect_identical(names(fitted(f_omit)), names(fitted(g_omit)))
   expect_equal(unname(fitted(f_omit)), as.numeric(fitted(g_omit)), tolerance = 1e-6)
-  f_excl <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = na.exclude)
+  f_excl <- mmrm_fit(CHG ~ BASE + ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = na.exclude)
   g_excl <- nlme::gls(CHG ~ BASE + ARM + AVISIT, ds, na.action = na.exclude,
                       correlation = nlme::corCompSymm(form = ~ 1 | USUBJID))
   l_excl <- lm(CHG ~ BASE + ARM + AVISIT, ds, na.action = na.exclude)
@@ -228,21 +228,21 @@ test_that("fitted/residuals/augment follow the data's row order and na.action (i
   expect_equal(a_excl$.resid, unname(residuals(f_excl)), tolerance = 1e-12)
   # predict() without newdata: same order
   expect_equal(predict(f_omit), fitted(f_omit), tolerance = 1e-12)
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = na.fail),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = na.fail),
                class = "glycotrial_error_na_fail")
-  expect_s3_class(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds[used, ], na.action = "na.fail"),
+  expect_s3_class(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds[used, ], na.action = "na.fail"),
                   "glycotrial_mmrm")
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = identity),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), ds, na.action = identity),
                class = "glycotrial_error_input")
 })
 
 test_that("offset() is honoured on the row route and refused on the moment route (issue 18.12)", {
   d <- sim_mmrm_data(n = 60)
   d$OFF <- 0.5 * d$BASE + 1
-  fo <- fit_mmrm(CHG ~ ARM * AVISIT + offset(OFF) + us(AVISIT | USUBJID), d)
+  fo <- mmrm_fit(CHG ~ ARM * AVISIT + offset(OFF) + us(AVISIT | USUBJID), d)
   # by hand: the same model for CHG - OFF
   d$Y2 <- d$CHG - d$OFF
-  fh <- fit_mmrm(Y2 ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
+  fh <- mmrm_fit(Y2 ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
   expect_equal(fo$loglik, fh$loglik, tolerance = 1e-10)
   expect_equal(coef(fo), coef(fh), tolerance = 1e-8)
   used <- !is.na(d$CHG)
@@ -251,7 +251,7 @@ test_that("offset() is honoured on the row route and refused on the moment route
   nd <- d[1:8, ]
   expect_equal(unname(predict(fo, nd)), unname(predict(fh, nd)) + nd$OFF, tolerance = 1e-8)
   # the offset changes the answer (the test can fail)
-  fn <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
+  fn <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
   expect_gt(max(abs(coef(fn) - coef(fo))), 0.1)
   # (mmrm 0.3 ignores offset() silently, so it is no reference here; lm()
   # shows the convention: coefficients of y - offset, fitted values with it)
@@ -264,9 +264,9 @@ test_that("offset() on the moment route is a classed error", {
   d <- sim_mmrm_data(n = 60)
   d$OFF <- 0.5 * d$BASE
   withr::local_options(glycotrial.mmrm_moment_rows = 10)
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + offset(OFF) + us(AVISIT | USUBJID), d),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + offset(OFF) + us(AVISIT | USUBJID), d),
                class = "glycotrial_error_offset_unsupported")
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, na.action = na.exclude),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + us(AVISIT | USUBJID), d, na.action = na.exclude),
                class = "glycotrial_error_input")
 })
 
@@ -278,15 +278,15 @@ test_that("data sources with planned, unobserved visits in `levels`: NA for non-
   # interim analysis: V4 planned but not observed; no Drug data at V3
   di <- d[d$AVISIT != "V4" & !(d$ARM == "Drug" & d$AVISIT == "V3"), ]
   src <- mmrm_data_chunks(list(di[1:100, ], di[-(1:100), ]), levels = lv)
-  fm <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), src, df = "Satterthwaite")
-  expect_message(lm_src <- glycotrial::lsmeans(fm), class = "glycotrial_message_nonestimable")
+  fm <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), src, df = "Satterthwaite")
+  expect_message(lm_src <- glycotrial::least_squares_means(fm), class = "glycotrial_message_nonestimable")
   est <- lm_src$lsmeans
   expect_identical(is.na(est$estimate), est$AVISIT == "V4" | (est$AVISIT == "V3" & est$ARM == "Drug"))
   em <- as.data.frame(emmeans::emmeans(fm, ~ ARM | AVISIT))
   expect_identical(is.na(em$emmean), is.na(est$estimate))
   # the estimable cells equal the row route's on the same data
-  fr <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), droplevels(di), df = "Satterthwaite")
-  lr <- suppressMessages(glycotrial::lsmeans(fr))$lsmeans
+  fr <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), droplevels(di), df = "Satterthwaite")
+  lr <- suppressMessages(glycotrial::least_squares_means(fr))$lsmeans
   ok <- !is.na(est$estimate)
   expect_equal(est$estimate[ok], lr$estimate[!is.na(lr$estimate)], tolerance = 1e-6)
   expect_equal(est$se[ok], lr$se[!is.na(lr$se)], tolerance = 1e-6)
@@ -294,8 +294,8 @@ test_that("data sources with planned, unobserved visits in `levels`: NA for non-
   d$BASE <- d$BASE + 50
   d$BASE2 <- 2 * d$BASE
   src2 <- mmrm_data_chunks(list(d[1:100, ], d[-(1:100), ]), levels = lv)
-  f2 <- fit_mmrm(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), src2, df = "Satterthwaite")
+  f2 <- mmrm_fit(CHG ~ BASE + BASE2 + ARM * AVISIT + us(AVISIT | USUBJID), src2, df = "Satterthwaite")
   expect_true(f2$aliased[["BASE2"]])
-  expect_no_message(l2 <- glycotrial::lsmeans(f2), class = "glycotrial_message_nonestimable")
+  expect_no_message(l2 <- glycotrial::least_squares_means(f2), class = "glycotrial_message_nonestimable")
   expect_false(anyNA(l2$lsmeans$estimate))
 })

@@ -85,7 +85,7 @@ sim_mmrm <- function(n_subj = 60, n_visits = 4, seed = 1, rho = 0.6, scale = 1) 
 
 # Outcome of a fit: list(fit, error) where error is a condition or NULL.
 try_fit <- function(...) {
-  tryCatch(list(fit = suppressWarnings(fit_mmrm(...)), error = NULL),
+  tryCatch(list(fit = suppressWarnings(mmrm_fit(...)), error = NULL),
            error = function(e) list(fit = NULL, error = e))
 }
 
@@ -115,7 +115,7 @@ mmrm_reference <- function(formula, data, ...) {
 }
 
 test_that("MMRM recovers mmrm's estimates at ordinary, 1e8 and 1e-8 response scales", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   skip_if_not_installed("mmrm")
   d <- sim_mmrm()
   f <- CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID)
@@ -146,7 +146,7 @@ test_that("MMRM recovers mmrm's estimates at ordinary, 1e8 and 1e-8 response sca
 })
 
 test_that("MMRM with perfectly collinear covariates reports the aliased column", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   d <- sim_mmrm(seed = 2)
   d$BASE2 <- 2 * d$BASE - 1
   full <- try_fit(CHG ~ ARM * AVISIT + BASE + BASE2 + us(AVISIT | USUBJID), data = d)
@@ -160,13 +160,13 @@ test_that("MMRM with perfectly collinear covariates reports the aliased column",
     expect_equal(unname(est), unname(coef(plain$fit)), tolerance = 1e-6)
   }
   # Refusing rank deficiency on request is a classed error.
-  expect_error(fit_mmrm(CHG ~ ARM * AVISIT + BASE + BASE2 + us(AVISIT | USUBJID), data = d,
-                        control = mmrm_control(accept_singular = FALSE)),
+  expect_error(mmrm_fit(CHG ~ ARM * AVISIT + BASE + BASE2 + us(AVISIT | USUBJID), data = d,
+                        control = mmrm_fit_control(accept_singular = FALSE)),
                class = "glycotrial_error")
 })
 
 test_that("MMRM with near-singular covariance (correlation ~ 1) is right or flagged", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   skip_if_not_installed("mmrm")
   d <- sim_mmrm(seed = 3, rho = 0.99999)
   res <- try_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
@@ -180,7 +180,7 @@ test_that("MMRM with near-singular covariance (correlation ~ 1) is right or flag
 })
 
 test_that("MMRM with one observation per subject is right or flagged", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   d <- sim_mmrm(n_subj = 80, seed = 4)
   # Keep one visit per subject, cycling through the visits.
   # (pairs of subjects, one per arm, share a visit so arm and visit are not confounded)
@@ -197,7 +197,7 @@ test_that("MMRM with one observation per subject is right or flagged", {
   # ar1h: the correlation is not identified. Regression: Kenward-Roger (the
   # default df) used to fail with the unclassed R error "missing value where
   # TRUE/FALSE needed" (R/mmrm_df.R) because the Hessian was singular.
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT + BASE + ar1h(AVISIT | USUBJID), data = d1),
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT + BASE + ar1h(AVISIT | USUBJID), data = d1),
                class = "glycotrial_error_numerical")
   res_ar1h <- try_fit(CHG ~ ARM + AVISIT + BASE + ar1h(AVISIT | USUBJID), data = d1,
                       df = "Residual")
@@ -212,7 +212,7 @@ test_that("MMRM with one observation per subject is right or flagged", {
 })
 
 test_that("MMRM with a single subject per visit is refused or flagged, never silently 'converged' wrong", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   d <- sim_mmrm(n_subj = 4, n_visits = 4, seed = 5)
   keep <- as.integer(d$AVISIT) == as.integer(d$USUBJID)
   d1 <- d[keep, ]
@@ -225,7 +225,7 @@ test_that("MMRM with a single subject per visit is refused or flagged, never sil
 })
 
 test_that("MMRM over 32 visits (ar1) agrees with mmrm", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   skip_if_not_installed("mmrm")
   d <- sim_mmrm(n_subj = 40, n_visits = 32, seed = 6)
   res <- try_fit(CHG ~ ARM + AVISIT + BASE + ar1(AVISIT | USUBJID), data = d)
@@ -237,7 +237,7 @@ test_that("MMRM over 32 visits (ar1) agrees with mmrm", {
 })
 
 test_that("MMRM with a visit whose values are all identical is refused or flagged", {
-  skip_if_not(has_fun("fit_mmrm"))
+  skip_if_not(has_fun("mmrm_fit"))
   d <- sim_mmrm(seed = 7)
   d$CHG[d$AVISIT == "V03"] <- 0.5
   res <- try_fit(CHG ~ ARM + AVISIT + BASE + us(AVISIT | USUBJID), data = d)

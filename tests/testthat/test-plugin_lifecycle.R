@@ -22,18 +22,18 @@ test_that("a compiled plugin whose shared library was unloaded gives a classed e
     out$reg_v1 <- tp_register_index("tp_sum", v2 = FALSE)
     out$owner <- glycotrial_plugins("covariance")$registered_by[glycotrial_plugins("covariance")$key == "tp_cs"]
     out$owner_v1 <- glycotrial_plugins("index")$registered_by[glycotrial_plugins("index")$key == "tp_sum"]
-    f <- fit_mmrm(CHG ~ ARM * AVISIT + tp_cs(AVISIT | USUBJID), d,
-                  control = mmrm_control(start = c(0, 0.3)))
+    f <- mmrm_fit(CHG ~ ARM * AVISIT + tp_cs(AVISIT | USUBJID), d,
+                  control = mmrm_fit_control(start = c(0, 0.3)))
     out$fit_before <- is.finite(f$loglik)
     out$index_before <- evaluate_index("tp_sum", list(glucose = 5, insulin = 10))
     dyn.unload(so)
-    out$fit_after <- cls(fit_mmrm(CHG ~ ARM * AVISIT + tp_cs(AVISIT | USUBJID), d))
-    out$fit_again <- cls(fit_mmrm(CHG ~ ARM * AVISIT + tp_cs(AVISIT | USUBJID), d))
+    out$fit_after <- cls(mmrm_fit(CHG ~ ARM * AVISIT + tp_cs(AVISIT | USUBJID), d))
+    out$fit_again <- cls(mmrm_fit(CHG ~ ARM * AVISIT + tp_cs(AVISIT | USUBJID), d))
     out$index_after <- cls(evaluate_index("tp_sum", list(glucose = 5, insulin = 10)))
     out$core_after <- cls(glycotrial:::cpp_covariance_info("tp_cs", 3L))
     out$listed <- c("tp_cs", "tp_sum") %in% glycotrial_plugins()$key
     # a built-in still works
-    out$builtin <- is.finite(fit_mmrm(CHG ~ ARM * AVISIT + cs(AVISIT | USUBJID), d)$loglik)
+    out$builtin <- is.finite(mmrm_fit(CHG ~ ARM * AVISIT + cs(AVISIT | USUBJID), d)$loglik)
     out
   }, args = list(so = so, helper = test_path("helper-plugin-shlib.R")))
   expect_equal(res$reg_v2, "")
@@ -80,7 +80,7 @@ test_that("a plugin reporting 2e9 parameters is refused before anything is alloc
     "set.seed(2); d$AVAL <- rnorm(60)",
     "out <- list(",
     "  lmm = cls(fit_lmm(AVAL ~ ARM + WEEK + (1 | USUBJID) + tp_huge(AVISIT | USUBJID), d)),",
-    "  mmrm = cls(fit_mmrm(AVAL ~ ARM * AVISIT + tp_huge(AVISIT | USUBJID), d)),",
+    "  mmrm = cls(mmrm_fit(AVAL ~ ARM * AVISIT + tp_huge(AVISIT | USUBJID), d)),",
     "  core = cls(glycotrial:::cpp_covariance_info('tp_huge', 3L)),",
     "  sigma = cls(glycotrial:::cpp_compiled_covariance('tp_huge', 0, 3L, c(0, 1), FALSE)))",
     sprintf("saveRDS(out, %s)", deparse(result))
@@ -103,6 +103,6 @@ test_that("an R covariance with an absurd n_theta is refused with the same class
                       sigma = function(theta, n_visits, coords) diag(length(coords)))
   on.exit(unregister_plugin("covariance", "test_huge_r"))
   d <- sim_mmrm_data(n = 30, k = 3)
-  expect_error(fit_mmrm(CHG ~ ARM * AVISIT + test_huge_r(AVISIT | USUBJID), d),
+  expect_error(mmrm_fit(CHG ~ ARM * AVISIT + test_huge_r(AVISIT | USUBJID), d),
                class = "glycotrial_error_plugin_output")
 })

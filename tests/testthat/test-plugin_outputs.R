@@ -12,7 +12,7 @@ test_that("a non-symmetric covariance matrix is refused, not read through one tr
                       })
   on.exit(unregister_plugin("covariance", "test_asym"))
   d <- sim_mmrm_data(n = 30, k = 3)
-  err <- expect_error(fit_mmrm(CHG ~ ARM * AVISIT + test_asym(AVISIT | USUBJID), d),
+  err <- expect_error(mmrm_fit(CHG ~ ARM * AVISIT + test_asym(AVISIT | USUBJID), d),
                       class = "glycotrial_error_plugin_output")
   expect_match(conditionMessage(err), "non-symmetric", fixed = TRUE)
   # a symmetric one within rounding (1e-12 relative) is accepted
@@ -25,7 +25,7 @@ test_that("a non-symmetric covariance matrix is refused, not read through one tr
                         exp(theta[1]) * s
                       })
   on.exit(unregister_plugin("covariance", "test_nearly_sym"), add = TRUE)
-  expect_true(is.finite(fit_mmrm(CHG ~ ARM * AVISIT + test_nearly_sym(AVISIT | USUBJID), d)$loglik))
+  expect_true(is.finite(mmrm_fit(CHG ~ ARM * AVISIT + test_nearly_sym(AVISIT | USUBJID), d)$loglik))
 })
 
 test_that("a compiled non-symmetric covariance is refused", {
@@ -35,7 +35,7 @@ test_that("a compiled non-symmetric covariance is refused", {
   expect_error(glycotrial:::cpp_compiled_covariance("tp_asym", c(0, 0), 3L, c(0, 1, 2), FALSE),
                class = "glycotrial_error_plugin_output")
   d <- sim_mmrm_data(n = 30, k = 3)
-  expect_error(fit_mmrm(CHG ~ ARM * AVISIT + tp_asym(AVISIT | USUBJID), d),
+  expect_error(mmrm_fit(CHG ~ ARM * AVISIT + tp_asym(AVISIT | USUBJID), d),
                class = "glycotrial_error_plugin_output")
 })
 
@@ -81,13 +81,13 @@ test_that("errors inside user plugins are wrapped, keeping the original message"
                       sigma = function(theta, n_visits, coords) stop("sigma exploded"))
   on.exit(unregister_plugin("covariance", "test_failing_cov"), add = TRUE)
   d <- sim_mmrm_data(n = 30, k = 3)
-  err <- expect_error(fit_mmrm(CHG ~ ARM * AVISIT + test_failing_cov(AVISIT | USUBJID), d),
+  err <- expect_error(mmrm_fit(CHG ~ ARM * AVISIT + test_failing_cov(AVISIT | USUBJID), d),
                       class = "glycotrial_error_plugin_failed")
   expect_match(conditionMessage(err), "sigma exploded", fixed = TRUE)
   register_covariance("test_failing_nt", n_theta = function(n_visits) stop("no count"),
                       sigma = function(theta, n_visits, coords) diag(length(coords)))
   on.exit(unregister_plugin("covariance", "test_failing_nt"), add = TRUE)
-  expect_error(fit_mmrm(CHG ~ ARM * AVISIT + test_failing_nt(AVISIT | USUBJID), d),
+  expect_error(mmrm_fit(CHG ~ ARM * AVISIT + test_failing_nt(AVISIT | USUBJID), d),
                class = "glycotrial_error_plugin_failed")
 })
 

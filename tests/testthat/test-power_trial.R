@@ -14,7 +14,7 @@ test_that("MMRM power agrees with Lu, Luo & Chen (2008) within simulation error"
   d <- big$adlb[big$adlb$PARAMCD == "HBA1C" & big$adlb$AVISITN > 0 & !is.na(big$adlb$CHG), ]
   d$AVISIT <- factor(d$AVISITN, levels = visits[-1])
   d$ARM <- factor(d$ARM, levels = c("Placebo", "UC-MSC"))
-  fit <- fit_mmrm(CHG ~ BASE + AVISIT + AVISIT:ARM + us(AVISIT | USUBJID), data = d,
+  fit <- mmrm_fit(CHG ~ BASE + AVISIT + AVISIT:ARM + us(AVISIT | USUBJID), data = d,
                   df = "Satterthwaite")
   Sigma <- fit$sigma
   k <- nrow(Sigma)

@@ -5,7 +5,7 @@ hba1c_fit <- function() {
   d <- adlb[adlb$PARAMCD == "HBA1C" & adlb$AVISITN > 0, ]
   d$AVISIT <- factor(d$AVISIT, levels = unique(d$AVISIT[order(d$AVISITN)]))
   d$ARM <- factor(d$ARM, levels = c("Placebo", "UC-MSC"))
-  fit_mmrm(CHG ~ BASE + ARM * AVISIT + ar1(AVISIT | USUBJID), data = d)
+  mmrm_fit(CHG ~ BASE + ARM * AVISIT + ar1(AVISIT | USUBJID), data = d)
 }
 
 test_that("autoplot of a fit shows its LS-means and CIs by arm and visit", {
@@ -13,7 +13,7 @@ test_that("autoplot of a fit shows its LS-means and CIs by arm and visit", {
   fit <- hba1c_fit()
   p <- ggplot2::autoplot(fit)
   expect_s3_class(p, "ggplot")
-  ls <- lsmeans(fit, specs = "ARM", by = "AVISIT")
+  ls <- least_squares_means(fit, specs = "ARM", by = "AVISIT")
   pts <- ggplot2::layer_data(p, 2)
   expect_equal(sort(pts$y), sort(ls$lsmeans$estimate), tolerance = 1e-12)
   bars <- ggplot2::layer_data(p, 3)
@@ -51,7 +51,7 @@ test_that("knit_print renders fits, LS-means and ratios as tables", {
   expect_s3_class(out, "knit_asis")
   expect_match(out, "<table", fixed = TRUE)
   expect_match(out, "ARMUC-MSC", fixed = TRUE)
-  ls <- lsmeans(fit, specs = "ARM", by = "AVISIT")
+  ls <- least_squares_means(fit, specs = "ARM", by = "AVISIT")
   out <- knitr::knit_print(ls)
   expect_match(out, sprintf("%.3f", ls$diffs$estimate[1]), fixed = TRUE)
   keep <- adlb$PARAMCD %in% c("FPG", "FCPEP", "FINS")

@@ -39,11 +39,11 @@ test_that("the markup of the reported cases is rendered", {
   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
   withr::defer(DBI::dbDisconnect(con))
   DBI::dbWriteTable(con, "adlb", d)
-  msg <- condition_texts(fit_mmrm(CHG ~ ARM + AVISIT + BASE + cs(AVISIT | USUBJID),
+  msg <- condition_texts(mmrm_fit(CHG ~ ARM + AVISIT + BASE + cs(AVISIT | USUBJID),
                                   data = mmrm_data_dbi(con, "adlb")))
   expect_match(msg, "Database table adlb", all = FALSE)
   expect_false(any(grepl(markup_pattern, msg)))
-  fit <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_dbi(con, "adlb"))
+  fit <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), data = mmrm_data_dbi(con, "adlb"))
   for (f in list(residuals, fitted, stats::model.matrix, function(x) predict(x))) {
     msg <- condition_texts(f(fit))
     expect_length(msg, 1)

@@ -44,22 +44,22 @@ if (has("fit_lmm")) step("fit_lmm random intercept", {
 })
 if (has("fit_mmrm")) step("fit_mmrm us()", {
   d <- hba1c_change()
-  fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
+  mmrm_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = d)
 })
 if (has("fit_mmrm")) step("fit_mmrm bad formula -> classed error",
-                          fit_mmrm(CHG ~ ARM, data = glycotrial::adlb), "glycotrial_error")
+                          mmrm_fit(CHG ~ ARM, data = glycotrial::adlb), "glycotrial_error")
 if (has("fit_mmrm")) step("fit_mmrm Kenward-Roger, empirical vcov, anova, lsmeans", {
   d <- hba1c_change()
-  f <- fit_mmrm(CHG ~ ARM * AVISIT + BASE + ar1(AVISIT | USUBJID), data = d, df = "Kenward-Roger")
+  f <- mmrm_fit(CHG ~ ARM * AVISIT + BASE + ar1(AVISIT | USUBJID), data = d, df = "Kenward-Roger")
   anova(f)
-  lsmeans(f)
-  fit_mmrm(CHG ~ ARM * AVISIT + BASE + cs(AVISIT | USUBJID), data = d, vcov = "Empirical",
+  least_squares_means(f)
+  mmrm_fit(CHG ~ ARM * AVISIT + BASE + cs(AVISIT | USUBJID), data = d, vcov = "Empirical",
            df = "Satterthwaite")
 })
 if (has("mmrm_data_chunks")) step("fit_mmrm moment route (threaded data pass over chunks)", {
   d <- hba1c_change()
   chunks <- split(d, d$USUBJID %in% unique(d$USUBJID)[1:40])
-  fit_mmrm(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = mmrm_data_chunks(unname(chunks)))
+  mmrm_fit(CHG ~ ARM * AVISIT + BASE + us(AVISIT | USUBJID), data = mmrm_data_chunks(unname(chunks)))
 })
 if (has("fit_lmm")) step("fit_lmm Kenward-Roger summary", {
   d <- subset(glycotrial::adlb, PARAMCD == "HBA1C" & !is.na(AVAL))

@@ -12,7 +12,7 @@
 #' and numeric covariates are held at their mean over the analysed rows, as
 #' `emmeans::emmeans()` does by default.
 #'
-#' @param object A [fit_mmrm()] fit.
+#' @param object A [mmrm_fit()] fit.
 #' @param specs Name of the factor whose levels are compared (default `"ARM"`).
 #' @param by Optional name of a factor within whose levels the comparison is
 #'   made (default `"AVISIT"`; `NULL` for none).
@@ -38,21 +38,21 @@
 #'                 levels = c("Placebo", "Drug"))
 #' d$BASE <- rep(rnorm(40), times = 3)
 #' d$CHG <- rnorm(nrow(d)) - 0.5 * (d$ARM == "Drug") + rep(rnorm(40), times = 3)
-#' fit <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), data = d,
+#' fit <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), data = d,
 #'                 df = "Satterthwaite")
-#' lsmeans(fit, specs = "ARM", by = "AVISIT")
+#' least_squares_means(fit, specs = "ARM", by = "AVISIT")
 #' @export
-lsmeans <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(),
+least_squares_means <- function(object, specs = "ARM", by = "AVISIT", ref = NULL, at = list(),
                     level = 0.95) {
   if (!inherits(object, "glycotrial_mmrm")) {
-    glycotrial_abort("{.arg object} must be a {.fun fit_mmrm} fit, not {describe_value(object)}.")
+    glycotrial_abort("{.arg object} must be a {.fun mmrm_fit} fit, not {describe_value(object)}.")
   }
   check_string(specs)
   if (!is.null(by)) check_string(by)
   if (identical(specs, by)) {
     glycotrial_abort(c(
       "{.arg specs} and {.arg by} are both {.val {specs}}; compare the levels of one factor within the levels of another.",
-      "i" = "E.g. {.code lsmeans(fit, specs = \"ARM\", by = \"AVISIT\")}, or {.code by = NULL} for {.val {specs}} alone."),
+      "i" = "E.g. {.code least_squares_means(fit, specs = \"ARM\", by = \"AVISIT\")}, or {.code by = NULL} for {.val {specs}} alone."),
       class = c("glycotrial_error_specs_by", "glycotrial_error_input"))
   }
   if (!is.null(ref)) check_string(ref)

@@ -6,9 +6,9 @@ test_that("lsmeans() matches emmeans on the mmrm fit (rel. tol 1e-6)", {
   skip_if_not_installed("emmeans")
   fev <- mmrm::fev_data
   fm <- FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID)
-  g <- fit_mmrm(fm, fev, df = "Satterthwaite")
+  g <- mmrm_fit(fm, fev, df = "Satterthwaite")
   m <- suppressWarnings(mmrm::mmrm(fm, fev, method = "Satterthwaite", start = g$theta))
-  ls <- lsmeans(g, specs = "ARMCD", by = "AVISIT")
+  ls <- least_squares_means(g, specs = "ARMCD", by = "AVISIT")
   em <- emmeans::emmeans(m, ~ ARMCD | AVISIT)
   es <- as.data.frame(summary(em))
   key_g <- paste(ls$lsmeans$AVISIT, ls$lsmeans$ARMCD)
@@ -29,10 +29,10 @@ test_that("lsmeans() matches emmeans on the mmrm fit (rel. tol 1e-6)", {
 test_that("emmeans works on glycotrial fits with the fit's df method", {
   skip_if_not_installed("emmeans")
   d <- sim_mmrm_data(n = 60)
-  g <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Kenward-Roger")
+  g <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Kenward-Roger")
   em <- emmeans::emmeans(g, ~ ARM | AVISIT)
   es <- as.data.frame(summary(em))
-  ls <- lsmeans(g, specs = "ARM", by = "AVISIT")
+  ls <- least_squares_means(g, specs = "ARM", by = "AVISIT")
   es <- es[match(paste(ls$lsmeans$AVISIT, ls$lsmeans$ARM), paste(es$AVISIT, es$ARM)), ]
   expect_equal(ls$lsmeans$estimate, es$emmean, tolerance = 1e-8)
   expect_equal(ls$lsmeans$se, es$SE, tolerance = 1e-8)
@@ -44,13 +44,13 @@ test_that("emmeans works on glycotrial fits with the fit's df method", {
 
 test_that("lsmeans() by hand: no covariates, one factor", {
   d <- sim_mmrm_data(n = 40, missing = 0)
-  g <- fit_mmrm(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), d, df = "Residual")
-  ls <- lsmeans(g, specs = "ARM", by = NULL)
+  g <- mmrm_fit(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), d, df = "Residual")
+  ls <- least_squares_means(g, specs = "ARM", by = NULL)
   b <- coef(g)
   # Equal weights over the 4 visits.
   expect_equal(ls$lsmeans$estimate[1], unname(b[1] + mean(c(0, b[3:5]))), tolerance = 1e-12)
   expect_equal(ls$diffs$estimate, unname(b[["ARMDrug"]]), tolerance = 1e-12)
-  expect_error(lsmeans(g, specs = "NOPE"), class = "glycotrial_error_input")
-  expect_error(lsmeans(g, ref = "zzz", by = NULL), class = "glycotrial_error_input")
-  expect_error(lsmeans(list()), class = "glycotrial_error_input")
+  expect_error(least_squares_means(g, specs = "NOPE"), class = "glycotrial_error_input")
+  expect_error(least_squares_means(g, ref = "zzz", by = NULL), class = "glycotrial_error_input")
+  expect_error(least_squares_means(list()), class = "glycotrial_error_input")
 })

@@ -1,4 +1,4 @@
-# fit_mmrm() against nlme::gls (an independent REML/ML implementation) on
+# mmrm_fit() against nlme::gls (an independent REML/ML implementation) on
 # simulated data, bad input, and internal consistency. Comparisons with the R
 # package mmrm are in test-mmrm_validation.R.
 
@@ -8,7 +8,7 @@ gls_ctrl <- nlme::glsControl(tolerance = 1e-10, msTol = 1e-10, maxIter = 500, ms
 test_that("us matches gls(corSymm + varIdent): REML and ML (logLik 1e-7, coefficients 1e-4 SE)", {
   d <- sim_mmrm_data()
   for (reml in c(TRUE, FALSE)) {
-    f <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, reml = reml,
+    f <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + us(AVISIT | USUBJID), d, reml = reml,
                   df = "Residual")
     g <- nlme::gls(CHG ~ BASE + ARM * AVISIT, data = d, na.action = na.omit,
                    correlation = nlme::corSymm(form = ~ as.integer(AVISIT) | USUBJID),
@@ -36,7 +36,7 @@ test_that("ar1, cs, ar1h, csh match gls (logLik rel. tol 1e-7, coefficients 1e-4
     csh = list(cor = nlme::corCompSymm(form = ~ 1 | USUBJID),
                w = nlme::varIdent(form = ~ 1 | AVISIT)))
   for (st in names(cases)) {
-    f <- fit_mmrm(stats::as.formula(paste0("CHG ~ BASE + ARM * AVISIT + ", st, "(AVISIT | USUBJID)")),
+    f <- mmrm_fit(stats::as.formula(paste0("CHG ~ BASE + ARM * AVISIT + ", st, "(AVISIT | USUBJID)")),
                   d, df = "Residual")
     g <- nlme::gls(CHG ~ BASE + ARM * AVISIT, data = d, na.action = na.omit,
                    correlation = cases[[st]]$cor, weights = cases[[st]]$w, control = gls_ctrl)
@@ -48,7 +48,7 @@ test_that("ar1, cs, ar1h, csh match gls (logLik rel. tol 1e-7, coefficients 1e-4
 
 test_that("spatial sp_exp and sp_gau match gls corExp and corGaus", {
   d <- sim_mmrm_data(seed = 3)
-  f <- fit_mmrm(CHG ~ BASE + ARM + sp_exp(TIME | USUBJID), d, df = "Residual")
+  f <- mmrm_fit(CHG ~ BASE + ARM + sp_exp(TIME | USUBJID), d, df = "Residual")
   g <- nlme::gls(CHG ~ BASE + ARM, data = d, na.action = na.omit,
                  correlation = nlme::corExp(form = ~ TIME | USUBJID), control = gls_ctrl)
   expect_lt(rel_diff(as.numeric(logLik(f)), as.numeric(logLik(g))), 1e-7)
@@ -57,7 +57,7 @@ test_that("spatial sp_exp and sp_gau match gls corExp and corGaus", {
   rho <- plogis(f$theta[2])
   range <- coef(g$modelStruct$corStruct, unconstrained = FALSE)
   expect_lt(rel_diff(rho, exp(-1 / range)), 1e-4)
-  f2 <- fit_mmrm(CHG ~ BASE + ARM + sp_gau(TIME | USUBJID), d, df = "Residual")
+  f2 <- mmrm_fit(CHG ~ BASE + ARM + sp_gau(TIME | USUBJID), d, df = "Residual")
   g2 <- nlme::gls(CHG ~ BASE + ARM, data = d, na.action = na.omit,
                   correlation = nlme::corGaus(form = ~ TIME | USUBJID), control = gls_ctrl)
   expect_lt(rel_diff(as.numeric(logLik(f2)), as.numeric(logLik(g2))), 1e-7)
@@ -66,14 +66,14 @@ test_that("spatial sp_exp and sp_gau match gls corExp and corGaus", {
 test_that("observation weights match gls varFixed (cs; rel. tol 1e-7 on logLik)", {
   d <- sim_mmrm_data(seed = 11)
   d$INVW <- 1 / d$W
-  f <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d, weights = "W",
+  f <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d, weights = "W",
                 df = "Residual")
   g <- nlme::gls(CHG ~ BASE + ARM * AVISIT, data = d, na.action = na.omit,
                  correlation = nlme::corCompSymm(form = ~ 1 | USUBJID),
                  weights = nlme::varFixed(~ INVW), control = gls_ctrl)
   expect_lt(rel_diff(as.numeric(logLik(f)), as.numeric(logLik(g))), 1e-7)
   expect_lt(se_diff(f, coef(g)), 1e-4)
-  expect_equal(fit_mmrm(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d,
+  expect_equal(mmrm_fit(CHG ~ BASE + ARM * AVISIT + cs(AVISIT | USUBJID), d,
                         weights = d$W, df = "Residual")$loglik, f$loglik)
 })
 
@@ -96,8 +96,8 @@ test_that("a structure registered from R fits exactly like the built-in one", {
   expect_setequal(lst$key[lst$package == "glycotrial" & lst$implementation == "C++"],
                   c("us", "toep", "toeph", "ar1", "ar1h", "ad", "adh", "cs", "csh", "sp_exp", "sp_gau"))
   d <- sim_mmrm_data(n = 60)
-  a <- fit_mmrm(CHG ~ ARM * AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")
-  b <- fit_mmrm(CHG ~ ARM * AVISIT + test_r_cs(AVISIT | USUBJID), d, df = "Satterthwaite")
+  a <- mmrm_fit(CHG ~ ARM * AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")
+  b <- mmrm_fit(CHG ~ ARM * AVISIT + test_r_cs(AVISIT | USUBJID), d, df = "Satterthwaite")
   expect_equal(b$loglik, a$loglik, tolerance = 1e-9)
   expect_equal(coef(b), coef(a), tolerance = 1e-7)
   expect_equal(b$theta, a$theta, tolerance = 1e-5)
@@ -107,20 +107,20 @@ test_that("a structure registered from R fits exactly like the built-in one", {
 test_that("rank-deficient designs give NA for aliased coefficients", {
   d <- sim_mmrm_data(n = 60)
   d$BASE2 <- 2 * d$BASE
-  f <- fit_mmrm(CHG ~ BASE + BASE2 + AVISIT + ar1(AVISIT | USUBJID), d, df = "Residual")
-  f0 <- fit_mmrm(CHG ~ BASE + AVISIT + ar1(AVISIT | USUBJID), d, df = "Residual")
+  f <- mmrm_fit(CHG ~ BASE + BASE2 + AVISIT + ar1(AVISIT | USUBJID), d, df = "Residual")
+  f0 <- mmrm_fit(CHG ~ BASE + AVISIT + ar1(AVISIT | USUBJID), d, df = "Residual")
   expect_true(is.na(coef(f)[["BASE2"]]))
   expect_equal(coef(f, complete = FALSE), coef(f0), tolerance = 1e-8)
   expect_equal(f$loglik, f0$loglik, tolerance = 1e-10)
   expect_true(all(is.na(vcov(f, complete = TRUE)["BASE2", ])))
-  expect_error(fit_mmrm(CHG ~ BASE + BASE2 + AVISIT + ar1(AVISIT | USUBJID), d,
-                        control = mmrm_control(accept_singular = FALSE)),
+  expect_error(mmrm_fit(CHG ~ BASE + BASE2 + AVISIT + ar1(AVISIT | USUBJID), d,
+                        control = mmrm_fit_control(accept_singular = FALSE)),
                class = "glycotrial_error_input")
 })
 
 test_that("df methods: residual and between-within by hand; methods differ", {
   d <- sim_mmrm_data(n = 80, missing = 0)
-  f <- fit_mmrm(CHG ~ BASE + ARM + AVISIT + us(AVISIT | USUBJID), d, df = "Residual")
+  f <- mmrm_fit(CHG ~ BASE + ARM + AVISIT + us(AVISIT | USUBJID), d, df = "Residual")
   ct <- summary(f)$coefficients
   expect_equal(unname(ct[, "df"]), rep(nrow(d) - 6, 6))  # n - p
   bw <- update(f, df = "Between-Within")
@@ -142,13 +142,13 @@ test_that("Satterthwaite df of a 1-d contrast equals the closed form for cs on b
   # Balanced complete data, cs, a within-subject contrast: the df equal the
   # within-subject residual df (n - 1)(k - 1) of the ANOVA decomposition.
   d <- sim_mmrm_data(n = 40, k = 3, missing = 0)
-  f <- fit_mmrm(CHG ~ AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")
+  f <- mmrm_fit(CHG ~ AVISIT + cs(AVISIT | USUBJID), d, df = "Satterthwaite")
   expect_equal(summary(f)$coefficients["AVISITV2", "df"], 39 * 2, tolerance = 1e-5)
 })
 
 test_that("methods return consistent values", {
   d <- sim_mmrm_data(n = 60)
-  f <- fit_mmrm(CHG ~ BASE + ARM * AVISIT + ar1h(AVISIT | USUBJID), d, df = "Satterthwaite")
+  f <- mmrm_fit(CHG ~ BASE + ARM * AVISIT + ar1h(AVISIT | USUBJID), d, df = "Satterthwaite")
   expect_s3_class(f, "glycotrial_mmrm")
   expect_equal(nobs(f), sum(!is.na(d$CHG)))
   expect_equal(AIC(f), -2 * f$loglik + 2 * f$n_theta)
@@ -176,48 +176,48 @@ test_that("methods return consistent values", {
 
 test_that("bad input gives classed errors", {
   d <- sim_mmrm_data(n = 30)
-  expect_error(fit_mmrm(CHG ~ ARM + AVISIT, d), "no covariance term",
+  expect_error(mmrm_fit(CHG ~ ARM + AVISIT, d), "no covariance term",
                class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + nosuch(AVISIT | USUBJID), d),
+  expect_error(mmrm_fit(CHG ~ ARM + nosuch(AVISIT | USUBJID), d),
                class = "glycotrial_error_unknown_plugin")
   d2 <- d
   d2$AVISIT <- as.character(d2$AVISIT)
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d2), "must be a factor",
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d2), "must be a factor",
                class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + sp_exp(AVISIT | USUBJID), d), "numeric time",
+  expect_error(mmrm_fit(CHG ~ ARM + sp_exp(AVISIT | USUBJID), d), "numeric time",
                class = "glycotrial_error_input")
   d3 <- d
   d3$TIME[!is.na(d3$CHG)][1] <- NA
-  expect_error(fit_mmrm(CHG ~ ARM + sp_exp(TIME | USUBJID), d3), "time",
+  expect_error(mmrm_fit(CHG ~ ARM + sp_exp(TIME | USUBJID), d3), "time",
                class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), rbind(d, d[1, ])), "Duplicated",
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), rbind(d, d[1, ])), "Duplicated",
                class = "glycotrial_error_input")
   d4 <- d
   d4$GRP <- factor(rep(c("a", "b"), length.out = nrow(d4)))
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | GRP / USUBJID), d4), "more than one group",
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | GRP / USUBJID), d4), "more than one group",
                class = "glycotrial_error_input")
   d5 <- d
   d5$CHG <- as.character(d5$CHG)
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d5), "must be numeric",
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d5), "must be numeric",
                class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d, weights = rep(-1, nrow(d))),
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d, weights = rep(-1, nrow(d))),
                "positive", class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d, weights = rep(0, nrow(d))),
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d, weights = rep(0, nrow(d))),
                "positive", class = "glycotrial_error_input")
   d6 <- d
   d6$CHG <- NA_real_
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d6), "missing",
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d6), "missing",
                class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d[d$USUBJID %in% c("S001", "S002"), ]),
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d[d$USUBJID %in% c("S001", "S002"), ]),
                "Too few", class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d, df = "bogus"),
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d, df = "bogus"),
                class = "glycotrial_error_input")
-  expect_error(fit_mmrm("CHG ~ ARM", d), class = "glycotrial_error_input")
-  expect_error(fit_mmrm(CHG ~ ARM + us(AVISIT | USUBJID), d, df = "Satterthwaite",
+  expect_error(mmrm_fit("CHG ~ ARM", d), class = "glycotrial_error_input")
+  expect_error(mmrm_fit(CHG ~ ARM + us(AVISIT | USUBJID), d, df = "Satterthwaite",
                         vcov = "Kenward-Roger"), class = "glycotrial_error_input")
   d7 <- d
   d7$BASE[!is.na(d7$CHG)][1:3] <- NA
-  expect_message(fit_mmrm(CHG ~ BASE + us(AVISIT | USUBJID), d7, df = "Residual"),
+  expect_message(mmrm_fit(CHG ~ BASE + us(AVISIT | USUBJID), d7, df = "Residual"),
                  "dropped 3 rows", class = "glycotrial_message_dropped_rows")
   expect_error(register_covariance("bad key", function(k) 1, function(...) 1),
                class = "glycotrial_error_input")
@@ -228,8 +228,8 @@ test_that("bad input gives classed errors", {
 test_that("non-convergence gives a classed warning and diagnostics", {
   d <- sim_mmrm_data(n = 40)
   expect_warning(
-    f <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Residual",
-                  control = mmrm_control(optimizers = "BFGS", max_iter = 1L, grad_tol = 1e-300)),
+    f <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Residual",
+                  control = mmrm_fit_control(optimizers = "BFGS", max_iter = 1L, grad_tol = 1e-300)),
     class = "glycotrial_warning_convergence")
   expect_false(f$convergence$converged)
   expect_true(is.numeric(f$convergence$max_gradient))

@@ -1,4 +1,4 @@
-# fit_mmrm(): parse the formula, prepare the data, build the C++ engine
+# mmrm_fit(): parse the formula, prepare the data, build the C++ engine
 # (src/core/mmrm/engine.hpp), optimise the REML/ML deviance with its analytic
 # gradient, and assemble a glycotrial_mmrm object. The stages are separate
 # functions (mmrm_parse_formula -> mmrm_design -> mmrm_fit_design ->
@@ -9,7 +9,7 @@ mmrm_df_methods <- c("Kenward-Roger", "Kenward-Roger-Linear", "Satterthwaite",
 mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Empirical",
                      "Empirical-Jackknife", "Empirical-Bias-Reduced")
 
-#' Control options for fit_mmrm()
+#' Control options for mmrm_fit()
 #'
 #' @param optimizers Optimisers tried in turn until one converges (a small
 #'   gradient and a positive definite Hessian: a minimum, not a saddle point;
@@ -36,9 +36,9 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 #'   With `FALSE` a rank-deficient design is an error.
 #' @return A list of class `glycotrial_mmrm_control`.
 #' @examples
-#' mmrm_control(optimizers = "BFGS")
+#' mmrm_fit_control(optimizers = "BFGS")
 #' @export
-mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"), start = NULL,
+mmrm_fit_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"), start = NULL,
                          max_iter = 1000L, rel_tol = 1e-12, grad_tol = 1e-6,
                          accept_singular = TRUE) {
   if (!is.character(optimizers) || !length(optimizers) ||
@@ -75,7 +75,7 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #' Rows with a missing response are not used (MMRM analyses the observed data
 #' under missing at random); rows with missing covariates, visit, subject or
 #' group are dropped with a message giving their number. Aliased design
-#' columns give `NA` coefficients (see `mmrm_control(accept_singular)`).
+#' columns give `NA` coefficients (see `mmrm_fit_control(accept_singular)`).
 #'
 #' @param formula Model formula with exactly one covariance term.
 #' @param data Data frame in long format (one row per subject and visit), or a
@@ -97,7 +97,7 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #'   sandwich), `"Empirical-Jackknife"` or `"Empirical-Bias-Reduced"`.
 #'   Default: the Kenward-Roger adjusted one for the Kenward-Roger methods,
 #'   otherwise asymptotic.
-#' @param control Options from [mmrm_control()].
+#' @param control Options from [mmrm_fit_control()].
 #' @param na.action What `fitted()`, `residuals()`, `predict()` (without
 #'   `newdata`) and `augment()` return for the rows of `data` that the fit
 #'   does not use (missing response or covariates), as for [stats::lm()]:
@@ -156,14 +156,14 @@ mmrm_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"),
 #' d$ARM <- factor(ifelse(as.integer(d$USUBJID) %% 2 == 0, "Drug", "Placebo"))
 #' d$CHG <- rnorm(nrow(d)) + 0.5 * (d$ARM == "Drug") +
 #'   rep(rnorm(40), times = 3)
-#' fit <- fit_mmrm(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), data = d)
+#' fit <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), data = d)
 #' fit
 #' summary(fit)$coefficients
 #' @export
-fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
+mmrm_fit <- function(formula, data, reml = TRUE, weights = NULL,
                      df = c("Kenward-Roger", "Kenward-Roger-Linear", "Satterthwaite",
                             "Between-Within", "Residual"),
-                     vcov = NULL, control = mmrm_control(), na.action = stats::na.omit) {
+                     vcov = NULL, control = mmrm_fit_control(), na.action = stats::na.omit) {
   call <- match.call()
   na_type <- mmrm_na_action_type(na.action)
   data <- visit_order_for_fit(formula, data)  # visit levels in visit order (R/visit_order.R)
@@ -192,7 +192,7 @@ fit_mmrm <- function(formula, data, reml = TRUE, weights = NULL,
     glycotrial_abort("Kenward-Roger ({.arg df} or {.arg vcov}) requires {.code reml = TRUE}; use {.code df = \"Satterthwaite\"} with ML.")
   }
   if (!inherits(control, "glycotrial_mmrm_control")) {
-    glycotrial_abort("{.arg control} must come from {.fun mmrm_control}, not {describe_value(control)}.")
+    glycotrial_abort("{.arg control} must come from {.fun mmrm_fit_control}, not {describe_value(control)}.")
   }
   if (is.character(weights) && length(weights) == 1) {
     check_data_frame(data, cols = weights)
@@ -303,7 +303,7 @@ mmrm_design <- function(spec, data, weights, control) {
   }
   if (is.matrix(y_all) && NCOL(y_all) != 1) {
     glycotrial_abort(c(
-      "The response {.code {spec$response}} has {NCOL(y_all)} columns; {.fn fit_mmrm} fits one response.",
+      "The response {.code {spec$response}} has {NCOL(y_all)} columns; {.fn mmrm_fit} fits one response.",
       "i" = "Fit each response separately (e.g. {.code CHG ~ ...}), or stack them in long format with a column naming the parameter."),
       class = c("glycotrial_error_response", "glycotrial_error_input"), call = NULL)
   }
@@ -339,7 +339,7 @@ mmrm_design <- function(spec, data, weights, control) {
   keep <- !y_na & !drop_cov
   n_dropped <- sum(drop_cov)
   if (n_dropped > 0) {
-    cli::cli_inform("fit_mmrm: dropped {n_dropped} row{?s} with missing covariates, visit, subject, group or weight ({sum(y_na)} row{?s} with missing response not used).",
+    cli::cli_inform("mmrm_fit: dropped {n_dropped} row{?s} with missing covariates, visit, subject, group or weight ({sum(y_na)} row{?s} with missing response not used).",
                     class = "glycotrial_message_dropped_rows")
   }
   if (!any(keep)) {
@@ -437,7 +437,7 @@ mmrm_design <- function(spec, data, weights, control) {
   names(aliased) <- colnames(X_full)
   if (qr_x$rank < ncol(X_full)) {
     if (!control$accept_singular) {
-      glycotrial_abort("The design matrix is rank deficient ({qr_x$rank} of {ncol(X_full)} columns estimable); set {.code mmrm_control(accept_singular = TRUE)} to report aliased coefficients as NA.",
+      glycotrial_abort("The design matrix is rank deficient ({qr_x$rank} of {ncol(X_full)} columns estimable); set {.code mmrm_fit_control(accept_singular = TRUE)} to report aliased coefficients as NA.",
                        call = NULL)
     }
     aliased[qr_x$pivot[seq.int(qr_x$rank + 1, ncol(X_full))]] <- TRUE
@@ -723,7 +723,7 @@ mmrm_optimise <- function(engine, control, plugin, default_start, polish_factor 
     glycotrial_abort(c(
       "The deviance is not finite at the starting values.",
       "i" = "The usual cause is the scale of the data: rescale the response and covariates (e.g. other units, or divide by a power of 10) so that their values lie roughly within 1e-6 to 1e6.",
-      "i" = if (is.null(control$start)) "Otherwise try another covariance structure." else "Check {.code mmrm_control(start = )}: it gives a non-finite deviance."),
+      "i" = if (is.null(control$start)) "Otherwise try another covariance structure." else "Check {.code mmrm_fit_control(start = )}: it gives a non-finite deviance."),
       class = "numerical", call = NULL)
   }
   fn <- function(th) {
@@ -978,7 +978,7 @@ mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {
   }
   if (!fit$convergence$converged) {
     glycotrial_warn(c(
-      "fit_mmrm: the {.val {spec$key}} fit did not converge: {fit$convergence$message}.",
+      "mmrm_fit: the {.val {spec$key}} fit did not converge: {fit$convergence$message}.",
       "i" = "Optimisers tried: {.val {fit$convergence$optimizers_tried}}. See {.code fit$convergence}; consider a simpler structure ({.fun model_selection})."),
       class = "glycotrial_warning_convergence")
   }
