@@ -4,7 +4,7 @@
 # plots. ADaM visit labels sort as text ("Week 12" < "Week 4"), so the order
 # is taken from a numeric order column (ADaM AVISITN) where there is one, and
 # from the numbers inside the labels otherwise. One resolver for the fits
-# (fit_mmrm(), fit_lmm(), fit_joint(), model_selection()) and the tables and
+# (mmrm_fit(), fit_lmm(), fit_joint(), model_selection()) and the tables and
 # plots (beta_cell_indices(), index_change(), plot_trajectories()).
 
 # Structures whose likelihood depends on the order of the visit levels.
@@ -13,7 +13,7 @@ visit_order_dependent <- c("ar1", "ar1h", "ad", "adh", "toep", "toeph")
 #' Order visit levels by visit number
 #'
 #' Returns `data` with the visit column a factor whose levels are in visit
-#' order. The fitting functions ([fit_mmrm()], [fit_lmm()], [fit_joint()],
+#' order. The fitting functions ([mmrm_fit()], [fit_lmm()], [fit_joint()],
 #' [model_selection()]) apply the same rule to the visit of their covariance
 #' term, and [beta_cell_indices()], [index_change()] and
 #' [plot_trajectories()] sort visits by it, so that models, tables and plots
@@ -228,7 +228,9 @@ visit_order_apply <- function(data, visit, order_by = NULL, structure = NULL, us
         "i" = "Give each visit label one {.field {oc$name}} value (or name another order column in {.arg order_by})."),
       class = c("input", "glycotrial_error_visit_order"), call = call)
   }
-  current <- if (is.factor(x)) levels(x) else sort(unique(x[!is.na(x)]))
+  # Character visits carry no order of their own: their natural order ("Week 4"
+  # before "Week 12") is the baseline, so only a disagreeing order column is news.
+  current <- if (is.factor(x)) levels(x) else natural_order(unique(x[!is.na(x)]))
   new <- res$levels
   how <- if (!is.null(oc$name)) paste0("by ", oc$name) else "by the numbers in the labels"
   if (is.null(oc$name) && is.factor(x) && looks_text_sorted(current)) {
@@ -244,7 +246,7 @@ visit_order_apply <- function(data, visit, order_by = NULL, structure = NULL, us
     new <- natural_order(current)
   }
   if (identical(as.character(current), as.character(new))) {
-    if (is.character(x) && user) data[[visit]] <- factor(x, levels = new)
+    if (is.character(x)) data[[visit]] <- factor(x, levels = new)
     return(data)
   }
   if (identical(getOption("glycotrial.visit_order", "reorder"), "error")) {
