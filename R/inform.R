@@ -21,6 +21,7 @@ glycotrial_inform_dropped <- function(ids, what = "subjects", reason = "",
     more <- if (length(ids) > 5L) sprintf(" and %d more", length(ids) - 5L) else ""
     paste0(" (", paste(utils::head(ids, 5L), collapse = ", "), more, ")")
   } else ""
+  if (n == 1L) what <- sub("s$", "", what)  # "1 subject", "1 row"
   text <- sprintf("Dropped %d %s%s%s.", n, what, shown,
                   if (nzchar(reason)) paste0(": ", reason) else "")
   glycotrial_inform(gsub("([{}])", "\\1\\1", text), class = class,
