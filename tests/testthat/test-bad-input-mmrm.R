@@ -99,7 +99,7 @@ test_that("an unregistered built-in structure is a classed error, not 'could not
   res <- callr::r(function(lib) {
     .libPaths(lib)
     library(glycotrial)
-    unregister_plugin("covariance", "ar1")
+    suppressMessages(unregister_plugin("covariance", "ar1", override_builtin = TRUE))
     d <- expand.grid(USUBJID = factor(1:10), AVISIT = factor(c("V1", "V2")))
     d$CHG <- seq_len(nrow(d)) %% 7
     e <- tryCatch(mmrm_fit(CHG ~ AVISIT + ar1(AVISIT | USUBJID), d), error = function(e) e)
