@@ -246,7 +246,9 @@ visit_order_apply <- function(data, visit, order_by = NULL, structure = NULL, us
     new <- natural_order(current)
   }
   if (identical(as.character(current), as.character(new))) {
-    if (is.character(x)) data[[visit]] <- factor(x, levels = new)
+    # Without an order column a fit leaves character visits alone (structures
+    # then ask for a factor in explicit order); order_visits() converts.
+    if (is.character(x) && (user || !is.null(oc$name))) data[[visit]] <- factor(x, levels = new)
     return(data)
   }
   if (identical(getOption("glycotrial.visit_order", "reorder"), "error")) {
