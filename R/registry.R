@@ -19,13 +19,11 @@ plugin_entry <- function(kind, key) {
 }
 
 set_plugin_entry <- function(kind, key, entry) {
-  tbl <- registry$tables[[kind]] %||0% list()
+  tbl <- registry$tables[[kind]] %||% list()
   tbl[[key]] <- entry
   registry$tables[[kind]] <- tbl
   invisible(entry)
 }
-
-`%||0%` <- function(a, b) if (is.null(a)) b else a
 
 all_plugin_entries <- function() unlist(unname(registry$tables), recursive = FALSE)
 
@@ -222,7 +220,7 @@ get_plugin <- function(kind, key) {
 }
 
 plugin_keys <- function(kind) {
-  names(registry$tables[[kind]]) %||0% character()
+  names(registry$tables[[kind]]) %||% character()
 }
 
 # A compiled plugin dropped because its shared library was unloaded: a
@@ -294,7 +292,7 @@ unregister_plugin <- function(kind, key, override_builtin = FALSE) {
 glycotrial_plugins <- function(kind = NULL) {
   if (!is.null(kind)) check_string(kind)
   sync_compiled_plugins()
-  entries <- if (is.null(kind)) all_plugin_entries() else registry$tables[[kind]] %||0% list()
+  entries <- if (is.null(kind)) all_plugin_entries() else registry$tables[[kind]] %||% list()
   col <- function(f) vapply(entries, function(e) {
     v <- f(e)
     if (length(v) == 0 || is.null(v)) NA_character_ else as.character(v[1])
@@ -307,7 +305,7 @@ glycotrial_plugins <- function(kind = NULL) {
     description = col(function(e) e$description),
     units = col(function(e) e$units),
     reference = col(function(e) e$reference),
-    registered_by = col(function(e) e$registered_by %||0% e$package),
+    registered_by = col(function(e) e$registered_by %||% e$package),
     builtin = vapply(entries, function(e) isTRUE(e$builtin), logical(1), USE.NAMES = FALSE),
     stringsAsFactors = FALSE
   )
