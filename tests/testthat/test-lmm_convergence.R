@@ -2,23 +2,6 @@
 # TRUE must mean the optimum (issue 17, item 6). Reference: nlme::lme with
 # corAR1 on the same model (REML); our log-likelihood may not be below it.
 
-lmm_sim_site_ar1 <- function(seed, n_site = 8, n_per = 12, nv = 4) {
-  set.seed(seed)
-  n <- n_site * n_per
-  site <- rep(seq_len(n_site), each = n_per)
-  d <- expand.grid(v = seq_len(nv), i = seq_len(n))
-  u_site <- stats::rnorm(n_site, 0, 0.5)
-  u_subj <- stats::rnorm(n, 0, 0.3)
-  e <- unlist(lapply(seq_len(n), function(i) as.numeric(stats::arima.sim(list(ar = 0.6), nv))))
-  d$USUBJID <- factor(sprintf("S%03d", d$i))
-  d$SITE <- factor(sprintf("site%02d", site[d$i]))
-  d$ARM <- factor(rep(c("A", "B"), length.out = n)[d$i])
-  d$AVISIT <- factor(paste0("V", d$v))
-  d$t <- d$v
-  d$AVAL <- 1 + 0.5 * (d$ARM == "B") + 0.2 * d$v + u_site[site[d$i]] + u_subj[d$i] + e
-  d
-}
-
 test_that("SITE + USUBJID + ar1 reaches nlme's optimum on several data sets", {
   skip_if_not_installed("nlme")
   for (seed in 1:4) {

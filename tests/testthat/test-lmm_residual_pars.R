@@ -3,26 +3,10 @@
 # VarCorr()/tidy() list the structure's parameters (issue 17, item 10).
 # Reference: nlme::lme(random = ~ 1 | SITE, corAR1(form = ~ t | SITE/USUBJID)).
 
-lmm_sim_site <- function(seed, n_site = 8, n_per = 12, nv = 4) {
-  set.seed(seed)
-  n <- n_site * n_per
-  site <- rep(seq_len(n_site), each = n_per)
-  d <- expand.grid(v = seq_len(nv), i = seq_len(n))
-  u_site <- stats::rnorm(n_site, 0, 0.5)
-  e <- unlist(lapply(seq_len(n), function(i) as.numeric(stats::arima.sim(list(ar = 0.6), nv))))
-  d$USUBJID <- factor(sprintf("S%03d", d$i))
-  d$SITE <- factor(sprintf("site%02d", site[d$i]))
-  d$ARM <- factor(rep(c("A", "B"), length.out = n)[d$i])
-  d$AVISIT <- factor(paste0("V", d$v))
-  d$t <- d$v
-  d$AVAL <- 1 + 0.5 * (d$ARM == "B") + 0.2 * d$v + u_site[site[d$i]] + e
-  d
-}
-
 test_that("(1 | SITE) + ar1(AVISIT | USUBJID) is accepted and matches nlme", {
   skip_if_not_installed("nlme")
   for (seed in 1:2) {
-    d <- lmm_sim_site(seed)
+    d <- lmm_sim_site_ar1(seed, sd_subject = 0)
     fit <- fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + ar1(AVISIT | USUBJID), d)
     ref <- nlme::lme(AVAL ~ ARM * AVISIT, random = ~ 1 | SITE,
                      correlation = nlme::corAR1(form = ~ t | SITE / USUBJID), data = d,
@@ -46,7 +30,7 @@ test_that("(1 | SITE) + ar1(AVISIT | USUBJID) is accepted and matches nlme", {
 
 test_that("one grouping factor + ar1: sigma2 is the residual variance, VarCorr lists phi", {
   skip_if_not_installed("nlme")
-  d <- lmm_sim_site(5)
+  d <- lmm_sim_site_ar1(5, sd_subject = 0)
   fit <- fit_lmm(AVAL ~ ARM * AVISIT + (1 | USUBJID) + ar1(AVISIT | USUBJID), d)
   ref <- nlme::lme(AVAL ~ ARM * AVISIT, random = ~ 1 | USUBJID,
                    correlation = nlme::corAR1(form = ~ t | USUBJID), data = d,
@@ -62,7 +46,7 @@ test_that("one grouping factor + ar1: sigma2 is the residual variance, VarCorr l
 })
 
 test_that("a heterogeneous structure lists one SD per visit", {
-  d <- lmm_sim_site(6)
+  d <- lmm_sim_site_ar1(6, sd_subject = 0)
   fit <- fit_lmm(AVAL ~ ARM * AVISIT + us(AVISIT | USUBJID), d)
   pars <- VarCorr(fit)$residual_pars
   S <- glycotrial:::lmm_residual_matrix(fit)
