@@ -231,7 +231,7 @@ register_lab_grading <- function(key, rules, units = NULL, paramcd = NULL, descr
 #' is grade 2, sodium 125-129 mmol/L grade 3) were checked term by term
 #' against the machine-readable CTCAE v5.0 table of the pharmaverse admiral
 #' package (`data-raw/adlb_grading/ncictcaev5.json` and
-#' `ncictcaev5_uscv.json`, the source of `admiral::atoxgr_criteria_ctcv5`);
+#' `ncictcaev5_uscv.json`, the source of `atoxgr_criteria_ctcv5` of admiral);
 #' glucose in mg/dL (55/40/30) and haemoglobin in g/dL (10.0/8.0) or mmol/L
 #' (6.2/4.9) are graded on CTCAE's own thresholds for that unit rather than
 #' converted. admiral's table covers only the Investigations, Metabolism and

@@ -961,7 +961,7 @@ mmrm_fit_route <- function(call, formula, data, reml, weights, df, vcov, control
 }
 
 # The design encoding of a formula for a sample of the data with given
-# levels: what a custom map step (e.g. sparklyr::spark_apply(), see the
+# levels: what a custom map step (e.g. spark_apply() of sparklyr, see the
 # scaling vignette) hands to scale_chunk_moments() on each partition.
 mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
   spec <- mmrm_parse_formula(formula)

@@ -135,7 +135,7 @@ strat_diff_methods <- c("mh", "mn", "mnmh", "newcombe", "newcombe-cc")
 #'     Miettinen–Nurminen (1985) weights (SAS Viya `CL=MN`; ratesci
 #'     `weighting = "MN"`).}
 #'   \item{`"newcombe"`, `"newcombe-cc"`}{Stratified Newcombe interval of
-#'     Yan & Su (2010), as `tern::prop_diff_strat_nc()`. With normalised
+#'     Yan & Su (2010), as `prop_diff_strat_nc()` of the tern package. With normalised
 #'     stratum weights w (see `weights`), each group's stratified Wilson
 #'     limits (L_i, U_i) are the weighted stratum Wilson limits at the
 #'     stratified quantile z* = z sqrt(sum w^2 v) / sum(w sqrt(v)), v the

@@ -95,7 +95,7 @@ test_that("neutrophils, platelets and haemoglobin", {
 # Reference: the pharmaverse admiral CTCAE v5.0 grading metadata, transcribed
 # by hand from pharmaverse/admiral data-raw/adlb_grading/ncictcaev5.json (SI
 # units; commit 534ecb32) and ncictcaev5_uscv.json (mg/dL glucose; commit
-# 01087995), the source of admiral::atoxgr_criteria_ctcv5. Each function is
+# 01087995), the source of atoxgr_criteria_ctcv5 in admiral. Each function is
 # that term's GRADE_CODE case_when read top to bottom (the first condition
 # that holds gives the grade; a condition on a missing value does not hold).
 # "Baseline abnormal" is admiral's BNRIND = HIGH, here BASE > ANRHI. Chronic

@@ -122,7 +122,7 @@ test_that("stratified MN (MH and MN weights) agree with ratesci and the CMH test
 })
 
 # Yan & Su (2010) stratified Newcombe written out from the paper's formulas
-# (as tern::prop_diff_strat_nc, whose source these lines follow), with the
+# (as prop_diff_strat_nc() of tern, whose source these lines follow), with the
 # stratum Wilson limits taken from stats::prop.test().
 yan_su <- function(x1, n1, x2, n2, weights = "cmh", correct = FALSE, conf = 0.95) {
   z <- qnorm((1 + conf) / 2)
