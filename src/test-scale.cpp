@@ -96,6 +96,25 @@ bool same(const mm::MomentResult& a, const mm::MomentResult& b, double tol) {
   return std::fabs(a.log_weight_sum - b.log_weight_sum) <= tol * std::max(1.0, std::fabs(b.log_weight_sum));
 }
 
+// The tiny hand-computed data set of the pattern-moment tests:
+// subject 1: visits 0 and 1, x = (1, 2), y = (3, 5)
+// subject 2: visit 0, x = 4, y = 7;  subject 3: visit 0, x = 1, y = 2
+// subject 4: visit 1 only, but x missing -> dropped (y observed)
+struct TinyData {
+  std::vector<double> x = {1, 2, 4, 1, NAN}, y = {3, 5, 7, 2, 9};
+  std::vector<int> visit = {0, 1, 0, 0, 1}, subject = {1, 1, 2, 3, 4};
+  mm::RawChunk chunk() {
+    mm::RawChunk ch;
+    ch.n_rows = 5;
+    ch.num = {x.data()};
+    ch.codes = {nullptr};
+    ch.y = y.data();
+    ch.visit = visit.data();
+    ch.subject = subject.data();
+    return ch;
+  }
+};
+
 struct FakeInterrupt : std::exception {};
 
 }  // namespace
@@ -103,18 +122,8 @@ struct FakeInterrupt : std::exception {};
 context("scale: pattern moments") {
 
 test_that("hand-computed moments of a tiny data set") {
-  // subject 1: visits 0 and 1, x = (1, 2), y = (3, 5)
-  // subject 2: visit 0, x = 4, y = 7;  subject 3: visit 0, x = 1, y = 2
-  // subject 4: visit 1 only, but x missing -> dropped (y observed)
-  std::vector<double> x = {1, 2, 4, 1, NAN}, y = {3, 5, 7, 2, 9};
-  std::vector<int> visit = {0, 1, 0, 0, 1}, subject = {1, 1, 2, 3, 4};
-  mm::RawChunk ch;
-  ch.n_rows = 5;
-  ch.num = {x.data()};
-  ch.codes = {nullptr};
-  ch.y = y.data();
-  ch.visit = visit.data();
-  ch.subject = subject.data();
+  TinyData tiny;  // see TinyData for the four subjects
+  mm::RawChunk ch = tiny.chunk();
   std::vector<mm::DesignColumn> des(2);  // intercept, x
   des[1].comps = {{0, {}}};
   mm::MomentResult r = mm::accumulate_moments(ch, des, 2, 1, 1);
@@ -139,15 +148,8 @@ test_that("hand-computed moments of a tiny data set") {
 test_that("the memory cap stops the pass with MEMORY_LIMIT (issue 18.3)") {
   // the tiny data set above: patterns {0} (3 x 3 matrix, 72 bytes) and
   // {0, 1} (6 x 6, 288 bytes)
-  std::vector<double> x = {1, 2, 4, 1, NAN}, y = {3, 5, 7, 2, 9};
-  std::vector<int> visit = {0, 1, 0, 0, 1}, subject = {1, 1, 2, 3, 4};
-  mm::RawChunk ch;
-  ch.n_rows = 5;
-  ch.num = {x.data()};
-  ch.codes = {nullptr};
-  ch.y = y.data();
-  ch.visit = visit.data();
-  ch.subject = subject.data();
+  TinyData tiny;
+  mm::RawChunk ch = tiny.chunk();
   std::vector<mm::DesignColumn> des(2);
   des[1].comps = {{0, {}}};
   ch.memory_limit = 360;  // exactly enough
