@@ -193,6 +193,10 @@ cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml
     .Call(`_glycotrial_cpp_mmrm_engine_moments`, patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin)
 }
 
+cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL, memory_limit = 0) {
+    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit)
+}
+
 cpp_plugins_seal_builtins <- function() {
     invisible(.Call(`_glycotrial_cpp_plugins_seal_builtins`))
 }
@@ -275,10 +279,6 @@ cpp_safety_grade_labs <- function(rules, n_params, param, aval, lln, uln, base, 
 
 cpp_safety_fever_runs <- function(group, time, high, n_groups, min_span) {
     .Call(`_glycotrial_cpp_safety_fever_runs`, group, time, high, n_groups, min_span)
-}
-
-cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL, memory_limit = 0) {
-    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit)
 }
 
 cpp_stats_prop_ci <- function(x, n, method, conf_level) {

@@ -3,7 +3,7 @@
 # emmeans(fit, ~ ARM | AVISIT) and contrast() use the fit's covariance and
 # degrees-of-freedom method.
 
-#' @include registry.R
+#' @include plugins_registry.R
 NULL
 
 emmeans_recover_data_mmrm <- function(object, data = NULL, ...) {

@@ -1,6 +1,6 @@
 # Pieces of the mixed-model design shared by the single-grouping-factor path
-# (lmm_design(), R/fit_lmm.R) and the several-grouping-factor path
-# (lmm_multi_design(), R/lmm_multi.R), and the residuals() body both use.
+# (lmm_design(), R/lmm_fit.R) and the several-grouping-factor path
+# (lmm_sparse_design(), R/lmm_sparse.R), and the residuals() body both use.
 
 # Fixed-effects part of a design from the complete rows `d`: terms, model
 # frame, numeric response and model matrix, rank-deficient columns dropped

@@ -318,7 +318,7 @@ simulate.glycotrial_lmm <- function(object, nsim = 1, seed = NULL, ...) {
 # Satterthwaite machinery: covariance of the absolute variance parameters
 # (2 H^-1, H the Hessian of the deviance) and the Jacobian of vcov(beta).
 lmm_satterthwaite_setup <- function(object) {
-  if (inherits(object, "glycotrial_lmm_multi")) return(lmm_multi_satterthwaite_setup(object))
+  if (inherits(object, "glycotrial_lmm_multi")) return(lmm_sparse_satterthwaite_setup(object))
   env <- object$cache
   if (!is.null(env$satt)) return(env$satt)
   ptr <- lmm_ptr(object)
@@ -345,7 +345,7 @@ lmm_kr_setup <- function(object) {
                      call = NULL)
   }
   kr <- if (inherits(object, "glycotrial_lmm_multi")) {
-    lmm_multi_kr_setup(object)
+    lmm_sparse_kr_setup(object)
   } else {
     cpp_lmm_kr_setup(lmm_ptr(object), object$theta_absolute)
   }
@@ -488,7 +488,7 @@ lmm_anova_lrt <- function(fits, labs, refit) {
   if (refit) {
     fits <- lapply(fits, function(f) {
       if (!f$reml) f else if (inherits(f, "glycotrial_lmm_multi")) {
-        lmm_fit_multi_design(f$design, reml = FALSE)
+        lmm_fit_sparse_design(f$design, reml = FALSE)
       } else lmm_ml_fit(f)
     })
   }
@@ -604,7 +604,7 @@ lmm_ml_fit <- function(object) {
   env <- object$cache
   if (is.null(env$ml)) {
     env$ml <- if (inherits(object, "glycotrial_lmm_multi")) {
-      lmm_fit_multi_design(object$design, reml = FALSE)
+      lmm_fit_sparse_design(object$design, reml = FALSE)
     } else {
       lmm_fit_design(object$design, reml = FALSE)
     }
@@ -785,7 +785,7 @@ glance.glycotrial_lmm <- function(x, ...) {
 # emmeans support (registered when emmeans loads): the reference grid uses
 # the fixed-effects terms and, by default, the Satterthwaite df of each
 # linear function; `mode` / `lmer.df = "kenward-roger"` as for lme4 fits.
-#' @include registry.R
+#' @include plugins_registry.R
 NULL
 
 recover_data_glycotrial_lmm <- function(object, data = NULL, ...) {
@@ -892,7 +892,7 @@ lmm_profile_beta <- function(object, name, z, se) {
   }
   prof_dev <- function(bj) {
     dj$y <- d$y - d$X[, j] * bj
-    if (multi) return(lmm_fit_multi_design(dj, reml = FALSE)$deviance)
+    if (multi) return(lmm_fit_sparse_design(dj, reml = FALSE)$deviance)
     lmm_fit_design(dj, reml = FALSE)$deviance
   }
   zeta <- function(bj) sign(bj - bhat) * sqrt(max(prof_dev(bj) - dev0, 0))

@@ -8,10 +8,10 @@
 # with Z the k x q random design at the k visit values. The likelihood is then
 # that of an MMRM with this structured covariance, so the MMRM pattern-moment
 # route (one data pass over chunks, files, Parquet or a database table; see
-# mmrm_chunked.R) fits it exactly. The structure is handed to the MMRM engine
+# mmrm_moments.R) fits it exactly. The structure is handed to the MMRM engine
 # as an unregistered R covariance plugin with analytic derivatives.
 
-#' @include registry.R interop-emmeans.R
+#' @include plugins_registry.R interop-emmeans.R
 NULL
 
 # Does fit_lmm() take the moment route for this `data`?
@@ -27,7 +27,7 @@ lmm_moment_abort <- function(msg, .envir = parent.frame()) {
 # The visit-level design of the random effects: which variable keys the
 # visits, the terms, and the residual structure.
 lmm_moment_spec <- function(formula) {
-  if (lmm_multi_needed(formula)) {
+  if (lmm_sparse_needed(formula)) {
     lmm_moment_abort("The formula has several grouping factors (nested or crossed); the out-of-core route supports one.")
   }
   parsed <- lmm_parse_formula(formula)
@@ -166,7 +166,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   }
   spec <- list(fixed = parsed$fixed, visit = ms$visit, subject = parsed$group, group = NULL,
                formula = formula, response = deparse(parsed$fixed[[2]]))
-  roles <- scale_roles(spec, weights)
+  roles <- moments_roles(spec, weights)
   roles$visit_alias <- TRUE
   roles$visit_value <- ms$value
   pass <- mmrm_data_pass(data, roles)
@@ -198,7 +198,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   # start: half of the OLS residual variance to the random intercept (or the
   # residual structure), the rest to the residual
   p <- length(enc$colnames)
-  XY <- scale_crossprod(mom, p)
+  XY <- moments_crossprod(mom, p)
   b_ols <- tryCatch(qr.solve(XY[seq_len(p), seq_len(p)], XY[seq_len(p), p + 1]),
                     error = function(e) rep(0, p))
   s2 <- max((XY[p + 1, p + 1] - sum(b_ols * XY[seq_len(p), p + 1])) / mom$n_obs, 1e-8)
@@ -218,7 +218,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   spec$key <- plugin$key
   mctl <- mmrm_fit_control(accept_singular = FALSE)
   mctl$max_iter <- control$max_iter %||% mctl$max_iter
-  fit <- scale_fit_moments(mom, enc, spec, reml, df = "Satterthwaite", vcov = "Asymptotic", control = mctl)
+  fit <- moments_fit(mom, enc, spec, reml, df = "Satterthwaite", vcov = "Asymptotic", control = mctl)
   fit$call <- call  # emmeans recovers the reference grid through it
   theta <- fit$theta
   g <- lmm_moment_g(theta[seq_len(plugin$n_g)], zd$blocks)

@@ -37,7 +37,7 @@ mmrm_anova_terms <- function(object) {
   asg <- object$assign
   if (is.null(asg)) {
     # moment route: the columns of model.matrix() on a prototype data set
-    # (the encoding was checked to reproduce it, R/mmrm_chunked.R)
+    # (the encoding was checked to reproduce it, R/mmrm_moments.R)
     asg <- attr(stats::model.matrix(tt, mmrm_anova_prototype(object)), "assign")
   }
   list(terms = tt, labels = attr(tt, "term.labels"), assign = asg[!object$aliased])

@@ -114,7 +114,7 @@ mmrm_subject_sigma <- function(object, s) {
 
 # Model-based df pieces for contrasts L (rows): Phi, the Jacobians and the KR
 # P matrices with L. A fit made in a centred parametrisation (data far from
-# zero, scale_map_back()) keeps them there: the df of L beta are those of
+# zero, moments_map_back()) keeps them there: the df of L beta are those of
 # (L T) beta*, computed without the centre-squared cancellation of the mapped
 # matrices.
 mmrm_df_pieces <- function(object, L, kr = FALSE) {

@@ -168,7 +168,7 @@ mmrm_fit <- function(formula, data, reml = TRUE, weights = NULL,
   na_type <- mmrm_na_action_type(na.action)
   data <- visit_order_for_fit(formula, data)  # visit levels in visit order (R/visit_order.R)
   # Large data frames and data sources (mmrm_data_dbi(), ...) are fitted from
-  # pattern moments: R/mmrm_chunked.R.
+  # pattern moments: R/mmrm_moments.R.
   if (mmrm_use_moments(data, formula, weights)) {
     mmrm_na_action_moments(na_type)
     mmrm_offset_moments(formula)
@@ -200,7 +200,7 @@ mmrm_fit <- function(formula, data, reml = TRUE, weights = NULL,
   }
   spec <- mmrm_parse_formula(formula)
   design <- mmrm_design(spec, data, weights, control)
-  # data far from zero: fitted centred / shifted, mapped back (mmrm_chunked.R)
+  # data far from zero: fitted centred / shifted, mapped back (mmrm_moments.R)
   rp <- mmrm_row_reparam(design, spec, data)
   fit <- mmrm_fit_design(rp$design, reml, control, spec$plugin)
   obj <- mmrm_row_map_back(mmrm_assemble(fit, rp$design, spec, reml, df, vcov), rp, design, reml,
@@ -698,7 +698,7 @@ mmrm_fit_design <- function(design, reml, control, plugin) {
 }
 
 # The optimiser shared by the row route (above) and the moment route
-# (scale_fit_moments() in R/mmrm_chunked.R): checks control$start or takes
+# (moments_fit() in R/mmrm_moments.R): checks control$start or takes
 # default_start() (zeros when that is unusable), tries the optimisers of
 # `control` in turn, each followed by Newton polishing (to grad_tol *
 # polish_factor), and returns theta, the deviance, its Hessian and the

@@ -234,9 +234,9 @@ report_arms <- function(x) {
   trimws(strsplit(x, ",", fixed = TRUE)[[1]])
 }
 
-# knitr::knit_print for glycotrial tables (baseline, disposition). Queued from
-# the built-in hook because zzz.R (add_s3_interop) is collated after this
-# file; .onLoad runs the hooks before registering the S3 interop methods.
+# knitr::knit_print for glycotrial tables (baseline, disposition), queued from
+# the built-in hook like the other areas' interop methods (.onLoad runs the
+# hooks before registering the S3 interop methods).
 add_builtin_plugins("report", function() {
   add_s3_interop("knitr", "knit_print", "glycotrial_table", knit_print_glycotrial_table)
 })

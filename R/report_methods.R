@@ -5,7 +5,7 @@
 # as formatted tables in R Markdown without extra calls. ggplot2 and knitr are
 # optional; the methods are registered when those packages load.
 
-#' @include registry.R
+#' @include plugins_registry.R
 NULL
 
 #' Plots and R Markdown tables of glycotrial results

@@ -1,5 +1,5 @@
 # ggplot2::autoplot methods for the safety summaries (registered on ggplot2's
-# load, see R/safety_plugins.R).
+# load, see R/plugins_safety.R).
 
 need_ggplot2 <- function() {
   if (!requireNamespace("ggplot2", quietly = TRUE)) {

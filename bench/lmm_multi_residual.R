@@ -1,4 +1,4 @@
-# Several grouping factors + ar1 residual structure (R/lmm_multi_residual.R)
+# Several grouping factors + ar1 residual structure (R/lmm_sparse_residual.R)
 # vs nlme::lme(random = ~ 1 | SITE/USUBJID, corAR1): 40 sites x 50 subjects x
 # 5 visits (10,000 rows); one run, elapsed seconds and the ratio.
 library(glycotrial)

@@ -52,9 +52,9 @@ run_case <- function(engine, n) {
       st <- system.time(fit <- mmrm_fit(f, data = d, df = "Satterthwaite"))
       tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
       # the data pass alone (the only part that grows with n)
-      spec <- glycotrial:::mmrm_parse_formula(f); roles <- glycotrial:::scale_roles(spec, NULL)
-      enc <- glycotrial:::scale_encoding(NULL, roles, glycotrial:::scale_schema(d, roles))
-      tp <- system.time(glycotrial:::scale_chunk_moments(d, enc, threads = glycotrial:::scale_threads()))[["elapsed"]]
+      spec <- glycotrial:::mmrm_parse_formula(f); roles <- glycotrial:::moments_roles(spec, NULL)
+      enc <- glycotrial:::moments_encoding(NULL, roles, glycotrial:::moments_schema(d, roles))
+      tp <- system.time(glycotrial:::moments_chunk(d, enc, threads = glycotrial:::moments_threads()))[["elapsed"]]
       cat(sprintf("RESULT %%s %%.3f %%.0f %%s %%.3f %%.3f\\n", "glycotrial", tm, peak(),
                   paste(format(coef(fit)[c("ARMDrug", "BASE")], digits = 10), collapse = ","), tp, cpu))', n),
     mmrm = sprintf('
@@ -139,7 +139,7 @@ if (nrow(s)) {
 # 26 visits with 20 % of the responses missing at random: nearly every
 # subject has a visit pattern of its own, so pattern moments ((m (p + 1))^2
 # per pattern) cost far more than the rows. mmrm_fit() now chooses its route
-# from the patterns (scale_route_plan()): the data frame of n x 26 rows
+# from the patterns (moments_route_plan()): the data frame of n x 26 rows
 # (>= 250,000 rows at the default n) takes the row route. Compared: the
 # default choice, the row route forced, mmrm, and the SQL route (which has no
 # row route: refused with glycotrial_error_resources beyond

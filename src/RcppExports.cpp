@@ -620,6 +620,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_scale_moments
+Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after, Rcpp::RObject y_coef, double memory_limit);
+RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP, SEXP y_coefSEXP, SEXP memory_limitSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type vars(varsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type design(designSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type w(wSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type visit(visitSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject(subjectSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type order(orderSEXP);
+    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    Rcpp::traits::input_parameter< int >::type interrupt_after(interrupt_afterSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type y_coef(y_coefSEXP);
+    Rcpp::traits::input_parameter< double >::type memory_limit(memory_limitSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_plugins_seal_builtins
 void cpp_plugins_seal_builtins();
 RcppExport SEXP _glycotrial_cpp_plugins_seal_builtins() {
@@ -891,29 +914,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_scale_moments
-Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after, Rcpp::RObject y_coef, double memory_limit);
-RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP, SEXP y_coefSEXP, SEXP memory_limitSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< Rcpp::List >::type vars(varsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type design(designSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
-    Rcpp::traits::input_parameter< Rcpp::RObject >::type w(wSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type visit(visitSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type subject(subjectSEXP);
-    Rcpp::traits::input_parameter< Rcpp::RObject >::type group(groupSEXP);
-    Rcpp::traits::input_parameter< Rcpp::RObject >::type order(orderSEXP);
-    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
-    Rcpp::traits::input_parameter< int >::type n_groups(n_groupsSEXP);
-    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
-    Rcpp::traits::input_parameter< int >::type interrupt_after(interrupt_afterSEXP);
-    Rcpp::traits::input_parameter< Rcpp::RObject >::type y_coef(y_coefSEXP);
-    Rcpp::traits::input_parameter< double >::type memory_limit(memory_limitSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_stats_prop_ci
 Rcpp::List cpp_stats_prop_ci(Rcpp::NumericVector x, Rcpp::NumericVector n, std::string method, Rcpp::NumericVector conf_level);
 RcppExport SEXP _glycotrial_cpp_stats_prop_ci(SEXP xSEXP, SEXP nSEXP, SEXP methodSEXP, SEXP conf_levelSEXP) {
@@ -1137,6 +1137,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_sigma", (DL_FUNC) &_glycotrial_cpp_mmrm_sigma, 4},
     {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
     {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
+    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 14},
     {"_glycotrial_cpp_plugins_seal_builtins", (DL_FUNC) &_glycotrial_cpp_plugins_seal_builtins, 0},
     {"_glycotrial_cpp_plugin_notices", (DL_FUNC) &_glycotrial_cpp_plugin_notices, 0},
     {"_glycotrial_cpp_plugin_unloaded_owner", (DL_FUNC) &_glycotrial_cpp_plugin_unloaded_owner, 2},
@@ -1158,7 +1159,6 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_safety_group_max", (DL_FUNC) &_glycotrial_cpp_safety_group_max, 3},
     {"_glycotrial_cpp_safety_grade_labs", (DL_FUNC) &_glycotrial_cpp_safety_grade_labs, 8},
     {"_glycotrial_cpp_safety_fever_runs", (DL_FUNC) &_glycotrial_cpp_safety_fever_runs, 5},
-    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 14},
     {"_glycotrial_cpp_stats_prop_ci", (DL_FUNC) &_glycotrial_cpp_stats_prop_ci, 4},
     {"_glycotrial_cpp_stats_diff_ci", (DL_FUNC) &_glycotrial_cpp_stats_diff_ci, 6},
     {"_glycotrial_cpp_stats_ratio_ci", (DL_FUNC) &_glycotrial_cpp_stats_ratio_ci, 7},

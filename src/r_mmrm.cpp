@@ -397,7 +397,7 @@ Rcpp::List cpp_covariance_info(std::string key, int n_visits) {
 }
 
 // Engine from precomputed pattern moments (the scale area's data passes:
-// src/r_scale.cpp, SQL aggregates, chunk workers). `patterns` is a list of
+// src/r_moments.cpp, SQL aggregates, chunk workers). `patterns` is a list of
 // lists with group (0-based), visits (0-based), n (subjects) and M.
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_groups,

@@ -15,7 +15,7 @@ scale_many_visits <- function(n = 25, k = 26, miss = 0.2, seed = 1) {
 test_that("many visits with scattered missing values: the route choice takes the rows", {
   d <- scale_many_visits()
   withr::local_options(glycotrial.mmrm_moment_rows = 1, glycotrial.moment_route_min_bytes = 0)
-  plan <- glycotrial:::scale_route_plan(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), d)
+  plan <- glycotrial:::moments_route_plan(CHG ~ ARM + AVISIT + cs(AVISIT | USUBJID), d)
   # every subject its own pattern: 25 patterns of ~21 visits, p = 27
   expect_equal(plan$n_patterns, 25)
   expect_false(plan$moments)
@@ -50,7 +50,7 @@ test_that("the Kronecker congruence of the moment unmapping is exact", {
   M <- crossprod(A)
   V <- matrix(rnorm(q * q), q)
   K <- kronecker(V, diag(m))
-  expect_equal(glycotrial:::scale_kron_congruence(M, V, m), crossprod(K, M %*% K), tolerance = 1e-12)
+  expect_equal(glycotrial:::moments_kron_congruence(M, V, m), crossprod(K, M %*% K), tolerance = 1e-12)
 })
 
 test_that("a tiny memory limit gives glycotrial_error_resources naming the row route", {

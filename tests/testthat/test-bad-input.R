@@ -690,7 +690,7 @@ bad("fit_lmm", "reml string", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), reml = "
 bad("fit_lmm", "control a list", fit_lmm(AVAL ~ ARM + (1 | USUBJID), ld(), control = list()), arg = "control")
 bad("fit_lmm", "Inf response", fit_lmm(AVAL ~ ARM + (1 | USUBJID), transform(ld(), AVAL = replace(AVAL, 1, Inf))),
     arg = "data")
-# several grouping factors (sparse core, R/lmm_multi.R)
+# several grouping factors (sparse core, R/lmm_sparse.R)
 ld2 <- function() {
   d <- ld()
   d$SITE <- rep(c("s1", "s2", "s3"), length.out = nrow(d))

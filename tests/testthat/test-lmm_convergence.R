@@ -22,21 +22,21 @@ test_that("SITE + USUBJID + ar1 reaches nlme's optimum on several data sets", {
 test_that("a failed optimality check gives converged = FALSE and a classed warning", {
   d <- lmm_sim_site_ar1(3)
   # an end point that is not stationary must fail the check
-  chk <- glycotrial:::lmm_multi_resid_check(function(p) sum((p - 1)^2), c(0, 0), c(-Inf, -Inf))
+  chk <- glycotrial:::lmm_sparse_resid_check(function(p) sum((p - 1)^2), c(0, 0), c(-Inf, -Inf))
   expect_false(chk$ok)
   expect_false(chk$grad_ok)
   # a saddle point passes the gradient test but not the Hessian test
-  chk <- glycotrial:::lmm_multi_resid_check(function(p) p[1]^2 - p[2]^2, c(0, 0), c(-Inf, -Inf))
+  chk <- glycotrial:::lmm_sparse_resid_check(function(p) p[1]^2 - p[2]^2, c(0, 0), c(-Inf, -Inf))
   expect_true(chk$grad_ok)
   expect_false(chk$hess_ok)
   # at a lower bound the deviance must rise into the interior
-  chk <- glycotrial:::lmm_multi_resid_check(function(p) (p[1] + 1)^2, 0, 0)
+  chk <- glycotrial:::lmm_sparse_resid_check(function(p) (p[1] + 1)^2, 0, 0)
   expect_true(chk$ok)
-  chk <- glycotrial:::lmm_multi_resid_check(function(p) (p[1] - 1)^2, 0, 0)
+  chk <- glycotrial:::lmm_sparse_resid_check(function(p) (p[1] - 1)^2, 0, 0)
   expect_false(chk$ok)
   # a steep direction: gradient 0.003 but 1e-7 from the optimum (Newton
   # decrement tiny) counts as converged
-  chk <- glycotrial:::lmm_multi_resid_check(function(p) 2.5e4 * (p[1] - 1.2e-7)^2 + p[2]^2,
+  chk <- glycotrial:::lmm_sparse_resid_check(function(p) 2.5e4 * (p[1] - 1.2e-7)^2 + p[2]^2,
                                             c(0, 0), c(-Inf, -Inf))
   expect_true(chk$ok)
   # too few iterations: the end point is reported as not converged, with a warning

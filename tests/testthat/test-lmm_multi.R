@@ -1,10 +1,10 @@
 # fit_lmm() with several grouping factors (sparse profiled-deviance core,
-# R/lmm_multi.R, src/core/lmm/sparse_lmm.cpp) against lme4::lmer fitted with
+# R/lmm_sparse.R, src/core/lmm/sparse_lmm.cpp) against lme4::lmer fitted with
 # a tight BOBYQA tolerance (helper-lmm.R): fixed effects, variance
 # components and log-likelihood to 1e-6 relative, conditional modes and
 # their conditional variances to 1e-5 (absolute, on the data's scale).
 
-lmm_multi_compare <- function(f, l, tol = 1e-6, tol_re = 1e-5) {
+lmm_sparse_compare <- function(f, l, tol = 1e-6, tol_re = 1e-5) {
   expect_equal(as.numeric(logLik(f)), as.numeric(logLik(l)), tolerance = tol)
   expect_equal(unname(fixef(f)), unname(lme4::fixef(l)), tolerance = tol)
   expect_equal(unname(vcov(f)), unname(as.matrix(vcov(l))), tolerance = 1e-5)
@@ -35,7 +35,7 @@ test_that("crossed random intercepts match lme4 (Penicillin), REML and ML", {
     f <- fit_lmm(fm, Penicillin, reml = reml)
     expect_s3_class(f, "glycotrial_lmm_multi")
     expect_false(f$singular)
-    lmm_multi_compare(f, lmm_tight_lmer(fm, Penicillin, REML = reml))
+    lmm_sparse_compare(f, lmm_tight_lmer(fm, Penicillin, REML = reml))
   }
 })
 
@@ -45,7 +45,7 @@ test_that("nested random intercepts match lme4 (Pastes), both spellings", {
   for (reml in c(TRUE, FALSE)) {
     l <- lmm_tight_lmer(strength ~ 1 + (1 | batch/cask), Pastes, REML = reml)
     f <- fit_lmm(strength ~ 1 + (1 | batch/cask), Pastes, reml = reml)
-    lmm_multi_compare(f, l)
+    lmm_sparse_compare(f, l)
     expect_setequal(names(ranef(f)), c("batch", "cask:batch"))
     f2 <- fit_lmm(strength ~ 1 + (1 | batch) + (1 | cask:batch), Pastes, reml = reml)
     expect_equal(as.numeric(logLik(f2)), as.numeric(logLik(f)), tolerance = 1e-8)
@@ -58,14 +58,14 @@ test_that("the sparse core reproduces the single-factor core (sleepstudy)", {
   fm <- Reaction ~ Days + (1 + Days | Subject)
   for (reml in c(TRUE, FALSE)) {
     a <- fit_lmm(fm, sleepstudy, reml = reml)
-    b <- glycotrial:::lmm_fit_multi(fm, sleepstudy, reml = reml)
+    b <- glycotrial:::lmm_fit_sparse(fm, sleepstudy, reml = reml)
     expect_equal(as.numeric(logLik(b)), as.numeric(logLik(a)), tolerance = 1e-6)
     expect_equal(fixef(b), fixef(a), tolerance = 1e-6)
     expect_equal(b$G_terms[[1]], a$G, tolerance = 1e-6, ignore_attr = TRUE)
     expect_equal(b$sigma2, a$sigma2, tolerance = 1e-6)
     expect_lt(max(abs(as.matrix(ranef(b)$Subject) - as.matrix(ranef(a)))), 1e-5)
     expect_lt(max(abs(attr(ranef(b)$Subject, "condVar") - attr(ranef(a), "condVar"))), 1e-5)
-    lmm_multi_compare(b, lmm_tight_lmer(fm, sleepstudy, REML = reml))
+    lmm_sparse_compare(b, lmm_tight_lmer(fm, sleepstudy, REML = reml))
   }
 })
 
@@ -85,7 +85,7 @@ test_that("methods work on a multi-factor fit", {
   ci <- confint(f)
   se <- sqrt(vcov(f)[1, 1])
   expect_equal(unname(ci[1, ]), fixef(f)[[1]] + c(-1, 1) * stats::qnorm(0.975) * se)
-  # profile intervals: test-lmm_multi_kr.R; a bad parm is a classed error
+  # profile intervals: test-lmm_sparse_kr.R; a bad parm is a classed error
   expect_error(confint(f, parm = "nope", method = "profile"), class = "glycotrial_error_input")
   s <- simulate(f, nsim = 2, seed = 1)
   expect_equal(dim(s), c(nrow(Penicillin), 2))
@@ -115,12 +115,12 @@ test_that("crossed random slopes match lme4 and Satterthwaite df match lmerTest"
   for (reml in c(TRUE, FALSE)) {
     f <- fit_lmm(fm, d, reml = reml)
     l <- lmm_tight_lmer(fm, d, REML = reml)
-    lmm_multi_compare(f, l)
+    lmm_sparse_compare(f, l)
     cor_l <- attr(lme4::VarCorr(l)$subj, "correlation")[1, 2]
     expect_equal(VarCorr(f)$terms[[1]]$cor[1, 2], cor_l, tolerance = 1e-5)
   }
   f <- fit_lmm(fm, d)
-  # Kenward-Roger df for this design: test-lmm_multi_kr.R (vs lmerTest)
+  # Kenward-Roger df for this design: test-lmm_sparse_kr.R (vs lmerTest)
   expect_error(anova(f, ddf = "nope"), class = "glycotrial_error_input")
   lt <- lmerTest::lmer(fm, d, control = lme4::lmerControl(optimizer = "bobyqa",
                                                           optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
@@ -153,7 +153,7 @@ test_that("observation weights with crossed factors match lme4", {
     l <- lme4::lmer(fm, pen, REML = reml, weights = w,
                     control = lme4::lmerControl(optimizer = "bobyqa",
                                                 optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
-    lmm_multi_compare(f, l)
+    lmm_sparse_compare(f, l)
     # lme4's Pearson residuals are sqrt(w) (y - fitted), not divided by sigma
     expect_equal(unname(residuals(f, type = "pearson") * sqrt(f$sigma2)),
                  unname(stats::residuals(l, type = "pearson")), tolerance = 1e-5)

@@ -1,16 +1,16 @@
 # Kenward-Roger df and profile intervals for fits with several grouping
-# factors (R/lmm_multi.R, R/lmm_multi_profile.R, the C++ SparseModel class's kenward_roger()):
+# factors (R/lmm_sparse.R, R/lmm_sparse_profile.R, the C++ SparseModel class's kenward_roger()):
 # KR df, adjusted SEs and F tests against lmerTest (pbkrtest underneath) to
 # 1e-4 relative; profile intervals of the variance components and fixed
 # effects against lme4::confint(method = "profile") to 1e-3 relative (lme4
 # interpolates its profile by splines; glycotrial solves it by uniroot).
 
-lmm_multi_tight_lmerTest <- function(fm, data) {
+lmm_sparse_tight_lmerTest <- function(fm, data) {
   lmerTest::lmer(fm, data, control = lme4::lmerControl(optimizer = "bobyqa",
                                                        optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
 }
 
-lmm_multi_kr_sim <- function() {
+lmm_sparse_kr_sim <- function() {
   set.seed(5)
   d <- expand.grid(rep = 1:2, subj = sprintf("s%02d", 1:12), item = sprintf("i%02d", 1:6))
   d$trt <- factor(c("A", "B", "C")[as.integer(d$item) %% 3 + 1])
@@ -29,7 +29,7 @@ test_that("Kenward-Roger df on crossed (Penicillin) and nested (Pastes) fits mat
   for (cs in list(list(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin),
                   list(strength ~ 1 + (1 | batch/cask), Pastes))) {
     f <- fit_lmm(cs[[1]], cs[[2]])
-    l <- lmm_multi_tight_lmerTest(cs[[1]], cs[[2]])
+    l <- lmm_sparse_tight_lmerTest(cs[[1]], cs[[2]])
     a <- summary(f, ddf = "Kenward-Roger")$coefficients
     b <- summary(l, ddf = "Kenward-Roger")$coefficients
     expect_equal(a$df, unname(b[, "df"]), tolerance = 1e-4)
@@ -42,10 +42,10 @@ test_that("Kenward-Roger F tests and emmeans on a crossed fit with a random slop
   skip_if_not_installed("lmerTest")
   skip_if_not_installed("pbkrtest")
   skip_if_not_installed("emmeans")
-  d <- lmm_multi_kr_sim()
+  d <- lmm_sparse_kr_sim()
   fm <- y ~ trt + x + (1 + x | subj) + (1 | item)
   f <- fit_lmm(fm, d)
-  l <- lmm_multi_tight_lmerTest(fm, d)
+  l <- lmm_sparse_tight_lmerTest(fm, d)
   expect_equal(as.numeric(logLik(f)), as.numeric(logLik(l)), tolerance = 1e-6)
   af <- anova(f, ddf = "Kenward-Roger")
   al <- anova(l, ddf = "Kenward-Roger")
@@ -84,7 +84,7 @@ test_that("profile intervals on crossed and nested fits match lme4::confint(meth
 
 test_that("profile intervals with a random slope (SDs, correlation) match lme4", {
   skip_if_not_installed("lme4")
-  d <- lmm_multi_kr_sim()
+  d <- lmm_sparse_kr_sim()
   fm <- y ~ trt + x + (1 + x | subj) + (1 | item)
   f <- fit_lmm(fm, d)
   l <- lmm_tight_lmer(fm, d)

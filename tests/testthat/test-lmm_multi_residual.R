@@ -1,5 +1,5 @@
 # Several grouping factors plus a residual covariance structure
-# (R/lmm_multi_residual.R): whitened sparse profiled deviance + log|C|,
+# (R/lmm_sparse_residual.R): whitened sparse profiled deviance + log|C|,
 # validated against nlme::lme (random = ~ 1 | SITE/USUBJID with corAR1 /
 # corCompSymm) and against the single-factor core.
 
@@ -79,7 +79,7 @@ test_that("with one grouping factor the forced multi path equals the single-fact
     fo <- y ~ ARM * AVISIT + (1 | USUBJID) + ar1(AVISIT | USUBJID)
     s <- fit_lmm(fo, d, reml = reml)
     expect_false(inherits(s, "glycotrial_lmm_multi"))
-    mf <- glycotrial:::lmm_fit_multi(fo, d, reml = reml)
+    mf <- glycotrial:::lmm_fit_sparse(fo, d, reml = reml)
     expect_s3_class(mf, "glycotrial_lmm_multi_resid")
     expect_equal(mf$logLik, s$logLik, tolerance = 1e-7)
     expect_equal(mf$coefficients, s$coefficients, tolerance = 1e-6)
@@ -106,7 +106,7 @@ test_that("methods not available with a residual structure give a classed error;
   d <- multi_resid_data()
   f <- fit_lmm(y ~ ARM * AVISIT + (1 | SITE) + (1 | USUBJID) + ar1(AVISIT | USUBJID), d)
   expect_error(confint(f, method = "profile"), class = "glycotrial_error_unsupported")
-  expect_error(glycotrial:::lmm_multi_kr_setup(f), class = "glycotrial_error_unsupported")
+  expect_error(glycotrial:::lmm_sparse_kr_setup(f), class = "glycotrial_error_unsupported")
   expect_error(anova(f, ddf = "Kenward-Roger"), class = "glycotrial_error_unsupported")
   # what is available: Satterthwaite anova, Wald intervals, predictions,
   # response residuals
@@ -141,12 +141,12 @@ test_that("weights and conditional variances with one grouping factor equal the 
   d$w <- withr::with_seed(3, stats::runif(nrow(d), 0.5, 2))
   fo <- y ~ ARM * AVISIT + (1 | USUBJID) + ar1(AVISIT | USUBJID)
   s <- fit_lmm(fo, d, weights = "w")
-  mf <- glycotrial:::lmm_fit_multi(fo, d, weights = "w")
+  mf <- glycotrial:::lmm_fit_sparse(fo, d, weights = "w")
   expect_equal(mf$logLik, s$logLik, tolerance = 1e-7)
   expect_equal(mf$coefficients, s$coefficients, tolerance = 1e-6)
   expect_equal(residuals(mf, type = "pearson"), residuals(s, type = "pearson"), tolerance = 1e-5)
   s <- fit_lmm(fo, d)
-  mf <- glycotrial:::lmm_fit_multi(fo, d)
+  mf <- glycotrial:::lmm_fit_sparse(fo, d)
   rs <- ranef(s)
   cv_s <- attr(if (is.data.frame(rs)) rs else rs[[1]], "condVar")
   cv_m <- attr(ranef(mf)[[1]], "condVar")

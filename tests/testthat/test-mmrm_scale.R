@@ -43,13 +43,13 @@ test_that("moment route matches mmrm::mmrm() and the row route", {
 test_that("the threaded data pass is bit-identical for 1 and 2 threads", {
   d <- scale_sim_data(9000, 3, seed = 2)   # > 2 blocks of 4096 subjects
   spec <- glycotrial:::mmrm_parse_formula(scale_formula)
-  roles <- glycotrial:::scale_roles(spec, NULL)
-  enc <- glycotrial:::scale_encoding(NULL, roles, glycotrial:::scale_schema(d, roles))
-  m1 <- glycotrial:::scale_chunk_moments(d, enc, threads = 1L)
-  m2 <- glycotrial:::scale_chunk_moments(d, enc, threads = 2L)
+  roles <- glycotrial:::moments_roles(spec, NULL)
+  enc <- glycotrial:::moments_encoding(NULL, roles, glycotrial:::moments_schema(d, roles))
+  m1 <- glycotrial:::moments_chunk(d, enc, threads = 1L)
+  m2 <- glycotrial:::moments_chunk(d, enc, threads = 2L)
   expect_identical(m1, m2)
   # rows in any order give the same moments up to summation order
-  m3 <- glycotrial:::scale_chunk_moments(d[rev(seq_len(nrow(d))), ], enc, threads = 2L)
+  m3 <- glycotrial:::moments_chunk(d[rev(seq_len(nrow(d))), ], enc, threads = 2L)
   expect_equal(m1$n_obs, m3$n_obs)
   expect_equal(m1$patterns[[1]]$M, m3$patterns[[1]]$M, tolerance = 1e-12)
   # hand check: one pattern's moment matrix is sum_i vec(A_i) vec(A_i)'

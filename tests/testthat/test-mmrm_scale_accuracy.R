@@ -2,7 +2,7 @@
 # 1e4 or 1e6 must give the same fit as the data without the offset
 # (coefficients mapped back by hand below), whichever way the data arrive.
 # The data pass centres numeric covariates and subtracts a pilot fit from the
-# response (an exact reparametrisation, R/mmrm_chunked.R); without it the
+# response (an exact reparametrisation, R/mmrm_moments.R); without it the
 # moments cancel (measured before the fix on fev_data, moment route: 1.5e-4
 # relative error in the coefficients with FEV1 + 1e6, no convergence).
 
@@ -133,12 +133,12 @@ test_that("centring is used only where it is an exact reparametrisation", {
   # FEV1_BL:AVISIT without the AVISIT main effect: the marginal columns are
   # not in the model, so FEV1_BL is not centred (the response shift stays)
   enc <- glycotrial:::mmrm_encoding_for(FEV1 ~ FEV1_BL:AVISIT + us(AVISIT | USUBJID), d)
-  cm <- glycotrial:::scale_centre_map(enc, c(FEV1_BL = 1e4))
+  cm <- glycotrial:::moments_centre_map(enc, c(FEV1_BL = 1e4))
   expect_equal(unname(cm$centre), 0)
   expect_equal(cm$T, diag(length(enc$colnames)))
   # with the marginal columns: T maps x:AVISIT_k -> x:AVISIT_k - c AVISIT_k
   enc2 <- glycotrial:::mmrm_encoding_for(FEV1 ~ FEV1_BL * AVISIT + us(AVISIT | USUBJID), d)
-  cm2 <- glycotrial:::scale_centre_map(enc2, c(FEV1_BL = 1e4))
+  cm2 <- glycotrial:::moments_centre_map(enc2, c(FEV1_BL = 1e4))
   X <- model.matrix(~ FEV1_BL * AVISIT, d)
   dc <- d
   dc$FEV1_BL <- dc$FEV1_BL - 1e4
@@ -146,7 +146,7 @@ test_that("centring is used only where it is an exact reparametrisation", {
   expect_equal(unname(X %*% cm2$T), unname(Xc[, ]), tolerance = 1e-12, ignore_attr = TRUE)
   # no intercept: not centred
   enc3 <- glycotrial:::mmrm_encoding_for(FEV1 ~ 0 + FEV1_BL + us(AVISIT | USUBJID), d)
-  expect_equal(unname(glycotrial:::scale_centre_map(enc3, c(FEV1_BL = 1e4))$centre), 0)
+  expect_equal(unname(glycotrial:::moments_centre_map(enc3, c(FEV1_BL = 1e4))$centre), 0)
   fit3 <- mmrm_fit(FEV1 ~ FEV1_BL:AVISIT + ARMCD + us(AVISIT | USUBJID), data = d)
   withr::local_options(glycotrial.mmrm_moment_rows = Inf)
   ref3 <- mmrm_fit(FEV1 ~ FEV1_BL:AVISIT + ARMCD + us(AVISIT | USUBJID), data = d)

@@ -92,10 +92,10 @@ test_that("no message template pastes cli markup into text inserted later", {
             }
           }
         }
-        if (fn %in% c("mmrm_need_rows", "scale_check_cols")) {
+        if (fn %in% c("mmrm_need_rows", "sources_check_cols")) {
           # these render their text argument themselves (cli::format_inline) or take plain text
           s <- unlist(Filter(is.character, as.list(e)[-1]))
-          if (fn == "scale_check_cols" && any(grepl("\\{", s))) {
+          if (fn == "sources_check_cols" && any(grepl("\\{", s))) {
             offenders <<- c(offenders, sprintf("%s: %s(\"%s\")", basename(file), fn, s))
           }
         }

@@ -1,7 +1,7 @@
 // Registry of compiled plugins (covariance structures, indices). Built-ins and
 // plugins from other packages enter through the same C entry points
 // (glycotrial_register_*_v1 / _v2), which are exported to other packages with
-// R_RegisterCCallable by the glue. The R-level registry (R/registry.R) mirrors
+// R_RegisterCCallable by the glue. The R-level registry (R/plugins_registry.R) mirrors
 // these entries so that glycotrial_plugins() lists everything in one table.
 //
 // Each kind has its own table keyed by the exact key (no "kind:key" strings).

@@ -6,7 +6,7 @@
 # nested/interaction grouping (`g1/g2`, `g1:g2`).
 
 # Does the formula need the several-grouping-factor path?
-lmm_multi_needed <- function(formula) {
+lmm_sparse_needed <- function(formula) {
   if (!inherits(formula, "formula") || length(formula) != 3) return(FALSE)
   bars <- Filter(lmm_is_bar, lmm_split_terms(formula[[3]]))
   if (!length(bars)) return(FALSE)
@@ -27,10 +27,10 @@ lmm_multi_needed <- function(formula) {
 }
 
 # Components of a grouping expression: `a` -> "a"; `a:b` -> c("a", "b").
-lmm_multi_components <- function(g, formula) {
+lmm_sparse_components <- function(g, formula) {
   if (is.name(g)) return(as.character(g))
   if (is.call(g) && identical(g[[1]], as.name(":")) && length(g) == 3) {
-    return(c(lmm_multi_components(g[[2]], formula), lmm_multi_components(g[[3]], formula)))
+    return(c(lmm_sparse_components(g[[2]], formula), lmm_sparse_components(g[[3]], formula)))
   }
   glycotrial_abort(c("A grouping factor must be a column name, an interaction {.code a:b} or a nesting {.code a/b}.",
                      "x" = "Found {.code {deparse(g)}} in {.code {paste(deparse(formula), collapse = ' ')}}."),
@@ -38,20 +38,20 @@ lmm_multi_components <- function(g, formula) {
 }
 
 # Expand `a/b/c` into the groupings a, b:a, c:b:a (lme4's names).
-lmm_multi_expand_group <- function(g, formula) {
+lmm_sparse_expand_group <- function(g, formula) {
   if (is.call(g) && identical(g[[1]], as.name("/")) && length(g) == 3) {
-    outer <- lmm_multi_expand_group(g[[2]], formula)
-    inner <- lmm_multi_components(g[[3]], formula)
+    outer <- lmm_sparse_expand_group(g[[2]], formula)
+    inner <- lmm_sparse_components(g[[3]], formula)
     last <- outer[[length(outer)]]
     return(c(outer, list(c(inner, last))))
   }
-  list(lmm_multi_components(g, formula))
+  list(lmm_sparse_components(g, formula))
 }
 
 # Parse: fixed formula and a list of random terms, each with `lhs`
 # (one-sided formula), `vars` (grouping columns, innermost first), `label`
 # (e.g. "cask:batch") and `double_bar`.
-lmm_multi_parse <- function(formula) {
+lmm_sparse_parse <- function(formula) {
   keys <- lmm_covariance_keys()
   fixed <- list()
   random <- list()
@@ -59,7 +59,7 @@ lmm_multi_parse <- function(formula) {
   for (e in lmm_split_terms(formula[[3]])) {
     if (lmm_is_bar(e)) {
       b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
-      for (v in lmm_multi_expand_group(b[[3]], formula)) {
+      for (v in lmm_sparse_expand_group(b[[3]], formula)) {
         random[[length(random) + 1]] <- list(
           lhs = stats::as.formula(call("~", b[[2]]), env = environment(formula)),
           vars = v, label = paste(v, collapse = ":"),
@@ -90,7 +90,7 @@ lmm_multi_parse <- function(formula) {
 
 # Sparse design: X, y and, per term, the grouping factor and its raw
 # model matrix; Z as 0-based triplets with columns offset + level * p + j.
-lmm_multi_design <- function(parsed, data, weights = NULL) {
+lmm_sparse_design <- function(parsed, data, weights = NULL) {
   call <- NULL
   check_data_frame(data)
   weights <- lmm_check_weights(weights, data, call = call)
@@ -132,7 +132,7 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
   X <- fx$X
   terms <- list()
   for (t in parsed$random) {
-    f <- lmm_multi_factor(d, t$vars)
+    f <- lmm_sparse_factor(d, t$vars)
     if (nlevels(f) < 2) {
       glycotrial_abort(c("The grouping factor {.field {t$label}} must have at least 2 levels.",
                          "x" = "Found {nlevels(f)} level{?s} after removing incomplete rows."),
@@ -181,25 +181,25 @@ lmm_multi_design <- function(parsed, data, weights = NULL) {
 
 # Grouping factor of one term: a column, or the interaction of several
 # (levels "a:b" as lme4 names them).
-lmm_multi_factor <- function(d, vars) {
+lmm_sparse_factor <- function(d, vars) {
   fs <- lapply(vars, function(v) as.factor(d[[v]]))
   if (length(fs) == 1) return(droplevels(fs[[1]]))
   f <- interaction(fs, sep = ":", lex.order = TRUE, drop = TRUE)
   droplevels(f)
 }
 
-lmm_multi_ptr <- function(object) {
+lmm_sparse_ptr <- function(object) {
   env <- object$cache
   p <- env$ptr
   if (is.null(p) || identical(p, methods::new("externalptr"))) {
-    p <- lmm_multi_make_ptr(if (is.null(object$design_white)) object$design else
+    p <- lmm_sparse_make_ptr(if (is.null(object$design_white)) object$design else
       object$design_white, object$reml)
     env$ptr <- p
   }
   p
 }
 
-lmm_multi_make_ptr <- function(design, reml) {
+lmm_sparse_make_ptr <- function(design, reml) {
   cpp_lmm_sparse_model(design$X, design$y, design$zi, design$zj, design$zx, design$q,
                        vapply(design$terms_re, `[[`, 1L, "p"),
                        vapply(design$terms_re, `[[`, 1L, "n_levels"), reml,
@@ -208,15 +208,15 @@ lmm_multi_make_ptr <- function(design, reml) {
 
 # Fit a multi-factor model (fit_lmm() calls this; also usable directly for
 # single-factor models, to cross-check the two cores).
-lmm_fit_multi <- function(formula, data, reml = TRUE, control = lmm_control(), weights = NULL) {
-  parsed <- lmm_multi_parse(formula)
-  design <- lmm_multi_design(parsed, data, weights = weights)
-  lmm_record_rows(lmm_fit_multi_design(design, reml, control), data, "na.omit")
+lmm_fit_sparse <- function(formula, data, reml = TRUE, control = lmm_control(), weights = NULL) {
+  parsed <- lmm_sparse_parse(formula)
+  design <- lmm_sparse_design(parsed, data, weights = weights)
+  lmm_record_rows(lmm_fit_sparse_design(design, reml, control), data, "na.omit")
 }
 
-lmm_fit_multi_design <- function(design, reml, control = lmm_control(), start = NULL) {
-  if (!is.null(design[["residual"]])) return(lmm_fit_multi_resid(design, reml, control))
-  ptr <- lmm_multi_make_ptr(design, reml)
+lmm_fit_sparse_design <- function(design, reml, control = lmm_control(), start = NULL) {
+  if (!is.null(design[["residual"]])) return(lmm_fit_sparse_resid(design, reml, control))
+  ptr <- lmm_sparse_make_ptr(design, reml)
   fit <- cpp_lmm_sparse_fit(ptr, start, control$max_iter, max(control$grad_tol, 1e-6))
   theta <- as.numeric(fit$theta)
   ev <- cpp_lmm_sparse_evaluate(ptr, theta)
@@ -260,7 +260,7 @@ lmm_fit_multi_design <- function(design, reml, control = lmm_control(), start = 
 
 # Random-effect contribution Z b for a design's rows (newdata = NULL) or for
 # new data (levels not in the fit contribute 0: population prediction).
-lmm_multi_zb <- function(object, newdata = NULL, b_terms = object$ranef_terms) {
+lmm_sparse_zb <- function(object, newdata = NULL, b_terms = object$ranef_terms) {
   terms <- object$design$terms_re
   if (is.null(newdata)) {
     n <- length(object$design$y)
@@ -371,14 +371,14 @@ coef.glycotrial_lmm_multi <- function(object, ...) {
   })
 }
 
-lmm_multi_fitted_sorted <- function(object, level) {
+lmm_sparse_fitted_sorted <- function(object, level) {
   eta <- drop(object$design$X %*% object$coefficients)
   if (!is.null(object$design$offset)) eta <- eta + object$design$offset
-  if (level != "population") eta <- eta + lmm_multi_zb(object)
+  if (level != "population") eta <- eta + lmm_sparse_zb(object)
   eta
 }
 
-lmm_multi_level <- function(level) {
+lmm_sparse_level <- function(level) {
   if (identical(level, c("subject", "population", "conditional"))) return("subject")
   check_choice(level, c("subject", "population", "conditional"), arg = "level")
 }
@@ -386,25 +386,25 @@ lmm_multi_level <- function(level) {
 #' @export
 fitted.glycotrial_lmm_multi <- function(object, level = c("subject", "population", "conditional"),
                                         ...) {
-  level <- lmm_multi_level(level)
-  lmm_in_data_order(object, lmm_multi_fitted_sorted(object, level))
+  level <- lmm_sparse_level(level)
+  lmm_in_data_order(object, lmm_sparse_fitted_sorted(object, level))
 }
 
 #' @export
 residuals.glycotrial_lmm_multi <- function(object,
                                            level = c("subject", "population", "conditional"),
                                            type = c("response", "pearson"), ...) {
-  level <- lmm_multi_level(level)
+  level <- lmm_sparse_level(level)
   type <- match.arg(type)
-  lmm_residuals_common(object, lmm_multi_fitted_sorted(object, level), lmm_multi_residual_sd,
+  lmm_residuals_common(object, lmm_sparse_fitted_sorted(object, level), lmm_sparse_residual_sd,
                        type)
 }
 
 # One draw of the residuals (model order): independent, or with a residual
 # structure sigma L_i z per residual subject (C_i = L_i L_i').
-lmm_multi_draw_residual <- function(object) {
+lmm_sparse_draw_residual <- function(object) {
   Ls <- object$residual_chol
-  if (is.null(Ls)) return(stats::rnorm(length(object$design$y)) * lmm_multi_residual_sd(object))
+  if (is.null(Ls)) return(stats::rnorm(length(object$design$y)) * lmm_sparse_residual_sd(object))
   e <- numeric(length(object$design$y))
   ss <- object$design$residual_info$subject_start
   for (i in seq_along(Ls)) {
@@ -416,7 +416,7 @@ lmm_multi_draw_residual <- function(object) {
 
 # Residual SD of each row (model order): sigma / sqrt(w), or with a
 # residual structure sigma sqrt(diag C_i) (weights included in C_i).
-lmm_multi_residual_sd <- function(object) {
+lmm_sparse_residual_sd <- function(object) {
   if (!is.null(object$residual_chol)) {
     return(sqrt(object$sigma2 * unlist(lapply(object$residual_chol, function(L) rowSums(L^2)))))
   }
@@ -429,11 +429,11 @@ lmm_multi_residual_sd <- function(object) {
 predict.glycotrial_lmm_multi <- function(object, newdata = NULL,
                                          level = c("subject", "population", "conditional"),
                                          ...) {
-  level <- lmm_multi_level(level)
+  level <- lmm_sparse_level(level)
   if (is.null(newdata)) return(fitted(object, level = level))
   check_data_frame(newdata)
   eta <- lmm_population_eta(object, newdata)
-  if (level != "population") eta <- eta + lmm_multi_zb(object, newdata)
+  if (level != "population") eta <- eta + lmm_sparse_zb(object, newdata)
   unname(eta)
 }
 
@@ -456,7 +456,7 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
       dimnames(m) <- list(levels(tk$factor), tk$names)
       m
     })
-    out[, s] <- mu + lmm_multi_zb(object, b_terms = bs) + lmm_multi_draw_residual(object)
+    out[, s] <- mu + lmm_sparse_zb(object, b_terms = bs) + lmm_sparse_draw_residual(object)
   }
   out <- out[order(d$rows), , drop = FALSE]
   out <- as.data.frame(out)
@@ -468,13 +468,13 @@ simulate.glycotrial_lmm_multi <- function(object, nsim = 1, seed = NULL, ...) {
 # the Hessian of the (RE)ML deviance in varpar (beta profiled), and the
 # Jacobian of vcov(beta) = sigma^2 (RX'RX)^-1, both by Richardson-extrapolated
 # central differences.
-lmm_multi_satterthwaite_setup <- function(object) {
+lmm_sparse_satterthwaite_setup <- function(object) {
   if (inherits(object, "glycotrial_lmm_multi_resid")) {
-    return(lmm_multi_resid_satterthwaite_setup(object))
+    return(lmm_sparse_resid_satterthwaite_setup(object))
   }
   env <- object$cache
   if (!is.null(env$satt)) return(env$satt)
-  ptr <- lmm_multi_ptr(object)
+  ptr <- lmm_sparse_ptr(object)
   vp <- c(object$theta, sqrt(object$sigma2))
   k <- length(vp)
   dev <- function(v) cpp_lmm_sparse_deviance_sigma(ptr, v[-k], v[k])
@@ -491,11 +491,11 @@ lmm_multi_satterthwaite_setup <- function(object) {
 # Kenward-Roger pieces for a multi-factor fit (pbkrtest's parametrisation:
 # the elements of each term's G and sigma^2), dense in the observations as
 # pbkrtest; see kenward_roger() of the SparseModel class (C++).
-lmm_multi_kr_setup <- function(object) {
+lmm_sparse_kr_setup <- function(object) {
   if (inherits(object, "glycotrial_lmm_multi_resid")) {
-    lmm_multi_resid_unsupported("Kenward-Roger df")
+    lmm_sparse_resid_unsupported("Kenward-Roger df")
   }
-  cpp_lmm_sparse_kr(lmm_multi_ptr(object), object$theta)
+  cpp_lmm_sparse_kr(lmm_sparse_ptr(object), object$theta)
 }
 
 lmm_richardson_deriv <- function(f, x, h = 1e-3 * max(abs(x), 1e-2), r = 4) {
@@ -535,10 +535,10 @@ confint.glycotrial_lmm_multi <- function(object, parm, level = 0.95,
   method <- match.arg(method)
   check_number(level, lower = 0, upper = 1, open = TRUE)
   if (method == "profile" && inherits(object, "glycotrial_lmm_multi_resid")) {
-    lmm_multi_resid_unsupported("{.code confint(method = \"profile\")}")
+    lmm_sparse_resid_unsupported("{.code confint(method = \"profile\")}")
   }
   b <- object$coefficients
-  vc <- lmm_multi_vc_table(object)
+  vc <- lmm_sparse_vc_table(object)
   if (missing(parm)) parm <- if (method == "profile") c(vc$name, names(b)) else names(b)
   parm <- lmm_confint_parm(parm, names(b), vc$name, vc_allowed = method == "profile")
   z <- stats::qnorm(1 - (1 - level) / 2)
@@ -547,7 +547,7 @@ confint.glycotrial_lmm_multi <- function(object, parm, level = 0.95,
   if (method == "profile") {
     for (k in seq_along(parm)) {
       out[k, ] <- if (is_b[k]) lmm_profile_beta(object, parm[k], z) else
-        lmm_multi_profile_vc(object, parm[k], z)
+        lmm_sparse_profile_vc(object, parm[k], z)
     }
   } else {
     se <- sqrt(diag(object$vcov))[parm]

@@ -170,9 +170,9 @@ fit_lmm <- function(formula, data, reml = TRUE, weights = NULL, control = lmm_co
     glycotrial_abort("{.arg control} must come from {.fn lmm_control}, not {describe_value(control)}.")
   }
   do.call(lmm_control, control[ctl_names])
-  if (lmm_multi_needed(formula)) {
-    # Several grouping factors: sparse profiled-deviance core (R/lmm_multi.R).
-    fit <- lmm_fit_multi(formula, data, reml = reml, control = control, weights = weights)
+  if (lmm_sparse_needed(formula)) {
+    # Several grouping factors: sparse profiled-deviance core (R/lmm_sparse.R).
+    fit <- lmm_fit_sparse(formula, data, reml = reml, control = control, weights = weights)
   } else {
     parsed <- lmm_parse_formula(formula)
     design <- lmm_design(parsed, data, weights = weights)

@@ -12,7 +12,7 @@
 # then the residual SD. Names as tidy()'s terms qualified by the group,
 # e.g. "sd__(Intercept)|plate", "cor__(Intercept).Days|Subject",
 # "sd__Observation".
-lmm_multi_vc_table <- function(object) {
+lmm_sparse_vc_table <- function(object) {
   rows <- list()
   for (k in seq_along(object$design$terms_re)) {
     tk <- object$design$terms_re[[k]]
@@ -38,9 +38,9 @@ lmm_multi_vc_table <- function(object) {
 }
 
 # Relative Cholesky parameters theta from variance components on lme4's
-# scale (the `estimate` column order of lmm_multi_vc_table()); NULL when a
+# scale (the `estimate` column order of lmm_sparse_vc_table()); NULL when a
 # term's covariance is not positive semi-definite.
-lmm_multi_theta_from_vc <- function(object, vc, v) {
+lmm_sparse_theta_from_vc <- function(object, vc, v) {
   sigma <- v[vc$kind == "sigma"]
   theta <- numeric()
   for (k in seq_along(object$design$terms_re)) {
@@ -70,21 +70,21 @@ lmm_multi_theta_from_vc <- function(object, vc, v) {
 }
 
 # ML deviance as a function of the variance components on lme4's scale.
-lmm_multi_vc_deviance <- function(ml, vc, ptr) {
+lmm_sparse_vc_deviance <- function(ml, vc, ptr) {
   function(v) {
-    th <- lmm_multi_theta_from_vc(ml, vc, v)
+    th <- lmm_sparse_theta_from_vc(ml, vc, v)
     if (is.null(th) || any(!is.finite(th))) return(Inf)
     d <- cpp_lmm_sparse_deviance_sigma(ptr, th, v[vc$kind == "sigma"])
     if (is.finite(d)) d else Inf
   }
 }
 
-# Profile interval of variance component `name` (lmm_multi_vc_table()).
-lmm_multi_profile_vc <- function(object, name, z) {
+# Profile interval of variance component `name` (lmm_sparse_vc_table()).
+lmm_sparse_profile_vc <- function(object, name, z) {
   ml <- lmm_ml_fit(object)
-  vc <- lmm_multi_vc_table(ml)
-  ptr <- lmm_multi_ptr(ml)
-  dev <- lmm_multi_vc_deviance(ml, vc, ptr)
+  vc <- lmm_sparse_vc_table(ml)
+  ptr <- lmm_sparse_ptr(ml)
+  dev <- lmm_sparse_vc_deviance(ml, vc, ptr)
   i <- match(name, vc$name)
   est <- vc$estimate
   dev0 <- dev(est)

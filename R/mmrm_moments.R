@@ -1,27 +1,27 @@
 # The moment route of mmrm_fit() (issue 5, "scale"): the data pass builds
 # per-visit-pattern moment matrices straight from the raw columns (no model
 # matrix in R; threads in the C++ core, src/core/mmrm/moments.hpp), chunk by
-# chunk where the data arrive in pieces (mmrm_data_sources.R), and the fit
+# chunk where the data arrive in pieces (mmrm_sources.R), and the fit
 # runs on the moments alone (MmrmEngine's moments constructor). Only moment
 # matrices travel between chunks, workers and the database.
 #
-# Stages: scale_schema() fixes variable types and levels up front ->
-# scale_encoding() turns the formula into design columns (products of numeric
+# Stages: moments_schema() fixes variable types and levels up front ->
+# moments_encoding() turns the formula into design columns (products of numeric
 # variables and contrast-coded factors, checked against model.matrix()) ->
-# a data pass per source -> scale_merge_moments() -> scale_fit_moments().
+# a data pass per source -> moments_merge() -> moments_fit().
 
 # Rows from which a plain data frame goes through the moment route (the row
 # route keeps per-subject quantities: residuals, sandwich, between-within df).
 mmrm_moment_rows <- function() getOption("glycotrial.mmrm_moment_rows", 250000)
 
-scale_threads <- function() {
+moments_threads <- function() {
   t <- getOption("glycotrial.threads", 2L)
   max(1L, as.integer(t))
 }
 
 # Does mmrm_fit() take the moment route for this `data`? Data sources always
 # do; a data frame of at least mmrm_moment_rows() rows does when its pattern
-# moments are worth it (scale_route_plan(): with many visits and scattered
+# moments are worth it (moments_route_plan(): with many visits and scattered
 # missing values nearly every subject has a pattern of its own, and the
 # moment matrices, (m (p + 1))^2 per pattern, outgrow the rows; the row
 # route, whose engine keeps patterns with few subjects as rows, is then the
@@ -30,14 +30,14 @@ mmrm_use_moments <- function(data, formula = NULL, weights = NULL) {
   if (inherits(data, "glycotrial_mmrm_source")) return(TRUE)
   if (!is.data.frame(data) || nrow(data) < mmrm_moment_rows()) return(FALSE)
   if (is.null(formula)) return(TRUE)
-  plan <- tryCatch(scale_route_plan(formula, data, weights), error = function(e) NULL)
+  plan <- tryCatch(moments_route_plan(formula, data, weights), error = function(e) NULL)
   # (a formula the moment route cannot take gets its error there)
   is.null(plan) || isTRUE(plan$moments)
 }
 
 # Memory (bytes) the moment route may use for its pattern matrices:
 # getOption("glycotrial.moment_memory_limit", 2 GB).
-scale_memory_limit <- function() {
+moments_memory_limit <- function() {
   x <- getOption("glycotrial.moment_memory_limit", 2 * 1024^3)
   if (!is.numeric(x) || length(x) != 1 || is.na(x) || x <= 0) {
     glycotrial_abort("Option {.code glycotrial.moment_memory_limit} must be a positive number of bytes, not {describe_value(x)}.",
@@ -50,17 +50,17 @@ scale_memory_limit <- function() {
 # pattern) with q = p + 1 columns of [X | y]: the matrix M of each pattern in
 # the data pass, its copy in R, the compressed copy in the engine and the
 # working copies of the fit (about 3 M in all).
-scale_moment_bytes <- function(m, q) 3 * 8 * sum((as.double(m) * q)^2)
+moments_moment_bytes <- function(m, q) 3 * 8 * sum((as.double(m) * q)^2)
 
-scale_format_bytes <- function(b) {
+moments_format_bytes <- function(b) {
   if (b >= 1024^3) sprintf("%.1f GB", b / 1024^3) else sprintf("%.0f MB", max(1, b / 1024^2))
 }
 
 # The classed refusal when the pattern matrices would exceed the limit.
-scale_abort_memory <- function(bytes, n_patterns, source_is_frame = FALSE) {
-  lim <- scale_memory_limit()
+moments_abort_memory <- function(bytes, n_patterns, source_is_frame = FALSE) {
+  lim <- moments_memory_limit()
   glycotrial_abort(c(
-    "The moment route would need about {scale_format_bytes(bytes)} for its {n_patterns} visit pattern matri{?x/ces} (limit {scale_format_bytes(lim)}, option {.code glycotrial.moment_memory_limit}).",
+    "The moment route would need about {moments_format_bytes(bytes)} for its {n_patterns} visit pattern matri{?x/ces} (limit {moments_format_bytes(lim)}, option {.code glycotrial.moment_memory_limit}).",
     "i" = "Many visits with scattered missing values give nearly every subject a pattern of its own; the moments then cost more than the rows.",
     "i" = if (source_is_frame) {
       "The row route works for these data: {.code options(glycotrial.mmrm_moment_rows = Inf)}."
@@ -76,12 +76,12 @@ scale_abort_memory <- function(bytes, n_patterns, source_is_frame = FALSE) {
 # sum_P (m_P (p + 1))^2 against the model matrix n (p + 1). The moment route
 # is taken when its matrices are no larger than the rows (or small anyway:
 # below glycotrial.moment_route_min_bytes, 64 MB) and within the memory limit.
-scale_route_plan <- function(formula, data, weights = NULL) {
+moments_route_plan <- function(formula, data, weights = NULL) {
   spec <- mmrm_parse_formula(formula)
   if (isTRUE(spec$plugin$spatial)) return(NULL)
-  roles <- scale_roles(spec, weights)
-  if (!all(scale_need_cols(roles) %in% names(data))) return(NULL)
-  enc <- scale_encoding(spec, roles, scale_schema(data, roles))
+  roles <- moments_roles(spec, weights)
+  if (!all(sources_need_cols(roles) %in% names(data))) return(NULL)
+  enc <- moments_encoding(spec, roles, moments_schema(data, roles))
   q <- length(enc$colnames) + 1
   k <- length(enc$visit_levels)
   vis <- data[[roles$visit]]
@@ -105,10 +105,10 @@ scale_route_plan <- function(formula, data, weights = NULL) {
   key <- do.call(paste, c(as.data.frame(per_subj), sep = ":"))
   first <- !duplicated(key)
   m <- per_subj[first, nb + 1L]
-  mom_bytes <- scale_moment_bytes(m, q)
+  mom_bytes <- moments_moment_bytes(m, q)
   row_bytes <- 3 * 8 * as.double(sum(ok)) * q
   min_bytes <- as.double(getOption("glycotrial.moment_route_min_bytes", 64 * 1024^2))
-  list(moments = k <= 63 && mom_bytes <= scale_memory_limit() &&
+  list(moments = k <= 63 && mom_bytes <= moments_memory_limit() &&
          (mom_bytes <= row_bytes || mom_bytes <= min_bytes),
        n_patterns = sum(first), n_visits = k, p = q - 1, moment_bytes = mom_bytes,
        row_bytes = row_bytes)
@@ -117,7 +117,7 @@ scale_route_plan <- function(formula, data, weights = NULL) {
 # ---- schema: variables, types and levels, fixed before the data pass ----------
 
 # Variables the formula needs, by role.
-scale_roles <- function(spec, weights) {
+moments_roles <- function(spec, weights) {
   tt <- stats::terms(spec$fixed)
   vars <- attr(tt, "variables")
   exprs <- as.list(vars)[-1]
@@ -137,11 +137,11 @@ scale_roles <- function(spec, weights) {
 }
 
 # Type of one column as the moment route sees it.
-scale_col_type <- function(x) {
+moments_col_type <- function(x) {
   if (is.factor(x) || is.character(x) || is.logical(x)) "factor" else if (is.numeric(x)) "numeric" else "other"
 }
 
-scale_col_levels <- function(x) {
+moments_col_levels <- function(x) {
   if (is.factor(x)) {
     lv <- levels(x)
     lv[lv %in% as.character(unique(x[!is.na(x)]))]
@@ -153,8 +153,8 @@ scale_col_levels <- function(x) {
 }
 
 # Schema from a data frame (a whole data set, or the first pass over chunks
-# with scale_schema_merge()). `levels`: user-given levels override.
-scale_schema <- function(df, roles, levels = NULL) {
+# with moments_schema_merge()). `levels`: user-given levels override.
+moments_schema <- function(df, roles, levels = NULL) {
   cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
   # visit_alias (fit_lmm()'s moment route): the visit variable may also be a
   # numeric covariate (a random slope's time); its visit levels then live in
@@ -164,18 +164,18 @@ scale_schema <- function(df, roles, levels = NULL) {
   for (v in cols) {
     x <- df[[v]]
     own <- alias && identical(v, roles$visit)
-    type <- if (!is.null(levels[[v]]) && !own) "factor" else scale_col_type(x)
+    type <- if (!is.null(levels[[v]]) && !own) "factor" else moments_col_type(x)
     if ((identical(v, roles$visit) && !own) || identical(v, roles$group)) type <- "factor"
     if (identical(v, roles$response)) type <- "numeric"
     out[[v]] <- list(name = v, type = type,
                      levels = if (type == "factor") {
-                       if (!is.null(levels[[v]])) as.character(levels[[v]]) else scale_col_levels(x)
+                       if (!is.null(levels[[v]])) as.character(levels[[v]]) else moments_col_levels(x)
                      })
   }
   if (alias) {
     v <- roles$visit
     out[[".visit"]] <- list(name = v, type = "factor",
-                            levels = if (!is.null(levels[[v]])) as.character(levels[[v]]) else scale_col_levels(df[[v]]))
+                            levels = if (!is.null(levels[[v]])) as.character(levels[[v]]) else moments_col_levels(df[[v]]))
     if (!is.null(roles$visit_value)) {
       # the distinct (visit, value) pairs of the rows with a response: the
       # random slope's variable must be constant within each visit
@@ -187,7 +187,7 @@ scale_schema <- function(df, roles, levels = NULL) {
   out
 }
 
-scale_schema_merge <- function(a, b) {
+moments_schema_merge <- function(a, b) {
   if (is.null(a)) return(b)
   for (v in names(a)) {
     if (!is.null(a[[v]]$pairs) || !is.null(b[[v]]$pairs)) {
@@ -205,7 +205,7 @@ scale_schema_merge <- function(a, b) {
 
 # ---- encoding: the formula as products of columns -----------------------------
 
-scale_encoding <- function(spec, roles, schema) {
+moments_encoding <- function(spec, roles, schema) {
   tt <- roles$terms
   fac <- attr(tt, "factors")
   design <- list()
@@ -273,13 +273,13 @@ scale_encoding <- function(spec, roles, schema) {
               visit_levels = (if (isTRUE(roles$visit_alias)) schema[[".visit"]] else schema[[roles$visit]])$levels,
               group_levels = if (!is.null(roles$group)) schema[[roles$group]]$levels,
               terms = tt, schema = schema)
-  scale_check_encoding(enc)
+  moments_check_encoding(enc)
   enc
 }
 
 # The encoding must reproduce model.matrix() on a prototype data set that
 # visits every level; otherwise the formula is not supported by the route.
-scale_check_encoding <- function(enc) {
+moments_check_encoding <- function(enc) {
   R <- max(8L, 2L * max(c(1L, vapply(enc$vars, function(v) length(v$levels), 1L))))
   set.seed_local <- function(n) stats::qnorm(seq(0.05, 0.95, length.out = n))
   proto <- list()
@@ -294,7 +294,7 @@ scale_check_encoding <- function(enc) {
   }
   proto <- as.data.frame(proto, stringsAsFactors = FALSE, optional = TRUE)
   mm <- stats::model.matrix(stats::delete.response(enc$terms), proto)
-  mine <- scale_design_r(enc, proto)
+  mine <- moments_design_r(enc, proto)
   if (!identical(colnames(mm), enc$colnames) || !identical(attr(mm, "assign"), enc$assign) ||
       !isTRUE(all.equal(as.vector(mm), as.vector(mine), tolerance = 1e-12))) {
     glycotrial_abort("The moment route cannot reproduce the model matrix of this formula (non-default contrasts or special terms); use a data frame with fewer than {mmrm_moment_rows()} rows.",
@@ -304,7 +304,7 @@ scale_check_encoding <- function(enc) {
 }
 
 # The design evaluated in R (only for the small prototype check).
-scale_design_r <- function(enc, df) {
+moments_design_r <- function(enc, df) {
   vapply(enc$design, function(comps) {
     v <- rep(1, nrow(df))
     for (cp in comps) {
@@ -317,12 +317,12 @@ scale_design_r <- function(enc, df) {
 
 # ---- the data pass for one in-memory chunk -------------------------------------
 
-scale_abort_chunk <- function(label, msg, .envir = parent.frame()) {
+moments_abort_chunk <- function(label, msg, .envir = parent.frame()) {
   glycotrial_abort(paste0(if (!is.null(label)) paste0(label, ": ") else "", msg),
                    class = c("input", "glycotrial_error_chunk"), call = NULL, .envir = .envir)
 }
 
-scale_codes <- function(x, levels, v, label) {
+moments_codes <- function(x, levels, v, label) {
   if (is.factor(x)) {
     m <- match(levels(x), levels)
     codes <- m[as.integer(x)]
@@ -332,29 +332,29 @@ scale_codes <- function(x, levels, v, label) {
     codes <- match(xc, levels)
     bad <- !is.na(xc) & is.na(codes)
   } else {
-    scale_abort_chunk(label, "column {.field {v}} has type {.cls {class(x)}}; expected a factor or character.")
+    moments_abort_chunk(label, "column {.field {v}} has type {.cls {class(x)}}; expected a factor or character.")
   }
   if (any(bad)) {
     newlev <- unique(as.character(x[bad]))
-    scale_abort_chunk(label, "column {.field {v}} has level{?s} {.val {newlev}} not among the fixed levels {.val {levels}}.")
+    moments_abort_chunk(label, "column {.field {v}} has level{?s} {.val {newlev}} not among the fixed levels {.val {levels}}.")
   }
   as.integer(codes) - 1L
 }
 
 # Moments of one data frame chunk. Every subject's rows must be in this chunk.
-scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
+moments_chunk <- function(df, enc, threads = 1L, label = NULL) {
   if (!is.data.frame(df)) {
-    scale_abort_chunk(label, "expected a data frame, found {.cls {class(df)}}.")
+    moments_abort_chunk(label, "expected a data frame, found {.cls {class(df)}}.")
   }
   need <- unique(c(enc$response, names(enc$vars), enc$visit, enc$subject, enc$group, enc$weights))
   miss <- setdiff(need, names(df))
   if (length(miss)) {
-    scale_abort_chunk(label, "column{?s} {.field {miss}} missing.")
+    moments_abort_chunk(label, "column{?s} {.field {miss}} missing.")
   }
   n <- nrow(df)
   yv <- df[[enc$response]]
   if (!is.numeric(yv) && !(is.logical(yv) && all(is.na(yv)))) {
-    scale_abort_chunk(label, "the response {.field {enc$response}} is {.cls {class(yv)}}, not numeric.")
+    moments_abort_chunk(label, "the response {.field {enc$response}} is {.cls {class(yv)}}, not numeric.")
   }
   y <- as.double(yv)
   vars <- lapply(enc$vars, function(v) {
@@ -362,19 +362,19 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
     if (v$type == "numeric") {
       if (is.logical(x) && all(is.na(x))) return(rep(NA_real_, n))
       if (!is.numeric(x) || is.factor(x)) {
-        scale_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but numeric in the schema.")
+        moments_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but numeric in the schema.")
       }
       as.double(x)
     } else {
       if (is.numeric(x) && !is.factor(x) && !all(is.na(x)) &&
           !all(as.character(x[!is.na(x)]) %in% v$levels)) {
-        scale_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but a factor in the schema.")
+        moments_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but a factor in the schema.")
       }
-      scale_codes(x, v$levels, v$name, label)
+      moments_codes(x, v$levels, v$name, label)
     }
   })
-  visit <- scale_codes(df[[enc$visit]], enc$visit_levels, enc$visit, label)
-  group <- if (!is.null(enc$group)) scale_codes(df[[enc$group]], enc$group_levels, enc$group, label)
+  visit <- moments_codes(df[[enc$visit]], enc$visit_levels, enc$visit, label)
+  group <- if (!is.null(enc$group)) moments_codes(df[[enc$group]], enc$group_levels, enc$group, label)
   s <- df[[enc$subject]]
   subj <- if (is.factor(s)) as.integer(s) else if (is.integer(s)) s else match(s, unique(s))
   subj[is.na(s)] <- NA_integer_
@@ -382,7 +382,7 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
   w <- if (!is.null(enc$weights)) {
     wv <- as.double(df[[enc$weights]])
     if (any(!is.na(wv) & (!is.finite(wv) | wv <= 0))) {
-      scale_abort_chunk(label, "weights {.field {enc$weights}} must be positive and finite.")
+      moments_abort_chunk(label, "weights {.field {enc$weights}} must be positive and finite.")
     }
     wv
   }
@@ -392,18 +392,18 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
                       length(enc$visit_levels), max(1L, length(enc$group_levels)),
                       as.integer(threads),
                       as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L)),
-                      enc$y_coef, scale_memory_limit() / 3),
+                      enc$y_coef, moments_memory_limit() / 3),
     glycotrial_error_input = function(e) {
       mem <- regmatches(conditionMessage(e), regexec("MEMORY_LIMIT:([0-9.e+]+):([0-9]+)", conditionMessage(e)))[[1]]
-      if (length(mem)) scale_abort_memory(3 * as.numeric(mem[2]), as.integer(mem[3]))
+      if (length(mem)) moments_abort_memory(3 * as.numeric(mem[2]), as.integer(mem[3]))
       m <- regmatches(conditionMessage(e), regexec("(DUPLICATED_VISIT|TWO_GROUPS):(-?[0-9]+)", conditionMessage(e)))[[1]]
       if (!length(m)) stop(e)
       code <- as.integer(m[3])
       id <- if (is.factor(s)) levels(s)[code] else if (is.integer(s)) code else unique(s)[code]
       if (m[2] == "DUPLICATED_VISIT") {
-        scale_abort_chunk(label, "subject {.val {as.character(id)}} has more than one row at one visit of {.field {enc$visit}}; an MMRM needs at most one observation per subject and visit.")
+        moments_abort_chunk(label, "subject {.val {as.character(id)}} has more than one row at one visit of {.field {enc$visit}}; an MMRM needs at most one observation per subject and visit.")
       } else {
-        scale_abort_chunk(label, "subject {.val {as.character(id)}} appears in more than one group of {.field {enc$group}}.")
+        moments_abort_chunk(label, "subject {.val {as.character(id)}} appears in more than one group of {.field {enc$group}}.")
       }
     })
   res$subjects <- NULL
@@ -412,7 +412,7 @@ scale_chunk_moments <- function(df, enc, threads = 1L, label = NULL) {
 }
 
 # Subject ids of a chunk (to check that no subject straddles two chunks).
-scale_chunk_subjects <- function(df, enc) {
+moments_chunk_subjects <- function(df, enc) {
   s <- df[[enc$subject]]
   ok <- !is.na(df[[enc$response]])
   unique(as.character(s[ok]))
@@ -432,7 +432,7 @@ scale_chunk_subjects <- function(df, enc) {
 # covariances T V T'.
 
 # Key of a design column: its components regardless of order.
-scale_comp_key <- function(comps) {
+moments_comp_key <- function(comps) {
   if (!length(comps)) return("")
   k <- vapply(comps, function(cp) {
     paste0(cp$var, "|", if (is.null(cp$map)) "num" else paste(sprintf("%.17g", cp$map), collapse = ","))
@@ -443,10 +443,10 @@ scale_comp_key <- function(comps) {
 # For centres per variable: the map T with X_centred = X T, dropping (centre
 # 0) variables whose centring is not an exact reparametrisation (a column
 # x:F whose marginal column F is not in the model, or no intercept).
-scale_centre_map <- function(enc, centre) {
+moments_centre_map <- function(enc, centre) {
   design <- enc$design
   p <- length(design)
-  keys <- vapply(design, scale_comp_key, "")
+  keys <- vapply(design, moments_comp_key, "")
   var_name <- function(cp) enc$vars[[cp$var + 1]]$name
   repeat {
     Tm <- diag(p)
@@ -458,7 +458,7 @@ scale_centre_map <- function(enc, centre) {
       if (!length(num_idx)) next
       for (mask in seq_len(2^length(num_idx) - 1)) {
         S <- num_idx[bitwAnd(mask, 2^(seq_along(num_idx) - 1)) > 0]
-        i <- match(scale_comp_key(comps[-S]), keys)
+        i <- match(moments_comp_key(comps[-S]), keys)
         if (is.na(i)) {
           bad <- c(bad, vapply(comps[S], var_name, ""))
         } else {
@@ -472,7 +472,7 @@ scale_centre_map <- function(enc, centre) {
   list(centre = centre, T = Tm)
 }
 
-scale_apply_centre <- function(enc, centre) {
+moments_apply_centre <- function(enc, centre) {
   enc$design <- lapply(enc$design, function(comps) {
     lapply(comps, function(cp) {
       if (is.null(cp$map)) cp$centre <- unname(centre[[enc$vars[[cp$var + 1]]$name]])
@@ -484,7 +484,7 @@ scale_apply_centre <- function(enc, centre) {
 }
 
 # Least squares from cross-products (aliased columns get 0).
-scale_ols <- function(XY, p) {
+moments_ols <- function(XY, p) {
   b <- rep(0, p)
   XtX <- XY[seq_len(p), seq_len(p), drop = FALSE]
   d <- sqrt(pmax(diag(XtX), 0))
@@ -500,13 +500,13 @@ scale_ols <- function(XY, p) {
 
 # Centres and the pilot shift from `sample` (a data frame of rows of the
 # data, or NULL). Sets enc$centre, enc$T, enc$y_coef and the design centres.
-scale_pilot <- function(enc, sample) {
+moments_pilot <- function(enc, sample) {
   p <- length(enc$colnames)
   centre <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))
-  enc <- scale_apply_centre(enc, centre)
+  enc <- moments_apply_centre(enc, centre)
   enc$T <- diag(p)
   enc$y_coef <- NULL
-  if (!isTRUE(getOption("glycotrial.scale_pilot", TRUE)) || is.null(sample) ||
+  if (!isTRUE(getOption("glycotrial.moments_pilot", TRUE)) || is.null(sample) ||
       !is.data.frame(sample) || !nrow(sample)) {
     return(enc)
   }
@@ -516,45 +516,45 @@ scale_pilot <- function(enc, sample) {
     x <- if (is.numeric(x)) as.double(x[is.finite(x)]) else numeric(0)
     if (length(x)) centre[[v]] <- mean(x)
   }
-  cm <- scale_centre_map(enc, centre)
-  enc <- scale_apply_centre(enc, cm$centre)
+  cm <- moments_centre_map(enc, centre)
+  enc <- moments_apply_centre(enc, cm$centre)
   enc$T <- cm$T
   # (the test option that fakes Ctrl-C counts the checks of the main pass only)
   # (and the pilot is a sample: its pattern matrices get a quarter of the
   # memory limit, beyond which it is skipped)
   old <- options(glycotrial.scale_test_interrupt_after = -1L,
-                 glycotrial.moment_memory_limit = scale_memory_limit() / 4)
+                 glycotrial.moment_memory_limit = moments_memory_limit() / 4)
   on.exit(options(old), add = TRUE)
-  mom <- tryCatch(suppressMessages(scale_chunk_moments(sample, enc, threads = 1L, label = "pilot sample")),
+  mom <- tryCatch(suppressMessages(moments_chunk(sample, enc, threads = 1L, label = "pilot sample")),
                   glycotrial_error = function(e) NULL)
   options(old)
   if (is.null(mom) || !length(mom$patterns)) return(enc)
-  b <- scale_ols(scale_crossprod(mom, p), p)
+  b <- moments_ols(moments_crossprod(mom, p), p)
   if (any(b != 0)) enc$y_coef <- b
   enc
 }
 
 # Rows for the pilot from a data frame: up to
-# getOption("glycotrial.scale_pilot_rows", 20000) rows spread over it.
-scale_pilot_rows <- function() max(10L, as.integer(getOption("glycotrial.scale_pilot_rows", 20000L)))
+# getOption("glycotrial.moments_pilot_rows", 20000) rows spread over it.
+moments_pilot_rows <- function() max(10L, as.integer(getOption("glycotrial.moments_pilot_rows", 20000L)))
 
-scale_pilot_sample <- function(df) {
+moments_pilot_sample <- function(df) {
   n <- nrow(df)
   if (!is.data.frame(df) || !n) return(NULL)
-  N <- scale_pilot_rows()
+  N <- moments_pilot_rows()
   if (n <= N) df else df[unique(round(seq(1, n, length.out = N))), , drop = FALSE]
 }
 
 # The moments in the original parametrisation (raw X, raw y): the fallback
 # when aliased columns do not allow mapping the estimates back.
-scale_moments_unmap <- function(mom, enc) {
+moments_unmap <- function(mom, enc) {
   p <- length(enc$colnames)
   b0 <- enc$y_coef %||% rep(0, p)
   V <- diag(p + 1)
   V[seq_len(p), seq_len(p)] <- solve(enc$T)
   V[seq_len(p), p + 1] <- b0
   mom$patterns <- lapply(mom$patterns, function(pat) {
-    pat$M <- scale_kron_congruence(pat$M, V, length(pat$visits))
+    pat$M <- moments_kron_congruence(pat$M, V, length(pat$visits))
     pat
   })
   mom
@@ -564,7 +564,7 @@ scale_moments_unmap <- function(mom, enc) {
 # the Kronecker product: V acts on the column blocks, then on the row blocks,
 # O(m^2 q^3) instead of O(m^3 q^3) (the cost that grew with visits^3 per
 # pattern).
-scale_kron_congruence <- function(M, V, m) {
+moments_kron_congruence <- function(M, V, m) {
   d <- nrow(M)
   q <- ncol(V)
   right <- function(X) matrix(matrix(X, nrow(X) * m, q) %*% V, nrow(X), ncol(X))
@@ -574,7 +574,7 @@ scale_kron_congruence <- function(M, V, m) {
 
 # Maps a fit in the centred/shifted parametrisation back (keep: estimable
 # columns; Tk = T[keep, keep], block of a unit triangular map).
-scale_map_back <- function(obj, enc, keep) {
+moments_map_back <- function(obj, enc, keep) {
   p <- length(enc$colnames)
   b0 <- (enc$y_coef %||% rep(0, p))[keep]
   Tk <- enc$T[keep, keep, drop = FALSE]
@@ -622,7 +622,7 @@ scale_map_back <- function(obj, enc, keep) {
 # mmrm_row_map_back() needs).
 mmrm_row_reparam <- function(design, spec, data) {
   none <- list(design = design, map = NULL)
-  if (!isTRUE(getOption("glycotrial.scale_pilot", TRUE)) || !is.data.frame(data)) return(none)
+  if (!isTRUE(getOption("glycotrial.moments_pilot", TRUE)) || !is.data.frame(data)) return(none)
   ratio <- as.numeric(getOption("glycotrial.mmrm_reparam_ratio", 10))
   far <- function(x) {
     x <- x[is.finite(x)]
@@ -639,12 +639,12 @@ mmrm_row_reparam <- function(design, spec, data) {
   # centres: numeric variables of a supported formula whose encoding
   # reproduces the model matrix
   enc <- tryCatch({
-    roles <- scale_roles(spec, NULL)
+    roles <- moments_roles(spec, NULL)
     sub <- data[rows, , drop = FALSE]
-    e <- scale_encoding(spec, roles, scale_schema(sub, roles))
+    e <- moments_encoding(spec, roles, moments_schema(sub, roles))
     chk <- utils::head(seq_len(nrow(sub)), 500L)
     if (!identical(e$colnames, colnames(design$X_full)) ||
-        !isTRUE(all.equal(unname(scale_design_r(e, sub[chk, , drop = FALSE])),
+        !isTRUE(all.equal(unname(moments_design_r(e, sub[chk, , drop = FALSE])),
                           unname(design$X_full[chk, , drop = FALSE]), tolerance = 1e-12))) {
       NULL
     } else {
@@ -661,7 +661,7 @@ mmrm_row_reparam <- function(design, spec, data) {
       x <- as.double(data[[v]][rows])
       if (far(x)) centre[[v]] <- mean(x[is.finite(x)])
     }
-    cm <- scale_centre_map(enc, centre)
+    cm <- moments_centre_map(enc, centre)
     centre <- cm$centre
     Tm <- cm$T
   }
@@ -678,9 +678,9 @@ mmrm_row_reparam <- function(design, spec, data) {
     dimnames(out) <- dimnames(X)
     out
   }
-  # pilot: least squares on up to scale_pilot_rows() rows spread over the data
+  # pilot: least squares on up to moments_pilot_rows() rows spread over the data
   n <- nrow(Xs)
-  idx <- if (n <= scale_pilot_rows()) seq_len(n) else unique(round(seq(1, n, length.out = scale_pilot_rows())))
+  idx <- if (n <= moments_pilot_rows()) seq_len(n) else unique(round(seq(1, n, length.out = moments_pilot_rows())))
   q <- qr(Xs[idx, , drop = FALSE])
   b0 <- rep(0, ncol(Xs))
   if (q$rank == ncol(Xs)) b0 <- as.numeric(qr.coef(q, design$y[idx]))
@@ -699,7 +699,7 @@ mmrm_row_reparam <- function(design, spec, data) {
 # (for residuals, fitted values and the sandwich later).
 mmrm_row_map_back <- function(obj, rp, design, reml, plugin) {
   if (is.null(rp$map)) return(obj)
-  obj <- scale_map_back(obj, rp$map, !design$aliased)
+  obj <- moments_map_back(obj, rp$map, !design$aliased)
   obj$x_matrix <- design$X
   obj$y <- design$y
   obj$engine <- mmrm_engine(design, plugin, reml)
@@ -712,7 +712,7 @@ mmrm_row_map_back <- function(obj, rp, design, reml, plugin) {
 
 # Sums moments in the order given (deterministic), patterns sorted by group
 # and visit set.
-scale_merge_moments <- function(parts) {
+moments_merge <- function(parts) {
   acc <- list()
   tot <- c(n_obs = 0, n_subjects = 0, n_dropped = 0, log_weight_sum = 0)
   var_sums <- NULL
@@ -731,7 +731,7 @@ scale_merge_moments <- function(parts) {
   }
   if (length(acc)) {
     bytes <- 3 * 8 * sum(vapply(acc, function(pat) as.double(length(pat$M)), 1))
-    if (bytes > scale_memory_limit()) scale_abort_memory(bytes, length(acc))
+    if (bytes > moments_memory_limit()) moments_abort_memory(bytes, length(acc))
     ord <- order(vapply(acc, `[[`, 1, "group"),
                  vapply(acc, function(p) sum(2^p$visits), 1))
     acc <- unname(acc[ord])
@@ -742,7 +742,7 @@ scale_merge_moments <- function(parts) {
 # ---- fit from moments -------------------------------------------------------------
 
 # Cross-products of [X | y] summed over visits and patterns.
-scale_crossprod <- function(mom, p) {
+moments_crossprod <- function(mom, p) {
   S <- matrix(0, p + 1, p + 1)
   for (pat in mom$patterns) {
     m <- length(pat$visits)
@@ -754,7 +754,7 @@ scale_crossprod <- function(mom, p) {
   S
 }
 
-scale_sub_moments <- function(mom, keep, p) {
+moments_subset <- function(mom, keep, p) {
   mom$patterns <- lapply(mom$patterns, function(pat) {
     m <- length(pat$visits)
     idx <- c(outer(seq_len(m), (c(which(keep), p + 1) - 1L) * m, "+"))
@@ -765,7 +765,7 @@ scale_sub_moments <- function(mom, keep, p) {
 }
 
 # Empirical residual covariance per group from OLS residual moments.
-scale_resid_cov <- function(mom, beta, k, G) {
+moments_resid_cov <- function(mom, beta, k, G) {
   u <- c(-beta, 1)
   S <- replicate(G, matrix(0, k, k), simplify = FALSE)
   N <- replicate(G, matrix(0, k, k), simplify = FALSE)
@@ -787,7 +787,7 @@ scale_resid_cov <- function(mom, beta, k, G) {
   })
 }
 
-scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
+moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
   plugin <- spec$plugin
   p <- length(enc$colnames)
   if (!length(mom$patterns) || mom$n_obs == 0) {
@@ -821,16 +821,16 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
     aliased
   }
   if (is.null(enc$T)) enc$T <- diag(p)
-  XY <- scale_crossprod(mom, p)
+  XY <- moments_crossprod(mom, p)
   aliased <- find_aliased(XY)
   # the centred/shifted parametrisation maps back only when no estimable
   # column leans on an aliased one; otherwise return to the raw moments
   if (any(aliased) && (any((enc$y_coef %||% 0)[aliased] != 0) ||
                        any(enc$T[aliased, !aliased] != 0))) {
-    mom <- scale_moments_unmap(mom, enc)
+    mom <- moments_unmap(mom, enc)
     enc$T <- diag(p)
     enc$y_coef <- NULL
-    XY <- scale_crossprod(mom, p)
+    XY <- moments_crossprod(mom, p)
     aliased <- find_aliased(XY)
   }
   if (any(aliased) && !control$accept_singular) {
@@ -838,7 +838,7 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
                      call = NULL)
   }
   keep <- !aliased
-  mom_k <- if (any(aliased)) scale_sub_moments(mom, keep, p) else mom
+  mom_k <- if (any(aliased)) moments_subset(mom, keep, p) else mom
   pk <- sum(keep)
   K <- covariance_n_theta(plugin, k)
   n_subj <- sum(vapply(mom$patterns, `[[`, 1, "n"))
@@ -865,7 +865,7 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
     XYk <- XY[c(which(keep), p + 1), c(which(keep), p + 1), drop = FALSE]
     beta_ols <- tryCatch(solve(XYk[seq_len(pk), seq_len(pk)], XYk[seq_len(pk), pk + 1]),
                          error = function(e) rep(0, pk))
-    Sg <- scale_resid_cov(mom_k, beta_ols, k, G)
+    Sg <- moments_resid_cov(mom_k, beta_ols, k, G)
     unlist(lapply(Sg, mmrm_start_theta, plugin = plugin, K = K))
   }
   # Extra Newton polishing (polish_factor) so that the estimate does not
@@ -903,12 +903,12 @@ scale_fit_moments <- function(mom, enc, spec, reml, df, vcov, control) {
   obj$xtx_full <- XY[seq_len(p), seq_len(p), drop = FALSE]
   obj$xtx_full_T <- if (!isTRUE(all(enc$T == diag(p)))) enc$T
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
-  # back to the parametrisation of the formula (see scale_pilot())
-  obj <- scale_map_back(obj, enc, keep)
+  # back to the parametrisation of the formula (see moments_pilot())
+  obj <- moments_map_back(obj, enc, keep)
   if (!isTRUE(all(enc$T == diag(p)))) {
     # what later recomputations from the engine (Kenward-Roger of the other
     # kind) need, in the original parametrisation
-    raw_k <- scale_sub_moments(scale_moments_unmap(mom, enc), keep, p)
+    raw_k <- moments_subset(moments_unmap(mom, enc), keep, p)
     obj$engine <- cpp_mmrm_engine_moments(raw_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
                                           reml, mom$log_weight_sum, spec$key, r_plugin)
   }
@@ -951,10 +951,10 @@ mmrm_fit_route <- function(call, formula, data, reml, weights, df, vcov, control
     glycotrial_abort("Spatial structure {.val {spec$key}} is not supported by the moment route (large, chunked, database or distributed data) yet; use a data frame with fewer than {mmrm_moment_rows()} rows.",
                      class = c("input", "glycotrial_error_moment_route"))
   }
-  roles <- scale_roles(spec, weights)
+  roles <- moments_roles(spec, weights)
   src <- if (is.data.frame(data)) mmrm_data_frame_source(data) else data
   pass <- mmrm_data_pass(src, roles)
-  obj <- scale_fit_moments(pass$moments, pass$encoding, spec, reml, df, vcov, control)
+  obj <- moments_fit(pass$moments, pass$encoding, spec, reml, df, vcov, control)
   obj$call <- call
   obj$data_source <- class(src)[1]
   obj
@@ -962,11 +962,11 @@ mmrm_fit_route <- function(call, formula, data, reml, weights, df, vcov, control
 
 # The design encoding of a formula for a sample of the data with given
 # levels: what a custom map step (e.g. spark_apply() of sparklyr, see the
-# scaling vignette) hands to scale_chunk_moments() on each partition.
+# scaling vignette) hands to moments_chunk() on each partition.
 mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
   spec <- mmrm_parse_formula(formula)
-  roles <- scale_roles(spec, weights)
-  scale_encoding(spec, roles, scale_schema(sample, roles, levels))
+  roles <- moments_roles(spec, weights)
+  moments_encoding(spec, roles, moments_schema(sample, roles, levels))
 }
 
 # ---- methods on a fit from moments only --------------------------------------

@@ -1,15 +1,14 @@
-#' @include registry.R
+#' @include plugins_registry.R
 NULL
 
 # Built-in plugins of the safety area (lab grading schemes, AESI groups) and
-# methods for optional packages' generics. This file sorts after registry.R,
-# so add_builtin_plugins() exists when it is sourced; the S3 interop methods
-# are queued from inside the builtin function because zzz.R (which defines
-# add_s3_interop()) is sourced after this file, and .onLoad runs
-# register_builtin_plugins() before register_s3_interop().
+# methods for optional packages' generics. The S3 interop methods are queued
+# from inside the built-in hook because some of them are defined in files
+# collated after this one; .onLoad runs register_builtin_plugins() before
+# register_s3_interop().
 
 add_builtin_plugins("safety", function() {
-  # Lab grading schemes (R/lab_grading.R).
+  # Lab grading schemes (R/safety_lab_grading.R).
   register_plugin_kind("lab_grading", validate_lab_grading,
                        description = "Laboratory toxicity grading schemes (rules on AVAL vs ULN/LLN/BASE/absolute)")
   register_lab_grading(

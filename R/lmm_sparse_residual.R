@@ -22,7 +22,7 @@
 # whitening for a new theta_r is a handful of vectorised operations:
 # X_w = W X and y_w = W y by rowsum(), Z_w = W Z as the products of W's and
 # Z's triplets joined on the row (duplicates are summed by the sparse core).
-lmm_multi_resid_setup <- function(design, reml) {
+lmm_sparse_resid_setup <- function(design, reml) {
   ri <- design$residual_info
   n <- length(design$y)
   ss <- ri$subject_start
@@ -72,11 +72,11 @@ lmm_multi_resid_setup <- function(design, reml) {
 }
 
 # Full theta_r from the free parameters (the first one held at 0).
-lmm_multi_resid_full <- function(setup, free) c(0, free)[seq_len(setup$n_theta_r)]
+lmm_sparse_resid_full <- function(setup, free) c(0, free)[seq_len(setup$n_theta_r)]
 
 # Whitened design at theta_r and log|C| (NULL when a C_i is not positive
 # definite). `chol = TRUE` also returns the per-subject factors L_i.
-lmm_multi_resid_white <- function(design, setup, theta_r, chol = FALSE) {
+lmm_sparse_resid_white <- function(design, setup, theta_r, chol = FALSE) {
   th <- c(rep(0, setup$n_theta_g), theta_r)
   np <- length(setup$patterns)
   Linv <- Lp <- vector("list", np)
@@ -132,10 +132,10 @@ lmm_multi_resid_white <- function(design, setup, theta_r, chol = FALSE) {
 }
 
 # Deviance at (theta_re, free theta_r): whitened profiled deviance + log|C|.
-lmm_multi_resid_deviance <- function(design, setup, theta_re, free) {
-  wh <- lmm_multi_resid_white(design, setup, lmm_multi_resid_full(setup, free))
+lmm_sparse_resid_deviance <- function(design, setup, theta_re, free) {
+  wh <- lmm_sparse_resid_white(design, setup, lmm_sparse_resid_full(setup, free))
   if (is.null(wh)) return(Inf)
-  ptr <- lmm_multi_make_ptr(wh$design, setup$reml)
+  ptr <- lmm_sparse_make_ptr(wh$design, setup$reml)
   d <- cpp_lmm_sparse_evaluate(ptr, theta_re)$deviance + wh$logdet
   if (is.finite(d)) d else Inf
 }
@@ -143,7 +143,7 @@ lmm_multi_resid_deviance <- function(design, setup, theta_re, free) {
 # First-order (projected gradient) and second-order (Hessian on the free
 # coordinates) optimality at par, by central differences. Coordinates at a
 # lower bound count as optimal when the deviance rises into the interior.
-lmm_multi_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
+lmm_sparse_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
   k <- length(par)
   f0 <- f(par)
   g <- numeric(k)
@@ -188,18 +188,18 @@ lmm_multi_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
        ok = is.finite(f0) && grad_ok && hess_ok)
 }
 
-lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
-  setup <- lmm_multi_resid_setup(design, reml)
+lmm_fit_sparse_resid <- function(design, reml, control = lmm_control()) {
+  setup <- lmm_sparse_resid_setup(design, reml)
   n_free <- max(setup$n_theta_r - 1L, 0L)
   tol <- max(control$grad_tol, 1e-6)
   # theta_re at the independence start (C = I), from the sparse core
-  ptr0 <- lmm_multi_make_ptr(design, reml)
+  ptr0 <- lmm_sparse_make_ptr(design, reml)
   fit0 <- cpp_lmm_sparse_fit(ptr0, NULL, control$max_iter, tol)
   th0 <- as.numeric(fit0$theta)
   lower_re <- as.numeric(fit0$lower)
   nt <- length(th0)
   lower <- c(lower_re, rep(-Inf, n_free))
-  f <- function(par) lmm_multi_resid_deviance(design, setup, par[seq_len(nt)], par[nt + seq_len(n_free)])
+  f <- function(par) lmm_sparse_resid_deviance(design, setup, par[seq_len(nt)], par[nt + seq_len(n_free)])
   # Joint optimisation over (theta_re, free theta_r) from several starts: the
   # independence fit, a larger and a smaller random-effect share with a
   # positive correlation start (the third only when the first two end at
@@ -229,12 +229,12 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
                        "i" = "Check the time variable of the residual term, or simplify the structure."),
                      class = "numerical", call = NULL)
   }
-  chk <- lmm_multi_resid_check(f, best$par, lower)
+  chk <- lmm_sparse_resid_check(f, best$par, lower)
   free <- best$par[nt + seq_len(n_free)]
-  theta_r <- lmm_multi_resid_full(setup, free)
-  wh <- lmm_multi_resid_white(design, setup, theta_r, chol = TRUE)
+  theta_r <- lmm_sparse_resid_full(setup, free)
+  wh <- lmm_sparse_resid_white(design, setup, theta_r, chol = TRUE)
   ctl <- control
-  fit <- lmm_fit_multi_design(wh$design, reml, ctl, start = best$par[seq_len(nt)])
+  fit <- lmm_fit_sparse_design(wh$design, reml, ctl, start = best$par[seq_len(nt)])
   fit$deviance <- fit$deviance + wh$logdet
   fit$logLik <- -fit$deviance / 2
   fit$df_logLik <- fit$df_logLik + n_free
@@ -261,28 +261,28 @@ lmm_fit_multi_resid <- function(design, reml, control = lmm_control()) {
   fit
 }
 
-# Satterthwaite setup as lmm_multi_satterthwaite_setup() with the residual
+# Satterthwaite setup as lmm_sparse_satterthwaite_setup() with the residual
 # structure's free parameters added: varpar = (theta_re, theta_r free, sigma),
 # deviance = whitened profiled deviance at sigma + log|C|, both the Hessian
 # and the Jacobian of vcov(beta) by Richardson-extrapolated differences (the
 # whitened design is rebuilt for every theta_r).
-lmm_multi_resid_satterthwaite_setup <- function(object) {
+lmm_sparse_resid_satterthwaite_setup <- function(object) {
   env <- object$cache
   if (!is.null(env$satt)) return(env$satt)
   design <- object$design
-  setup <- lmm_multi_resid_setup(design, object$reml)
+  setup <- lmm_sparse_resid_setup(design, object$reml)
   nt <- length(object$theta)
   n_free <- max(setup$n_theta_r - 1L, 0L)
   vp <- c(object$theta, object$theta_residual[-1][seq_len(n_free)], sqrt(object$sigma2))
   k <- length(vp)
   at <- function(v) {
-    wh <- lmm_multi_resid_white(design, setup,
-                                lmm_multi_resid_full(setup, v[nt + seq_len(n_free)]))
+    wh <- lmm_sparse_resid_white(design, setup,
+                                lmm_sparse_resid_full(setup, v[nt + seq_len(n_free)]))
     if (is.null(wh)) {
       glycotrial_abort("The residual structure is not positive definite near the estimate; Satterthwaite df are not available.",
                        class = "numerical", call = NULL)
     }
-    list(ptr = lmm_multi_make_ptr(wh$design, object$reml), logdet = wh$logdet)
+    list(ptr = lmm_sparse_make_ptr(wh$design, object$reml), logdet = wh$logdet)
   }
   dev <- function(v) {
     a <- at(v)
@@ -302,7 +302,7 @@ lmm_multi_resid_satterthwaite_setup <- function(object) {
 
 # Methods not available yet for several grouping factors with a residual
 # structure: a classed error instead of an answer that ignores theta_r.
-lmm_multi_resid_unsupported <- function(what) {
+lmm_sparse_resid_unsupported <- function(what) {
   glycotrial_abort(c("{what} is not available yet for several grouping factors combined with a residual covariance structure.",
                      "i" = "Use Satterthwaite df and Wald intervals, or fit with one grouping factor (or without the residual term) for it."),
                    class = c("glycotrial_error_unsupported", "input"), call = NULL)

@@ -69,7 +69,7 @@
 #' Data far from zero (e.g. a response offset by 1e6) keep full accuracy:
 #' numeric covariates are centred where that is an exact reparametrisation
 #' (intercept and marginal columns in the model) and a pilot least-squares
-#' fit from a sample of rows (up to `getOption("glycotrial.scale_pilot_rows",
+#' fit from a sample of rows (up to `getOption("glycotrial.moments_pilot_rows",
 #' 20000)`: spread over a data frame, the first chunk, the first rows of the
 #' first CSV file, the first rows of the table) is subtracted from the
 #' response before products are summed (in SQL inside the query); estimates
@@ -162,12 +162,12 @@ mmrm_data_dbi <- function(con, table, levels = NULL) {
       !methods::is(table, "Id")) {
     glycotrial_abort("{.arg table} must be a table name, not {describe_value(table)}.")
   }
-  scale_check_connection(con)
+  sources_check_connection(con)
   exists <- tryCatch(DBI::dbExistsTable(con, table), error = function(e) NA)
   if (isFALSE(exists)) {
     glycotrial_abort("{.arg table}: the connection has no table {.val {format(table)}}.")
   }
-  scale_check_levels(levels)
+  sources_check_levels(levels)
   structure(list(con = con, table = table, levels = levels),
             class = c("glycotrial_mmrm_source_dbi", "glycotrial_mmrm_source"))
 }
@@ -183,7 +183,7 @@ mmrm_data_csv <- function(files, chunk_rows = 100000L, levels = NULL, ...) {
     glycotrial_abort("{.arg files}: file{?s} {.file {missing_files}} do{?es/} not exist.")
   }
   check_count(chunk_rows, lower = 1, len = 1)
-  scale_check_levels(levels)
+  sources_check_levels(levels)
   structure(list(files = files, chunk_rows = as.integer(chunk_rows), levels = levels,
                  read_args = list(...)),
             class = c("glycotrial_mmrm_source_csv", "glycotrial_mmrm_source"))
@@ -199,7 +199,7 @@ mmrm_data_parquet <- function(files, levels = NULL) {
   if (length(missing_files)) {
     glycotrial_abort("{.arg files}: file{?s} {.file {missing_files}} do{?es/} not exist.")
   }
-  scale_check_levels(levels)
+  sources_check_levels(levels)
   if (!requireNamespace("nanoparquet", quietly = TRUE)) {
     glycotrial_abort("{.fun mmrm_data_parquet} needs the {.pkg nanoparquet} package; install it with {.code install.packages(\"nanoparquet\")}.")
   }
@@ -213,7 +213,7 @@ mmrm_data_chunks <- function(x, levels = NULL) {
   if (!(is.list(x) && !is.data.frame(x) && length(x)) && !is.function(x)) {
     glycotrial_abort("{.arg x} must be a non-empty list of data frames or a function returning chunks, not {describe_value(x)}.")
   }
-  scale_check_levels(levels)
+  sources_check_levels(levels)
   structure(list(x = x, levels = levels),
             class = c("glycotrial_mmrm_source_chunks", "glycotrial_mmrm_source"))
 }
@@ -232,7 +232,7 @@ print.glycotrial_mmrm_source <- function(x, ...) {
 
 # A closed (or otherwise invalid) DBI connection: a classed error, not the
 # back end's own.
-scale_check_connection <- function(con) {
+sources_check_connection <- function(con) {
   ok <- tryCatch(isTRUE(DBI::dbIsValid(con)), error = function(e) FALSE)
   if (!ok) {
     glycotrial_abort(c("The database connection {.arg con} is closed or invalid.",
@@ -242,7 +242,7 @@ scale_check_connection <- function(con) {
   invisible(TRUE)
 }
 
-scale_check_levels <- function(levels) {
+sources_check_levels <- function(levels) {
   if (!is.null(levels) && (!is.list(levels) || is.null(names(levels)) || any(!nzchar(names(levels))))) {
     glycotrial_abort("{.arg levels} must be a named list of factor levels, not {describe_value(levels)}.",
                      call = NULL)
@@ -258,7 +258,7 @@ mmrm_data_frame_source <- function(data) {
 # Test hook (tests only): getOption("glycotrial.scale_test_chunk_hook") is
 # called as hook(stage, i) in this R session before chunk / query i, so that
 # tests can inject an interrupt at a known point.
-scale_test_hook <- function(stage, i) {
+sources_test_hook <- function(stage, i) {
   h <- getOption("glycotrial.scale_test_chunk_hook")
   if (is.function(h)) h(stage, i)
   invisible(NULL)
@@ -273,7 +273,7 @@ scale_test_hook <- function(stage, i) {
 # along with it. An error keeps the worker's message and class. On an
 # interrupt or error the chunks already running are waited for (at most one
 # per worker), so no worker is left busy with this fit.
-scale_map <- function(X, FUN, ...) {
+sources_map <- function(X, FUN, ...) {
   n <- length(X)
   args <- list(...)
   environment(FUN) <- asNamespace("glycotrial")
@@ -294,7 +294,7 @@ scale_map <- function(X, FUN, ...) {
   res <- vector("list", n)
   if (!requireNamespace("future", quietly = TRUE)) {
     tryCatch(for (i in seq_len(n)) {
-      scale_test_hook("chunk", i)
+      sources_test_hook("chunk", i)
       res[[i]] <- f(X[[i]], i, args)
     }, error = wrap_error)
     return(res)
@@ -307,7 +307,7 @@ scale_map <- function(X, FUN, ...) {
   tryCatch({
     for (i in seq_len(n)) {
       while (next_i <= n && next_i < i + nw) {
-        scale_test_hook("chunk", next_i)
+        sources_test_hook("chunk", next_i)
         # A quoted expression (substitute = FALSE): its names are the globals below.
         pending[[as.character(next_i)]] <- future::future(
           quote(f(chunk, i, args)), substitute = FALSE,
@@ -322,7 +322,7 @@ scale_map <- function(X, FUN, ...) {
   res
 }
 
-scale_check_straddle <- function(ids, labels) {
+sources_check_straddle <- function(ids, labels) {
   all_ids <- unlist(ids, use.names = FALSE)
   dup <- anyDuplicated(all_ids)
   if (dup) {
@@ -338,13 +338,13 @@ scale_check_straddle <- function(ids, labels) {
 
 mmrm_data_pass <- function(src, roles) UseMethod("mmrm_data_pass")
 
-scale_need_cols <- function(roles) {
+sources_need_cols <- function(roles) {
   unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights,
            roles$visit_value))
 }
 
-scale_check_cols <- function(have, roles, what) {
-  miss <- setdiff(scale_need_cols(roles), have)
+sources_check_cols <- function(have, roles, what) {
+  miss <- setdiff(sources_need_cols(roles), have)
   if (length(miss)) {
     glycotrial_abort("{what} lack{?s/} column{?s} {.field {miss}} needed by {.arg formula}.",
                      class = c("input", "glycotrial_error_missing_column"), call = NULL)
@@ -354,14 +354,14 @@ scale_check_cols <- function(have, roles, what) {
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_frame <- function(src, roles) {
   df <- src$data
-  scale_check_cols(names(df), roles, "`data`")
-  schema <- scale_schema(df, roles)
-  enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(df))
-  mom <- scale_chunk_moments(df, enc, threads = scale_threads())
-  list(moments = scale_merge_moments(list(mom)), encoding = enc)
+  sources_check_cols(names(df), roles, "`data`")
+  schema <- moments_schema(df, roles)
+  enc <- moments_pilot(moments_encoding(NULL, roles, schema), moments_pilot_sample(df))
+  mom <- moments_chunk(df, enc, threads = moments_threads())
+  list(moments = moments_merge(list(mom)), encoding = enc)
 }
 
-scale_first_pass <- function(chunks_schema, roles, labels, levels) {
+sources_first_pass <- function(chunks_schema, roles, labels, levels) {
   schema <- NULL
   for (i in seq_along(chunks_schema)) {
     s <- chunks_schema[[i]]
@@ -373,30 +373,30 @@ scale_first_pass <- function(chunks_schema, roles, labels, levels) {
         }
       }
     }
-    schema <- scale_schema_merge(schema, s)
+    schema <- moments_schema_merge(schema, s)
   }
   for (v in names(levels)) if (!is.null(schema[[v]])) schema[[v]]$levels <- as.character(levels[[v]])
   schema
 }
 
-scale_chunk_schema <- function(df, roles, levels, label) {
+sources_chunk_schema <- function(df, roles, levels, label) {
   if (!is.data.frame(df)) {
     glycotrial_abort("{label}: expected a data frame, found {describe_value(df)}.",
                      class = c("input", "glycotrial_error_chunk"), call = NULL)
   }
-  miss <- setdiff(scale_need_cols(roles), names(df))
+  miss <- setdiff(sources_need_cols(roles), names(df))
   if (length(miss)) {
     glycotrial_abort("{label}: column{?s} {.field {miss}} missing.",
                      class = c("input", "glycotrial_error_chunk", "glycotrial_error_missing_column"),
                      call = NULL)
   }
-  s <- scale_schema(df, roles, levels)
+  s <- moments_schema(df, roles, levels)
   # an all-missing column says nothing about its type
   for (v in names(s)) if (all(is.na(df[[v]])) && is.logical(df[[v]])) s[[v]]$type <- NA
   s
 }
 
-scale_fix_na_types <- function(schema) {
+sources_fix_na_types <- function(schema) {
   for (v in names(schema)) if (is.na(schema[[v]]$type)) schema[[v]]$type <- "numeric"
   schema
 }
@@ -412,12 +412,12 @@ mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
   labels <- function(n) sprintf("chunk %d", seq_len(n))
   if (!is.null(chunks)) {
     lab <- labels(length(chunks))
-    sch <- Map(scale_chunk_schema, chunks, list(roles), list(src$levels), lab)
-    schema <- scale_fix_na_types(scale_first_pass_na(sch, roles, lab, src$levels))
-    enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(chunks[[1]]))
-    res <- scale_map(chunks, function(ch, i, enc) {
-      list(moments = scale_chunk_moments(ch, enc, threads = 1L, label = sprintf("chunk %d", i)),
-           subjects = scale_chunk_subjects(ch, enc))
+    sch <- Map(sources_chunk_schema, chunks, list(roles), list(src$levels), lab)
+    schema <- sources_fix_na_types(sources_first_pass_na(sch, roles, lab, src$levels))
+    enc <- moments_pilot(moments_encoding(NULL, roles, schema), moments_pilot_sample(chunks[[1]]))
+    res <- sources_map(chunks, function(ch, i, enc) {
+      list(moments = moments_chunk(ch, enc, threads = 1L, label = sprintf("chunk %d", i)),
+           subjects = moments_chunk_subjects(ch, enc))
     }, enc = enc)
   } else {
     sch <- list()
@@ -427,29 +427,29 @@ mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
       ch <- get_chunk(i)
       if (is.null(ch)) break
       if (i == 1L) first <- ch
-      sch[[i]] <- scale_chunk_schema(ch, roles, src$levels, sprintf("chunk %d", i))
+      sch[[i]] <- sources_chunk_schema(ch, roles, src$levels, sprintf("chunk %d", i))
       i <- i + 1L
     }
     if (!length(sch)) glycotrial_abort("{.arg x} returned no chunks.", call = NULL)
     lab <- labels(length(sch))
-    schema <- scale_fix_na_types(scale_first_pass_na(sch, roles, lab, src$levels))
-    enc <- scale_pilot(scale_encoding(NULL, roles, schema), scale_pilot_sample(first))
+    schema <- sources_fix_na_types(sources_first_pass_na(sch, roles, lab, src$levels))
+    enc <- moments_pilot(moments_encoding(NULL, roles, schema), moments_pilot_sample(first))
     rm(first)
     res <- vector("list", length(sch))
     for (i in seq_along(sch)) {
-      scale_test_hook("chunk", i)
+      sources_test_hook("chunk", i)
       ch <- get_chunk(i)
-      res[[i]] <- list(moments = scale_chunk_moments(ch, enc, threads = scale_threads(),
+      res[[i]] <- list(moments = moments_chunk(ch, enc, threads = moments_threads(),
                                                      label = sprintf("chunk %d", i)),
-                       subjects = scale_chunk_subjects(ch, enc))
+                       subjects = moments_chunk_subjects(ch, enc))
     }
   }
-  scale_check_straddle(lapply(res, `[[`, "subjects"), lab)
-  list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
+  sources_check_straddle(lapply(res, `[[`, "subjects"), lab)
+  list(moments = moments_merge(lapply(res, `[[`, "moments")), encoding = enc)
 }
 
 # First pass tolerant of all-missing columns (type NA).
-scale_first_pass_na <- function(sch, roles, labels, levels) {
+sources_first_pass_na <- function(sch, roles, labels, levels) {
   ref <- NULL
   for (i in seq_along(sch)) {
     for (v in names(sch[[i]])) {
@@ -469,7 +469,7 @@ scale_first_pass_na <- function(sch, roles, labels, levels) {
       if (ref[[v]] == "factor") sch[[i]][[v]]$levels <- character()
     }
   }
-  scale_first_pass(sch, roles, labels, levels)
+  sources_first_pass(sch, roles, labels, levels)
 }
 
 # read.csv() with the column types decided the same way in every chunk:
@@ -478,7 +478,7 @@ scale_first_pass_na <- function(sch, roles, labels, levels) {
 # chunks. Columns are read as text and become numeric when every non-missing
 # value is a number, all-missing columns logical NA (type unknown), others
 # character. User-given colClasses are respected.
-scale_read_csv <- function(args) {
+sources_read_csv <- function(args) {
   if (!is.null(args$colClasses)) {
     return(do.call(utils::read.csv, c(args, list(stringsAsFactors = FALSE))))
   }
@@ -502,7 +502,7 @@ scale_read_csv <- function(args) {
 
 # Reads a CSV file in chunks, keeping each subject's rows together (the last
 # subject of a chunk moves to the next one), and applies FUN to each chunk.
-scale_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
+sources_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
   con <- file(file, "r")
   on.exit(close(con), add = TRUE)
   header <- utils::read.csv(con, nrows = 1, header = FALSE, stringsAsFactors = FALSE,
@@ -512,11 +512,11 @@ scale_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
   out <- list()
   j <- 0L
   repeat {
-    ch <- tryCatch(scale_read_csv(c(list(con, nrows = chunk_rows, header = FALSE, col.names = cols),
+    ch <- tryCatch(sources_read_csv(c(list(con, nrows = chunk_rows, header = FALSE, col.names = cols),
                                     read_args)),
                    error = function(e) NULL)
     last <- is.null(ch) || nrow(ch) < chunk_rows
-    if (!is.null(carry)) ch <- if (is.null(ch)) carry else scale_rbind(carry, ch)
+    if (!is.null(carry)) ch <- if (is.null(ch)) carry else sources_rbind(carry, ch)
     if (is.null(ch) || !nrow(ch)) break
     if (!last) {
       s <- as.character(ch[[subject]])
@@ -540,7 +540,7 @@ scale_csv_apply <- function(file, chunk_rows, subject, read_args, FUN) {
   out
 }
 
-scale_rbind <- function(a, b) {
+sources_rbind <- function(a, b) {
   for (v in names(a)) {
     if (!identical(class(a[[v]]), class(b[[v]]))) {
       if (is.logical(a[[v]]) && all(is.na(a[[v]]))) a[[v]] <- b[[v]][NA_integer_][seq_len(nrow(a))]
@@ -565,42 +565,42 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
   # runs in the workers: the files need only be readable there
   schema_of_file <- function(file, i, roles, levels, chunk_rows, read_args) {
     hdr <- names(utils::read.csv(file, nrows = 1))
-    scale_check_cols(hdr, roles, paste0("CSV file ", basename(file)))
-    sch <- scale_csv_apply(file, chunk_rows, roles$subject, read_args, function(ch, j) {
-      scale_chunk_schema(ch, roles, levels, sprintf("file %s, chunk %d", basename(file), j))
+    sources_check_cols(hdr, roles, paste0("CSV file ", basename(file)))
+    sch <- sources_csv_apply(file, chunk_rows, roles$subject, read_args, function(ch, j) {
+      sources_chunk_schema(ch, roles, levels, sprintf("file %s, chunk %d", basename(file), j))
     })
     sch
   }
-  sch <- scale_map(files, schema_of_file, roles = roles, levels = levels,
+  sch <- sources_map(files, schema_of_file, roles = roles, levels = levels,
                    chunk_rows = src$chunk_rows, read_args = src$read_args)
   flat <- unlist(sch, recursive = FALSE)
   flab <- unlist(Map(function(f, s) sprintf("file %s, chunk %d", basename(f), seq_along(s)), files, sch))
-  schema <- scale_fix_na_types(scale_first_pass_na(flat, roles, flab, levels))
+  schema <- sources_fix_na_types(sources_first_pass_na(flat, roles, flab, levels))
   # the pilot sample: the first rows of the first file
-  pilot <- tryCatch(scale_read_csv(c(list(files[1], nrows = scale_pilot_rows()), src$read_args)),
+  pilot <- tryCatch(sources_read_csv(c(list(files[1], nrows = moments_pilot_rows()), src$read_args)),
                     error = function(e) NULL)
-  enc <- scale_pilot(scale_encoding(NULL, roles, schema), pilot)
+  enc <- moments_pilot(moments_encoding(NULL, roles, schema), pilot)
   moments_of_file <- function(file, i, enc, chunk_rows, read_args) {
-    parts <- scale_csv_apply(file, chunk_rows, enc$subject, read_args, function(ch, j) {
-      list(moments = scale_chunk_moments(ch, enc, threads = 1L,
+    parts <- sources_csv_apply(file, chunk_rows, enc$subject, read_args, function(ch, j) {
+      list(moments = moments_chunk(ch, enc, threads = 1L,
                                          label = sprintf("file %s, chunk %d", basename(file), j)),
-           subjects = scale_chunk_subjects(ch, enc))
+           subjects = moments_chunk_subjects(ch, enc))
     })
-    list(moments = scale_merge_moments(lapply(parts, `[[`, "moments")),
+    list(moments = moments_merge(lapply(parts, `[[`, "moments")),
          subjects = lapply(parts, `[[`, "subjects"))
   }
-  res <- scale_map(files, moments_of_file, enc = enc, chunk_rows = src$chunk_rows,
+  res <- sources_map(files, moments_of_file, enc = enc, chunk_rows = src$chunk_rows,
                    read_args = src$read_args)
   ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
-  scale_check_straddle(ids, flab[seq_along(ids)])
-  list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
+  sources_check_straddle(ids, flab[seq_along(ids)])
+  list(moments = moments_merge(lapply(res, `[[`, "moments")), encoding = enc)
 }
 
 # ---- Parquet files (nanoparquet) ----------------------------------------------------
 
 # Reads the columns `cols` of a Parquet file (nanoparquet reads a whole file
 # at once: each file is one chunk) and applies FUN(chunk, 1).
-scale_parquet_apply <- function(file, cols, subject, FUN) {
+sources_parquet_apply <- function(file, cols, subject, FUN) {
   df <- as.data.frame(nanoparquet::read_parquet(file, col_select = cols), stringsAsFactors = FALSE)
   # Parquet strings read as character; dictionary columns may come as factors
   for (v in names(df)) if (is.factor(df[[v]])) df[[v]] <- as.character(df[[v]])
@@ -609,7 +609,7 @@ scale_parquet_apply <- function(file, cols, subject, FUN) {
 }
 
 # Column names of a Parquet file (its leaf columns).
-scale_parquet_columns <- function(file) {
+sources_parquet_columns <- function(file) {
   sch <- nanoparquet::read_parquet_schema(file)
   nm <- sch$name
   if (!is.null(sch$num_children)) nm <- nm[is.na(sch$num_children) | sch$num_children == 0]
@@ -620,40 +620,40 @@ scale_parquet_columns <- function(file) {
 mmrm_data_pass.glycotrial_mmrm_source_parquet <- function(src, roles) {
   files <- src$files
   levels <- src$levels
-  cols <- scale_need_cols(roles)
+  cols <- sources_need_cols(roles)
   chunk_label <- function(file, j) sprintf("file %s", basename(file))
   # runs in the workers: the files need only be readable there
   schema_of_file <- function(file, i, roles, levels, cols) {
-    have <- scale_parquet_columns(file)
-    scale_check_cols(have, roles, paste0("Parquet file ", basename(file)))
-    scale_parquet_apply(file, cols, roles$subject, function(ch, j) {
-      scale_chunk_schema(ch, roles, levels, sprintf("file %s", basename(file)))
+    have <- sources_parquet_columns(file)
+    sources_check_cols(have, roles, paste0("Parquet file ", basename(file)))
+    sources_parquet_apply(file, cols, roles$subject, function(ch, j) {
+      sources_chunk_schema(ch, roles, levels, sprintf("file %s", basename(file)))
     })
   }
-  sch <- scale_map(files, schema_of_file, roles = roles, levels = levels, cols = cols)
+  sch <- sources_map(files, schema_of_file, roles = roles, levels = levels, cols = cols)
   flat <- unlist(sch, recursive = FALSE)
   flab <- unlist(Map(function(f, s) chunk_label(f, seq_along(s)), files, sch))
   if (!length(flat)) glycotrial_abort("{.arg files}: the Parquet files have no rows.", call = NULL)
-  schema <- scale_fix_na_types(scale_first_pass_na(flat, roles, flab, levels))
+  schema <- sources_fix_na_types(sources_first_pass_na(flat, roles, flab, levels))
   # the pilot sample: the first rows of the first file
   pilot <- tryCatch({
-    p1 <- scale_parquet_apply(files[1], cols, roles$subject, function(ch, j) ch)[[1]]
-    p1[seq_len(min(nrow(p1), scale_pilot_rows())), , drop = FALSE]
+    p1 <- sources_parquet_apply(files[1], cols, roles$subject, function(ch, j) ch)[[1]]
+    p1[seq_len(min(nrow(p1), moments_pilot_rows())), , drop = FALSE]
   }, error = function(e) NULL)
-  enc <- scale_pilot(scale_encoding(NULL, roles, schema), pilot)
+  enc <- moments_pilot(moments_encoding(NULL, roles, schema), pilot)
   moments_of_file <- function(file, i, enc, cols) {
-    parts <- scale_parquet_apply(file, cols, enc$subject, function(ch, j) {
-      list(moments = scale_chunk_moments(ch, enc, threads = 1L,
+    parts <- sources_parquet_apply(file, cols, enc$subject, function(ch, j) {
+      list(moments = moments_chunk(ch, enc, threads = 1L,
                                          label = sprintf("file %s", basename(file))),
-           subjects = scale_chunk_subjects(ch, enc))
+           subjects = moments_chunk_subjects(ch, enc))
     })
-    list(moments = scale_merge_moments(lapply(parts, `[[`, "moments")),
+    list(moments = moments_merge(lapply(parts, `[[`, "moments")),
          subjects = lapply(parts, `[[`, "subjects"))
   }
-  res <- scale_map(files, moments_of_file, enc = enc, cols = cols)
+  res <- sources_map(files, moments_of_file, enc = enc, cols = cols)
   ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
-  scale_check_straddle(ids, flab[seq_along(ids)])
-  list(moments = scale_merge_moments(lapply(res, `[[`, "moments")), encoding = enc)
+  sources_check_straddle(ids, flab[seq_along(ids)])
+  list(moments = moments_merge(lapply(res, `[[`, "moments")), encoding = enc)
 }
 
 # ---- the database route -----------------------------------------------------------
@@ -661,7 +661,7 @@ mmrm_data_pass.glycotrial_mmrm_source_parquet <- function(src, roles) {
 # Maximum number of product columns in one aggregate query (SQLite's default
 # limit is 2000 result columns; wider designs are split over several queries
 # with the same grouping).
-scale_sql_max_columns <- function() {
+sources_sql_max_columns <- function() {
   max(10L, as.integer(getOption("glycotrial.sql_max_columns", 1000L)))
 }
 
@@ -669,7 +669,7 @@ scale_sql_max_columns <- function() {
 # differ: SQLite has neither unless its math functions are loaded, which
 # RSQLite::initExtension(con, "math") does; PostgreSQL and duckdb have SQRT
 # and LN, some databases only LOG). NULL when unavailable.
-scale_sql_math <- function(con) {
+sources_sql_math <- function(con) {
   probe <- function(expr) {
     v <- tryCatch(suppressWarnings(DBI::dbGetQuery(con, paste("SELECT", expr, "AS v"))$v),
                   error = function(e) NULL)
@@ -707,9 +707,9 @@ scale_sql_math <- function(con) {
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   con <- src$con
-  scale_check_connection(con)
+  sources_check_connection(con)
   fields <- DBI::dbListFields(con, src$table)
-  scale_check_cols(fields, roles, paste("Database table", paste(format(src$table), collapse = ".")))
+  sources_check_cols(fields, roles, paste("Database table", paste(format(src$table), collapse = ".")))
   qi <- function(x) as.character(DBI::dbQuoteIdentifier(con, x))
   tbl <- if (methods::is(src$table, "Id")) as.character(DBI::dbQuoteIdentifier(con, src$table)) else qi(src$table)
   cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
@@ -735,14 +735,14 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   alias <- isTRUE(roles$visit_alias)
   for (v in cols) {
     own <- alias && identical(v, roles$visit)
-    type <- if ((!is.null(levels[[v]]) && !own) || v %in% c(if (!alias) roles$visit, roles$group)) "factor" else scale_col_type(sample[[v]])
+    type <- if ((!is.null(levels[[v]]) && !own) || v %in% c(if (!alias) roles$visit, roles$group)) "factor" else moments_col_type(sample[[v]])
     if (identical(v, roles$response)) type <- "numeric"
     if (type == "other") type <- "numeric"
     schema[[v]] <- list(name = v, type = type, levels = if (type == "factor") db_levels(v))
   }
   if (alias) {
     # fit_lmm()'s moment route: visit levels of a (possibly numeric) visit
-    # variable, kept apart from its own type (see scale_schema())
+    # variable, kept apart from its own type (see moments_schema())
     v <- roles$visit
     schema[[".visit"]] <- list(name = v, type = "factor", levels = db_levels(v))
     if (!is.null(roles$visit_value)) {
@@ -755,7 +755,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
       schema[[".visit"]]$pairs <- unique(paste(as.character(pr$v), "\r", as.character(pr$w), sep = ""))
     }
   }
-  enc <- scale_encoding(NULL, roles, schema)
+  enc <- moments_encoding(NULL, roles, schema)
   p <- length(enc$colnames)
   num <- function(x) sprintf("%.17g", x)
   if (length(enc$visit_levels) > 53) {
@@ -802,16 +802,16 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     "pat AS (SELECT s, SUM(CAST(1 AS BIGINT) << v) AS pm, MIN(g) AS g, COUNT(*) AS nv FROM d GROUP BY s)",
     "SELECT pm, g, MIN(nv) AS nv, COUNT(*) AS n FROM pat GROUP BY pm, g"),
     qi(roles$subject), vcode, gcode, tbl, notnull))
-  bytes <- scale_moment_bytes(as.numeric(pats$nv), p + 1)
-  if (bytes > scale_memory_limit()) scale_abort_memory(bytes, nrow(pats))
-  # pilot sample (centres, response shift; see scale_pilot()): the first rows
+  bytes <- moments_moment_bytes(as.numeric(pats$nv), p + 1)
+  if (bytes > moments_memory_limit()) moments_abort_memory(bytes, nrow(pats))
+  # pilot sample (centres, response shift; see moments_pilot()): the first rows
   # with all columns present
   pilot_cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$subject, roles$group, roles$weights))
   pilot <- tryCatch(DBI::dbGetQuery(con, sprintf(
     "SELECT %s FROM %s WHERE %s LIMIT %d", paste(qi(pilot_cols), collapse = ", "), tbl,
-    paste(paste0(qi(pilot_cols), " IS NOT NULL"), collapse = " AND "), scale_pilot_rows())),
+    paste(paste0(qi(pilot_cols), " IS NOT NULL"), collapse = " AND "), moments_pilot_rows())),
     error = function(e) NULL)
-  enc <- scale_pilot(enc, pilot)
+  enc <- moments_pilot(enc, pilot)
   lit <- function(v, lv) {
     if (num_col[[v]]) lv else as.character(DBI::dbQuoteString(con, lv))
   }
@@ -845,7 +845,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   # sum log w enters log|Sigma_i| (as in the in-memory data pass)
   wsel <- ""
   if (!is.null(roles$weights)) {
-    math <- scale_sql_math(con)
+    math <- sources_sql_math(con)
     if (is.null(math$sqrt) || is.null(math$ln)) {
       glycotrial_abort(c("Observation weights with {.fun mmrm_data_dbi} need SQRT and LN (or LOG) functions in the database, which this connection lacks.",
                          "i" = "Load them (for SQLite: {.code RSQLite::initExtension(con, \"math\")}) or fit without {.arg weights}."),
@@ -890,13 +890,13 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   for (dd in seq_len(q1) - 1L) for (cc in seq_len(q1) - 1L) {
     prods <- c(prods, sprintf("SUM(a.c%d * b.c%d) AS m%d_%d", cc, dd, cc, dd))
   }
-  # the product columns in pieces of at most scale_sql_max_columns(), each
+  # the product columns in pieces of at most sources_sql_max_columns(), each
   # piece one query with the same grouping and order (rows then line up)
-  pieces <- split(prods, ceiling(seq_along(prods) / scale_sql_max_columns()))
+  pieces <- split(prods, ceiling(seq_along(prods) / sources_sql_max_columns()))
   agg <- NULL
   for (ip in seq_along(pieces)) {
     pc <- pieces[[ip]]
-    scale_test_hook("query", ip)
+    sources_test_hook("query", ip)
     sql <- sprintf(paste(
       "WITH %s, %s SELECT pat.pm AS pm, pat.g AS g, a.v AS va, b.v AS vb, COUNT(*) AS n, %s",
       "FROM d a JOIN d b ON a.s = b.s AND a.v >= b.v JOIN pat ON pat.s = a.s",
@@ -922,17 +922,17 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     if (length(num_vars)) paste0(", ", paste0("SUM(x", seq_along(num_vars), ") AS x", seq_along(num_vars), collapse = ", ")) else ""))
   dropped <- DBI::dbGetQuery(con, sprintf("SELECT COUNT(*) AS n FROM %s WHERE %s IS NOT NULL AND NOT (%s)",
                                           tbl, qi(roles$response), notnull))$n
-  mom <- scale_dbi_moments(agg, q1, length(enc$visit_levels))
+  mom <- sources_dbi_moments(agg, q1, length(enc$visit_levels))
   mom$n_dropped <- as.numeric(dropped)
   if (nzchar(wsel)) mom$log_weight_sum <- as.numeric(totals$lw)
   var_sums <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))
   for (i in seq_along(num_vars)) var_sums[[num_vars[i]]] <- as.numeric(totals[[paste0("x", i)]])
   mom$var_sums <- var_sums
-  list(moments = scale_merge_moments(list(mom)), encoding = enc)
+  list(moments = moments_merge(list(mom)), encoding = enc)
 }
 
 # Pattern moment matrices from the rows of the aggregate query.
-scale_dbi_moments <- function(agg, q1, k) {
+sources_dbi_moments <- function(agg, q1, k) {
   agg$pm <- as.numeric(agg$pm)
   vals <- as.matrix(agg[, sprintf("m%d_%d", rep(seq_len(q1) - 1L, q1),
                                   rep(seq_len(q1) - 1L, each = q1)), drop = FALSE])

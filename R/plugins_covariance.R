@@ -5,7 +5,7 @@
 # point other packages use (src/r_mmrm.cpp); sync_compiled_plugins() mirrors
 # them here with package "glycotrial" and implementation "C++".
 
-#' @include registry.R zzz.R
+#' @include plugins_registry.R
 NULL
 
 validate_covariance_plugin <- function(impl, meta) {
