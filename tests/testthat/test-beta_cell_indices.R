@@ -55,58 +55,6 @@ test_that("beta_cell_indices() picks available indices, covariates and overrides
                beta_cell_indices(adlb, "homa1_ir")$homa1_ir)
 })
 
-test_that("an R index registered by the user works like a built-in", {
-  on.exit(unregister_plugin("index", "test_glucose_peak"), add = TRUE)
-  on.exit(unregister_plugin("index", "test_homa_like"), add = TRUE)
-  register_index("test_homa_like", function(glucose, insulin) glucose * insulin / 405,
-                 inputs = c(glucose = "mg/dL", insulin = "uU/mL"), output_unit = "1",
-                 description = "HOMA1-IR in the mg/dL form", reference = "Matthews 1985")
-  register_index("test_glucose_peak", function(time, glucose) max(glucose),
-                 inputs = c(glucose = "mmol/L"), output_unit = "mmol/L", shape = "curve",
-                 times = c(0, 30), description = "Peak OGTT glucose")
-  lst <- glycotrial_plugins("index")
-  row <- lst[lst$key == "test_homa_like", ]
-  expect_equal(row$implementation, "R")
-  expect_match(row$units, "glucose [mg/dL; also mmol/L]", fixed = TRUE)
-  adlb <- indices_adlb()
-  res <- beta_cell_indices(adlb, c("homa1_ir", "test_homa_like", "test_glucose_peak"))
-  expect_equal(res$test_homa_like, res$homa1_ir * 18.016 / 18, tolerance = 1e-12)
-  expect_equal(res$test_glucose_peak, c(14.5, 12.9, 16.0, 15.8), tolerance = 1e-12)
-  expect_equal(res$test_glucose_peak_unit, rep("mmol/L", 4))
-  # Conversions and impossible-value checks apply as for built-ins.
-  expect_equal(evaluate_index("test_homa_like", list(glucose = 5, insulin = 60),
-                              units = c(glucose = "mmol/L", insulin = "pmol/L")),
-               5 * 18.016 * 10 / 405, tolerance = 1e-12)
-  expect_warning(evaluate_index("test_homa_like", list(glucose = -5, insulin = 6)),
-                 class = "glycotrial_warning_impossible_value")
-  expect_error(register_index("test_homa_like", function(glucose) glucose,
-                              inputs = c(glucose = "mmol/L")),
-               class = "glycotrial_error_registry_conflict")
-  expect_error(register_index("bad_units", function(glucose) glucose,
-                              inputs = c(glucose = "mmol/dL")), class = "glycotrial_error_unit")
-  expect_error(register_index("bad_args", function(x) x, inputs = c(glucose = "mmol/L")),
-               class = "glycotrial_error_input")
-})
-
-test_that("index_change() gives change from baseline by arm and visit", {
-  adlb <- indices_adlb()
-  res <- beta_cell_indices(adlb, c("homa1_ir", "homa_ir_cp"), keep = "ARM")
-  ch <- index_change(res, baseline = "Baseline")
-  d <- ch$data
-  expect_true(all(c("USUBJID", "ARM", "AVISIT", "PARAMCD", "AVAL", "BASE", "CHG") %in% names(d)))
-  wk <- d[d$AVISIT == "Week 48" & d$PARAMCD == "homa1_ir", ]
-  expect_equal(wk$CHG, c(7.2 * 9 / 22.5 - 8.1 * 10 / 22.5, 8.8 * 13 / 22.5 - 9 * 14 / 22.5),
-               tolerance = 1e-12)
-  s <- ch$summary
-  expect_equal(nrow(s[s$PARAMCD == "homa1_ir" & s$AVISIT == "Week 48", ]), 2)
-  lg <- index_change(res, baseline = "Baseline", log = TRUE)
-  wl <- lg$data[lg$data$AVISIT == "Week 48" & lg$data$PARAMCD == "homa1_ir", ]
-  expect_equal(wl$CHG, log(c(7.2 * 9 / (8.1 * 10), 8.8 * 13 / (9 * 14))), tolerance = 1e-12)
-  sl <- lg$summary[lg$summary$PARAMCD == "homa1_ir" & lg$summary$AVISIT == "Week 48" &
-                     lg$summary$ARM == "UC-MSC", ]
-  expect_equal(sl$ratio, 7.2 * 9 / (8.1 * 10), tolerance = 1e-12)
-})
-
 test_that("on the shipped trial data beta_cell_indices() agrees with InsuSensCalc", {
   skip_if_not_installed("InsuSensCalc")
   skip_if_not_installed("dplyr")

@@ -148,7 +148,7 @@ test_that("bad input gives classed errors", {
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID), dn), "missing values",
                class = "glycotrial_error_input")
   expect_error(fit_lmm(AVAL ~ WEEK, d), "neither a random-effect term", class = "glycotrial_error_input")
-  # several grouping factors are fitted (test-lmm_multi.R), also with a
+  # several grouping factors are fitted (test-lmm_sparse.R), also with a
   # residual structure (test-lmm_sparse_residual.R); a malformed one is an error
   expect_error(fit_lmm(AVAL ~ WEEK + (1 | USUBJID) + (1 | ARM) + ar1(AVISIT), d),
                "must look like", class = "glycotrial_error_input")

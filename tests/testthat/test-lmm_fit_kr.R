@@ -66,7 +66,7 @@ test_that("Kenward-Roger requests that are not supported give classed errors", {
   f_ml <- fit_lmm(Reaction ~ Days + (1 | Subject), sleepstudy, reml = FALSE)
   expect_error(summary(f_ml, ddf = "Kenward-Roger"), "REML", class = "glycotrial_error_input")
   d <- lmm_sim_trial(n = 20)
-  # residual structures are supported (validated in test-lmm_kr_residual.R)
+  # residual structures are supported (validated in test-lmm_fit_kr_residual.R)
   f_ar <- fit_lmm(AVAL ~ WEEK + (1 | USUBJID) + ar1(AVISIT | USUBJID), d)
   a <- anova(f_ar, ddf = "Kenward-Roger")
   expect_true(all(is.finite(a$DenDF) & a$DenDF > 0))

@@ -106,7 +106,7 @@ test_that("offset fits agree with mmrm where mmrm converges", {
   refx <- mmrm::mmrm(acc_formula, data = dx, method = "Kenward-Roger")
   fx <- mmrm_fit(acc_formula, data = dx)
   # mmrm on the offset covariate (its own optimiser precision, 1e-5 as in
-  # test-mmrm_scale.R)
+  # test-mmrm_moments.R)
   # (mmrm's optimiser precision: on the original fev_data its estimates
   # differ from ours by 1.3e-5 and its SEs by 2.2e-5, mean relative)
   expect_equal(coef(fx), coef(refx), tolerance = 1e-4)

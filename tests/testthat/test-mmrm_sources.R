@@ -1,7 +1,7 @@
 # mmrm_fit() on data arriving as chunks, CSV files, a function, a database
 # table (SQL aggregate) or through future workers: identical estimates
 # (<= 1e-10 relative) to the in-memory moment fit, which itself is checked
-# against mmrm in test-mmrm_scale.R.
+# against mmrm in test-mmrm_moments.R.
 
 scale_ref_fit <- function(d) {
   withr::local_options(glycotrial.mmrm_moment_rows = 1)

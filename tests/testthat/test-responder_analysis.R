@@ -78,27 +78,6 @@ test_that("multiple imputation pools with Rubin's rules as written out", {
   expect_output(print(res), "use non-responder imputation")
 })
 
-test_that("the imputation model draws from the regression on the earlier visits", {
-  # Fixture: complete data for everyone except S5's Week 48 HbA1c. With
-  # 3 observed placebo subjects the model falls back to baseline + previous
-  # visit; the draws must lie around the regression prediction.
-  lb <- fixture_adlb()
-  more <- lapply(1:12, function(i) {
-    x <- lb[lb$USUBJID == "S4", ]; x$USUBJID <- paste0("Q", i)
-    x$AVAL <- x$AVAL + c(rep(i / 10, 3), 0, 0, 0)[seq_len(nrow(x))]
-    x
-  })
-  lb2 <- rbind(lb, do.call(rbind, more))
-  sl <- rbind(fixture_adsl(), data.frame(USUBJID = paste0("Q", 1:12), ARM = "P", STRATA = "x"))
-  r <- derive_responders(lb2, sl)
-  imps <- glycotrial:::impute_responders(r, r$ARM, c("A", "P"), 20, seed = 3)
-  expect_length(imps, 20)
-  expect_true(all(vapply(imps, function(y) all(y %in% c(0, 1)), logical(1))))
-  # Non-missing responders are kept exactly.
-  obs <- !is.na(r$RESPONDER)
-  expect_true(all(vapply(imps, function(y) all(y[obs] == r$RESPONDER[obs]), logical(1))))
-})
-
 test_that("tipping-point grid: corners equal the extreme imputations", {
   r <- rsp_example()
   res <- responder_analysis(r, treatment = "UC-MSC", missing = "tipping-point")
@@ -135,20 +114,4 @@ test_that("bad input raises classed errors", {
   expect_error(responder_analysis(as.data.frame(unclass(r))[, c("ARM", "RESPONDER")],
                                   missing = "multiple-imputation"),
                class = "glycotrial_error_input")
-})
-
-test_that("the publication table carries the analysis numbers", {
-  res <- responder_analysis(derive_responders(adlb, adsl), treatment = "UC-MSC",
-                            missing = "complete-case", ci = list(diff = "wald"))
-  tab <- responder_table(res)
-  expect_named(tab, c("statistic", "UC-MSC", "Placebo", "UC-MSC vs Placebo"))
-  expect_equal(tab[["UC-MSC"]][tab$statistic == "N"], "45")
-  expect_equal(tab[["Placebo"]][3], "2 (4.5)")
-  expect_equal(tab[["UC-MSC vs Placebo"]][grepl("^Risk difference", tab$statistic)],
-               "15.5 (2.2, 28.7)")
-  skip_if_not_installed("flextable")
-  ft <- flextable::as_flextable(res)
-  expect_s3_class(ft, "flextable")
-  skip_if_not_installed("knitr")
-  expect_match(as.character(knitr::knit_print(res)), "Risk difference")
 })

@@ -107,16 +107,6 @@ test_that("ae_overview lines are counted by hand", {
   expect_error(ae_time_to_first(d$adae, d$adsl), class = "glycotrial_error_input")
 })
 
-test_that("no infusion records give no infusion-reaction rows", {
-  d <- safety_toy()
-  adex <- data.frame(USUBJID = character(), ASTDY = numeric(), EXINFNO = integer())
-  res <- infusion_reactions(d$adae, d$adsl, adex)
-  expect_equal(nrow(res$table), 0)
-  expect_equal(nrow(res$ard), 0)
-  expect_match(res$meta$footnote, "No infusion records")
-  expect_output(print(res), "no rows")
-})
-
 test_that("results convert, print and render", {
   d <- safety_toy()
   res <- ae_by_term(d$adae, d$adsl)

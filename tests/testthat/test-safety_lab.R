@@ -1,43 +1,5 @@
-lab_toy <- function() {
-  adsl <- data.frame(USUBJID = c("S1", "S2", "S3"), ARM = c("A", "A", "B"), SAFFL = "Y")
-  mk <- function(id, p, base, vals, uln, lln = NA) {
-    data.frame(USUBJID = id, PARAMCD = p, AVAL = c(base, vals), BASE = base,
-               ANRHI = uln, ANRLO = lln, ADY = c(1, seq_along(vals) * 14 + 1),
-               ABLFL = c("Y", rep("", length(vals))),
-               AVISIT = c("Baseline", paste("Week", seq_along(vals) * 2)),
-               AVISITN = c(0, seq_along(vals) * 2), stringsAsFactors = FALSE)
-  }
-  adlb <- rbind(
-    mk("S1", "ALT", 30, c(130, 50), 40), mk("S1", "AST", 25, c(90, 30), 40),
-    mk("S1", "BILI", 10, c(45, 12), 20), mk("S1", "ALP", 80, c(90, 100), 120),
-    mk("S2", "ALT", 50, c(60, 70), 40), mk("S2", "AST", 30, c(35, 30), 40),
-    mk("S2", "BILI", 8, c(9, 10), 20), mk("S2", "ALP", 70, c(75, 80), 120),
-    mk("S3", "ALT", 20, c(25, 850), 40), mk("S3", "AST", 20, c(20, 20), 40),
-    mk("S3", "BILI", 10, c(50, 10), 20), mk("S3", "ALP", 100, c(300, 90), 120),
-    mk("S1", "EGFR", 80, c(70, 55), NA), mk("S2", "EGFR", 50, c(40, 30), NA),
-    mk("S3", "EGFR", 95, c(90, 92), NA))
-  list(adsl = adsl, adlb = adlb)
-}
-
-test_that("hys_law peaks, quadrants and potential Hy's law by hand", {
-  d <- lab_toy()
-  res <- hys_law(d$adlb, d$adsl)
-  s <- res$data$subjects
-  # S1: peak ALT 130/40 = 3.25, BILI 45/20 = 2.25, ALP 100/120 < 2 -> potential Hy's law.
-  expect_equal(s$alt_uln[s$USUBJID == "S1"], 3.25)
-  expect_true(s$potential_hys_law[s$USUBJID == "S1"])
-  # S2: 70/40 = 1.75: normal range. S3: ALT 850/40 = 21.25, BILI 2.5, but ALP 300/120 = 2.5.
-  expect_equal(s$quadrant, c("Potential Hy's law", "Normal range", "Potential Hy's law"))
-  expect_false(s$potential_hys_law[s$USUBJID == "S3"])
-  expect_equal(ard_stat(res, category = "ALT >= 20 x ULN", arm = "B", stat_name = "n"), 1)
-  expect_equal(ard_stat(res, category = "ALT >= 3 x ULN", arm = "A", stat_name = "n"), 1)
-  expect_equal(ard_stat(res, category = "ALT >= 3 x ULN", arm = "A", stat_name = "N"), 2)
-  skip_if_not_installed("ggplot2")
-  expect_s3_class(ggplot2::autoplot(res), "ggplot")
-  bad <- d$adlb
-  bad$ANRHI[bad$PARAMCD == "ALT"] <- NA
-  expect_error(hys_law(bad, d$adsl), class = "glycotrial_error_missing_range")
-})
+# Laboratory safety tables (worst grade, shifts, eGFR decline, trajectories) on
+# lab_toy() of helper-safety.R, counted by hand.
 
 test_that("worst grade and shift tables by hand", {
   d <- lab_toy()

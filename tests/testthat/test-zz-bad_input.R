@@ -969,7 +969,7 @@ prop_ci_methods_all <- function() glycotrial:::prop_ci_methods
 run_case <- function(cs) {
   env <- new.env(parent = environment())
   # The extreme values used here are also physiologically implausible; that
-  # warning (test-units-plausibility.R) is judged only where a case asks for it.
+  # warning (test-plausibility.R) is judged only where a case asks for it.
   if (!startsWith(cs$class, "glycotrial_warning_implausible")) {
     op <- options(glycotrial.check_plausibility = FALSE)
     on.exit(options(op))

@@ -282,7 +282,7 @@ named_in <- function(w) {
 }
 
 test_that("matsuda at 1e200 (a silent 0 before) warns overflow naming the curve", {
-  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
+  # FP flags only; extreme values are also implausible (test-plausibility.R)
   withr::local_options(glycotrial.check_plausibility = FALSE)
   t <- c(0, 30, 60, 90, 120)
   r <- warnings_of(matsuda(t, rep(1e200, 5), rep(1e200, 5)))
@@ -294,7 +294,7 @@ test_that("matsuda at 1e200 (a silent 0 before) warns overflow naming the curve"
 })
 
 test_that("in a mixed set of curves only the affected ones are named", {
-  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
+  # FP flags only; extreme values are also implausible (test-plausibility.R)
   withr::local_options(glycotrial.check_plausibility = FALSE)
   t <- c(0, 30, 60, 90, 120)
   g <- c(90, 160, 150, 130, 110)
@@ -314,7 +314,7 @@ test_that("in a mixed set of curves only the affected ones are named", {
 })
 
 test_that("homa1_ir of tiny inputs (rounded to 0 by underflow) warns, naming only that row", {
-  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
+  # FP flags only; extreme values are also implausible (test-plausibility.R)
   withr::local_options(glycotrial.check_plausibility = FALSE)
   # True value 1e-400 / 22.5 = 4.4e-402: below the smallest double.
   r <- warnings_of(homa1_ir(1e-200, 1e-200))
@@ -343,7 +343,7 @@ test_that("ordinary inputs, NA and harmless underflow give no warning", {
 })
 
 test_that("an eGFR whose power term underflows to 0 is flagged, not returned as 0", {
-  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
+  # FP flags only; extreme values are also implausible (test-plausibility.R)
   withr::local_options(glycotrial.check_plausibility = FALSE)
   # max(Scr/k, 1)^-1.2 with Scr = 1e300 mg/dL is about 1e-360: 0 in double.
   r <- warnings_of(egfr_ckd_epi_2021(c(1, 1e300), c(50, 50), c(0, 1)))
@@ -358,7 +358,7 @@ test_that("R-function indices keep the final-value checks only (documented)", {
                  inputs = c(glucose = "mmol/L", insulin = "uU/mL"))
   on.exit(unregister_plugin("index", "fp_test_r"))
   # (after the plain on.exit() above, which would drop the restore)
-  # FP flags only; extreme values are also implausible (test-units-plausibility.R)
+  # FP flags only; extreme values are also implausible (test-plausibility.R)
   withr::local_options(glycotrial.check_plausibility = FALSE)
   # 1e200 * 1e200 overflows inside R: 1/Inf = 0 is not seen ...
   expect_no_warning(v <- evaluate_index("fp_test_r", list(glucose = 1e200, insulin = 1e200)))
