@@ -910,8 +910,6 @@ mmrm_polish <- function(engine, theta, control) {
        hessian = d$hessian, jacobian = d$jacobian)
 }
 
-`%||%` <- function(a, b) if (is.null(a)) b else a
-
 # ---- stage 4: the results object ---------------------------------------------
 
 mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {

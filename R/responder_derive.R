@@ -150,8 +150,6 @@ derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), in
             target_visitn = target_visitn(adlb, vcol, visit, visitn))
 }
 
-`%||%` <- function(a, b) if (is.null(a)) b else a
-
 target_visitn <- function(adlb, vcol, visit, visitn) {
   if (is.numeric(visit)) return(visit)
   if (!visitn %in% names(adlb)) return(NA_real_)
