@@ -139,7 +139,11 @@ index_info <- function(key) {
 }
 
 # The "index" plugin kind and the R-level metadata of the built-in indices.
-# (This file sorts after registry.R, so its top-level calls find the registry.)
+# Its top-level calls use the registry, hence the @include (Collate order).
+
+#' @include plugins_registry.R
+NULL
+
 validate_index_plugin <- function(impl, meta) {
   if (!is.function(impl) && !inherits(impl, "glycotrial_compiled_plugin")) {
     stop("an index implementation must be an R function or a compiled plugin handle")

@@ -1,4 +1,4 @@
-# Issue 18.10: AE onset windows with real-world date and flag columns. One
+# AE onset windows with real-world date and flag columns. One
 # date reader (R/adam_dates.R) and one flag reader (R/adam_flags.R); each
 # format is either read correctly (the result equals the one on the clean
 # numeric/Date data) or refused with a classed error.

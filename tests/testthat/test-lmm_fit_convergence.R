@@ -1,5 +1,5 @@
 # fit_lmm() with two grouping factors and a residual structure: converged =
-# TRUE must mean the optimum (issue 17, item 6). Reference: nlme::lme with
+# TRUE must mean the optimum. Reference: nlme::lme with
 # corAR1 on the same model (REML); our log-likelihood may not be below it.
 
 test_that("SITE + USUBJID + ar1 reaches nlme's optimum on several data sets", {

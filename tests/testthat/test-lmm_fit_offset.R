@@ -1,5 +1,5 @@
 # offset() in a fit_lmm() formula is honoured as lme4 honours it; refused
-# with a classed error where it cannot be (issue 18, item 12).
+# with a classed error where it cannot be.
 
 test_that("offset() matches lme4::lmer with the same offset", {
   skip_if_not_installed("lme4")

@@ -1,4 +1,4 @@
-# Data far from zero (issue 5): a response or a numeric covariate offset by
+# Data far from zero: a response or a numeric covariate offset by
 # 1e4 or 1e6 must give the same fit as the data without the offset
 # (coefficients mapped back by hand below), whichever way the data arrive.
 # The data pass centres numeric covariates and subtracts a pilot fit from the

@@ -1,4 +1,4 @@
-# Physiological plausibility of units (issue 17, item 15): values implausible
+# Physiological plausibility of units: values implausible
 # in their declared unit but ordinary in another common unit are unit mix-ups;
 # they give glycotrial_warning_implausible_unit naming the likely unit, and
 # after conversion (or with the right unit declared) the results equal the

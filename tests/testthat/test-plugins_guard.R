@@ -1,4 +1,4 @@
-# Issue 18.7 / 18.14 / 18.15: what a plugin returns is checked, errors inside
+# What a plugin returns is checked, errors inside
 # user plugins are wrapped (keeping their message), and unit errors name the
 # argument the user passed.
 

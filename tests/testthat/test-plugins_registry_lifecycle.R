@@ -1,4 +1,4 @@
-# Issue 18.1 / 18.2: the registry never outlives the code it points to, and
+# The registry never outlives the code it points to, and
 # plugin-reported sizes are bounded. Both run in a separate R process, so a
 # crash or a runaway allocation fails the test instead of killing the suite.
 
@@ -35,7 +35,7 @@ test_that("a compiled plugin whose shared library was unloaded gives a classed e
     # a built-in still works
     out$builtin <- is.finite(mmrm_fit(CHG ~ ARM * AVISIT + cs(AVISIT | USUBJID), d)$loglik)
     out
-  }, args = list(so = so, helper = test_path("helper-plugin-shlib.R")))
+  }, args = list(so = so, helper = test_path("helper-plugin_shlib.R")))
   expect_equal(res$reg_v2, "")
   expect_equal(res$reg_v1, "")
   expect_equal(res$owner, "tinyplug")
@@ -70,7 +70,7 @@ test_that("a plugin reporting 2e9 parameters is refused before anything is alloc
   result <- tempfile(fileext = ".rds")
   writeLines(c(
     "library(glycotrial)",
-    sprintf("source(%s)", deparse(test_path("helper-plugin-shlib.R"))),
+    sprintf("source(%s)", deparse(test_path("helper-plugin_shlib.R"))),
     sprintf("dyn.load(%s)", deparse(so)),
     "cls <- function(expr) tryCatch({ force(expr); 'ok' }, error = function(e) class(e))",
     "tp_register_cov('tp_huge', what = 1L)",

@@ -1,4 +1,4 @@
-# Issue 18.5 / 18.6: built-ins are protected, kinds are not re-declared, and
+# Built-ins are protected, kinds are not re-declared, and
 # kinds and keys are looked up exactly (no regex, no "kind:key" strings).
 
 test_that("overriding a built-in from R needs override_builtin and says who did it", {

@@ -1,5 +1,5 @@
 # Bad input to fit_lmm() / fit_joint() / predict(): classed errors that say
-# what to do, and no silent drops (issue 18, items 13 and 14).
+# what to do, and no silent drops.
 
 bad_lmm_data <- function() {
   d <- adlb[adlb$PARAMCD == "HBA1C" & adlb$AVISITN > 0, ]

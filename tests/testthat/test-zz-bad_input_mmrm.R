@@ -1,5 +1,5 @@
 # Bad input to mmrm_fit(), least_squares_means(), model_selection(), mmrm_fit_control(),
-# simulate() (issue 18, items 13-15): each a classed error whose message
+# simulate(): each a classed error whose message
 # says what to do, never R's generic error or a silent wrong answer.
 
 bim_data <- function() sim_mmrm_data(n = 40, missing = 0)

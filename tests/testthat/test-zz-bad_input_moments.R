@@ -1,4 +1,4 @@
-# Issue 18 (scale): the moment route with many visits, memory caps, the DBI
+# The moment route with many visits, memory caps, the DBI
 # route's input checks.
 
 scale_many_visits <- function(n = 25, k = 26, miss = 0.2, seed = 1) {

@@ -1,4 +1,4 @@
-# Issue 18.14 (safety part): malformed input to the safety and responder
+# Malformed input to the safety and responder
 # functions (wrong types, missing columns, list columns, unparseable values,
 # zero rows) meets a classed condition. Each case was an unclassed R error or
 # a silent NA / wrong number before; the expected class is the specific one.

@@ -1,4 +1,4 @@
-# Bad input to the rate, covariate-adjusted and CI functions (issue 18.14):
+# Bad input to the rate, covariate-adjusted and CI functions:
 # every case ends in a classed glycotrial condition whose message names what
 # is wrong; none in an unclassed error, an internal error or a silent
 # recycling.

@@ -1,4 +1,4 @@
-# 17.16: a user attaches mmrm, emmeans, lme4, nlme, broom or rbmi beside
+# A user attaches mmrm, emmeans, lme4, nlme, broom or rbmi beside
 # glycotrial. No export of ours may silently mask theirs (or be masked):
 # the only shared names allowed are generics we re-export unchanged, and the
 # deprecated aliases kept for one release.

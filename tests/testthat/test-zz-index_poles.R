@@ -1,4 +1,4 @@
-# Poles and near-poles of the index formulas (issue 18, item 13): a zero
+# Poles and near-poles of the index formulas: a zero
 # denominator, log of 1 or a denominator that is zero up to rounding gives NA
 # with glycotrial_warning_undefined_index, never an astronomically large number.
 

@@ -1,4 +1,4 @@
-# Ctrl-C reaches the exact unconditional interval (issue 18.4): the core asks
+# Ctrl-C reaches the exact unconditional interval: the core asks
 # the glue's interrupt hook every few thousand tables. A subprocess starts a
 # computation that needs well over a minute of CPU (10 tables with n = 999,
 # about 10 s each), receives SIGINT a second after it has started, and must

@@ -1,4 +1,4 @@
-# Issue 18.15: cli markup must be rendered, never shown raw ("Database table
+# cli markup must be rendered, never shown raw ("Database table
 # {.val {format(src$table)}} lacks column ...", "{.fun residuals} need the
 # data rows"). (a) Errors, warnings and messages of the exported functions
 # under bad input contain no unrendered cli pattern; (b) no message template

@@ -1,4 +1,4 @@
-# Long MMRM data for the scale tests: n subjects x k visits, ~8 % missing
+# Long MMRM data for the moment-route tests: n subjects x k visits, ~8 % missing
 # responses, a few covariates (numeric, two factors), us-type correlation.
 scale_sim_data <- function(n = 300, k = 4, miss = 0.08, seed = 1) {
   withr::with_seed(seed, {

@@ -1,4 +1,4 @@
-// C++ unit tests of the scale data pass (src/core/mmrm/moments.{hpp,cpp}):
+// C++ unit tests of the moment data pass (src/core/mmrm/moments.{hpp,cpp}):
 // a hand-computed example, moments of chunks merged equal the moments of the
 // whole, merging is associative and independent of the thread count, and
 // the interrupt callback stops the pass (also with worker threads running).
@@ -145,7 +145,7 @@ test_that("hand-computed moments of a tiny data set") {
   expect_true(p1.M(3, 5) == 10.0);  // x at visit 1 times y at visit 1
 }
 
-test_that("the memory cap stops the pass with MEMORY_LIMIT (issue 18.3)") {
+test_that("the memory cap stops the pass with MEMORY_LIMIT") {
   // the tiny data set above: patterns {0} (3 x 3 matrix, 72 bytes) and
   // {0, 1} (6 x 6, 288 bytes)
   TinyData tiny;

@@ -1,9 +1,9 @@
-# Benchmark of fit_lmm() on out-of-core sources (issue 5, item 2): random
+# Benchmark of fit_lmm() on out-of-core sources: random
 # intercept and slope (1 + WEEK | USUBJID), n subjects x 6 visits, ~8 %
 # missing; the in-memory fit_lmm() and lme4::lmer() vs the pattern-moment
 # route from a list of chunks (10 chunks) and, at the smallest n, SQLite.
 # Each case runs in its own R process (peak RSS = VmHWM, includes the data).
-# Run: Rscript bench/scale_lmm.R   (SCALE_LMM_NS, default "1e4,1e5")
+# Run: Rscript bench/lmm_moments.R   (SCALE_LMM_NS, default "1e4,1e5")
 ns <- as.numeric(strsplit(Sys.getenv("SCALE_LMM_NS", "1e4,1e5"), ",")[[1]])
 gen_code <- '
 gen <- function(n, seed = 1) {

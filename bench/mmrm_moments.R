@@ -1,9 +1,9 @@
-# Benchmark of the scale route (issue 5): glycotrial's mmrm_fit() vs
+# Benchmark of the moment route: glycotrial's mmrm_fit() vs
 # mmrm::mmrm() at n = 1e3, 1e4, 1e5 subjects x 6 visits (us covariance,
 # ~8 % missing responses, 18 fixed-effect columns), glycotrial alone at 1e6,
 # and the SQL (SQLite) route vs the in-memory route on the same data.
 # Each case runs in its own R process so that its peak RSS (VmHWM, which
-# includes building the data) is its own. Run: Rscript bench/scale.R
+# includes building the data) is its own. Run: Rscript bench/mmrm_moments.R
 # Environment: SCALE_NS (subject counts, default "1e3,1e4,1e5,1e6"),
 # SCALE_MMRM_MAX (largest n for mmrm, default 1e5), SCALE_SQL_NS
 # (default "1e4,1e5"), SCALE_FORCE_MOMENTS (non-empty: moment route at every n;
@@ -135,7 +135,7 @@ if (nrow(s)) {
   print(ss, row.names = FALSE)
 }
 
-# ---- many visits (issue 18.3) -------------------------------------------------
+# ---- many visits (the moment matrices grow with the square of the visits) ----
 # 26 visits with 20 % of the responses missing at random: nearly every
 # subject has a visit pattern of its own, so pattern moments ((m (p + 1))^2
 # per pattern) cost far more than the rows. mmrm_fit() now chooses its route
