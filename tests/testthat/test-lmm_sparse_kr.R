@@ -1,24 +1,11 @@
-# Kenward-Roger df and profile intervals for fits with several grouping
-# factors (R/lmm_sparse.R, R/lmm_sparse_profile.R, the C++ SparseModel class's kenward_roger()):
-# KR df, adjusted SEs and F tests against lmerTest (pbkrtest underneath) to
-# 1e-4 relative; profile intervals of the variance components and fixed
-# effects against lme4::confint(method = "profile") to 1e-3 relative (lme4
-# interpolates its profile by splines; glycotrial solves it by uniroot).
+# Kenward-Roger df for fits with several grouping factors (R/lmm_sparse.R,
+# the C++ SparseModel class's kenward_roger()): KR df, adjusted SEs and F
+# tests against lmerTest (pbkrtest underneath) to 1e-4 relative. Profile
+# intervals of the same fits: test-lmm_sparse_profile.R.
 
 lmm_sparse_tight_lmerTest <- function(fm, data) {
   lmerTest::lmer(fm, data, control = lme4::lmerControl(optimizer = "bobyqa",
                                                        optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
-}
-
-lmm_sparse_kr_sim <- function() {
-  set.seed(5)
-  d <- expand.grid(rep = 1:2, subj = sprintf("s%02d", 1:12), item = sprintf("i%02d", 1:6))
-  d$trt <- factor(c("A", "B", "C")[as.integer(d$item) %% 3 + 1])
-  d$x <- stats::rnorm(nrow(d))
-  d$y <- 1 + 0.5 * (d$trt == "A") + 0.3 * d$x + stats::rnorm(12)[as.integer(d$subj)] +
-    stats::rnorm(12, 0, 0.5)[as.integer(d$subj)] * d$x +
-    stats::rnorm(6, 0, 0.5)[as.integer(d$item)] + stats::rnorm(nrow(d))
-  d
 }
 
 test_that("Kenward-Roger df on crossed (Penicillin) and nested (Pastes) fits match lmerTest", {
@@ -63,38 +50,6 @@ test_that("Kenward-Roger F tests and emmeans on a crossed fit with a random slop
   expect_equal(ef$df, el$df, tolerance = 1e-4)
   expect_error(anova(fit_lmm(fm, d, reml = FALSE), ddf = "Kenward-Roger"),
                class = "glycotrial_error_input")
-})
-
-test_that("profile intervals on crossed and nested fits match lme4::confint(method = 'profile')", {
-  skip_if_not_installed("lme4")
-  data("Penicillin", package = "lme4", envir = environment())
-  data("Pastes", package = "lme4", envir = environment())
-  for (cs in list(list(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin),
-                  list(strength ~ 1 + (1 | batch/cask), Pastes))) {
-    f <- fit_lmm(cs[[1]], cs[[2]])
-    l <- lmm_tight_lmer(cs[[1]], cs[[2]])
-    cl <- suppressMessages(suppressWarnings(lme4::confint.merMod(l, method = "profile", oldNames = FALSE)))
-    cf <- confint(f, method = "profile")
-    # lme4 names: "sd_(Intercept)|g", "sigma", "(Intercept)"
-    map <- c(sub("^sd__", "sd_", rownames(cf)))
-    map[map == "sd_Observation"] <- "sigma"
-    expect_equal(unname(cf), unname(cl[map, ]), tolerance = 1e-3)
-  }
-})
-
-test_that("profile intervals with a random slope (SDs, correlation) match lme4", {
-  skip_if_not_installed("lme4")
-  d <- lmm_sparse_kr_sim()
-  fm <- y ~ trt + x + (1 + x | subj) + (1 | item)
-  f <- fit_lmm(fm, d)
-  l <- lmm_tight_lmer(fm, d)
-  cl <- suppressMessages(suppressWarnings(lme4::confint.merMod(l, parm = "theta_", method = "profile",
-                                               oldNames = FALSE)))
-  cf <- confint(f, parm = "theta_", method = "profile")
-  expect_equal(rownames(cf), c("sd__(Intercept)|subj", "cor__(Intercept).x|subj", "sd__x|subj",
-                               "sd__(Intercept)|item", "sd__Observation"))
-  expect_equal(unname(cf), unname(cl), tolerance = 1e-3)
-  expect_error(confint(f, parm = "sd__nope", method = "profile"), class = "glycotrial_error_input")
 })
 
 test_that("a residual structure with several grouping factors fits; KR df are a classed error", {
