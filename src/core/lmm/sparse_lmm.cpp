@@ -268,9 +268,9 @@ KenwardRoger SparseModel::kenward_roger(const Eigen::VectorXd& theta, double max
                             (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
     }
   KenwardRoger kr;
-  kr.W = kr_weight_matrix(IE);
+  kr.W = inference::kr_weight_matrix(IE);
   kr.phi = Phi;
-  kr.phi_adj = kr_adjusted_vcov(Phi, P, Q, kr.W);
+  kr.phi_adj = inference::kr_adjusted_vcov(Phi, P, kr.W, inference::kr_pair_sum(Q, kr.W));
   kr.P = std::move(P);
   kr.scale2 = 1;
   return kr;
