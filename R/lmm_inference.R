@@ -1,8 +1,8 @@
 # Inference for fit_lmm() fits (glycotrial_lmm and the multi-factor
 # glycotrial_lmm_multi): the Satterthwaite / Kenward-Roger pieces each model
 # supplies, contrasts and F tests, anova, coefficient tables and Wald /
-# profile intervals. The df algebra is the shared core (src/core/inference,
-# cpp_kr_df, cpp_satterthwaite_df, cpp_fai_cornelius_df), as for the MMRM.
+# profile intervals. The df algebra is the shared core (src/core/inference:
+# cpp_lmm_kr_test, cpp_satterthwaite_df, cpp_fai_cornelius_df), as for the MMRM.
 
 # Satterthwaite machinery: covariance of the absolute variance parameters
 # (2 H^-1, H the Hessian of the deviance) and the Jacobian of vcov(beta).
