@@ -73,6 +73,21 @@ context("inference core (Kenward-Roger, Satterthwaite, Fai-Cornelius, BW, empiri
     }
   }
 
+  test_that("expected information of the one-way layout inverts to the ANOVA covariance W") {
+    // per subject tr(V^-1 J V^-1 J) = n^2 / tau^2, tr(V^-1 J V^-1) = n / tau^2,
+    // tr(V^-2) = (n - 1) / s_e^2 + 1 / tau^2; then IE = trace - 2 Phi Q + (Phi P)^2
+    // = (a - 1) / tau^2 [n^2, n; n, 1] + diag(0, a (n - 1) / s_e^2) and 2 IE^-1 = W.
+    const double a = 7, n = 3, s_b = 0.8, s_e = 1.1, tau = s_e + n * s_b;
+    const OneWayPieces o = one_way_pieces(a, n, s_b, s_e);
+    Eigen::MatrixXd trace(2, 2);
+    trace << a * n * n / (tau * tau), a * n / (tau * tau), 0,
+        a * ((n - 1) / (s_e * s_e) + 1 / (tau * tau));
+    const Eigen::MatrixXd IE = inf::kr_expected_information(trace, o.Phi, o.P, o.Q);
+    expect_true(near(IE(0, 1), (a - 1) * n / (tau * tau)));
+    expect_true(near(IE(1, 0), IE(0, 1)));
+    expect_true((inf::kr_weight_matrix(IE) - o.W).cwiseAbs().maxCoeff() < 1e-12);
+  }
+
   test_that("Satterthwaite on the balanced one-way layout is a - 1") {
     const OneWayPieces o = one_way_pieces(9, 3, 0.4, 2.0);
     const Eigen::VectorXd df = inf::satterthwaite_df(o.Phi, o.jac, o.W, Eigen::MatrixXd::Ones(2, 1));

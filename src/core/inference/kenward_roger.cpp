@@ -8,6 +8,22 @@
 namespace glycotrial {
 namespace inference {
 
+Eigen::MatrixXd kr_expected_information(const Eigen::MatrixXd& trace, const Eigen::MatrixXd& Phi,
+                                        const std::vector<Eigen::MatrixXd>& P,
+                                        const std::vector<Eigen::MatrixXd>& Q) {
+  const int K = static_cast<int>(P.size());
+  require(trace.rows() == K && trace.cols() == K && static_cast<int>(Q.size()) == K * K, "Q",
+          "traces and Q must be K x K for K derivative matrices");
+  Eigen::MatrixXd IE(K, K);
+  for (int j = 0; j < K; ++j)
+    for (int k = j; k < K; ++k) {
+      const Eigen::MatrixXd& Qjk = Q[static_cast<size_t>(j) * K + k];
+      IE(j, k) = IE(k, j) = trace(j, k) - 2 * Phi.cwiseProduct(Qjk).sum() +
+                            (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
+    }
+  return IE;
+}
+
 Eigen::MatrixXd kr_weight_matrix(const Eigen::MatrixXd& IE) {
   const int K = static_cast<int>(IE.rows());
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(IE);

@@ -21,6 +21,14 @@
 namespace glycotrial {
 namespace inference {
 
+// Expected REML information of the variance parameters (Kenward & Roger
+// 1997, eq. 6; pbkrtest): IE_jk = tr(V^-1 V_j V^-1 V_k) - 2 tr(Phi Q_jk) +
+// tr(Phi P_j Phi P_k), from the model's traces (upper triangle of `trace`
+// used), P and the upper-triangle pair matrices Q (row-major K x K).
+Eigen::MatrixXd kr_expected_information(const Eigen::MatrixXd& trace, const Eigen::MatrixXd& Phi,
+                                        const std::vector<Eigen::MatrixXd>& P,
+                                        const std::vector<Eigen::MatrixXd>& Q);
+
 // W = 2 IE^-1 for the expected information IE of the variance parameters (a
 // pseudo-inverse when IE is near singular, as pbkrtest).
 Eigen::MatrixXd kr_weight_matrix(const Eigen::MatrixXd& IE);

@@ -620,13 +620,7 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
     throw NumericalError("X' V^-1 X is not positive definite", "theta");
   const Eigen::MatrixXd Phi = lx.solve(Eigen::MatrixXd::Identity(p, p));
   for (auto& Pj : P) Pj = (0.5 * (Pj + Pj.transpose())).eval();
-  Eigen::MatrixXd IE(K, K);
-  for (int j = 0; j < K; ++j)
-    for (int k = j; k < K; ++k) {
-      const Eigen::MatrixXd& Qjk = Q[static_cast<size_t>(j) * K + k];
-      IE(j, k) = IE(k, j) = Ktrace(j, k) - 2 * Phi.cwiseProduct(Qjk).sum() +
-                            (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
-    }
+  Eigen::MatrixXd IE = inference::kr_expected_information(Ktrace, Phi, P, Q);
   if (observed) {
     // Observed information: the Hessian H of the deviance in the absolute
     // parametrisation theta, mapped to the KR parameters phi(theta) (G
