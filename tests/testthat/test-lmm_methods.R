@@ -1,6 +1,6 @@
 # Methods of fit_lmm() results against lme4::lmer (tight optimiser settings,
 # helper-lmm.R) on sleepstudy: fixed and random effects, variance
-# components, information criteria, fitted values and Wald intervals.
+# components, information criteria and fitted values.
 
 test_that("fixef, ranef, VarCorr, logLik, AIC, BIC and vcov agree with lme4", {
   skip_if_not_installed("lme4")
@@ -20,14 +20,4 @@ test_that("fixef, ranef, VarCorr, logLik, AIC, BIC and vcov agree with lme4", {
   # coef() = fixed + random effects per subject, as lme4.
   expect_equal(unname(as.matrix(coef(f))), unname(as.matrix(coef(l)$Subject)), tolerance = 1e-4)
   expect_equal(unname(fitted(f)), unname(fitted(l)), tolerance = 1e-5)
-})
-
-test_that("Wald intervals of the fixed effects are estimate +- z * SE", {
-  skip_if_not_installed("lme4")
-  data("sleepstudy", package = "lme4", envir = environment())
-  f <- fit_lmm(Reaction ~ Days + (1 | Subject), sleepstudy)
-  ci <- confint(f, parm = "beta_", method = "Wald")
-  se <- sqrt(diag(as.matrix(vcov(f))))
-  expect_equal(unname(ci[, 1]), unname(fixef(f) - qnorm(0.975) * se), tolerance = 1e-10)
-  expect_equal(unname(ci[, 2]), unname(fixef(f) + qnorm(0.975) * se), tolerance = 1e-10)
 })
