@@ -303,9 +303,14 @@ sources_map <- function(X, FUN, ...) {
     out
   }
   environment(f) <- list2env(list(FUN = FUN, p = p), parent = asNamespace("glycotrial"))
+  # the chunk whose result is awaited, for the error message; futures carry
+  # the label "glycotrial-chunk-<i>" (the job name on Slurm with
+  # future.batchtools), so that a failed or cancelled job can be named
+  cur <- NA_integer_
   wrap_error <- function(e) {
     if (inherits(e, "glycotrial_error")) stop(e)
-    glycotrial_abort(c("The data pass failed in a worker: {conditionMessage(e)}",
+    job <- if (!is.na(cur)) sprintf("chunk %d (job %s)", cur, sources_future_label(cur)) else "a chunk"
+    glycotrial_abort(c("The data pass of {job} failed in a worker: {conditionMessage(e)}",
                        "i" = "Nothing was fitted."),
                      class = "glycotrial_error_worker", parent = e, call = NULL)
   }
@@ -330,15 +335,18 @@ sources_map <- function(X, FUN, ...) {
         pending[[as.character(next_i)]] <- future::future(
           quote(f(chunk, i, args)), substitute = FALSE,
           globals = list(f = f, chunk = X[[next_i]], i = next_i, args = args),
-          packages = "glycotrial", seed = FALSE)
+          packages = "glycotrial", seed = FALSE, label = sources_future_label(next_i))
         next_i <- next_i + 1L
       }
+      cur <- i
       res[[i]] <- future::value(pending[[as.character(i)]])
       pending[[as.character(i)]] <- NULL
     }
   }, error = wrap_error)
   res
 }
+
+sources_future_label <- function(i) sprintf("glycotrial-chunk-%d", i)
 
 sources_check_straddle <- function(ids, labels) {
   all_ids <- unlist(ids, use.names = FALSE)
