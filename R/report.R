@@ -159,9 +159,10 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
 #' arm, a section name, an AESI group) is a classed error naming the value
 #' and listing the available ones.
 #'
-#' @param adsl,adlb,adae,adex ADaM data sets. With all four `NULL` (the
-#'   default) the shipped example trial ([glycotrial-data]); otherwise a
-#'   `NULL` data set is absent and its sections are left out.
+#' @param adsl,adlb,adae,adex ADaM data sets. Without `adsl`, the shipped
+#'   example trial ([glycotrial-data]) for every data set not given; with
+#'   `adsl`, a data set not given (or `NULL`) is absent and its sections are
+#'   left out.
 #' @param output_file Path of the report to write.
 #' @param params Named list of report parameters (see the template):
 #'   `title`; `arm_var` (arm column, `"ARM"`; e.g. `"TRT01A"` for the actual
@@ -203,11 +204,12 @@ render_trial_report <- function(adsl = NULL, adlb = NULL, adae = NULL, adex = NU
   output_format <- check_choice(output_format[1], c("html", "word"), arg = "output_format")
   check_string(output_file)
   check_flag(quiet)
-  if (is.null(adsl) && is.null(adlb) && is.null(adae) && is.null(adex)) {
+  if (missing(adsl)) {
+    # The shipped trial, less the data sets given (NULL = absent).
     adsl <- glycotrial::adsl
-    adlb <- glycotrial::adlb
-    adae <- glycotrial::adae
-    adex <- glycotrial::adex
+    if (missing(adlb)) adlb <- glycotrial::adlb
+    if (missing(adae)) adae <- glycotrial::adae
+    if (missing(adex)) adex <- glycotrial::adex
   }
   if (!is.list(params) || (length(params) && is.null(names(params))) ||
       any(!nzchar(names(params)))) {

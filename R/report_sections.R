@@ -182,11 +182,14 @@ report_context <- function(params = list(), envir = parent.frame(), explicit = N
   arms <- report_arms(p$arms) %||% present
   bad <- setdiff(arms, present)
   if (length(bad)) {
-    glycotrial_abort(c("Arm{?s} {.val {bad}} {?is/are} not in column {.field {arm_var}} of {.arg adsl}.",
+    glycotrial_abort(c("Arm(s) {.val {bad}} not in column {.field {arm_var}} of {.arg adsl}.",
                        "i" = "Arms present: {.val {present}}."),
                      class = c("glycotrial_error_report_input", "input"))
   }
-  control <- if (nzchar(trimws(p$control))) trimws(p$control) else arms[length(arms)]
+  # Default control: an arm named like placebo/control/vehicle/sham, else the last.
+  ctl_like <- arms[grepl("placebo|control|vehicle|sham|standard of care", arms, ignore.case = TRUE)]
+  control <- if (nzchar(trimws(p$control))) trimws(p$control) else
+    if (length(ctl_like) == 1) ctl_like else arms[length(arms)]
   if (!control %in% arms) {
     glycotrial_abort(c("Control arm {.val {control}} is not among the report arms.",
                        "i" = "Arms: {.val {arms}}."),
@@ -282,7 +285,7 @@ report_context <- function(params = list(), envir = parent.frame(), explicit = N
     vals <- unique(toupper(ctx$adae$AEREL))
     unknown <- setdiff(vals, toupper(c(rel, unrel)))
     if (length(unknown)) {
-      glycotrial_abort(c("AEREL value{?s} {.val {unknown}} {?is/are} neither in {.arg related_values} nor in {.arg unrelated_values}.",
+      glycotrial_abort(c("AEREL value(s) {.val {unknown}}: neither in {.arg related_values} nor in {.arg unrelated_values}.",
                          "i" = "Related: {.val {rel}}; not related: {.val {unrel}}."),
                        class = c("glycotrial_error_report_input", "input"))
     }
@@ -306,7 +309,7 @@ report_context <- function(params = list(), envir = parent.frame(), explicit = N
     ctx$aesi <- report_arms(want)
     bad <- setdiff(ctx$aesi, keys)
     if (length(bad)) {
-      glycotrial_abort(c("AESI group{?s} {.val {bad}} {?is/are} not registered.",
+      glycotrial_abort(c("AESI group(s) {.val {bad}} not registered.",
                          "i" = "Registered: {.val {keys}} (add one with {.fn register_aesi})."),
                        class = c("glycotrial_error_report_input", "input"))
     }
@@ -345,7 +348,7 @@ report_context <- function(params = list(), envir = parent.frame(), explicit = N
     known <- c(names(reg), unique(vapply(reg, `[[`, "", "group")))
     bad <- setdiff(chosen, known)
     if (length(bad)) {
-      glycotrial_abort(c("Unknown report section{?s} {.val {bad}}.", "i" = "Sections: {.val {known}}."),
+      glycotrial_abort(c("Unknown report section(s) {.val {bad}}.", "i" = "Sections: {.val {known}}."),
                        class = c("glycotrial_error_report_input", "input"))
     }
   }
