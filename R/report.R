@@ -25,31 +25,36 @@ report_required_columns <- function(arm = "ARM") {
 
 #' Check trial data before reporting
 #'
-#' Runs every check the trial report needs before anything is computed, and
-#' stops with one error listing *all* problems found: a missing data set, a
-#' missing column, a missing efficacy parameter, no records at the primary
-#' visit, an arm without subjects, records of unknown subjects. Used by
-#' [render_trial_report()] and at the top of the report template; its result
-#' is printed in the report's reproducibility appendix.
+#' Runs the checks the trial report needs before anything is computed, and
+#' stops with one error listing *all* problems found: `adsl` missing or with
+#' duplicated subjects, an arm without subjects, records of unknown
+#' subjects, a requested efficacy parameter absent or without records at the
+#' primary visit. Data sets that are `NULL` or lack columns are noted as
+#' `"absent"` (the report leaves their sections out, see
+#' [report_sections()]); records without a visit number (`AVISITN` missing,
+#' e.g. `AVISIT "."`) are counted. Used by [render_trial_report()] and in the
+#' report template; its result is printed in the report's reproducibility
+#' appendix.
 #'
 #' @param adsl,adlb,adae,adex The ADaM data sets (see [glycotrial-data]);
-#'   `NULL` counts as missing.
+#'   only `adsl` is required.
 #' @param arm Arm column of `adsl`.
 #' @param arms Arms that must be present (each with at least one subject);
 #'   `NULL` for all arms in `adsl`.
 #' @param target_visit Visit number (`AVISITN`) of the primary endpoint;
 #'   `NULL` for the last visit in `adlb`.
 #' @param params Efficacy parameters (`PARAMCD`) that must have records at
-#'   `target_visit`.
+#'   `target_visit` (`character()` for none).
 #' @return Invisibly, a data frame with one row per check (`check`,
-#'   `result`, `detail`). Signals an error of class
-#'   `glycotrial_error_report_input` (and `glycotrial_error_input`) when a
-#'   check fails.
+#'   `result` (`"pass"`, `"FAIL"` or `"absent"`), `detail`). Signals an error
+#'   of class `glycotrial_error_report_input` (and `glycotrial_error_input`)
+#'   when a check fails.
 #' @examples
 #' check_trial_data(adsl, adlb, adae, adex)
-#' try(check_trial_data(adsl, adlb[, -5], NULL, adex, target_visit = 52))
+#' check_trial_data(adsl, adae = adae, params = character())
+#' try(check_trial_data(adsl, adlb, params = "HBA1CX"))
 #' @export
-check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
+check_trial_data <- function(adsl, adlb = NULL, adae = NULL, adex = NULL, arm = "ARM", arms = NULL,
                              target_visit = NULL, params = c("HBA1C", "INSDOSE")) {
   check_string(arm)
   log <- data.frame(check = character(), result = character(), detail = character(),

@@ -121,7 +121,7 @@ report_section_reason <- function(s, ctx) {
   ""
 }
 
-report_some <- function(x, n = 8) {
+report_some <- function(x, n = 40) {
   x <- sort(unique(x))
   if (length(x) > n) paste0(paste(x[seq_len(n)], collapse = ", "), ", ...") else paste(x, collapse = ", ")
 }

@@ -144,6 +144,16 @@ test_that("grade_lab() grades the shipped meal/OGTT glucose without warnings (LL
   expect_equal(g$ATOXGRL[g$PARAMCD == "GLUC"], want)
 })
 
+test_that("plots follow the arm order of the factor levels (one palette order)", {
+  skip_if_not_installed("ggplot2")
+  lb <- adlb
+  lb$ARM <- factor(lb$ARM, levels = c("Placebo", "UC-MSC"))
+  expect_equal(levels(plot_trajectories(lb, "HBA1C")$data$arm), c("Placebo", "UC-MSC"))
+  lb$ARM <- factor(lb$ARM, levels = c("UC-MSC", "Placebo"))
+  expect_equal(levels(plot_trajectories(lb, "HBA1C")$data$arm), c("UC-MSC", "Placebo"))
+  expect_equal(levels(plot_ogtt_curves(lb, "GLUC")$data$arm), c("UC-MSC", "Placebo"))
+})
+
 test_that("format_pvalue() never prints 0.000 and marks p < alpha", {
   expect_equal(format_pvalue(c(0.2, 0.0123, 1e-6, NA)), c("0.200", "0.012", "<0.001", "-"))
   expect_equal(format_pvalue(c(0.2, 0.0123), alpha = 0.05), c("0.200", "0.012*"))
@@ -203,11 +213,14 @@ test_that("the report renders on the CDISC pilot: safety only, three arms, AE co
   k <- as.integer(sub(" .*", "", st[st[[1]] %in% bold, cols[1]]))
   expect_false(is.unsorted(rev(k)))
   expect_true(any(startsWith(st[[1]], "\u2003\u2003APPLICATION SITE")))
-  # Baseline table in the same arm order.
+  # Baseline and disposition tables in the same arm order.
   bt <- xml2::xml_find_all(h$doc, "//table")
-  heads <- vapply(bt, function(t) paste(xml2::xml_text(xml2::xml_find_all(t, ".//th")), collapse = "|"), "")
-  base <- heads[grepl("^Characteristic", heads) | grepl("Variable", heads)][1]
-  if (!is.na(base)) expect_true(all(diff(vapply(arms, function(a) regexpr(a, base, fixed = TRUE), 1)) > 0))
+  heads <- lapply(bt, function(t) trimws(xml2::xml_text(xml2::xml_find_all(t, ".//th"))))
+  base <- heads[[which(vapply(heads, function(x) x[1] == "Characteristic", NA))[1]]]
+  expect_equal(base[3:5], sprintf("%s (N=%d)", arms, table(factor(d$adsl$ARM, arms))))
+  disp <- heads[[which(vapply(heads, function(x) x[1] == "Category", NA))[1]]]
+  expect_equal(disp[2:4], arms)
+  expect_match(h$text, "Adverse event", fixed = TRUE)  # DCDECOD reasons, capitalised
 })
 
 test_that("the report renders a renamed diabetes trial through its parameters", {
