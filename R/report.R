@@ -80,7 +80,10 @@ check_trial_data <- function(adsl, adlb = NULL, adae = NULL, adex = NULL, arm = 
     }
     note(sprintf("data set %s supplied", nm), TRUE, sprintf("%d rows", nrow(d)))
     miss <- setdiff(req[[nm]], names(d))
-    note(sprintf("required columns of %s", nm), if (length(miss) && nm != "adsl") NA else !length(miss),
+    # Missing columns leave the data set's sections out, unless the caller
+    # asked for efficacy parameters (adlb) or it is adsl.
+    need_all <- nm == "adsl" || (nm == "adlb" && length(params) > 0)
+    note(sprintf("required columns of %s", nm), if (length(miss) && !need_all) NA else !length(miss),
          if (length(miss)) sprintf("%s lacks column%s %s", nm, if (length(miss) > 1) "s" else "",
                                    paste(miss, collapse = ", "))
          else paste(req[[nm]], collapse = ", "))

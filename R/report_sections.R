@@ -77,6 +77,9 @@ report_need_visits <- function(ctx, cd) {
 #' report_sections()
 #' @export
 report_sections <- function(ctx = NULL) {
+  if (!is.null(ctx) && (!is.environment(ctx) || is.null(ctx$plan))) {
+    glycotrial_abort("{.arg ctx} must be a {.fn report_context} result, not {describe_value(ctx)}.")
+  }
   reg <- report_registry()
   needs <- vapply(reg, function(s) {
     cols <- unlist(lapply(names(s$columns), function(d) paste0(d, "$", s$columns[[d]])))
