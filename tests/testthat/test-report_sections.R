@@ -174,6 +174,19 @@ test_that("ae_by_term() sorts by the frequency in a chosen arm", {
   expect_error(ae_by_term(ae, sl, sort_arm = "Nope"), "Nope")
 })
 
+test_that("a part that fails shows one line and the appendix, never R's error text", {
+  skip_report()
+  ae <- adae
+  ae$AESER[1] <- "MAYBE"
+  path <- suppressMessages(render_trial_report(adsl, adae = ae, output_file = tempfile(fileext = ".html"),
+                                               params = list(sections = "ae_overview")))
+  h <- html_text(path)
+  expect_match(h$text, "This part could not be computed (ae-overview)", fixed = TRUE)
+  expect_match(h$text, "Parts of included sections that could not be computed", fixed = TRUE)
+  expect_false(grepl("Error|MAYBE|Traceback", h$text))
+  expect_match(h$text, "Disposition: left out because it was not chosen in params$sections", fixed = TRUE)
+})
+
 test_that("the report renders on the CDISC pilot: safety only, three arms, AE counts by hand", {
   skip_report()
   d <- pilot()
