@@ -20,9 +20,8 @@ arm_levels <- function(adsl, arm) {
 
 fmt_num <- function(x, digits) formatC(x, format = "f", digits = digits)
 
-fmt_n_pct <- function(k, n, digits = 1) {
-  ifelse(n > 0, paste0(k, " (", fmt_num(100 * k / n, digits), ")"), paste0(k))
-}
+# Counts as "n (pct)": fmt_n_pct() of R/safety_results.R (one definition for
+# every table; a second one here was shadowed by it in the collation order).
 
 #' Baseline characteristics by arm
 #'

@@ -160,7 +160,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
       }
       u[is.na(u)] <- pu[is.na(u)]
     }
-    unit_arg <- paste0(unit %or% param_text %or% "unit", " of ", code)
+    unit_arg <- paste0(unit %||% param_text %||% "unit", " of ", code)
     if (is.null(unit)) {
       u[is.na(u)] <- if (q %in% names(default_units)) default_units[[q]] else canonical(q)
       unit_arg <- "default_units"
@@ -244,7 +244,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
         if (is.null(curve_tab[[q]])) next
         at0 <- which(curve_tab$time == 0 & !is.na(curve_tab[[q]]))
         if (!length(at0)) next
-        v <- fast[[q]] %or% rep(NA_real_, G)
+        v <- fast[[q]] %||% rep(NA_real_, G)
         fill <- at0[is.na(v[curve_tab$g[at0]])]
         v[curve_tab$g[fill]] <- curve_tab[[q]][fill]
         fast[[q]] <- v
@@ -298,7 +298,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
   }
   if (is.null(indices)) {
     lst <- glycotrial_plugins("index")
-    fam <- vapply(lst$key, function(k) get_plugin("index", k)$meta$family %or% "", character(1))
+    fam <- vapply(lst$key, function(k) get_plugin("index", k)$meta$family %||% "", character(1))
     cand <- lst$key[fam %in% c("fasting", "fasting_cpeptide", "ogtt", "ogtt_cpeptide", "auc",
                                "auc_cpeptide", "kidney") & lst$package == "glycotrial"]
     usable <- function(k) {
@@ -329,7 +329,7 @@ beta_cell_indices <- function(data, indices = NULL, by = c("USUBJID", "AVISIT"),
       if (q %in% names(unit_catalogue(factors)) && q != "sex") canonical(q) else info$inputs[[q]]
     }, character(1))
     get_row_input <- function(q) {
-      fast[[q]] %or% covs[[q]] %or% find_column(q)
+      fast[[q]] %||% covs[[q]] %||% find_column(q)
     }
     if (info$shape == "row") {
       inputs <- lapply(names(info$inputs), get_row_input)

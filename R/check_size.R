@@ -1,5 +1,5 @@
 # Upper bounds on sizes that decide how much memory or time a call takes
-# (issue 18: simulate_trial(n = 2^31), power_trial(nsim = 2^31) and
+# (without them simulate_trial(n = 2^31), power_trial(nsim = 2^31) and
 # joint_bootstrap(n_boot = 1e12) overflowed integers or tried to allocate
 # many GB). A size beyond the bound is a classed error that names the bound.
 

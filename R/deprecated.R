@@ -1,4 +1,4 @@
-# Old names kept for one release (17.16): mmrm exports fit_mmrm() and
+# Old names kept for one release: mmrm exports fit_mmrm() and
 # mmrm_control(), emmeans exports lsmeans(); attached beside glycotrial they
 # masked ours (or ours masked theirs) without a word. Each alias warns once
 # per call with a classed warning and forwards every argument unchanged.

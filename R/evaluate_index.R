@@ -135,7 +135,7 @@ prepare_input <- function(x, q, native_unit, given_unit, factors, arg, call,
     }
     return(as.numeric(x))
   }
-  from <- given_unit %or% native_unit
+  from <- given_unit %||% native_unit
   if (q %in% plausibility_quantities) {
     # a unit mix-up gives a plausible-looking wrong index (R/plausibility.R)
     check_unit_plausibility(x, q, match_unit(from, q, factors, arg = unit_arg, call = call),
@@ -188,7 +188,7 @@ run_index <- function(info, inputs, units, id, labels, strict, factors, call,
     }
   }
   if (info$shape == "row") {
-    run_row_index(info, vals, labels %or% function(i) i, n, conv_over)
+    run_row_index(info, vals, labels %||% function(i) i, n, conv_over)
   } else {
     run_curve_index(info, vals, id, labels, strict, n, call, conv_over)
   }
@@ -393,7 +393,7 @@ run_curve_index <- function(info, vals, id, labels, strict, n, call, conv_over =
   out <- as.numeric(out)
   out[is.nan(out)] <- NA_real_
   if (any(conv_over)) {
-    fp <- fp %or% list(overflow = rep(FALSE, ncurve), underflow = rep(FALSE, ncurve))
+    fp <- fp %||% list(overflow = rep(FALSE, ncurve), underflow = rep(FALSE, ncurve))
     fp$overflow <- fp$overflow | tabulate(code[conv_over], nbins = ncurve) > 0
   }
   inf_rows <- Reduce(`|`, lapply(vals, is.infinite))

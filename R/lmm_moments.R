@@ -1,4 +1,4 @@
-# fit_lmm() on out-of-core data (issue 5, item 2, "where the design allows"):
+# fit_lmm() on out-of-core data, where the design allows it:
 # when the random-effect design of a row depends only on its visit -- random
 # intercept and slopes in one variable that is the visit key itself (e.g.
 # (1 + WEEK | USUBJID), one row per subject and WEEK), optionally with a

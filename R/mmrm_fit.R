@@ -484,7 +484,7 @@ mmrm_design <- function(spec, data, weights, control) {
 # unordered factors (at least two used levels, no contrasts attribute) and
 # plain numeric vectors, a numeric response, an intercept, no ".", no
 # offset and the default contrasts option; otherwise NULL (the caller uses
-# model.frame()/model.matrix()). Identical results: test-mmrm_fast_design.R.
+# model.frame()/model.matrix()). Identical results: test-mmrm_fit_design.R.
 mmrm_fast_frame <- function(spec, data) {
   if (!isTRUE(getOption("glycotrial.mmrm_fast_design", TRUE))) return(NULL)
   f <- spec$fixed
@@ -909,8 +909,6 @@ mmrm_polish <- function(engine, theta, control) {
   list(par = theta, value = d$deviance, max_gradient = max(abs(d$gradient)),
        hessian = d$hessian, jacobian = d$jacobian)
 }
-
-`%||%` <- function(a, b) if (is.null(a)) b else a
 
 # ---- stage 4: the results object ---------------------------------------------
 

@@ -1,4 +1,4 @@
-# The moment route of mmrm_fit() (issue 5, "scale"): the data pass builds
+# The moment route of mmrm_fit(), for data too large for memory: the data pass builds
 # per-visit-pattern moment matrices straight from the raw columns (no model
 # matrix in R; threads in the C++ core, src/core/mmrm/moments.hpp), chunk by
 # chunk where the data arrive in pieces (mmrm_sources.R), and the fit

@@ -1,9 +1,10 @@
 # Covariance structures for mmrm_fit(): the plugin kind "covariance", the
-# R-level register_covariance(), and evaluation of any structure (compiled or
-# R) for a set of visits. The built-in structures are compiled plugins
-# registered at load through glycotrial_register_covariance_v1(), the C entry
-# point other packages use (src/r_mmrm.cpp); sync_compiled_plugins() mirrors
-# them here with package "glycotrial" and implementation "C++".
+# R-level register_covariance(), and the checked parameter count of any
+# structure (compiled or R) for a number of visits. The built-in structures
+# are compiled plugins registered at load through
+# glycotrial_register_covariance_v1(), the C entry point other packages use
+# (src/r_mmrm.cpp); sync_compiled_plugins() mirrors them here with package
+# "glycotrial" and implementation "C++".
 
 #' @include plugins_registry.R
 NULL
@@ -163,15 +164,4 @@ covariance_n_theta <- function(plugin, n_visits) {
   }
   check_plugin_n_theta(plugin$key, k, n_visits)
   as.integer(k)
-}
-
-# Sigma at coords for one group's theta.
-covariance_sigma <- function(plugin, theta, n_visits, coords) {
-  if (plugin$compiled) {
-    cpp_compiled_covariance(plugin$key, theta, n_visits, coords, FALSE)$sigma
-  } else {
-    s <- plugin$impl$sigma(theta, n_visits, coords)
-    attr(s, "gradient") <- NULL
-    s
-  }
 }

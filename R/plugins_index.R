@@ -122,9 +122,9 @@ index_info <- function(key) {
     inputs <- if (shape == "curve") all_in[-(1:2)] else all_in
     output_unit <- info$output_unit
   } else {
-    shape <- meta$shape %or% "row"
+    shape <- meta$shape %||% "row"
     inputs <- meta$inputs
-    output_unit <- meta$output_unit %or% "1"
+    output_unit <- meta$output_unit %||% "1"
   }
   cat <- unit_catalogue(default_unit_factors())
   accepted <- lapply(names(inputs), function(q) {
@@ -132,16 +132,18 @@ index_info <- function(key) {
   })
   names(accepted) <- names(inputs)
   list(key = key, shape = shape, inputs = inputs, accepted = accepted,
-       output_unit = output_unit, times = meta$times %or% numeric(),
-       formula = meta$formula %or% e$description, description = e$description,
+       output_unit = output_unit, times = meta$times %||% numeric(),
+       formula = meta$formula %||% e$description, description = e$description,
        reference = e$reference, package = e$package,
        implementation = if (compiled) "C++" else "R", impl = e$impl)
 }
 
-`%or%` <- function(a, b) if (is.null(a)) b else a
-
 # The "index" plugin kind and the R-level metadata of the built-in indices.
-# (This file sorts after registry.R, so its top-level calls find the registry.)
+# Its top-level calls use the registry, hence the @include (Collate order).
+
+#' @include plugins_registry.R
+NULL
+
 validate_index_plugin <- function(impl, meta) {
   if (!is.function(impl) && !inherits(impl, "glycotrial_compiled_plugin")) {
     stop("an index implementation must be an R function or a compiled plugin handle")
@@ -203,7 +205,7 @@ register_builtin_indices <- function() {
     all_in <- info$inputs
     shape <- if (names(all_in)[1] == "curve_id") "curve" else "row"
     inputs <- if (shape == "curve") all_in[-(1:2)] else all_in
-    extra <- meta_all[[key]] %or% list(family = "other", times = numeric())
+    extra <- meta_all[[key]] %||% list(family = "other", times = numeric())
     meta <- list(inputs = inputs, output_unit = info$output_unit, shape = shape,
                  times = extra$times, formula = row$description, family = extra$family)
     register_plugin("index", key, compiled_plugin("index", key),

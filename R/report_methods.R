@@ -58,7 +58,7 @@ autoplot_mmrm <- function(object, specs = NULL, by = NULL, level = 0.95, ylab = 
     specs <- f[1]
   }
   autoplot_lsmeans(least_squares_means(object, specs = specs, by = by, level = level),
-                   ylab = ylab %or% paste("LS-mean of", object$response))
+                   ylab = ylab %||% paste("LS-mean of", object$response))
 }
 
 autoplot_lsmeans <- function(object, ylab = "LS-mean", ...) {
@@ -79,7 +79,7 @@ autoplot_lsmeans <- function(object, ylab = "LS-mean", ...) {
     ggplot2::geom_errorbar(ggplot2::aes(ymin = .data$lo, ymax = .data$hi), width = 0.2,
                            position = pd) +
     scale_colour_glycotrial(name = NULL) + theme_glycotrial() +
-    ggplot2::labs(x = object$by %or% "", y = ylab,
+    ggplot2::labs(x = object$by %||% "", y = ylab,
                   caption = sprintf("LS-mean with %g%% CI (%s df)", 100 * object$level,
                                     object$df_method))
 }
@@ -138,7 +138,7 @@ autoplot_indices <- function(object, visit = NULL, arm = "ARM", ...) {
 knit_print_mmrm <- function(x, options = NULL, ...) {
   ct <- summary(x)$coefficients
   df <- data.frame(Term = rownames(ct), as.data.frame(ct), check.names = FALSE)
-  report_table(df, caption = options$tab.cap %or%
+  report_table(df, caption = options$tab.cap %||%
                  sprintf("MMRM %s (%s, %s df): fixed effects", x$cov_type,
                          if (isTRUE(x$reml)) "REML" else "ML", x$df_method), digits = 4)
 }
@@ -152,13 +152,13 @@ knit_print_lsmeans <- function(x, options = NULL, ...) {
 
 knit_print_index_ratio <- function(x, options = NULL, ...) {
   r <- x$ratios[, setdiff(names(x$ratios), c("estimate", "se"))]
-  report_table(r, caption = options$tab.cap %or%
+  report_table(r, caption = options$tab.cap %||%
                  sprintf("Ratios of geometric means (%g%% CI), MMRM of log(index / baseline)",
                          100 * x$conf_level), digits = 3)
 }
 
 knit_print_safety <- function(x, options = NULL, ...) {
-  tab <- report_table(format(x), caption = options$tab.cap %or% x$title)
+  tab <- report_table(format(x), caption = options$tab.cap %||% x$title)
   notes <- c(x$meta$subtitle, x$meta$footnote)
   if (length(notes)) tab <- knitr::asis_output(paste(c(tab, "", paste0("*", notes, "*  ")),
                                                      collapse = "\n"))
@@ -166,7 +166,7 @@ knit_print_safety <- function(x, options = NULL, ...) {
 }
 
 knit_print_index_change <- function(x, options = NULL, ...) {
-  report_table(x$summary, digits = 3, caption = options$tab.cap %or%
+  report_table(x$summary, digits = 3, caption = options$tab.cap %||%
                  if (isTRUE(x$log)) "Change from baseline on the log scale (ratio = geometric mean ratio to baseline)"
                  else "Change from baseline by index, arm and visit")
 }

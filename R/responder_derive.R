@@ -153,8 +153,6 @@ derive_responders <- function(adlb, adsl, rules = glycaemic_composite(),
             target_visitn = target_visitn(adlb, vcol, visit, visitn))
 }
 
-`%||%` <- function(a, b) if (is.null(a)) b else a
-
 target_visitn <- function(adlb, vcol, visit, visitn) {
   if (is.numeric(visit)) return(visit)
   if (!visitn %in% names(adlb)) return(NA_real_)

@@ -256,10 +256,8 @@ lab_worst_grade <- function(adlb, adsl, direction = c("high", "low"), vars = lab
 #' lab_shift(grade_lab(lb), adsl)
 #' @export
 lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(),
-                            unmatched = c("drop", "error")) {
+                      unmatched = c("drop", "error")) {
   d <- graded_lab_records(adlb, adsl, direction, vars, sys.call(), unmatched)
-  direction <- d$direction
-  cols <- d$cols
   keep <- d$keep
   # Subject x parameter cells as integer codes: worst grade (max, missing
   # grades as -1) by the core, baseline grade = first non-missing BTOXGR* of
@@ -271,10 +269,10 @@ lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(
   prank <- match(pe$levels, plev)[pe$code]
   nP <- length(plev)
   cell <- (prank - 1L) * nS + d$subj[keep]
-  g <- d$lb[[cols[1]]][keep]
+  g <- d$lb[[d$cols[1]]][keep]
   g[is.na(g)] <- -1L
   worst <- cpp_safety_group_max(as.integer(cell), as.numeric(g), nP * nS)
-  b <- d$lb[[cols[2]]][keep]
+  b <- d$lb[[d$cols[2]]][keep]
   nb <- which(!is.na(b))
   nb <- nb[!duplicated(cell[nb])]
   bgr <- rep(NA_real_, nP * nS)
@@ -307,8 +305,8 @@ lab_shift <- function(adlb, adsl, direction = c("high", "low"), vars = lab_vars(
   names(wide)[names(wide) == "baseline_grade"] <- "Baseline"
   new_safety_result(long, wide,
                     sprintf("Shift from baseline grade to worst post-baseline grade (%s criteria)",
-                            if (direction == "high") "increased" else "decreased"),
-                    "glycotrial_lab_shift", meta = list(direction = direction))
+                            if (d$direction == "high") "increased" else "decreased"),
+                    "glycotrial_lab_shift", meta = list(direction = d$direction))
 }
 
 #' eGFR decline categories

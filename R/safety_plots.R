@@ -1,11 +1,5 @@
 # ggplot2::autoplot methods for the safety summaries (registered on ggplot2's
-# load, see R/plugins_safety.R).
-
-need_ggplot2 <- function() {
-  if (!requireNamespace("ggplot2", quietly = TRUE)) {
-    glycotrial_abort("Plotting needs the {.pkg ggplot2} package.")
-  }
-}
+# load, see R/plugins_safety.R). need_ggplot2() is the one of R/plots.R.
 
 # AE dot plot (Amit, Heiberger & Lane 2008): incidence per arm and the risk
 # difference with its CI for the preferred terms, most frequent first.
@@ -113,4 +107,3 @@ safety_autoplot_methods <- function() {
        list(class = "glycotrial_lab_trajectory", fun = autoplot_lab_trajectory),
        list(class = "glycotrial_ae_time_to_first", fun = autoplot_ae_time_to_first))
 }
-utils::globalVariables(".data")

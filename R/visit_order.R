@@ -174,7 +174,7 @@ visit_factor <- function(data, visit, order_by = NULL) {
 # user named it (so a missing or non-numeric column is an error).
 visit_order_column <- function(data, visit, order_by = NULL, order_default = "AVISITN") {
   explicit <- TRUE
-  name <- order_by %or% getOption("glycotrial.visit_order_column")
+  name <- order_by %||% getOption("glycotrial.visit_order_column")
   if (is.null(name)) {
     explicit <- FALSE
     name <- order_default

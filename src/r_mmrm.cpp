@@ -297,7 +297,7 @@ Rcpp::LogicalVector cpp_mmrm_check_design(Rcpp::NumericMatrix X, double min_eige
 
 // The model matrix of a formula with factor and numeric variables only
 // (treatment contrasts), on the given 1-based rows, with the dimnames and
-// "assign" attribute model.matrix() gives (R/fit_mmrm.R: mmrm_fast_frame()).
+// "assign" attribute model.matrix() gives (R/mmrm_fit.R: mmrm_fast_frame()).
 // cols: integer codes for factors, doubles for numerics; levels: the
 // factors' levels (NULL for numerics).
 // [[Rcpp::export(rng = false)]]
@@ -396,7 +396,7 @@ Rcpp::List cpp_covariance_info(std::string key, int n_visits) {
   });
 }
 
-// Engine from precomputed pattern moments (the scale area's data passes:
+// Engine from precomputed pattern moments (the moment route's data passes:
 // src/r_moments.cpp, SQL aggregates, chunk workers). `patterns` is a list of
 // lists with group (0-based), visits (0-based), n (subjects) and M.
 // [[Rcpp::export(rng = false)]]

@@ -1,4 +1,4 @@
-// Glue for the scale area: the threaded moment data pass
+// Glue for the moment route: the threaded moment data pass
 // (src/core/mmrm/moments.hpp). Pointers to the R vectors are taken here, on
 // the R main thread; the worker threads of the core only read plain memory.
 #include <Rcpp.h>

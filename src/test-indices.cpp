@@ -117,7 +117,7 @@ context("built-in index plugins") {
 }
 
 context("unit plausibility") {
-  test_that("unit mix-ups from issue 17 are recognised and the likely unit named") {
+  test_that("common unit mix-ups are recognised and the likely unit named") {
     std::size_t nr = 0;
     const ix::UnitRange* tab = ix::unit_ranges(&nr);
     expect_true(nr > 0);

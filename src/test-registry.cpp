@@ -55,6 +55,19 @@ context("core plugin registry") {
     expect_true(glycotrial_register_index_v1(nullptr, "x", 0, err, sizeof(err)) != 0);
   }
 
+  test_that("the v2 entry points refuse a NULL plugin and flags this build does not know") {
+    glycotrial_index_v1 p{GLYCOTRIAL_PLUGIN_ABI, "cpp_unit_flags", "", "", "", 2, names, units,
+                          sum_compute};
+    char err[256] = {0};
+    expect_true(glycotrial_register_index_v2(nullptr, "x", nullptr, 0, err, sizeof(err)) != 0);
+    expect_true(std::strstr(err, "plugin pointer is NULL") != nullptr);
+    expect_true(glycotrial_register_covariance_v2(nullptr, "x", nullptr, 0, err, sizeof(err)) != 0);
+    expect_true(std::strstr(err, "plugin pointer is NULL") != nullptr);
+    expect_true(glycotrial_register_index_v2(&p, "x", nullptr, 1 << 12, err, sizeof(err)) != 0);
+    expect_true(std::strstr(err, "unknown registration flags 4096") != nullptr);
+    expect_true(glycotrial::plugins::find_index("cpp_unit_flags") == nullptr);
+  }
+
   test_that("a failing plugin surfaces its message") {
     glycotrial_index_v1 p{GLYCOTRIAL_PLUGIN_ABI, "cpp_unit_fail", "", "", "", 2, names, units,
                           fail_compute};

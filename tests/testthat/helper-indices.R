@@ -25,3 +25,12 @@ indices_adlb <- function() {
         c(13, 18, 23, 22, 16), c(1.1, 1.6, 2.1, 2.3, 1.9))
   )
 }
+
+# The OGTT profile of the issue and of the tabletools documentation
+# (JMLuther/tabletools, calculate_matsuda_index() example), shared by the OGTT
+# and AUC worked examples.
+#   t = 0, 30, 60, 90, 120 min
+#   glucose = 93, 129, 178, 164, 97 mg/dL; insulin = 12.8, 30.7, 68.5, 74.1, 44.0 uU/mL
+t5 <- c(0, 30, 60, 90, 120)
+g5 <- c(93, 129, 178, 164, 97)
+i5 <- c(12.8, 30.7, 68.5, 74.1, 44.0)

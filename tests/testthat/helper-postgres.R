@@ -1,4 +1,4 @@
-# A real PostgreSQL server for test-postgres.R, started once per test run by
+# A real PostgreSQL server for test-sources_dbi.R, started once per test run by
 # tools/postgres.sh (initdb in a temporary directory, a free local port) and
 # stopped when the run ends. GLYCOTRIAL_PG_ENV may name the env file of a
 # server that is already running (tools/postgres.sh start DIR writes DIR/env);

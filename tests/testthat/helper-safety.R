@@ -36,3 +36,26 @@ ard_stat <- function(res, ..., stat_name) {
   for (nm in names(f)) keep <- keep & a[[nm]] %in% f[[nm]]
   a$stat[keep]
 }
+
+# Three subjects with ALT/AST/BILI (and creatinine) records over visits, shared by
+# the lab and Hy's law tests (values chosen so every grade and quadrant occurs).
+lab_toy <- function() {
+  adsl <- data.frame(USUBJID = c("S1", "S2", "S3"), ARM = c("A", "A", "B"), SAFFL = "Y")
+  mk <- function(id, p, base, vals, uln, lln = NA) {
+    data.frame(USUBJID = id, PARAMCD = p, AVAL = c(base, vals), BASE = base,
+               ANRHI = uln, ANRLO = lln, ADY = c(1, seq_along(vals) * 14 + 1),
+               ABLFL = c("Y", rep("", length(vals))),
+               AVISIT = c("Baseline", paste("Week", seq_along(vals) * 2)),
+               AVISITN = c(0, seq_along(vals) * 2), stringsAsFactors = FALSE)
+  }
+  adlb <- rbind(
+    mk("S1", "ALT", 30, c(130, 50), 40), mk("S1", "AST", 25, c(90, 30), 40),
+    mk("S1", "BILI", 10, c(45, 12), 20), mk("S1", "ALP", 80, c(90, 100), 120),
+    mk("S2", "ALT", 50, c(60, 70), 40), mk("S2", "AST", 30, c(35, 30), 40),
+    mk("S2", "BILI", 8, c(9, 10), 20), mk("S2", "ALP", 70, c(75, 80), 120),
+    mk("S3", "ALT", 20, c(25, 850), 40), mk("S3", "AST", 20, c(20, 20), 40),
+    mk("S3", "BILI", 10, c(50, 10), 20), mk("S3", "ALP", 100, c(300, 90), 120),
+    mk("S1", "EGFR", 80, c(70, 55), NA), mk("S2", "EGFR", 50, c(40, 30), NA),
+    mk("S3", "EGFR", 95, c(90, 92), NA))
+  list(adsl = adsl, adlb = adlb)
+}

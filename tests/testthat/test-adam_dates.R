@@ -1,4 +1,4 @@
-# Issue 18.10: AE onset windows with real-world date and flag columns. One
+# AE onset windows with real-world date and flag columns. One
 # date reader (R/adam_dates.R) and one flag reader (R/adam_flags.R); each
 # format is either read correctly (the result equals the one on the clean
 # numeric/Date data) or refused with a classed error.
@@ -150,7 +150,7 @@ test_that("population and TEAE flags in any common spelling give the same table"
 })
 
 test_that("infusion_fever reads text dates and 'Day n' study days like Date / numbers", {
-  # The study-day case of test-safety-fever.R with the days as text and as
+  # The study-day case of test-safety_fever.R with the days as text and as
   # dates (day 1 = 2024-01-01): the same grades and durations.
   adsl <- data.frame(USUBJID = c("D1", "D2"), ARM = c("A", "B"), SAFFL = "Y")
   adex <- data.frame(USUBJID = c("D1", "D2"), EXINFNO = 1, ASTDY = 1, ASTTM = "08:00")

@@ -1,6 +1,6 @@
 # anova() of fit_lmm: "Type III" is the SAS / lmerTest Type III (contrasts
 # orthogonal to the higher-order terms); the old tests of the treatment-coded
-# columns are type = "marginal" (issue 17, item 7).
+# columns are type = "marginal".
 
 lmm_anova_data <- function(seed = 3) {
   set.seed(seed)

@@ -43,3 +43,13 @@ test_that("lmm_contrast() applies the convention: small rotated df give den_df =
   skip_if_not_installed("lmerTest")
   expect_identical(r2$den_df, lmerTest:::get_Fstat_ddf(nu))
 })
+
+test_that("Wald intervals of the fixed effects are estimate +- z * SE", {
+  skip_if_not_installed("lme4")
+  data("sleepstudy", package = "lme4", envir = environment())
+  f <- fit_lmm(Reaction ~ Days + (1 | Subject), sleepstudy)
+  ci <- confint(f, parm = "beta_", method = "Wald")
+  se <- sqrt(diag(as.matrix(vcov(f))))
+  expect_equal(unname(ci[, 1]), unname(fixef(f) - qnorm(0.975) * se), tolerance = 1e-10)
+  expect_equal(unname(ci[, 2]), unname(fixef(f) + qnorm(0.975) * se), tolerance = 1e-10)
+})

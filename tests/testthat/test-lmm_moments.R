@@ -1,6 +1,6 @@
 # fit_lmm() on data sources (chunks, CSV, Parquet, SQLite) where the random
 # design depends only on the visit: the pattern-moment fit must agree with the
-# in-memory fit_lmm() (itself validated against lme4/nlme in test-fit_lmm*.R):
+# in-memory fit_lmm() (itself validated against lme4/nlme in test-lmm_fit*.R):
 # beta, variance components and logLik to 1e-8 relative, vcov to 1e-6.
 
 lmm_mom_data <- function(n = 150, seed = 21) {

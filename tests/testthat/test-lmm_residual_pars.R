@@ -1,6 +1,6 @@
 # (1 | SITE) + ar1(AVISIT | USUBJID): the residual structure's subject need
 # not be the random effects' factor; fit$sigma2 is the residual variance and
-# VarCorr()/tidy() list the structure's parameters (issue 17, item 10).
+# VarCorr()/tidy() list the structure's parameters.
 # Reference: nlme::lme(random = ~ 1 | SITE, corAR1(form = ~ t | SITE/USUBJID)).
 
 test_that("(1 | SITE) + ar1(AVISIT | USUBJID) is accepted and matches nlme", {

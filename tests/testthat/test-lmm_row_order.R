@@ -1,5 +1,5 @@
 # fitted(), residuals(), predict(), augment() of fit_lmm()/fit_joint() in
-# the data's row order, named by row, na.action honoured (issue 17, item 11).
+# the data's row order, named by row, na.action honoured.
 # Reference: lme4::lmer / the same fit on sorted data.
 
 lmm_row_data <- function(seed = 1) {

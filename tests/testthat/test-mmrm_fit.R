@@ -1,6 +1,6 @@
 # mmrm_fit() against nlme::gls (an independent REML/ML implementation) on
 # simulated data, bad input, and internal consistency. Comparisons with the R
-# package mmrm are in test-mmrm_validation.R.
+# package mmrm are in test-zz-validation_mmrm.R.
 
 gls_ctrl <- nlme::glsControl(tolerance = 1e-10, msTol = 1e-10, maxIter = 500, msMaxIter = 500,
                              returnObject = TRUE)

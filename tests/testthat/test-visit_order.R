@@ -1,4 +1,4 @@
-# Visit order (issue 17, item 13): levels sorted as text ("Week 12" < "Week 4")
+# Visit order: levels sorted as text ("Week 12" < "Week 4")
 # gave ar1 the wrong neighbours silently although AVISITN was in the data.
 
 vo_data <- function(n = 60, seed = 17) {

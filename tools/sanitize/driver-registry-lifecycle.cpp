@@ -1,4 +1,5 @@
-// Sanitizer driver for the plugin registry's lifecycle (issue 18.1/18.5):
+// Sanitizer driver for the plugin registry's lifecycle (no entry may outlive
+// the code it points to, built-ins are protected):
 // register, overwrite, override a built-in, unregister, unload and reload the
 // owning shared library, with the owner hooks the glue installs simulated by
 // registry_lifecycle_model.hpp. A call into an "unloaded" library aborts, as

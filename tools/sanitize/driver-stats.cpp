@@ -70,7 +70,7 @@ context("sanitize driver: stats core") {
               st::Interval r{};
               const Outcome o = call([&] { r = st::diff_ci(x1, n1, x2, n2, m, 0.95); }, &what);
               // Hauck-Anderson is undefined for a group of one subject: the core
-              // returns NaN limits (R reports NA with a classed warning, issue 17.4).
+              // returns NaN limits (R reports NA with a classed warning).
               const bool refused_ok = m == st::DiffMethod::HauckAnderson && (n1 < 2 || n2 < 2) &&
                                       (o == Outcome::Classed ||
                                        (o == Outcome::Returned && std::isnan(r.lower) &&

@@ -1,7 +1,7 @@
 # Run by tools/sanitize/valgrind.sh inside `R -d valgrind`. Loading testthat
 # and its dependencies under valgrind takes many minutes on a shared machine,
 # so this script drives the compiled code directly: the Catch unit tests of
-# the core (the same entry point test-cpp.R uses) and representative calls of
+# the core (the same entry point test-zz-cpp.R uses) and representative calls of
 # every glue family, including error paths (C++ exceptions unwinding through
 # Rcpp into classed R conditions, a classic source of leaks). Areas that are
 # not present in this build are skipped. Exits non-zero on any failure.

@@ -522,7 +522,14 @@ int c_guard(F&& f, char* err, int err_len) {
   }
 }
 
-glycotrial::plugins::RegisterOptions options_from(const char* dll, int flags) {
+// The options of a v2 registration, after refusing a NULL plugin and flags
+// this build does not know (a newer caller's flag must not be ignored).
+glycotrial::plugins::RegisterOptions options_from(const void* plugin, const char* dll,
+                                                  int flags) {
+  glycotrial::require(plugin != nullptr, "plugin", "plugin pointer is NULL");
+  glycotrial::require(
+      (flags & ~(GLYCOTRIAL_REGISTER_OVERWRITE | GLYCOTRIAL_REGISTER_OVERRIDE_BUILTIN)) == 0,
+      "flags", "unknown registration flags " + std::to_string(flags));
   glycotrial::plugins::RegisterOptions o;
   o.overwrite = (flags & GLYCOTRIAL_REGISTER_OVERWRITE) != 0;
   o.override_builtin = (flags & GLYCOTRIAL_REGISTER_OVERRIDE_BUILTIN) != 0;
@@ -558,12 +565,8 @@ extern "C" int glycotrial_register_covariance_v2(const glycotrial_covariance_v1*
                                                  char* err, int err_len) {
   return c_guard(
       [&] {
-        glycotrial::require(plugin != nullptr, "plugin", "plugin pointer is NULL");
-        glycotrial::require((flags & ~(GLYCOTRIAL_REGISTER_OVERWRITE |
-                                       GLYCOTRIAL_REGISTER_OVERRIDE_BUILTIN)) == 0,
-                            "flags", "unknown registration flags " + std::to_string(flags));
-        glycotrial::plugins::register_covariance(*plugin, package ? package : "",
-                                                 options_from(dll, flags));
+        const auto options = options_from(plugin, dll, flags);
+        glycotrial::plugins::register_covariance(*plugin, package ? package : "", options);
       },
       err, err_len);
 }
@@ -572,12 +575,8 @@ extern "C" int glycotrial_register_index_v2(const glycotrial_index_v1* plugin, c
                                             const char* dll, int flags, char* err, int err_len) {
   return c_guard(
       [&] {
-        glycotrial::require(plugin != nullptr, "plugin", "plugin pointer is NULL");
-        glycotrial::require((flags & ~(GLYCOTRIAL_REGISTER_OVERWRITE |
-                                       GLYCOTRIAL_REGISTER_OVERRIDE_BUILTIN)) == 0,
-                            "flags", "unknown registration flags " + std::to_string(flags));
-        glycotrial::plugins::register_index(*plugin, package ? package : "",
-                                            options_from(dll, flags));
+        const auto options = options_from(plugin, dll, flags);
+        glycotrial::plugins::register_index(*plugin, package ? package : "", options);
       },
       err, err_len);
 }

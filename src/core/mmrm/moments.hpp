@@ -1,5 +1,5 @@
 // Pattern moments from raw columns, without a model matrix (DESIGN.md,
-// "pattern moments"; issue 5, "scale").
+// "pattern moments"), so that data too large for memory are read once.
 //
 // A data pass reads the raw variables of long data (numeric columns and
 // factor codes), builds each subject's block A_i = [sqrt(w) X_i | sqrt(w) y_i]

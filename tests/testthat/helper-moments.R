@@ -1,0 +1,28 @@
+# Long MMRM data for the moment-route tests: n subjects x k visits, ~8 % missing
+# responses, a few covariates (numeric, two factors), us-type correlation.
+scale_sim_data <- function(n = 300, k = 4, miss = 0.08, seed = 1) {
+  withr::with_seed(seed, {
+    vis <- paste0("W", seq_len(k) * 4)
+    id <- sprintf("S%05d", seq_len(n))
+    arm <- sample(c("Placebo", "Drug"), n, replace = TRUE)
+    sex <- sample(c("F", "M"), n, replace = TRUE)
+    region <- sample(c("EU", "NAM", "ASIA"), n, replace = TRUE)
+    base <- rnorm(n, 8, 1)
+    L <- t(chol(0.5^abs(outer(seq_len(k), seq_len(k), "-")) * tcrossprod(seq(1, 1.5, length.out = k))))
+    e <- t(L %*% matrix(rnorm(n * k), k))
+    d <- data.frame(USUBJID = rep(id, each = k),
+                    AVISIT = factor(rep(vis, n), levels = vis),
+                    ARM = rep(arm, each = k), SEX = rep(sex, each = k),
+                    REGION = rep(region, each = k), BASE = rep(base, each = k),
+                    stringsAsFactors = FALSE)
+    vi <- rep(seq_len(k), n)
+    d$CHG <- -0.3 * (d$BASE - 8) - 0.1 * vi - 0.4 * (d$ARM == "Drug") * vi / k +
+      0.2 * (d$SEX == "M") + as.vector(t(e))
+    d$CHG[stats::runif(nrow(d)) < miss] <- NA
+    d
+  })
+}
+
+scale_formula <- CHG ~ BASE + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID)
+
+rel_diff <- function(a, b) max(abs(a - b) / pmax(abs(b), 1e-8))

@@ -1,0 +1,35 @@
+# Tests mirror R/: tools/check-test-mirror.R lists R files without
+# test-<file>.R, test files named after no R file (cross-cutting suites are
+# test-zz-<topic>.R) and dashed names where R/ uses underscores.
+
+test_that("every R file has its mirrored test file, and test files are named by the rule", {
+  root <- testthat::test_path("..", "..")
+  tool <- file.path(root, "tools", "check-test-mirror.R")
+  # Only from a source checkout: an installed package has no R/ or tools/.
+  skip_if_not(file.exists(tool) && dir.exists(file.path(root, "R")), "not a source checkout")
+  env <- new.env()
+  sys.source(tool, envir = env)
+  res <- env$check_test_mirror(root)
+  expect_identical(res$unmirrored, character(), label = "R files without a test file")
+  expect_identical(res$orphans, character(), label = "test files named after no R file")
+  expect_identical(res$separators, character(), label = "test file names with '-'")
+})
+
+test_that("the check finds an unmirrored file, an orphan and a dashed name", {
+  root <- testthat::test_path("..", "..")
+  tool <- file.path(root, "tools", "check-test-mirror.R")
+  skip_if_not(file.exists(tool), "not a source checkout")
+  env <- new.env()
+  sys.source(tool, envir = env)
+  tmp <- withr::local_tempdir()
+  dir.create(file.path(tmp, "R"))
+  dir.create(file.path(tmp, "tests", "testthat"), recursive = TRUE)
+  file.create(file.path(tmp, "R", c("a_b.R", "c.R", "zzz.R")))
+  file.create(file.path(tmp, "tests", "testthat",
+                        c("test-a_b.R", "test-a_b_more.R", "test-a_b_more-x.R", "test-a_b-x.R", "test-d.R",
+                          "test-zz-cross_cut.R", "test-zz-bad-name.R", "helper-x.R")))
+  res <- env$check_test_mirror(tmp)
+  expect_identical(res$unmirrored, "c")
+  expect_setequal(res$orphans, c("test-a_b-x.R", "test-d.R"))
+  expect_setequal(res$separators, c("test-a_b_more-x.R", "test-zz-bad-name.R"))
+})
