@@ -18,7 +18,9 @@
 #'   (the C++ engine), `plugin` (the covariance structure), `design` (the
 #'   model data the engine holds on the row route, `NULL` on the moment
 #'   route), `moments` (the prepared moments on the moment route), `reml`,
-#'   `route` (`"rows"` or `"moments"`), `n_theta` (the number of covariance
+#'   `route` (`"rows"` or `"moments"`), `start` (on the moment route the
+#'   function giving the default starting values, otherwise `NULL`),
+#'   `n_theta` (the number of covariance
 #'   parameters), `deviance` (a function of `theta`) and `mmrm_design` (the
 #'   stage-2 object, for [mmrm_result()]).
 #' @seealso [mmrm_fit()], which chains all stages.
@@ -45,16 +47,18 @@ mmrm_engine <- function(design, reml = TRUE) {
 
 mmrm_engine_impl <- function(design, reml) {
   spec <- design$formula
+  start <- NULL
   if (identical(design$route, "moments")) {
     ptr <- moments_engine(design$moments, spec, reml)
     rows_design <- NULL
+    start <- function() moments_default_start(design$moments, spec$plugin)
   } else {
     rows_design <- design$engine_design
     ptr <- mmrm_engine_ptr(rows_design, spec$plugin, reml)
   }
   structure(list(ptr = ptr, plugin = spec$plugin, design = rows_design,
                  moments = if (identical(design$route, "moments")) design$moments,
-                 reml = reml, route = design$route, n_theta = cpp_mmrm_info(ptr)$n_theta,
+                 reml = reml, route = design$route, start = start, n_theta = cpp_mmrm_info(ptr)$n_theta,
                  deviance = mmrm_deviance_function(ptr), mmrm_design = design),
             class = "glycotrial_mmrm_engine")
 }
@@ -86,11 +90,7 @@ print.glycotrial_mmrm_engine <- function(x, ...) {
 # not depend on how the moments were summed).
 mmrm_run_optimiser <- function(engine, control, start = NULL) {
   if (!is.null(start)) control$start <- start
-  default_start <- if (identical(engine$route, "moments")) {
-    function() moments_default_start(engine$moments, engine$plugin)
-  } else {
-    function() mmrm_start(engine$design, engine$plugin, engine$ptr)
-  }
+  default_start <- engine$start %||% function() mmrm_start(engine$design, engine$plugin, engine$ptr)
   out <- mmrm_optimise(engine$ptr, control, engine$plugin, default_start,
                        polish_factor = if (identical(engine$route, "moments")) 1e-4 else 1)
   class(out) <- "glycotrial_mmrm_optimum"
