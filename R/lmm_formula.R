@@ -62,18 +62,7 @@ lmm_parse_formula <- function(formula, covariance_keys = NULL) {
         lhs = stats::as.formula(call("~", b[[2]]), env = environment(formula)),
         group = as.character(grp), double_bar = identical(b[[1]], as.name("||")))
     } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% covariance_keys) {
-      key <- as.character(e[[1]])
-      inner <- if (length(e) == 2) e[[2]] else NULL
-      if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
-          !is.name(inner[[3]])) {
-        glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
-                           "x" = "Found {.code {deparse(e)}}."))
-      }
-      if (!is.null(residual)) {
-        glycotrial_abort("{.arg formula} may contain only one residual covariance term.")
-      }
-      residual <- list(key = key, time = as.character(inner[[2]]),
-                       group = as.character(inner[[3]]))
+      residual <- lmm_parse_residual_term(e, residual, call = sys.call())
     } else {
       fixed[[length(fixed) + 1]] <- e
     }
@@ -90,6 +79,22 @@ lmm_parse_formula <- function(formula, covariance_keys = NULL) {
   rhs <- if (length(fixed)) Reduce(function(a, b) call("+", a, b), fixed) else 1
   fixed_formula <- stats::as.formula(call("~", formula[[2]], rhs), env = environment(formula))
   list(fixed = fixed_formula, random = random, group = groups, residual = residual)
+}
+
+# A residual covariance term `key(TIME | SUBJECT)` of either path: its key,
+# time and subject columns (`residual`: the term found so far, at most one).
+lmm_parse_residual_term <- function(e, residual, call) {
+  key <- as.character(e[[1]])
+  inner <- if (length(e) == 2) e[[2]] else NULL
+  if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
+      !is.name(inner[[3]])) {
+    glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
+                       "x" = "Found {.code {deparse(e)}}."), call = call)
+  }
+  if (!is.null(residual)) {
+    glycotrial_abort("{.arg formula} may contain only one residual covariance term.", call = call)
+  }
+  list(key = key, time = as.character(inner[[2]]), group = as.character(inner[[3]]))
 }
 
 lmm_covariance_keys <- function() {
@@ -168,19 +173,7 @@ lmm_sparse_parse <- function(formula) {
           double_bar = identical(b[[1]], as.name("||")))
       }
     } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
-      key <- as.character(e[[1]])
-      inner <- if (length(e) == 2) e[[2]] else NULL
-      if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
-          !is.name(inner[[3]])) {
-        glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
-                           "x" = "Found {.code {deparse(e)}}."), call = NULL)
-      }
-      if (!is.null(residual)) {
-        glycotrial_abort("{.arg formula} may contain only one residual covariance term.",
-                         call = NULL)
-      }
-      residual <- list(key = key, time = as.character(inner[[2]]),
-                       group = as.character(inner[[3]]))
+      residual <- lmm_parse_residual_term(e, residual, call = NULL)
     } else {
       fixed[[length(fixed) + 1]] <- e
     }

@@ -15,6 +15,11 @@ optimise_stage <- function(engine, control = mmrm_fit_control()) {
   }
 }
 
+engine_optimum <- function(formula, data) {
+  eng <- mmrm_engine(mmrm_design(formula, data))
+  list(engine = eng, optimum = optimise_stage(eng))
+}
+
 chain <- function(formula, data, reml = TRUE, weights = NULL, df = "Kenward-Roger", vcov = NULL,
                   control = mmrm_fit_control(), ...) {
   des <- mmrm_design(mmrm_formula(formula), data, weights = weights, control = control, ...)
@@ -64,10 +69,9 @@ test_that("the result stage alone gives another df method from the same optimum"
   skip_if_not_installed("mmrm")
   fev <- fev_data()
   f <- FEV1 ~ ARMCD + AVISIT + us(AVISIT | USUBJID)
-  eng <- mmrm_engine(mmrm_design(f, fev))
-  opt <- optimise_stage(eng)
-  kr <- mmrm_result(opt, eng)
-  sat <- mmrm_result(opt, eng, df = "Satterthwaite")
+  st <- engine_optimum(f, fev)
+  kr <- mmrm_result(st$optimum, st$engine)
+  sat <- mmrm_result(st$optimum, st$engine, df = "Satterthwaite")
   expect_identical(coef(kr), coef(sat))
   expect_identical(strip(sat), strip(mmrm_fit(f, fev, df = "Satterthwaite")))
   # independent reference: mmrm's Kenward-Roger covariance
@@ -79,8 +83,9 @@ test_that("bad input to the result stage gives classed errors", {
   skip_if_not_installed("mmrm")
   fev <- fev_data()
   f <- FEV1 ~ ARMCD + AVISIT + cs(AVISIT | USUBJID)
-  eng <- mmrm_engine(mmrm_design(f, fev))
-  opt <- optimise_stage(eng)
+  st <- engine_optimum(f, fev)
+  eng <- st$engine
+  opt <- st$optimum
   expect_error(mmrm_result(unclass(opt), eng), class = "glycotrial_error_input")
   expect_error(mmrm_result(opt, list()), class = "glycotrial_error_input")
   expect_error(mmrm_result(opt, eng, df = "nope"), class = "glycotrial_error_input")
