@@ -142,6 +142,10 @@ mmrm_fit_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-
 #'   \item{`terms`, `xlevels`, `contrasts`, `aliased`}{What is needed to
 #'     rebuild the design matrix for new data.}
 #'   }
+#' @seealso The stages `mmrm_fit()` chains, to stop after any of them (e.g.
+#'   for the deviance function of [mmrm_engine()] to profile):
+#'   [mmrm_formula()] -> [mmrm_design()] -> [mmrm_engine()] ->
+#'   `mmrm_optimise()` -> [mmrm_result()].
 #' @references Mallinckrodt CH et al. (2008), Recommendations for the primary
 #'   analysis of continuous endpoints in longitudinal clinical trials. Drug
 #'   Information Journal 42:303-319. Kenward MG, Roger JH (1997), Small sample
