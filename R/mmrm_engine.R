@@ -52,13 +52,15 @@ mmrm_engine_impl <- function(design, reml) {
     ptr <- moments_engine(design$moments, spec, reml)
     rows_design <- NULL
     start <- function() moments_default_start(design$moments, spec$plugin)
+    n_theta <- design$moments$K * design$moments$G
   } else {
     rows_design <- design$engine_design
     ptr <- mmrm_engine_ptr(rows_design, spec$plugin, reml)
+    n_theta <- rows_design$n_theta_group * rows_design$n_groups
   }
   structure(list(ptr = ptr, plugin = spec$plugin, design = rows_design,
                  moments = if (identical(design$route, "moments")) design$moments,
-                 reml = reml, route = design$route, start = start, n_theta = cpp_mmrm_info(ptr)$n_theta,
+                 reml = reml, route = design$route, start = start, n_theta = n_theta,
                  deviance = mmrm_deviance_function(ptr), mmrm_design = design),
             class = "glycotrial_mmrm_engine")
 }
