@@ -86,11 +86,15 @@ print.glycotrial_mmrm_engine <- function(x, ...) {
   invisible(x)
 }
 
-# Stage 4 until the optimiser takes an engine object (mmrm_optimise() of
-# R/mmrm_optimise.R): the optimiser of R/mmrm_fit.R with the default start
-# of the route (the moment route polishes further, so that the estimate does
-# not depend on how the moments were summed).
+# Stage 4: the optimiser. Until mmrm_optimise() takes an engine object
+# (R/mmrm_optimise.R, issue 16), the optimiser of R/mmrm_fit.R with the
+# engine's default start (the moment route polishes further, so that the
+# estimate does not depend on how the moments were summed); afterwards
+# mmrm_optimise() itself. The one place that knows both signatures.
 mmrm_run_optimiser <- function(engine, control, start = NULL) {
+  if (!"default_start" %in% names(formals(mmrm_optimise))) {
+    return(mmrm_optimise(engine, control, start))
+  }
   if (!is.null(start)) control$start <- start
   default_start <- engine$start %||% function() mmrm_start(engine$design, engine$plugin, engine$ptr)
   out <- mmrm_optimise(engine$ptr, control, engine$plugin, default_start,

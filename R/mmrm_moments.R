@@ -679,12 +679,11 @@ moments_resid_cov <- function(mom, beta, k, G) {
 # moments_fit() chains them for fit_lmm()'s moment route (R/lmm_moments.R).
 moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
   prep <- moments_prepare(mom, enc, spec, control)
-  engine <- moments_engine(prep, spec, reml)
-  # Extra Newton polishing (polish_factor) so that the estimate does not
-  # depend on how the moments were summed.
-  fit <- mmrm_optimise(engine, control, spec$plugin, function() moments_default_start(prep, spec$plugin),
-                       polish_factor = 1e-4)
-  moments_result(fit, prep, spec, reml, df, vcov)
+  engine <- structure(list(ptr = moments_engine(prep, spec, reml), plugin = spec$plugin, design = NULL,
+                           reml = reml, route = "moments",
+                           start = function() moments_default_start(prep, spec$plugin)),
+                      class = "glycotrial_mmrm_engine")
+  moments_result(mmrm_run_optimiser(engine, control), prep, spec, reml, df, vcov)
 }
 
 # Design stage: the merged moments of the data pass, ready for the engine.
