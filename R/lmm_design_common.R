@@ -1,6 +1,7 @@
 # Pieces of the mixed-model design shared by the single-grouping-factor path
-# (lmm_design(), R/lmm_fit.R) and the several-grouping-factor path
-# (lmm_sparse_design(), R/lmm_sparse.R), and the residuals() body both use.
+# (lmm_design(), R/lmm_dense.R) and the several-grouping-factor path
+# (lmm_sparse_design(), R/lmm_sparse.R): fixed effects, random-effect
+# matrices, residual coordinates, weights, and the residuals() body both use.
 
 # Fixed-effects part of a design from the complete rows `d`: terms, model
 # frame, numeric response and model matrix, rank-deficient columns dropped
@@ -101,4 +102,108 @@ lmm_confint_parm <- function(parm, b_names, vc_names, vc_allowed = TRUE) {
                      call = NULL)
   }
   parm
+}
+
+# Observation weights given as a column name or a vector, one value per row
+# (shape only; fit_lmm() and fit_joint() check the values on the rows they use).
+lmm_resolve_weights <- function(weights, data, call = NULL) {
+  if (is.character(weights) && length(weights) == 1 && !is.na(weights)) {
+    if (!weights %in% names(data)) {
+      glycotrial_abort(c("{.arg weights} names column {.field {weights}}, which {.arg data} lacks.",
+                         "i" = "Columns present: {.field {names(data)}}."), call = call)
+    }
+    weights <- data[[weights]]
+  }
+  if (!is.numeric(weights) || is.matrix(weights) || length(weights) != nrow(data)) {
+    glycotrial_abort(c("{.arg weights} must be a numeric vector with one value per row of {.arg data} ({nrow(data)}) or a column name.",
+                       "x" = "Found {describe_value(weights)}."),
+                     call = call)
+  }
+  as.numeric(weights)
+}
+
+# Observation weights: NULL, a column name, or one positive finite number per
+# row of data (checked before incomplete rows are dropped).
+lmm_check_weights <- function(weights, data, call = NULL) {
+  if (is.null(weights)) return(NULL)
+  weights <- lmm_resolve_weights(weights, data, call)
+  bad <- is.na(weights) | !is.finite(weights) | weights <= 0
+  if (any(bad)) {
+    k <- which(bad)[1]
+    glycotrial_abort(c("{.arg weights} must be positive and finite (no missing values).",
+                       "x" = "Found {format(weights[k])} at row {k} ({sum(bad)} bad value{?s})."),
+                     call = call)
+  }
+  as.numeric(weights)
+}
+
+# Random-effects design: one block per term; `||` splits a term into one
+# block per column. Returns Z, blocks, block term labels, column names.
+lmm_random_design <- function(random, data, call = sys.call(-1)) {
+  if (!length(random)) {
+    # residual-structure-only model (no random effects)
+    return(list(Z = matrix(0, nrow(data), 0), blocks = integer()))
+  }
+  Zs <- list()
+  blocks <- integer()
+  names_all <- character()
+  for (t in random) {
+    vars <- all.vars(t$lhs)
+    for (v in vars) {
+      if (!v %in% names(data)) {
+        glycotrial_abort("{.arg data} lacks column {.field {v}} used in a random-effect term.",
+                         call = call)
+      }
+      lmm_check_re_numeric(data[[v]], v, call = call)
+    }
+    mm <- stats::model.matrix(t$lhs, data = data)
+    if (ncol(mm) == 0) {
+      glycotrial_abort("The random-effect term {.code {deparse(t$lhs[[2]])}} has no columns.",
+                       call = call)
+    }
+    if (t$double_bar) {
+      for (j in seq_len(ncol(mm))) {
+        Zs[[length(Zs) + 1]] <- mm[, j, drop = FALSE]
+        blocks <- c(blocks, 1L)
+      }
+    } else {
+      Zs[[length(Zs) + 1]] <- mm
+      blocks <- c(blocks, ncol(mm))
+    }
+    names_all <- c(names_all, colnames(mm))
+  }
+  Z <- do.call(cbind, Zs)
+  colnames(Z) <- make.unique(names_all)
+  list(Z = Z, blocks = blocks)
+}
+
+# Residual coordinates: visit indices (0-based, in the sorted order of the
+# time variable's levels) for visit-based structures, times for spatial ones.
+lmm_residual_coords <- function(residual, data, group, call = sys.call(-1)) {
+  if (is.null(residual)) return(list(coords = numeric(nrow(data)), n_visits = 0L, levels = NULL))
+  tv <- data[[residual$time]]
+  if (is.null(tv)) {
+    glycotrial_abort("{.arg data} lacks the residual time column {.field {residual$time}}.",
+                     call = call)
+  }
+  info <- cpp_compiled_plugin_spatial(residual$key)
+  if (info$spatial) {
+    if (!is.numeric(tv)) {
+      glycotrial_abort("The spatial structure {.val {residual$key}} needs a numeric time, not {describe_value(tv)}.",
+                       call = call)
+    }
+    lev <- sort(unique(tv))
+    coords <- as.numeric(tv)
+  } else {
+    f <- if (is.factor(tv)) droplevels(tv) else factor(tv)
+    lev <- levels(f)
+    coords <- as.numeric(f) - 1
+  }
+  key <- paste(group, coords, sep = "\r")
+  if (!info$spatial && anyDuplicated(key)) {
+    glycotrial_abort(c("Each subject may have at most one row per visit of {.field {residual$time}}.",
+                       "x" = "Subject {.val {group[duplicated(key)][1]}} has duplicates."),
+                     call = call)
+  }
+  list(coords = coords, n_visits = length(lev), levels = lev, spatial = info$spatial)
 }

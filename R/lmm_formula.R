@@ -1,8 +1,12 @@
-# Formula handling for fit_lmm(): split an lme4-style formula into the fixed
-# part, random-effect terms `(lhs | group)` / `(lhs || group)` for one
-# grouping factor, and an optional residual covariance term `key(time | group)`
-# naming a registered covariance plugin. Exposed as stages (parse -> design)
-# so that power users can inspect them (cf. lme4::lFormula).
+# Formula handling for fit_lmm(), for one and several grouping factors:
+# split an lme4-style formula into the fixed part, random-effect terms
+# `(lhs | group)` / `(lhs || group)` and an optional residual covariance term
+# `key(time | group)` naming a registered covariance plugin
+# (lmm_parse_formula(), exported as a stage like lme4's lFormula()); and,
+# when the terms use several grouping factors or nested/interaction
+# groupings (`g1/g2`, `g1:g2`), the parse of the sparse path
+# (lmm_sparse_parse()). Designs: R/lmm_dense.R, R/lmm_sparse.R,
+# R/lmm_design_common.R.
 
 # Top-level summands of a formula right-hand side.
 lmm_split_terms <- function(expr) {
@@ -58,18 +62,7 @@ lmm_parse_formula <- function(formula, covariance_keys = NULL) {
         lhs = stats::as.formula(call("~", b[[2]]), env = environment(formula)),
         group = as.character(grp), double_bar = identical(b[[1]], as.name("||")))
     } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% covariance_keys) {
-      key <- as.character(e[[1]])
-      inner <- if (length(e) == 2) e[[2]] else NULL
-      if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
-          !is.name(inner[[3]])) {
-        glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
-                           "x" = "Found {.code {deparse(e)}}."))
-      }
-      if (!is.null(residual)) {
-        glycotrial_abort("{.arg formula} may contain only one residual covariance term.")
-      }
-      residual <- list(key = key, time = as.character(inner[[2]]),
-                       group = as.character(inner[[3]]))
+      residual <- lmm_parse_residual_term(e, residual, call = sys.call())
     } else {
       fixed[[length(fixed) + 1]] <- e
     }
@@ -88,80 +81,25 @@ lmm_parse_formula <- function(formula, covariance_keys = NULL) {
   list(fixed = fixed_formula, random = random, group = groups, residual = residual)
 }
 
+# A residual covariance term `key(TIME | SUBJECT)` of either path: its key,
+# time and subject columns (`residual`: the term found so far, at most one).
+lmm_parse_residual_term <- function(e, residual, call) {
+  key <- as.character(e[[1]])
+  inner <- if (length(e) == 2) e[[2]] else NULL
+  if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
+      !is.name(inner[[3]])) {
+    glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
+                       "x" = "Found {.code {deparse(e)}}."), call = call)
+  }
+  if (!is.null(residual)) {
+    glycotrial_abort("{.arg formula} may contain only one residual covariance term.", call = call)
+  }
+  list(key = key, time = as.character(inner[[2]]), group = as.character(inner[[3]]))
+}
+
 lmm_covariance_keys <- function() {
   keys <- tryCatch(glycotrial_plugins("covariance")$key, error = function(e) character())
   unique(keys)
-}
-
-# Random-effects design: one block per term; `||` splits a term into one
-# block per column. Returns Z, blocks, block term labels, column names.
-lmm_random_design <- function(random, data, call = sys.call(-1)) {
-  if (!length(random)) {
-    # residual-structure-only model (no random effects)
-    return(list(Z = matrix(0, nrow(data), 0), blocks = integer()))
-  }
-  Zs <- list()
-  blocks <- integer()
-  names_all <- character()
-  for (t in random) {
-    vars <- all.vars(t$lhs)
-    for (v in vars) {
-      if (!v %in% names(data)) {
-        glycotrial_abort("{.arg data} lacks column {.field {v}} used in a random-effect term.",
-                         call = call)
-      }
-      lmm_check_re_numeric(data[[v]], v, call = call)
-    }
-    mm <- stats::model.matrix(t$lhs, data = data)
-    if (ncol(mm) == 0) {
-      glycotrial_abort("The random-effect term {.code {deparse(t$lhs[[2]])}} has no columns.",
-                       call = call)
-    }
-    if (t$double_bar) {
-      for (j in seq_len(ncol(mm))) {
-        Zs[[length(Zs) + 1]] <- mm[, j, drop = FALSE]
-        blocks <- c(blocks, 1L)
-      }
-    } else {
-      Zs[[length(Zs) + 1]] <- mm
-      blocks <- c(blocks, ncol(mm))
-    }
-    names_all <- c(names_all, colnames(mm))
-  }
-  Z <- do.call(cbind, Zs)
-  colnames(Z) <- make.unique(names_all)
-  list(Z = Z, blocks = blocks)
-}
-
-# Residual coordinates: visit indices (0-based, in the sorted order of the
-# time variable's levels) for visit-based structures, times for spatial ones.
-lmm_residual_coords <- function(residual, data, group, call = sys.call(-1)) {
-  if (is.null(residual)) return(list(coords = numeric(nrow(data)), n_visits = 0L, levels = NULL))
-  tv <- data[[residual$time]]
-  if (is.null(tv)) {
-    glycotrial_abort("{.arg data} lacks the residual time column {.field {residual$time}}.",
-                     call = call)
-  }
-  info <- cpp_compiled_plugin_spatial(residual$key)
-  if (info$spatial) {
-    if (!is.numeric(tv)) {
-      glycotrial_abort("The spatial structure {.val {residual$key}} needs a numeric time, not {describe_value(tv)}.",
-                       call = call)
-    }
-    lev <- sort(unique(tv))
-    coords <- as.numeric(tv)
-  } else {
-    f <- if (is.factor(tv)) droplevels(tv) else factor(tv)
-    lev <- levels(f)
-    coords <- as.numeric(f) - 1
-  }
-  key <- paste(group, coords, sep = "\r")
-  if (!info$spatial && anyDuplicated(key)) {
-    glycotrial_abort(c("Each subject may have at most one row per visit of {.field {residual$time}}.",
-                       "x" = "Subject {.val {group[duplicated(key)][1]}} has duplicates."),
-                     call = call)
-  }
-  list(coords = coords, n_visits = length(lev), levels = lev, spatial = info$spatial)
 }
 
 cpp_compiled_plugin_spatial <- function(key) {
@@ -170,4 +108,77 @@ cpp_compiled_plugin_spatial <- function(key) {
     glycotrial_abort("Covariance structure {.val {key}} is an R plugin; the LMM core needs a compiled structure.")
   }
   list(spatial = cpp_lmm_plugin_spatial(key))
+}
+
+# ---- several grouping factors (the sparse path, R/lmm_sparse.R) ----------------
+
+# Does the formula need the several-grouping-factor path?
+lmm_sparse_needed <- function(formula) {
+  if (!inherits(formula, "formula") || length(formula) != 3) return(FALSE)
+  bars <- Filter(lmm_is_bar, lmm_split_terms(formula[[3]]))
+  if (!length(bars)) return(FALSE)
+  grp <- lapply(bars, function(e) {
+    b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
+    b[[3]]
+  })
+  if (any(!vapply(grp, is.name, logical(1)))) return(TRUE)
+  # a residual term `key(TIME | SUBJECT)` whose subject is not the random
+  # effects' factor (e.g. (1 | SITE) + ar1(AVISIT | USUBJID)) counts as a
+  # second grouping factor
+  keys <- lmm_covariance_keys()
+  res <- Filter(function(e) is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys &&
+                  length(e) == 2 && is.call(e[[2]]) && identical(e[[2]][[1]], as.name("|")),
+                lmm_split_terms(formula[[3]]))
+  grp <- c(grp, lapply(res, function(e) e[[2]][[3]]))
+  length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
+}
+
+# Components of a grouping expression: `a` -> "a"; `a:b` -> c("a", "b").
+lmm_sparse_components <- function(g, formula) {
+  if (is.name(g)) return(as.character(g))
+  if (is.call(g) && identical(g[[1]], as.name(":")) && length(g) == 3) {
+    return(c(lmm_sparse_components(g[[2]], formula), lmm_sparse_components(g[[3]], formula)))
+  }
+  glycotrial_abort(c("A grouping factor must be a column name, an interaction {.code a:b} or a nesting {.code a/b}.",
+                     "x" = "Found {.code {deparse(g)}} in {.code {paste(deparse(formula), collapse = ' ')}}."),
+                   call = NULL)
+}
+
+# Expand `a/b/c` into the groupings a, b:a, c:b:a (lme4's names).
+lmm_sparse_expand_group <- function(g, formula) {
+  if (is.call(g) && identical(g[[1]], as.name("/")) && length(g) == 3) {
+    outer <- lmm_sparse_expand_group(g[[2]], formula)
+    inner <- lmm_sparse_components(g[[3]], formula)
+    last <- outer[[length(outer)]]
+    return(c(outer, list(c(inner, last))))
+  }
+  list(lmm_sparse_components(g, formula))
+}
+
+# Parse: fixed formula and a list of random terms, each with `lhs`
+# (one-sided formula), `vars` (grouping columns, innermost first), `label`
+# (e.g. "cask:batch") and `double_bar`.
+lmm_sparse_parse <- function(formula) {
+  keys <- lmm_covariance_keys()
+  fixed <- list()
+  random <- list()
+  residual <- NULL
+  for (e in lmm_split_terms(formula[[3]])) {
+    if (lmm_is_bar(e)) {
+      b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
+      for (v in lmm_sparse_expand_group(b[[3]], formula)) {
+        random[[length(random) + 1]] <- list(
+          lhs = stats::as.formula(call("~", b[[2]]), env = environment(formula)),
+          vars = v, label = paste(v, collapse = ":"),
+          double_bar = identical(b[[1]], as.name("||")))
+      }
+    } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
+      residual <- lmm_parse_residual_term(e, residual, call = NULL)
+    } else {
+      fixed[[length(fixed) + 1]] <- e
+    }
+  }
+  rhs <- if (length(fixed)) Reduce(function(a, b) call("+", a, b), fixed) else 1
+  list(fixed = stats::as.formula(call("~", formula[[2]], rhs), env = environment(formula)),
+       random = random, residual = residual, formula = formula)
 }

@@ -1,92 +1,9 @@
 # Linear mixed models with several grouping factors (nested or crossed):
-# formula parsing, sparse design, fit in the C++ core
+# sparse design (formula parsing: R/lmm_formula.R), fit in the C++ core
 # (src/core/lmm/sparse_lmm.cpp, the profiled deviance of Bates et al. 2015)
 # and the methods that differ from single-factor fits. fit_lmm() dispatches
 # here when the random-effect terms use more than one grouping factor or a
 # nested/interaction grouping (`g1/g2`, `g1:g2`).
-
-# Does the formula need the several-grouping-factor path?
-lmm_sparse_needed <- function(formula) {
-  if (!inherits(formula, "formula") || length(formula) != 3) return(FALSE)
-  bars <- Filter(lmm_is_bar, lmm_split_terms(formula[[3]]))
-  if (!length(bars)) return(FALSE)
-  grp <- lapply(bars, function(e) {
-    b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
-    b[[3]]
-  })
-  if (any(!vapply(grp, is.name, logical(1)))) return(TRUE)
-  # a residual term `key(TIME | SUBJECT)` whose subject is not the random
-  # effects' factor (e.g. (1 | SITE) + ar1(AVISIT | USUBJID)) counts as a
-  # second grouping factor
-  keys <- lmm_covariance_keys()
-  res <- Filter(function(e) is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys &&
-                  length(e) == 2 && is.call(e[[2]]) && identical(e[[2]][[1]], as.name("|")),
-                lmm_split_terms(formula[[3]]))
-  grp <- c(grp, lapply(res, function(e) e[[2]][[3]]))
-  length(unique(vapply(grp, function(g) paste(deparse(g), collapse = ""), ""))) > 1
-}
-
-# Components of a grouping expression: `a` -> "a"; `a:b` -> c("a", "b").
-lmm_sparse_components <- function(g, formula) {
-  if (is.name(g)) return(as.character(g))
-  if (is.call(g) && identical(g[[1]], as.name(":")) && length(g) == 3) {
-    return(c(lmm_sparse_components(g[[2]], formula), lmm_sparse_components(g[[3]], formula)))
-  }
-  glycotrial_abort(c("A grouping factor must be a column name, an interaction {.code a:b} or a nesting {.code a/b}.",
-                     "x" = "Found {.code {deparse(g)}} in {.code {paste(deparse(formula), collapse = ' ')}}."),
-                   call = NULL)
-}
-
-# Expand `a/b/c` into the groupings a, b:a, c:b:a (lme4's names).
-lmm_sparse_expand_group <- function(g, formula) {
-  if (is.call(g) && identical(g[[1]], as.name("/")) && length(g) == 3) {
-    outer <- lmm_sparse_expand_group(g[[2]], formula)
-    inner <- lmm_sparse_components(g[[3]], formula)
-    last <- outer[[length(outer)]]
-    return(c(outer, list(c(inner, last))))
-  }
-  list(lmm_sparse_components(g, formula))
-}
-
-# Parse: fixed formula and a list of random terms, each with `lhs`
-# (one-sided formula), `vars` (grouping columns, innermost first), `label`
-# (e.g. "cask:batch") and `double_bar`.
-lmm_sparse_parse <- function(formula) {
-  keys <- lmm_covariance_keys()
-  fixed <- list()
-  random <- list()
-  residual <- NULL
-  for (e in lmm_split_terms(formula[[3]])) {
-    if (lmm_is_bar(e)) {
-      b <- if (identical(e[[1]], as.name("("))) e[[2]] else e
-      for (v in lmm_sparse_expand_group(b[[3]], formula)) {
-        random[[length(random) + 1]] <- list(
-          lhs = stats::as.formula(call("~", b[[2]]), env = environment(formula)),
-          vars = v, label = paste(v, collapse = ":"),
-          double_bar = identical(b[[1]], as.name("||")))
-      }
-    } else if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% keys) {
-      key <- as.character(e[[1]])
-      inner <- if (length(e) == 2) e[[2]] else NULL
-      if (!is.call(inner) || !identical(inner[[1]], as.name("|")) || !is.name(inner[[2]]) ||
-          !is.name(inner[[3]])) {
-        glycotrial_abort(c("A residual covariance term must look like {.code {key}(TIME | SUBJECT)}.",
-                           "x" = "Found {.code {deparse(e)}}."), call = NULL)
-      }
-      if (!is.null(residual)) {
-        glycotrial_abort("{.arg formula} may contain only one residual covariance term.",
-                         call = NULL)
-      }
-      residual <- list(key = key, time = as.character(inner[[2]]),
-                       group = as.character(inner[[3]]))
-    } else {
-      fixed[[length(fixed) + 1]] <- e
-    }
-  }
-  rhs <- if (length(fixed)) Reduce(function(a, b) call("+", a, b), fixed) else 1
-  list(fixed = stats::as.formula(call("~", formula[[2]], rhs), env = environment(formula)),
-       random = random, residual = residual, formula = formula)
-}
 
 # Sparse design: X, y and, per term, the grouping factor and its raw
 # model matrix; Z as 0-based triplets with columns offset + level * p + j.

@@ -10,29 +10,9 @@
 # variables and contrast-coded factors, checked against model.matrix()) ->
 # a data pass per source -> moments_merge() -> moments_fit().
 
-# Rows from which a plain data frame goes through the moment route (the row
-# route keeps per-subject quantities: residuals, sandwich, between-within df).
-mmrm_moment_rows <- function() getOption("glycotrial.mmrm_moment_rows", 250000)
-
 moments_threads <- function() {
   t <- getOption("glycotrial.threads", 2L)
   max(1L, as.integer(t))
-}
-
-# Does mmrm_fit() take the moment route for this `data`? Data sources always
-# do; a data frame of at least mmrm_moment_rows() rows does when its pattern
-# moments are worth it (moments_route_plan(): with many visits and scattered
-# missing values nearly every subject has a pattern of its own, and the
-# moment matrices, (m (p + 1))^2 per pattern, outgrow the rows; the row
-# route, whose engine keeps patterns with few subjects as rows, is then the
-# cheaper one).
-mmrm_use_moments <- function(data, formula = NULL, weights = NULL) {
-  if (inherits(data, "glycotrial_mmrm_source")) return(TRUE)
-  if (!is.data.frame(data) || nrow(data) < mmrm_moment_rows()) return(FALSE)
-  if (is.null(formula)) return(TRUE)
-  plan <- tryCatch(moments_route_plan(formula, data, weights), error = function(e) NULL)
-  # (a formula the moment route cannot take gets its error there)
-  is.null(plan) || isTRUE(plan$moments)
 }
 
 # Memory (bytes) the moment route may use for its pattern matrices:
@@ -77,7 +57,7 @@ moments_abort_memory <- function(bytes, n_patterns, source_is_frame = FALSE) {
 # is taken when its matrices are no larger than the rows (or small anyway:
 # below glycotrial.moment_route_min_bytes, 64 MB) and within the memory limit.
 moments_route_plan <- function(formula, data, weights = NULL) {
-  spec <- mmrm_parse_formula(formula)
+  spec <- mmrm_formula(formula)
   if (isTRUE(spec$plugin$spatial)) return(NULL)
   roles <- moments_roles(spec, weights)
   if (!all(sources_need_cols(roles) %in% names(data))) return(NULL)
@@ -613,101 +593,6 @@ moments_map_back <- function(obj, enc, keep) {
   obj
 }
 
-# The row route (mmrm_fit() on a data frame below mmrm_moment_rows()) with
-# data far from zero: the same centring and pilot shift on the model matrix
-# rows. Active when the response or a numeric covariate has |mean| >
-# getOption("glycotrial.mmrm_reparam_ratio", 10) standard deviations (the
-# reparametrisation is exact, so this only spares ordinary data the second
-# engine). Returns list(design = the design to fit, map = NULL or what
-# mmrm_row_map_back() needs).
-mmrm_row_reparam <- function(design, spec, data) {
-  none <- list(design = design, map = NULL)
-  if (!isTRUE(getOption("glycotrial.moments_pilot", TRUE)) || !is.data.frame(data)) return(none)
-  ratio <- as.numeric(getOption("glycotrial.mmrm_reparam_ratio", 10))
-  far <- function(x) {
-    x <- x[is.finite(x)]
-    length(x) > 1 && abs(mean(x)) > ratio * stats::sd(x)
-  }
-  rows <- design$rows
-  y_far <- far(design$y)
-  tt <- design$terms
-  num_far <- vapply(intersect(all.vars(if (length(tt) == 3L) tt[[3L]] else tt[[2L]]), names(data)), function(v) {
-    x <- data[[v]]
-    is.numeric(x) && far(as.double(x[rows]))
-  }, logical(1))
-  if (!y_far && !any(num_far)) return(none)
-  # centres: numeric variables of a supported formula whose encoding
-  # reproduces the model matrix
-  enc <- tryCatch({
-    roles <- moments_roles(spec, NULL)
-    sub <- data[rows, , drop = FALSE]
-    e <- moments_encoding(spec, roles, moments_schema(sub, roles))
-    chk <- utils::head(seq_len(nrow(sub)), 500L)
-    if (!identical(e$colnames, colnames(design$X_full)) ||
-        !isTRUE(all.equal(unname(moments_design_r(e, sub[chk, , drop = FALSE])),
-                          unname(design$X_full[chk, , drop = FALSE]), tolerance = 1e-12))) {
-      NULL
-    } else {
-      e
-    }
-  }, error = function(e) NULL)
-  p <- ncol(design$X_full)
-  Tm <- diag(p)
-  centre <- NULL
-  if (!is.null(enc)) {
-    centre <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))
-    for (v in names(enc$vars)) {
-      if (!identical(enc$vars[[v]]$type, "numeric")) next
-      x <- as.double(data[[v]][rows])
-      if (far(x)) centre[[v]] <- mean(x[is.finite(x)])
-    }
-    cm <- moments_centre_map(enc, centre)
-    centre <- cm$centre
-    Tm <- cm$T
-  }
-  if (!y_far && !any(centre != 0)) return(none)
-  keep <- !design$aliased
-  if (any(design$aliased) && any(Tm[design$aliased, keep] != 0)) {
-    Tm <- diag(p)
-    centre[] <- 0
-  }
-  Tk <- Tm[keep, keep, drop = FALSE]
-  X <- design$X
-  Xs <- if (all(Tk == diag(nrow(Tk)))) X else {
-    out <- X %*% Tk
-    dimnames(out) <- dimnames(X)
-    out
-  }
-  # pilot: least squares on up to moments_pilot_rows() rows spread over the data
-  n <- nrow(Xs)
-  idx <- if (n <= moments_pilot_rows()) seq_len(n) else unique(round(seq(1, n, length.out = moments_pilot_rows())))
-  q <- qr(Xs[idx, , drop = FALSE])
-  b0 <- rep(0, ncol(Xs))
-  if (q$rank == ncol(Xs)) b0 <- as.numeric(qr.coef(q, design$y[idx]))
-  b0[!is.finite(b0)] <- 0
-  d2 <- design
-  d2$X <- Xs
-  d2$y <- design$y - drop(Xs %*% b0)
-  y_coef <- rep(0, p)
-  y_coef[keep] <- b0
-  list(design = d2, map = list(T = Tm, y_coef = y_coef, colnames = names(design$aliased),
-                               centre = if (!is.null(centre)) centre[centre != 0]))
-}
-
-# Maps a row-route fit made by mmrm_row_reparam() back to the formula's
-# parametrisation, with the rows, response and engine of the original data
-# (for residuals, fitted values and the sandwich later).
-mmrm_row_map_back <- function(obj, rp, design, reml, plugin) {
-  if (is.null(rp$map)) return(obj)
-  obj <- moments_map_back(obj, rp$map, !design$aliased)
-  obj$x_matrix <- design$X
-  obj$y <- design$y
-  obj$engine <- mmrm_engine(design, plugin, reml)
-  if (!is.null(obj$emp_df)) obj$emp_df <- mmrm_empirical_df_pieces(obj)
-  obj$centring <- list(centre = rp$map$centre, y_coef = rp$map$y_coef)
-  obj
-}
-
 # ---- reduction ----------------------------------------------------------------
 
 # Sums moments in the order given (deterministic), patterns sorted by group
@@ -787,7 +672,22 @@ moments_resid_cov <- function(mom, beta, k, G) {
   })
 }
 
+# The moment route in the stages of mmrm_fit(): moments_prepare() (design
+# stage: visits in use, aliased columns, size checks), moments_engine()
+# (engine stage), moments_default_start() (the optimiser's start) and
+# moments_result() (assembly, mapped back to the formula's parametrisation).
+# moments_fit() chains them for fit_lmm()'s moment route (R/lmm_moments.R).
 moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
+  prep <- moments_prepare(mom, enc, spec, control)
+  engine <- structure(list(ptr = moments_engine(prep, spec, reml), plugin = spec$plugin, design = NULL,
+                           reml = reml, route = "moments",
+                           start = function() moments_default_start(prep, spec$plugin)),
+                      class = "glycotrial_mmrm_engine")
+  moments_result(mmrm_run_optimiser(engine, control), prep, spec, reml, df, vcov)
+}
+
+# Design stage: the merged moments of the data pass, ready for the engine.
+moments_prepare <- function(mom, enc, spec, control) {
   plugin <- spec$plugin
   p <- length(enc$colnames)
   if (!length(mom$patterns) || mom$n_obs == 0) {
@@ -855,30 +755,54 @@ moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
                        call = NULL)
     }
   }
-  r_plugin <- if (plugin$compiled) NULL else {
+  list(mom = mom, mom_k = mom_k, enc = enc, XY = XY, keep = keep, aliased = aliased,
+       p = p, pk = pk, k = k, K = K, G = G, n_subj = n_subj, visit_levels = visit_levels)
+}
+
+# The C++ engine of the prepared moments (MmrmEngine's moments constructor).
+moments_r_plugin <- function(plugin) {
+  if (plugin$compiled) NULL else {
     # visit_re: fit_lmm()'s marginal covariance, evaluated in C++ (R/lmm_moments.R)
     c(plugin$impl[c("n_theta", "sigma", "spatial")], plugin$impl["visit_re"][!is.null(plugin$impl$visit_re)])
   }
-  engine <- cpp_mmrm_engine_moments(mom_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
-                                    reml, mom$log_weight_sum, spec$key, r_plugin)
-  default_start <- function() {
-    XYk <- XY[c(which(keep), p + 1), c(which(keep), p + 1), drop = FALSE]
-    beta_ols <- tryCatch(solve(XYk[seq_len(pk), seq_len(pk)], XYk[seq_len(pk), pk + 1]),
-                         error = function(e) rep(0, pk))
-    Sg <- moments_resid_cov(mom_k, beta_ols, k, G)
-    unlist(lapply(Sg, mmrm_start_theta, plugin = plugin, K = K))
-  }
-  # Extra Newton polishing (polish_factor) so that the estimate does not
-  # depend on how the moments were summed.
-  fit <- mmrm_optimise(engine, control, plugin, default_start, polish_factor = 1e-4)
+}
+
+moments_engine <- function(prep, spec, reml, mom = prep$mom_k) {
+  cpp_mmrm_engine_moments(mom$patterns, prep$pk, prep$mom$n_obs, as.integer(prep$G), as.integer(prep$k),
+                          reml, prep$mom$log_weight_sum, spec$key, moments_r_plugin(spec$plugin))
+}
+
+# Starting values from the empirical covariance of OLS residuals.
+moments_default_start <- function(prep, plugin) {
+  idx <- c(which(prep$keep), prep$p + 1)
+  XYk <- prep$XY[idx, idx, drop = FALSE]
+  pk <- prep$pk
+  beta_ols <- tryCatch(solve(XYk[seq_len(pk), seq_len(pk)], XYk[seq_len(pk), pk + 1]),
+                       error = function(e) rep(0, pk))
+  Sg <- moments_resid_cov(prep$mom_k, beta_ols, prep$k, prep$G)
+  unlist(lapply(Sg, mmrm_start_theta, plugin = plugin, K = prep$K))
+}
+
+# Result stage: the glycotrial_mmrm object from the optimum, in the
+# parametrisation of the formula.
+moments_result <- function(fit, prep, spec, reml, df, vcov) {
+  mom <- prep$mom
+  enc <- prep$enc
+  XY <- prep$XY
+  keep <- prep$keep
+  p <- prep$p
+  pk <- prep$pk
+  k <- prep$k
+  G <- prep$G
+  n_subj <- prep$n_subj
   cn <- enc$colnames[keep]
   design <- list(
     X = matrix(0, 0, pk, dimnames = list(NULL, cn)), X_full = NULL, y = numeric(0),
     weights = NULL, has_weights = !is.null(enc$weights), coord = NULL,
     subject = factor(character(0)), visit = NULL, group = NULL, subject_start = NULL,
-    subject_group = NULL, n_groups = as.integer(G), n_visits = as.integer(k), n_theta_group = K,
-    visit_levels = visit_levels, group_levels = enc$group_levels, rows = NULL,
-    n_dropped = mom$n_dropped, aliased = aliased, terms = stats::delete.response(enc$terms),
+    subject_group = NULL, n_groups = as.integer(G), n_visits = as.integer(k), n_theta_group = prep$K,
+    visit_levels = prep$visit_levels, group_levels = enc$group_levels, rows = NULL,
+    n_dropped = mom$n_dropped, aliased = prep$aliased, terms = stats::delete.response(enc$terms),
     xlevels = Filter(Negate(is.null), lapply(enc$vars, function(v) if (v$type == "factor") v$levels)),
     contrasts = NULL, assign = enc$assign, data = NULL)
   obj <- mmrm_assemble(fit, design, spec, reml, df, vcov)
@@ -909,8 +833,7 @@ moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
     # what later recomputations from the engine (Kenward-Roger of the other
     # kind) need, in the original parametrisation
     raw_k <- moments_subset(moments_unmap(mom, enc), keep, p)
-    obj$engine <- cpp_mmrm_engine_moments(raw_k$patterns, pk, mom$n_obs, as.integer(G), as.integer(k),
-                                          reml, mom$log_weight_sum, spec$key, r_plugin)
+    obj$engine <- moments_engine(prep, spec, reml, mom = raw_k)
   }
   obj$centring <- list(centre = enc$centre[enc$centre != 0], y_coef = enc$y_coef)
   obj
@@ -918,53 +841,11 @@ moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
 
 # ---- the hook called by mmrm_fit() ----------------------------------------------
 
-# mmrm_fit() for a data source or a large data frame: returns a
-# glycotrial_mmrm fitted from pattern moments (no per-subject quantities:
-# residuals, fitted values, sandwich covariances and between-within df need
-# the row route).
-mmrm_fit_route <- function(call, formula, data, reml, weights, df, vcov, control) {
-  if (!inherits(formula, "formula")) {
-    glycotrial_abort("{.arg formula} must be a formula, not {describe_value(formula)}.")
-  }
-  check_flag(reml)
-  if (is.null(df)) df <- "Kenward-Roger"
-  df <- check_choice(df, mmrm_df_methods, arg = "df")
-  if (is.null(vcov)) vcov <- if (df %in% c("Kenward-Roger", "Kenward-Roger-Linear")) df else "Asymptotic"
-  vcov <- check_choice(vcov, mmrm_vcov_types, arg = "vcov")
-  if (vcov %in% c("Kenward-Roger", "Kenward-Roger-Linear") && df != vcov) {
-    glycotrial_abort("{.arg vcov} {.val {vcov}} requires {.arg df} = {.val {vcov}}; found {.val {df}}.")
-  }
-  if (df == "Between-Within" || grepl("^Empirical", vcov)) {
-    glycotrial_abort(c(
-      "{.arg df} = {.val {df}} / {.arg vcov} = {.val {vcov}} need per-subject rows, which the moment route (large, chunked, database or distributed data) does not keep.",
-      "i" = "Use {.val Kenward-Roger}, {.val Satterthwaite} or {.val Residual} with asymptotic or Kenward-Roger covariances."),
-      class = c("input", "glycotrial_error_moment_route"))
-  }
-  if (!inherits(control, "glycotrial_mmrm_control")) {
-    glycotrial_abort("{.arg control} must come from {.fun mmrm_fit_control}, not {describe_value(control)}.")
-  }
-  if (!is.null(weights) && !(is.character(weights) && length(weights) == 1)) {
-    glycotrial_abort("With the moment route, {.arg weights} must be the name of a column of the data; found {describe_value(weights)}.")
-  }
-  spec <- mmrm_parse_formula(formula)
-  if (spec$plugin$spatial) {
-    glycotrial_abort("Spatial structure {.val {spec$key}} is not supported by the moment route (large, chunked, database or distributed data) yet; use a data frame with fewer than {mmrm_moment_rows()} rows.",
-                     class = c("input", "glycotrial_error_moment_route"))
-  }
-  roles <- moments_roles(spec, weights)
-  src <- if (is.data.frame(data)) mmrm_data_frame_source(data) else data
-  pass <- mmrm_data_pass(src, roles)
-  obj <- moments_fit(pass$moments, pass$encoding, spec, reml, df, vcov, control)
-  obj$call <- call
-  obj$data_source <- class(src)[1]
-  obj
-}
-
 # The design encoding of a formula for a sample of the data with given
 # levels: what a custom map step (e.g. spark_apply() of sparklyr, see the
 # scaling vignette) hands to moments_chunk() on each partition.
 mmrm_encoding_for <- function(formula, sample, levels = NULL, weights = NULL) {
-  spec <- mmrm_parse_formula(formula)
+  spec <- mmrm_formula(formula)
   roles <- moments_roles(spec, weights)
   moments_encoding(spec, roles, moments_schema(sample, roles, levels))
 }

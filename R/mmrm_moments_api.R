@@ -189,7 +189,7 @@ moments_api_spec <- function(formula, weights) {
     roles$visit_value <- ms$value
     list(model = "lmm", roles = roles)
   } else {
-    spec <- mmrm_parse_formula(formula)
+    spec <- mmrm_formula(formula)
     list(model = "mmrm", roles = moments_roles(spec, weights))
   }
 }

@@ -52,7 +52,7 @@ run_case <- function(engine, n) {
       st <- system.time(fit <- mmrm_fit(f, data = d, df = "Satterthwaite"))
       tm <- st[["elapsed"]]; cpu <- st[["user.self"]] + st[["sys.self"]]
       # the data pass alone (the only part that grows with n)
-      spec <- glycotrial:::mmrm_parse_formula(f); roles <- glycotrial:::moments_roles(spec, NULL)
+      spec <- mmrm_formula(f); roles <- glycotrial:::moments_roles(spec, NULL)
       enc <- glycotrial:::moments_encoding(NULL, roles, glycotrial:::moments_schema(d, roles))
       tp <- system.time(glycotrial:::moments_chunk(d, enc, threads = glycotrial:::moments_threads()))[["elapsed"]]
       cat(sprintf("RESULT %%s %%.3f %%.0f %%s %%.3f %%.3f\\n", "glycotrial", tm, peak(),

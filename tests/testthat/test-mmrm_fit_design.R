@@ -5,11 +5,11 @@
 # "predvars" and "dataClasses"), xlevels, rows; and the fits identical.
 
 design_both <- function(formula, data, weights = NULL) {
-  spec <- glycotrial:::mmrm_parse_formula(formula)
+  spec <- mmrm_formula(formula)
   ctl <- mmrm_fit_control()
-  fast <- glycotrial:::mmrm_design(spec, data, weights, ctl)
+  fast <- glycotrial:::mmrm_design_rows(spec, data, weights, ctl)
   slow <- withr::with_options(list(glycotrial.mmrm_fast_design = FALSE),
-                              glycotrial:::mmrm_design(spec, data, weights, ctl))
+                              glycotrial:::mmrm_design_rows(spec, data, weights, ctl))
   list(fast = fast, slow = slow, used = !is.null(glycotrial:::mmrm_fast_frame(spec, data)))
 }
 
@@ -65,10 +65,10 @@ test_that("formulas outside the C++ design fall back to model.matrix()", {
   d$RACE2 <- d$RACE
   contrasts(d$RACE2) <- contr.sum(3)
   expect_null(glycotrial:::mmrm_fast_frame(
-    glycotrial:::mmrm_parse_formula(FEV1 ~ RACE2 + us(AVISIT | USUBJID)), d))
+    mmrm_formula(FEV1 ~ RACE2 + us(AVISIT | USUBJID)), d))
   withr::with_options(list(contrasts = c(unordered = "contr.sum", ordered = "contr.poly")),
     expect_null(glycotrial:::mmrm_fast_frame(
-      glycotrial:::mmrm_parse_formula(FEV1 ~ RACE + us(AVISIT | USUBJID)), d)))
+      mmrm_formula(FEV1 ~ RACE + us(AVISIT | USUBJID)), d)))
   # a one-level factor: model.matrix()'s error, as before
   expect_error(mmrm_fit(FEV1 ~ ONE + us(AVISIT | USUBJID), d))
 })

@@ -42,7 +42,7 @@ test_that("moment route matches mmrm::mmrm() and the row route", {
 
 test_that("the threaded data pass is bit-identical for 1 and 2 threads", {
   d <- scale_sim_data(9000, 3, seed = 2)   # > 2 blocks of 4096 subjects
-  spec <- glycotrial:::mmrm_parse_formula(scale_formula)
+  spec <- mmrm_formula(scale_formula)
   roles <- glycotrial:::moments_roles(spec, NULL)
   enc <- glycotrial:::moments_encoding(NULL, roles, glycotrial:::moments_schema(d, roles))
   m1 <- glycotrial:::moments_chunk(d, enc, threads = 1L)

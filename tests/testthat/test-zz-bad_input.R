@@ -625,6 +625,18 @@ bad("mmrm_fit_control", "grad_tol NA", mmrm_fit_control(grad_tol = NA_real_), ar
 bad("mmrm_fit_control", "accept_singular NA", mmrm_fit_control(accept_singular = NA), arg = "accept_singular")
 bad("mmrm_fit_control", "start character", mmrm_fit_control(start = "a"), arg = "start")
 bad("mmrm_fit_control", "start NaN", mmrm_fit_control(start = c(1, NaN)), arg = "start")
+# the stages of mmrm_fit() (R/mmrm_formula.R, mmrm_design.R, mmrm_engine.R, mmrm_result.R)
+bad("mmrm_formula", "formula a string", mmrm_formula("CHG ~ ARM"), arg = "formula")
+bad("mmrm_formula", "no covariance term", mmrm_formula(CHG ~ ARM), arg = "formula")
+bad("mmrm_formula", "one-sided", mmrm_formula(~ ARM + us(AVISIT | USUBJID)), arg = "formula")
+bad("mmrm_design", "data a matrix", mmrm_design(us_f, as.matrix(md())), arg = "data")
+bad("mmrm_design", "weights column missing", mmrm_design(us_f, md(), weights = "NOPE"), arg = "NOPE")
+bad("mmrm_design", "control a list", mmrm_design(us_f, md(), control = list()), arg = "control")
+bad("mmrm_engine", "design a data frame", mmrm_engine(md()), arg = "design")
+bad("mmrm_engine", "reml NA", mmrm_engine(mmrm_design(us_f, md()), reml = NA), arg = "reml")
+bad("mmrm_result", "optimum a list", mmrm_result(list(theta = 1), mmrm_engine(mmrm_design(us_f, md()))),
+    arg = "optimum")
+bad("mmrm_result", "engine a list", mmrm_result(list(), list()), arg = "engine")
 bad("register_covariance", "key with a space", register_covariance("a b", n_theta = function(k) 1L,
     sigma = function(theta, k, coords) diag(k)), arg = "key")
 bad("register_covariance", "n_theta not a function", register_covariance("bi_cov1", n_theta = 3,
