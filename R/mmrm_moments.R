@@ -868,9 +868,8 @@ moments_fit <- function(mom, enc, spec, reml, df, vcov, control) {
     Sg <- moments_resid_cov(mom_k, beta_ols, k, G)
     unlist(lapply(Sg, mmrm_start_theta, plugin = plugin, K = K))
   }
-  # Extra Newton polishing (polish_factor) so that the estimate does not
-  # depend on how the moments were summed.
-  fit <- mmrm_optimise(engine, control, plugin, default_start, polish_factor = 1e-4)
+  fit <- mmrm_optimise(new_mmrm_engine(engine, plugin, NULL, reml, "moments", start = default_start),
+                       control)
   cn <- enc$colnames[keep]
   design <- list(
     X = matrix(0, 0, pk, dimnames = list(NULL, cn)), X_full = NULL, y = numeric(0),

@@ -7,7 +7,7 @@
 
 #include "core/common/errors.hpp"
 #include "core/lmm/optim.hpp"
-#include "core/lmm/residual.hpp"
+#include "core/covariance/residual.hpp"
 
 namespace glycotrial {
 namespace lmm {

@@ -1,6 +1,6 @@
 // Built-in covariance structures (mmrm's parametrisation, see covariance.hpp)
 // with analytic first derivatives, and the engine-side view of any plugin.
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 
 #include <algorithm>
 #include <cmath>
