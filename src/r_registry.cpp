@@ -172,21 +172,16 @@ Rcpp::List cpp_compiled_covariance(std::string key, std::vector<double> theta, i
     const glycotrial_covariance_v1* p = reg::find_covariance(key);
     glycotrial::require(p != nullptr, "key",
                         "no compiled covariance structure '" + key + "' is registered");
-    const int k = reg::checked_n_theta(*p, n_visits);
-    glycotrial::require(static_cast<int>(theta.size()) == k, "theta",
-                        "covariance '" + key + "' over " + std::to_string(n_visits) +
-                            " visits has " + std::to_string(k) + " parameters, got " +
-                            std::to_string(theta.size()));
-    Eigen::MatrixXd s;
-    std::vector<Eigen::MatrixXd> d;
-    glycotrial::mmrm::PluginCovariance(*p).sigma(theta, n_visits, coords, s,
-                                                 derivatives ? &d : nullptr);
+    std::vector<double> d;
+    std::vector<double> s = glycotrial::mmrm::plugin_sigma(*p, theta, n_visits, coords,
+                                                           derivatives ? &d : nullptr);
     const int m = static_cast<int>(coords.size());
-    Rcpp::NumericMatrix sigma(m, m, s.data());
+    Rcpp::NumericMatrix sigma(m, m, s.begin());
     Rcpp::List dl;
-    for (const auto& dj : d) dl.push_back(Rcpp::NumericMatrix(m, m, dj.data()));
+    for (size_t j = 0; j * m * m < d.size(); ++j)
+      dl.push_back(Rcpp::NumericMatrix(m, m, d.begin() + static_cast<long>(j * m * m)));
     return Rcpp::List::create(Rcpp::_["sigma"] = sigma, Rcpp::_["dsigma"] = dl,
-                              Rcpp::_["n_theta"] = k,
+                              Rcpp::_["n_theta"] = reg::checked_n_theta(*p, n_visits),
                               Rcpp::_["spatial"] = p->spatial != 0);
   });
 }

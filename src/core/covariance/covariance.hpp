@@ -89,6 +89,15 @@ bool builtin_start(const std::string& key, const Eigen::MatrixXd& S, double fall
 // Keys with a built-in start (every non-spatial built-in structure).
 std::vector<std::string> builtin_start_keys();
 
+// A plugin's covariance for one subject as a column-major m x m vector, with
+// its n_theta m x m derivative matrices stored one after another when
+// `derivatives` is non-null (PluginCovariance, so the same finite-difference
+// fallback); checks the length of theta first (InputError).
+std::vector<double> plugin_sigma(const glycotrial_covariance_v1& plugin,
+                                 const std::vector<double>& theta, int n_visits,
+                                 const std::vector<double>& coords,
+                                 std::vector<double>* derivatives = nullptr);
+
 // Look up a registered plugin by key; throws InputError when unknown.
 std::unique_ptr<CovarianceModel> find_covariance_model(const std::string& key);
 

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "core/common/errors.hpp"
-#include "core/lmm/optim.hpp"
+#include "core/optim/optim.hpp"
 #include "core/covariance/residual.hpp"
 
 namespace glycotrial {
