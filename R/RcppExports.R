@@ -149,10 +149,6 @@ cpp_mmrm_estimates <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_estimates`, ptr, theta)
 }
 
-cpp_mmrm_hessian <- function(ptr, theta) {
-    .Call(`_glycotrial_cpp_mmrm_hessian`, ptr, theta)
-}
-
 cpp_mmrm_derivatives <- function(ptr, theta, jacobian) {
     .Call(`_glycotrial_cpp_mmrm_derivatives`, ptr, theta, jacobian)
 }
@@ -173,10 +169,6 @@ cpp_mmrm_model_matrix <- function(cols, levels, names, factors, intercept, rows,
     .Call(`_glycotrial_cpp_mmrm_model_matrix`, cols, levels, names, factors, intercept, rows, rownames)
 }
 
-cpp_mmrm_hessian_numeric <- function(ptr, theta) {
-    .Call(`_glycotrial_cpp_mmrm_hessian_numeric`, ptr, theta)
-}
-
 cpp_mmrm_jacobian <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_mmrm_jacobian`, ptr, theta)
 }
@@ -195,6 +187,14 @@ cpp_mmrm_sigma <- function(ptr, theta, group, coords) {
 
 cpp_covariance_info <- function(key, n_visits) {
     .Call(`_glycotrial_cpp_covariance_info`, key, n_visits)
+}
+
+cpp_covariance_start <- function(key, S, fallback_var) {
+    .Call(`_glycotrial_cpp_covariance_start`, key, S, fallback_var)
+}
+
+cpp_covariance_start_keys <- function() {
+    .Call(`_glycotrial_cpp_covariance_start_keys`)
 }
 
 cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin) {

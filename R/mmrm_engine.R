@@ -86,19 +86,8 @@ print.glycotrial_mmrm_engine <- function(x, ...) {
   invisible(x)
 }
 
-# Stage 4: the optimiser. Until mmrm_optimise() takes an engine object
-# (R/mmrm_optimise.R, issue 16), the optimiser of R/mmrm_fit.R with the
-# engine's default start (the moment route polishes further, so that the
-# estimate does not depend on how the moments were summed); afterwards
-# mmrm_optimise() itself. The one place that knows both signatures.
+# Stage 4 as mmrm_fit() and the moment route call it: mmrm_optimise() of
+# R/mmrm_optimise.R with the engine's default start.
 mmrm_run_optimiser <- function(engine, control, start = NULL) {
-  if (!"default_start" %in% names(formals(mmrm_optimise))) {
-    return(mmrm_optimise(engine, control, start))
-  }
-  if (!is.null(start)) control$start <- start
-  default_start <- engine$start %||% function() mmrm_start(engine$design, engine$plugin, engine$ptr)
-  out <- mmrm_optimise(engine$ptr, control, engine$plugin, default_start,
-                       polish_factor = if (identical(engine$route, "moments")) 1e-4 else 1)
-  class(out) <- "glycotrial_mmrm_optimum"
-  out
+  mmrm_optimise(engine, control, start)
 }

@@ -24,7 +24,7 @@
 #' d$CHG <- rnorm(nrow(d)) + rep(rnorm(20), times = 3)
 #' des <- mmrm_design(CHG ~ AVISIT + cs(AVISIT | USUBJID), d)
 #' eng <- mmrm_engine(des)
-#' opt <- glycotrial:::mmrm_run_optimiser(eng, mmrm_fit_control()) # mmrm_optimise(eng)
+#' opt <- mmrm_optimise(eng)
 #' fit <- mmrm_result(opt, eng, df = "Satterthwaite")
 #' coef(fit)
 #' @export

@@ -492,17 +492,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_mmrm_hessian
-Rcpp::NumericMatrix cpp_mmrm_hessian(SEXP ptr, std::vector<double> theta);
-RcppExport SEXP _glycotrial_cpp_mmrm_hessian(SEXP ptrSEXP, SEXP thetaSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_hessian(ptr, theta));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_mmrm_derivatives
 Rcpp::List cpp_mmrm_derivatives(SEXP ptr, std::vector<double> theta, bool jacobian);
 RcppExport SEXP _glycotrial_cpp_mmrm_derivatives(SEXP ptrSEXP, SEXP thetaSEXP, SEXP jacobianSEXP) {
@@ -565,17 +554,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_mmrm_hessian_numeric
-Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta);
-RcppExport SEXP _glycotrial_cpp_mmrm_hessian_numeric(SEXP ptrSEXP, SEXP thetaSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_hessian_numeric(ptr, theta));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_mmrm_jacobian
 Rcpp::List cpp_mmrm_jacobian(SEXP ptr, std::vector<double> theta);
 RcppExport SEXP _glycotrial_cpp_mmrm_jacobian(SEXP ptrSEXP, SEXP thetaSEXP) {
@@ -633,6 +611,27 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
     Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_covariance_info(key, n_visits));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_covariance_start
+Rcpp::NumericVector cpp_covariance_start(std::string key, Rcpp::NumericMatrix S, double fallback_var);
+RcppExport SEXP _glycotrial_cpp_covariance_start(SEXP keySEXP, SEXP SSEXP, SEXP fallback_varSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type S(SSEXP);
+    Rcpp::traits::input_parameter< double >::type fallback_var(fallback_varSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_covariance_start(key, S, fallback_var));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_covariance_start_keys
+std::vector<std::string> cpp_covariance_start_keys();
+RcppExport SEXP _glycotrial_cpp_covariance_start_keys() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_covariance_start_keys());
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1160,18 +1159,18 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
     {"_glycotrial_cpp_mmrm_estimates", (DL_FUNC) &_glycotrial_cpp_mmrm_estimates, 2},
-    {"_glycotrial_cpp_mmrm_hessian", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian, 2},
     {"_glycotrial_cpp_mmrm_derivatives", (DL_FUNC) &_glycotrial_cpp_mmrm_derivatives, 3},
     {"_glycotrial_cpp_mmrm_newton", (DL_FUNC) &_glycotrial_cpp_mmrm_newton, 4},
     {"_glycotrial_cpp_mmrm_ols_residual_covariance", (DL_FUNC) &_glycotrial_cpp_mmrm_ols_residual_covariance, 1},
     {"_glycotrial_cpp_mmrm_check_design", (DL_FUNC) &_glycotrial_cpp_mmrm_check_design, 2},
     {"_glycotrial_cpp_mmrm_model_matrix", (DL_FUNC) &_glycotrial_cpp_mmrm_model_matrix, 7},
-    {"_glycotrial_cpp_mmrm_hessian_numeric", (DL_FUNC) &_glycotrial_cpp_mmrm_hessian_numeric, 2},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},
     {"_glycotrial_cpp_mmrm_subject_pass", (DL_FUNC) &_glycotrial_cpp_mmrm_subject_pass, 3},
     {"_glycotrial_cpp_mmrm_sigma", (DL_FUNC) &_glycotrial_cpp_mmrm_sigma, 4},
     {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
+    {"_glycotrial_cpp_covariance_start", (DL_FUNC) &_glycotrial_cpp_covariance_start, 3},
+    {"_glycotrial_cpp_covariance_start_keys", (DL_FUNC) &_glycotrial_cpp_covariance_start_keys, 0},
     {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
     {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 14},
     {"_glycotrial_cpp_plugins_seal_builtins", (DL_FUNC) &_glycotrial_cpp_plugins_seal_builtins, 0},

@@ -12,10 +12,10 @@
 
 #include "core/common/errors.hpp"
 #include "core/common/plugin_registry.hpp"
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 #include "core/mmrm/design.hpp"
 #include "core/mmrm/engine.hpp"
-#include "core/mmrm/visit_re_covariance.hpp"
+#include "core/covariance/visit_re_covariance.hpp"
 #include "r_guard.h"
 
 namespace mm = glycotrial::mmrm;
@@ -225,11 +225,6 @@ Rcpp::List cpp_mmrm_estimates(SEXP ptr, std::vector<double> theta) {
   });
 }
 
-// [[Rcpp::export(rng = false)]]
-Rcpp::NumericMatrix cpp_mmrm_hessian(SEXP ptr, std::vector<double> theta) {
-  return glue::guard([&] { return to_r(get(ptr).hessian(theta)); });
-}
-
 // Deviance, gradient, exact Hessian (and with jacobian = TRUE the P_j of
 // cpp_mmrm_jacobian()) in one pass; deviance Inf when Sigma is not positive
 // definite.
@@ -343,12 +338,6 @@ Rcpp::NumericMatrix cpp_mmrm_model_matrix(Rcpp::List cols, Rcpp::List levels,
   });
 }
 
-// Hessian by central differences of the analytic gradient (tests).
-// [[Rcpp::export(rng = false)]]
-Rcpp::NumericMatrix cpp_mmrm_hessian_numeric(SEXP ptr, std::vector<double> theta) {
-  return glue::guard([&] { return to_r(get(ptr).hessian_numeric(theta)); });
-}
-
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_mmrm_jacobian(SEXP ptr, std::vector<double> theta) {
   return glue::guard([&] {
@@ -395,6 +384,25 @@ Rcpp::List cpp_covariance_info(std::string key, int n_visits) {
                               Rcpp::_["spatial"] = cov->spatial());
   });
 }
+
+// Starting theta of a compiled structure from an empirical covariance S
+// (NA where a pair of visits was never observed); fallback_var NA: the
+// median usable variance (CovarianceModel::start, core/covariance/start.cpp).
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector cpp_covariance_start(std::string key, Rcpp::NumericMatrix S,
+                                         double fallback_var) {
+  return glue::guard([&] {
+    auto cov = mm::find_covariance_model(key);
+    Eigen::MatrixXd s(S.nrow(), S.ncol());
+    for (int j = 0; j < S.ncol(); ++j)
+      for (int i = 0; i < S.nrow(); ++i) s(i, j) = S(i, j);  // NA_real_ is a NaN
+    return Rcpp::wrap(cov->start(s, fallback_var));
+  });
+}
+
+// Keys of the structures with a built-in start (for the tests).
+// [[Rcpp::export(rng = false)]]
+std::vector<std::string> cpp_covariance_start_keys() { return mm::builtin_start_keys(); }
 
 // Engine from precomputed pattern moments (the moment route's data passes:
 // src/r_moments.cpp, SQL aggregates, chunk workers). `patterns` is a list of

@@ -7,6 +7,7 @@
 #endif
 
 #include "core/common/plugin_registry.hpp"
+#include "core/covariance/covariance.hpp"
 #include "r_guard.h"
 
 namespace reg = glycotrial::plugins;
@@ -172,17 +173,13 @@ Rcpp::List cpp_compiled_covariance(std::string key, std::vector<double> theta, i
     glycotrial::require(p != nullptr, "key",
                         "no compiled covariance structure '" + key + "' is registered");
     std::vector<double> d;
-    std::vector<double> s = reg::covariance_sigma(*p, theta, n_visits, coords,
-                                                  derivatives ? &d : nullptr);
+    std::vector<double> s = glycotrial::mmrm::plugin_sigma(*p, theta, n_visits, coords,
+                                                           derivatives ? &d : nullptr);
     const int m = static_cast<int>(coords.size());
     Rcpp::NumericMatrix sigma(m, m, s.begin());
     Rcpp::List dl;
-    if (derivatives) {
-      for (size_t j = 0; j * m * m < d.size(); ++j) {
-        Rcpp::NumericMatrix dj(m, m, d.begin() + static_cast<long>(j * m * m));
-        dl.push_back(dj);
-      }
-    }
+    for (size_t j = 0; j * m * m < d.size(); ++j)
+      dl.push_back(Rcpp::NumericMatrix(m, m, d.begin() + static_cast<long>(j * m * m)));
     return Rcpp::List::create(Rcpp::_["sigma"] = sigma, Rcpp::_["dsigma"] = dl,
                               Rcpp::_["n_theta"] = reg::checked_n_theta(*p, n_visits),
                               Rcpp::_["spatial"] = p->spatial != 0);

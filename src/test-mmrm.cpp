@@ -7,7 +7,7 @@
 #include <random>
 
 #include "core/common/errors.hpp"
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 #include "core/mmrm/engine.hpp"
 
 namespace mm = glycotrial::mmrm;

@@ -13,7 +13,7 @@
 
 #include "core/common/errors.hpp"
 #include "core/mmrm/moments.hpp"
-#include "core/mmrm/visit_re_covariance.hpp"
+#include "core/covariance/visit_re_covariance.hpp"
 
 namespace mm = glycotrial::mmrm;
 

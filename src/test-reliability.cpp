@@ -11,7 +11,7 @@
 #include "core/common/errors.hpp"
 #include "core/indices/builtin.hpp"
 #include "core/indices/fp_check.hpp"
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 #include "core/mmrm/engine.hpp"
 
 namespace mm = glycotrial::mmrm;

@@ -617,6 +617,10 @@ bad("mmrm_fit", "weights wrong length", mmrm_fit(us_f, md(), weights = c(1, 2)),
 bad("mmrm_fit", "control not from mmrm_fit_control()", mmrm_fit(us_f, md(), control = list(1)), arg = "control")
 bad("mmrm_fit", "response of magnitude 1e300 overflows the deviance: a numerical error",
     mmrm_fit(us_f, transform(md(), CHG = CHG * 1e300)), class = "glycotrial_error_numerical")
+bad("mmrm_optimise", "engine not an engine", mmrm_optimise(list(1)), arg = "engine")
+bad("mmrm_optimise", "control not from mmrm_fit_control()", mmrm_optimise(mmrm_fit(us_f, md()), control = list(1)), arg = "control")
+bad("mmrm_optimise", "start character", mmrm_optimise(mmrm_fit(us_f, md()), start = "a"), arg = "start")
+bad("mmrm_optimise", "start of the wrong length", mmrm_optimise(mmrm_fit(us_f, md()), start = 0), arg = "start")
 bad("mmrm_fit_control", "unknown optimizer", mmrm_fit_control(optimizers = "simplex"), arg = "optimizers")
 bad("mmrm_fit_control", "max_iter negative", mmrm_fit_control(max_iter = -1), arg = "max_iter")
 bad("mmrm_fit_control", "max_iter fraction", mmrm_fit_control(max_iter = 2.5), arg = "max_iter")

@@ -13,7 +13,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 #include "core/mmrm/engine.hpp"
 #include "core/mmrm/moments.hpp"
 #include "fuzz_util.hpp"

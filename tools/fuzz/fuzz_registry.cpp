@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/common/plugin_registry.hpp"
+#include "core/covariance/covariance.hpp"
 #include "fuzz_util.hpp"
 
 namespace reg = glycotrial::plugins;
@@ -91,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (double& v : coords) v = fuzz::any_double(p);
     std::vector<double> d;
     fuzz::classed_or_ok(
-        [&] { reg::covariance_sigma(*f, theta, n_visits, coords, p.ConsumeBool() ? &d : nullptr); });
+        [&] { glycotrial::mmrm::plugin_sigma(*f, theta, n_visits, coords, p.ConsumeBool() ? &d : nullptr); });
     reg::unregister("covariance", key);
   }
   return 0;

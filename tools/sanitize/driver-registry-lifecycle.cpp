@@ -55,7 +55,7 @@ context("sanitize driver: plugin registry lifecycle") {
     lc::loaded(1) = true;
     expect_true(glycotrial_register_covariance_v2(&plain, "pkgB", "lcB", 0, err, sizeof(err)) == 0);
     expect_true(reg::unloaded_owner("covariance", "lc_one").empty());
-    expect_true(reg::covariance_sigma(*reg::find_covariance("lc_one"), {0, 0}, 2, {0, 1}).size() ==
+    expect_true(glycotrial::mmrm::plugin_sigma(*reg::find_covariance("lc_one"), {0, 0}, 2, {0, 1}).size() ==
                 4u);
     // prune_unloaded() drops without a lookup
     lc::loaded(1) = false;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/common/plugin_registry.hpp"
+#include "core/covariance/covariance.hpp"
 #include "driver_util.hpp"
 
 namespace {
@@ -86,18 +87,18 @@ context("sanitize driver: plugin registry") {
     const glycotrial_covariance_v1* f = reg::find_covariance("san_cs");
     expect_true(f != nullptr);
     std::vector<double> d;
-    auto s = reg::covariance_sigma(*f, {0.3, 0.2}, 4, {0, 1, 2, 3}, &d);
+    auto s = glycotrial::mmrm::plugin_sigma(*f, {0.3, 0.2}, 4, {0, 1, 2, 3}, &d);
     expect_true((s.size() == 16 && d.size() == 32));
     expect_true(std::abs(d[0] - std::exp(0.3)) < 1e-6);
-    expect_true(reg::covariance_sigma(*f, {0.0, 0.0}, 4, {}, &d).empty());
-    expect_true(call([&] { reg::covariance_sigma(*f, {0.0}, 4, {0, 1}); }) == Outcome::Classed);
-    expect_true(call([&] { reg::covariance_sigma(*f, {0.0, 0.0}, 0, {0}); }) == Outcome::Classed);
-    expect_true(call([&] { reg::covariance_sigma(*f, {800.0, 0.0}, 2, {0, 1}); }) ==
+    expect_true(glycotrial::mmrm::plugin_sigma(*f, {0.0, 0.0}, 4, {}, &d).empty());
+    expect_true(call([&] { glycotrial::mmrm::plugin_sigma(*f, {0.0}, 4, {0, 1}); }) == Outcome::Classed);
+    expect_true(call([&] { glycotrial::mmrm::plugin_sigma(*f, {0.0, 0.0}, 0, {0}); }) == Outcome::Classed);
+    expect_true(call([&] { glycotrial::mmrm::plugin_sigma(*f, {800.0, 0.0}, 2, {0, 1}); }) ==
                 Outcome::Classed);  // exp(800) overflows: non-finite is refused
     glycotrial_covariance_v1 n{GLYCOTRIAL_PLUGIN_ABI, "san_nan", "", "", 0, cs_n_theta,
                                nan_sigma};
     reg::register_covariance(n, "sanitize", true);
-    expect_true(call([&] { reg::covariance_sigma(n, {0.0, 0.0}, 2, {0, 1}); }) ==
+    expect_true(call([&] { glycotrial::mmrm::plugin_sigma(n, {0.0, 0.0}, 2, {0, 1}); }) ==
                 Outcome::Classed);
     expect_true(reg::unregister("covariance", "san_cs"));
     expect_true(reg::unregister("covariance", "san_nan"));

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/common/plugin_registry.hpp"
+#include "core/covariance/covariance.hpp"
 
 namespace lifecycle {
 
@@ -227,7 +228,7 @@ inline void step(uint8_t op, uint8_t a, uint8_t b) {
       if (covariance) {
         classed_or_ok([&] {
           const glycotrial_covariance_v1* p = reg::find_covariance(key_name(key));
-          if (p) reg::covariance_sigma(*p, {0.1, 0.2}, 3, {0, 1, 2});
+          if (p) glycotrial::mmrm::plugin_sigma(*p, {0.1, 0.2}, 3, {0, 1, 2});
         });
       } else {
         classed_or_ok([&] {

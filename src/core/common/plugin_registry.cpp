@@ -458,52 +458,6 @@ std::vector<double> compute_index(const glycotrial_index_v1& p,
   return out;
 }
 
-std::vector<double> covariance_sigma(const glycotrial_covariance_v1& p,
-                                     const std::vector<double>& theta, int n_visits,
-                                     const std::vector<double>& coords,
-                                     std::vector<double>* derivatives) {
-  const int k = checked_n_theta(p, n_visits);
-  require(static_cast<int>(theta.size()) == k, "theta",
-          std::string("covariance '") + p.key + "' over " + std::to_string(n_visits) +
-              " visits has " + std::to_string(k) + " parameters, got " +
-              std::to_string(theta.size()));
-  const int m = static_cast<int>(coords.size());
-  std::vector<double> sigma(static_cast<size_t>(m) * m);
-  char err[512] = {0};
-  double* dptr = nullptr;
-  if (derivatives) {
-    derivatives->assign(static_cast<size_t>(k) * m * m, 0.0);
-    dptr = derivatives->data();
-  }
-  int rc = p.sigma(theta.data(), k, n_visits, coords.data(), m, sigma.data(), dptr, err,
-                   sizeof(err));
-  if (rc == 2 && derivatives) {
-    // No analytic derivatives: central differences with a relative step.
-    rc = p.sigma(theta.data(), k, n_visits, coords.data(), m, sigma.data(), nullptr, err,
-                 sizeof(err));
-    std::vector<double> th = theta, sp(sigma.size()), sm(sigma.size());
-    for (int j = 0; j < k && rc == 0; ++j) {
-      const double h = 1e-5 * std::max(1.0, std::fabs(theta[j]));
-      th[j] = theta[j] + h;
-      rc = p.sigma(th.data(), k, n_visits, coords.data(), m, sp.data(), nullptr, err, sizeof(err));
-      th[j] = theta[j] - h;
-      if (rc == 0)
-        rc = p.sigma(th.data(), k, n_visits, coords.data(), m, sm.data(), nullptr, err, sizeof(err));
-      th[j] = theta[j];
-      for (size_t i = 0; i < sigma.size() && rc == 0; ++i)
-        (*derivatives)[static_cast<size_t>(j) * m * m + i] = (sp[i] - sm[i]) / (2 * h);
-    }
-  }
-  err[sizeof(err) - 1] = '\0';
-  if (rc != 0) {
-    throw PluginFailedError(std::string("covariance '") + p.key + "' failed: " +
-                                (err[0] ? err : "no message from the plugin"),
-                            true);
-  }
-  check_covariance_matrix(p.key, sigma.data(), m);
-  return sigma;
-}
-
 }  // namespace plugins
 }  // namespace glycotrial
 

@@ -158,15 +158,6 @@ void check_covariance_matrix(const std::string& key, const double* sigma, int m)
 std::vector<double> compute_index(const glycotrial_index_v1& plugin,
                                   const std::vector<std::vector<double>>& inputs);
 
-// Evaluate a covariance plugin for one subject: returns the m x m matrix
-// (column-major) and, when derivatives is non-null, fills it with n_theta
-// m x m derivative matrices (numerical central differences if the plugin has
-// no analytic ones).
-std::vector<double> covariance_sigma(const glycotrial_covariance_v1& plugin,
-                                     const std::vector<double>& theta, int n_visits,
-                                     const std::vector<double>& coords,
-                                     std::vector<double>* derivatives = nullptr);
-
 }  // namespace plugins
 }  // namespace glycotrial
 

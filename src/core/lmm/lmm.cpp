@@ -6,8 +6,8 @@
 #include <map>
 
 #include "core/common/errors.hpp"
-#include "core/lmm/optim.hpp"
-#include "core/lmm/residual.hpp"
+#include "core/optim/optim.hpp"
+#include "core/covariance/residual.hpp"
 
 namespace glycotrial {
 namespace lmm {

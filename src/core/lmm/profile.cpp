@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/common/errors.hpp"
-#include "core/lmm/optim.hpp"
+#include "core/optim/optim.hpp"
 
 namespace glycotrial {
 namespace lmm {

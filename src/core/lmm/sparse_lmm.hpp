@@ -15,7 +15,7 @@
 #include <Eigen/SparseCholesky>
 
 #include "core/lmm/lmm.hpp"
-#include "core/lmm/optim.hpp"
+#include "core/optim/optim.hpp"
 
 #include <functional>
 #include <string>
@@ -114,15 +114,6 @@ class SparseModel {
   bool analysed_ = false;
   std::vector<int> pattern_outer_, pattern_inner_;
 };
-
-// Bounded minimisation on function values only: projected BFGS with central
-// finite-difference gradients (one-sided at an active bound), an Armijo
-// search along the projected path, then Newton polishing on a
-// finite-difference Hessian of the free parameters. Returns optim.hpp's
-// OptimResult (x, f, g, iterations, evaluations, converged, message).
-OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
-                               Eigen::VectorXd x0, const Eigen::VectorXd& lower, int max_iter,
-                               double grad_tol);
 
 }  // namespace lmm
 }  // namespace glycotrial

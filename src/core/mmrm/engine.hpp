@@ -23,7 +23,7 @@
 
 #include <vector>
 
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 
 namespace glycotrial {
 namespace mmrm {

@@ -1,4 +1,4 @@
-#include "core/mmrm/visit_re_covariance.hpp"
+#include "core/covariance/visit_re_covariance.hpp"
 
 #include <cmath>
 

@@ -1,10 +1,11 @@
-#include "core/lmm/residual.hpp"
+#include "core/covariance/residual.hpp"
 
 #include <cmath>
 #include <string>
 
 #include "core/common/errors.hpp"
 #include "core/common/plugin_registry.hpp"
+#include "core/covariance/covariance.hpp"
 
 namespace glycotrial {
 namespace lmm {
@@ -44,16 +45,10 @@ class PluginResidual : public Residual {
     if (p == nullptr)
       throw InputError("covariance structure '" + key_ + "' was unregistered during the fit",
                        "formula");
-    std::vector<double> th(theta, theta + n_theta_), d;
-    std::vector<double> s = plugins::covariance_sigma(*p, th, n_visits_, coords,
-                                                      dS ? &d : nullptr);
-    const int m = static_cast<int>(coords.size());
-    S = Eigen::Map<Eigen::MatrixXd>(s.data(), m, m);
-    if (dS) {
-      dS->resize(n_theta_);
-      for (int j = 0; j < n_theta_; ++j)
-        (*dS)[j] = Eigen::Map<Eigen::MatrixXd>(d.data() + static_cast<size_t>(j) * m * m, m, m);
-    }
+    // the one plugin evaluation (with its finite-difference fallback) of
+    // the MMRM engine
+    const std::vector<double> th(theta, theta + n_theta_);
+    mmrm::PluginCovariance(*p).sigma(th, n_visits_, coords, S, dS);
   }
   Eigen::VectorXd start() const override { return Eigen::VectorXd::Zero(n_theta_); }
 

@@ -1,4 +1,4 @@
-#include "core/lmm/optim.hpp"
+#include "core/optim/optim.hpp"
 
 #include <algorithm>
 #include <cmath>

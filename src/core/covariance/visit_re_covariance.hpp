@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 
 namespace glycotrial {
 namespace mmrm {

@@ -56,6 +56,11 @@ class CovarianceModel {
   virtual void sigma(const std::vector<double>& theta, int n_visits,
                      const std::vector<double>& coords, Eigen::MatrixXd& sigma,
                      std::vector<Eigen::MatrixXd>* dsigma) const = 0;
+  // Starting theta from an empirical covariance S over the k = S.rows()
+  // visits (NaN where a pair of visits was never observed) and a fallback
+  // variance for visits without one (not finite or <= 0: the median of the
+  // usable variances). The default is zeros; see start.cpp.
+  virtual std::vector<double> start(const Eigen::MatrixXd& S, double fallback_var) const;
 };
 
 // Wraps a registered C plugin; falls back to central differences when the
@@ -68,10 +73,30 @@ class PluginCovariance : public CovarianceModel {
   int n_theta(int n_visits) const override;
   void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
              Eigen::MatrixXd& sigma, std::vector<Eigen::MatrixXd>* dsigma) const override;
+  // The built-in start of the structure's key (start.cpp), zeros for other
+  // non-spatial keys. Spatial structures start at zeros here; the engine's
+  // callers choose the range parameter (R/mmrm_optimise.R).
+  std::vector<double> start(const Eigen::MatrixXd& S, double fallback_var) const override;
 
  private:
   glycotrial_covariance_v1 p_;
 };
+
+// Start values of the built-in structure `key` from an empirical covariance
+// (see CovarianceModel::start); false when `key` has no built-in start.
+bool builtin_start(const std::string& key, const Eigen::MatrixXd& S, double fallback_var,
+                   std::vector<double>& theta);
+// Keys with a built-in start (every non-spatial built-in structure).
+std::vector<std::string> builtin_start_keys();
+
+// A plugin's covariance for one subject as a column-major m x m vector, with
+// its n_theta m x m derivative matrices stored one after another when
+// `derivatives` is non-null (PluginCovariance, so the same finite-difference
+// fallback); checks the length of theta first (InputError).
+std::vector<double> plugin_sigma(const glycotrial_covariance_v1& plugin,
+                                 const std::vector<double>& theta, int n_visits,
+                                 const std::vector<double>& coords,
+                                 std::vector<double>* derivatives = nullptr);
 
 // Look up a registered plugin by key; throws InputError when unknown.
 std::unique_ptr<CovarianceModel> find_covariance_model(const std::string& key);

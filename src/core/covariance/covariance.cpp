@@ -1,6 +1,6 @@
 // Built-in covariance structures (mmrm's parametrisation, see covariance.hpp)
 // with analytic first derivatives, and the engine-side view of any plugin.
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -311,6 +311,25 @@ std::vector<Eigen::MatrixXd> numerical_dsigma(const CovarianceModel& model,
     out.push_back((sp - sm) / (2 * step));
   }
   return out;
+}
+
+std::vector<double> plugin_sigma(const glycotrial_covariance_v1& plugin,
+                                 const std::vector<double>& theta, int n_visits,
+                                 const std::vector<double>& coords,
+                                 std::vector<double>* derivatives) {
+  const int k = plugins::checked_n_theta(plugin, n_visits);
+  require(static_cast<int>(theta.size()) == k, "theta",
+          std::string("covariance '") + plugin.key + "' over " + std::to_string(n_visits) +
+              " visits has " + std::to_string(k) + " parameters, got " +
+              std::to_string(theta.size()));
+  Eigen::MatrixXd s;
+  std::vector<Eigen::MatrixXd> d;
+  PluginCovariance(plugin).sigma(theta, n_visits, coords, s, derivatives ? &d : nullptr);
+  if (derivatives) {
+    derivatives->clear();
+    for (const auto& dj : d) derivatives->insert(derivatives->end(), dj.data(), dj.data() + dj.size());
+  }
+  return std::vector<double>(s.data(), s.data() + s.size());
 }
 
 std::unique_ptr<CovarianceModel> find_covariance_model(const std::string& key) {

@@ -1,0 +1,68 @@
+// C++ unit tests of the covariance interface (src/core/covariance): every
+// built-in visit structure carries a start() of its parameter count, and the
+// starts equal hand calculations from a small empirical covariance.
+#include <testthat.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/covariance/covariance.hpp"
+
+namespace mm = glycotrial::mmrm;
+
+context("covariance starts") {
+  test_that("every non-spatial built-in has a start of its parameter count") {
+    Eigen::MatrixXd S(4, 4);
+    S << 4, 1, 0.5, 0.2, 1, 2, 0.8, 0.3, 0.5, 0.8, 3, 1, 0.2, 0.3, 1, 5;
+    const auto keys = mm::builtin_start_keys();
+    for (const auto& p : mm::builtin_covariances()) {
+      mm::PluginCovariance cov(p);
+      const std::vector<double> th = cov.start(S, std::nan(""));
+      expect_true(static_cast<int>(th.size()) == cov.n_theta(4));
+      bool has = false;
+      for (const auto& k : keys) has = has || k == p.key;
+      // spatial structures start at zeros here (their range start needs the
+      // times, R/mmrm_optimise.R); every visit structure has its own start
+      expect_true(has == (p.spatial == 0));
+      // the start is a valid point: a finite covariance matrix
+      Eigen::MatrixXd sigma;
+      cov.sigma(th, 4, {0, 1, 2, 3}, sigma, nullptr);
+      expect_true(sigma.allFinite());
+    }
+  }
+
+  test_that("ar1, cs and us starts equal the hand calculation") {
+    // sds 2 and 1, correlation 1 / (2 * 1) = 0.5
+    Eigen::MatrixXd S(2, 2);
+    S << 4, 1, 1, 1;
+    std::vector<double> th;
+    expect_true(mm::builtin_start("ar1", S, std::nan(""), th));
+    expect_true(th.size() == 2u);
+    expect_true(std::fabs(th[0] - std::log(1.5)) < 1e-15);
+    expect_true(std::fabs(th[1] - 0.5 / std::sqrt(0.75)) < 1e-15);
+    // cs: rho = (2 plogis(t) - 1) / 1 = 0.5 at plogis(t) = 0.75
+    expect_true(mm::builtin_start("cs", S, std::nan(""), th));
+    expect_true(std::fabs(th[1] - std::log(3.0)) < 1e-15);
+    // us: Cholesky of diag(sd) (C + 1e-3 I) diag(sd) / 1.001
+    expect_true(mm::builtin_start("us", S, std::nan(""), th));
+    const double a11 = 4 * 1.001 / 1.001, a21 = 1.0 / 1.001, a22 = 1.001 / 1.001;
+    const double l11 = std::sqrt(a11), l21 = a21 / l11, l22 = std::sqrt(a22 - l21 * l21);
+    expect_true(std::fabs(th[0] - std::log(l11)) < 1e-14);
+    expect_true(std::fabs(th[1] - std::log(l22)) < 1e-14);
+    expect_true(std::fabs(th[2] - l21 / l22) < 1e-14);
+  }
+
+  test_that("unobserved pairs and variances fall back") {
+    const double na = std::numeric_limits<double>::quiet_NaN();
+    Eigen::MatrixXd S(3, 3);
+    S << 4, na, 1, na, na, na, 1, na, 1;
+    std::vector<double> th;
+    // variance of visit 2 unknown: the median of 4 and 1 (2.5)
+    expect_true(mm::builtin_start("ar1h", S, na, th));
+    expect_true(std::fabs(th[1] - 0.5 * std::log(2.5)) < 1e-15);
+    // an explicit fallback variance wins
+    expect_true(mm::builtin_start("ar1h", S, 9.0, th));
+    expect_true(std::fabs(th[1] - std::log(3.0)) < 1e-15);
+    expect_false(mm::builtin_start("sp_exp", S, na, th));
+  }
+}
