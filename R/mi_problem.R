@@ -40,7 +40,8 @@ mi_problem <- function(data, vars, data_ice, method, reference, analysis_covaria
   ice <- mi_check_ice(data_ice, vars, subjects, visits)
   ref_map <- mi_check_reference(reference, arms)
   ref_arm <- unname(ref_map[as.character(arm_of)])
-  has_ref <- as.character(arm_of) %in% names(reference)
+  # an arm named in `reference`, or itself a reference arm, has its reference
+  has_ref <- as.character(arm_of) %in% c(names(reference), unname(reference))
   strategy <- rep("MAR", n)
   ice_index <- rep(k, n)  # 0-based first visit affected; k = none
   pos <- match(ice$subject, subjects)

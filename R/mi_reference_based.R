@@ -83,8 +83,9 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 #'   per-subject reference arm. `NULL`: every missing value is MAR.
 #' @param method A method from [mi_condmean()].
 #' @param reference Named character vector mapping each arm to its reference
-#'   arm, e.g. `c(DRUG = "PLACEBO", PLACEBO = "PLACEBO")`; arms not named are
-#'   their own reference. Needed for `JR`, `CR` and `CIR`.
+#'   arm, e.g. `c(DRUG = "PLACEBO")`; a reference arm is its own reference.
+#'   `JR`, `CR` and `CIR` in an arm that is neither named nor a reference arm
+#'   are an error.
 #' @param analysis_covariates Covariates of the per-visit ANCOVA (the arm is
 #'   added last).
 #' @param delta Optional data frame with columns `vars$subjid`, `vars$visit`
