@@ -133,6 +133,18 @@ cpp_lmm_sparse_kr <- function(ptr, theta, max_cells = 1e8) {
     .Call(`_glycotrial_cpp_lmm_sparse_kr`, ptr, theta, max_cells)
 }
 
+cpp_mi_fit_samples <- function(problem, samples, theta0, n_threads, grad_tol, max_iter) {
+    .Call(`_glycotrial_cpp_mi_fit_samples`, problem, samples, theta0, n_threads, grad_tol, max_iter)
+}
+
+cpp_mi_analyse_samples <- function(problem, samples, fits, n_threads) {
+    .Call(`_glycotrial_cpp_mi_analyse_samples`, problem, samples, fits, n_threads)
+}
+
+cpp_mi_impute <- function(problem, sample, fit) {
+    .Call(`_glycotrial_cpp_mi_impute`, problem, sample, fit)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }

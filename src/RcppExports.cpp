@@ -439,6 +439,46 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mi_fit_samples
+Rcpp::List cpp_mi_fit_samples(Rcpp::List problem, Rcpp::List samples, std::vector<double> theta0, int n_threads, double grad_tol, int max_iter);
+RcppExport SEXP _glycotrial_cpp_mi_fit_samples(SEXP problemSEXP, SEXP samplesSEXP, SEXP theta0SEXP, SEXP n_threadsSEXP, SEXP grad_tolSEXP, SEXP max_iterSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type problem(problemSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type samples(samplesSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta0(theta0SEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mi_fit_samples(problem, samples, theta0, n_threads, grad_tol, max_iter));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mi_analyse_samples
+Rcpp::List cpp_mi_analyse_samples(Rcpp::List problem, Rcpp::List samples, Rcpp::List fits, int n_threads);
+RcppExport SEXP _glycotrial_cpp_mi_analyse_samples(SEXP problemSEXP, SEXP samplesSEXP, SEXP fitsSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type problem(problemSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type samples(samplesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type fits(fitsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mi_analyse_samples(problem, samples, fits, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mi_impute
+Rcpp::NumericVector cpp_mi_impute(Rcpp::List problem, Rcpp::IntegerVector sample, Rcpp::List fit);
+RcppExport SEXP _glycotrial_cpp_mi_impute(SEXP problemSEXP, SEXP sampleSEXP, SEXP fitSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type problem(problemSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type sample(sampleSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type fit(fitSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mi_impute(problem, sample, fit));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -1155,6 +1195,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},
     {"_glycotrial_cpp_lmm_sparse_fit", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_fit, 4},
     {"_glycotrial_cpp_lmm_sparse_kr", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_kr, 3},
+    {"_glycotrial_cpp_mi_fit_samples", (DL_FUNC) &_glycotrial_cpp_mi_fit_samples, 6},
+    {"_glycotrial_cpp_mi_analyse_samples", (DL_FUNC) &_glycotrial_cpp_mi_analyse_samples, 4},
+    {"_glycotrial_cpp_mi_impute", (DL_FUNC) &_glycotrial_cpp_mi_impute, 3},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},

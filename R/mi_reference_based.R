@@ -1,0 +1,248 @@
+# Reference-based multiple imputation under intercurrent events (issue 20):
+# conditional-mean imputation (Wolbers et al. 2022) with jackknife or bootstrap
+# standard errors, rbmi's semantics, the resampling loop in C++
+# (src/core/mi/condmean.cpp).
+
+mi_strategies <- c("MAR", "JR", "CR", "CIR", "LMCF")
+
+#' Conditional-mean imputation method
+#'
+#' The imputation model is an MMRM of the outcome on
+#' `group + visit + covariates` with an unstructured (or other) covariance,
+#' fitted by REML as in rbmi's `method_condmean()`. Each subject's missing
+#' visits are set to their conditional mean given its observed visits under its
+#' intercurrent-event strategy (see [mi_reference_based()] for the formulas).
+#' Standard errors come from the jackknife (one refit per left-out subject) or
+#' from a bootstrap over subjects stratified by arm.
+#'
+#' @param type `"jackknife"` or `"bootstrap"`.
+#' @param n_samples Number of bootstrap samples (bootstrap only).
+#' @param covariance Covariance structure of the imputation model (a compiled
+#'   structure key of [mmrm_fit()], default `"us"`).
+#' @param same_cov One covariance matrix for all arms (`TRUE`, rbmi's default)
+#'   or one per arm.
+#' @param reml Fit by REML (`TRUE`, rbmi's default) or ML.
+#' @param threshold Bootstrap only: the largest share of failed fits tolerated.
+#' @return A list of class `glycotrial_mi_method`.
+#' @examples
+#' mi_condmean(type = "jackknife")
+#' mi_condmean(type = "bootstrap", n_samples = 200)
+#' @export
+mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, covariance = "us",
+                        same_cov = TRUE, reml = TRUE, threshold = 0.01) {
+  type <- match.arg(type)
+  check_string(covariance)
+  check_flag(same_cov)
+  check_flag(reml)
+  check_number(threshold, lower = 0, upper = 1)
+  if (type == "bootstrap") {
+    check_count(n_samples, lower = 2, len = 1)
+  } else if (!is.null(n_samples)) {
+    glycotrial_abort("{.arg n_samples} must be {.code NULL} for the jackknife; found {n_samples}.")
+  }
+  structure(list(method = "condmean", type = type, n_samples = n_samples, covariance = covariance,
+                 same_cov = same_cov, reml = reml, threshold = threshold),
+            class = "glycotrial_mi_method")
+}
+
+#' Reference-based multiple imputation with conditional means
+#'
+#' Imputes the missing outcomes of a longitudinal trial under the
+#' intercurrent-event strategies of `data_ice`, analyses each visit by ANCOVA
+#' and pools the treatment differences, as rbmi's
+#' `draws()`/`impute()`/`analyse(ancova)`/`pool()` with `method_condmean()` do.
+#'
+#' With \eqn{\mu_a = X_i(\text{own arm})\beta}, \eqn{\mu_r = X_i(\text{reference
+#' arm})\beta} and \eqn{t} the first visit affected by the event, the imputation
+#' mean is (Carpenter, Roger and Kenward 2013):
+#' * `MAR`: \eqn{\mu_a};
+#' * `JR` (jump to reference): \eqn{\mu_a} before \eqn{t}, \eqn{\mu_r} from \eqn{t};
+#' * `CR` (copy reference): \eqn{\mu_r} throughout;
+#' * `CIR` (copy increments in reference): \eqn{\mu_a} before \eqn{t},
+#'   \eqn{\mu_a[t-1] + \mu_r[v] - \mu_r[t-1]} from \eqn{t};
+#' * `LMCF` (last mean carried forward): \eqn{\mu_a[t-1]} from \eqn{t}.
+#'
+#' JR and CIR use the covariance that keeps the own arm's covariance before the
+#' event and the reference arm's conditional structure after it (rbmi's
+#' `compute_sigma()`); CR uses the reference arm's, MAR and LMCF the own arm's.
+#' Missing values are the conditional means
+#' \eqn{\mu_m + \Sigma_{mo}\Sigma_{oo}^{-1}(y_o - \mu_o)} given the observed
+#' visits. Jackknife: \eqn{se = \sqrt{(n-1)/n \sum_j (\hat\theta_{-j} -
+#' \bar\theta)^2}}; the point estimate is that of the full data; CI and p-value
+#' from the normal distribution (rbmi's `pool()`).
+#'
+#' @param data Long data with one row per subject and visit (missing outcomes
+#'   as `NA`), as rbmi expects.
+#' @param vars Variable names: a list with `subjid`, `visit`, `group`,
+#'   `outcome`, `covariates` (imputation model, e.g. `c("BASVAL*VISIT")`) and
+#'   optionally `strategy` (the strategy column of `data_ice`, default
+#'   `"strategy"`), like rbmi's `set_vars()`.
+#' @param data_ice One row per subject with an intercurrent event: the subject,
+#'   the first visit affected (`vars$visit` column) and the strategy (`MAR`,
+#'   `JR`, `CR`, `CIR` or `LMCF`); an optional column `reference` names a
+#'   per-subject reference arm. `NULL`: every missing value is MAR.
+#' @param method A method from [mi_condmean()].
+#' @param reference Named character vector mapping each arm to its reference
+#'   arm, e.g. `c(DRUG = "PLACEBO")`; a reference arm is its own reference.
+#'   `JR`, `CR` and `CIR` in an arm that is neither named nor a reference arm
+#'   are an error.
+#' @param analysis_covariates Covariates of the per-visit ANCOVA (the arm is
+#'   added last).
+#' @param delta Optional data frame with columns `vars$subjid`, `vars$visit`
+#'   and `delta`: added to the outcome of those subject-visits in the imputed
+#'   data before the analysis (rbmi's `analyse(delta = )`).
+#' @param post_ice What to do with outcomes observed after an event handled by
+#'   a non-MAR strategy: `"error"` (default) or `"exclude"` (rbmi's rule: they
+#'   are left out of the imputation model but kept, and conditioned on, in the
+#'   imputation and analysis).
+#' @param n_threads Threads for the refits (results do not depend on it).
+#' @param conf_level Confidence level.
+#' @param alternative `"two.sided"`, `"less"` or `"greater"`.
+#' @param pool_type Bootstrap only: `"percentile"` (rbmi's default) or `"normal"`.
+#' @return An object of class `glycotrial_mi` with `results` (one row per visit
+#'   and contrast: `visit`, `contrast`, `estimate`, `se`, `lower`, `upper`,
+#'   `p_value`), the per-sample estimates and what [mi_tipping_point()] needs.
+#' @references Wolbers M, Noci A, Delmar P, Gower-Page C, Yiu S, Bartlett JW
+#'   (2022). Standard and reference-based conditional mean imputation.
+#'   Pharmaceutical Statistics 21:1246-1257.
+#' @examples
+#' d <- mi_example_data(n = 40, seed = 1)
+#' ice <- attr(d, "data_ice")
+#' fit <- mi_reference_based(d, mi_example_vars(), data_ice = ice,
+#'   reference = c(TRT = "PBO", PBO = "PBO"), analysis_covariates = "BASE")
+#' fit
+#' @export
+mi_reference_based <- function(data, vars, data_ice = NULL, method = mi_condmean(),
+                               reference = NULL, analysis_covariates = character(),
+                               delta = NULL, post_ice = c("error", "exclude"), n_threads = 1L,
+                               conf_level = 0.95, alternative = c("two.sided", "less", "greater"),
+                               pool_type = c("percentile", "normal")) {
+  post_ice <- match.arg(post_ice)
+  alternative <- match.arg(alternative)
+  pool_type <- match.arg(pool_type)
+  if (!inherits(method, "glycotrial_mi_method")) {
+    glycotrial_abort("{.arg method} must come from {.fun mi_condmean}; found {.cls {class(method)}}.")
+  }
+  check_count(n_threads, lower = 1, len = 1)
+  check_number(conf_level, lower = 0, upper = 1, open = TRUE)
+  pb <- mi_problem(data, vars, data_ice, method, reference, analysis_covariates, delta, post_ice)
+  samples <- mi_samples(pb, method)
+  fits <- cpp_mi_fit_samples(pb$cpp, samples, pb$theta0, as.integer(n_threads), 1e-6, 100L)
+  keep <- mi_check_fits(fits, pb, method)
+  est <- cpp_mi_analyse_samples(pb$cpp, samples[keep], fits[keep], as.integer(n_threads))
+  out <- list(results = mi_pool(est, pb, method, conf_level, alternative, pool_type),
+              estimates = est, samples = samples[keep], fits = fits[keep], problem = pb,
+              method = method, conf_level = conf_level, alternative = alternative,
+              pool_type = pool_type, n_threads = as.integer(n_threads))
+  class(out) <- "glycotrial_mi"
+  out
+}
+
+# Which samples to keep; the jackknife needs every refit (rbmi stops too).
+mi_check_fits <- function(fits, pb, method) {
+  ok <- vapply(fits, function(f) isTRUE(f$ok), logical(1))
+  if (!ok[1]) {
+    glycotrial_abort("The imputation model did not converge on the full data.", class = "convergence")
+  }
+  if (method$type == "jackknife" && !all(ok)) {
+    bad <- pb$subjects[which(!ok)[1] - 1L]
+    glycotrial_abort(c("The imputation model did not converge after removing subject {.val {bad}}.",
+                       "i" = "Try a simpler covariance structure ({.arg covariance} of {.fun mi_condmean})."),
+                     class = "convergence")
+  }
+  n_fail <- sum(!ok)
+  if (n_fail > ceiling(method$threshold * method$n_samples %||% 0)) {
+    glycotrial_abort("{n_fail} of {length(ok) - 1} bootstrap fits failed (more than {.arg threshold} allows); try a simpler covariance structure.",
+                     class = "convergence")
+  }
+  if (n_fail) {
+    glycotrial_warn("{n_fail} bootstrap fit{?s} failed and {?was/were} dropped.",
+                    class = "glycotrial_warning_convergence")
+  }
+  ok
+}
+
+# Sample 1 is the full data; then one per left-out subject (jackknife) or
+# n_samples bootstrap samples drawn within arms (rbmi's stratified bootstrap),
+# plus spares for the threshold of failures.
+mi_samples <- function(pb, method) {
+  n <- length(pb$subjects)
+  full <- list(seq_len(n))
+  if (method$type == "jackknife") {
+    return(c(full, lapply(seq_len(n), function(i) seq_len(n)[-i])))
+  }
+  by_arm <- split(seq_len(n), pb$arm)
+  boot <- lapply(seq_len(method$n_samples), function(b) {
+    sort(unlist(lapply(by_arm, function(ix) ix[sample.int(length(ix), length(ix), replace = TRUE)]),
+                use.names = FALSE))
+  })
+  c(full, boot)
+}
+
+# Pools the per-sample estimates (rbmi's pool_internal.jackknife/bootstrap).
+mi_pool <- function(est, pb, method, conf_level, alternative, pool_type) {
+  arr <- simplify2array(est)  # visits x contrasts x samples
+  dim(arr) <- c(length(pb$visits), length(pb$contrasts), length(est))
+  alpha <- 1 - conf_level
+  rows <- list()
+  for (v in seq_along(pb$visits)) for (c in seq_along(pb$contrasts)) {
+    e <- arr[v, c, ]
+    point <- e[1]
+    rest <- e[-1]
+    if (method$type == "jackknife") {
+      nj <- length(rest)
+      se <- sqrt((nj - 1) / nj * sum((rest - mean(rest))^2))
+      r <- mi_parametric_ci(point, se, alpha, alternative)
+    } else if (pool_type == "normal") {
+      r <- mi_parametric_ci(point, stats::sd(rest), alpha, alternative)
+    } else {
+      r <- mi_percentile_ci(point, rest, alpha, alternative)
+    }
+    rows[[length(rows) + 1L]] <- data.frame(visit = pb$visits[v], contrast = pb$contrasts[c],
+                                            estimate = point, se = r$se, lower = r$ci[1],
+                                            upper = r$ci[2], p_value = r$p,
+                                            stringsAsFactors = FALSE)
+  }
+  do.call(rbind, rows)
+}
+
+mi_parametric_ci <- function(point, se, alpha, alternative) {
+  z <- switch(alternative, two.sided = c(-1, 1) * stats::qnorm(1 - alpha / 2),
+              greater = c(-Inf, 1) * stats::qnorm(1 - alpha),
+              less = c(-1, Inf) * stats::qnorm(1 - alpha))
+  p_lo <- stats::pnorm(point / se)
+  p_hi <- stats::pnorm(point / se, lower.tail = FALSE)
+  p <- switch(alternative, two.sided = 2 * min(p_lo, p_hi), greater = p_hi, less = p_lo)
+  list(ci = point + z * se, se = se, p = p)
+}
+
+# rbmi's pool_bootstrap_percentile(): quantiles of type 6 and the
+# percentile p-value.
+mi_percentile_ci <- function(point, est, alpha, alternative) {
+  q2 <- stats::quantile(est, c(alpha / 2, 1 - alpha / 2), type = 6, names = FALSE)
+  q1 <- stats::quantile(est, c(alpha, 1 - alpha), type = 6, names = FALSE)
+  ci <- switch(alternative, two.sided = q2, greater = c(-Inf, q1[2]), less = c(q1[1], Inf))
+  # rbmi's pval_percentile(): the quantile level at which the bootstrap
+  # distribution crosses 0
+  pv <- if (all(est == 0)) c(1, 1) else if (min(est) > 0) c(0, 1) else if (max(est) < 0) c(1, 0) else {
+    q0 <- stats::uniroot(function(q) stats::quantile(est, q, type = 6, names = FALSE), c(0, 1))$root
+    c(q0, 1 - q0)
+  }
+  p <- switch(alternative, two.sided = min(1, 2 * min(pv)), greater = pv[1], less = pv[2])
+  list(ci = ci, se = NA_real_, p = p)
+}
+
+#' @export
+print.glycotrial_mi <- function(x, ...) {
+  m <- x$method
+  cat(sprintf("Reference-based MI: conditional mean, %s (%s), %d samples\n", m$type,
+              m$covariance, length(x$samples) - 1L))
+  res <- x$results
+  num <- vapply(res, is.numeric, logical(1))
+  res[num] <- lapply(res[num], signif, digits = 4)
+  print(res, row.names = FALSE)
+  invisible(x)
+}
+
+#' @export
+as.data.frame.glycotrial_mi <- function(x, ...) x$results
