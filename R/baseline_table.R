@@ -202,12 +202,12 @@ disposition_table <- function(adsl, adlb = NULL, arm = "ARM", subject = "USUBJID
 }
 
 #' @export
-print.glycotrial_table <- function(x, ...) {
+print.glycotrial_table <- function(x, ..., n = 40) {
   df <- x
   class(df) <- "data.frame"
   attr(df, "n") <- NULL
   attr(df, "counts") <- NULL
-  print(df, row.names = FALSE, right = FALSE, ...)
+  console_cat(console_table(df, n = n))
   invisible(x)
 }
 

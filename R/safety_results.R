@@ -100,15 +100,14 @@ format.glycotrial_safety <- function(x, ...) {
 
 #' @rdname safety_methods
 #' @export
-print.glycotrial_safety <- function(x, ..., n = 50) {
+print.glycotrial_safety <- function(x, ..., n = 30) {
   cat(x$title, "\n", sep = "")
   if (!is.null(x$meta$subtitle)) cat(x$meta$subtitle, "\n", sep = "")
   tab <- format(x)
   if (nrow(tab) == 0) {
     cat("(no rows)\n")
   } else {
-    print(utils::head(tab, n), row.names = FALSE, right = FALSE)
-    if (nrow(tab) > n) cat("... ", nrow(tab) - n, " more rows\n", sep = "")
+    console_cat(console_table(tab, n = n))
   }
   if (!is.null(x$meta$footnote)) cat(x$meta$footnote, "\n", sep = "")
   invisible(x)
