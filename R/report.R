@@ -144,8 +144,9 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
 #'   `conf_level` (0.95); `alpha` (0.05); `ci_method` (`"wald"`);
 #'   `covariance` (MMRM covariance structure, `"us"`); `fast` (`TRUE` skips
 #'   the slower sensitivity analyses and model selection).
-#' @param output_format `"html"` or `"word"` (Word via `officedown` when
-#'   installed, else `rmarkdown::word_document`).
+#' @param output_format `"html"` or `"word"` (Word: tables fitted to the
+#'   page by [report_flextable()], landscape sections for wide tables,
+#'   header rows repeated, rows kept on one page, a table of contents).
 #' @param quiet Suppress knitr progress output?
 #' @return The normalized path of the rendered report.
 #' @examples
@@ -216,15 +217,14 @@ render_trial_report <- function(adsl = glycotrial::adsl, adlb = glycotrial::adlb
   out_dir <- normalizePath(out_dir)
   fmt <- if (output_format == "html") {
     NULL
-  } else if (requireNamespace("officedown", quietly = TRUE)) {
-    officedown::rdocx_document()
   } else {
-    rmarkdown::word_document()
+    report_word_format()
   }
   res <- rmarkdown::render(input, output_format = fmt, output_file = basename(output_file),
                            output_dir = out_dir, params = p, quiet = quiet,
                            envir = new.env(parent = globalenv()),
                            intermediates_dir = work, knit_root_dir = work)
+  if (output_format == "word") word_finish_docx(res)
   normalizePath(res)
 }
 

@@ -225,10 +225,7 @@ responder_table <- function(x, digits = 1) {
 }
 
 as_flextable_responder_analysis <- function(x, ...) {
-  tab <- responder_table(x, ...)
-  ft <- flextable::flextable(tab)
-  ft <- flextable::set_header_labels(ft, statistic = "")
-  flextable::autofit(ft)
+  report_flextable(x, ...)
 }
 
 knit_print_responder_analysis <- function(x, ...) {

@@ -115,11 +115,5 @@ print.glycotrial_safety <- function(x, ..., n = 30) {
 
 # flextable::as_flextable method, registered when flextable loads.
 as_flextable_glycotrial_safety <- function(x, ...) {
-  tab <- format(x)
-  ft <- flextable::flextable(tab)
-  ft <- flextable::set_caption(ft, x$title)
-  if (!is.null(x$meta$footnote)) {
-    ft <- flextable::add_footer_lines(ft, x$meta$footnote)
-  }
-  flextable::autofit(ft)
+  report_flextable(x, ...)
 }
