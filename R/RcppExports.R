@@ -25,6 +25,30 @@ cpp_unit_ranges <- function() {
     .Call(`_glycotrial_cpp_unit_ranges`)
 }
 
+cpp_kr_adjusted_vcov <- function(Phi, P, W, Qw, Rw = NULL) {
+    .Call(`_glycotrial_cpp_kr_adjusted_vcov`, Phi, P, W, Qw, Rw)
+}
+
+cpp_kr_df <- function(Phi, P, W, L) {
+    .Call(`_glycotrial_cpp_kr_df`, Phi, P, W, L)
+}
+
+cpp_satterthwaite_df <- function(Phi, jac, A, L) {
+    .Call(`_glycotrial_cpp_satterthwaite_df`, Phi, jac, A, L)
+}
+
+cpp_fai_cornelius_df <- function(nu) {
+    .Call(`_glycotrial_cpp_fai_cornelius_df`, nu)
+}
+
+cpp_between_within_df <- function(X, subject, is_intercept, n_obs, n_subjects) {
+    .Call(`_glycotrial_cpp_between_within_df`, X, subject, is_intercept, n_obs, n_subjects)
+}
+
+cpp_empirical_df <- function(N, K, Phi, contrast) {
+    .Call(`_glycotrial_cpp_empirical_df`, N, K, Phi, contrast)
+}
+
 cpp_lmm_model <- function(X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights = NULL) {
     .Call(`_glycotrial_cpp_lmm_model`, X, Z, y, subject_start, re_blocks, coords, groups, residual, reml, weights)
 }
@@ -49,16 +73,8 @@ cpp_lmm_hessian <- function(ptr, theta, profiled) {
     .Call(`_glycotrial_cpp_lmm_hessian`, ptr, theta, profiled)
 }
 
-cpp_lmm_g <- function(ptr, theta) {
-    .Call(`_glycotrial_cpp_lmm_g`, ptr, theta)
-}
-
 cpp_lmm_residual_cov <- function(ptr, theta, coords, groups) {
     .Call(`_glycotrial_cpp_lmm_residual_cov`, ptr, theta, coords, groups)
-}
-
-cpp_lmm_modes <- function(ptr, theta) {
-    .Call(`_glycotrial_cpp_lmm_modes`, ptr, theta)
 }
 
 cpp_lmm_fit <- function(ptr, max_iter, grad_tol, newton_steps, singular_tol) {
@@ -93,16 +109,8 @@ cpp_lmm_sparse_model <- function(X, y, zi, zj, zx, q, term_p, term_levels, reml,
     .Call(`_glycotrial_cpp_lmm_sparse_model`, X, y, zi, zj, zx, q, term_p, term_levels, reml, weights)
 }
 
-cpp_lmm_sparse_info <- function(ptr) {
-    .Call(`_glycotrial_cpp_lmm_sparse_info`, ptr)
-}
-
 cpp_lmm_sparse_evaluate <- function(ptr, theta) {
     .Call(`_glycotrial_cpp_lmm_sparse_evaluate`, ptr, theta)
-}
-
-cpp_lmm_sparse_deviance <- function(ptr, theta) {
-    .Call(`_glycotrial_cpp_lmm_sparse_deviance`, ptr, theta)
 }
 
 cpp_lmm_sparse_deviance_sigma <- function(ptr, theta, sigma) {

@@ -363,8 +363,3 @@ confint.glycotrial_lmm_moments <- function(object, parm, level = 0.95, ...) {
   if (missing(parm)) stats::confint(object$engine_fit, level = level, ...)
   else stats::confint(object$engine_fit, parm = parm, level = level, ...)
 }
-
-add_s3_interop("emmeans", "recover_data", "glycotrial_lmm_moments",
-               function(object, ...) emmeans_recover_data_mmrm(object$engine_fit, ...))
-add_s3_interop("emmeans", "emm_basis", "glycotrial_lmm_moments",
-               function(object, ...) emmeans_emm_basis_mmrm(object$engine_fit, ...))

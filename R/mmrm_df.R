@@ -1,8 +1,11 @@
 # Degrees of freedom and adjusted covariances for glycotrial_mmrm fits:
 # Satterthwaite, Kenward-Roger (and its linear variant), between-within and
-# residual; sandwich (empirical) covariances. The matrices come from the C++
-# engine (Jacobian terms P_j and the Kenward-Roger sums); the small dense
-# algebra on p x p matrices is done here.
+# residual; sandwich (empirical) covariances. Glue only: the MMRM engine
+# supplies its pieces (Jacobian terms P_j, the weighted Kenward-Roger sums,
+# the subjects' sandwich matrices) and the df algebra on them is the one
+# implementation in src/core/inference (cpp_kr_*, cpp_satterthwaite_df,
+# cpp_fai_cornelius_df, cpp_between_within_df, cpp_empirical_df), shared
+# with the LMM and the emmeans methods.
 
 # Kenward & Roger (1997), eq. (2)-(5): Phi_A = Phi + 2 Phi Lambda Phi with
 # Lambda = sum_ij W_ij (Q_ij - P_i Phi P_j - R_ij / 4); the linear variant
@@ -23,15 +26,7 @@ mmrm_kr_components <- function(object, linear = FALSE) {
   Phi <- object$beta_vcov
   P <- object$jac_P %||% cpp_mmrm_jacobian(object$engine, object$theta)
   qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
-  K <- length(P)
-  PPhiP <- matrix(0, nrow(Phi), ncol(Phi))
-  PhiP <- lapply(P, function(Pi) Phi %*% Pi)
-  for (i in seq_len(K)) for (j in seq_len(K)) {
-    if (W[i, j] != 0) PPhiP <- PPhiP + W[i, j] * (P[[i]] %*% PhiP[[j]])
-  }
-  Lambda <- qr_sums$Q - PPhiP - if (linear) 0 else qr_sums$R / 4
-  adj <- Phi + 2 * Phi %*% Lambda %*% Phi
-  adj <- (adj + t(adj)) / 2
+  adj <- cpp_kr_adjusted_vcov(Phi, P, W, qr_sums$Q, if (linear) NULL else qr_sums$R)
   dimnames(adj) <- dimnames(Phi)
   list(P = P, vcov_adj = adj, linear = linear)
 }
@@ -134,11 +129,7 @@ mmrm_df_1d <- function(object, contrast, method = object$df_method) {
       mmrm_df_empirical(object, contrast)
     } else {
       pc <- mmrm_df_pieces(object, contrast)
-      cc <- as.numeric(pc$L)
-      g <- vapply(pc$jac_list, function(J) sum(cc * (J %*% cc)), numeric(1))
-      num <- 2 * sum(cc * (pc$Phi %*% cc))^2
-      den <- sum(g * (object$theta_vcov %*% g))
-      num / den
+      cpp_satterthwaite_df(pc$Phi, pc$jac_list, object$theta_vcov, pc$L)
     },
     "Kenward-Roger" = , "Kenward-Roger-Linear" = {
       kr <- object$kr
@@ -160,30 +151,8 @@ mmrm_df_1d <- function(object, contrast, method = object$df_method) {
 # Kenward & Roger (1997), section 4: denominator df m and scale lambda for
 # the hypothesis L beta = 0 (L: l x p), from the unadjusted Phi.
 mmrm_kr_df <- function(Phi, L, W, P) {
-  l <- nrow(L)
-  Theta <- t(L) %*% solve(L %*% Phi %*% t(L), L)
-  TP <- lapply(P, function(Pi) Theta %*% Phi %*% Pi %*% Phi)
-  K <- length(P)
-  tr <- vapply(TP, function(M) sum(diag(M)), numeric(1))
-  A1 <- 0
-  A2 <- 0
-  for (i in seq_len(K)) for (j in seq_len(K)) {
-    if (W[i, j] == 0) next
-    A1 <- A1 + W[i, j] * tr[i] * tr[j]
-    A2 <- A2 + W[i, j] * sum(TP[[i]] * t(TP[[j]]))
-  }
-  B <- (A1 + 6 * A2) / (2 * l)
-  g <- ((l + 1) * A1 - (l + 4) * A2) / ((l + 2) * A2)
-  den <- 3 * l + 2 * (1 - g)
-  c1 <- g / den
-  c2 <- (l - g) / den
-  c3 <- (l + 2 - g) / den
-  E <- 1 / (1 - A2 / l)
-  V <- 2 / l * (1 + c1 * B) / ((1 - c2 * B)^2 * (1 - c3 * B))
-  rho <- V / (2 * E^2)
-  m <- 4 + (l + 2) / (l * rho - 1)
-  lambda <- m / (E * (m - 2))
-  list(m = m, lambda = lambda)
+  r <- cpp_kr_df(Phi, P, W, L)
+  list(m = r$df, lambda = r$f_scaling)
 }
 
 # Between-within df per estimable coefficient (Schluchter & Elashoff 1990;
@@ -193,13 +162,9 @@ mmrm_kr_df <- function(Phi, L, W, P) {
 # n_obs - n_subjects - (number of within columns).
 mmrm_bw_df <- function(object) {
   X <- object$x_matrix
-  subj <- object$subject
-  is_int <- colnames(X) == "(Intercept)"
-  is_between <- apply(X, 2, function(x) all(tapply(x, subj, function(v) all(v == v[1]))))
-  is_between <- is_between & !is_int
-  df_between <- object$n_subjects - sum(is_between) - sum(is_int)
-  df_within <- object$n_obs - object$n_subjects - sum(!is_between & !is_int)
-  stats::setNames(ifelse(is_between, df_between, df_within), colnames(X))
+  df <- cpp_between_within_df(X, as.integer(as.factor(object$subject)),
+                              colnames(X) == "(Intercept)", object$n_obs, object$n_subjects)
+  stats::setNames(df, colnames(X))
 }
 
 # Estimate, SE (from the chosen covariance), df, t and p for one contrast.
@@ -213,14 +178,6 @@ mmrm_test_1d <- function(object, contrast, method = object$df_method) {
 }
 
 # ---- multi-dimensional contrasts (F tests) ------------------------------------
-
-# Fai & Cornelius (1996) denominator df from the 1-d df of rotated contrasts.
-mmrm_md_denom_df <- function(t_df) {
-  if (all(abs(t_df - t_df[1]) < sqrt(.Machine$double.eps))) return(t_df[1])
-  if (any(t_df <= 2)) return(2)
-  E <- sum(t_df / (t_df - 2))
-  2 * E / (E - length(t_df))
-}
 
 mmrm_test_md <- function(object, L, method = object$df_method) {
   L <- matrix(L, ncol = length(object$beta_est))
@@ -251,7 +208,7 @@ mmrm_test_md <- function(object, L, method = object$df_method) {
     e <- eigen(L %*% Phi %*% t(L), symmetric = TRUE)
     rot <- t(e$vectors) %*% L
     t_df <- apply(rot, 1, function(cc) mmrm_df_1d(object, cc, "Satterthwaite"))
-    denom <- mmrm_md_denom_df(t_df)
+    denom <- cpp_fai_cornelius_df(t_df)
   } else if (method == "Residual") {
     denom <- object$n_obs - object$n_beta
   } else {
@@ -306,13 +263,5 @@ mmrm_empirical_df_pieces <- function(object) {
 
 mmrm_df_empirical <- function(object, contrast) {
   pc <- object$emp_df %||% mmrm_empirical_df_pieces(object)
-  Phi <- object$beta_vcov
-  a <- drop(Phi %*% contrast)
-  Zt <- matrix(pc$N %*% a, pc$p, pc$n)                 # column i: z_i
-  d <- colSums(matrix(pc$K %*% a, pc$p, pc$n) * a)     # a'K_i a
-  q <- colSums(Zt * (Phi %*% Zt))                       # z_i' Phi z_i
-  BZZ <- Phi %*% tcrossprod(Zt)
-  tr_g <- sum(d) - sum(q)
-  frob <- sum(d^2) - 2 * sum(d * q) + sum(BZZ * t(BZZ))
-  tr_g^2 / frob
+  cpp_empirical_df(pc$N, pc$K, object$beta_vcov, contrast)
 }

@@ -73,6 +73,83 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_kr_adjusted_vcov
+Eigen::MatrixXd cpp_kr_adjusted_vcov(Eigen::MatrixXd Phi, Rcpp::List P, Eigen::MatrixXd W, Eigen::MatrixXd Qw, Rcpp::Nullable<Rcpp::NumericMatrix> Rw);
+RcppExport SEXP _glycotrial_cpp_kr_adjusted_vcov(SEXP PhiSEXP, SEXP PSEXP, SEXP WSEXP, SEXP QwSEXP, SEXP RwSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Phi(PhiSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type P(PSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type W(WSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Qw(QwSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericMatrix> >::type Rw(RwSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_kr_adjusted_vcov(Phi, P, W, Qw, Rw));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_kr_df
+Rcpp::List cpp_kr_df(Eigen::MatrixXd Phi, Rcpp::List P, Eigen::MatrixXd W, Eigen::MatrixXd L);
+RcppExport SEXP _glycotrial_cpp_kr_df(SEXP PhiSEXP, SEXP PSEXP, SEXP WSEXP, SEXP LSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Phi(PhiSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type P(PSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type W(WSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type L(LSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_kr_df(Phi, P, W, L));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_satterthwaite_df
+Eigen::VectorXd cpp_satterthwaite_df(Eigen::MatrixXd Phi, Rcpp::List jac, Eigen::MatrixXd A, Eigen::MatrixXd L);
+RcppExport SEXP _glycotrial_cpp_satterthwaite_df(SEXP PhiSEXP, SEXP jacSEXP, SEXP ASEXP, SEXP LSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Phi(PhiSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type jac(jacSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type A(ASEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type L(LSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_satterthwaite_df(Phi, jac, A, L));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_fai_cornelius_df
+double cpp_fai_cornelius_df(Eigen::VectorXd nu);
+RcppExport SEXP _glycotrial_cpp_fai_cornelius_df(SEXP nuSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type nu(nuSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_fai_cornelius_df(nu));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_between_within_df
+Eigen::VectorXd cpp_between_within_df(Eigen::MatrixXd X, std::vector<int> subject, std::vector<bool> is_intercept, int n_obs, int n_subjects);
+RcppExport SEXP _glycotrial_cpp_between_within_df(SEXP XSEXP, SEXP subjectSEXP, SEXP is_interceptSEXP, SEXP n_obsSEXP, SEXP n_subjectsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type subject(subjectSEXP);
+    Rcpp::traits::input_parameter< std::vector<bool> >::type is_intercept(is_interceptSEXP);
+    Rcpp::traits::input_parameter< int >::type n_obs(n_obsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_subjects(n_subjectsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_between_within_df(X, subject, is_intercept, n_obs, n_subjects));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_empirical_df
+double cpp_empirical_df(Eigen::MatrixXd N, Eigen::MatrixXd K, Eigen::MatrixXd Phi, Eigen::VectorXd contrast);
+RcppExport SEXP _glycotrial_cpp_empirical_df(SEXP NSEXP, SEXP KSEXP, SEXP PhiSEXP, SEXP contrastSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type N(NSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type K(KSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type Phi(PhiSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type contrast(contrastSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_empirical_df(N, K, Phi, contrast));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_model
 SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y, std::vector<int> subject_start, std::vector<int> re_blocks, std::vector<double> coords, std::vector<int> groups, Rcpp::List residual, bool reml, SEXP weights);
 RcppExport SEXP _glycotrial_cpp_lmm_model(SEXP XSEXP, SEXP ZSEXP, SEXP ySEXP, SEXP subject_startSEXP, SEXP re_blocksSEXP, SEXP coordsSEXP, SEXP groupsSEXP, SEXP residualSEXP, SEXP remlSEXP, SEXP weightsSEXP) {
@@ -171,17 +248,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_g
-Eigen::MatrixXd cpp_lmm_g(SEXP ptr, Eigen::VectorXd theta);
-RcppExport SEXP _glycotrial_cpp_lmm_g(SEXP ptrSEXP, SEXP thetaSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_g(ptr, theta));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_lmm_residual_cov
 Eigen::MatrixXd cpp_lmm_residual_cov(SEXP ptr, Eigen::VectorXd theta, std::vector<double> coords, std::vector<int> groups);
 RcppExport SEXP _glycotrial_cpp_lmm_residual_cov(SEXP ptrSEXP, SEXP thetaSEXP, SEXP coordsSEXP, SEXP groupsSEXP) {
@@ -192,17 +258,6 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< std::vector<double> >::type coords(coordsSEXP);
     Rcpp::traits::input_parameter< std::vector<int> >::type groups(groupsSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_lmm_residual_cov(ptr, theta, coords, groups));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_lmm_modes
-Rcpp::List cpp_lmm_modes(SEXP ptr, Eigen::VectorXd theta);
-RcppExport SEXP _glycotrial_cpp_lmm_modes(SEXP ptrSEXP, SEXP thetaSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_modes(ptr, theta));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -312,16 +367,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_sparse_info
-Rcpp::List cpp_lmm_sparse_info(SEXP ptr);
-RcppExport SEXP _glycotrial_cpp_lmm_sparse_info(SEXP ptrSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_info(ptr));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_lmm_sparse_evaluate
 Rcpp::List cpp_lmm_sparse_evaluate(SEXP ptr, Eigen::VectorXd theta);
 RcppExport SEXP _glycotrial_cpp_lmm_sparse_evaluate(SEXP ptrSEXP, SEXP thetaSEXP) {
@@ -330,17 +375,6 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
     Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_evaluate(ptr, theta));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_lmm_sparse_deviance
-double cpp_lmm_sparse_deviance(SEXP ptr, Eigen::VectorXd theta);
-RcppExport SEXP _glycotrial_cpp_lmm_sparse_deviance(SEXP ptrSEXP, SEXP thetaSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_deviance(ptr, theta));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1095,15 +1129,19 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_indices_runs", (DL_FUNC) &_glycotrial_cpp_indices_runs, 1},
     {"_glycotrial_cpp_unit_plausibility", (DL_FUNC) &_glycotrial_cpp_unit_plausibility, 3},
     {"_glycotrial_cpp_unit_ranges", (DL_FUNC) &_glycotrial_cpp_unit_ranges, 0},
+    {"_glycotrial_cpp_kr_adjusted_vcov", (DL_FUNC) &_glycotrial_cpp_kr_adjusted_vcov, 5},
+    {"_glycotrial_cpp_kr_df", (DL_FUNC) &_glycotrial_cpp_kr_df, 4},
+    {"_glycotrial_cpp_satterthwaite_df", (DL_FUNC) &_glycotrial_cpp_satterthwaite_df, 4},
+    {"_glycotrial_cpp_fai_cornelius_df", (DL_FUNC) &_glycotrial_cpp_fai_cornelius_df, 1},
+    {"_glycotrial_cpp_between_within_df", (DL_FUNC) &_glycotrial_cpp_between_within_df, 5},
+    {"_glycotrial_cpp_empirical_df", (DL_FUNC) &_glycotrial_cpp_empirical_df, 4},
     {"_glycotrial_cpp_lmm_model", (DL_FUNC) &_glycotrial_cpp_lmm_model, 10},
     {"_glycotrial_cpp_lmm_composite", (DL_FUNC) &_glycotrial_cpp_lmm_composite, 6},
     {"_glycotrial_cpp_lmm_bootstrap_composite", (DL_FUNC) &_glycotrial_cpp_lmm_bootstrap_composite, 20},
     {"_glycotrial_cpp_lmm_info", (DL_FUNC) &_glycotrial_cpp_lmm_info, 1},
     {"_glycotrial_cpp_lmm_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_evaluate, 4},
     {"_glycotrial_cpp_lmm_hessian", (DL_FUNC) &_glycotrial_cpp_lmm_hessian, 3},
-    {"_glycotrial_cpp_lmm_g", (DL_FUNC) &_glycotrial_cpp_lmm_g, 2},
     {"_glycotrial_cpp_lmm_residual_cov", (DL_FUNC) &_glycotrial_cpp_lmm_residual_cov, 4},
-    {"_glycotrial_cpp_lmm_modes", (DL_FUNC) &_glycotrial_cpp_lmm_modes, 2},
     {"_glycotrial_cpp_lmm_fit", (DL_FUNC) &_glycotrial_cpp_lmm_fit, 5},
     {"_glycotrial_cpp_lmm_bvn", (DL_FUNC) &_glycotrial_cpp_lmm_bvn, 3},
     {"_glycotrial_cpp_lmm_register_test_plugins", (DL_FUNC) &_glycotrial_cpp_lmm_register_test_plugins, 0},
@@ -1112,9 +1150,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_kr_test", (DL_FUNC) &_glycotrial_cpp_lmm_kr_test, 2},
     {"_glycotrial_cpp_lmm_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_profile_vc, 10},
     {"_glycotrial_cpp_lmm_sparse_model", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_model, 10},
-    {"_glycotrial_cpp_lmm_sparse_info", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_info, 1},
     {"_glycotrial_cpp_lmm_sparse_evaluate", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_evaluate, 2},
-    {"_glycotrial_cpp_lmm_sparse_deviance", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_deviance, 2},
     {"_glycotrial_cpp_lmm_sparse_deviance_sigma", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_deviance_sigma, 3},
     {"_glycotrial_cpp_lmm_sparse_condvar", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_condvar, 3},
     {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},

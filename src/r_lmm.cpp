@@ -199,26 +199,9 @@ Eigen::MatrixXd cpp_lmm_hessian(SEXP ptr, Eigen::VectorXd theta, bool profiled) 
 }
 
 // [[Rcpp::export(rng = false)]]
-Eigen::MatrixXd cpp_lmm_g(SEXP ptr, Eigen::VectorXd theta) {
-  return glue::guard([&] { return model_ptr(ptr)->g_matrix(theta); });
-}
-
-// [[Rcpp::export(rng = false)]]
 Eigen::MatrixXd cpp_lmm_residual_cov(SEXP ptr, Eigen::VectorXd theta, std::vector<double> coords,
                                      std::vector<int> groups) {
   return glue::guard([&] { return model_ptr(ptr)->residual_cov(theta, coords, groups); });
-}
-
-// [[Rcpp::export(rng = false)]]
-Rcpp::List cpp_lmm_modes(SEXP ptr, Eigen::VectorXd theta) {
-  return glue::guard([&] {
-    Eigen::MatrixXd modes;
-    std::vector<Eigen::MatrixXd> cv;
-    model_ptr(ptr)->conditional_modes(theta, modes, cv);
-    Rcpp::List cvl(cv.size());
-    for (size_t i = 0; i < cv.size(); ++i) cvl[i] = Rcpp::wrap(cv[i]);
-    return Rcpp::List::create(Rcpp::_["modes"] = modes, Rcpp::_["condvar"] = cvl);
-  });
 }
 
 // [[Rcpp::export(rng = false)]]
@@ -401,17 +384,6 @@ SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int>
 }
 
 // [[Rcpp::export(rng = false)]]
-Rcpp::List cpp_lmm_sparse_info(SEXP ptr) {
-  return glue::guard([&] {
-    lmm::SparseModel* m = sparse_ptr(ptr);
-    return Rcpp::List::create(Rcpp::_["n_obs"] = m->n_obs(), Rcpp::_["q"] = m->n_random(),
-                              Rcpp::_["n_theta"] = m->n_theta(),
-                              Rcpp::_["lower"] = m->theta_lower(),
-                              Rcpp::_["start"] = m->theta_start());
-  });
-}
-
-// [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_lmm_sparse_evaluate(SEXP ptr, Eigen::VectorXd theta) {
   return glue::guard([&] {
     const lmm::SparseEvaluation e = sparse_ptr(ptr)->evaluate(theta);
@@ -421,11 +393,6 @@ Rcpp::List cpp_lmm_sparse_evaluate(SEXP ptr, Eigen::VectorXd theta) {
         Rcpp::_["pwrss"] = e.pwrss, Rcpp::_["sigma2"] = e.sigma2, Rcpp::_["beta"] = e.beta,
         Rcpp::_["unscaled_vcov"] = e.XtVinvX_inv, Rcpp::_["u"] = e.u, Rcpp::_["b"] = e.b);
   });
-}
-
-// [[Rcpp::export(rng = false)]]
-double cpp_lmm_sparse_deviance(SEXP ptr, Eigen::VectorXd theta) {
-  return glue::guard([&] { return sparse_ptr(ptr)->deviance(theta); });
 }
 
 // [[Rcpp::export(rng = false)]]

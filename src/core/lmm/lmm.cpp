@@ -620,13 +620,7 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
     throw NumericalError("X' V^-1 X is not positive definite", "theta");
   const Eigen::MatrixXd Phi = lx.solve(Eigen::MatrixXd::Identity(p, p));
   for (auto& Pj : P) Pj = (0.5 * (Pj + Pj.transpose())).eval();
-  Eigen::MatrixXd IE(K, K);
-  for (int j = 0; j < K; ++j)
-    for (int k = j; k < K; ++k) {
-      const Eigen::MatrixXd& Qjk = Q[static_cast<size_t>(j) * K + k];
-      IE(j, k) = IE(k, j) = Ktrace(j, k) - 2 * Phi.cwiseProduct(Qjk).sum() +
-                            (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
-    }
+  Eigen::MatrixXd IE = inference::kr_expected_information(Ktrace, Phi, P, Q);
   if (observed) {
     // Observed information: the Hessian H of the deviance in the absolute
     // parametrisation theta, mapped to the KR parameters phi(theta) (G
@@ -659,83 +653,14 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
     IE = Kinv.transpose() * H * Kinv;
     IE = (0.5 * (IE + IE.transpose())).eval();
   }
-  const Eigen::MatrixXd W = kr_weight_matrix(IE);
+  const Eigen::MatrixXd W = inference::kr_weight_matrix(IE);
   kr.phi = Phi;
-  kr.phi_adj = kr_adjusted_vcov(Phi, P, Q, W, Rr);
+  kr.phi_adj = inference::kr_adjusted_vcov(Phi, P, W, inference::kr_pair_sum(Q, W),
+                                           inference::kr_pair_sum(Rr, W));
   kr.P = std::move(P);
   kr.W = W;
   kr.scale2 = y_scale_ * y_scale_;
   return kr;
-}
-
-Eigen::MatrixXd kr_weight_matrix(const Eigen::MatrixXd& IE) {
-  const int K = static_cast<int>(IE.rows());
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(IE);
-  const Eigen::VectorXd ev = es.eigenvalues();
-  if (ev.cwiseAbs().minCoeff() > 1e-10) return 2 * IE.inverse();
-  const double tol = std::sqrt(std::numeric_limits<double>::epsilon()) * ev.cwiseAbs().maxCoeff();
-  Eigen::VectorXd inv = ev;
-  for (int i = 0; i < K; ++i) inv(i) = std::fabs(ev(i)) > tol ? 1 / ev(i) : 0;
-  return 2 * es.eigenvectors() * inv.asDiagonal() * es.eigenvectors().transpose();
-}
-
-Eigen::MatrixXd kr_adjusted_vcov(const Eigen::MatrixXd& Phi, const std::vector<Eigen::MatrixXd>& P,
-                                 const std::vector<Eigen::MatrixXd>& Q,
-                                 const Eigen::MatrixXd& W,
-                                 const std::vector<Eigen::MatrixXd>& R) {
-  const int K = static_cast<int>(P.size());
-  const int p = static_cast<int>(Phi.rows());
-  const int kr_n = static_cast<int>(std::lround(std::sqrt(static_cast<double>(R.size()))));
-  const int KG = K - kr_n;
-  Eigen::MatrixXd U = Eigen::MatrixXd::Zero(p, p);
-  for (int j = 0; j < K; ++j)
-    for (int k = j; k < K; ++k) {
-      Eigen::MatrixXd T = Q[static_cast<size_t>(j) * K + k] - P[j] * Phi * P[k];
-      if (kr_n > 0 && j >= KG && k >= KG)
-        T -= 0.25 * R[static_cast<size_t>(j - KG) * kr_n + (k - KG)];
-      T *= W(j, k);
-      if (j == k) U += T; else U += T + T.transpose();
-    }
-  Eigen::MatrixXd out = Phi + 2 * Phi * U * Phi;
-  return 0.5 * (out + out.transpose());
-}
-
-KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L) {
-  const int p = static_cast<int>(kr.phi.rows());
-  require(L.cols() == p, "L", "L must have one column per fixed effect");
-  require(L.rows() >= 1, "L", "L must have at least one row");
-  Eigen::FullPivLU<Eigen::MatrixXd> lu(L);
-  require(lu.rank() == L.rows(), "L", "L must have full row rank");
-  const int q = static_cast<int>(L.rows());
-  const Eigen::MatrixXd LPL = L * kr.phi * L.transpose();
-  const Eigen::MatrixXd Theta = L.transpose() * LPL.ldlt().solve(L);
-  const Eigen::MatrixXd ThetaPhi = Theta * kr.phi;
-  const int K = static_cast<int>(kr.P.size());
-  std::vector<Eigen::MatrixXd> u(K);
-  for (int j = 0; j < K; ++j) u[j] = ThetaPhi * kr.P[j] * kr.phi;
-  double A1 = 0, A2 = 0;
-  for (int i = 0; i < K; ++i)
-    for (int j = i; j < K; ++j) {
-      const double e = i == j ? 1 : 2;
-      A1 += e * kr.W(i, j) * u[i].trace() * u[j].trace();
-      A2 += e * kr.W(i, j) * u[i].cwiseProduct(u[j].transpose()).sum();
-    }
-  const double qd = q;
-  const double B = (A1 + 6 * A2) / (2 * qd);
-  const double g = ((qd + 1) * A1 - (qd + 4) * A2) / ((qd + 2) * A2);
-  const double den = 3 * qd + 2 * (1 - g);
-  const double c1 = g / den, c2 = (qd - g) / den, c3 = (qd + 2 - g) / den;
-  double V0 = 1 + c1 * B;
-  const double V1 = 1 - c2 * B, V2 = 1 - c3 * B;
-  if (std::fabs(V0) < 1e-10) V0 = 0;
-  const double num = 1 - A2 / qd;
-  const double ratio = (std::fabs(num) < 1e-14 && std::fabs(V1) < 1e-14) ? 1.0 : num / V1;
-  const double rho = ratio * ratio * V0 / V2 / qd;
-  KrTest out;
-  out.q = q;
-  out.df = 4 + (qd + 2) / (qd * rho - 1);
-  out.f_scaling = std::fabs(out.df - 2) < 1e-2 ? 1.0 : out.df * (1 - A2 / qd) / (out.df - 2);
-  return out;
 }
 
 }  // namespace lmm

@@ -28,6 +28,8 @@
 
 #include <Eigen/Dense>
 
+#include "core/inference/kenward_roger.hpp"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,28 +97,12 @@ struct KenwardRoger {
   double scale2 = 1;
 };
 
-struct KrTest {
-  int q = 0;               // numerator df (rows of L)
-  double df = NAN;         // denominator df
-  double f_scaling = 1;    // F = f_scaling * Wald(Phi_A) / q
-};
-
-// Denominator df and F scaling for H0: L beta = 0 (L full row rank), as
-// pbkrtest's KRmodcomp / Lb_ddf.
-KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L);
-
-// W = 2 IE^-1 for the expected information IE of the variance parameters
-// (a pseudo-inverse when IE is near singular, as pbkrtest).
-Eigen::MatrixXd kr_weight_matrix(const Eigen::MatrixXd& IE);
-
-// Phi_A = Phi + 2 Phi U Phi with U = sum_jk W_jk (Q_jk - P_j Phi P_k - R_jk / 4)
-// (Kenward & Roger 1997); Q and R stored row-major K x K (upper triangle
-// used); R empty when V is linear in the parameters, otherwise R_jk for the
-// last sqrt(R.size()) parameters.
-Eigen::MatrixXd kr_adjusted_vcov(const Eigen::MatrixXd& Phi, const std::vector<Eigen::MatrixXd>& P,
-                                 const std::vector<Eigen::MatrixXd>& Q,
-                                 const Eigen::MatrixXd& W,
-                                 const std::vector<Eigen::MatrixXd>& R = {});
+// The Kenward-Roger algebra on these pieces (df, F scaling, Phi_A, W) is the
+// shared core/inference implementation; kr_test() applies it to a setup.
+using KrTest = inference::KrDf;
+inline KrTest kr_test(const KenwardRoger& kr, const Eigen::MatrixXd& L) {
+  return inference::kr_df(kr.phi, kr.P, kr.W, L);
+}
 
 struct FitOptions {
   int max_iter = 500;

@@ -258,19 +258,16 @@ KenwardRoger SparseModel::kenward_roger(const Eigen::VectorXd& theta, double max
   }
   // Q_jk = X' V^-1 V_j V^-1 V_k V^-1 X; expected REML information IE.
   std::vector<Eigen::MatrixXd> Q(static_cast<size_t>(K) * K);
-  Eigen::MatrixXd IE(K, K);
+  Eigen::MatrixXd trace = Eigen::MatrixXd::Zero(K, K);
   for (int j = 0; j < K; ++j)
     for (int k = j; k < K; ++k) {
-      Eigen::MatrixXd& Qjk = Q[static_cast<size_t>(j) * K + k];
-      Qjk = VjA[j].transpose() * ViVjA[k];
-      const double tr = (H[j].transpose().cwiseProduct(H[k])).sum();
-      IE(j, k) = IE(k, j) = tr - 2 * Phi.cwiseProduct(Qjk).sum() +
-                            (Phi * P[j]).cwiseProduct(P[k] * Phi).sum();
+      Q[static_cast<size_t>(j) * K + k] = VjA[j].transpose() * ViVjA[k];
+      trace(j, k) = (H[j].transpose().cwiseProduct(H[k])).sum();
     }
   KenwardRoger kr;
-  kr.W = kr_weight_matrix(IE);
+  kr.W = inference::kr_weight_matrix(inference::kr_expected_information(trace, Phi, P, Q));
   kr.phi = Phi;
-  kr.phi_adj = kr_adjusted_vcov(Phi, P, Q, kr.W);
+  kr.phi_adj = inference::kr_adjusted_vcov(Phi, P, kr.W, inference::kr_pair_sum(Q, kr.W));
   kr.P = std::move(P);
   kr.scale2 = 1;
   return kr;
