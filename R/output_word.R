@@ -165,6 +165,9 @@ word_fit <- function(ft, cells, header, indent, font_size) {
   }
   w <- if (sum(full) <= body) {
     full * body / sum(full)
+  } else if (nc > 1 && sum(full[-1]) + min_w[1] <= body) {
+    # Numbers unwrapped; the term column takes the rest and wraps.
+    c(body - sum(full[-1]), full[-1])
   } else if (sum(min_w) >= body) {
     min_w * body / sum(min_w)
   } else {
