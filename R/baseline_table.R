@@ -170,7 +170,8 @@ disposition_table <- function(adsl, adlb = NULL, arm = "ARM", subject = "USUBJID
     if (reason %in% names(adsl)) {
       rs <- as.character(adsl[[reason]])
       for (r in sort(unique(rs[disc & !is.na(rs) & nzchar(rs)]))) {
-        rows[[paste0("  ", tolower(r))]] <- count(disc & rs %in% r)
+        lab <- tolower(r)
+        rows[[paste0("  ", toupper(substr(lab, 1, 1)), substring(lab, 2))]] <- count(disc & rs %in% r)
       }
     }
   }

@@ -82,6 +82,13 @@ param_axis_label <- function(data, paramcd, param_col = "PARAM", unit_col = "AVA
 }
 
 # Mean, SE and n by group (NA values dropped).
+# Arms in the order of the factor levels (the report's arm order, so colours
+# match across plots), else of first appearance.
+plot_arm_levels <- function(x) {
+  if (is.factor(x)) return(levels(droplevels(x)))
+  unique(as.character(x[!is.na(x)]))
+}
+
 mean_se_by <- function(y, groups) {
   df <- as.data.frame(groups, stringsAsFactors = FALSE)
   keep <- !is.na(y)
@@ -145,7 +152,7 @@ plot_trajectories <- function(data, paramcd = "HBA1C", value = "AVAL", subject =
   # visit labels on the axis in visit order (AVISITN when present), not as text
   plot_df <- data.frame(subject = d[[subject]], arm = as.character(d[[arm]]),
                         visit = visit_factor(d, visit), y = d[[value]], stringsAsFactors = FALSE)
-  arms <- unique(plot_df$arm)
+  arms <- plot_arm_levels(d[[arm]])
   plot_df$arm <- factor(plot_df$arm, levels = arms)
   ms <- mean_se_by(plot_df$y, list(arm = as.character(plot_df$arm), visit = plot_df$visit))
   ms$arm <- factor(ms$arm, levels = arms)
@@ -212,7 +219,7 @@ plot_ogtt_curves <- function(data, paramcd = "GLUC", value = "AVAL", time = "ATP
   vlev <- unique(d[[visit]][order(d[[visit_order]])])
   ms <- mean_se_by(d[[value]], list(arm = as.character(d[[arm]]), visit = d[[visit]],
                                     time = d[[time]]))
-  ms$arm <- factor(ms$arm, levels = unique(as.character(d[[arm]])))
+  ms$arm <- factor(ms$arm, levels = plot_arm_levels(d[[arm]]))
   ms$visit <- factor(ms$visit, levels = vlev)
   ggplot2::ggplot(ms, ggplot2::aes(x = .data$time, y = .data$mean, colour = .data$arm)) +
     ggplot2::geom_ribbon(ggplot2::aes(ymin = .data$mean - .data$se, ymax = .data$mean + .data$se,

@@ -4,10 +4,15 @@
 
 # Parameters of the template (skeleton.Rmd `params:`), with their defaults.
 report_param_defaults <- function() {
-  list(data = "", title = "Trial report", arm_var = "ARM", arms = "",
-       target_visit = -1, hba1c_param = "HBA1C", insulin_param = "INSDOSE",
+  list(data = "", title = "Trial report", arm_var = "ARM", arms = "", control = "",
+       sections = "", target_visit = -1, hba1c_param = "HBA1C", insulin_param = "INSDOSE",
        hba1c_threshold = 7.0, insulin_reduction = 50, conf_level = 0.95,
-       alpha = 0.05, ci_method = "wald", covariance = "us", fast = FALSE)
+       alpha = 0.05, ci_method = "newcombe", covariance = "us", fast = FALSE,
+       saf_flag = "SAFFL", itt_flag = "ITTFL", pp_flag = "PPROTFL", aesi = "",
+       infusion = "auto",
+       related_values = "Y, RELATED, POSSIBLE, PROBABLE, DEFINITE, POSSIBLY RELATED, PROBABLY RELATED, DEFINITELY RELATED",
+       unrelated_values = "N, NOT RELATED, NONE, REMOTE, UNLIKELY, UNLIKELY RELATED, NOT SUSPECTED",
+       explicit = "")
 }
 
 # Required columns of each data set for the report.
@@ -20,51 +25,65 @@ report_required_columns <- function(arm = "ARM") {
 
 #' Check trial data before reporting
 #'
-#' Runs every check the trial report needs before anything is computed, and
-#' stops with one error listing *all* problems found: a missing data set, a
-#' missing column, a missing efficacy parameter, no records at the primary
-#' visit, an arm without subjects, records of unknown subjects. Used by
-#' [render_trial_report()] and at the top of the report template; its result
-#' is printed in the report's reproducibility appendix.
+#' Runs the checks the trial report needs before anything is computed, and
+#' stops with one error listing *all* problems found: `adsl` missing or with
+#' duplicated subjects, an arm without subjects, records of unknown
+#' subjects, a requested efficacy parameter absent or without records at the
+#' primary visit. Data sets that are `NULL` or lack columns are noted as
+#' `"absent"` (the report leaves their sections out, see
+#' [report_sections()]); records without a visit number (`AVISITN` missing,
+#' e.g. `AVISIT "."`) are counted. Used by [render_trial_report()] and in the
+#' report template; its result is printed in the report's reproducibility
+#' appendix.
 #'
 #' @param adsl,adlb,adae,adex The ADaM data sets (see [glycotrial-data]);
-#'   `NULL` counts as missing.
+#'   only `adsl` is required.
 #' @param arm Arm column of `adsl`.
 #' @param arms Arms that must be present (each with at least one subject);
 #'   `NULL` for all arms in `adsl`.
 #' @param target_visit Visit number (`AVISITN`) of the primary endpoint;
 #'   `NULL` for the last visit in `adlb`.
 #' @param params Efficacy parameters (`PARAMCD`) that must have records at
-#'   `target_visit`.
+#'   `target_visit` (`character()` for none).
 #' @return Invisibly, a data frame with one row per check (`check`,
-#'   `result`, `detail`). Signals an error of class
-#'   `glycotrial_error_report_input` (and `glycotrial_error_input`) when a
-#'   check fails.
+#'   `result` (`"pass"`, `"FAIL"` or `"absent"`), `detail`). Signals an error
+#'   of class `glycotrial_error_report_input` (and `glycotrial_error_input`)
+#'   when a check fails.
 #' @examples
 #' check_trial_data(adsl, adlb, adae, adex)
-#' try(check_trial_data(adsl, adlb[, -5], NULL, adex, target_visit = 52))
+#' check_trial_data(adsl, adae = adae, params = character())
+#' try(check_trial_data(adsl, adlb, params = "HBA1CX"))
 #' @export
-check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
+check_trial_data <- function(adsl, adlb = NULL, adae = NULL, adex = NULL, arm = "ARM", arms = NULL,
                              target_visit = NULL, params = c("HBA1C", "INSDOSE")) {
   check_string(arm)
   log <- data.frame(check = character(), result = character(), detail = character(),
                     stringsAsFactors = FALSE)
   note <- function(check, ok, detail = "") {
-    log[nrow(log) + 1, ] <<- list(check, if (ok) "pass" else "FAIL", detail)
+    res <- if (is.na(ok)) "absent" else if (isTRUE(ok)) "pass" else "FAIL"
+    log[nrow(log) + 1, ] <<- list(check, res, detail)
   }
   data <- list(adsl = adsl, adlb = adlb, adae = adae, adex = adex)
   req <- report_required_columns(arm)
   usable <- character()
   for (nm in names(req)) {
     d <- data[[nm]]
-    if (is.null(d) || !is.data.frame(d)) {
+    if (is.null(d) && nm != "adsl") {
+      # Absent data sets leave their report sections out (report_sections()).
+      note(sprintf("data set %s supplied", nm), NA, sprintf("no %s: its sections are left out", nm))
+      next
+    }
+    if (!is.data.frame(d)) {
       note(sprintf("data set %s supplied", nm), FALSE,
            sprintf("missing data set %s (%s)", nm, if (is.null(d)) "NULL" else class(d)[1]))
       next
     }
     note(sprintf("data set %s supplied", nm), TRUE, sprintf("%d rows", nrow(d)))
     miss <- setdiff(req[[nm]], names(d))
-    note(sprintf("required columns of %s", nm), !length(miss),
+    # Missing columns leave the data set's sections out, unless the caller
+    # asked for efficacy parameters (adlb) or it is adsl.
+    need_all <- nm == "adsl" || (nm == "adlb" && length(params) > 0)
+    note(sprintf("required columns of %s", nm), if (length(miss) && !need_all) NA else !length(miss),
          if (length(miss)) sprintf("%s lacks column%s %s", nm, if (length(miss) > 1) "s" else "",
                                    paste(miss, collapse = ", "))
          else paste(req[[nm]], collapse = ", "))
@@ -75,8 +94,9 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
     note("adsl has one row per subject", n_dup == 0,
          if (n_dup) sprintf("%d duplicated USUBJID in adsl", n_dup) else "")
     present <- unique(as.character(adsl[[arm]]))
+    present <- present[!is.na(present)]
     want <- if (is.null(arms)) present else arms
-    counts <- vapply(want, function(a) sum(as.character(adsl[[arm]]) == a, na.rm = TRUE), integer(1))
+    counts <- vapply(want, function(a) sum(as.character(adsl[[arm]]) %in% a), integer(1))
     note("at least two arms", length(want) >= 2,
          sprintf("arms: %s", paste(want, collapse = ", ")))
     for (a in want) {
@@ -87,24 +107,31 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
     }
     for (nm in intersect(c("adlb", "adae", "adex"), usable)) {
       unk <- setdiff(unique(data[[nm]]$USUBJID), adsl$USUBJID)
+      unk <- unk[!is.na(unk)]
       note(sprintf("subjects of %s are in adsl", nm), !length(unk),
            if (length(unk)) sprintf("%d subject(s) of %s not in adsl, e.g. %s", length(unk), nm,
                                     unk[1]) else "")
     }
   }
   if ("adlb" %in% usable) {
-    tv <- if (is.null(target_visit)) max(adlb$AVISITN, na.rm = TRUE) else target_visit
+    # Records without a scheduled visit (AVISIT "." or blank, AVISITN NA)
+    # are counted, not compared.
+    n_na <- sum(is.na(adlb$AVISITN))
+    if (n_na) note("records without a visit number", TRUE,
+                   sprintf("%d records with AVISITN missing (unscheduled or derived)", n_na))
+    tv <- if (is.null(target_visit)) max(c(-Inf, adlb$AVISITN), na.rm = TRUE) else target_visit
     for (p in params) {
-      has_p <- any(adlb$PARAMCD == p)
+      has_p <- p %in% adlb$PARAMCD
       note(sprintf("parameter %s in adlb", p), has_p,
-           if (has_p) "" else sprintf("adlb has no records with PARAMCD %s", p))
+           if (has_p) "" else sprintf("adlb has no records with PARAMCD %s (present: %s)", p,
+                                      report_some(adlb$PARAMCD)))
       if (has_p) {
-        n_t <- sum(adlb$PARAMCD == p & adlb$AVISITN == tv & !is.na(adlb$AVAL))
+        n_t <- sum(adlb$PARAMCD %in% p & adlb$AVISITN %in% tv & !is.na(adlb$AVAL))
         note(sprintf("%s at target visit %s", p, format(tv)), n_t > 0,
              if (n_t > 0) sprintf("%d records", n_t)
              else sprintf("no %s records at the target visit (AVISITN %s); visits present: %s",
                           p, format(tv),
-                          paste(sort(unique(adlb$AVISITN[adlb$PARAMCD == p])), collapse = ", ")))
+                          paste(sort(unique(adlb$AVISITN[adlb$PARAMCD %in% p])), collapse = ", ")))
       }
     }
   }
@@ -127,23 +154,45 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
 #' (also available through RStudio's "New R Markdown > From Template" and
 #' `rmarkdown::draft("report.Rmd", "trial-report", package = "glycotrial")`)
 #' on ADaM data: disposition and baseline characteristics, the primary
-#' composite endpoint, MMRM of HbA1c and insulin dose, beta-cell function
-#' and insulin resistance, safety, and a reproducibility appendix. The data
-#' are checked first ([check_trial_data()]); the function stops before
-#' rendering when something is missing.
+#' composite endpoint, MMRM of the glycaemic marker and the dose, beta-cell
+#' function and insulin resistance, safety, and a reproducibility appendix.
 #'
-#' @param adsl,adlb,adae,adex ADaM data sets; default the shipped example
-#'   trial ([glycotrial-data]).
+#' Sections follow the data ([report_sections()]): a section whose inputs
+#' are absent (a data set, a `PARAMCD`, a column, infusion records) is left
+#' out with one line in the report saying why, listed in the appendix, and a
+#' message of class `glycotrial_message_section_skipped`. So
+#' `render_trial_report(adsl, adae = adae, adlb = adlb)` on a safety-only
+#' trial renders disposition, baseline and the safety sections. A parameter
+#' set explicitly but absent from the data (a `PARAMCD`, an arm, the control
+#' arm, a section name, an AESI group) is a classed error naming the value
+#' and listing the available ones.
+#'
+#' @param adsl,adlb,adae,adex ADaM data sets. Without `adsl`, the shipped
+#'   example trial ([glycotrial-data]) for every data set not given; with
+#'   `adsl`, a data set not given (or `NULL`) is absent and its sections are
+#'   left out.
 #' @param output_file Path of the report to write.
 #' @param params Named list of report parameters (see the template):
-#'   `title`; `arm_var` (arm column, `"ARM"`); `arms` (comma-separated arm
-#'   order, active first and reference last; `""` = order in `adsl`);
-#'   `target_visit` (visit number `AVISITN` of the primary endpoint, `-1` =
-#'   last visit); `hba1c_param`, `insulin_param` (`PARAMCD`s);
-#'   `hba1c_threshold` (%, 7.0); `insulin_reduction` (%, 50);
-#'   `conf_level` (0.95); `alpha` (0.05); `ci_method` (`"wald"`);
-#'   `covariance` (MMRM covariance structure, `"us"`); `fast` (`TRUE` skips
-#'   the slower sensitivity analyses and model selection).
+#'   `title`; `arm_var` (arm column, `"ARM"`; e.g. `"TRT01A"` for the actual
+#'   treatment); `arms` (comma-separated arm order; `""` = factor levels or
+#'   `TRT01PN` order); `control` (control arm, default the last arm; every
+#'   other arm is compared with it and it is shown last everywhere);
+#'   `sections` (comma-separated section names or groups `"baseline"`,
+#'   `"efficacy"`, `"safety"`; `""` = all); `target_visit` (visit number
+#'   `AVISITN` of the primary endpoint, `-1` = last visit); `hba1c_param`
+#'   (glycaemic marker `PARAMCD`), `insulin_param` (dose `PARAMCD`);
+#'   `hba1c_threshold` (marker below this, 7.0); `insulin_reduction` (dose
+#'   reduced by at least this %, 50); `conf_level` (0.95); `alpha` (0.05,
+#'   two-sided significance level marking p-values); `ci_method` (CI of the
+#'   risk difference, `"newcombe"`); `covariance` (MMRM covariance structure,
+#'   `"us"`); `fast` (`TRUE` skips the slower sensitivity analyses and model
+#'   selection); `saf_flag`, `itt_flag`, `pp_flag` (population flags used by
+#'   the safety, efficacy and disposition sections when present); `aesi`
+#'   (comma-separated AESI groups, `""` = the registered groups that match an
+#'   event, `"none"`); `infusion` (`"auto"`: infusion reactions only when
+#'   `EXROUTE` says intravenous/infusion; `"yes"`, `"no"`);
+#'   `related_values`, `unrelated_values` (comma-separated `AEREL`
+#'   vocabularies; blank `AEREL` counts as related).
 #' @param output_format `"html"` or `"word"` (Word: tables fitted to the
 #'   page by [report_flextable()], landscape sections for wide tables,
 #'   header rows repeated, rows kept on one page, a table of contents).
@@ -158,36 +207,49 @@ check_trial_data <- function(adsl, adlb, adae, adex, arm = "ARM", arms = NULL,
 #' }
 #' }
 #' @export
-render_trial_report <- function(adsl = glycotrial::adsl, adlb = glycotrial::adlb,
-                                 adae = glycotrial::adae, adex = glycotrial::adex,
+render_trial_report <- function(adsl = NULL, adlb = NULL, adae = NULL, adex = NULL,
                                  output_file = "trial-report.html", params = list(),
                                  output_format = c("html", "word"), quiet = TRUE) {
   output_format <- check_choice(output_format[1], c("html", "word"), arg = "output_format")
   check_string(output_file)
   check_flag(quiet)
+  if (missing(adsl)) {
+    # The shipped trial, less the data sets given (NULL = absent).
+    adsl <- glycotrial::adsl
+    if (missing(adlb)) adlb <- glycotrial::adlb
+    if (missing(adae)) adae <- glycotrial::adae
+    if (missing(adex)) adex <- glycotrial::adex
+  }
   if (!is.list(params) || (length(params) && is.null(names(params))) ||
       any(!nzchar(names(params)))) {
     glycotrial_abort("{.arg params} must be a named list, not {describe_value(params)}.")
   }
   defaults <- report_param_defaults()
-  unknown <- setdiff(names(params), setdiff(names(defaults), "data"))
+  settable <- setdiff(names(defaults), c("data", "explicit"))
+  unknown <- setdiff(names(params), settable)
   if (length(unknown)) {
     glycotrial_abort(c("{.arg params} has unknown name{?s} {.val {unknown}}.",
-                       "i" = "Known: {.val {setdiff(names(defaults), 'data')}}."))
+                       "i" = "Known: {.val {settable}}."))
   }
   p <- utils::modifyList(defaults, params)
-  check_string(p$arm_var, arg = "params$arm_var")
-  check_string(p$arms, arg = "params$arms")
+  for (nm in c("arm_var", "arms", "control", "sections", "hba1c_param", "insulin_param",
+               "saf_flag", "itt_flag", "pp_flag", "aesi", "related_values", "unrelated_values",
+               "ci_method")) {
+    check_string(p[[nm]], arg = paste0("params$", nm))
+  }
+  p$infusion <- check_choice(p$infusion, c("auto", "yes", "no"), arg = "params$infusion")
   check_number(p$target_visit, arg = "params$target_visit")
   check_number(p$hba1c_threshold, lower = 0, arg = "params$hba1c_threshold")
   check_number(p$insulin_reduction, lower = 0, upper = 100, arg = "params$insulin_reduction")
   check_number(p$conf_level, lower = 0, upper = 1, open = TRUE, arg = "params$conf_level")
   check_number(p$alpha, lower = 0, upper = 1, open = TRUE, arg = "params$alpha")
   check_flag(p$fast, arg = "params$fast")
-  arms <- report_arms(p$arms)
-  check_trial_data(adsl, adlb, adae, adex, arm = p$arm_var, arms = arms,
-                   target_visit = if (p$target_visit < 0) NULL else p$target_visit,
-                   params = c(p$hba1c_param, p$insulin_param))
+  p$explicit <- paste(names(params), collapse = ", ")
+  explicit_codes <- c(if ("hba1c_param" %in% names(params)) p$hba1c_param,
+                      if ("insulin_param" %in% names(params)) p$insulin_param)
+  check_trial_data(adsl, adlb, adae, adex, arm = p$arm_var, arms = report_arms(p$arms),
+                   target_visit = if (p$target_visit < 0 || !length(explicit_codes)) NULL else p$target_visit,
+                   params = explicit_codes)
   for (pkg in c("rmarkdown", "knitr", "ggplot2")) {
     if (!requireNamespace(pkg, quietly = TRUE)) {
       glycotrial_abort("Package {.pkg {pkg}} is needed to render the report; install it.",
@@ -207,11 +269,14 @@ render_trial_report <- function(adsl = glycotrial::adsl, adlb = glycotrial::adlb
   work <- tempfile("glycotrial-report-")
   dir.create(work)
   on.exit(unlink(work, recursive = TRUE), add = TRUE)
-  input <- file.path(work, "trial-report.Rmd")
-  file.copy(template, input)
   data_path <- file.path(work, "trial-data.rds")
   saveRDS(list(adsl = adsl, adlb = adlb, adae = adae, adex = adex), data_path)
   p$data <- data_path
+  # The plan (and every parameter error) before rendering: the skipped
+  # sections are announced here, where the user sees the messages.
+  report_context(p, explicit = names(params))
+  input <- file.path(work, "trial-report.Rmd")
+  file.copy(template, input)
   out_dir <- dirname(output_file)
   if (!dir.exists(out_dir)) dir.create(out_dir, recursive = TRUE)
   out_dir <- normalizePath(out_dir)
@@ -220,18 +285,12 @@ render_trial_report <- function(adsl = glycotrial::adsl, adlb = glycotrial::adlb
   } else {
     report_word_format()
   }
-  res <- rmarkdown::render(input, output_format = fmt, output_file = basename(output_file),
-                           output_dir = out_dir, params = p, quiet = quiet,
-                           envir = new.env(parent = globalenv()),
-                           intermediates_dir = work, knit_root_dir = work)
+  res <- suppressMessages(rmarkdown::render(
+    input, output_format = fmt, output_file = basename(output_file), output_dir = out_dir,
+    params = p, quiet = quiet, envir = new.env(parent = globalenv()),
+    intermediates_dir = work, knit_root_dir = work))
   if (output_format == "word") word_finish_docx(res)
   normalizePath(res)
-}
-
-# "A, B" -> c("A", "B"); "" -> NULL.
-report_arms <- function(x) {
-  if (is.null(x) || !nzchar(trimws(x))) return(NULL)
-  trimws(strsplit(x, ",", fixed = TRUE)[[1]])
 }
 
 # knitr::knit_print for glycotrial tables (baseline, disposition), queued from

@@ -19,7 +19,10 @@
 #' @param adlb Long data: one row per subject, parameter and visit.
 #' @param adsl Subject-level data; every subject becomes a row of the result
 #'   and all its columns are carried (for arms, strata and covariates).
-#' @param rules A rule from [composite()], [any_of()] or a single condition.
+#' @param rules A rule from [composite()], [any_of()] or a single condition;
+#'   [glycaemic_composite()] maps the marker and dose `PARAMCD`s, the
+#'   threshold and the required reduction (default: HbA1c < 7.0 % and
+#'   insulin dose reduced by >= 50 %, NCT02302599).
 #' @param visit Analysis visit: a value of `visit_var` (e.g. `"Week 48"`) or
 #'   a number matched against `visitn`.
 #' @param subject,arm,paramcd,visit_var,visitn,aval,base,unit,baseline_flag
@@ -43,7 +46,7 @@
 #' rsp <- derive_responders(adlb, adsl, visit = "Week 48")
 #' table(rsp$ARM, rsp$RESPONDER, useNA = "ifany")
 #' @export
-derive_responders <- function(adlb, adsl, rules = composite(hba1c_below(7.0), insulin_reduction(0.5)),
+derive_responders <- function(adlb, adsl, rules = glycaemic_composite(),
                               visit = "Week 48", subject = "USUBJID", arm = "ARM",
                               paramcd = "PARAMCD", visit_var = "AVISIT", visitn = "AVISITN",
                               aval = "AVAL", base = "BASE", unit = "AVALU",

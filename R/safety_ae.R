@@ -238,6 +238,9 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
 #'   terms stays).
 #' @param sort `"frequency"` (descending total subject count, then
 #'   alphabetical) or `"alphabetical"`.
+#' @param sort_arm With `sort = "frequency"`, an arm whose subject count
+#'   orders the SOCs and PTs (descending; ties by the total count, then
+#'   alphabetical), e.g. the active arm; `NULL` for the total over arms.
 #' @return A `glycotrial_safety` object of class `glycotrial_ae_by_term`; ARD
 #'   columns `level` (`"any"`, `"soc"`, `"pt"`), `soc`, `pt`, `category`,
 #'   `arm`, `stat_name`, `stat_label`, `stat`. `autoplot()` draws the AE dot
@@ -254,9 +257,11 @@ ae_overview <- function(adae, adsl, vars = ae_vars(), teae = teae_window(),
 ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedness"),
                        min_pct = 0, vars = ae_vars(), teae = teae_window(), ref_arm = NULL,
                        conf_level = 0.95, rd_method = "newcombe",
-                       sort = c("frequency", "alphabetical"), unmatched = c("drop", "error")) {
+                       sort = c("frequency", "alphabetical"), unmatched = c("drop", "error"),
+                       sort_arm = NULL) {
   call <- sys.call()
   by <- check_choice(by[1], c("none", "severity", "grade", "relatedness"), arg = "by")
+  if (!is.null(sort_arm)) check_string(sort_arm)
   sort <- check_choice(sort[1], c("frequency", "alphabetical"), arg = "sort")
   check_number(min_pct, lower = 0, upper = 100)
   check_number(conf_level, lower = 0, upper = 1, open = TRUE)
@@ -309,13 +314,21 @@ ae_by_term <- function(adae, adsl, by = c("none", "severity", "grade", "relatedn
   keep_soc <- rows$level == "soc" & rows$soc %in% rows$soc[keep_pt]
   idx_pt <- which(keep_pt)
   idx_soc <- which(keep_soc)
+  key <- total
+  if (!is.null(sort_arm)) {
+    if (!sort_arm %in% cc$arms) {
+      glycotrial_abort(c("{.arg sort_arm} {.val {sort_arm}} is not an arm of the data.",
+                         "i" = "Arms: {.val {cc$arms}}."), call = call)
+    }
+    key <- cc$subjects[, match(sort_arm, cc$arms)]
+  }
   if (sort == "frequency") {
-    idx_soc <- idx_soc[order(-total[idx_soc], rows$soc[idx_soc])]
+    idx_soc <- idx_soc[order(-key[idx_soc], -total[idx_soc], rows$soc[idx_soc])]
   }
   ord <- 1L
   for (s in idx_soc) {
     p <- idx_pt[rows$soc[idx_pt] == rows$soc[s]]
-    p <- if (sort == "frequency") p[order(-total[p], rows$pt[p])] else p[order(rows$pt[p])]
+    p <- if (sort == "frequency") p[order(-key[p], -total[p], rows$pt[p])] else p[order(rows$pt[p])]
     ord <- c(ord, s, p)
   }
   comparisons <- rd_arms(arms, ref_arm, call)

@@ -402,7 +402,9 @@ lab_catalog <- function() {
                 "CHEMISTRY", "CHEMISTRY", "CHEMISTRY"),
     AVALU = c("%", "U/day", "U/kg/day", "mmol/L", "uU/mL", "ng/mL", "mmol/L", "uU/mL",
               "ng/mL", "U/L", "U/L", "U/L", "mg/dL", "mg/dL", "mL/min/1.73m2"),
-    ANRLO = c(4.0, NA, NA, 3.9, 2.6, 1.1, NA, NA, NA, 7, 13, 40, 0.2, NA, 90),
+    # Glucose during the meal/OGTT keeps the fasting lower limit (3.9 mmol/L):
+    # CTCAE hypoglycaemia grade 1 (< LLN) needs it; no upper limit after a load.
+    ANRLO = c(4.0, NA, NA, 3.9, 2.6, 1.1, 3.9, NA, NA, 7, 13, 40, 0.2, NA, 90),
     ANRHI = c(6.0, NA, NA, 6.1, 24.9, 4.4, NA, NA, NA, 40, 40, 150, 1.2, NA, NA),
     digits = c(1, 0, 3, 1, 1, 2, 1, 1, 2, 0, 0, 0, 2, 2, 0),
     stringsAsFactors = FALSE)

@@ -812,6 +812,13 @@ bad("mmrm_data_dbi", "table absent", {
       on.exit(DBI::dbDisconnect(con))
       mmrm_data_dbi(con, "no_such_table")
     }, arg = "table")
+bad("mmrm_moments", "formula a string", mmrm_moments("CHG ~ ARM", md()), arg = "formula")
+bad("mmrm_moments", "chunk a number", mmrm_moments(us_f, 3), class = "glycotrial_error_chunk")
+bad("mmrm_moments", "levels unnamed", mmrm_moments(us_f, md(), levels = list("a")), arg = "levels")
+bad("mmrm_moments", "pilot a number", mmrm_moments(us_f, md(), pilot = 1), arg = "pilot")
+bad("merge_moments", "nothing to merge", merge_moments())
+bad("merge_moments", "not a moments object", merge_moments(list(3)),
+    class = "glycotrial_error_moments_version")
 
 # --- safety -------------------------------------------------------------------------------
 bad("ae_vars", "subject NA", ae_vars(subject = NA_character_), arg = "subject")
@@ -841,7 +848,8 @@ bad("grade_lab", "Inf ALT is graded (grade 4), not dropped",
 bad("grade_lab", "NaN ALT is not graded", grade_lab(transform(bad_fixtures("adlb_lab"),
     AVAL = replace(AVAL, PARAMCD == "ALT", NaN))), class = "ok",
     check = function(r) all(is.na(r$ATOXGRH[r$PARAMCD == "ALT"])))
-bad("grade_lab", "parameter without a reference range warns", grade_lab(adlb),
+bad("grade_lab", "parameter without a reference range warns",
+    grade_lab(transform(adlb[adlb$PARAMCD == "GLUC", ], ANRLO = NA_real_)),
     class = "glycotrial_warning_missing_range")
 bad("lab_worst_grade", "adsl NULL", lab_worst_grade(bad_fixtures("graded"), NULL), arg = "adsl")
 bad("lab_worst_grade", "adlb not graded", lab_worst_grade(adlb, adsl), arg = "adlb")
@@ -942,6 +950,18 @@ bad("report_table", "x a number", report_table(3), arg = "x")
 bad("report_table", "unknown format", report_table(data.frame(a = 1), format = "pdf"), arg = "format")
 bad("report_table", "digits NA", report_table(data.frame(a = 1), digits = NA), arg = "digits")
 bad("render_trial_report", "adsl a list", render_trial_report(adsl = list()), arg = "adsl")
+bad("render_trial_report", "unknown section", render_trial_report(params = list(sections = "nope")), arg = "nope")
+bad("report_context", "data not a string", report_context(list(data = 3)), arg = "params$data")
+bad("report_context", "arm column absent", report_context(list(arm_var = "NOPE")), arg = "NOPE")
+bad("report_context", "control not an arm", report_context(list(control = "Sham")), arg = "Sham")
+bad("report_context", "AESI group unknown", report_context(list(aesi = "nope")), arg = "nope")
+bad("report_sections", "ctx a number", report_sections(3), arg = "ctx")
+bad("format_pvalue", "p a string", format_pvalue("0.1"), arg = "p")
+bad("format_pvalue", "alpha above 1", format_pvalue(0.1, alpha = 2), arg = "alpha")
+bad("format_pvalue", "digits negative", format_pvalue(0.1, digits = -1), arg = "digits")
+bad("glycaemic_composite", "reduction above 1", glycaemic_composite(reduction = 2), arg = "reduction")
+bad("glycaemic_composite", "marker NA", glycaemic_composite(marker = NA_character_), arg = "marker")
+bad("glycaemic_composite", "dose_unit a number", glycaemic_composite(dose_unit = 3), arg = "dose_unit")
 bad("render_trial_report", "unknown format", render_trial_report(output_format = "pdf"), arg = "output_format")
 bad("render_trial_report", "params not a list", render_trial_report(params = 3), arg = "params")
 bad("render_trial_report", "output_file NA", render_trial_report(output_file = NA_character_), arg = "output_file")

@@ -54,6 +54,11 @@ test_that("disposition_table() counts the CONSORT flow", {
   expect_equal(tab$Category[1], "Screened/enrolled")
   expect_equal(tab$Total[1], "103")
   expect_equal(tab[tab$Category == "Discontinued", "Placebo"], "2 (4.3)")
+  # Reasons are indented sub-rows, capitalised as sentences.
+  why <- tab$Category[startsWith(tab$Category, "  ")]
+  expect_true(length(why) > 0)
+  reasons <- unique(adsl$DCSREAS[adsl$EOSSTT == "DISCONTINUED"])
+  expect_setequal(trimws(why), paste0(substr(reasons, 1, 1), tolower(substring(reasons, 2))))
   expect_error(disposition_table(adsl, arm = "NOPE"), class = "glycotrial_error_input")
   expect_error(disposition_table(adsl, adlb[, c("USUBJID", "AVAL")]),
                class = "glycotrial_error_input")

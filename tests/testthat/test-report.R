@@ -1,30 +1,8 @@
 # Rendering the trial report (fast settings) and its early, classed errors.
 
-skip_report <- function() {
-  skip_if_not_installed("rmarkdown")
-  skip_if_not_installed("ggplot2")
-  skip_if_not_installed("xml2")
-  skip_if_not(rmarkdown::pandoc_available(), "pandoc not available")
-}
-
 headings <- c("Disposition and baseline characteristics", "Primary endpoint",
               "Longitudinal efficacy", "Beta-cell function and insulin resistance", "Safety",
               "Reproducibility appendix")
-
-html_text <- function(path) {
-  doc <- xml2::read_html(path)
-  list(doc = doc, text = xml2::xml_text(doc),
-       h1 = trimws(sub("^[0-9.]+\\s*", "", gsub("\\s+", " ", xml2::xml_text(xml2::xml_find_all(doc, "//h1"))))))
-}
-
-table_in <- function(doc, id) {
-  tab <- xml2::xml_find_first(doc, sprintf("//div[@id='%s']//table", id))
-  rows <- xml2::xml_find_all(tab, ".//tr")
-  cells <- lapply(rows, function(r) trimws(xml2::xml_text(xml2::xml_find_all(r, "./th|./td"))))
-  m <- do.call(rbind, cells[-1])
-  colnames(m) <- cells[[1]]
-  as.data.frame(m, stringsAsFactors = FALSE)
-}
 
 test_that("the report renders on the shipped data with every section and no errors", {
   skip_report()
@@ -33,7 +11,7 @@ test_that("the report renders on the shipped data with every section and no erro
   expect_equal(path, normalizePath(out))
   h <- html_text(path)
   for (s in headings) expect_true(s %in% h$h1, info = s)
-  expect_false(grepl("Error in |## Error|Traceback|could not find function", h$text))
+  expect_false(grepl("Error in |## Error|Traceback|could not find function|could not be computed", h$text))
   # Primary endpoint table equals the direct calculation: 9/45 vs 2/44 and the
   # published Wald CI 2.25 to 28.66 % (Zang et al. 2022).
   prim <- table_in(h$doc, "primary-endpoint-table")
@@ -41,23 +19,30 @@ test_that("the report renders on the shipped data with every section and no erro
   expect_equal(prim[["N analysed"]], c("45", "44"))
   expect_equal(prim[["Composite, n (%)"]], c("9 (20.0)", "2 (4.5)"))
   rd <- table_in(h$doc, "primary-endpoint-difference")
+  # Default CI: Newcombe's hybrid score interval, written out (Wilson limits
+  # of each proportion combined, Newcombe 1998 method 10).
   p1 <- 9 / 45; p2 <- 2 / 44
-  se <- sqrt(p1 * (1 - p1) / 45 + p2 * (1 - p2) / 44)
   z <- qnorm(0.975)
+  wilson <- function(x, n) {
+    p <- x / n
+    (p + z^2 / (2 * n) + c(-1, 1) * z * sqrt(p * (1 - p) / n + z^2 / (4 * n^2))) / (1 + z^2 / n)
+  }
+  w1 <- wilson(9, 45); w2 <- wilson(2, 44)
+  lo <- p1 - p2 - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2)
+  hi <- p1 - p2 + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2)
   expect_equal(rd[["Risk difference (%)"]], sprintf("%.2f", 100 * (p1 - p2)))
-  expect_equal(rd[["95% CI (wald)"]],
-               sprintf("%.2f to %.2f", 100 * (p1 - p2 - z * se), 100 * (p1 - p2 + z * se)))
-  expect_equal(rd[["95% CI (wald)"]], "2.25 to 28.66")
-  expect_equal(rd[["Fisher p"]], sprintf("%.4f", fisher.test(matrix(c(9, 36, 2, 42), 2, byrow = TRUE))$p.value))
+  expect_equal(rd[["95% CI (newcombe)"]], sprintf("%.2f to %.2f", 100 * lo, 100 * hi))
+  fp <- fisher.test(matrix(c(9, 36, 2, 42), 2, byrow = TRUE))$p.value
+  expect_equal(rd[["Fisher p"]], format_pvalue(fp, alpha = 0.05))
   # ... and equals the package functions called directly.
-  rsp <- derive_responders(adlb, adsl, visit = 48)
+  rsp <- derive_responders(adlb, adsl, visit = 48, population = "ITTFL")
   res <- responder_analysis(rsp, treatment = "UC-MSC", control = "Placebo",
-                            missing = "complete-case", ci = list(diff = "wald"))
+                            missing = "complete-case", ci = list(diff = "newcombe"))
   expect_equal(rd[["Risk difference (%)"]], sprintf("%.2f", 100 * res$difference$estimate[1]))
-  expect_equal(rd[["95% CI (wald)"]], sprintf("%.2f to %.2f", 100 * res$difference$lower[1],
-                                              100 * res$difference$upper[1]))
+  expect_equal(rd[["95% CI (newcombe)"]], sprintf("%.2f to %.2f", 100 * res$difference$lower[1],
+                                                  100 * res$difference$upper[1]))
   expect_equal(rd[["Chi-square p"]],
-               sprintf("%.4f", res$tests$p_value[res$tests$test == "Pearson chi-square"]))
+               format_pvalue(res$tests$p_value[res$tests$test == "Pearson chi-square"], alpha = 0.05))
   expect_equal(prim[["N analysed"]], as.character(res$arms$n))
   # Index ratios: the rendered table equals index_ratio_mmrm() called directly.
   gtab <- table_in(h$doc, "index-ratio-table")
@@ -85,7 +70,7 @@ test_that("the report renders on a different trial (arm names, visits, missingne
                                             arms = "Cells, Saline", hba1c_threshold = 7.5))
   h <- html_text(path)
   for (s in headings) expect_true(s %in% h$h1, info = s)
-  expect_false(grepl("Error in |## Error|Traceback", h$text))
+  expect_false(grepl("Error in |## Error|Traceback|could not be computed", h$text))
   expect_true(grepl("Month 6", h$text, fixed = TRUE))
   expect_true(grepl("Second trial", h$text, fixed = TRUE))
   prim <- table_in(h$doc, "primary-endpoint-table")
@@ -102,18 +87,11 @@ test_that("the report renders on a different trial (arm names, visits, missingne
   expect_equal(prim[["Composite, n (%)"]], sprintf("%d (%.1f)", k, 100 * k / n))
 })
 
-test_that("the report stops early listing what is missing", {
-  expect_error(render_trial_report(adae = NULL, output_file = tempfile()),
-               class = "glycotrial_error_report_input")
-  e <- tryCatch(render_trial_report(adlb = adlb[, setdiff(names(adlb), c("BASE", "AVISITN"))],
-                                    adex = NULL, output_file = tempfile()),
+test_that("the report stops early on wrong parameters, naming the value and the choices", {
+  e <- tryCatch(render_trial_report(params = list(target_visit = 52), output_file = tempfile()),
                 error = identity)
-  expect_s3_class(e, "glycotrial_error_input")
-  msg <- conditionMessage(e)
-  expect_match(msg, "adlb lacks columns AVISITN, BASE")
-  expect_match(msg, "missing data set adex")
-  expect_error(render_trial_report(params = list(target_visit = 52), output_file = tempfile()),
-               "no HBA1C records at the target visit")
+  expect_s3_class(e, "glycotrial_error_report_input")
+  expect_match(conditionMessage(e), "No HBA1C records at the target visit")
   expect_error(render_trial_report(params = list(arms = "UC-MSC, Sham"), output_file = tempfile()),
                "arm 'Sham' has no subjects")
   empty_arm <- adsl
@@ -123,6 +101,11 @@ test_that("the report stops early listing what is missing", {
   expect_error(render_trial_report(params = list(nonsense = 1)), class = "glycotrial_error_input")
   expect_error(render_trial_report(params = list(conf_level = 2)), class = "glycotrial_error_input")
   expect_error(render_trial_report(params = list(1)), class = "glycotrial_error_input")
+  e <- tryCatch(render_trial_report(params = list(hba1c_param = "HBA1CX"), output_file = tempfile()),
+                error = identity)
+  expect_s3_class(e, "glycotrial_error_input")
+  expect_match(conditionMessage(e), "HBA1CX")
+  expect_match(conditionMessage(e), "INSDOSE")
 })
 
 test_that("check_trial_data() logs every check it ran", {
