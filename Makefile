@@ -5,7 +5,7 @@ RSCRIPT ?= Rscript
 PKG     := glycotrial
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 
-.PHONY: all deps install demo test check document site screenshot sanitize valgrind fuzz bench clean
+.PHONY: all deps install demo test check document site screenshot report-pdf sanitize valgrind fuzz bench clean
 
 all: test
 
@@ -46,6 +46,19 @@ screenshot: demo
 	chromium $(CHROMIUM_FLAGS) --window-size=1280,6000 \
 	  --screenshot=$(CURDIR)/demo/trial-report.png file://$(CURDIR)/demo/trial-report.html
 	@test -s demo/trial-report.png && echo $(CURDIR)/demo/trial-report.png
+
+# The Word report (demo/trial-report.docx) converted to PDF and to PNG pages
+# (demo/trial-report-page-N.png) so a person can look at the layout; installs
+# Debian's LibreOffice Writer and poppler on first use (only here, not in deps).
+REPORT_PARAMS ?= list(fast = TRUE)
+report-pdf: install
+	$(RSCRIPT) -e 'glycotrial::render_trial_report(output_file = "demo/trial-report.docx", output_format = "word", params = $(REPORT_PARAMS))'
+	command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui poppler-utils >/dev/null; }
+	cd demo && soffice --headless --convert-to pdf trial-report.docx >/dev/null
+	rm -f demo/trial-report-page-*.png
+	pdftoppm -png -r 80 demo/trial-report.pdf demo/trial-report-page
+	@ls demo/trial-report.pdf demo/trial-report-page-*.png
 
 bench: install
 	for f in bench/*.R; do echo "== $$f"; $(RSCRIPT) $$f || exit 1; done

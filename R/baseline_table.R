@@ -202,12 +202,12 @@ disposition_table <- function(adsl, adlb = NULL, arm = "ARM", subject = "USUBJID
 }
 
 #' @export
-print.glycotrial_table <- function(x, ...) {
+print.glycotrial_table <- function(x, ..., n = 40) {
   df <- x
   class(df) <- "data.frame"
   attr(df, "n") <- NULL
   attr(df, "counts") <- NULL
-  print(df, row.names = FALSE, right = FALSE, ...)
+  console_cat(console_table(df, n = n))
   invisible(x)
 }
 
@@ -221,13 +221,22 @@ print.glycotrial_table <- function(x, ...) {
 #' @param x A data frame.
 #' @param caption Optional caption.
 #' @param digits Decimals for numeric columns.
-#' @param format `"html"` or `"markdown"` (pipe table, e.g. for Word output).
-#' @return A `knit_asis` object (character string of the table).
+#' @param format `"auto"` (the output format being knitted: a fitted
+#'   [report_flextable()] for Word, HTML otherwise), `"html"`, `"markdown"`
+#'   (pipe table) or `"docx"`.
+#' @return A `knit_asis` object (character string of the table, or the
+#'   Word XML of the flextable).
 #' @examples
 #' report_table(head(adsl[, c("USUBJID", "ARM", "AGE")]), caption = "Subjects")
 #' @export
-report_table <- function(x, caption = NULL, digits = 2, format = c("html", "markdown")) {
-  format <- check_choice(format[1], c("html", "markdown"), arg = "format")
+report_table <- function(x, caption = NULL, digits = 2, format = c("auto", "html", "markdown", "docx")) {
+  format <- check_choice(format[1], c("auto", "html", "markdown", "docx"), arg = "format")
+  if (format == "auto") format <- report_output_kind()
+  if (format == "docx") return(word_knit_table(report_flextable(x, caption = caption, digits = digits)))
+  if (is.null(caption) && inherits(x, "glycotrial_safety")) caption <- x$title
+  if (inherits(x, c("glycotrial_safety", "glycotrial_responder_analysis", "glycotrial_lsmeans"))) {
+    x <- word_display_frame(x)
+  }
   if (!is.data.frame(x) && !is.matrix(x)) {
     glycotrial_abort("{.arg x} must be a data frame or matrix, not {describe_value(x)}.")
   }

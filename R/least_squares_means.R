@@ -163,11 +163,13 @@ least_squares_means <- function(object, specs = "ARM", by = "AVISIT", ref = NULL
 }
 
 #' @export
-print.glycotrial_lsmeans <- function(x, digits = 4, ...) {
+print.glycotrial_lsmeans <- function(x, digits = 4, ..., n = 40) {
   cat("LS-means (", x$df_method, " df, ", format(100 * x$level), "% CI)\n", sep = "")
-  print(x$lsmeans, digits = digits, row.names = FALSE)
+  console_cat(console_table(x$lsmeans, n = n, digits = digits))
   cat("\nDifferences to the reference level\n")
-  print(x$diffs, digits = digits, row.names = FALSE)
+  d <- x$diffs
+  if ("p_value" %in% names(d)) d$p_value <- fmt_pvalue(d$p_value)
+  console_cat(console_table(d, n = n, digits = digits))
   invisible(x)
 }
 

@@ -292,11 +292,14 @@ sources_test_hook <- function(stage, i) {
 # interrupt or error the chunks already running are waited for (at most one
 # per worker), so no worker is left busy with this fit.
 sources_map <- function(X, FUN, ...) {
+  with_progress_bar(sources_map_run(X, FUN, ...), label = "Data pass")
+}
+
+sources_map_run <- function(X, FUN, ...) {
   n <- length(X)
   args <- list(...)
   environment(FUN) <- asNamespace("glycotrial")
-  has_progress <- requireNamespace("progressr", quietly = TRUE)
-  p <- if (has_progress) progressr::progressor(steps = n) else function(...) invisible(NULL)
+  p <- progress_ticker(n)
   f <- function(chunk, i, args) {
     out <- do.call(FUN, c(list(chunk, i), args))
     p()

@@ -22,8 +22,9 @@
 #' `future::plan()` decides where (sequential by default, `multisession`
 #' for local processes); random numbers come from L'Ecuyer-CMRG streams
 #' (`future.seed = seed`), so results are reproducible and do not depend on
-#' the number of workers. Progress: wrap the call in
-#' `progressr::with_progress()`.
+#' the number of workers. Progress: a cli progress bar in interactive
+#' sessions (shown after 2 s), or your progressr handlers when you have set
+#' them (`progressr::handlers()`, `progressr::with_progress()`).
 #'
 #' @param n Subjects per arm (a count, or one count per arm).
 #' @param effect Difference in mean HbA1c change (percentage points) between
@@ -85,18 +86,18 @@ power_trial <- function(n, effect, nsim = 500L, endpoint = c("mmrm", "composite"
     p()
     out
   }
-  has_progress <- requireNamespace("progressr", quietly = TRUE)
-  p <- if (has_progress) progressr::progressor(steps = nsim) else function(...) invisible(NULL)
   old_rng <- save_rng()
   on.exit(restore_rng(old_rng), add = TRUE)
-  sims <- if (requireNamespace("future.apply", quietly = TRUE)) {
+  sims <- with_progress_bar(label = "Simulating trials", if (requireNamespace("future.apply", quietly = TRUE)) {
+    p <- progress_ticker(nsim)
     future.apply::future_lapply(seq_len(nsim), one, sim_args = sim_args, endpoint = endpoint,
                                 alpha = alpha, df = df, arms = arms, future.seed = seed)
   } else {
+    p <- progress_ticker(nsim)
     set.seed(seed)
     lapply(seq_len(nsim), one, sim_args = sim_args, endpoint = endpoint, alpha = alpha,
            df = df, arms = arms)
-  }
+  })
   rows <- lapply(endpoint, function(ep) {
     r <- do.call(rbind, lapply(sims, function(s) as.data.frame(s[[ep]])))
     sig <- r$significant

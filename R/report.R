@@ -193,8 +193,9 @@ check_trial_data <- function(adsl, adlb = NULL, adae = NULL, adex = NULL, arm = 
 #'   `EXROUTE` says intravenous/infusion; `"yes"`, `"no"`);
 #'   `related_values`, `unrelated_values` (comma-separated `AEREL`
 #'   vocabularies; blank `AEREL` counts as related).
-#' @param output_format `"html"` or `"word"` (Word via `officedown` when
-#'   installed, else `rmarkdown::word_document`).
+#' @param output_format `"html"` or `"word"` (Word: tables fitted to the
+#'   page by [report_flextable()], landscape sections for wide tables,
+#'   header rows repeated, rows kept on one page, a table of contents).
 #' @param quiet Suppress knitr progress output?
 #' @return The normalized path of the rendered report.
 #' @examples
@@ -281,15 +282,14 @@ render_trial_report <- function(adsl = NULL, adlb = NULL, adae = NULL, adex = NU
   out_dir <- normalizePath(out_dir)
   fmt <- if (output_format == "html") {
     NULL
-  } else if (requireNamespace("officedown", quietly = TRUE)) {
-    officedown::rdocx_document()
   } else {
-    rmarkdown::word_document()
+    report_word_format()
   }
   res <- suppressMessages(rmarkdown::render(
     input, output_format = fmt, output_file = basename(output_file), output_dir = out_dir,
     params = p, quiet = quiet, envir = new.env(parent = globalenv()),
     intermediates_dir = work, knit_root_dir = work))
+  if (output_format == "word") word_finish_docx(res)
   normalizePath(res)
 }
 

@@ -14,8 +14,8 @@ print.glycotrial_responder_analysis <- function(x, digits = 3, ...) {
   a <- x$arms
   cat("Response by arm\n")
   for (i in seq_len(nrow(a))) {
-    cat(sprintf("  %-12s %6.1f/%-4d %5s%%  (%s%%, %s%%) [%s]\n", a$arm[i], a$responders[i],
-                a$n[i], pct(a$proportion[i]), pct(a$lower[i]), pct(a$upper[i]), a$method[i]))
+    cat(sprintf("  %-12s %8s %5s%%  (%s%%, %s%%) [%s]\n", a$arm[i],
+                paste0(fmt_count(a$responders[i]), "/", a$n[i]), pct(a$proportion[i]), pct(a$lower[i]), pct(a$upper[i]), a$method[i]))
   }
   cat("\nRisk difference (", s$treatment, " - ", s$control, ")\n", sep = "")
   dd <- x$difference
@@ -225,10 +225,7 @@ responder_table <- function(x, digits = 1) {
 }
 
 as_flextable_responder_analysis <- function(x, ...) {
-  tab <- responder_table(x, ...)
-  ft <- flextable::flextable(tab)
-  ft <- flextable::set_header_labels(ft, statistic = "")
-  flextable::autofit(ft)
+  report_flextable(x, ...)
 }
 
 knit_print_responder_analysis <- function(x, ...) {

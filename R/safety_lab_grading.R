@@ -396,5 +396,7 @@ grade_lab <- function(adlb, scheme = "ctcae_v5", paramcd = NULL, param = "PARAMC
     }
     glycotrial_warn(msg, class = "glycotrial_warning_missing_range")
   }
+  # Still a data frame; prints a summary (print.glycotrial_graded_lab).
+  class(adlb) <- unique(c("glycotrial_graded_lab", class(adlb)))
   adlb
 }

@@ -100,15 +100,14 @@ format.glycotrial_safety <- function(x, ...) {
 
 #' @rdname safety_methods
 #' @export
-print.glycotrial_safety <- function(x, ..., n = 50) {
+print.glycotrial_safety <- function(x, ..., n = 30) {
   cat(x$title, "\n", sep = "")
   if (!is.null(x$meta$subtitle)) cat(x$meta$subtitle, "\n", sep = "")
   tab <- format(x)
   if (nrow(tab) == 0) {
     cat("(no rows)\n")
   } else {
-    print(utils::head(tab, n), row.names = FALSE, right = FALSE)
-    if (nrow(tab) > n) cat("... ", nrow(tab) - n, " more rows\n", sep = "")
+    console_cat(console_table(tab, n = n))
   }
   if (!is.null(x$meta$footnote)) cat(x$meta$footnote, "\n", sep = "")
   invisible(x)
@@ -116,11 +115,5 @@ print.glycotrial_safety <- function(x, ..., n = 50) {
 
 # flextable::as_flextable method, registered when flextable loads.
 as_flextable_glycotrial_safety <- function(x, ...) {
-  tab <- format(x)
-  ft <- flextable::flextable(tab)
-  ft <- flextable::set_caption(ft, x$title)
-  if (!is.null(x$meta$footnote)) {
-    ft <- flextable::add_footer_lines(ft, x$meta$footnote)
-  }
-  flextable::autofit(ft)
+  report_flextable(x, ...)
 }
