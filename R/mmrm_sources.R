@@ -21,8 +21,17 @@
 #' * `mmrm_data_dbi(con, table)`: a table (or view) of a DBI connection. The
 #'   data pass is one aggregate SQL query (self-join per subject, `GROUP BY`
 #'   visit pattern, `SUM` of products) that runs in the database; raw rows
-#'   never come into R. Tested with SQLite (RSQLite); duckdb and other
-#'   DBI back ends use the same portable SQL but are not tested here. Wide
+#'   never come into R. Tested with PostgreSQL (a real server, RPostgreSQL)
+#'   and SQLite (RSQLite); duckdb and other DBI back ends use the same
+#'   portable SQL. Identifiers are quoted with [DBI::dbQuoteIdentifier()]
+#'   (names with quotes or semicolons, schema-qualified [DBI::Id()]s); the
+#'   route only reads (no tables, temporary or not, are created). Back-end
+#'   errors become classed errors naming the table: server unreachable
+#'   (`glycotrial_error_unreachable`), credentials refused
+#'   (`glycotrial_error_authentication`; both also
+#'   `glycotrial_error_connection`), a failing query
+#'   (`glycotrial_error_database`), missing columns
+#'   (`glycotrial_error_missing_column`). Wide
 #'   designs are split over several queries of at most
 #'   `getOption("glycotrial.sql_max_columns", 1000)` sums each (SQLite
 #'   returns at most 2000 columns). Observation weights need `SQRT` and `LN`
@@ -121,7 +130,11 @@
 #' `glycotrial_error_moment_route`. Kenward-Roger df are not provided for
 #' such fits; `vcov()` is the asymptotic covariance.
 #'
-#' @param con A DBI connection.
+#' @param con A DBI connection, or a function of no arguments that opens one
+#'   (e.g. `function() DBI::dbConnect(RPostgreSQL::PostgreSQL(), host = ...)`):
+#'   called when the source is made and for each fit, and the connection is
+#'   closed afterwards whatever happens, so that connection failures (server
+#'   unreachable, credentials refused) surface as classed errors.
 #' @param table Name of the table or view (character, or a [DBI::Id()]).
 #' @param files Paths of CSV files with a header row (`mmrm_data_csv()`), or
 #'   of Parquet files (`mmrm_data_parquet()`).
@@ -155,21 +168,24 @@ mmrm_data_dbi <- function(con, table, levels = NULL) {
   if (!requireNamespace("DBI", quietly = TRUE)) {
     glycotrial_abort("{.fun mmrm_data_dbi} needs the {.pkg DBI} package.")
   }
-  if (!methods::is(con, "DBIConnection")) {
-    glycotrial_abort("{.arg con} must be a DBI connection, not {describe_value(con)}.")
+  if (!methods::is(con, "DBIConnection") && !is.function(con)) {
+    glycotrial_abort("{.arg con} must be a DBI connection or a function that opens one, not {describe_value(con)}.")
   }
   if (!(is.character(table) && length(table) == 1 && !is.na(table) && nzchar(table)) &&
       !methods::is(table, "Id")) {
     glycotrial_abort("{.arg table} must be a table name, not {describe_value(table)}.")
   }
-  sources_check_connection(con)
-  exists <- tryCatch(DBI::dbExistsTable(con, table), error = function(e) NA)
-  if (isFALSE(exists)) {
-    glycotrial_abort("{.arg table}: the connection has no table {.val {format(table)}}.")
-  }
   sources_check_levels(levels)
-  structure(list(con = con, table = table, levels = levels),
-            class = c("glycotrial_mmrm_source_dbi", "glycotrial_mmrm_source"))
+  src <- structure(list(con = con, table = table, levels = levels),
+                   class = c("glycotrial_mmrm_source_dbi", "glycotrial_mmrm_source"))
+  sources_dbi_with(src, function(con) {
+    sources_check_connection(con)
+    if (is.null(sources_dbi_fields(con, table))) {
+      glycotrial_abort("{.arg table}: the connection has no table {.val {sources_dbi_label(table)}}.",
+                       class = c("input", "glycotrial_error_missing_table"))
+    }
+  })
+  src
 }
 
 #' @rdname mmrm_data_dbi
@@ -221,7 +237,7 @@ mmrm_data_chunks <- function(x, levels = NULL) {
 #' @export
 print.glycotrial_mmrm_source <- function(x, ...) {
   what <- switch(class(x)[1],
-    glycotrial_mmrm_source_dbi = paste("database table", paste(format(x$table), collapse = ".")),
+    glycotrial_mmrm_source_dbi = paste("database table", sources_dbi_label(x$table)),
     glycotrial_mmrm_source_csv = sprintf("%d CSV file(s), %d rows per chunk", length(x$files), x$chunk_rows),
     glycotrial_mmrm_source_parquet = sprintf("%d Parquet file(s)", length(x$files)),
     glycotrial_mmrm_source_chunks = if (is.function(x$x)) "chunks from a function" else sprintf("%d chunk(s)", length(x$x)),
@@ -233,8 +249,10 @@ print.glycotrial_mmrm_source <- function(x, ...) {
 # A closed (or otherwise invalid) DBI connection: a classed error, not the
 # back end's own.
 sources_check_connection <- function(con) {
-  ok <- tryCatch(isTRUE(DBI::dbIsValid(con)), error = function(e) FALSE)
-  if (!ok) {
+  # (back ends without a dbIsValid() method, e.g. RPostgreSQL, are let
+  # through: a dead connection then fails its first query, also classed)
+  ok <- tryCatch(isTRUE(DBI::dbIsValid(con)), error = function(e) NA)
+  if (isFALSE(ok)) {
     glycotrial_abort(c("The database connection {.arg con} is closed or invalid.",
                        "i" = "Open it again with {.fun DBI::dbConnect} and build the source with {.fun mmrm_data_dbi}."),
                      class = c("input", "glycotrial_error_connection"), call = NULL)
@@ -285,9 +303,14 @@ sources_map <- function(X, FUN, ...) {
     out
   }
   environment(f) <- list2env(list(FUN = FUN, p = p), parent = asNamespace("glycotrial"))
+  # the chunk whose result is awaited, for the error message; futures carry
+  # the label "glycotrial-chunk-<i>" (the job name on Slurm with
+  # future.batchtools), so that a failed or cancelled job can be named
+  cur <- NA_integer_
   wrap_error <- function(e) {
     if (inherits(e, "glycotrial_error")) stop(e)
-    glycotrial_abort(c("The data pass failed in a worker: {conditionMessage(e)}",
+    job <- if (!is.na(cur)) sprintf("chunk %d (job %s)", cur, sources_future_label(cur)) else "a chunk"
+    glycotrial_abort(c("The data pass of {job} failed in a worker: {conditionMessage(e)}",
                        "i" = "Nothing was fitted."),
                      class = "glycotrial_error_worker", parent = e, call = NULL)
   }
@@ -312,15 +335,18 @@ sources_map <- function(X, FUN, ...) {
         pending[[as.character(next_i)]] <- future::future(
           quote(f(chunk, i, args)), substitute = FALSE,
           globals = list(f = f, chunk = X[[next_i]], i = next_i, args = args),
-          packages = "glycotrial", seed = FALSE)
+          packages = "glycotrial", seed = FALSE, label = sources_future_label(next_i))
         next_i <- next_i + 1L
       }
+      cur <- i
       res[[i]] <- future::value(pending[[as.character(i)]])
       pending[[as.character(i)]] <- NULL
     }
   }, error = wrap_error)
   res
 }
+
+sources_future_label <- function(i) sprintf("glycotrial-chunk-%d", i)
 
 sources_check_straddle <- function(ids, labels) {
   all_ids <- unlist(ids, use.names = FALSE)
@@ -706,10 +732,17 @@ sources_sql_math <- function(con) {
 
 #' @export
 mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
-  con <- src$con
+  sources_dbi_with(src, sources_dbi_pass, src = src, roles = roles)
+}
+
+sources_dbi_pass <- function(con, src, roles) {
   sources_check_connection(con)
-  fields <- DBI::dbListFields(con, src$table)
-  sources_check_cols(fields, roles, paste("Database table", paste(format(src$table), collapse = ".")))
+  fields <- sources_dbi_fields(con, src$table)
+  if (is.null(fields)) {
+    glycotrial_abort("The connection has no table {.val {sources_dbi_label(src$table)}}.",
+                     class = c("input", "glycotrial_error_missing_table"), call = NULL)
+  }
+  sources_check_cols(fields, roles, paste("Database table", sources_dbi_label(src$table)))
   qi <- function(x) as.character(DBI::dbQuoteIdentifier(con, x))
   tbl <- if (methods::is(src$table, "Id")) as.character(DBI::dbQuoteIdentifier(con, src$table)) else qi(src$table)
   cols <- unique(c(roles$response, roles$fixed, roles$visit, roles$group))
@@ -726,7 +759,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     if (is.null(levels[[v]])) return(lv)
     unknown <- setdiff(lv, as.character(levels[[v]]))
     if (length(unknown)) {
-      glycotrial_abort("Column {.field {v}} of the database table has value{?s} {.val {unknown}} not among the given {.arg levels}.",
+      glycotrial_abort("Database table {.val {sources_dbi_label(src$table)}}: column {.field {v}} has value{?s} {.val {unknown}} not among the given {.arg levels}.",
                        class = c("input", "glycotrial_error_chunk"), call = NULL)
     }
     as.character(levels[[v]])
@@ -747,7 +780,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
     schema[[".visit"]] <- list(name = v, type = "factor", levels = db_levels(v))
     if (!is.null(roles$visit_value)) {
       if (!roles$visit_value %in% fields) {
-        glycotrial_abort("Database table {.val {format(src$table)}} lacks column {.field {roles$visit_value}} needed by {.arg formula}.",
+        glycotrial_abort("Database table {.val {sources_dbi_label(src$table)}} lacks column {.field {roles$visit_value}} needed by {.arg formula}.",
                          class = c("input", "glycotrial_error_missing_column"), call = NULL)
       }
       pr <- DBI::dbGetQuery(con, sprintf("SELECT DISTINCT %s AS v, %s AS w FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL",
@@ -772,7 +805,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   num_check <- intersect(num_check, fields)
   for (v in num_check) {
     bad <- tryCatch(DBI::dbGetQuery(con, sprintf(
-      "SELECT %s AS v FROM %s WHERE %s IS NOT NULL AND NOT (CAST(%s AS DOUBLE) = %s) LIMIT 3",
+      "SELECT %s AS v FROM %s WHERE %s IS NOT NULL AND NOT (CAST(%s AS DOUBLE PRECISION) = %s) LIMIT 3",
       qi(v), tbl, qi(v), qi(v), qi(v)))$v, error = function(e) NULL)
     if (length(bad)) {
       bad <- as.character(bad)
@@ -827,13 +860,13 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
       v <- enc$vars[[cp$var + 1]]$name
       if (is.null(cp$map)) {
         ce <- cp$centre %||% 0
-        if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE)") else paste0("(CAST(", qi(v), " AS DOUBLE) - (", num(ce), "))")
+        if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE PRECISION)") else paste0("(CAST(", qi(v), " AS DOUBLE PRECISION) - (", num(ce), "))")
       } else {
         case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
       }
     }, ""), collapse = " * ")
   }, "")
-  yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE)")
+  yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE PRECISION)")
   if (!is.null(enc$y_coef)) {
     # the response minus the pilot fit, row by row in the database
     nzc <- which(enc$y_coef != 0)
@@ -851,7 +884,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
                          "i" = "Load them (for SQLite: {.code RSQLite::initExtension(con, \"math\")}) or fit without {.arg weights}."),
                        class = c("input", "glycotrial_error_moment_route"), call = NULL)
     }
-    wq <- paste0("CAST(", qi(roles$weights), " AS DOUBLE)")
+    wq <- paste0("CAST(", qi(roles$weights), " AS DOUBLE PRECISION)")
     bad_w <- DBI::dbGetQuery(con, sprintf("SELECT COUNT(*) AS n FROM %s WHERE %s AND NOT (%s > 0)",
                                           tbl, notnull, wq))$n
     if (bad_w > 0) {
@@ -865,7 +898,7 @@ mmrm_data_pass.glycotrial_mmrm_source_dbi <- function(src, roles) {
   # numeric covariates, for their means over the rows used
   num_vars <- names(enc$vars)[vapply(enc$vars, function(v) identical(v$type, "numeric"), logical(1))]
   xsel <- if (length(num_vars)) {
-    paste0(", ", paste0("CAST(", qi(num_vars), " AS DOUBLE) AS x", seq_along(num_vars), collapse = ", "))
+    paste0(", ", paste0("CAST(", qi(num_vars), " AS DOUBLE PRECISION) AS x", seq_along(num_vars), collapse = ", "))
   } else {
     ""
   }

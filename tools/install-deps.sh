@@ -12,7 +12,12 @@ missing_debian=$(strip "$here/deps-debian.txt" | "$RSCRIPT" -e '
   con <- file("stdin"); deb <- readLines(con); close(con)
   have <- tolower(rownames(installed.packages()))
   miss <- vapply(deb, function(d) {
-    if (!startsWith(d, "r-cran-")) return(!nzchar(Sys.which(d)))
+    if (!startsWith(d, "r-cran-")) {
+      # a program on the PATH, or an installed Debian package (postgresql, libpq-dev)
+      return(!nzchar(Sys.which(d)) &&
+             !identical(suppressWarnings(system2("dpkg-query", c("-W", shQuote("-f=${Status}"), d),
+                                                 stdout = TRUE, stderr = FALSE)), "install ok installed"))
+    }
     !(sub("^r-cran-", "", d) %in% have)
   }, logical(1))
   cat(deb[miss], sep = "\n")')

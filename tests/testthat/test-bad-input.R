@@ -812,6 +812,13 @@ bad("mmrm_data_dbi", "table absent", {
       on.exit(DBI::dbDisconnect(con))
       mmrm_data_dbi(con, "no_such_table")
     }, arg = "table")
+bad("mmrm_moments", "formula a string", mmrm_moments("CHG ~ ARM", md()), arg = "formula")
+bad("mmrm_moments", "chunk a number", mmrm_moments(us_f, 3), class = "glycotrial_error_chunk")
+bad("mmrm_moments", "levels unnamed", mmrm_moments(us_f, md(), levels = list("a")), arg = "levels")
+bad("mmrm_moments", "pilot a number", mmrm_moments(us_f, md(), pilot = 1), arg = "pilot")
+bad("merge_moments", "nothing to merge", merge_moments())
+bad("merge_moments", "not a moments object", merge_moments(list(3)),
+    class = "glycotrial_error_moments_version")
 
 # --- safety -------------------------------------------------------------------------------
 bad("ae_vars", "subject NA", ae_vars(subject = NA_character_), arg = "subject")
