@@ -293,8 +293,12 @@ report_context <- function(params = list(), envir = parent.frame(), explicit = N
                        class = c("glycotrial_error_report_input", "input"))
     }
   }
+  # AE onset: ASTDY, else the onset dates ASTDT/AESTDTC (R/report_onset.R).
+  onset <- report_ae_onset(ctx$adae, adsl)
+  ctx$adae <- onset$adae
+  ctx$notes <- c(ctx$notes, onset$notes)
   ctx$sv <- ae_vars(arm = arm_var, pop_flag = ctx$saf_flag, related_values = rel,
-                    unrelated_values = unrel)
+                    unrelated_values = unrel, onset_day = onset$onset_day)
   # Reference range: ANRHI/ANRLO, else the analysis range A1HI/A1LO.
   rr <- if (!is.null(adlb) && !"ANRHI" %in% names(adlb) && all(c("A1HI", "A1LO") %in% names(adlb)))
     c("A1HI", "A1LO") else c("ANRHI", "ANRLO")

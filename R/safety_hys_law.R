@@ -73,7 +73,7 @@ hys_law <- function(adlb, adsl, paramcd = c(ALT = "ALT", AST = "AST", BILI = "BI
   new_safety_result(blk$long, blk$wide, "Liver function: peak post-baseline values and Hy's law",
                     "glycotrial_hys_law",
                     meta = list(at_threshold = at_threshold, bili_threshold = bili_threshold,
-                                alp_threshold = alp_threshold,
+                                alp_threshold = alp_threshold, arms = levels(d$pop$arm),
                                 footnote = "Peak values are the maximum post-baseline value of each test, not necessarily concurrent. N = subjects with a post-baseline liver test."),
                     data = list(subjects = subjects[has, , drop = FALSE]))
 }

@@ -1,5 +1,20 @@
 # ggplot2::autoplot methods for the safety summaries (registered on ggplot2's
-# load, see R/plugins_safety.R). need_ggplot2() is the one of R/plots.R.
+# load, see R/plugins_safety.R). need_ggplot2() is in R/plots.R. Every arm
+# aesthetic uses the package palette with the arms as limits, in the order the
+# summary stored (the arm column's factor levels, i.e. the report's `arms`), so
+# an arm keeps its colour in every figure even when it has no points in one.
+
+# Colour (and optionally shape) scales for the arms, in their display order.
+arm_scales <- function(arms, shape = FALSE) {
+  out <- list(scale_colour_glycotrial(limits = arms))
+  if (shape) out <- c(out, list(ggplot2::scale_shape_discrete(limits = arms)))
+  out
+}
+
+# Arms of a summary in display order: the stored order, else factor levels.
+plot_arms <- function(object, x) {
+  object$meta$arms %||% plot_arm_levels(x)
+}
 
 # AE dot plot (Amit, Heiberger & Lane 2008): incidence per arm and the risk
 # difference with its CI for the preferred terms, most frequent first.
@@ -16,6 +31,8 @@ autoplot_ae_by_term <- function(object, ..., top = 30) {
   lv <- rev(keep)
   pct <- pct[pct$pt %in% keep, ]
   pct$y <- match(pct$pt, lv)
+  arms <- plot_arms(object, pct$arm)
+  pct$arm <- factor(pct$arm, levels = arms)
   pct$panel <- "Percent of subjects"
   rd <- pts[pts$stat_name %in% c("rd", "rd_lower", "rd_upper") & pts$pt %in% keep, ]
   g <- ggplot2::ggplot() +
@@ -40,9 +57,10 @@ autoplot_ae_by_term <- function(object, ..., top = 30) {
   }
   g + ggplot2::facet_grid(. ~ panel, scales = "free_x") +
     ggplot2::scale_y_continuous(breaks = seq_along(lv), labels = lv) +
+    arm_scales(arms, shape = TRUE) +
     ggplot2::labs(x = NULL, y = NULL, colour = "Arm", shape = "Arm", linetype = "Comparison",
                   title = "Adverse events: incidence and risk difference") +
-    ggplot2::theme_bw()
+    theme_glycotrial()
 }
 
 # eDISH (Watkins et al. 2011): peak ALT or AST vs peak bilirubin, x ULN, log axes.
@@ -52,6 +70,11 @@ autoplot_hys_law <- function(object, ...) {
   # Log axes: only positive peak ratios can be shown.
   s <- s[!is.na(s$at_uln) & !is.na(s$bili_uln) & s$at_uln > 0 & s$bili_uln > 0, , drop = FALSE]
   m <- object$meta
+  arms <- plot_arms(object, object$data$subjects$arm)
+  s$arm <- factor(as.character(s$arm), levels = arms)
+  # Lower-edge labels at the smallest shown value (0 is -Inf on the log axes).
+  x_low <- min(s$at_uln, m$at_threshold)
+  y_low <- min(s$bili_uln, m$bili_threshold)
   ggplot2::ggplot(s, ggplot2::aes(x = .data$at_uln, y = .data$bili_uln, colour = .data$arm)) +
     ggplot2::geom_point(alpha = 0.7) +
     ggplot2::geom_vline(xintercept = m$at_threshold, linetype = 2) +
@@ -59,13 +82,14 @@ autoplot_hys_law <- function(object, ...) {
     ggplot2::scale_x_log10() + ggplot2::scale_y_log10() +
     ggplot2::annotate("text", x = Inf, y = Inf, label = "Potential Hy's law", hjust = 1.1,
                       vjust = 1.5, size = 3) +
-    ggplot2::annotate("text", x = Inf, y = 0, label = "Temple's corollary", hjust = 1.1,
+    ggplot2::annotate("text", x = Inf, y = y_low, label = "Temple's corollary", hjust = 1.1,
                       vjust = -0.5, size = 3) +
-    ggplot2::annotate("text", x = 0, y = Inf, label = "Hyperbilirubinaemia", hjust = -0.1,
+    ggplot2::annotate("text", x = x_low, y = Inf, label = "Hyperbilirubinaemia", hjust = -0.1,
                       vjust = 1.5, size = 3) +
+    arm_scales(arms) +
     ggplot2::labs(x = "Peak ALT or AST (x ULN)", y = "Peak total bilirubin (x ULN)",
                   colour = "Arm", title = "eDISH") +
-    ggplot2::theme_bw()
+    theme_glycotrial()
 }
 
 autoplot_lab_trajectory <- function(object, ...) {

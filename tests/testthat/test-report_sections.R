@@ -274,3 +274,61 @@ test_that("the report renders a renamed diabetes trial through its parameters", 
   expect_equal(unname(unlist(ov[ov[[1]] == "Related TEAE", cols])), n_pct(subj(ae$AEREL == "RELATED"), N))
   expect_equal(unname(unlist(ov[ov[[1]] == "Serious TEAE", cols])), n_pct(subj(ae$AESER == "Y"), N))
 })
+
+test_that("character and ISO 8601 partial dates: the safety section renders, TEAE by the onset window", {
+  skip_report()
+  d <- pilot()
+  sl <- as.data.frame(d$adsl)
+  # First dose as ISO text, last dose as SAS DATE9 text ("02JUL2014").
+  months <- c("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+  date9 <- function(x) ifelse(is.na(x), "", sprintf("%02d%s%s", as.integer(format(x, "%d")),
+                                                    months[as.integer(format(x, "%m"))], format(x, "%Y")))
+  trt_start <- sl$TRTSDT
+  trt_end <- sl$TRTEDT
+  sl$TRTSDT <- ifelse(is.na(trt_start), "", format(trt_start, "%Y-%m-%d"))
+  sl$TRTEDT <- date9(trt_end)
+  # No ASTDY and no TRTEMFL: emergence comes from the onset dates. ASTDT as
+  # text; every 4th record has ASTDT missing and only a partial AESTDTC
+  # ("2014-03"), every 9th a year ("2014"), every 13th nothing at all.
+  ae <- as.data.frame(d$adae)
+  ae$ASTDY <- NULL
+  ae$TRTEMFL <- NULL
+  onset <- ae$ASTDT
+  ae$ASTDT <- ifelse(is.na(onset), "", format(onset, "%Y-%m-%d"))
+  ae$AESTDTC <- ae$ASTDT
+  i <- seq_len(nrow(ae))
+  month <- i %% 4 == 0
+  year <- i %% 9 == 0 & !month
+  none <- i %% 13 == 0 & !month & !year
+  ae$ASTDT[month | year | none] <- NA
+  ae$AESTDTC[month] <- substr(ae$AESTDTC[month], 1, 7)
+  ae$AESTDTC[year] <- substr(ae$AESTDTC[year], 1, 4)
+  ae$AESTDTC[none] <- ""
+  # Hand imputation: partial start dates complete to the first day.
+  onset[month] <- as.Date(paste0(format(onset[month], "%Y-%m"), "-01"))
+  onset[year] <- as.Date(paste0(format(onset[year], "%Y"), "-01-01"))
+  onset[none] <- NA
+  path <- suppressMessages(render_trial_report(sl, adae = ae, output_file = tempfile(fileext = ".html"),
+                                               params = list(sections = "safety", control = "Placebo")))
+  h <- html_text(path)
+  expect_true("Safety" %in% h$h1)
+  expect_true(all(c("AE overview", "AEs by system organ class and preferred term") %in% h$h2))
+  expect_false(grepl("Error in |## Error|Traceback|could not be computed", h$text))
+  n_dtc <- sum((month | year) & !is.na(onset))
+  expect_match(h$text, sprintf("%d AE onset dates taken from AESTDTC (ASTDT missing), %d of them partial",
+                               n_dtc, n_dtc), fixed = TRUE)
+  # Independent TEAE count: onset on or after the first dose and at most 30
+  # days after the last; a missing onset counts as treatment-emergent.
+  saf <- sl$SAFFL == "Y"
+  k <- match(ae$USUBJID, sl$USUBJID[saf])
+  start <- trt_start[saf][k]
+  end <- trt_end[saf][k]
+  teae <- !is.na(k) & (is.na(onset) | (onset >= start & (is.na(end) | onset <= end + 30)))
+  arms <- c("Xanomeline Low Dose", "Xanomeline High Dose", "Placebo")
+  N <- table(factor(sl$ARM[saf], arms))
+  arm_of <- sl$ARM[saf][k]
+  n <- table(factor(unique(data.frame(id = ae$USUBJID, arm = arm_of)[teae, ])$arm, arms))
+  ov <- table_in(h$doc, "ae-overview-table")
+  cols <- sprintf("%s (N=%d)", arms, N)
+  expect_equal(unname(unlist(ov[ov[[1]] == "Any TEAE", cols])), n_pct(n, N))
+})
