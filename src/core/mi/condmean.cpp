@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "core/common/errors.hpp"
-#include "core/mmrm/covariance.hpp"
+#include "core/covariance/covariance.hpp"
 #include "core/mmrm/engine.hpp"
 
 namespace glycotrial {
