@@ -27,6 +27,7 @@ test_that("the eDISH plot shows each subject's peak ratios", {
   s <- s[!is.na(s$at_uln) & !is.na(s$bili_uln) & s$at_uln > 0 & s$bili_uln > 0, ]
   expect_equal(g$data$at_uln, s$at_uln)
   expect_equal(g$data$bili_uln, s$bili_uln)
+})
 
 # autoplot() of the AE dot plot and eDISH: arms in the arm column's factor
 # order with the package palette (issue 19 item 4), without the report's help.
