@@ -836,6 +836,24 @@ bad("merge_moments", "nothing to merge", merge_moments())
 bad("merge_moments", "not a moments object", merge_moments(list(3)),
     class = "glycotrial_error_moments_version")
 
+# --- multiple imputation / output ---------------------------------------------------------
+mi_d <- mi_example_data(n = 12, seed = 2)
+bad("mi_example_data", "n too small", mi_example_data(n = 2), arg = "n")
+bad("mi_example_data", "dropout above 1", mi_example_data(dropout = 2), arg = "dropout")
+bad("mi_example_vars", "no arguments: the standard names", mi_example_vars(),
+    class = "ok", check = function(r) identical(r$subjid, "USUBJID"))
+bad("mi_condmean", "covariance not a string", mi_condmean(covariance = 1), arg = "covariance")
+bad("mi_reference_based", "data not a data frame", mi_reference_based(1, mi_example_vars()), arg = "data")
+bad("mi_reference_based", "ICE visit not a visit",
+    mi_reference_based(mi_d, mi_example_vars(),
+                       data.frame(USUBJID = mi_d$USUBJID[1], AVISIT = "WEEK99", strategy = "JR"),
+                       reference = c(TRT = "PBO")),
+    class = "glycotrial_error_mi_visit", arg = "WEEK99")
+bad("mi_tipping_point", "x not an MI result", mi_tipping_point(1, deltas = 0), arg = "x")
+bad("mi_imputed_data", "x not an MI result", mi_imputed_data(list()), arg = "x")
+bad("as_ard", "a number", as_ard(1), class = "glycotrial_error")
+bad("report_flextable", "a number", report_flextable(1), class = "glycotrial_error")
+
 # --- safety -------------------------------------------------------------------------------
 bad("ae_vars", "subject NA", ae_vars(subject = NA_character_), arg = "subject")
 bad("ae_vars", "arm numeric", ae_vars(arm = 1), arg = "arm")
