@@ -19,7 +19,7 @@ moments_format_version <- 1L
 #' moments object, `merge_moments()` sums such objects, and
 #' `mmrm_fit(formula, data = <moments>)` (or `fit_lmm()`, see below) fits the
 #' model from them. The chunks can be processed anywhere R runs -- Spark
-#' executors (`sparklyr::spark_apply()`), Arrow record batches, Slurm jobs --
+#' executors (`spark_apply()` of sparklyr), Arrow record batches, Slurm jobs --
 #' and only the moments travel back. Estimates equal those of the in-memory fit
 #' of all rows to floating-point summation order (tested to 1e-10 relative).
 #'

@@ -6,7 +6,7 @@
 ns <- asNamespace("glycotrial")
 
 # Functions of the moment route: parsed from the source files when the tests
-# run next to them (devtools::test()), and by their prefixes otherwise (the
+# run next to them (test() of devtools), and by their prefixes otherwise (the
 # files name their functions moments_*, sources_* and mmrm_data_*).
 moment_route_functions <- function() {
   by_prefix <- grep("^(moments_|sources_|mmrm_data_)", ls(ns, all.names = TRUE), value = TRUE)
