@@ -26,3 +26,15 @@ scale_sim_data <- function(n = 300, k = 4, miss = 0.08, seed = 1) {
 scale_formula <- CHG ~ BASE + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID)
 
 rel_diff <- function(a, b) max(abs(a - b) / pmax(abs(b), 1e-8))
+
+# Rows 1..n and n+1..2n of d as two CSV files (visits as text, as a CSV
+# export has them) in a temporary directory that lives as long as the
+# calling test; returns the two paths.
+write_csv_halves <- function(d, n, envir = parent.frame()) {
+  dir <- withr::local_tempdir(.local_envir = envir)
+  files <- file.path(dir, c("a.csv", "b.csv"))
+  d$AVISIT <- as.character(d$AVISIT)
+  utils::write.csv(d[seq_len(n), ], files[1], row.names = FALSE)
+  utils::write.csv(d[n + seq_len(n), ], files[2], row.names = FALSE)
+  files
+}

@@ -27,12 +27,7 @@ test_that("chunks, a chunk function, CSV files and SQLite give identical estimat
                     data = mmrm_data_chunks(function(i) if (i <= 4) chunks[[i]], levels = lv))
   expect_lt(rel_diff(coef(f_fun), coef(ref)), 1e-10)
   # CSV files, read in small chunks (subjects carried across chunk borders)
-  dir <- withr::local_tempdir()
-  files <- file.path(dir, c("a.csv", "b.csv"))
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  utils::write.csv(dd[1:480, ], files[1], row.names = FALSE)
-  utils::write.csv(dd[481:960, ], files[2], row.names = FALSE)
+  files <- write_csv_halves(d, 480)
   f_csv <- mmrm_fit(scale_formula, data = mmrm_data_csv(files, chunk_rows = 37, levels = lv))
   expect_lt(rel_diff(coef(f_csv), coef(ref)), 1e-10)
   expect_lt(rel_diff(f_csv$theta, ref$theta), 1e-10)
@@ -40,6 +35,8 @@ test_that("chunks, a chunk function, CSV files and SQLite give identical estimat
   skip_if_not_installed("RSQLite")
   con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
   on.exit(DBI::dbDisconnect(con), add = TRUE)
+  dd <- d
+  dd$AVISIT <- as.character(dd$AVISIT)
   DBI::dbWriteTable(con, "adlb", dd)
   f_sql <- mmrm_fit(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv))
   expect_lt(rel_diff(coef(f_sql), coef(ref)), 1e-10)
@@ -81,12 +78,7 @@ test_that("1, 2 and 4 future workers give bit-identical results", {
   }
   # a failing worker (a file vanished from shared storage): the worker's
   # message surfaces, nothing is fitted
-  dir <- withr::local_tempdir()
-  files <- file.path(dir, c("a.csv", "b.csv"))
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  utils::write.csv(dd[1:320, ], files[1], row.names = FALSE)
-  utils::write.csv(dd[321:640, ], files[2], row.names = FALSE)
+  files <- write_csv_halves(d, 320)
   src_csv <- mmrm_data_csv(files, chunk_rows = 100, levels = lv)
   unlink(files[2])
   future::plan(future::multisession, workers = 2)

@@ -19,12 +19,7 @@ test_that("mmrm_fit over CSV files, each chunk a Slurm job, equals the in-memory
   d <- scale_sim_data(120, 4, seed = 51)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   ref <- mmrm_fit(scale_formula, data = d)
-  dir <- withr::local_tempdir()
-  files <- file.path(dir, c("a.csv", "b.csv"))
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  utils::write.csv(dd[1:240, ], files[1], row.names = FALSE)
-  utils::write.csv(dd[241:480, ], files[2], row.names = FALSE)
+  files <- write_csv_halves(d, 240)
   n0 <- slurm_submitted()
   f <- mmrm_fit(scale_formula, data = mmrm_data_csv(files, chunk_rows = 100, levels = lv_sl))
   expect_lt(rel_diff(coef(f), coef(ref)), 1e-10)
