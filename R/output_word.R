@@ -36,7 +36,8 @@ word_display_frame <- function(x) {
   df
 }
 
-# Character cells as shown in the report: NA as "-", numbers rounded.
+# Character cells as shown in the report: NA as "-", numbers rounded, text
+# that WordprocessingML can hold (word_text()).
 word_cells <- function(df, digits = 2) {
   out <- lapply(df, function(v) {
     if (is.factor(v)) v <- as.character(v)
@@ -45,16 +46,40 @@ word_cells <- function(df, digits = 2) {
       return(ifelse(is.na(v), "-", if (isint) format(v, trim = TRUE) else fmt_num(v, digits)))
     }
     if (inherits(v, "Date")) v <- format(v)
-    ifelse(is.na(v), "-", as.character(v))
+    word_text(ifelse(is.na(v), "-", as.character(v)))
   })
   out <- as.data.frame(out, stringsAsFactors = FALSE, optional = TRUE)
-  names(out) <- names(df)
+  names(out) <- word_text(names(df))
   out
 }
 
-# Longest word of each string (what a cell cannot be narrower than).
+# Longest unbreakable run of a word in a table cell (characters).
+word_max_run <- 24L
+
+# Text a Word table cell can hold: control characters (invalid in XML 1.0)
+# dropped, tabs and line breaks as spaces, invalid UTF-8 bytes replaced, and
+# words longer than word_max_run characters (identifiers, URLs, terms joined
+# by "/") given a zero-width space as a break opportunity every
+# word_max_run characters, so no column has to be as wide as the word.
+word_text <- function(x) {
+  x <- as.character(x)
+  bad <- !is.na(x) & !validUTF8(x)
+  x[bad] <- iconv(x[bad], "UTF-8", "UTF-8", sub = "?")
+  x <- gsub("[\t\r\n]", " ", x, perl = TRUE)
+  x <- gsub("[\\x01-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]", "", x, perl = TRUE)
+  long <- !is.na(x) & grepl(sprintf("[^[:space:]\u200b]{%d}", word_max_run + 1L), x)
+  if (any(long)) {
+    x[long] <- gsub("([/_-])(?=[^[:space:]\u200b])", "\\1\u200b", x[long], perl = TRUE)
+    x[long] <- gsub(sprintf("([^[:space:]\u200b]{%d})(?=[^[:space:]\u200b])", word_max_run),
+                    "\\1\u200b", x[long], perl = TRUE)
+  }
+  x
+}
+
+# Longest word of each string (what a cell cannot be narrower than); a
+# zero-width space is a break opportunity.
 longest_word <- function(s) {
-  vapply(strsplit(as.character(s), "[[:space:]]+"), function(w) {
+  vapply(strsplit(as.character(s), "[[:space:]\u200b]+", perl = TRUE), function(w) {
     w <- w[nzchar(w)]
     if (!length(w)) "" else w[which.max(nchar(w))]
   }, character(1))
@@ -69,7 +94,12 @@ longest_word <- function(s) {
 #' a system organ class bold and rows of preferred terms (first-column text
 #' starting with spaces) indented. A table whose words do not fit a
 #' portrait page is marked for a landscape section (attribute
-#' `"orientation"`).
+#' `"orientation"`). Cell text is made safe for WordprocessingML: control
+#' characters dropped, `NA` shown as `"-"`, and words longer than 24
+#' characters given break opportunities (zero-width spaces, after `/`, `-`,
+#' `_` first) so that no column must be as wide as an identifier or URL. In
+#' a Word document knitted by `rmarkdown::render()` the table rows never
+#' split across pages.
 #'
 #' @param x A glycotrial result (safety summary, baseline or disposition
 #'   table, responder analysis, least-squares means) or a data frame.
@@ -77,7 +107,9 @@ longest_word <- function(s) {
 #'   summary).
 #' @param digits Decimals for numeric columns of a data frame.
 #' @param font_size Font size in points.
-#' @return A `flextable` with attribute `"orientation"` (`"portrait"` or
+#' @return A `flextable` (class `c("glycotrial_flextable", "flextable")`,
+#'   whose `knitr::knit_print()` method writes valid rows in Word output)
+#'   with attribute `"orientation"` (`"portrait"` or
 #'   `"landscape"`).
 #' @examples
 #' if (requireNamespace("flextable", quietly = TRUE)) {
@@ -123,9 +155,9 @@ report_flextable <- function(x, caption = NULL, digits = 2, font_size = 9) {
                                padding.left = 4 + 6 * lev, part = "body")
     }
   }
-  if (!is.null(caption)) ft <- flextable::set_caption(ft, caption)
+  if (!is.null(caption)) ft <- flextable::set_caption(ft, word_text(caption))
   if (!is.null(footnote)) {
-    ft <- flextable::add_footer_lines(ft, footnote)
+    ft <- flextable::add_footer_lines(ft, word_text(footnote))
     ft <- flextable::fontsize(ft, size = font_size - 1, part = "footer")
   }
   # Smaller type (down to 6 pt) when the words do not fit even a landscape page.
@@ -136,6 +168,7 @@ report_flextable <- function(x, caption = NULL, digits = 2, font_size = 9) {
     ft <- flextable::fontsize(ft, size = font_size, part = "all")
   }
   attr(fitted, "too_narrow") <- NULL
+  class(fitted) <- unique(c("glycotrial_flextable", class(fitted)))
   fitted
 }
 
@@ -193,12 +226,31 @@ word_section_break <- function(orient) {
 # knitr output of a flextable in a Word document, wrapped in a landscape
 # section when it needs one.
 word_knit_table <- function(ft) {
-  out <- as.character(knitr::knit_print(ft))
+  class(ft) <- setdiff(class(ft), "glycotrial_flextable")
+  out <- word_clean_rows(as.character(knitr::knit_print(ft)))
   if (identical(attr(ft, "orientation"), "landscape")) {
     raw <- function(xml) paste0("\n\n```{=openxml}\n", xml, "\n```\n\n")
     out <- paste0(raw(word_section_break("portrait")), out, raw(word_section_break("landscape")))
   }
   knitr::asis_output(out)
+}
+
+# Table rows as WordprocessingML allows them in any renderer (also a user's
+# rmarkdown::render(..., "word_document"), where word_finish_docx() does not
+# run): the row ids some flextable versions write as bare text between
+# <w:trPr> and the first <w:tc> dropped, rows never split across pages.
+word_clean_rows <- function(xml) {
+  xml <- gsub("(</w:trPr>|<w:trPr/>)[^<]+(<w:tc[ >])", "\\1\\2", xml, perl = TRUE)
+  gsub("<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", xml, perl = TRUE)
+}
+
+# knitr::knit_print() of report_flextable() results: in Word documents the
+# cleaned rows of word_knit_table() (and a landscape section when needed);
+# elsewhere flextable's own method.
+knit_print_glycotrial_flextable <- function(x, options = NULL, ...) {
+  if (report_output_kind() == "docx") return(word_knit_table(x))
+  class(x) <- setdiff(class(x), "glycotrial_flextable")
+  knitr::knit_print(x, options = options, ...)
 }
 
 # "docx" while knitting to Word, "html" otherwise (also outside knitr).
@@ -279,4 +331,5 @@ add_builtin_plugins("output_word", function() {
   for (cls in c("glycotrial_table", "glycotrial_lsmeans")) {
     add_s3_interop("flextable", "as_flextable", cls, as_flextable_glycotrial)
   }
+  add_s3_interop("knitr", "knit_print", "glycotrial_flextable", knit_print_glycotrial_flextable)
 })

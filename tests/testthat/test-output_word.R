@@ -91,3 +91,39 @@ test_that("report_flextable() marks tables too wide for a portrait page as lands
   expect_equal(attr(report_flextable(wide), "orientation"), "landscape")
   expect_error(report_flextable(1:3), class = "glycotrial_error")
 })
+
+test_that("awkward cells (control characters, NA, tabs, very long words) give a valid docx in a user's render", {
+  long <- "ThisIsAVeryLongIdentifierWithoutAnySpaceAtAll_0123456789"
+  df <- data.frame(Term = c("Nausea\x01", NA, long, "tab\there", "amp & <lt>", "a/b"),
+                   Count = c(1, NA, 3, 4, 5, 6), stringsAsFactors = FALSE)
+  ft <- report_flextable(df)
+  cells <- ft$body$dataset$Term
+  expect_equal(cells[c(1, 2, 4, 5, 6)], c("Nausea", "-", "tab here", "amp & <lt>", "a/b"))
+  # The long word keeps its characters, with break opportunities of at most 24.
+  expect_equal(gsub("\u200b", "", cells[3]), long)
+  expect_lte(max(nchar(strsplit(cells[3], "\u200b")[[1]])), 24)
+  # officer writes it (a control character used to abort the XML parse) and reads it back.
+  f <- withr::local_tempfile(fileext = ".docx")
+  print(flextable::body_add_flextable(officer::read_docx(), ft), target = f)
+  s <- officer::docx_summary(officer::read_docx(f))
+  expect_true("Nausea" %in% s$text)
+  # A user's rmarkdown::render(..., "word_document") (no word_finish_docx()):
+  # no bare text inside table rows, rows kept on one page.
+  dir <- withr::local_tempdir()
+  saveRDS(df, file.path(dir, "df.rds"))
+  rmd <- file.path(dir, "u.Rmd")
+  writeLines(c("---", "output: word_document", "---", "", "```{r, echo = FALSE}",
+               "library(glycotrial)", "report_flextable(readRDS('df.rds'))",
+               "flextable::as_flextable(ae_by_term(adae, adsl))", "```"), rmd)
+  out <- rmarkdown::render(rmd, quiet = TRUE, intermediates_dir = dir)
+  s <- officer::docx_summary(officer::read_docx(out))
+  expect_true(all(c("Nausea", "Nasopharyngitis") %in% s$text))
+  ex <- withr::local_tempdir()
+  utils::unzip(out, exdir = ex)
+  doc <- xml2::read_xml(file.path(ex, "word", "document.xml"))
+  ns <- xml2::xml_ns(doc)
+  expect_length(xml2::xml_find_all(doc, "//w:tr/text()", ns), 0)
+  rows <- xml2::xml_find_all(doc, "//w:tr", ns)
+  expect_gt(length(rows), 10)
+  expect_length(xml2::xml_find_all(doc, "//w:tr[not(w:trPr/w:cantSplit)]", ns), 0)
+})
