@@ -167,6 +167,13 @@ check_trial_data <- function(adsl, adlb = NULL, adae = NULL, adex = NULL, arm = 
 #' arm, a section name, an AESI group) is a classed error naming the value
 #' and listing the available ones.
 #'
+#' Rendering reports progress, one step per chunk of the template: through
+#' `progressr` when the user has set handlers (`progressr::handlers()`, or
+#' a `progressr::with_progress()` around the call), else as a cli progress
+#' bar in interactive sessions, shown once rendering has taken 2 s (cli's
+#' `cli.progress_show_after`; option `glycotrial.progress = FALSE` turns it
+#' off).
+#'
 #' @param adsl,adlb,adae,adex ADaM data sets. Without `adsl`, the shipped
 #'   example trial ([glycotrial-data]) for every data set not given; with
 #'   `adsl`, a data set not given (or `NULL`) is absent and its sections are
@@ -281,16 +288,37 @@ render_trial_report <- function(adsl = NULL, adlb = NULL, adae = NULL, adex = NU
   if (!dir.exists(out_dir)) dir.create(out_dir, recursive = TRUE)
   out_dir <- normalizePath(out_dir)
   fmt <- if (output_format == "html") {
-    NULL
+    rmarkdown::resolve_output_format(input)  # the template's html_document
   } else {
     report_word_format()
   }
-  res <- suppressMessages(rmarkdown::render(
-    input, output_format = fmt, output_file = basename(output_file), output_dir = out_dir,
-    params = p, quiet = quiet, envir = new.env(parent = globalenv()),
-    intermediates_dir = work, knit_root_dir = work))
+  # Progress: one step per chunk of the template (report_progress_hook()).
+  res <- with_progress_bar(label = "Rendering report", {
+    fmt <- report_progress_hook(fmt, input)
+    suppressMessages(rmarkdown::render(
+      input, output_format = fmt, output_file = basename(output_file), output_dir = out_dir,
+      params = p, quiet = quiet, envir = new.env(parent = globalenv()),
+      intermediates_dir = work, knit_root_dir = work))
+  })
   if (output_format == "word") word_finish_docx(res)
   normalizePath(res)
+}
+
+# Adds to an rmarkdown output format a knitr option hook that signals one
+# progress step (labelled with the chunk label) as each code chunk of
+# `input` starts; option hooks run for every chunk, evaluated or not, so
+# the steps add up to the number of chunks. Called inside
+# with_progress_bar(), where the progressor reaches the user's progressr
+# handlers or the cli bar.
+report_progress_hook <- function(fmt, input) {
+  n <- sum(grepl("^\\s*```+\\s*\\{r[ ,}]", readLines(input, warn = FALSE)))
+  p <- progress_ticker(n)
+  fmt$knitr$opts_chunk$glycotrial_progress <- TRUE
+  fmt$knitr$opts_hooks$glycotrial_progress <- function(options) {
+    p(message = options$label)
+    options
+  }
+  fmt
 }
 
 # knitr::knit_print for glycotrial tables (baseline, disposition), queued from

@@ -53,3 +53,30 @@ test_that("with user handlers set, no cli bar is added; without, the cli bar rec
   }), type = "message")
   expect_true(any(grepl("4/4", out)))
 })
+
+test_that("render_trial_report() reports one step per template chunk to the user's progressr handlers", {
+  skip_if_not_installed("rmarkdown")
+  skip_if_not(rmarkdown::pandoc_available(), "pandoc not available")
+  env <- new.env()
+  env$updates <- integer()
+  env$messages <- character()
+  withr::local_options(glycotrial.progress = FALSE, progressr.enable = TRUE)
+  labels <- character()
+  progressr::with_progress(
+    withCallingHandlers(
+      suppressMessages(render_trial_report(adsl, adae = adae, output_file = tempfile(fileext = ".html"),
+                                           params = list(sections = "ae_overview"))),
+      progression = function(c) if (identical(c$type, "update")) labels <<- c(labels, c$message)),
+    handlers = recording_handler(env), enable = TRUE)
+  # The chunks counted independently: knitr::purl() writes one "## ----label" line per chunk.
+  tmpl <- system.file("rmarkdown", "templates", "trial-report", "skeleton", "skeleton.Rmd",
+                      package = "glycotrial")
+  r <- withr::local_tempfile(fileext = ".R")
+  knitr::purl(tmpl, output = r, documentation = 1, quiet = TRUE,
+              envir = list2env(list(on = function(section) TRUE, fast = FALSE)))
+  chunks <- sub("-+$", "", sub(",.*$", "", sub("^## ----", "", grep("^## ----", readLines(r), value = TRUE))))
+  expect_equal(env$steps, length(chunks))
+  expect_true(isTRUE(env$finished))
+  # One step per chunk, labelled with its chunk label (evaluated or not).
+  expect_equal(labels, chunks)
+})
