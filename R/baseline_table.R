@@ -234,6 +234,8 @@ report_table <- function(x, caption = NULL, digits = 2, format = c("auto", "html
   if (format == "auto") format <- report_output_kind()
   if (format == "docx") return(word_knit_table(report_flextable(x, caption = caption, digits = digits)))
   if (is.null(caption) && inherits(x, "glycotrial_safety")) caption <- x$title
+  # A safety table's footnote (what n (%) counts, the risk-difference CI method).
+  footnote <- if (inherits(x, "glycotrial_safety")) x$meta$footnote else attr(x, "footnote")
   if (inherits(x, c("glycotrial_safety", "glycotrial_responder_analysis", "glycotrial_lsmeans"))) {
     x <- word_display_frame(x)
   }
@@ -263,7 +265,17 @@ report_table <- function(x, caption = NULL, digits = 2, format = c("auto", "html
   tab <- knitr::kable(df, format = fmt, caption = caption, row.names = FALSE,
                       escape = TRUE, align = c("l", rep("r", max(0, ncol(df) - 1))),
                       table.attr = if (fmt == "html") 'class="table table-condensed glycotrial-table"' else NULL)
-  knitr::asis_output(paste(c("", tab, ""), collapse = "\n"))
+  note <- if (length(footnote) && nzchar(footnote[1])) {
+    if (fmt == "html") sprintf('<p class="glycotrial-footnote"><small>%s</small></p>', html_escape(footnote[1]))
+    else paste0("*", gsub("([_*`\\[\\]])", "\\\\\\1", footnote[1]), "*")
+  }
+  knitr::asis_output(paste(c("", tab, "", note, if (length(note)) ""), collapse = "\n"))
+}
+
+html_escape <- function(x) {
+  x <- gsub("&", "&amp;", x, fixed = TRUE)
+  x <- gsub("<", "&lt;", x, fixed = TRUE)
+  gsub(">", "&gt;", x, fixed = TRUE)
 }
 
 knit_print_glycotrial_table <- function(x, options = NULL, ...) {

@@ -123,7 +123,7 @@ report_flextable <- function(x, caption = NULL, digits = 2, font_size = 9) {
                      class = c("glycotrial_error_missing_package", "input"))
   }
   if (is.null(caption) && inherits(x, "glycotrial_safety")) caption <- x$title
-  footnote <- if (inherits(x, "glycotrial_safety")) x$meta$footnote else NULL
+  footnote <- if (inherits(x, "glycotrial_safety")) x$meta$footnote else attr(x, "footnote")
   df <- word_display_frame(x)
   if (!is.data.frame(df)) {
     glycotrial_abort("{.arg x} must be a glycotrial table or a data frame, not {describe_value(x)}.")

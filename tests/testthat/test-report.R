@@ -56,6 +56,61 @@ test_that("the report renders on the shipped data with every section and no erro
   expect_equal(gtab[["Ratio of geometric means"]], sprintf("%.3f", gm$ratio))
   expect_equal(gtab$Lower, sprintf("%.3f", gm$lower))
   expect_equal(gtab$Upper, sprintf("%.3f", gm$upper))
+  # AE overview and SOC rows equal counts made here with base R: subjects
+  # of the safety set with a TEAE (TRTEMFL), serious (AESER), related (AEREL).
+  sl <- adsl[adsl$SAFFL == "Y", ]
+  arms <- c("UC-MSC", "Placebo")
+  N <- table(factor(sl$ARM, arms))
+  te <- adae[adae$TRTEMFL == "Y" & adae$USUBJID %in% sl$USUBJID, ]
+  te$ARM <- sl$ARM[match(te$USUBJID, sl$USUBJID)]
+  subj <- function(rows) table(factor(unique(te[rows, c("USUBJID", "ARM")])$ARM, arms))
+  ov <- table_in(h$doc, "ae-overview-table")
+  cols <- sprintf("%s (N=%d)", arms, N)
+  expect_equal(names(ov)[names(ov) %in% cols], cols)
+  row <- function(tab, lab) unname(unlist(tab[tab[[1]] == lab, cols]))
+  expect_equal(row(ov, "Any TEAE"), n_pct(subj(TRUE), N))
+  expect_equal(row(ov, "Serious TEAE"), n_pct(subj(te$AESER == "Y"), N))
+  expect_equal(row(ov, "Related TEAE"), n_pct(subj(te$AEREL == "RELATED"), N))
+  st <- table_in(h$doc, "ae-soc-pt-table")
+  for (s in unique(te$AEBODSYS)) expect_equal(row(st, s), n_pct(subj(te$AEBODSYS == s), N), info = s)
+  # The risk-difference CI method is stated under the table; p-values never "0.000".
+  notes <- xml2::xml_text(xml2::xml_find_all(h$doc, "//div[@id='ae-overview-table']//p[@class='glycotrial-footnote']"))
+  expect_match(gsub("\\s+", " ", notes), "RD = risk difference (newcombe)", fixed = TRUE)
+  expect_match(h$text, "<0.001*", fixed = TRUE)
+  expect_false(grepl("0.000", h$text, fixed = TRUE))
+})
+
+test_that("the template calls only exported glycotrial functions", {
+  skip_if_not_installed("knitr")
+  tmpl <- system.file("rmarkdown", "templates", "trial-report", "skeleton", "skeleton.Rmd",
+                      package = "glycotrial")
+  r <- withr::local_tempfile(fileext = ".R")
+  knitr::purl(tmpl, output = r, documentation = 0, quiet = TRUE,
+              envir = list2env(list(on = function(section) TRUE, fast = FALSE)))
+  code <- readLines(r)
+  expect_false(any(grepl("glycotrial:::", code, fixed = TRUE)))
+  pd <- utils::getParseData(parse(text = code, keep.source = TRUE))
+  called <- unique(pd$text[pd$token == "SYMBOL_FUNCTION_CALL"])
+  ours <- called[vapply(called, exists, logical(1), envir = asNamespace("glycotrial"), inherits = FALSE)]
+  expect_gt(length(ours), 20)
+  expect_equal(setdiff(ours, getNamespaceExports("glycotrial")), character())
+})
+
+test_that("the tipping-point plot is left out, with a line saying why, when an arm has no missing response", {
+  skip_report()
+  # Keep only the UC-MSC subjects with both endpoint values at week 48.
+  w <- adlb[adlb$AVISITN == 48 & adlb$PARAMCD %in% c("HBA1C", "INSDOSE") & !is.na(adlb$AVAL), ]
+  both <- names(which(table(w$USUBJID) == 2))
+  keep <- adsl$USUBJID[adsl$ARM == "Placebo" | adsl$USUBJID %in% both]
+  sl <- adsl[adsl$USUBJID %in% keep, ]
+  path <- suppressMessages(render_trial_report(sl, adlb[adlb$USUBJID %in% keep, ],
+                                               output_file = tempfile(fileext = ".html"),
+                                               params = list(sections = "primary", fast = FALSE)))
+  h <- html_text(path)
+  expect_match(h$text, "Tipping-point analysis left out because UC-MSC has no missing response at Week 48",
+               fixed = TRUE)
+  expect_length(xml2::xml_find_all(h$doc, "//img"), 0)
+  expect_false(grepl("Error in |## Error|could not be computed", h$text))
 })
 
 test_that("the report renders on a different trial (arm names, visits, missingness)", {

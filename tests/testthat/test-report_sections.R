@@ -304,9 +304,15 @@ test_that("character and ISO 8601 partial dates: the safety section renders, TEA
   ae$AESTDTC[month] <- substr(ae$AESTDTC[month], 1, 7)
   ae$AESTDTC[year] <- substr(ae$AESTDTC[year], 1, 4)
   ae$AESTDTC[none] <- ""
-  # Hand imputation: partial start dates complete to the first day.
+  # Hand imputation: partial start dates complete to the first day, or to
+  # the first-dose date when it lies in that month (year).
+  first <- trt_start[match(ae$USUBJID, sl$USUBJID)]
+  same <- !is.na(first) & ((month & format(onset, "%Y-%m") == format(first, "%Y-%m")) |
+                             (year & format(onset, "%Y") == format(first, "%Y")))
   onset[month] <- as.Date(paste0(format(onset[month], "%Y-%m"), "-01"))
   onset[year] <- as.Date(paste0(format(onset[year], "%Y"), "-01-01"))
+  moved <- same & first > onset
+  onset[moved] <- first[moved]
   onset[none] <- NA
   path <- suppressMessages(render_trial_report(sl, adae = ae, output_file = tempfile(fileext = ".html"),
                                                params = list(sections = "safety", control = "Placebo")))
@@ -317,6 +323,10 @@ test_that("character and ISO 8601 partial dates: the safety section renders, TEA
   n_dtc <- sum((month | year) & !is.na(onset))
   expect_match(h$text, sprintf("%d AE onset dates taken from AESTDTC (ASTDT missing), %d of them partial",
                                n_dtc, n_dtc), fixed = TRUE)
+  n_moved <- sum(moved & !none, na.rm = TRUE)
+  expect_gt(n_moved, 0)
+  expect_match(h$text, sprintf("%d partial AE onset dates in the month (or year) of the first dose completed to the first-dose date",
+                               n_moved), fixed = TRUE)
   # Independent TEAE count: onset on or after the first dose and at most 30
   # days after the last; a missing onset counts as treatment-emergent.
   saf <- sl$SAFFL == "Y"
