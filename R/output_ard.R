@@ -11,9 +11,10 @@
 #' arm), further `groupN`/`groupN_level` pairs, `variable`,
 #' `variable_level`, `context`, `stat_name`, `stat_label`, `stat`,
 #' `fmt_fun`, `warning`, `error`, plus `stat_fmt` (the text shown in the
-#' table). The level, statistic and function columns are list columns as in
-#' `cards`, and the result has class `"card"`, so `cards` and `gtsummary`
-#' functions take it (print, filter, `cards::apply_fmt_fun()`,
+#' table), in the standard column order of `cards::tidy_ard_column_order()`.
+#' The level, statistic, formatted-statistic and function columns are list
+#' columns as in `cards`, and the result has class `"card"`, so `cards` and
+#' `gtsummary` functions take it (print, filter, `cards::apply_fmt_fun()`,
 #' `cards::check_ard_structure()`).
 #'
 #' @param x A safety summary (`glycotrial_safety`), a responder analysis,
@@ -176,8 +177,9 @@ ard_to_card <- function(ard, arm = "ARM", context = "glycotrial") {
   out$stat_name <- as.character(ard$stat_name)
   out$stat_label <- if ("stat_label" %in% names(ard)) as.character(ard$stat_label) else out$stat_name
   out$stat <- as.list(stat)
-  out$stat_fmt <- if ("stat_fmt" %in% names(ard)) as.character(ard$stat_fmt) else
-    vapply(seq_len(n), function(i) if (is.na(stat[i])) "" else fmts[[i]](stat[i]), character(1))
+  # stat_fmt: a list column of strings, as cards::apply_fmt_fun() makes it.
+  out$stat_fmt <- as.list(if ("stat_fmt" %in% names(ard)) as.character(ard$stat_fmt) else
+    vapply(seq_len(n), function(i) if (is.na(stat[i])) "" else fmts[[i]](stat[i]), character(1)))
   out$fmt_fun <- fmts
   out$warning <- vector("list", n)
   out$error <- vector("list", n)

@@ -20,7 +20,9 @@ html_text <- function(path) {
 table_in <- function(doc, id) {
   tab <- xml2::xml_find_first(doc, sprintf("//div[@id='%s']//table", id))
   rows <- xml2::xml_find_all(tab, ".//tr")
-  cells <- lapply(rows, function(r) trimws(xml2::xml_text(xml2::xml_find_all(r, "./th|./td"))))
+  cells <- lapply(rows, function(r) {
+    trimws(gsub("[ \t\r\n]+", " ", xml2::xml_text(xml2::xml_find_all(r, "./th|./td"))))
+  })
   m <- do.call(rbind, cells[-1])
   colnames(m) <- cells[[1]]
   as.data.frame(m, stringsAsFactors = FALSE)
