@@ -78,6 +78,16 @@ test_that("the report renders on the shipped data with every section and no erro
   expect_match(gsub("\\s+", " ", notes), "RD = risk difference (newcombe)", fixed = TRUE)
   expect_match(h$text, "<0.001*", fixed = TRUE)
   expect_false(grepl("0.000", h$text, fixed = TRUE))
+  # Disposition: discontinuation reasons indented (em spaces) and capitalised,
+  # counted by hand from adsl.
+  disp <- table_in(h$doc, "disposition-table")
+  sub <- disp[startsWith(disp$Category, "\u2003\u2003"), ]
+  expect_gt(nrow(sub), 0)
+  reason <- sub("^\u2003+", "", sub$Category)
+  expect_true(all(grepl("^[A-Z][a-z]", reason)))
+  dc <- adsl[adsl$EOSSTT == "DISCONTINUED", ]
+  want <- table(tolower(dc$DCSREAS))
+  expect_setequal(tolower(reason), names(want))
 })
 
 test_that("the template calls only exported glycotrial functions", {
