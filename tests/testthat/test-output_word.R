@@ -26,13 +26,11 @@ render_docx <- function() {
   out
 }
 
-test_that("every Word table fits the body width of its section and no cell is narrower than its longest word", {
-  path <- render_docx()
-  summ <- officer::docx_summary(officer::read_docx(path))
-  cells <- summ[summ$content_type == "table cell", ]
-  expect_true(any(cells$text == "Nasopharyngitis"))
-  expect_true(any(grepl("Placebo (N=46)", cells$text, fixed = TRUE)))
-
+# Checks every table of a .docx: its grid fits the body width of its
+# section, no cell is narrower than its longest word (bold, in twips), rows
+# never split, header rows repeat, no bare text in rows. Returns the XML
+# document and the orientation of each table's section.
+expect_docx_tables_fit <- function(path) {
   dir <- withr::local_tempdir()
   utils::unzip(path, exdir = dir)
   doc <- xml2::read_xml(file.path(dir, "word", "document.xml"))
@@ -40,7 +38,6 @@ test_that("every Word table fits the body width of its section and no cell is na
   num <- function(node, xp, attr) as.numeric(xml2::xml_attr(xml2::xml_find_first(node, xp, ns), attr))
   font <- flextable::get_flextable_defaults()$font.family
   tables <- xml2::xml_find_all(doc, "//w:tbl", ns)
-  expect_gte(length(tables), 4)
   orient <- character()
   for (tb in tables) {
     grid <- as.numeric(xml2::xml_attr(xml2::xml_find_all(tb, "./w:tblGrid/w:gridCol", ns), "w"))
@@ -57,7 +54,7 @@ test_that("every Word table fits the body width of its section and no cell is na
       if (length(tcs) != length(grid)) next  # spanning caption/footer rows
       for (j in seq_along(tcs)) {
         txt <- xml2::xml_text(tcs[[j]])
-        words <- strsplit(txt, "[[:space:]]+")[[1]]
+        words <- strsplit(txt, "[[:space:]\u200b]+", perl = TRUE)[[1]]
         words <- words[nzchar(words)]
         if (!length(words)) next
         size <- num(tcs[[j]], ".//w:sz", "val") / 2
@@ -70,6 +67,21 @@ test_that("every Word table fits the body width of its section and no cell is na
     # Header rows repeat on every page.
     expect_false(inherits(xml2::xml_find_first(tb, "./w:tr[1]/w:trPr/w:tblHeader", ns), "xml_missing"))
   }
+  list(doc = doc, ns = ns, orient = orient, n_tables = length(tables))
+}
+
+test_that("every Word table fits the body width of its section and no cell is narrower than its longest word", {
+  path <- render_docx()
+  summ <- officer::docx_summary(officer::read_docx(path))
+  cells <- summ[summ$content_type == "table cell", ]
+  expect_true(any(cells$text == "Nasopharyngitis"))
+  expect_true(any(grepl("Placebo (N=46)", cells$text, fixed = TRUE)))
+
+  chk <- expect_docx_tables_fit(path)
+  expect_gte(chk$n_tables, 4)
+  doc <- chk$doc
+  ns <- chk$ns
+  orient <- chk$orient
   # The nine-column table needs a landscape section; the overview does not.
   expect_true("landscape" %in% orient)
   expect_equal(orient[1], "portrait")
@@ -126,4 +138,23 @@ test_that("awkward cells (control characters, NA, tabs, very long words) give a 
   rows <- xml2::xml_find_all(doc, "//w:tr", ns)
   expect_gt(length(rows), 10)
   expect_length(xml2::xml_find_all(doc, "//w:tr[not(w:trPr/w:cantSplit)]", ns), 0)
+})
+
+test_that("the Word report of a real trial (CDISC pilot, three arms) fits every table to its page", {
+  skip_if_not_installed("safetyData")
+  # Two system organ classes keep the cell-by-cell check fast.
+  ae <- safetyData::adam_adae
+  ae <- ae[ae$AEBODSYS %in% c("GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS",
+                              "SKIN AND SUBCUTANEOUS TISSUE DISORDERS"), ]
+  path <- suppressMessages(render_trial_report(
+    safetyData::adam_adsl, adae = ae, output_format = "word",
+    output_file = tempfile(fileext = ".docx"),
+    params = list(sections = "baseline, ae_overview, ae_by_term", control = "Placebo")))
+  s <- officer::docx_summary(officer::read_docx(path))
+  expect_true("APPLICATION SITE PRURITUS" %in% trimws(s$text))
+  chk <- expect_docx_tables_fit(path)
+  expect_gte(chk$n_tables, 4)
+  # Table of contents; section headings present.
+  expect_match(as.character(chk$doc), "TOC \\\\o")
+  expect_true(all(c("Safety", "Reproducibility appendix") %in% s$text[s$style_name %in% c("heading 1", "Heading 1")]))
 })
