@@ -165,12 +165,12 @@ cpp_mmrm_derivatives <- function(ptr, theta, jacobian) {
     .Call(`_glycotrial_cpp_mmrm_derivatives`, ptr, theta, jacobian)
 }
 
-cpp_mmrm_newton <- function(ptr, theta, grad_tol, max_iter) {
-    .Call(`_glycotrial_cpp_mmrm_newton`, ptr, theta, grad_tol, max_iter)
+cpp_mmrm_optimise <- function(ptr, start, alternatives, methods, grad_tol, accept_tol, max_iter) {
+    .Call(`_glycotrial_cpp_mmrm_optimise`, ptr, start, alternatives, methods, grad_tol, accept_tol, max_iter)
 }
 
-cpp_mmrm_ols_residual_covariance <- function(ptr) {
-    .Call(`_glycotrial_cpp_mmrm_ols_residual_covariance`, ptr)
+cpp_mmrm_default_starts <- function(ptr) {
+    .Call(`_glycotrial_cpp_mmrm_default_starts`, ptr)
 }
 
 cpp_mmrm_check_design <- function(X, min_eigen) {
