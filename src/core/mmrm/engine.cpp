@@ -635,6 +635,21 @@ class EngineObjective : public optim::Objective {
     *H = last.hessian;
     return true;
   }
+  // The derivatives for a result: Hessian and Jacobian at r.x_hessian (those
+  // of the last hessian() call, recomputed if that was elsewhere), the
+  // deviance and gradient at r.x.
+  MmrmEngine::Derivatives at_end(const optim::Result& r) {
+    MmrmEngine::Derivatives d;
+    if (last_x.size() == r.x_hessian.size() && last_x == r.x_hessian && last.ok) {
+      d = std::move(last);
+    } else {
+      d = e_.derivatives(
+          std::vector<double>(r.x_hessian.data(), r.x_hessian.data() + r.x_hessian.size()), true);
+    }
+    d.deviance = r.f;
+    d.gradient.assign(r.g.data(), r.g.data() + r.g.size());
+    return d;
+  }
   MmrmEngine::Derivatives last;
   VectorXd last_x;
 
@@ -673,16 +688,7 @@ MmrmEngine::OptimiseResult MmrmEngine::optimise(const std::vector<double>& start
   res.ok = true;
   const optim::Result& r = o.best;
   res.theta.assign(r.x.data(), r.x.data() + r.x.size());
-  // Hessian and Jacobian of the point where the best run last evaluated
-  // them (recomputed if a later run evaluated elsewhere).
-  if (obj.last_x.size() == r.x_hessian.size() && obj.last_x == r.x_hessian && obj.last.ok) {
-    res.derivatives = std::move(obj.last);
-  } else {
-    res.derivatives = derivatives(
-        std::vector<double>(r.x_hessian.data(), r.x_hessian.data() + r.x_hessian.size()), true);
-  }
-  res.derivatives.deviance = r.f;
-  res.derivatives.gradient.assign(r.g.data(), r.g.data() + r.g.size());
+  res.derivatives = obj.at_end(r);
   res.iterations = r.iterations;
   res.optimizer = r.method;
   res.gradient_ok = o.gradient_ok;
@@ -703,9 +709,7 @@ MmrmEngine::NewtonResult MmrmEngine::newton(const std::vector<double>& theta, do
   if (!r.ok) return res;
   res.ok = true;
   res.theta.assign(r.x.data(), r.x.data() + r.x.size());
-  res.derivatives = obj.last;  // the last exact Hessian is that of r.x_hessian
-  res.derivatives.deviance = r.f;
-  res.derivatives.gradient.assign(r.g.data(), r.g.data() + r.g.size());
+  res.derivatives = obj.at_end(r);
   res.iterations = r.iterations;
   res.n_hessian = r.n_hessian;
   res.n_gradient = r.evaluations;

@@ -51,6 +51,18 @@ Result minimise_newton(Objective& fn, VectorXd theta, const Options& opt) {
   auto tol = [&](double d) { return opt.grad_tol * 1e-3 * std::max(1.0, std::fabs(d)); };
   MatrixXd H = Hd;
   bool exact = true;  // H belongs to theta
+  // The exact Hessian at theta (f and g there are known already).
+  auto refresh = [&]() {
+    double f2;
+    VectorXd g2(K);
+    ok = hessian_at(fn, theta, &f2, &g2, &Hd);
+    ++res.n_hessian;
+    if (!ok) return false;
+    x_h = theta;
+    H = Hd;
+    exact = true;
+    return true;
+  };
   int it = 0;
   while (it < opt.max_iter && maxabs(g) > tol(dev)) {
     ++it;
@@ -88,14 +100,7 @@ Result minimise_newton(Objective& fn, VectorXd theta, const Options& opt) {
         ++res.evaluations;
       } else if (!exact) {
         // a carried-forward Hessian may point badly: retry with the exact one
-        double f2;
-        VectorXd g2(K);
-        ok = hessian_at(fn, theta, &f2, &g2, &Hd);
-        ++res.n_hessian;
-        if (!ok) break;
-        x_h = theta;
-        H = Hd;
-        exact = true;
+        if (!refresh()) break;
         continue;
       } else {
         break;
@@ -110,14 +115,7 @@ Result minimise_newton(Objective& fn, VectorXd theta, const Options& opt) {
     exact = false;
     if (maxabs(g) <= tol(dev)) break;
     if (maxabs(g) > gmax_old / 4) {
-      double f2;
-      VectorXd g2(K);
-      ok = hessian_at(fn, theta, &f2, &g2, &Hd);
-      ++res.n_hessian;
-      if (!ok) break;
-      x_h = theta;
-      H = Hd;
-      exact = true;
+      if (!refresh()) break;
     } else {
       const double sy = step.dot(y);
       const VectorXd Hs = H * step;
