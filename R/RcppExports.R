@@ -133,10 +133,6 @@ cpp_lmm_sparse_kr <- function(ptr, theta, max_cells = 1e8) {
     .Call(`_glycotrial_cpp_lmm_sparse_kr`, ptr, theta, max_cells)
 }
 
-cpp_optim_bounded_r <- function(fn, start, lower, max_iter, grad_tol) {
-    .Call(`_glycotrial_cpp_optim_bounded_r`, fn, start, lower, max_iter, grad_tol)
-}
-
 cpp_mi_fit_samples <- function(problem, samples, theta0, n_threads, grad_tol, max_iter) {
     .Call(`_glycotrial_cpp_mi_fit_samples`, problem, samples, theta0, n_threads, grad_tol, max_iter)
 }

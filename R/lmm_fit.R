@@ -40,7 +40,7 @@
 #' factor. For given theta_r each subject's rows of X, y and Z are whitened
 #' by the Cholesky factor of C_i, the sparse core profiles the whitened
 #' problem, and log|C| is added (REML and ML); the random-effect parameters
-#' and theta_r are optimised jointly (the C++ optimiser's bounded method) from several starts (the
+#' and theta_r are optimised jointly (`nlminb`) from several starts (the
 #' structure's first parameter, its overall scale, is held fixed as
 #' sigma^2 carries it). `converged` is `TRUE` only when the best end point
 #' passes an optimality check: a small gradient (central differences; at a

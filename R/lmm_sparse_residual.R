@@ -12,8 +12,7 @@
 # log|C| = 2 sum log diag L_i (REML and ML: X'V^-1 X is unchanged by the
 # whitening). The overall scale of C is not identifiable next to sigma^2, so
 # the structure's first parameter (its log SD for the homogeneous
-# structures) is held at 0 and the others are optimised (the C++ optimiser's
-# bounded method, with the deviance computed here) around the
+# structures) is held at 0 and the others are optimised (nlminb) around the
 # sparse fit. Correctness first: the whitened design is rebuilt for every
 # theta_r (no reuse of the symbolic analysis across theta_r).
 
@@ -215,8 +214,9 @@ lmm_fit_sparse_resid <- function(design, reml, control = lmm_control()) {
   runs <- list()
   for (st in starts) {
     if (!is.finite(f(st))) next
-    # the bounded method of the C++ optimiser (src/core/optim/bounded.cpp)
-    o <- tryCatch(cpp_optim_bounded_r(f, st, lower, control$max_iter, 1e-8),
+    o <- tryCatch(stats::nlminb(st, f, lower = lower,
+                                control = list(eval.max = 2L * control$max_iter, iter.max = control$max_iter, rel.tol = 1e-12,
+                                               x.tol = 1e-10)),
                   error = function(e) NULL)
     if (is.null(o) || !is.finite(o$objective)) next
     runs[[length(runs) + 1]] <- c(objective = o$objective, iterations = o$iterations)

@@ -439,21 +439,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_optim_bounded_r
-Rcpp::List cpp_optim_bounded_r(Rcpp::Function fn, Eigen::VectorXd start, Eigen::VectorXd lower, int max_iter, double grad_tol);
-RcppExport SEXP _glycotrial_cpp_optim_bounded_r(SEXP fnSEXP, SEXP startSEXP, SEXP lowerSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::Function >::type fn(fnSEXP);
-    Rcpp::traits::input_parameter< Eigen::VectorXd >::type start(startSEXP);
-    Rcpp::traits::input_parameter< Eigen::VectorXd >::type lower(lowerSEXP);
-    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
-    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_optim_bounded_r(fn, start, lower, max_iter, grad_tol));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_mi_fit_samples
 Rcpp::List cpp_mi_fit_samples(Rcpp::List problem, Rcpp::List samples, std::vector<double> theta0, int n_threads, double grad_tol, int max_iter);
 RcppExport SEXP _glycotrial_cpp_mi_fit_samples(SEXP problemSEXP, SEXP samplesSEXP, SEXP theta0SEXP, SEXP n_threadsSEXP, SEXP grad_tolSEXP, SEXP max_iterSEXP) {
@@ -1213,7 +1198,6 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},
     {"_glycotrial_cpp_lmm_sparse_fit", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_fit, 4},
     {"_glycotrial_cpp_lmm_sparse_kr", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_kr, 3},
-    {"_glycotrial_cpp_optim_bounded_r", (DL_FUNC) &_glycotrial_cpp_optim_bounded_r, 5},
     {"_glycotrial_cpp_mi_fit_samples", (DL_FUNC) &_glycotrial_cpp_mi_fit_samples, 6},
     {"_glycotrial_cpp_mi_analyse_samples", (DL_FUNC) &_glycotrial_cpp_mi_analyse_samples, 4},
     {"_glycotrial_cpp_mi_impute", (DL_FUNC) &_glycotrial_cpp_mi_impute, 3},

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -445,28 +444,5 @@ Rcpp::List cpp_lmm_sparse_kr(SEXP ptr, Eigen::VectorXd theta, double max_cells =
     return Rcpp::List::create(Rcpp::_["phi"] = kr.phi, Rcpp::_["phi_adj"] = kr.phi_adj,
                               Rcpp::_["P"] = P, Rcpp::_["W"] = kr.W,
                               Rcpp::_["scale2"] = kr.scale2);
-  });
-}
-
-// The bounded method of core/optim on a deviance computed in R (the joint
-// search over the residual structure of several grouping factors,
-// R/lmm_sparse_residual.R): `fn` maps a numeric vector to one number (Inf
-// where undefined).
-// [[Rcpp::export]]
-Rcpp::List cpp_optim_bounded_r(Rcpp::Function fn, Eigen::VectorXd start, Eigen::VectorXd lower,
-                               int max_iter, double grad_tol) {
-  return glue::guard([&] {
-    if (lower.size() != start.size())
-      throw glycotrial::InputError("lower has the wrong length", "lower");
-    glycotrial::optim::ValueObjective obj([&fn](const Eigen::VectorXd& x) {
-      const double v = Rcpp::as<double>(fn(Rcpp::wrap(x)));
-      return std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
-    });
-    const glycotrial::optim::Result r =
-        glycotrial::optim::minimise(obj, start, glycotrial::optim::bounded_options(lower, max_iter, grad_tol));
-    return Rcpp::List::create(Rcpp::_["par"] = r.x, Rcpp::_["objective"] = r.f,
-                              Rcpp::_["iterations"] = r.iterations,
-                              Rcpp::_["evaluations"] = r.evaluations,
-                              Rcpp::_["converged"] = r.converged, Rcpp::_["message"] = r.message);
   });
 }
