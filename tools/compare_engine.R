@@ -91,6 +91,18 @@ fit_all <- function(lib) {
         far$FEV1 <- far$FEV1 + 1e4
         mmrm_numbers(mmrm_fit(cov_formula("cs(AVISIT | USUBJID)"), far), lsm = TRUE)
       },
+      "mmrm us, covariate far from zero, later vcovs" = function() {
+        far <- fev
+        far$FEV1 <- far$FEV1 + 1e4
+        far$FEV1_BL <- far$FEV1_BL + 1e4
+        fit <- mmrm_fit(FEV1 ~ FEV1_BL + ARMCD * AVISIT + us(AVISIT | USUBJID), far, df = "Satterthwaite")
+        out <- mmrm_numbers(fit)
+        # computed after the fit from the engine (a second engine before
+        # issue 16, the centred one mapped with T after)
+        out$vcov <- list(out$vcov, vcov(fit, type = "Kenward-Roger"), vcov(fit, type = "Empirical-Jackknife"))
+        out$lsmeans <- stats::residuals(fit, type = "normalized")
+        out
+      },
       "mmrm us, moment route (chunks)" = function() {
         ch <- split(fev, as.integer(fev$USUBJID) %% 3)
         ch <- lapply(ch, function(x) x[order(x$USUBJID), ])
@@ -112,6 +124,22 @@ fit_all <- function(lib) {
       },
       "lmm site + subject + residual ar1" = function() {
         lmm_numbers(fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + ar1(AVISIT | USUBJID), lmm_d))
+      },
+      "lmm residual cs" = function() {
+        lmm_numbers(fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + cs(AVISIT | USUBJID), lmm_d))
+      },
+      "lmm residual us only, KR" = function() {
+        lmm_numbers(fit_lmm(AVAL ~ ARM * AVISIT + us(AVISIT | USUBJID), lmm_d), "Kenward-Roger")
+      },
+      "joint (Kronecker U x AR(1) residual)" = function() {
+        d <- adlb[adlb$USUBJID %in% unique(adlb$USUBJID)[1:50], ]
+        f <- fit_joint(d, formula = ~ ARM * AVISIT, time_cor = "ar1")
+        list(coef = f$coefficients, theta = f$theta, logLik = f$logLik, vcov = f$vcov, df = f$joint$residual_cov)
+      },
+      "joint (independent residuals)" = function() {
+        d <- adlb[adlb$USUBJID %in% unique(adlb$USUBJID)[1:50], ]
+        f <- fit_joint(d, formula = ~ ARM + AVISIT, residual = "independent")
+        list(coef = f$coefficients, theta = f$theta, logLik = f$logLik, vcov = f$vcov, df = f$joint$residual_cov)
       },
       "lmm moment route (chunks)" = function() {
         ch <- split(lmm_d, as.integer(lmm_d$USUBJID) %% 2)

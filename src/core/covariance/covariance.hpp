@@ -83,6 +83,27 @@ class PluginCovariance : public CovarianceModel {
   glycotrial_covariance_v1 p_;
 };
 
+// A registered plugin looked up by key at every evaluation, so that a model
+// that outlives a plugin replaced with overwrite = TRUE never calls it stale
+// (the LMM's model objects live on in R); evaluates through
+// PluginCovariance, so with its one finite-difference fallback.
+class RegisteredCovariance : public CovarianceModel {
+ public:
+  // Throws InputError when `key` is not registered or its parameter count
+  // over n_visits is out of bounds.
+  RegisteredCovariance(std::string key, int n_visits);
+  std::string key() const override { return key_; }
+  bool spatial() const override;
+  int n_theta(int n_visits) const override;
+  void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
+             Eigen::MatrixXd& sigma, std::vector<Eigen::MatrixXd>* dsigma) const override;
+  std::vector<double> start(const Eigen::MatrixXd& S, double fallback_var) const override;
+
+ private:
+  const glycotrial_covariance_v1& plugin() const;
+  std::string key_;
+};
+
 // Start values of the built-in structure `key` from an empirical covariance
 // (see CovarianceModel::start); false when `key` has no built-in start.
 bool builtin_start(const std::string& key, const Eigen::MatrixXd& S, double fallback_var,
