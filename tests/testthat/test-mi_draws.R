@@ -115,3 +115,11 @@ test_that("bad input to the draw methods is a classed error", {
   expect_error(mi_reference_based(d, mi_example_vars(), method = mi_approxbayes(5), seed = 1.5),
                class = "glycotrial_error_input")
 })
+
+test_that("mi_imputed_data() of a draw-based fit uses the full-data model", {
+  d <- mi_example_data(n = 30, seed = 1)
+  args <- list(d, mi_example_vars(), data_ice = attr(d, "data_ice"), reference = c(TRT = "PBO"))
+  cm <- do.call(mi_reference_based, args)
+  ab <- do.call(mi_reference_based, c(args, list(method = mi_approxbayes(3), seed = 1)))
+  expect_equal(mi_imputed_data(ab), mi_imputed_data(cm), tolerance = 1e-8)
+})

@@ -89,6 +89,13 @@ void strategy_parameters(Strategy s, int ice, const VectorXd& mu_own, const Vect
   sigma = strategy_sigma(s, ice, sigma_own, sigma_ref);
 }
 
+MatrixXd submatrix(const MatrixXd& S, const std::vector<int>& rows, const std::vector<int>& cols) {
+  MatrixXd out(rows.size(), cols.size());
+  for (size_t a = 0; a < rows.size(); ++a)
+    for (size_t b = 0; b < cols.size(); ++b) out(a, b) = S(rows[a], cols[b]);
+  return out;
+}
+
 void conditional_mean(const VectorXd& mu, const MatrixXd& sigma, VectorXd& y, MatrixXd* cond_sigma) {
   const int k = static_cast<int>(y.size());
   std::vector<int> obs, mis;
@@ -103,14 +110,9 @@ void conditional_mean(const VectorXd& mu, const MatrixXd& sigma, VectorXd& y, Ma
     if (cond_sigma) *cond_sigma = sigma;
     return;
   }
-  MatrixXd Soo(no, no), Smo(nm, no);
+  const MatrixXd Soo = submatrix(sigma, obs, obs), Smo = submatrix(sigma, mis, obs);
   VectorXd r(no);
-  for (int a = 0; a < no; ++a) {
-    r(a) = y(obs[a]) - mu(obs[a]);
-    for (int b = 0; b < no; ++b) Soo(a, b) = sigma(obs[a], obs[b]);
-  }
-  for (int a = 0; a < nm; ++a)
-    for (int b = 0; b < no; ++b) Smo(a, b) = sigma(mis[a], obs[b]);
+  for (int a = 0; a < no; ++a) r(a) = y(obs[a]) - mu(obs[a]);
   Eigen::LLT<MatrixXd> llt(Soo);
   if (llt.info() != Eigen::Success)
     throw NumericalError("the covariance of the observed visits is not positive definite");
@@ -118,10 +120,7 @@ void conditional_mean(const VectorXd& mu, const MatrixXd& sigma, VectorXd& y, Ma
   const VectorXd m = Smo * w;
   for (int a = 0; a < nm; ++a) y(mis[a]) = mu(mis[a]) + m(a);
   if (cond_sigma) {
-    MatrixXd Smm(nm, nm);
-    for (int a = 0; a < nm; ++a)
-      for (int b = 0; b < nm; ++b) Smm(a, b) = sigma(mis[a], mis[b]);
-    *cond_sigma = Smm - Smo * llt.solve(Smo.transpose());
+    *cond_sigma = submatrix(sigma, mis, mis) - Smo * llt.solve(Smo.transpose());
   }
 }
 

@@ -48,6 +48,10 @@ Eigen::MatrixXd strategy_sigma(Strategy s, int ice, const Eigen::MatrixXd& sigma
 Eigen::MatrixXd reference_sigma(const Eigen::MatrixXd& sigma_own, const Eigen::MatrixXd& sigma_ref,
                                 int n_mar);
 
+// S[rows, cols].
+Eigen::MatrixXd submatrix(const Eigen::MatrixXd& S, const std::vector<int>& rows,
+                          const std::vector<int>& cols);
+
 // Fills the NaN entries of y with their conditional mean given the others.
 // When cond_sigma != nullptr it receives the conditional covariance of the
 // missing entries (for draws).

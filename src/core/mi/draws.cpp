@@ -79,16 +79,9 @@ Pattern make_pattern(const std::vector<int>& obs, const std::vector<int>& mis, c
   p.obs = obs;
   p.mis = mis;
   const int no = static_cast<int>(obs.size()), nm = static_cast<int>(mis.size());
-  MatrixXd Smm(nm, nm);
-  for (int a = 0; a < nm; ++a)
-    for (int b = 0; b < nm; ++b) Smm(a, b) = S(mis[a], mis[b]);
-  MatrixXd C = Smm;
+  MatrixXd C = submatrix(S, mis, mis);
   if (no > 0) {
-    MatrixXd Soo(no, no), Smo(nm, no);
-    for (int a = 0; a < no; ++a)
-      for (int b = 0; b < no; ++b) Soo(a, b) = S(obs[a], obs[b]);
-    for (int a = 0; a < nm; ++a)
-      for (int b = 0; b < no; ++b) Smo(a, b) = S(mis[a], obs[b]);
+    const MatrixXd Soo = submatrix(S, obs, obs), Smo = submatrix(S, mis, obs);
     Eigen::LLT<MatrixXd> llt(Soo);
     if (llt.info() != Eigen::Success)
       throw NumericalError("the covariance of the observed visits is not positive definite");
