@@ -849,6 +849,16 @@ bad("mi_reference_based", "ICE visit not a visit",
                        data.frame(USUBJID = mi_d$USUBJID[1], AVISIT = "WEEK99", strategy = "JR"),
                        reference = c(TRT = "PBO")),
     class = "glycotrial_error_mi_visit", arg = "WEEK99")
+bad("mi_bmlmi", "B below 2", mi_bmlmi(B = 1), arg = "B")
+bad("mi_bmlmi", "D not a number", mi_bmlmi(D = "2"), arg = "D")
+bad("mi_approxbayes", "n_samples below 2", mi_approxbayes(n_samples = 1), arg = "n_samples")
+bad("mi_approxbayes", "covariance not a string", mi_approxbayes(covariance = 1), arg = "covariance")
+bad("mi_reference_based", "negative seed",
+    mi_reference_based(mi_d, mi_example_vars(), method = mi_approxbayes(5), seed = -1), arg = "seed")
+bad("register_mi_strategy", "fun not a function", register_mi_strategy("BAD_FUN", 3),
+    class = "glycotrial_error")
+bad("register_mi_strategy", "needs_reference NA",
+    register_mi_strategy("BAD_FLAG", function(a, b, c) a, needs_reference = NA), arg = "needs_reference")
 bad("mi_tipping_point", "x not an MI result", mi_tipping_point(1, deltas = 0), arg = "x")
 bad("mi_imputed_data", "x not an MI result", mi_imputed_data(list()), arg = "x")
 bad("as_ard", "a number", as_ard(1), class = "glycotrial_error")
