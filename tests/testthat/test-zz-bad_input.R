@@ -851,6 +851,7 @@ bad("mi_reference_based", "ICE visit not a visit",
     class = "glycotrial_error_mi_visit", arg = "WEEK99")
 bad("mi_tipping_point", "x not an MI result", mi_tipping_point(1, deltas = 0), arg = "x")
 bad("mi_imputed_data", "x not an MI result", mi_imputed_data(list()), arg = "x")
+bad("mi_tipping_delta", "x not a tipping grid", mi_tipping_delta(data.frame(delta = 0)), arg = "x")
 # intercurrent events from ADaM (R/mi_ice.R, R/mi_ice_check.R)
 ice_sched <- data.frame(AVISIT = c("Week 4", "Week 8"), day = c(29, 57))
 bad("mi_ice_schedule", "no such PARAMCD", mi_ice_schedule(adlb, "NOPE"),
