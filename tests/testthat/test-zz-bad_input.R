@@ -852,6 +852,9 @@ bad("mi_reference_based", "ICE visit not a visit",
 bad("mi_tipping_point", "x not an MI result", mi_tipping_point(1, deltas = 0), arg = "x")
 bad("mi_imputed_data", "x not an MI result", mi_imputed_data(list()), arg = "x")
 bad("mi_tipping_delta", "x not a tipping grid", mi_tipping_delta(data.frame(delta = 0)), arg = "x")
+bad("mi_retrieved_dropout", "no retrieved outcome to estimate the off-treatment effect",
+    mi_retrieved_dropout(mi_d, mi_example_vars(), attr(mi_d, "data_ice")),
+    class = "glycotrial_error_mi_retrieved", arg = "retrieved")
 # intercurrent events from ADaM (R/mi_ice.R, R/mi_ice_check.R)
 ice_sched <- data.frame(AVISIT = c("Week 4", "Week 8"), day = c(29, 57))
 bad("mi_ice_schedule", "no such PARAMCD", mi_ice_schedule(adlb, "NOPE"),
