@@ -855,6 +855,9 @@ bad("mi_tipping_delta", "x not a tipping grid", mi_tipping_delta(data.frame(delt
 bad("mi_retrieved_dropout", "no retrieved outcome to estimate the off-treatment effect",
     mi_retrieved_dropout(mi_d, mi_example_vars(), attr(mi_d, "data_ice")),
     class = "glycotrial_error_mi_retrieved", arg = "retrieved")
+bad("mi_composite", "one imputed data set only",
+    mi_composite(list(adlb), adsl, treatment = "UC-MSC", control = "Placebo"),
+    class = "glycotrial_error_mi_composite", arg = "imputed")
 # intercurrent events from ADaM (R/mi_ice.R, R/mi_ice_check.R)
 ice_sched <- data.frame(AVISIT = c("Week 4", "Week 8"), day = c(29, 57))
 bad("mi_ice_schedule", "no such PARAMCD", mi_ice_schedule(adlb, "NOPE"),
