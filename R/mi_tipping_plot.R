@@ -95,7 +95,8 @@ autoplot_mi_tipping <- function(object, visit = NULL, contrast = NULL, ...) {
     sub <- sprintf("tipping point: delta = %.3g (the %s %g%% limit crosses 0)", tip$tipping_delta,
                    tip$bound, level)
   }
-  p + ggplot2::labs(x = "Delta added to the imputed values", y = sprintf("%s (%g%% CI)", tip$contrast, level),
+  p + ggplot2::labs(x = sprintf("Delta added to the imputed values (%s)",
+                                  paste(attr(object, "arms") %||% "shifted arms", collapse = ", ")), y = sprintf("%s (%g%% CI)", tip$contrast, level),
                     title = sprintf("Tipping-point analysis at %s", tip$visit), subtitle = sub) +
     ggplot2::theme_minimal()
 }

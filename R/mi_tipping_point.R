@@ -49,6 +49,7 @@ mi_tipping_point <- function(x, deltas, arms = NULL, visits = NULL) {
   })
   out <- do.call(rbind, out)
   attr(out, "alpha") <- 1 - x$conf_level
+  attr(out, "arms") <- arms
   class(out) <- c("glycotrial_mi_tipping", "data.frame")
   out
 }
