@@ -98,9 +98,10 @@ mi_ice_table <- function(subject, subj, day, event, strategy, reason, schedule, 
 }
 
 mi_ice_check_strategy <- function(strategy, call) {
-  bad <- setdiff(strategy, mi_strategies)
+  keys <- mi_strategy_keys()
+  bad <- setdiff(strategy, keys)
   if (!is.character(strategy) || !length(strategy) || length(bad)) {
-    glycotrial_abort("{.arg strategy} must be one of {.val {mi_strategies}}; found {.val {bad}}.",
+    glycotrial_abort("{.arg strategy} must be one of {.val {keys}}; found {.val {bad}}.",
                      class = c("input", "glycotrial_error_mi_strategy"), call = call)
   }
 }
@@ -118,7 +119,8 @@ mi_ice_check_strategy <- function(strategy, call) {
 #'   `"DCSREAS"` (study discontinuation). Default: the first of these present.
 #' @param date Date of the event: default `TRTEDT` for `DCTREAS` and `EOSDT`
 #'   for `DCSREAS`.
-#' @param strategy The strategy (`"MAR"`, `"JR"`, `"CR"`, `"CIR"`, `"LMCF"`),
+#' @param strategy The strategy (`"MAR"`, `"JR"`, `"CR"`, `"CIR"`, `"LMCF"` or
+#'   one registered with [register_mi_strategy()]),
 #'   or a vector named by reason (upper case as in the data) with an optional
 #'   element `.default` for the other reasons, e.g.
 #'   `c("ADVERSE EVENT" = "JR", "LACK OF EFFICACY" = "JR", .default = "MAR")`.

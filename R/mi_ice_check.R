@@ -2,10 +2,17 @@
 # rules), shared by mi_problem() and the exported mi_ice_check(), and
 # mi_ice_set_missing() for rbmi's treatment of post-ICE data.
 
-# JR, CR and CIR need a reference arm: named in `reference` (the subject's arm
-# or the arm is itself a reference) or per subject in data_ice$reference.
-mi_ice_need_reference <- function(strategy, has_ref, subjects, arm_of, arms, call = rlang_caller()) {
-  no_ref <- strategy %in% c("JR", "CR", "CIR") & !has_ref
+# Strategies whose plugin needs a reference arm (JR, CR, CIR and user
+# strategies registered so): named in `reference` (the subject's arm or the
+# arm is itself a reference) or per subject in data_ice$reference.
+mi_strategy_needs_reference <- function(strategy) {
+  vapply(strategy, function(s) isTRUE(get_plugin("mi_strategy", s)$meta$needs_reference), logical(1),
+         USE.NAMES = FALSE)
+}
+
+mi_ice_need_reference <- function(strategy, needs, has_ref, subjects, arm_of, arms,
+                                  call = rlang_caller()) {
+  no_ref <- needs & !has_ref
   if (!any(no_ref)) return(invisible())
   i <- which(no_ref)[1]
   glycotrial_abort(c("Subject {.val {subjects[i]}} (arm {.val {arm_of[i]}}) has strategy {.val {strategy[i]}}, which needs a reference arm, and none was given for that arm.",
@@ -71,7 +78,8 @@ mi_ice_check <- function(data, vars, data_ice, reference = NULL) {
   arm_of <- grp[match(ice$subject, as.character(data[[vars$subjid]]))]
   has_ref <- arm_of %in% c(names(reference), unname(reference))
   if (!is.null(ice$reference)) has_ref <- has_ref | !is.na(ice$reference)
-  mi_ice_need_reference(ice$strategy, has_ref, ice$subject, arm_of, arms, call = call)
+  mi_ice_need_reference(ice$strategy, mi_strategy_needs_reference(ice$strategy), has_ref,
+                        ice$subject, arm_of, arms, call = call)
   post <- mi_ice_post_rows(data, vars, ice) & !is.na(data[[vars$outcome]])
   mi_ice_post_error(data[[vars$subjid]][post], call = call)
   invisible(data_ice)

@@ -44,8 +44,7 @@ mi_tipping_point <- function(x, deltas, arms = NULL, visits = NULL) {
   out <- lapply(deltas, function(dv) {
     cpp <- pb$cpp
     cpp$delta <- base + dv * shifted
-    est <- cpp_mi_analyse_samples(cpp, x$samples, x$fits, x$n_threads)
-    cbind(delta = dv, mi_pool(est, pb, x$method, x$conf_level, x$alternative, x$pool_type))
+    cbind(delta = dv, mi_reanalyse(x, cpp))
   })
   out <- do.call(rbind, out)
   attr(out, "alpha") <- 1 - x$conf_level
