@@ -859,6 +859,8 @@ bad("mi_composite", "one imputed data set only",
     mi_composite(list(adlb), adsl, treatment = "UC-MSC", control = "Placebo"),
     class = "glycotrial_error_mi_composite", arg = "imputed")
 bad("report_estimands", "ctx not a report context", report_estimands(list()), arg = "ctx")
+bad("mi_composite_impute", "PARAMCD not in adlb", mi_composite_impute(adlb, adsl, paramcd = "NOPE"),
+    class = "glycotrial_error_mi_composite", arg = "NOPE")
 # intercurrent events from ADaM (R/mi_ice.R, R/mi_ice_check.R)
 ice_sched <- data.frame(AVISIT = c("Week 4", "Week 8"), day = c(29, 57))
 bad("mi_ice_schedule", "no such PARAMCD", mi_ice_schedule(adlb, "NOPE"),
