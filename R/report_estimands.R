@@ -36,6 +36,10 @@ report_estimands_check <- function(ctx) {
 #'
 #' @param ctx A [report_context()].
 #' @param tipping Compute the tipping-point grid.
+#' @param draws Also run approximate Bayesian MI ([mi_approxbayes()], Rubin's
+#'   rules) for each strategy.
+#' @param n_imputations Imputations of the approximate Bayesian MI.
+#' @param seed Seed of the approximate Bayesian MI.
 #' @return A list: `estimand` (attribute, definition), `results` (one row per
 #'   strategy and comparison at the primary visit), `data_ice`, `fits` (by
 #'   strategy), `tipping` (a [mi_tipping_point()] grid or `NULL`) and
@@ -46,7 +50,7 @@ report_estimands_check <- function(ctx) {
 #' est$estimand
 #' est$results
 #' @export
-report_estimands <- function(ctx, tipping = TRUE) {
+report_estimands <- function(ctx, tipping = TRUE, draws = FALSE, n_imputations = 50, seed = 1) {
   if (!is.environment(ctx) || is.null(ctx$plan)) {
     glycotrial_abort("{.arg ctx} must be a {.fn report_context} result, not {describe_value(ctx)}.")
   }
@@ -68,17 +72,25 @@ report_estimands <- function(ctx, tipping = TRUE) {
   target <- ctx$target_label
   fits <- list()
   rows <- list()
-  for (st in c("MAR", "JR", "CR")) {
+  cov <- ctx$params$covariance %||% "us"
+  methods <- list(condmean = mi_condmean(covariance = cov))
+  if (isTRUE(draws)) methods$approxbayes <- mi_approxbayes(n_imputations, covariance = cov)
+  labels <- c(condmean = "conditional mean (jackknife)",
+              approxbayes = sprintf("approximate Bayesian MI (m = %d)", n_imputations))
+  for (st in c("MAR", "JR", "CR")) for (mt in names(methods)) {
     ice_st <- ice
     ice_st$strategy <- rep(st, nrow(ice_st))
-    fit <- mi_reference_based(d, vars, data_ice = ice_st, method = mi_condmean(covariance = ctx$params$covariance %||% "us"),
+    fit <- mi_reference_based(d, vars, data_ice = ice_st, method = methods[[mt]],
                               reference = reference, analysis_covariates = "BASE",
-                              post_ice = "exclude", conf_level = ctx$conf)
-    fits[[st]] <- fit
+                              post_ice = "exclude", conf_level = ctx$conf,
+                              seed = if (mt == "condmean") NULL else seed)
+    if (mt == "condmean") fits[[st]] <- fit
     r <- fit$results[fit$results$visit == target, , drop = FALSE]
-    rows[[st]] <- data.frame(strategy = st, comparison = sub(" - ", " vs ", r$contrast),
-                             estimate = r$estimate, se = r$se, lower = r$lower, upper = r$upper,
-                             p_value = r$p_value, stringsAsFactors = FALSE)
+    rows[[paste(st, mt)]] <- data.frame(strategy = st, method = labels[[mt]],
+                                        comparison = sub(" - ", " vs ", r$contrast),
+                                        estimate = r$estimate, se = r$se, lower = r$lower,
+                                        upper = r$upper, p_value = r$p_value,
+                                        stringsAsFactors = FALSE)
   }
   results <- do.call(rbind, rows)
   rownames(results) <- NULL
@@ -99,8 +111,9 @@ report_estimands <- function(ctx, tipping = TRUE) {
       sprintf("%s (%s, %d subject%s): hypothetical strategy under MAR (primary); reference-based jump to reference (JR) and copy reference (CR) with %s as reference (sensitivity)",
               paste0(toupper(substr(ev, 1, 1)), substring(ev, 2)), reason, nrow(ice), if (nrow(ice) == 1) "" else "s", control),
       sprintf("Difference in means (ANCOVA on baseline) at %s with %g%% CI", target, 100 * ctx$conf),
-      sprintf("%d missing at %s; conditional mean imputation (MMRM, %s covariance), jackknife standard errors",
-              n_miss, target, ctx$params$covariance %||% "us")),
+      sprintf("%d missing at %s; conditional mean imputation (MMRM, %s covariance), jackknife standard errors%s",
+              n_miss, target, cov,
+              if (isTRUE(draws)) sprintf("; approximate Bayesian MI with %d imputations, Rubin's rules", n_imputations) else "")),
     stringsAsFactors = FALSE)
   out <- list(estimand = estimand, results = results, data_ice = ice, fits = fits, tipping = NULL,
               tipping_note = "")
