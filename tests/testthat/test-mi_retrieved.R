@@ -93,3 +93,16 @@ test_that("bad input: no retrieved outcome in a cell, no events, derived columns
   expect_error(mi_retrieved_dropout(d, mi_example_vars(), ice), class = "glycotrial_error_input",
                regexp = "OFFTRT")
 })
+
+test_that("random-draw imputation (approximate Bayes) from the retrieved-dropout model", {
+  d <- mi_example_data(n = 120, seed = 2)
+  ice <- attr(d, "data_ice")
+  ice$AVISIT <- levels(d$AVISIT)[match(ice$AVISIT, levels(d$AVISIT)) - 1]
+  cm <- mi_retrieved_dropout(d, mi_example_vars(), ice, analysis_covariates = "BASE")
+  mi <- mi_retrieved_dropout(d, mi_example_vars(), ice, method = mi_approxbayes(100),
+                             analysis_covariates = "BASE", seed = 3)
+  expect_s3_class(mi, "glycotrial_mi_retrieved")
+  # both estimate the same MAR-given-status mean: they differ by Monte-Carlo
+  # error (5 Monte-Carlo standard errors as the bound)
+  expect_true(all(abs(mi$results$estimate - cm$results$estimate) <= 5 * mi$results$mcse + 1e-8))
+})

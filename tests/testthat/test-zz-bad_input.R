@@ -861,6 +861,11 @@ bad("mi_composite", "one imputed data set only",
 bad("report_estimands", "ctx not a report context", report_estimands(list()), arg = "ctx")
 bad("mi_composite_impute", "PARAMCD not in adlb", mi_composite_impute(adlb, adsl, paramcd = "NOPE"),
     class = "glycotrial_error_mi_composite", arg = "NOPE")
+# draw-based methods and strategy plugins (mibayes's exports, merged into estimand)
+bad("mi_bmlmi", "one bootstrap sample", mi_bmlmi(B = 1), arg = "B")
+bad("mi_approxbayes", "one imputation", mi_approxbayes(n_samples = 1), arg = "n_samples")
+bad("register_mi_strategy", "strategy not a function", register_mi_strategy("bad_input_strategy", 1),
+    arg = "function")
 # intercurrent events from ADaM (R/mi_ice.R, R/mi_ice_check.R)
 ice_sched <- data.frame(AVISIT = c("Week 4", "Week 8"), day = c(29, 57))
 bad("mi_ice_schedule", "no such PARAMCD", mi_ice_schedule(adlb, "NOPE"),
