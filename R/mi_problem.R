@@ -56,13 +56,8 @@ mi_problem <- function(data, vars, data_ice, method, reference, analysis_covaria
   }
   entries <- lapply(stats::setNames(nm = unique(strategy)), function(s) get_plugin("mi_strategy", s))
   needs_ref <- vapply(entries, function(e) isTRUE(e$meta$needs_reference), logical(1))
-  no_ref <- needs_ref[strategy] & !has_ref
-  if (any(no_ref)) {
-    bad <- subjects[no_ref][1]
-    glycotrial_abort(c("Subject {.val {bad}} (arm {.val {as.character(arm_of[no_ref][1])}}) has strategy {.val {strategy[no_ref][1]}}, which needs a reference arm, and none was given for that arm.",
-                       "i" = "Name the arm in {.arg reference}, e.g. {.code reference = c({as.character(arm_of[no_ref][1])} = \"{arms[1]}\")}, or add a {.code reference} column to {.arg data_ice}."),
-                     class = c("glycotrial_error_mi_reference", "glycotrial_error_input"))
-  }
+  mi_ice_need_reference(strategy, unname(needs_ref[strategy]), has_ref, subjects,
+                        as.character(arm_of), arms)
   lmcf_first <- strategy == "LMCF" & ice_index == 0L
   if (any(lmcf_first)) {
     glycotrial_abort("Subject {.val {subjects[lmcf_first][1]}} has strategy {.val LMCF} from the first visit: there is no mean to carry forward.")
@@ -71,13 +66,7 @@ mi_problem <- function(data, vars, data_ice, method, reference, analysis_covaria
   vis_idx <- as.integer(data[[vis]]) - 1L
   subj_idx <- match(data[[sid]], subjects)
   post <- strategy[subj_idx] != "MAR" & vis_idx >= ice_index[subj_idx]
-  obs_post <- post & !is.na(y)
-  if (any(obs_post) && post_ice == "error") {
-    s1 <- unique(data[[sid]][obs_post])
-    glycotrial_abort(c("Subject{?s} {.val {s1}} ha{?s/ve} outcomes observed at or after an intercurrent event with a non-MAR strategy.",
-                       "i" = "Use {.code post_ice = \"exclude\"} to leave them out of the imputation model and keep them in the analysis (rbmi's rule), set their outcome to {.code NA} to impute them, or give those subjects the strategy {.val MAR}."),
-                     class = c("glycotrial_error_mi_post_ice", "glycotrial_error_input"))
-  }
+  if (post_ice == "error") mi_ice_post_error(data[[sid]][post & !is.na(y)])
   fit_row <- !post & !is.na(y)
   # Built-in strategies run natively in the core (meta$code); a user strategy
   # gets a slot per subject with missing visits (mi_add_custom()).

@@ -11,8 +11,10 @@
 #' @param arms Arms whose imputed values are shifted (default: all arms that
 #'   are not their own reference, i.e. the active arms).
 #' @param visits Visits whose imputed values are shifted (default: all).
-#' @return A data frame with `delta` and the columns of `x$results`, one row
-#'   per delta, visit and contrast.
+#' @return A data frame (class `glycotrial_mi_tipping`) with `delta` and the
+#'   columns of `x$results`, one row per delta, visit and contrast; see
+#'   [mi_tipping_delta()] for the tipping point and `autoplot()`/`plot()` for
+#'   the plot.
 #' @examples
 #' d <- mi_example_data(n = 40, seed = 1)
 #' fit <- mi_reference_based(d, mi_example_vars(), data_ice = attr(d, "data_ice"),
@@ -44,7 +46,11 @@ mi_tipping_point <- function(x, deltas, arms = NULL, visits = NULL) {
     cpp$delta <- base + dv * shifted
     cbind(delta = dv, mi_reanalyse(x, cpp))
   })
-  do.call(rbind, out)
+  out <- do.call(rbind, out)
+  attr(out, "alpha") <- 1 - x$conf_level
+  attr(out, "arms") <- arms
+  class(out) <- c("glycotrial_mi_tipping", "data.frame")
+  out
 }
 
 #' The conditional-mean imputed data
