@@ -145,6 +145,14 @@ cpp_mi_impute <- function(problem, sample, fit) {
     .Call(`_glycotrial_cpp_mi_impute`, problem, sample, fit)
 }
 
+cpp_mi_bootstrap_samples <- function(arm, n_samples, seed) {
+    .Call(`_glycotrial_cpp_mi_bootstrap_samples`, arm, n_samples, seed)
+}
+
+cpp_mi_draw_analyse <- function(problem, imp_sets, fits, n_draws, seed, n_threads) {
+    .Call(`_glycotrial_cpp_mi_draw_analyse`, problem, imp_sets, fits, n_draws, seed, n_threads)
+}
+
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine`, X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin)
 }
@@ -165,12 +173,12 @@ cpp_mmrm_derivatives <- function(ptr, theta, jacobian) {
     .Call(`_glycotrial_cpp_mmrm_derivatives`, ptr, theta, jacobian)
 }
 
-cpp_mmrm_newton <- function(ptr, theta, grad_tol, max_iter) {
-    .Call(`_glycotrial_cpp_mmrm_newton`, ptr, theta, grad_tol, max_iter)
+cpp_mmrm_optimise <- function(ptr, start, alternatives, methods, grad_tol, accept_tol, max_iter) {
+    .Call(`_glycotrial_cpp_mmrm_optimise`, ptr, start, alternatives, methods, grad_tol, accept_tol, max_iter)
 }
 
-cpp_mmrm_ols_residual_covariance <- function(ptr) {
-    .Call(`_glycotrial_cpp_mmrm_ols_residual_covariance`, ptr)
+cpp_mmrm_default_starts <- function(ptr) {
+    .Call(`_glycotrial_cpp_mmrm_default_starts`, ptr)
 }
 
 cpp_mmrm_check_design <- function(X, min_eigen) {

@@ -54,13 +54,10 @@ mi_problem <- function(data, vars, data_ice, method, reference, analysis_covaria
     ref_arm[pos[given]] <- ice$reference[given]
     has_ref[pos[given]] <- TRUE
   }
-  no_ref <- strategy %in% c("JR", "CR", "CIR") & !has_ref
-  if (any(no_ref)) {
-    bad <- subjects[no_ref][1]
-    glycotrial_abort(c("Subject {.val {bad}} (arm {.val {as.character(arm_of[no_ref][1])}}) has strategy {.val {strategy[no_ref][1]}}, which needs a reference arm, and none was given for that arm.",
-                       "i" = "Name the arm in {.arg reference}, e.g. {.code reference = c({as.character(arm_of[no_ref][1])} = \"{arms[1]}\")}, or add a {.code reference} column to {.arg data_ice}."),
-                     class = c("glycotrial_error_mi_reference", "glycotrial_error_input"))
-  }
+  entries <- lapply(stats::setNames(nm = unique(strategy)), function(s) get_plugin("mi_strategy", s))
+  needs_ref <- vapply(entries, function(e) isTRUE(e$meta$needs_reference), logical(1))
+  mi_ice_need_reference(strategy, unname(needs_ref[strategy]), has_ref, subjects,
+                        as.character(arm_of), arms)
   lmcf_first <- strategy == "LMCF" & ice_index == 0L
   if (any(lmcf_first)) {
     glycotrial_abort("Subject {.val {subjects[lmcf_first][1]}} has strategy {.val LMCF} from the first visit: there is no mean to carry forward.")
@@ -69,14 +66,16 @@ mi_problem <- function(data, vars, data_ice, method, reference, analysis_covaria
   vis_idx <- as.integer(data[[vis]]) - 1L
   subj_idx <- match(data[[sid]], subjects)
   post <- strategy[subj_idx] != "MAR" & vis_idx >= ice_index[subj_idx]
-  obs_post <- post & !is.na(y)
-  if (any(obs_post) && post_ice == "error") {
-    s1 <- unique(data[[sid]][obs_post])
-    glycotrial_abort(c("Subject{?s} {.val {s1}} ha{?s/ve} outcomes observed at or after an intercurrent event with a non-MAR strategy.",
-                       "i" = "Use {.code post_ice = \"exclude\"} to leave them out of the imputation model and keep them in the analysis (rbmi's rule), set their outcome to {.code NA} to impute them, or give those subjects the strategy {.val MAR}."),
-                     class = c("glycotrial_error_mi_post_ice", "glycotrial_error_input"))
-  }
+  if (post_ice == "error") mi_ice_post_error(data[[sid]][post & !is.na(y)])
   fit_row <- !post & !is.na(y)
+  # Built-in strategies run natively in the core (meta$code); a user strategy
+  # gets a slot per subject with missing visits (mi_add_custom()).
+  code <- vapply(entries, function(e) e$meta$code %||% NA_integer_, integer(1))[strategy]
+  has_missing <- tapply(is.na(y), factor(subj_idx, levels = seq_len(n)), any)
+  user <- is.na(code) & has_missing
+  custom <- rep(-1L, n)
+  custom[user] <- seq_len(sum(user)) - 1L
+  code[is.na(code)] <- 0L
 
   # Imputation model: outcome ~ group + visit + covariates (rbmi's formula),
   # fitted by mmrm_fit() for the full-data optimum that warm-starts the refits.
@@ -117,7 +116,7 @@ mi_problem <- function(data, vars, data_ice, method, reference, analysis_covaria
   dl <- mi_delta_vector(delta, vars, subjects, visits)
   cpp <- list(n_subjects = n, k = k, X_own = unname(X_own), X_ref = unname(X_ref), y = as.numeric(y),
               fit_row = as.integer(fit_row), ice = as.integer(ice_index),
-              strategy = match(strategy, mi_strategies) - 1L, group_own = as.integer(g_own),
+              strategy = as.integer(unname(code)), custom = custom, group_own = as.integer(g_own),
               group_ref = as.integer(g_ref), n_groups = if (is.null(groups)) 1L else length(groups),
               reml = method$reml, cov_key = fit$cov_type, Z = an$Z,
               contrast_cols = an$contrast_cols, delta = dl)
@@ -166,9 +165,12 @@ mi_check_ice <- function(data_ice, vars, subjects, visits) {
                        "i" = "Give the first visit affected by the event, as a level of {.code data${vars$visit}}."),
                      class = c("glycotrial_error_mi_visit", "glycotrial_error_input"))
   }
-  bad <- is.na(st) | !st %in% mi_strategies
+  keys <- mi_strategy_keys()
+  bad <- is.na(st) | !st %in% keys
   if (any(bad)) {
-    glycotrial_abort("Subject {.val {s[bad][1]}} has strategy {.val {st[bad][1]}}; use one of {.val {mi_strategies}}.")
+    glycotrial_abort(c("Subject {.val {s[bad][1]}} has strategy {.val {st[bad][1]}}; use one of {.val {keys}}.",
+                       "i" = "Add a strategy with {.fun register_mi_strategy}."),
+                     class = c("glycotrial_error_mi_strategy", "glycotrial_error_input"))
   }
   list(subject = s, visit_index = match(v, visits), strategy = st,
        reference = if ("reference" %in% names(data_ice)) as.character(data_ice$reference) else NULL)

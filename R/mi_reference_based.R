@@ -1,9 +1,7 @@
 # Reference-based multiple imputation under intercurrent events (issue 20):
 # conditional-mean imputation (Wolbers et al. 2022) with jackknife or bootstrap
-# standard errors, rbmi's semantics, the resampling loop in C++
-# (src/core/mi/condmean.cpp).
-
-mi_strategies <- c("MAR", "JR", "CR", "CIR", "LMCF")
+# standard errors, bootstrapped ML and approximate Bayesian MI by random draws
+# (R/mi_draws.R), rbmi's semantics, the resampling loop in C++ (src/core/mi).
 
 #' Conditional-mean imputation method
 #'
@@ -45,12 +43,15 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
             class = "glycotrial_mi_method")
 }
 
-#' Reference-based multiple imputation with conditional means
+#' Reference-based multiple imputation
 #'
 #' Imputes the missing outcomes of a longitudinal trial under the
 #' intercurrent-event strategies of `data_ice`, analyses each visit by ANCOVA
 #' and pools the treatment differences, as rbmi's
-#' `draws()`/`impute()`/`analyse(ancova)`/`pool()` with `method_condmean()` do.
+#' `draws()`/`impute()`/`analyse(ancova)`/`pool()` do with
+#' `method_condmean()` ([mi_condmean()]), `method_bmlmi()` ([mi_bmlmi()]) or
+#' `method_approxbayes()` ([mi_approxbayes()]). Strategies beyond the built-in
+#' ones are added with [register_mi_strategy()].
 #'
 #' With \eqn{\mu_a = X_i(\text{own arm})\beta}, \eqn{\mu_r = X_i(\text{reference
 #' arm})\beta} and \eqn{t} the first visit affected by the event, the imputation
@@ -71,6 +72,34 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 #' \bar\theta)^2}}; the point estimate is that of the full data; CI and p-value
 #' from the normal distribution (rbmi's `pool()`).
 #'
+#' The draw-based methods impute the missing visits by random draws
+#' \eqn{y_m = \mu_m + \Sigma_{mo}\Sigma_{oo}^{-1}(y_o - \mu_o) + L z} with
+#' \eqn{L L^\top = \Sigma_{mm} - \Sigma_{mo}\Sigma_{oo}^{-1}\Sigma_{om}}
+#' (one Cholesky factor per missingness pattern, strategy and parameter draw)
+#' and \eqn{z} standard normal, from per-sample random streams of `seed`, so
+#' results do not depend on `n_threads`. Each imputed data set is analysed by
+#' a per-visit ANCOVA giving \eqn{\hat\theta_j}, \eqn{se_j} and
+#' \eqn{\nu_{com} = n - q}.
+#' * Approximate Bayes, Rubin's rules over \eqn{M} imputations:
+#'   \eqn{\bar\theta = \sum_j \hat\theta_j / M},
+#'   \eqn{W = \sum_j se_j^2 / M}, \eqn{B = \sum_j (\hat\theta_j -
+#'   \bar\theta)^2 / (M - 1)}, \eqn{T = W + (1 + 1/M) B}; Barnard-Rubin df
+#'   with \eqn{\lambda = (1 + 1/M) B / T}, \eqn{\nu_{old} = (M - 1) /
+#'   \lambda^2}, \eqn{\nu_{obs} = (\nu_{com} + 1)/(\nu_{com} + 3)\,
+#'   \nu_{com} (1 - \lambda)}, \eqn{\nu = \nu_{old}\nu_{obs} /
+#'   (\nu_{old} + \nu_{obs})}; t-based CI and p-value.
+#' * Bootstrapped ML, von Hippel & Bartlett over \eqn{B} samples times
+#'   \eqn{D} imputations \eqn{\hat\theta_{bd}}: \eqn{\bar\theta} their mean,
+#'   \eqn{MSB = D \sum_b (\bar\theta_b - \bar\theta)^2 / (B - 1)},
+#'   \eqn{MSW = \sum_{b,d} (\hat\theta_{bd} - \bar\theta_b)^2 / (B(D - 1))},
+#'   \eqn{Var = (1 + 1/B)(MSB - MSW)/D + MSW/(BD)},
+#'   \eqn{\nu = Var^2 / \{((B + 1)/(BD))^2 MSB^2/(B - 1) + MSW^2/(B D^2 (D -
+#'   1))\}} (at least 3); t-based CI and p-value.
+#'
+#' The results of the draw-based methods carry the Monte-Carlo standard error
+#' of the estimate (`mcse`: \eqn{\sqrt{B/M}} for approximate Bayes,
+#' \eqn{\sqrt{MSB/(BD)}} for bootstrapped ML).
+#'
 #' @param data Long data with one row per subject and visit (missing outcomes
 #'   as `NA`), as rbmi expects.
 #' @param vars Variable names: a list with `subjid`, `visit`, `group`,
@@ -81,7 +110,7 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 #'   the first visit affected (`vars$visit` column) and the strategy (`MAR`,
 #'   `JR`, `CR`, `CIR` or `LMCF`); an optional column `reference` names a
 #'   per-subject reference arm. `NULL`: every missing value is MAR.
-#' @param method A method from [mi_condmean()].
+#' @param method A method from [mi_condmean()], [mi_bmlmi()] or [mi_approxbayes()].
 #' @param reference Named character vector mapping each arm to its reference
 #'   arm, e.g. `c(DRUG = "PLACEBO")`; a reference arm is its own reference.
 #'   `JR`, `CR` and `CIR` in an arm that is neither named nor a reference arm
@@ -98,42 +127,72 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 #' @param n_threads Threads for the refits (results do not depend on it).
 #' @param conf_level Confidence level.
 #' @param alternative `"two.sided"`, `"less"` or `"greater"`.
-#' @param pool_type Bootstrap only: `"percentile"` (rbmi's default) or `"normal"`.
+#' @param pool_type Conditional mean with bootstrap only: `"percentile"`
+#'   (rbmi's default) or `"normal"`.
+#' @param seed Draw-based methods: seed of the bootstrap samples and random
+#'   draws (a whole number in \eqn{[0, 2^{32})}); `NULL` draws one from R's
+#'   random number generator, so [set.seed()] makes the run reproducible.
+#' @param df_method Approximate Bayes: `"barnard-rubin"` (rbmi's default) or
+#'   `"rubin"` degrees of freedom.
 #' @return An object of class `glycotrial_mi` with `results` (one row per visit
 #'   and contrast: `visit`, `contrast`, `estimate`, `se`, `lower`, `upper`,
-#'   `p_value`), the per-sample estimates and what [mi_tipping_point()] needs.
+#'   `p_value`; draw-based methods add `df` and `mcse`), the per-sample
+#'   estimates and what [mi_tipping_point()] needs.
 #' @references Wolbers M, Noci A, Delmar P, Gower-Page C, Yiu S, Bartlett JW
 #'   (2022). Standard and reference-based conditional mean imputation.
 #'   Pharmaceutical Statistics 21:1246-1257.
+#'
+#'   von Hippel PT, Bartlett JW (2021). Maximum likelihood multiple
+#'   imputation: faster imputations and consistent standard errors without
+#'   posterior draws. Statistical Science 36:400-420.
+#'
+#'   Barnard J, Rubin DB (1999). Small-sample degrees of freedom with multiple
+#'   imputation. Biometrika 86:948-955.
 #' @examples
 #' d <- mi_example_data(n = 40, seed = 1)
 #' ice <- attr(d, "data_ice")
 #' fit <- mi_reference_based(d, mi_example_vars(), data_ice = ice,
 #'   reference = c(TRT = "PBO", PBO = "PBO"), analysis_covariates = "BASE")
 #' fit
+#' # bootstrapped ML imputation, 50 samples x 2 draws
+#' mi_reference_based(d, mi_example_vars(), data_ice = ice,
+#'   method = mi_bmlmi(B = 50, D = 2), reference = c(TRT = "PBO"),
+#'   analysis_covariates = "BASE", seed = 1)
 #' @export
 mi_reference_based <- function(data, vars, data_ice = NULL, method = mi_condmean(),
                                reference = NULL, analysis_covariates = character(),
                                delta = NULL, post_ice = c("error", "exclude"), n_threads = 1L,
                                conf_level = 0.95, alternative = c("two.sided", "less", "greater"),
-                               pool_type = c("percentile", "normal")) {
+                               pool_type = c("percentile", "normal"), seed = NULL,
+                               df_method = c("barnard-rubin", "rubin")) {
   post_ice <- match.arg(post_ice)
   alternative <- match.arg(alternative)
   pool_type <- match.arg(pool_type)
+  df_method <- match.arg(df_method)
   if (!inherits(method, "glycotrial_mi_method")) {
-    glycotrial_abort("{.arg method} must come from {.fun mi_condmean}; found {.cls {class(method)}}.")
+    glycotrial_abort("{.arg method} must come from {.fun mi_condmean}, {.fun mi_bmlmi} or {.fun mi_approxbayes}; found {.cls {class(method)}}.")
   }
   check_count(n_threads, lower = 1, len = 1)
   check_number(conf_level, lower = 0, upper = 1, open = TRUE)
+  draws <- identical(method$type, "draws")
+  if (draws) seed <- mi_seed(seed)
   pb <- mi_problem(data, vars, data_ice, method, reference, analysis_covariates, delta, post_ice)
-  samples <- mi_samples(pb, method)
-  fits <- cpp_mi_fit_samples(pb$cpp, samples, pb$theta0, as.integer(n_threads), 1e-6, 100L)
-  keep <- mi_check_fits(fits, pb, method)
-  est <- cpp_mi_analyse_samples(pb$cpp, samples[keep], fits[keep], as.integer(n_threads))
-  out <- list(results = mi_pool(est, pb, method, conf_level, alternative, pool_type),
-              estimates = est, samples = samples[keep], fits = fits[keep], problem = pb,
-              method = method, conf_level = conf_level, alternative = alternative,
-              pool_type = pool_type, n_threads = as.integer(n_threads))
+  out <- list(problem = pb, method = method, conf_level = conf_level, alternative = alternative,
+              pool_type = pool_type, df_method = df_method, n_threads = as.integer(n_threads))
+  if (draws) {
+    r <- mi_run_draws(pb, method, n_threads, seed)
+    out <- c(list(results = mi_pool_draws(r$draws, pb, method, conf_level, alternative, df_method),
+                  estimates = r$draws, samples = r$samples, sets = r$sets, fits = r$fits,
+                  seed = seed), out)
+  } else {
+    samples <- mi_samples(pb, method)
+    fits <- cpp_mi_fit_samples(pb$cpp, samples, pb$theta0, as.integer(n_threads), 1e-6, 100L)
+    keep <- mi_check_fits(fits, pb, method)
+    fits <- mi_add_custom(fits[keep], pb)
+    est <- cpp_mi_analyse_samples(pb$cpp, samples[keep], fits, as.integer(n_threads))
+    out <- c(list(results = mi_pool(est, pb, method, conf_level, alternative, pool_type),
+                  estimates = est, samples = samples[keep], fits = fits), out)
+  }
   class(out) <- "glycotrial_mi"
   out
 }
@@ -234,9 +293,7 @@ mi_percentile_ci <- function(point, est, alpha, alternative) {
 
 #' @export
 print.glycotrial_mi <- function(x, ...) {
-  m <- x$method
-  cat(sprintf("Reference-based MI: conditional mean, %s (%s), %d samples\n", m$type,
-              m$covariance, length(x$samples) - 1L))
+  cat(mi_method_label(x), "\n", sep = "")
   res <- x$results
   num <- vapply(res, is.numeric, logical(1))
   res[num] <- lapply(res[num], signif, digits = 4)
@@ -244,5 +301,65 @@ print.glycotrial_mi <- function(x, ...) {
   invisible(x)
 }
 
+# One line naming the method, its settings and the number of samples.
+mi_method_label <- function(x) {
+  m <- x$method
+  switch(m$method,
+         condmean = sprintf("Reference-based MI: conditional mean, %s (%s), %d samples", m$type,
+                            m$covariance, length(x$samples) - 1L),
+         bmlmi = sprintf("Reference-based MI: bootstrapped ML (von Hippel-Bartlett pooling), B = %d samples x D = %d draws (%s), seed %.0f",
+                         m$B, m$D, m$covariance, x$seed),
+         approxbayes = sprintf("Reference-based MI: approximate Bayes (Rubin's rules, %s df), %d imputations (%s), seed %.0f",
+                               x$df_method, m$n_samples, m$covariance, x$seed))
+}
+
 #' @export
 as.data.frame.glycotrial_mi <- function(x, ...) x$results
+
+#' Tidy and summarise a reference-based MI result
+#'
+#' @param x,object A result of [mi_reference_based()].
+#' @param ... Unused.
+#' @return `tidy()`: a data frame with one row per visit and contrast
+#'   (`visit`, `contrast`, `estimate`, `std.error`, `conf.low`, `conf.high`,
+#'   `p.value`, and `df`, `mcse` for draw-based methods). `summary()`: an
+#'   object printing the method, the strategies in use and the results.
+#' @examples
+#' d <- mi_example_data(n = 30, seed = 1)
+#' fit <- mi_reference_based(d, mi_example_vars(), data_ice = attr(d, "data_ice"),
+#'   method = mi_approxbayes(n_samples = 20), reference = c(TRT = "PBO"), seed = 3)
+#' tidy(fit)
+#' summary(fit)
+#' @name tidy.glycotrial_mi
+#' @export
+tidy.glycotrial_mi <- function(x, ...) {
+  r <- x$results
+  names(r)[match(c("se", "lower", "upper", "p_value"), names(r))] <-
+    c("std.error", "conf.low", "conf.high", "p.value")
+  r
+}
+
+#' @rdname tidy.glycotrial_mi
+#' @export
+summary.glycotrial_mi <- function(object, ...) {
+  pb <- object$problem
+  strat <- table(factor(pb$strategy, levels = unique(c("MAR", sort(unique(pb$strategy))))))
+  structure(list(label = mi_method_label(object), n_subjects = length(pb$subjects),
+                 n_missing = sum(pb$is_missing), strategies = strat,
+                 results = object$results, conf_level = object$conf_level),
+            class = "summary.glycotrial_mi")
+}
+
+#' @export
+print.summary.glycotrial_mi <- function(x, ...) {
+  cat(x$label, "\n", sep = "")
+  cat(sprintf("%d subjects, %d missing outcomes imputed; strategies: %s\n", x$n_subjects,
+              x$n_missing, paste(sprintf("%s %d", names(x$strategies), x$strategies),
+                                 collapse = ", ")))
+  cat(sprintf("%g%% confidence intervals\n", 100 * x$conf_level))
+  res <- x$results
+  num <- vapply(res, is.numeric, logical(1))
+  res[num] <- lapply(res[num], signif, digits = 4)
+  print(res, row.names = FALSE)
+  invisible(x)
+}

@@ -11,8 +11,10 @@
 #' @param arms Arms whose imputed values are shifted (default: all arms that
 #'   are not their own reference, i.e. the active arms).
 #' @param visits Visits whose imputed values are shifted (default: all).
-#' @return A data frame with `delta` and the columns of `x$results`, one row
-#'   per delta, visit and contrast.
+#' @return A data frame (class `glycotrial_mi_tipping`) with `delta` and the
+#'   columns of `x$results`, one row per delta, visit and contrast; see
+#'   [mi_tipping_delta()] for the tipping point and `autoplot()`/`plot()` for
+#'   the plot.
 #' @examples
 #' d <- mi_example_data(n = 40, seed = 1)
 #' fit <- mi_reference_based(d, mi_example_vars(), data_ice = attr(d, "data_ice"),
@@ -42,17 +44,21 @@ mi_tipping_point <- function(x, deltas, arms = NULL, visits = NULL) {
   out <- lapply(deltas, function(dv) {
     cpp <- pb$cpp
     cpp$delta <- base + dv * shifted
-    est <- cpp_mi_analyse_samples(cpp, x$samples, x$fits, x$n_threads)
-    cbind(delta = dv, mi_pool(est, pb, x$method, x$conf_level, x$alternative, x$pool_type))
+    cbind(delta = dv, mi_reanalyse(x, cpp))
   })
-  do.call(rbind, out)
+  out <- do.call(rbind, out)
+  attr(out, "alpha") <- 1 - x$conf_level
+  attr(out, "arms") <- arms
+  class(out) <- c("glycotrial_mi_tipping", "data.frame")
+  out
 }
 
 #' The conditional-mean imputed data
 #'
 #' The data of [mi_reference_based()] with every missing outcome replaced by
 #' its conditional mean under the subject's strategy (full-data imputation
-#' model), as rbmi's `extract_imputed_dfs()` gives for the first sample.
+#' model, also for the draw-based methods), as rbmi's `extract_imputed_dfs()`
+#' gives for the first sample of `method_condmean()`.
 #'
 #' @param x A result of [mi_reference_based()].
 #' @return A data frame: subject, visit, arm, outcome and `imputed` (logical).
@@ -68,7 +74,13 @@ mi_imputed_data <- function(x) {
   }
   pb <- x$problem
   k <- length(pb$visits)
-  y <- cpp_mi_impute(pb$cpp, seq_along(pb$subjects), x$fits[[1]])
+  full <- x$fits[[1]]
+  if (identical(x$method$type, "draws")) {
+    # the draw-based methods keep bootstrap fits only: refit the full data
+    full <- cpp_mi_fit_samples(pb$cpp, list(seq_along(pb$subjects)), pb$theta0, 1L, 1e-6, 100L)
+    full <- mi_add_custom(full, pb)[[1]]
+  }
+  y <- cpp_mi_impute(pb$cpp, seq_along(pb$subjects), full)
   v <- pb$vars
   out <- data.frame(rep(pb$subjects, each = k), factor(rep(pb$visits, length(pb$subjects)), pb$visits),
                     factor(rep(pb$arm, each = k), pb$arms), y, pb$is_missing,

@@ -412,10 +412,10 @@ mmrm_fast_frame <- function(spec, data) {
 # The row route (mmrm_fit() on a data frame below mmrm_moment_rows()) with
 # data far from zero: the same centring and pilot shift on the model matrix
 # rows. Active when the response or a numeric covariate has |mean| >
-# getOption("glycotrial.mmrm_reparam_ratio", 10) standard deviations (the
-# reparametrisation is exact, so this only spares ordinary data the second
-# engine). Returns list(design = the design to fit, map = NULL or what
-# mmrm_row_map_back() needs).
+# getOption("glycotrial.mmrm_reparam_ratio", 10) standard deviations. The
+# engine is built on the centred design only; mmrm_row_map_back() maps the
+# fit back exactly (linear in beta, theta unchanged). Returns list(design =
+# the design to fit, map = NULL or what mmrm_row_map_back() needs).
 mmrm_row_reparam <- function(design, spec, data) {
   none <- list(design = design, map = NULL)
   if (!isTRUE(getOption("glycotrial.moments_pilot", TRUE)) || !is.data.frame(data)) return(none)

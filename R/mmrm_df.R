@@ -24,8 +24,10 @@ mmrm_kr_components <- function(object, linear = FALSE) {
       class = "numerical", call = NULL)
   }
   Phi <- object$beta_vcov
-  P <- object$jac_P %||% cpp_mmrm_jacobian(object$engine, object$theta)
-  qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
+  P <- object$jac_P %||% lapply(cpp_mmrm_jacobian(object$engine, object$theta),
+                                function(Pj) mmrm_engine_info(object, Pj))
+  qr_sums <- lapply(cpp_mmrm_kr(object$engine, object$theta, W, !linear),
+                    function(M) mmrm_engine_info(object, M))
   adj <- cpp_kr_adjusted_vcov(Phi, P, W, qr_sums$Q, if (linear) NULL else qr_sums$R)
   dimnames(adj) <- dimnames(Phi)
   list(P = P, vcov_adj = adj, linear = linear)
@@ -55,9 +57,20 @@ mmrm_vcov_compute <- function(object, type) {
 mmrm_sandwich <- function(object, type) {
   Phi <- object$beta_vcov
   beta <- object$beta_est
+  em <- object$engine_map
   if (type == "Empirical") {
-    sp <- cpp_mmrm_subject_pass(object$engine, object$theta, beta)
+    sp <- cpp_mmrm_subject_pass(object$engine, object$theta, mmrm_engine_beta(object, beta))
     meat <- crossprod(sp$scores)
+    if (!is.null(em$Ti)) {
+      # a centred engine's scores are X*' S^-1 r: the sandwich in its
+      # parametrisation, mapped with T (as at the fit; the formula's Phi
+      # carries the centre squared)
+      Phi <- object$df_centred$beta_vcov
+      v <- em$T %*% (Phi %*% meat %*% Phi) %*% t(em$T)
+      v <- (v + t(v)) / 2
+      dimnames(v) <- dimnames(object$beta_vcov)
+      return(v)
+    }
   } else {
     X <- object$x_matrix
     r <- object$y - drop(X %*% beta)

@@ -12,15 +12,18 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 
 #' Control options for mmrm_fit()
 #'
-#' @param optimizers Optimisers tried in turn until one converges (a small
-#'   gradient and a positive definite Hessian: a minimum, not a saddle point;
-#'   each starts from the best point so far, moved off a saddle point along
-#'   the direction of negative curvature; spatial structures then also try
-#'   further starts of the range parameter):
-#'   `"newton"` (Newton-Raphson with the exact Hessian of the C++ engine,
-#'   Levenberg damping where it is not positive definite, and a line
-#'   search), `"nlminb"`, `"BFGS"`, `"L-BFGS-B"` (driven with the analytic
-#'   gradient).
+#' @param optimizers Methods of the C++ optimiser (`src/core/optim/`) tried
+#'   in turn until one reaches a minimum (a small gradient and a positive
+#'   definite Hessian, not a saddle point; each later method starts from the
+#'   best point so far, moved off a saddle point along the direction of
+#'   negative curvature; spatial structures then also try further starts of
+#'   the range parameter): `"newton"` (Newton-Raphson on the exact Hessian of
+#'   the engine, Levenberg damping where it is not positive definite, a line
+#'   search, a last Newton step to rounding precision) and `"bfgs"` (BFGS on
+#'   the analytic gradient followed by Newton steps on the exact Hessian).
+#'   The R optimisers of earlier versions are gone: `"nlminb"`, `"BFGS"` and
+#'   `"L-BFGS-B"` still work and mean `"bfgs"`, with a message of class
+#'   `glycotrial_message_deprecated`.
 #' @param start Optional starting values for the covariance parameters
 #'   (unconstrained scale, all groups concatenated); `NULL` derives them from
 #'   the empirical covariance of ordinary least-squares residuals (for
@@ -28,24 +31,22 @@ mmrm_vcov_types <- c("Asymptotic", "Kenward-Roger", "Kenward-Roger-Linear", "Emp
 #'   distance of the times, so that the start suits their unit).
 #' @param max_iter Maximum iterations per optimiser (at most
 #'   `.Machine$integer.max`).
-#' @param rel_tol Relative tolerance of the deviance for `nlminb`.
+#' @param rel_tol Unused (it was the tolerance of the R optimiser `nlminb`);
+#'   kept so that old calls keep working.
 #' @param grad_tol Convergence is declared when the largest absolute gradient
-#'   of the deviance is below `grad_tol * max(1, |deviance|)` after the
-#'   optimiser and up to three Newton polishing steps.
+#'   of the deviance is below `grad_tol * max(1, |deviance|)` (Newton stops
+#'   at a thousandth of it) and the Hessian is positive definite.
 #' @param accept_singular Drop aliased (linearly dependent) columns of the
 #'   design matrix and report their coefficients as `NA` (as mmrm does)?
 #'   With `FALSE` a rank-deficient design is an error.
 #' @return A list of class `glycotrial_mmrm_control`.
 #' @examples
-#' mmrm_fit_control(optimizers = "BFGS")
+#' mmrm_fit_control(optimizers = "bfgs")
 #' @export
-mmrm_fit_control <- function(optimizers = c("newton", "nlminb", "BFGS", "L-BFGS-B"), start = NULL,
+mmrm_fit_control <- function(optimizers = c("newton", "bfgs"), start = NULL,
                          max_iter = 1000L, rel_tol = 1e-12, grad_tol = 1e-6,
                          accept_singular = TRUE) {
-  if (!is.character(optimizers) || !length(optimizers) ||
-      !all(optimizers %in% c("newton", "nlminb", "BFGS", "L-BFGS-B"))) {
-    glycotrial_abort("{.arg optimizers} must be a subset of {.val {c('newton', 'nlminb', 'BFGS', 'L-BFGS-B')}}; found {.val {optimizers}}.")
-  }
+  optimizers <- mmrm_optimizer_methods(optimizers)
   if (!is.null(start)) check_number(start, len = NULL)
   check_count(max_iter, lower = 1, len = 1)
   if (max_iter > .Machine$integer.max) {

@@ -162,7 +162,7 @@ residuals.glycotrial_mmrm <- function(object, type = c("response", "pearson", "n
       r / sd
     },
     normalized = {
-      cpp_mmrm_subject_pass(object$engine, object$theta, object$beta_est)$normalized
+      cpp_mmrm_subject_pass(object$engine, object$theta, mmrm_engine_beta(object))$normalized
     })
   mmrm_to_data_order(object, out)
 }

@@ -1,7 +1,8 @@
 # Stage 5 of mmrm_fit(): the glycotrial_mmrm object from the optimum of
 # stage 4 and the engine of stage 3 (coefficients, their covariance and
 # degrees-of-freedom pieces; Kenward-Roger in R/mmrm_df.R), mapped back to
-# the formula's parametrisation when the design stage centred the data.
+# the formula's parametrisation when the design stage centred the data (an
+# exact linear map: the engine of stage 3 stays the fit's only engine).
 # The argument checks of mmrm_fit() that concern the inference live here,
 # called once per fit.
 
@@ -63,7 +64,7 @@ mmrm_result_impl <- function(optimum, engine, df, vcov, call) {
     return(obj)
   }
   obj <- mmrm_assemble(optimum, engine$design, spec, engine$reml, df, vcov)
-  obj <- mmrm_row_map_back(obj, d$reparam, d$design, engine$reml, engine$plugin)
+  obj <- mmrm_row_map_back(obj, d$reparam, d$design)
   obj$call <- call
   obj$offset <- d$design$offset
   mmrm_na_action_store(obj, d$na_type, d$input)
@@ -186,17 +187,44 @@ mmrm_assemble <- function(fit, design, spec, reml, df, vcov) {
 }
 
 # Maps a row-route fit made by mmrm_row_reparam() back to the formula's
-# parametrisation, with the rows, response and engine of the original data
-# (for residuals, fitted values and the sandwich later): the one case of a
-# second engine, in the formula's parametrisation, which the later
-# per-row computations (residuals, sandwich, Kenward-Roger refits) use.
-mmrm_row_map_back <- function(obj, map, design, reml, plugin) {
+# parametrisation. The reparametrisation is linear in beta (X* = X T, beta =
+# T (b0 + beta*)) and leaves theta unchanged, so the one engine (built on the
+# centred design) serves the whole fit: beta and its covariances are mapped
+# here, and what later asks the engine for X-dependent pieces (Kenward-Roger
+# sums, scores) maps them with obj$engine_map (mmrm_engine_beta(),
+# mmrm_engine_info()). Sigma_i and the residuals y - X beta are invariant.
+mmrm_row_map_back <- function(obj, map, design) {
   if (is.null(map)) return(obj)
-  obj <- moments_map_back(obj, map, !design$aliased)
+  keep <- !design$aliased
+  obj <- moments_map_back(obj, map, keep)
+  Tk <- map$T[keep, keep, drop = FALSE]
+  obj$engine_map <- list(T = Tk, Ti = if (all(Tk == diag(nrow(Tk)))) NULL else solve(Tk),
+                         b0 = map$y_coef[keep])
   obj$x_matrix <- design$X
   obj$y <- design$y
-  obj$engine <- mmrm_engine_ptr(design, plugin, reml)
+  # the empirical df pieces need only X and Sigma_i: recomputed on the
+  # formula's X
   if (!is.null(obj$emp_df)) obj$emp_df <- mmrm_empirical_df_pieces(obj)
   obj$centring <- list(centre = map$centre, y_coef = map$y_coef)
   obj
+}
+
+# beta in the parametrisation of object$engine (the centred one for data far
+# from zero: beta* = T^-1 beta - b0).
+mmrm_engine_beta <- function(object, beta = object$beta_est) {
+  em <- object$engine_map
+  if (is.null(em)) return(beta)
+  if (!is.null(em$Ti)) beta <- drop(em$Ti %*% beta)
+  beta - em$b0
+}
+
+# An information-type matrix X*' A X* of the engine (P_j, the Kenward-Roger
+# sums Q and R) in the formula's parametrisation: T^-T M T^-1.
+mmrm_engine_info <- function(object, M) {
+  Ti <- object$engine_map$Ti
+  if (is.null(Ti)) return(M)
+  out <- crossprod(Ti, M %*% Ti)
+  out <- (out + t(out)) / 2
+  dimnames(out) <- dimnames(M)
+  out
 }

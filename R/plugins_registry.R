@@ -227,13 +227,11 @@ plugin_keys <- function(kind) {
 # classed error rather than "unknown plugin".
 abort_if_unloaded <- function(kind, key, call = NULL) {
   dll <- if (kind %in% c("covariance", "index")) cpp_plugin_unloaded_owner(kind, key) else ""
-  if (nzchar(dll)) {
-    glycotrial_abort(c(
-      "The {kind} plugin {.val {key}} is gone: its shared library {.file {dll}} has been unloaded.",
-      "i" = "Load the package that provides it again (e.g. {.code library({dll})})."),
-      class = c("glycotrial_error_plugin_unloaded", "glycotrial_error_input"), call = call)
-  }
-  invisible(NULL)
+  if (!nzchar(dll)) return(invisible(NULL))
+  glycotrial_abort(c(
+    "The {kind} plugin {.val {key}} is gone: its shared library {.file {dll}} has been unloaded.",
+    "i" = "Load the package that provides it again (e.g. {.code library({dll})})."),
+    class = c("glycotrial_error_plugin_unloaded", "glycotrial_error_input"), call = call)
 }
 
 #' @rdname register_plugin

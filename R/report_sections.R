@@ -30,6 +30,12 @@ report_registry <- function() {
                      if (ctx$fast) "fast = TRUE skips model selection"
                      else report_need_visits(ctx, ctx$marker)
                    }),
+    estimands = s("efficacy", "Estimands and sensitivity analyses", c("adsl", "adlb"), "marker",
+                  list(adsl = "TRTSDT", adlb = c("BASE", "CHG", "AVISIT", "AVISITN", "ADY")),
+                  check = function(ctx) {
+                    why <- report_need_visits(ctx, ctx$marker)
+                    if (length(why)) why else report_estimands_check(ctx)  # R/report_estimands.R
+                  }),
     indices = s("efficacy", "Beta-cell function and insulin resistance", "adlb", c("FPG", "FCPEP"),
                 list(adlb = c("AVAL", "AVISIT", "AVISITN"))),
     ae_overview = s("safety", "AE overview", "adae", columns = list(adae = c("AEBODSYS", "AEDECOD"))),

@@ -36,7 +36,9 @@ default_responder_ci <- function() {
 #'     derived per imputation with the same rules (observed components are kept)
 #'     and the risk differences (Wald variance) and, with strata, the MH risk
 #'     differences (Sato variance) are pooled with Rubin's rules and the
-#'     Barnard–Rubin degrees of freedom. Needs `responders` from
+#'     Barnard–Rubin degrees of freedom; the per-arm proportions get the
+#'     MI-Wilson interval (Lott & Reiter) and the difference also the
+#'     MI-Newcombe interval built from them (see [mi_composite()]). Needs `responders` from
 #'     [derive_responders()]. Subjects without a baseline count as
 #'     non-responders.}
 #'   \item{`"tipping-point"`}{every split of each arm's missing subjects into
@@ -269,22 +271,13 @@ pool_imputations <- function(imps, d, arm, arms, strata, conf_level) {
   g1 <- d[[arm]] == arms[["treatment"]]
   g0 <- d[[arm]] == arms[["control"]]
   n1 <- sum(g1); n0 <- sum(g0)
-  per <- t(vapply(imps, function(y) {
-    p1 <- mean(y[g1]); p0 <- mean(y[g0])
-    c(p1 = p1, p0 = p0, v1 = p1 * (1 - p1) / n1, v0 = p0 * (1 - p0) / n0)
-  }, numeric(4)))
-  rd <- rubin_pool(per[, "p1"] - per[, "p0"], per[, "v1"] + per[, "v0"], n1 + n0 - 2, conf_level)
-  a1 <- rubin_pool(per[, "p1"], per[, "v1"], n1 - 1, conf_level)
-  a0 <- rubin_pool(per[, "p0"], per[, "v0"], n0 - 1, conf_level)
-  arms_tab <- data.frame(arm = unname(arms), n = c(n1, n0),
-                         responders = c(a1$estimate * n1, a0$estimate * n0),
-                         proportion = c(a1$estimate, a0$estimate),
-                         lower = pmax(0, c(a1$lower, a0$lower)),
-                         upper = pmin(1, c(a1$upper, a0$upper)),
-                         method = "rubin (wald within imputation)", stringsAsFactors = FALSE)
-  difference <- data.frame(method = "rubin (wald within imputation)", estimate = rd$estimate,
-                           lower = rd$lower, upper = rd$upper, stringsAsFactors = FALSE)
-  pooled <- cbind(term = "risk difference", rd, stringsAsFactors = FALSE)
+  # Per-arm MI-Wilson intervals, Rubin on the difference and MI-Newcombe
+  # (R/mi_composite.R).
+  pr <- mi_pool_responders(imps, g1, g0, arms, conf_level)
+  per <- pr$per_imputation
+  arms_tab <- pr$arms
+  difference <- pr$difference
+  pooled <- cbind(term = "risk difference", pr$rubin, stringsAsFactors = FALSE)
   if (length(strata)) {
     mh <- t(vapply(imps, function(y) {
       s <- stratum_counts(d, y, arm, arms, strata, NULL)

@@ -479,6 +479,33 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_mi_bootstrap_samples
+Rcpp::List cpp_mi_bootstrap_samples(std::vector<int> arm, int n_samples, double seed);
+RcppExport SEXP _glycotrial_cpp_mi_bootstrap_samples(SEXP armSEXP, SEXP n_samplesSEXP, SEXP seedSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::vector<int> >::type arm(armSEXP);
+    Rcpp::traits::input_parameter< int >::type n_samples(n_samplesSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mi_bootstrap_samples(arm, n_samples, seed));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_mi_draw_analyse
+Rcpp::List cpp_mi_draw_analyse(Rcpp::List problem, Rcpp::List imp_sets, Rcpp::List fits, int n_draws, double seed, int n_threads);
+RcppExport SEXP _glycotrial_cpp_mi_draw_analyse(SEXP problemSEXP, SEXP imp_setsSEXP, SEXP fitsSEXP, SEXP n_drawsSEXP, SEXP seedSEXP, SEXP n_threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type problem(problemSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type imp_sets(imp_setsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type fits(fitsSEXP);
+    Rcpp::traits::input_parameter< int >::type n_draws(n_drawsSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mi_draw_analyse(problem, imp_sets, fits, n_draws, seed, n_threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine
 SEXP cpp_mmrm_engine(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector coords, Rcpp::IntegerVector subject_start, Rcpp::IntegerVector subject_group, int n_groups, int n_visits, bool reml, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP coordsSEXP, SEXP subject_startSEXP, SEXP subject_groupSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -544,26 +571,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_mmrm_newton
-SEXP cpp_mmrm_newton(SEXP ptr, std::vector<double> theta, double grad_tol, int max_iter);
-RcppExport SEXP _glycotrial_cpp_mmrm_newton(SEXP ptrSEXP, SEXP thetaSEXP, SEXP grad_tolSEXP, SEXP max_iterSEXP) {
+// cpp_mmrm_optimise
+SEXP cpp_mmrm_optimise(SEXP ptr, std::vector<double> start, Rcpp::List alternatives, std::vector<std::string> methods, double grad_tol, double accept_tol, int max_iter);
+RcppExport SEXP _glycotrial_cpp_mmrm_optimise(SEXP ptrSEXP, SEXP startSEXP, SEXP alternativesSEXP, SEXP methodsSEXP, SEXP grad_tolSEXP, SEXP accept_tolSEXP, SEXP max_iterSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type start(startSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type alternatives(alternativesSEXP);
+    Rcpp::traits::input_parameter< std::vector<std::string> >::type methods(methodsSEXP);
     Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    Rcpp::traits::input_parameter< double >::type accept_tol(accept_tolSEXP);
     Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_newton(ptr, theta, grad_tol, max_iter));
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_optimise(ptr, start, alternatives, methods, grad_tol, accept_tol, max_iter));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_mmrm_ols_residual_covariance
-Rcpp::List cpp_mmrm_ols_residual_covariance(SEXP ptr);
-RcppExport SEXP _glycotrial_cpp_mmrm_ols_residual_covariance(SEXP ptrSEXP) {
+// cpp_mmrm_default_starts
+Rcpp::List cpp_mmrm_default_starts(SEXP ptr);
+RcppExport SEXP _glycotrial_cpp_mmrm_default_starts(SEXP ptrSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_ols_residual_covariance(ptr));
+    rcpp_result_gen = Rcpp::wrap(cpp_mmrm_default_starts(ptr));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1198,13 +1228,15 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mi_fit_samples", (DL_FUNC) &_glycotrial_cpp_mi_fit_samples, 6},
     {"_glycotrial_cpp_mi_analyse_samples", (DL_FUNC) &_glycotrial_cpp_mi_analyse_samples, 4},
     {"_glycotrial_cpp_mi_impute", (DL_FUNC) &_glycotrial_cpp_mi_impute, 3},
+    {"_glycotrial_cpp_mi_bootstrap_samples", (DL_FUNC) &_glycotrial_cpp_mi_bootstrap_samples, 3},
+    {"_glycotrial_cpp_mi_draw_analyse", (DL_FUNC) &_glycotrial_cpp_mi_draw_analyse, 6},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},
     {"_glycotrial_cpp_mmrm_estimates", (DL_FUNC) &_glycotrial_cpp_mmrm_estimates, 2},
     {"_glycotrial_cpp_mmrm_derivatives", (DL_FUNC) &_glycotrial_cpp_mmrm_derivatives, 3},
-    {"_glycotrial_cpp_mmrm_newton", (DL_FUNC) &_glycotrial_cpp_mmrm_newton, 4},
-    {"_glycotrial_cpp_mmrm_ols_residual_covariance", (DL_FUNC) &_glycotrial_cpp_mmrm_ols_residual_covariance, 1},
+    {"_glycotrial_cpp_mmrm_optimise", (DL_FUNC) &_glycotrial_cpp_mmrm_optimise, 7},
+    {"_glycotrial_cpp_mmrm_default_starts", (DL_FUNC) &_glycotrial_cpp_mmrm_default_starts, 1},
     {"_glycotrial_cpp_mmrm_check_design", (DL_FUNC) &_glycotrial_cpp_mmrm_check_design, 2},
     {"_glycotrial_cpp_mmrm_model_matrix", (DL_FUNC) &_glycotrial_cpp_mmrm_model_matrix, 7},
     {"_glycotrial_cpp_mmrm_jacobian", (DL_FUNC) &_glycotrial_cpp_mmrm_jacobian, 2},

@@ -14,6 +14,7 @@
 #include "core/lmm/bvn.hpp"
 #include "core/lmm/lmm.hpp"
 #include "core/lmm/profile.hpp"
+#include "core/optim/optim.hpp"
 #include "core/lmm/sparse_lmm.hpp"
 #include "r_guard.h"
 
@@ -421,8 +422,9 @@ Rcpp::List cpp_lmm_sparse_fit(SEXP ptr, Rcpp::Nullable<Rcpp::NumericVector> thet
     if (start.size() != m->n_theta())
       throw glycotrial::InputError("theta0 has the wrong length", "theta0");
     const Eigen::VectorXd lower = m->theta_lower();
-    auto fn = [m](const Eigen::VectorXd& th) { return m->deviance(th); };
-    const lmm::OptimResult r = lmm::minimise_bounded(fn, start, lower, max_iter, grad_tol);
+    glycotrial::optim::ValueObjective fn([m](const Eigen::VectorXd& th) { return m->deviance(th); });
+    const glycotrial::optim::Result r =
+        glycotrial::optim::minimise(fn, start, glycotrial::optim::bounded_options(lower, max_iter, grad_tol));
     return Rcpp::List::create(Rcpp::_["theta"] = r.x, Rcpp::_["deviance"] = r.f,
                               Rcpp::_["gradient"] = r.g, Rcpp::_["iterations"] = r.iterations,
                               Rcpp::_["evaluations"] = r.evaluations,

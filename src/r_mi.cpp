@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/mi/condmean.hpp"
+#include "core/mi/draws.hpp"
 #include "r_guard.h"
 
 namespace mi = glycotrial::mi;
@@ -43,13 +44,14 @@ mi::MiProblem as_problem(Rcpp::List P) {
   glycotrial::require(static_cast<int>(pb.Z.size()) == pb.k, "problem", "one analysis design per visit");
   pb.contrast_cols = Rcpp::as<std::vector<int>>(P["contrast_cols"]);
   pb.delta = Rcpp::as<std::vector<double>>(P["delta"]);
+  if (P.containsElementNamed("custom")) pb.custom = Rcpp::as<std::vector<int>>(P["custom"]);
   const size_t N = static_cast<size_t>(pb.n_subjects) * pb.k;
   glycotrial::require(pb.y.size() == N && pb.fit_row.size() == N &&
                           (pb.delta.empty() || pb.delta.size() == N),
                       "problem", "outcome vectors do not match n_subjects x visits");
   const size_t n = pb.n_subjects;
   glycotrial::require(pb.ice.size() == n && pb.strategy.size() == n && pb.group_own.size() == n &&
-                          pb.group_ref.size() == n,
+                          pb.group_ref.size() == n && (pb.custom.empty() || pb.custom.size() == n),
                       "problem", "per-subject vectors have the wrong length");
   return pb;
 }
@@ -79,6 +81,17 @@ std::vector<mi::SampleFit> as_fits(Rcpp::List fits) {
     for (R_xlen_t g = 0; g < sg.size(); ++g) {
       Rcpp::NumericMatrix S(Rcpp::as<Rcpp::NumericMatrix>(sg[g]));
       out[i].sigma.push_back(Eigen::Map<Eigen::MatrixXd>(S.begin(), S.nrow(), S.ncol()));
+    }
+    if (f.containsElementNamed("custom_mu")) {
+      Rcpp::List cm(f["custom_mu"]), cs(f["custom_sigma"]);
+      for (R_xlen_t j = 0; j < cm.size(); ++j) {
+        Rcpp::NumericVector m(cm[j]);
+        out[i].custom_mu.push_back(Eigen::Map<Eigen::VectorXd>(m.begin(), m.size()));
+      }
+      for (R_xlen_t j = 0; j < cs.size(); ++j) {
+        Rcpp::NumericMatrix S(Rcpp::as<Rcpp::NumericMatrix>(cs[j]));
+        out[i].custom_sigma.push_back(Eigen::Map<Eigen::MatrixXd>(S.begin(), S.nrow(), S.ncol()));
+      }
     }
   }
   return out;
@@ -143,5 +156,48 @@ Rcpp::NumericVector cpp_mi_impute(Rcpp::List problem, Rcpp::IntegerVector sample
     glycotrial::require(f[0].ok, "fit", "the imputation model fit failed");
     const Eigen::VectorXd y = mi::impute_sample(pb, smp[0], f[0]);
     return Rcpp::NumericVector(y.data(), y.data() + y.size());
+  });
+}
+
+// Bootstrap samples of subjects stratified by arm (0-based codes), from the
+// per-sample streams of the seed: a list of 1-based index vectors.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mi_bootstrap_samples(std::vector<int> arm, int n_samples, double seed) {
+  return glue::guard([&] {
+    glycotrial::require(n_samples >= 1, "n_samples", "at least one sample");
+    const auto smp = mi::bootstrap_samples(arm, n_samples, static_cast<std::uint32_t>(seed));
+    Rcpp::List out(smp.size());
+    for (size_t i = 0; i < smp.size(); ++i) {
+      Rcpp::IntegerVector v(smp[i].begin(), smp[i].end());
+      out[i] = v + 1;
+    }
+    return out;
+  });
+}
+
+// Random conditional MVN imputation of imp_sets[i] (1-based subject indices)
+// from fits[i], n_draws times, each analysed: est and se as visits x
+// contrasts x imputations arrays, df per imputation.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_mi_draw_analyse(Rcpp::List problem, Rcpp::List imp_sets, Rcpp::List fits,
+                               int n_draws, double seed, int n_threads) {
+  return glue::guard([&] {
+    const mi::MiProblem pb = as_problem(problem);
+    const auto sets = as_samples(imp_sets, pb.n_subjects);
+    const auto f = as_fits(fits);
+    const auto r = mi::draw_and_analyse(pb, sets, f, n_draws, static_cast<std::uint32_t>(seed),
+                                        n_threads);
+    const int nc = static_cast<int>(pb.contrast_cols.size());
+    const R_xlen_t m = static_cast<R_xlen_t>(r.est.size());
+    Rcpp::NumericVector est(pb.k * nc * m), se(pb.k * nc * m);
+    for (R_xlen_t j = 0; j < m; ++j) {
+      std::copy(r.est[j].data(), r.est[j].data() + pb.k * nc, est.begin() + j * pb.k * nc);
+      std::copy(r.se[j].data(), r.se[j].data() + pb.k * nc, se.begin() + j * pb.k * nc);
+    }
+    Rcpp::IntegerVector dims = Rcpp::IntegerVector::create(pb.k, nc, static_cast<int>(m));
+    est.attr("dim") = dims;
+    se.attr("dim") = dims;
+    return Rcpp::List::create(Rcpp::_["est"] = est, Rcpp::_["se"] = se,
+                              Rcpp::_["df"] = Rcpp::wrap(r.df));
   });
 }

@@ -241,43 +241,40 @@ Rcpp::List cpp_mmrm_derivatives(SEXP ptr, std::vector<double> theta, bool jacobi
   });
 }
 
-// Newton-Raphson with exact Hessians at the start and end and BFGS updates
-// in between (MmrmEngine::newton()); NULL when the deviance is not finite at
-// the start.
+// Minimises the deviance from `start` (MmrmEngine::optimise(): the methods
+// of core/optim in turn, saddle escape, then the alternative starts); NULL
+// when no method reached a finite deviance.
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_mmrm_newton(SEXP ptr, std::vector<double> theta, double grad_tol, int max_iter) {
+SEXP cpp_mmrm_optimise(SEXP ptr, std::vector<double> start, Rcpp::List alternatives,
+                       std::vector<std::string> methods, double grad_tol, double accept_tol,
+                       int max_iter) {
   return glue::guard([&]() -> SEXP {
-    auto r = get(ptr).newton(theta, grad_tol, max_iter);
-    if (!r.ok) return R_NilValue;
+    std::vector<std::vector<double>> alt;
+    for (R_xlen_t i = 0; i < alternatives.size(); ++i)
+      alt.push_back(Rcpp::as<std::vector<double>>(alternatives[i]));
+    auto r = get(ptr).optimise(start, alt, methods, grad_tol, accept_tol, max_iter);
+    Rcpp::CharacterVector tried = Rcpp::wrap(r.tried);
+    if (!r.ok) return Rcpp::List::create(Rcpp::_["ok"] = false, Rcpp::_["tried"] = tried);
     const auto& d = r.derivatives;
     Rcpp::List jac(d.jacobian.size());
     for (size_t j = 0; j < d.jacobian.size(); ++j) jac[j] = to_r(d.jacobian[j]);
-    return Rcpp::List::create(Rcpp::_["par"] = Rcpp::wrap(r.theta), Rcpp::_["value"] = d.deviance,
+    return Rcpp::List::create(Rcpp::_["ok"] = true, Rcpp::_["par"] = Rcpp::wrap(r.theta),
+                              Rcpp::_["value"] = d.deviance,
                               Rcpp::_["gradient"] = Rcpp::wrap(d.gradient),
                               Rcpp::_["hessian"] = to_r(d.hessian), Rcpp::_["jacobian"] = jac,
                               Rcpp::_["iterations"] = r.iterations,
-                              Rcpp::_["converged"] = r.converged,
-                              Rcpp::_["n_hessian"] = r.n_hessian,
-                              Rcpp::_["n_gradient"] = r.n_gradient);
+                              Rcpp::_["optimizer"] = r.optimizer, Rcpp::_["tried"] = tried,
+                              Rcpp::_["gradient_ok"] = r.gradient_ok,
+                              Rcpp::_["hessian_pd"] = r.hessian_pd,
+                              Rcpp::_["converged"] = r.converged);
   });
 }
 
-// Average cross-products of the OLS residuals per visit pair and group (a
-// list of k x k matrices, NA where no subject has both visits) and the mean
-// squared residual per group: starting values.
+// Default starts of a structure with a C++ start() (MmrmEngine::
+// default_starts()): a list, the first the start, the others restarts.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List cpp_mmrm_ols_residual_covariance(SEXP ptr) {
-  return glue::guard([&] {
-    auto r = get(ptr).ols_residual_covariance();
-    Rcpp::List S(r.S.size());
-    for (size_t g = 0; g < r.S.size(); ++g) {
-      Rcpp::NumericMatrix m = to_r(r.S[g]);
-      for (R_xlen_t i = 0; i < m.size(); ++i)
-        if (std::isnan(m[i])) m[i] = NA_REAL;
-      S[g] = m;
-    }
-    return Rcpp::List::create(Rcpp::_["S"] = S, Rcpp::_["variance"] = Rcpp::wrap(r.variance));
-  });
+Rcpp::List cpp_mmrm_default_starts(SEXP ptr) {
+  return glue::guard([&] { return Rcpp::wrap(get(ptr).default_starts()); });
 }
 
 // Finite entries, and full column rank for certain (else run qr()).

@@ -5,8 +5,10 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "core/covariance/covariance.hpp"
+#include "core/covariance/residual.hpp"
 
 namespace mm = glycotrial::mmrm;
 
@@ -64,5 +66,59 @@ context("covariance starts") {
     expect_true(mm::builtin_start("ar1h", S, 9.0, th));
     expect_true(std::fabs(th[1] - std::log(3.0)) < 1e-15);
     expect_false(mm::builtin_start("sp_exp", S, na, th));
+  }
+}
+
+context("LMM residual structures behind the covariance interface") {
+  test_that("analytic derivatives equal the one finite-difference fallback") {
+    std::vector<std::unique_ptr<mm::CovarianceModel>> models;
+    models.push_back(mm::make_iid_covariance());
+    models.push_back(mm::make_logchol_covariance(2, false));
+    models.push_back(mm::make_logchol_covariance(2, true));
+    models.push_back(mm::make_ar1_tanh_correlation());
+    const std::vector<std::vector<double>> coords = {
+        {0, 1, 2}, {0, 1, 1, 0}, {1, 0}, {0, 1, 3, 4}};
+    for (size_t i = 0; i < models.size(); ++i) {
+      const int k = models[i]->n_theta(2);
+      std::vector<double> th(k);
+      for (int j = 0; j < k; ++j) th[j] = 0.3 - 0.2 * j;
+      Eigen::MatrixXd S;
+      std::vector<Eigen::MatrixXd> dS;
+      models[i]->sigma(th, 2, coords[i], S, &dS);
+      const auto num = mm::numerical_dsigma(*models[i], th, 2, coords[i]);
+      expect_true((static_cast<int>(dS.size()) == k && num.size() == dS.size()));
+      for (int j = 0; j < k; ++j) expect_true(((dS[j] - num[j]).cwiseAbs().maxCoeff() < 1e-8));
+    }
+  }
+
+  test_that("starts from an empirical covariance equal the hand calculation") {
+    // iid: log sqrt(mean variance); logchol: the Cholesky factor of S
+    Eigen::MatrixXd S(2, 2);
+    S << 4, 2, 2, 5;
+    expect_true((std::fabs(mm::make_iid_covariance()->start(S, 1)[0] - 0.5 * std::log(4.5)) < 1e-15));
+    const std::vector<double> th = mm::make_logchol_covariance(2, false)->start(S, 1);
+    // L = [2 0; 1 2]
+    expect_true((th.size() == 3u && std::fabs(th[0] - std::log(2.0)) < 1e-15 &&
+                std::fabs(th[1] - 1) < 1e-15 && std::fabs(th[2] - std::log(2.0)) < 1e-15));
+    // ar1_tanh: atanh of the lag-one correlation 2 / sqrt(20)
+    const double r = mm::make_ar1_tanh_correlation()->start(S, 1)[0];
+    expect_true((std::fabs(r - std::atanh(2 / std::sqrt(20.0))) < 1e-15));
+  }
+
+  test_that("the Kronecker wrapper is U (x) C of the two structures") {
+    mm::ResidualCovariance kron(mm::make_ar1_tanh_correlation(), 0,
+                                mm::make_logchol_covariance(2, false), 2);
+    expect_true((kron.n_theta() == 4 && !kron.is_iid()));
+    const double th[] = {0.1, 0.4, -0.2, 0.5};
+    Eigen::MatrixXd S;
+    kron.sigma(th, {0, 1, 0, 1}, {0, 0, 1, 1}, S, nullptr);
+    // hand: L = [e^0.1 0; 0.4 e^-0.2], rho = tanh(0.5)
+    const double l0 = std::exp(0.1), l1 = std::exp(-0.2), rho = std::tanh(0.5);
+    const double u00 = l0 * l0, u01 = l0 * 0.4, u11 = 0.16 + l1 * l1;
+    expect_true((std::fabs(S(0, 0) - u00) < 1e-14 && std::fabs(S(0, 1) - u00 * rho) < 1e-14));
+    expect_true((std::fabs(S(0, 2) - u01) < 1e-14 && std::fabs(S(1, 2) - u01 * rho) < 1e-14));
+    expect_true((std::fabs(S(3, 3) - u11) < 1e-14));
+    mm::ResidualCovariance iid(mm::make_iid_covariance(), 0);
+    expect_true((iid.is_iid() && std::fabs(iid.start()(0) - std::log(0.7)) < 1e-15));
   }
 }

@@ -11,6 +11,7 @@
 #include "core/indices/formulas.hpp"
 #include "core/indices/plausibility.hpp"
 #include "core/common/errors.hpp"
+#include "test-helpers.h"
 
 namespace ix = glycotrial::indices;
 
@@ -19,11 +20,7 @@ bool near(double a, double b, double tol = 1e-10) {
   return std::fabs(a - b) <= tol * std::max(1.0, std::fabs(b));
 }
 const glycotrial_index_v1* builtin(const std::string& key) {
-  std::size_t n = 0;
-  const glycotrial_index_v1* p = ix::builtin_plugins(&n);
-  for (std::size_t k = 0; k < n; ++k)
-    if (key == p[k].key) return &p[k];
-  return nullptr;
+  return test_helpers::builtin_index(key);
 }
 }  // namespace
 

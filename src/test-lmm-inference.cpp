@@ -86,9 +86,7 @@ context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
   test_that("Kenward-Roger on a balanced one-way layout is the exact F test") {
     const int a = 8, n = 4;
     OneWayFit ow(a, n, true);
-    const OneWaySS& ss = ow.ss;
-    lm::Model& m = ow.m;
-    const lm::FitResult& f = ow.f;
+    auto& [data, ss, m, f] = ow;  // data, sums of squares, model, fit
     expect_true(f.converged);
     // REML = ANOVA estimates here (MSB > MSW): Var(mean) = MSB / (a n)
     const double msb = ss.ssb / (a - 1);
@@ -123,9 +121,7 @@ context("lmm inference (Kenward-Roger, profiles, weights, bootstrap)") {
     // minimised over lambda >= sigma^2 at lambda = SSB / a.
     const int a = 8, n = 4;
     OneWayFit ow(a, n, false);
-    const OneWaySS& ss = ow.ss;
-    lm::Model& m = ow.m;
-    const lm::FitResult& f = ow.f;
+    auto& [data, ss, m, f] = ow;  // data, sums of squares, model, fit
     for (double sigma : {0.5, 0.6, 0.8}) {
       const double s2 = sigma * sigma, lambda = ss.ssb / a;
       expect_true(lambda > s2);

@@ -13,6 +13,7 @@
 
 #include "core/common/errors.hpp"
 #include "core/lmm/sparse_lmm.hpp"
+#include "core/optim/optim.hpp"
 
 namespace {
 
@@ -79,7 +80,9 @@ test_that("bounded minimiser respects the bound and finds interior optima") {
   Eigen::VectorXd lo(2), x0(2);
   lo << 0, -std::numeric_limits<double>::infinity();
   x0 << 1, 0;
-  const lm::OptimResult r = lm::minimise_bounded(f, x0, lo, 200, 1e-8);
+  glycotrial::optim::ValueObjective obj(f);
+  const glycotrial::optim::Result r =
+      glycotrial::optim::minimise(obj, x0, glycotrial::optim::bounded_options(lo, 200, 1e-8));
   expect_true(r.converged);
   expect_true(std::fabs(r.x(0)) < 1e-12);
   expect_true(std::fabs(r.x(1) - 2) < 1e-6);
@@ -88,7 +91,9 @@ test_that("bounded minimiser respects the bound and finds interior optima") {
 test_that("the fitted theta of the tiny case is a stationary point") {
   lm::SparseModel m(tiny(true));
   auto f = [&m](const Eigen::VectorXd& th) { return m.deviance(th); };
-  const lm::OptimResult r = lm::minimise_bounded(f, m.theta_start(), m.theta_lower(), 200, 1e-8);
+  glycotrial::optim::ValueObjective obj(f);
+  const glycotrial::optim::Result r = glycotrial::optim::minimise(
+      obj, m.theta_start(), glycotrial::optim::bounded_options(m.theta_lower(), 200, 1e-8));
   expect_true(r.converged);
   const double h = 1e-4;
   Eigen::VectorXd a = r.x, b = r.x;

@@ -10,6 +10,7 @@
 #include "core/common/plugin_registry.hpp"
 #include "core/lmm/bvn.hpp"
 #include "core/lmm/lmm.hpp"
+#include "test-helpers.h"
 
 namespace {
 
@@ -155,16 +156,10 @@ context("lmm core") {
   test_that("bad input throws InputError") {
     lm::Data d = small_data();
     d.subject_start.back() += 1;
-    bool threw = false;
-    try {
-      lm::Model m(d);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error([&] { lm::Model m(d); }));
     lm::Data e = small_data();
     e.re_blocks = {1};
-    threw = false;
+    bool threw = false;
     try {
       lm::Model m(e);
     } catch (const glycotrial::InputError& err) {
@@ -174,13 +169,7 @@ context("lmm core") {
     lm::Data f = small_data();
     f.residual.type = lm::ResidualType::Plugin;
     f.residual.plugin_key = "no_such_structure";
-    threw = false;
-    try {
-      lm::Model m(f);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error([&] { lm::Model m(f); }));
   }
 
   test_that("bivariate normal cdf matches known values") {

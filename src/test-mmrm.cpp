@@ -9,14 +9,13 @@
 #include "core/common/errors.hpp"
 #include "core/covariance/covariance.hpp"
 #include "core/mmrm/engine.hpp"
+#include "test-helpers.h"
 
 namespace mm = glycotrial::mmrm;
 
 namespace {
 const glycotrial_covariance_v1* builtin(const std::string& key) {
-  for (const auto& p : mm::builtin_covariances())
-    if (key == p.key) return &p;
-  return nullptr;
+  return test_helpers::builtin_covariance(key);
 }
 
 // Small deterministic data set: ns subjects, 4 visits, some visits missing.
@@ -148,12 +147,6 @@ context("mmrm engine") {
     mm::MmrmInput in = small_input(true, false);
     in.coords[1] = in.coords[0];
     mm::PluginCovariance cov(*builtin("cs"));
-    bool threw = false;
-    try {
-      mm::MmrmEngine eng(in, cov);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error([&] { mm::MmrmEngine eng(in, cov); }));
   }
 }

@@ -6,6 +6,7 @@
 
 #include "core/common/errors.hpp"
 #include "core/common/plugin_registry.hpp"
+#include "test-helpers.h"
 
 namespace {
 int sum_n_inputs(int) { return 0; }
@@ -31,13 +32,8 @@ context("core plugin registry") {
     expect_true(found != nullptr);
     auto out = glycotrial::plugins::compute_index(*found, {{1.0, 2.0}, {10.0, 20.0}});
     expect_true((out.size() == 2 && out[0] == 11.0 && out[1] == 22.0));
-    bool threw = false;
-    try {
-      glycotrial::plugins::register_index(p, "unit-test", false);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error(
+        [&] { glycotrial::plugins::register_index(p, "unit-test", false); }));
     glycotrial::plugins::register_index(p, "unit-test", true);  // overwrite is allowed
     expect_true(glycotrial::plugins::unregister("index", "cpp_unit_sum"));
     expect_true(glycotrial::plugins::find_index("cpp_unit_sum") == nullptr);

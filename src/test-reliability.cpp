@@ -13,14 +13,14 @@
 #include "core/indices/fp_check.hpp"
 #include "core/covariance/covariance.hpp"
 #include "core/mmrm/engine.hpp"
+#include "test-helpers.h"
 
 namespace mm = glycotrial::mmrm;
 
 namespace {
+using test_helpers::builtin_index;
 const glycotrial_covariance_v1* builtin_cov(const std::string& key) {
-  for (const auto& p : mm::builtin_covariances())
-    if (key == p.key) return &p;
-  return nullptr;
+  return test_helpers::builtin_covariance(key);
 }
 
 // 3 subjects x 2 visits, intercept only; subject_start set by the caller.
@@ -74,13 +74,6 @@ context("reliability: MMRM subject offsets") {
 namespace ix = glycotrial::indices;
 
 namespace {
-const glycotrial_index_v1* builtin_index(const std::string& key) {
-  std::size_t n = 0;
-  const glycotrial_index_v1* p = ix::builtin_plugins(&n);
-  for (std::size_t k = 0; k < n; ++k)
-    if (key == p[k].key) return &p[k];
-  return nullptr;
-}
 // A row plugin whose tiny intermediate x * y underflows harmlessly: 1 + x * y.
 int one_plus_product(int n, const double* const* in, double* out, char*, int) {
   for (int i = 0; i < n; ++i) out[i] = 1.0 + in[0][i] * in[1][i];

@@ -10,6 +10,7 @@
 #include "core/safety/fever.hpp"
 #include "core/safety/lab_grading.hpp"
 #include "core/safety/rates.hpp"
+#include "test-helpers.h"
 
 namespace sf = glycotrial::safety;
 
@@ -26,13 +27,7 @@ context("safety: exposure-adjusted rates") {
     sf::RateDifference d = sf::rate_difference(10, 250, 10, 250, 0.95, 100, "mover");
     expect_true((d.diff == 0 && d.lower < 0 && d.upper > 0));
     expect_true(std::fabs(d.lower + d.upper) < 1e-12);
-    bool threw = false;
-    try {
-      sf::poisson_rate_exact(-1, 10, 0.95, 100);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error([&] { sf::poisson_rate_exact(-1, 10, 0.95, 100); }));
   }
 }
 
@@ -103,14 +98,9 @@ context("safety: event counting") {
                                            3, {2, 3, 1, 2, 1}, 3, rows);
     expect_true((g.subjects == c.subjects && g.events == c.events &&
                  g.by_worst_grade == c.by_worst_grade));
-    bool threw = false;
     rows.index[0] = 7;
-    try {
-      sf::count_term_rows(arm, 2, subj, term, 3, grade, 3, rows);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error(
+        [&] { sf::count_term_rows(arm, 2, subj, term, 3, grade, 3, rows); }));
   }
   test_that("TEAE and infusion windows") {
     std::vector<double> onset = {-3, 1, 120, 121, std::nan("")};

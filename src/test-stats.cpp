@@ -11,6 +11,7 @@
 #include "core/stats/score.hpp"
 #include "core/stats/stratified.hpp"
 #include "core/stats/tests_2x2.hpp"
+#include "test-helpers.h"
 
 namespace st = glycotrial::stats;
 
@@ -78,13 +79,7 @@ context("stats core: stratified and exact tests") {
     s.n1 = {0};
     s.x2 = {1};
     s.n2 = {5};
-    bool threw = false;
-    try {
-      st::cmh_2x2(s, false);
-    } catch (const glycotrial::InputError&) {
-      threw = true;
-    }
-    expect_true(threw);
+    expect_true(test_helpers::throws_input_error([&] { st::cmh_2x2(s, false); }));
   }
   test_that("Fisher's two-sided p-value for 9/45 vs 2/44") {
     st::FisherResult f = st::fisher_2x2(9, 36, 2, 42, 0, 0.95);

@@ -10,6 +10,12 @@
 #   LIB_BEFORE  library holding the version before (default /work/lib/baseline)
 #   LIB_AFTER   library holding the version after (default: the library the
 #               installed glycotrial is found in)
+# A model whose difference exceeds the tolerance still passes when the new
+# optimiser found a better optimum: new deviance <= old deviance + 1e-12 and
+# a smaller largest |gradient| at the end point (printed per such model; the
+# gradient is the fit's own optimality check, optinfo$gradient, where the fit
+# has one: the LMM with a residual structure and several grouping factors;
+# MMRM fits reproduce the old optimum bit for bit).
 # Needs the packages callr, mmrm and lme4.
 
 tol <- 1e-10
@@ -50,8 +56,11 @@ fit_all <- function(lib) {
   }
   lmm_numbers <- function(fit, ddf = "Satterthwaite") {
     s <- summary(fit, ddf = ddf)$coefficients
+    g <- fit$optinfo$gradient
     list(coef = fixef(fit), theta = fit$theta, logLik = as.numeric(stats::logLik(fit)),
-         vcov = as.matrix(stats::vcov(fit)), df = s[, "df"])
+         vcov = as.matrix(stats::vcov(fit)), df = s[, "df"],
+         optimum = list(deviance = -2 * as.numeric(stats::logLik(fit)),
+                        max_gradient = if (is.null(g)) NA_real_ else max(abs(g))))
   }
   structures <- c("us", "toep", "toeph", "ar1", "ar1h", "ad", "adh", "cs", "csh")
   cases <- c(
@@ -82,6 +91,18 @@ fit_all <- function(lib) {
         far$FEV1 <- far$FEV1 + 1e4
         mmrm_numbers(mmrm_fit(cov_formula("cs(AVISIT | USUBJID)"), far), lsm = TRUE)
       },
+      "mmrm us, covariate far from zero, later vcovs" = function() {
+        far <- fev
+        far$FEV1 <- far$FEV1 + 1e4
+        far$FEV1_BL <- far$FEV1_BL + 1e4
+        fit <- mmrm_fit(FEV1 ~ FEV1_BL + ARMCD * AVISIT + us(AVISIT | USUBJID), far, df = "Satterthwaite")
+        out <- mmrm_numbers(fit)
+        # computed after the fit from the engine (a second engine before
+        # issue 16, the centred one mapped with T after)
+        out$vcov <- list(out$vcov, vcov(fit, type = "Kenward-Roger"), vcov(fit, type = "Empirical-Jackknife"))
+        out$lsmeans <- stats::residuals(fit, type = "normalized")
+        out
+      },
       "mmrm us, moment route (chunks)" = function() {
         ch <- split(fev, as.integer(fev$USUBJID) %% 3)
         ch <- lapply(ch, function(x) x[order(x$USUBJID), ])
@@ -103,6 +124,22 @@ fit_all <- function(lib) {
       },
       "lmm site + subject + residual ar1" = function() {
         lmm_numbers(fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + ar1(AVISIT | USUBJID), lmm_d))
+      },
+      "lmm residual cs" = function() {
+        lmm_numbers(fit_lmm(AVAL ~ ARM * AVISIT + (1 | SITE) + cs(AVISIT | USUBJID), lmm_d))
+      },
+      "lmm residual us only, KR" = function() {
+        lmm_numbers(fit_lmm(AVAL ~ ARM * AVISIT + us(AVISIT | USUBJID), lmm_d), "Kenward-Roger")
+      },
+      "joint (Kronecker U x AR(1) residual)" = function() {
+        d <- adlb[adlb$USUBJID %in% unique(adlb$USUBJID)[1:50], ]
+        f <- fit_joint(d, formula = ~ ARM * AVISIT, time_cor = "ar1")
+        list(coef = f$coefficients, theta = f$theta, logLik = f$logLik, vcov = f$vcov, df = f$joint$residual_cov)
+      },
+      "joint (independent residuals)" = function() {
+        d <- adlb[adlb$USUBJID %in% unique(adlb$USUBJID)[1:50], ]
+        f <- fit_joint(d, formula = ~ ARM + AVISIT, residual = "independent")
+        list(coef = f$coefficients, theta = f$theta, logLik = f$logLik, vcov = f$vcov, df = f$joint$residual_cov)
       },
       "lmm moment route (chunks)" = function() {
         ch <- split(lmm_d, as.integer(lmm_d$USUBJID) %% 2)
@@ -174,8 +211,21 @@ for (i in seq_len(nrow(wide_rel))) {
   cat(sprintf("%-42s %s\n", wide_rel$model[i],
               paste(fmt(unlist(wide_rel[i, paste0("rel.", cols)])), collapse = " ")))
 }
-worst <- max(tab$rel, na.rm = TRUE)
+# Models beyond the tolerance where the new optimum is better (see above).
+better <- character()
+for (m in unique(tab$model[tab$rel > tol])) {
+  a <- before[[m]]$optimum
+  b <- after[[m]]$optimum
+  if (is.null(a) || is.null(b) || !is.finite(a$max_gradient) || !is.finite(b$max_gradient)) next
+  ok <- b$deviance <= a$deviance + 1e-12 && b$max_gradient < a$max_gradient
+  cat(sprintf("\n%s: deviance before %.15g after %.15g (after - before %.3g); max |gradient| before %.3g after %.3g: %s\n",
+              m, a$deviance, b$deviance, b$deviance - a$deviance, a$max_gradient, b$max_gradient,
+              if (ok) "a better optimum, accepted" else "not better"))
+  if (ok) better <- c(better, m)
+}
+worst <- max(tab$rel[!tab$model %in% better], na.rm = TRUE)
 n_models <- length(before)
-cat(sprintf("\n%s: %d models, largest relative difference %.2g (tolerance %.0e)\n",
-            if (worst <= tol) "PASS" else "FAIL", n_models, worst, tol))
+cat(sprintf("\n%s: %d models, largest relative difference %.2g (tolerance %.0e)%s\n",
+            if (worst <= tol) "PASS" else "FAIL", n_models, worst, tol,
+            if (length(better)) sprintf(", not counting %d model(s) at a better optimum", length(better)) else ""))
 quit(status = if (worst <= tol) 0 else 1)

@@ -41,3 +41,8 @@ lmm_sim_site_ar1 <- function(seed, n_site = 8, n_per = 12, nv = 4, sd_subject = 
   d$AVAL <- 1 + 0.5 * (d$ARM == "B") + 0.2 * d$v + u_site[site[d$i]] + u_subj[d$i] + e
   d
 }
+
+# nlme::lme() settled tightly enough for comparisons at 1e-6 and below.
+nlme_tight <- function() {
+  nlme::lmeControl(opt = "optim", msMaxIter = 1000, tolerance = 1e-10, msTol = 1e-12)
+}

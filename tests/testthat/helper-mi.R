@@ -22,6 +22,17 @@ mi_antidepressant_vars <- list(outcome = "CHANGE", visit = "VISIT", subjid = "PA
                                group = "THERAPY", covariates = c("BASVAL*VISIT", "THERAPY*VISIT"),
                                strategy = "strategy")
 
+# For the fixture scripts: the data, the ICE table under JR and rbmi's
+# set_vars() of the imputation and the analysis model.
+mi_antidepressant_rbmi_setup <- function() {
+  ad <- mi_antidepressant()
+  ice <- ad$ice
+  ice$strategy <- "JR"
+  list(ad = ad, ice = ice, vars = do.call(rbmi::set_vars, mi_antidepressant_vars),
+       vars_an = rbmi::set_vars(outcome = "CHANGE", visit = "VISIT", subjid = "PATIENT",
+                                group = "THERAPY", covariates = "BASVAL"))
+}
+
 # For the fixture scripts only: rbmi fits with mmrm's default optimiser
 # tolerance, which leaves ~1e-5 relative error in the estimates (glycotrial's
 # fits reach rounding precision); tighten mmrm's nlminb so that the reference

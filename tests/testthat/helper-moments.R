@@ -38,3 +38,14 @@ write_csv_halves <- function(d, n, envir = parent.frame()) {
   utils::write.csv(d[n + seq_len(n), ], files[2], row.names = FALSE)
   files
 }
+
+# An in-memory SQLite database with `d` as table "adlb" (visits as text,
+# the columns `drop` removed), disconnected when the calling test ends.
+sqlite_adlb <- function(d, drop = NULL, env = parent.frame()) {
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  withr::defer(DBI::dbDisconnect(con), envir = env)
+  d$AVISIT <- as.character(d$AVISIT)
+  d[drop] <- NULL
+  DBI::dbWriteTable(con, "adlb", d)
+  con
+}

@@ -4,10 +4,6 @@
 # analytic derivatives and CS with numerical ones, both parametrised
 # (log sd, atanh rho) over visit indices.
 
-nlme_tight <- function() {
-  nlme::lmeControl(opt = "optim", msMaxIter = 1000, tolerance = 1e-10, msTol = 1e-12)
-}
-
 test_that("random intercept and slope + AR(1) residuals match nlme::lme", {
   glycotrial:::cpp_lmm_register_test_plugins()
   d <- lmm_sim_trial(n = 80, seed = 5)

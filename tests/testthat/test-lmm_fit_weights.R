@@ -89,10 +89,6 @@ test_that("unit weights change nothing and constant weights only rescale sigma",
   expect_equal(f4$G, f0$G, tolerance = 1e-6)
 })
 
-nlme_w_tight <- function() {
-  nlme::lmeControl(opt = "optim", msMaxIter = 1000, tolerance = 1e-10, msTol = 1e-12)
-}
-
 test_that("weights with a residual AR(1) or CS structure match nlme::lme(varFixed(~ 1/w))", {
   glycotrial:::cpp_lmm_register_test_plugins()
   d <- lmm_sim_trial(n = 60, seed = 11)
@@ -106,7 +102,7 @@ test_that("weights with a residual AR(1) or CS structure match nlme::lme(varFixe
     m <- nlme::lme(AVAL ~ ARM * WEEK, random = ~ 1 | USUBJID,
                    correlation = nlme::corAR1(form = ~ VIS | USUBJID),
                    weights = nlme::varFixed(~ iw), data = d,
-                   method = if (reml) "REML" else "ML", control = nlme_w_tight())
+                   method = if (reml) "REML" else "ML", control = nlme_tight())
     expect_equal(as.numeric(logLik(f)), as.numeric(logLik(m)), tolerance = 1e-8)
     expect_equal(fixef(f), nlme::fixef(m), tolerance = 1e-6)
     expect_equal(unname(f$G[1, 1]), as.numeric(nlme::getVarCov(m)[1, 1]), tolerance = 1e-4)
@@ -122,7 +118,7 @@ test_that("weights with a residual AR(1) or CS structure match nlme::lme(varFixe
                weights = "w")
   m <- nlme::lme(AVAL ~ ARM + WEEK, random = ~ 0 + WEEK | USUBJID,
                  correlation = nlme::corCompSymm(form = ~ 1 | USUBJID),
-                 weights = nlme::varFixed(~ iw), data = d, control = nlme_w_tight())
+                 weights = nlme::varFixed(~ iw), data = d, control = nlme_tight())
   expect_equal(as.numeric(logLik(f)), as.numeric(logLik(m)), tolerance = 1e-8)
   expect_equal(fixef(f), nlme::fixef(m), tolerance = 1e-6)
   expect_equal(unname(vcov(f)), unname(stats::vcov(m)), tolerance = 1e-4)

@@ -229,7 +229,7 @@ test_that("non-convergence gives a classed warning and diagnostics", {
   d <- sim_mmrm_data(n = 40)
   expect_warning(
     f <- mmrm_fit(CHG ~ ARM * AVISIT + us(AVISIT | USUBJID), d, df = "Residual",
-                  control = mmrm_fit_control(optimizers = "BFGS", max_iter = 1L, grad_tol = 1e-300)),
+                  control = mmrm_fit_control(optimizers = "bfgs", max_iter = 1L, grad_tol = 1e-300)),
     class = "glycotrial_warning_convergence")
   expect_false(f$convergence$converged)
   expect_true(is.numeric(f$convergence$max_gradient))

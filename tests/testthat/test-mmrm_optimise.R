@@ -122,3 +122,94 @@ test_that("mmrm_optimise() refuses what is not an engine or a start of the wrong
   expect_error(mmrm_optimise(fit, control = list()), class = "glycotrial_error_input")
   expect_error(mmrm_optimise(fit, start = c(0, 0, 0)), class = "glycotrial_error")
 })
+
+# The spatial starts as the R code computed them before they moved into C++
+# (spatial_starts() in src/core/covariance/start.cpp, chosen by deviance in
+# MmrmEngine::default_starts()): the range parameter puts the correlation at
+# the median within-subject distance at 0.5, 0.3, 0.7, 0.1 or 0.9.
+spatial_starts_reference <- function(coord, subject_start, key, log_var, dev) {
+  d <- unlist(lapply(seq_len(length(subject_start) - 1L), function(s) {
+    t <- coord[seq_len(subject_start[s + 1L] - subject_start[s]) + subject_start[s]]
+    dd <- abs(outer(t, t, "-"))
+    dd[lower.tri(dd)]
+  }))
+  dmed <- stats::median(d[is.finite(d) & d > 0])
+  p <- if (key == "sp_gau") 2 else 1
+  th <- c(log_var, 0)
+  cands <- c(list(th), lapply(c(0.5, 0.3, 0.7, 0.1, 0.9), function(cc) {
+    c(log_var, stats::qlogis(exp(log(cc) / dmed^p)))
+  }))
+  dv <- vapply(cands, dev, numeric(1))
+  cands[order(dv)]
+}
+
+test_that("the spatial starts moved into C++ equal the former R computation", {
+  skip_if_not_installed("mmrm")
+  fev <- suppressWarnings(mmrm::fev_data)
+  fev$TIME <- as.numeric(fev$VISITN) * 7 + as.integer(fev$USUBJID) %% 3  # days, uneven
+  for (key in c("sp_exp", "sp_gau")) {
+    f <- stats::as.formula(paste("FEV1 ~ ARMCD * AVISIT +", key, "(TIME | USUBJID)"))
+    des <- mmrm_design(mmrm_formula(f), fev)
+    eng <- mmrm_engine(des)
+    got <- cpp_mmrm_default_starts(eng$ptr)
+    expect_length(got, 6)
+    ref <- spatial_starts_reference(eng$design$coord, eng$design$subject_start, key, got[[1]][1],
+                                    function(x) as.numeric(cpp_mmrm_deviance(eng$ptr, x, FALSE)))
+    expect_identical(got, ref, info = key)
+  }
+})
+
+test_that("every registered built-in structure has a C++ start() and converges on fev_data with no R optimiser", {
+  skip_if_not_installed("mmrm")
+  fev <- suppressWarnings(mmrm::fev_data)
+  fev$TIME <- as.numeric(fev$VISITN)
+  pl <- glycotrial_plugins()
+  keys <- pl$key[pl$kind == "covariance" & pl$builtin]
+  spatial <- vapply(keys, function(k) cpp_covariance_info(k, 3L)$spatial, logical(1))
+  # a start() for each: the visit structures' table, the spatial candidates
+  expect_setequal(cpp_covariance_start_keys(), keys[!spatial])
+  # no R optimiser may run: count calls of stats::nlminb() and stats::optim()
+  calls <- 0L
+  count <- function() calls <<- calls + 1L
+  suppressMessages({
+    trace(stats::nlminb, count, print = FALSE, where = asNamespace("stats"))
+    trace(stats::optim, count, print = FALSE, where = asNamespace("stats"))
+  })
+  on.exit(suppressMessages({
+    untrace(stats::nlminb, where = asNamespace("stats"))
+    untrace(stats::optim, where = asNamespace("stats"))
+  }), add = TRUE)
+  for (key in keys) {
+    term <- if (spatial[[key]]) "(TIME | USUBJID)" else "(AVISIT | USUBJID)"
+    f <- stats::as.formula(paste("FEV1 ~ ARMCD * AVISIT + RACE +", key, term))
+    des <- mmrm_design(mmrm_formula(f), fev)
+    eng <- mmrm_engine(des)
+    st <- cpp_mmrm_default_starts(eng$ptr)
+    expect_true(all(is.finite(st[[1]])), info = key)
+    if (!spatial[[key]]) expect_false(all(st[[1]] == 0), info = key)  # not the zero default
+    fit <- mmrm_fit(f, data = fev)
+    expect_true(fit$convergence$converged, info = key)
+    expect_identical(fit$convergence$optimizer, "newton", info = key)
+    expect_true(fit$convergence$hessian_pd, info = key)
+    expect_lte(fit$convergence$max_gradient, 1e-6 * max(1, abs(fit$deviance)))
+  }
+  expect_identical(calls, 0L)
+})
+
+test_that("the old optimiser names map to the C++ bfgs method with a classed message", {
+  expect_message(ctl <- mmrm_fit_control(optimizers = c("newton", "nlminb", "L-BFGS-B")),
+                 class = "glycotrial_message_deprecated")
+  expect_identical(ctl$optimizers, c("newton", "bfgs"))
+  expect_identical(mmrm_fit_control()$optimizers, c("newton", "bfgs"))
+  expect_error(mmrm_fit_control(optimizers = "simplex"), class = "glycotrial_error_input")
+  skip_if_not_installed("mmrm")
+  fev <- suppressWarnings(mmrm::fev_data)
+  f <- FEV1 ~ ARMCD * AVISIT + toeph(AVISIT | USUBJID)
+  a <- mmrm_fit(f, fev)
+  b <- mmrm_fit(f, fev, control = mmrm_fit_control(optimizers = "bfgs"))
+  expect_identical(b$convergence$optimizer, "bfgs")
+  expect_true(b$convergence$converged)
+  # BFGS plus Newton polishing reaches Newton's optimum to the df's precision
+  expect_equal(b$deviance, a$deviance, tolerance = 1e-12)
+  expect_equal(b$theta, a$theta, tolerance = 1e-7)
+})

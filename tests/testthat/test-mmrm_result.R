@@ -65,6 +65,35 @@ test_that("chained by hand on the moment route and with centred data equal mmrm_
   expect_equal(unname(coef(by_hand)[1] - coef(mmrm_fit(f, fev))[1]), 1e4, tolerance = 1e-8)
 })
 
+test_that("data far from zero: the one engine maps back exactly, also for what is computed later", {
+  skip_if_not_installed("mmrm")
+  fev <- fev_data()
+  fev$FEV1 <- fev$FEV1 + 200
+  fev$FEV1_BL <- fev$FEV1_BL + 200
+  f <- FEV1 ~ FEV1_BL + ARMCD * AVISIT + us(AVISIT | USUBJID)
+  cen <- mmrm_fit(f, fev, df = "Satterthwaite")
+  expect_false(is.null(cen$engine_map$Ti))  # centred: T is not the identity
+  # reference: the same model fitted in the formula's parametrisation (200 is
+  # not far enough to lose digits there)
+  old <- options(glycotrial.mmrm_reparam_ratio = Inf)
+  raw <- mmrm_fit(f, fev, df = "Satterthwaite")
+  options(old)
+  expect_null(raw$engine_map)
+  expect_equal(coef(cen), coef(raw), tolerance = 1e-7)
+  # the Kenward-Roger pieces (P_j, Q, R) and the scores come from the centred
+  # engine and are mapped with T; each covariance is computed after the fit
+  for (type in c("Kenward-Roger", "Kenward-Roger-Linear", "Empirical", "Empirical-Jackknife")) {
+    expect_equal(vcov(cen, type = type), vcov(raw, type = type), tolerance = 1e-6, info = type)
+  }
+  expect_equal(residuals(cen, type = "normalized"), residuals(raw, type = "normalized"),
+               tolerance = 1e-6)
+  # computed later = computed at the fit (in the centred parametrisation)
+  emp <- mmrm_fit(f, fev, df = "Satterthwaite", vcov = "Empirical")
+  expect_equal(vcov(cen, type = "Empirical"), vcov(emp), tolerance = 1e-12)
+  kr <- mmrm_fit(f, fev)
+  expect_equal(vcov(cen, type = "Kenward-Roger"), vcov(kr), tolerance = 1e-9)
+})
+
 test_that("the result stage alone gives another df method from the same optimum", {
   skip_if_not_installed("mmrm")
   fev <- fev_data()

@@ -33,11 +33,7 @@ test_that("chunks, a chunk function, CSV files and SQLite give identical estimat
   expect_lt(rel_diff(f_csv$theta, ref$theta), 1e-10)
   # SQLite: the data pass is one SQL aggregate
   skip_if_not_installed("RSQLite")
-  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
-  on.exit(DBI::dbDisconnect(con), add = TRUE)
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  DBI::dbWriteTable(con, "adlb", dd)
+  con <- sqlite_adlb(d)
   f_sql <- mmrm_fit(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv))
   expect_lt(rel_diff(coef(f_sql), coef(ref)), 1e-10)
   expect_lt(rel_diff(f_sql$theta, ref$theta), 1e-10)
@@ -127,12 +123,7 @@ test_that("bad sources: missing column, chunk types and levels, straddling subje
   expect_error(mmrm_data_chunks(42), class = "glycotrial_error_input")
   expect_error(mmrm_data_csv("/nonexistent/file.csv"), class = "glycotrial_error_input")
   skip_if_not_installed("RSQLite")
-  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
-  on.exit(DBI::dbDisconnect(con), add = TRUE)
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  dd$REGION <- NULL
-  DBI::dbWriteTable(con, "adlb", dd)
+  con <- sqlite_adlb(d, drop = "REGION")
   expect_error(mmrm_fit(scale_formula, data = mmrm_data_dbi(con, "adlb", levels = lv)),
                class = "glycotrial_error_missing_column", regexp = "REGION")
   expect_error(mmrm_data_dbi("not a connection", "adlb"), class = "glycotrial_error_input")
@@ -149,11 +140,7 @@ test_that("SQL route: observation weights and designs wider than one query", {
   d <- scale_sim_data(200, 4, seed = 16)
   d$W <- withr::with_seed(2, stats::runif(nrow(d), 0.5, 2))
   d$W[3] <- NA  # a row without weight is dropped, as in memory
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
-  on.exit(DBI::dbDisconnect(con), add = TRUE)
-  DBI::dbWriteTable(con, "adlb", dd)
+  con <- sqlite_adlb(d)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   # weights: sqrt(w) scaling of each row and sum(log w) computed in SQLite
   # (its math functions are loaded when missing)
@@ -175,7 +162,8 @@ test_that("SQL route: observation weights and designs wider than one query", {
   expect_equal(least_squares_means(f_w, "ARM")$lsmeans$estimate, least_squares_means(ref_w, "ARM")$lsmeans$estimate,
                tolerance = 1e-9)
   # non-positive weights are refused
-  dd0 <- dd
+  dd0 <- d
+  dd0$AVISIT <- as.character(dd0$AVISIT)
   dd0$W[5] <- 0
   DBI::dbWriteTable(con, "adlb0", dd0)
   expect_error(mmrm_fit(scale_formula, data = mmrm_data_dbi(con, "adlb0", levels = lv), weights = "W"),
@@ -193,11 +181,7 @@ test_that("SQL route: a design with more than 43 columns (more than 2000 sums)",
   d <- scale_sim_data(240, 4, seed = 17)
   d$SITE <- sprintf("S%02d", (as.integer(factor(d$USUBJID)) %% 11) + 1)
   f <- CHG ~ BASE + SITE * AVISIT + us(AVISIT | USUBJID)  # 1 + 1 + 10 + 3 + 30 = 45 columns
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
-  on.exit(DBI::dbDisconnect(con), add = TRUE)
-  DBI::dbWriteTable(con, "adlb", dd)
+  con <- sqlite_adlb(d)
   withr::local_options(glycotrial.mmrm_moment_rows = 1)
   ref <- mmrm_fit(f, data = d, df = "Residual")
   expect_equal(length(coef(ref)), 45)
@@ -222,11 +206,7 @@ test_that("an interrupt between chunks or SQL queries is honoured; no worker is 
     function(i) if (i <= 6) chunks[[i]], levels = lv))), "interrupted")
   # the SQL route, between the pieces of the aggregate query
   skip_if_not_installed("RSQLite")
-  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
-  on.exit(DBI::dbDisconnect(con), add = TRUE)
-  dd <- d
-  dd$AVISIT <- as.character(dd$AVISIT)
-  DBI::dbWriteTable(con, "adlb", dd)
+  con <- sqlite_adlb(d)
   withr::local_options(glycotrial.sql_max_columns = 50,
                        glycotrial.scale_test_chunk_hook = hook_at("query", 2))
   src <- mmrm_data_dbi(con, "adlb", levels = lv)

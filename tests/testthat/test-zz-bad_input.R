@@ -849,8 +849,55 @@ bad("mi_reference_based", "ICE visit not a visit",
                        data.frame(USUBJID = mi_d$USUBJID[1], AVISIT = "WEEK99", strategy = "JR"),
                        reference = c(TRT = "PBO")),
     class = "glycotrial_error_mi_visit", arg = "WEEK99")
+bad("mi_bmlmi", "B below 2", mi_bmlmi(B = 1), arg = "B")
+bad("mi_bmlmi", "D not a number", mi_bmlmi(D = "2"), arg = "D")
+bad("mi_approxbayes", "n_samples below 2", mi_approxbayes(n_samples = 1), arg = "n_samples")
+bad("mi_approxbayes", "covariance not a string", mi_approxbayes(covariance = 1), arg = "covariance")
+bad("mi_reference_based", "negative seed",
+    mi_reference_based(mi_d, mi_example_vars(), method = mi_approxbayes(5), seed = -1), arg = "seed")
+bad("register_mi_strategy", "fun not a function", register_mi_strategy("BAD_FUN", 3),
+    class = "glycotrial_error")
+bad("register_mi_strategy", "needs_reference NA",
+    register_mi_strategy("BAD_FLAG", function(a, b, c) a, needs_reference = NA), arg = "needs_reference")
 bad("mi_tipping_point", "x not an MI result", mi_tipping_point(1, deltas = 0), arg = "x")
 bad("mi_imputed_data", "x not an MI result", mi_imputed_data(list()), arg = "x")
+bad("mi_tipping_delta", "x not a tipping grid", mi_tipping_delta(data.frame(delta = 0)), arg = "x")
+bad("mi_retrieved_dropout", "no retrieved outcome to estimate the off-treatment effect",
+    mi_retrieved_dropout(mi_d, mi_example_vars(), attr(mi_d, "data_ice")),
+    class = "glycotrial_error_mi_retrieved", arg = "retrieved")
+bad("mi_composite", "one imputed data set only",
+    mi_composite(list(adlb), adsl, treatment = "UC-MSC", control = "Placebo"),
+    class = "glycotrial_error_mi_composite", arg = "imputed")
+bad("report_estimands", "ctx not a report context", report_estimands(list()), arg = "ctx")
+bad("mi_composite_impute", "PARAMCD not in adlb", mi_composite_impute(adlb, adsl, paramcd = "NOPE"),
+    class = "glycotrial_error_mi_composite", arg = "NOPE")
+# draw-based methods and strategy plugins (mibayes's exports, merged into estimand)
+bad("mi_bmlmi", "one bootstrap sample", mi_bmlmi(B = 1), arg = "B")
+bad("mi_approxbayes", "one imputation", mi_approxbayes(n_samples = 1), arg = "n_samples")
+bad("register_mi_strategy", "strategy not a function", register_mi_strategy("bad_input_strategy", 1),
+    arg = "function")
+# intercurrent events from ADaM (R/mi_ice.R, R/mi_ice_check.R)
+ice_sched <- data.frame(AVISIT = c("Week 4", "Week 8"), day = c(29, 57))
+bad("mi_ice_schedule", "no such PARAMCD", mi_ice_schedule(adlb, "NOPE"),
+    class = "glycotrial_error_mi_ice_schedule", arg = "NOPE")
+bad("mi_ice_visit", "day as text", mi_ice_visit("5", ice_sched), arg = "day")
+bad("mi_ice_from_discontinuation", "no reason column",
+    mi_ice_from_discontinuation(adsl[, setdiff(names(adsl), "DCSREAS")], ice_sched),
+    class = "glycotrial_error_mi_ice_column", arg = "DCSREAS")
+bad("mi_ice_from_rescue", "no start day or date",
+    mi_ice_from_rescue(data.frame(USUBJID = "A", RESCUEFL = "Y"), ice_sched),
+    class = "glycotrial_error_mi_ice_day", arg = "ASTDY")
+bad("mi_ice_combine", "not a data frame", mi_ice_combine(1), arg = "...")
+bad("mi_ice_treatment_status", "ICE visit not a visit",
+    mi_ice_treatment_status(mi_d, data.frame(USUBJID = "S001", AVISIT = "WEEK99")),
+    class = "glycotrial_error_mi_visit", arg = "WEEK99")
+bad("mi_ice_check", "subject not in the data",
+    mi_ice_check(mi_d, mi_example_vars(), data.frame(USUBJID = "NOPE", AVISIT = "WEEK8", strategy = "JR"),
+                 reference = c(TRT = "PBO")),
+    class = "glycotrial_error_mi_subject", arg = "NOPE")
+bad("mi_ice_set_missing", "visit not a factor",
+    mi_ice_set_missing(transform(mi_d, AVISIT = as.character(AVISIT)), mi_example_vars(), NULL),
+    arg = "AVISIT")
 bad("as_ard", "a number", as_ard(1), class = "glycotrial_error")
 bad("report_flextable", "a number", report_flextable(1), class = "glycotrial_error")
 

@@ -1,7 +1,9 @@
 # End to end on a real single-node Slurm cluster (helper-slurm.R starts it
 # with tools/slurm.sh): future.batchtools with glycotrial's template
 # (inst/batchtools/slurm.tmpl) sends every chunk of mmrm_fit()'s data pass
-# and every block of power_trial()'s simulations to Slurm as a job. A
+# and every block of power_trial()'s simulations to Slurm as a job, and
+# bootstrap replicates of the reference-based MI as jobs through
+# future.apply. A
 # cancelled or failing job is a classed error naming the chunk and job, and
 # no job is left in the queue. (Named zz so that it runs last: job start-up
 # takes a few seconds.)
@@ -37,13 +39,40 @@ test_that("power_trial() spread over Slurm jobs equals the sequential run", {
     n0 <<- slurm_submitted()
     do.call(power_trial, args)
   }
-  # (Slurm first: after a sequential power_trial() in the same session the
-  # jobs died silently (exit 1) on this machine; noted in issue 21)
   sl_res <- on_slurm()
   if (!is.na(n0)) expect_equal(slurm_submitted() - n0, 2)
   expect_length(slurm_queue(), 0)
   seq_res <- do.call(power_trial, args)
   expect_equal(as.data.frame(sl_res), as.data.frame(seq_res))
+})
+
+test_that("the MI bootstrap spread over Slurm jobs equals the sequential run", {
+  d <- mi_example_data(n = 30, seed = 3)
+  ice <- attr(d, "data_ice")
+  # each job: one bootstrap MI (rbmi-style conditional mean, 5 samples) on
+  # its own L'Ecuyer stream; the per-sample estimates of all jobs must equal
+  # those of the same streams run here
+  one <- function(i, d, ice) {
+    fit <- glycotrial::mi_reference_based(d, glycotrial::mi_example_vars(), data_ice = ice,
+                                          method = glycotrial::mi_condmean("bootstrap", n_samples = 5),
+                                          reference = c(TRT = "PBO", PBO = "PBO"),
+                                          analysis_covariates = "BASE")
+    fit$estimates
+  }
+  run <- function() future.apply::future_lapply(1:2, one, d = d, ice = ice, future.seed = 11L)
+  on_slurm <- function() {
+    slurm_plan(workers = 2L)
+    n0 <- slurm_submitted()
+    res <- run()
+    if (!is.na(n0)) expect_equal(slurm_submitted() - n0, 2)
+    res
+  }
+  sl <- on_slurm()
+  expect_length(slurm_queue(), 0)
+  sq <- run()
+  expect_equal(sl, sq, tolerance = 1e-12)
+  # different streams: the two jobs drew different bootstrap samples
+  expect_false(isTRUE(all.equal(sl[[1]], sl[[2]])))
 })
 
 test_that("a cancelled job: classed error naming the chunk and job, no job left", {

@@ -332,6 +332,40 @@ std::vector<double> plugin_sigma(const glycotrial_covariance_v1& plugin,
   return std::vector<double>(s.data(), s.data() + s.size());
 }
 
+RegisteredCovariance::RegisteredCovariance(std::string key, int n_visits) : key_(std::move(key)) {
+  const glycotrial_covariance_v1* p = plugins::find_covariance(key_);
+  require(p != nullptr, "formula",
+          "no covariance structure '" + key_ + "' is registered (see glycotrial_plugins())");
+  // Bounded (visits <= 1e4, parameters <= visits^2): a plugin reporting
+  // 2e9 parameters is refused here, before anything is allocated.
+  plugins::checked_n_theta(*p, n_visits);
+}
+
+const glycotrial_covariance_v1& RegisteredCovariance::plugin() const {
+  const glycotrial_covariance_v1* p = plugins::find_covariance(key_);
+  if (p == nullptr)
+    throw InputError("covariance structure '" + key_ + "' was unregistered during the fit",
+                     "formula");
+  return *p;
+}
+
+bool RegisteredCovariance::spatial() const { return plugin().spatial != 0; }
+
+int RegisteredCovariance::n_theta(int n_visits) const {
+  return plugins::checked_n_theta(plugin(), n_visits);
+}
+
+void RegisteredCovariance::sigma(const std::vector<double>& theta, int n_visits,
+                                 const std::vector<double>& coords, Eigen::MatrixXd& sigma,
+                                 std::vector<Eigen::MatrixXd>* dsigma) const {
+  PluginCovariance(plugin()).sigma(theta, n_visits, coords, sigma, dsigma);
+}
+
+std::vector<double> RegisteredCovariance::start(const Eigen::MatrixXd& S,
+                                                double fallback_var) const {
+  return PluginCovariance(plugin()).start(S, fallback_var);
+}
+
 std::unique_ptr<CovarianceModel> find_covariance_model(const std::string& key) {
   const glycotrial_covariance_v1* p = plugins::find_covariance(key);
   require(p != nullptr, "formula",

@@ -29,6 +29,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glycotrial/plugin_api.h"
@@ -74,12 +75,33 @@ class PluginCovariance : public CovarianceModel {
   void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
              Eigen::MatrixXd& sigma, std::vector<Eigen::MatrixXd>* dsigma) const override;
   // The built-in start of the structure's key (start.cpp), zeros for other
-  // non-spatial keys. Spatial structures start at zeros here; the engine's
-  // callers choose the range parameter (R/mmrm_optimise.R).
+  // keys. Spatial structures: spatial_starts() (the engine,
+  // MmrmEngine::default_starts(), chooses among them by deviance).
   std::vector<double> start(const Eigen::MatrixXd& S, double fallback_var) const override;
 
  private:
   glycotrial_covariance_v1 p_;
+};
+
+// A registered plugin looked up by key at every evaluation, so that a model
+// that outlives a plugin replaced with overwrite = TRUE never calls it stale
+// (the LMM's model objects live on in R); evaluates through
+// PluginCovariance, so with its one finite-difference fallback.
+class RegisteredCovariance : public CovarianceModel {
+ public:
+  // Throws InputError when `key` is not registered or its parameter count
+  // over n_visits is out of bounds.
+  RegisteredCovariance(std::string key, int n_visits);
+  std::string key() const override { return key_; }
+  bool spatial() const override;
+  int n_theta(int n_visits) const override;
+  void sigma(const std::vector<double>& theta, int n_visits, const std::vector<double>& coords,
+             Eigen::MatrixXd& sigma, std::vector<Eigen::MatrixXd>* dsigma) const override;
+  std::vector<double> start(const Eigen::MatrixXd& S, double fallback_var) const override;
+
+ private:
+  const glycotrial_covariance_v1& plugin() const;
+  std::string key_;
 };
 
 // Start values of the built-in structure `key` from an empirical covariance
@@ -88,6 +110,21 @@ bool builtin_start(const std::string& key, const Eigen::MatrixXd& S, double fall
                    std::vector<double>& theta);
 // Keys with a built-in start (every non-spatial built-in structure).
 std::vector<std::string> builtin_start_keys();
+
+// Starts of a spatial structure (sp_exp, sp_gau and spatial plugins; n_theta
+// per group, its first parameter the log variance, its second the range on
+// the logit scale of rho): per group (log variance[g], 0), then, for sp_exp
+// and sp_gau with a finite median within-subject distance d, the same with
+// the range parameter putting the correlation at distance d at 0.5, 0.3,
+// 0.7, 0.1, 0.9 (rho = c^(1 / d^p), p = 1 for sp_exp, 2 for sp_gau). Times in
+// weeks or days otherwise make rho^d vanish for every pair of visits and the
+// deviance flat in the range (a saddle point); the engine starts at the
+// candidate of lowest deviance and keeps the others as restarts.
+std::vector<std::vector<double>> spatial_starts(const std::string& key,
+                                                const std::vector<double>& variance,
+                                                double median_distance, int n_theta);
+// R's median() of values d, each counted n times (pairs (d, n)); NaN for none.
+double weighted_median(std::vector<std::pair<double, double>> dn);
 
 // A plugin's covariance for one subject as a column-major m x m vector, with
 // its n_theta m x m derivative matrices stored one after another when

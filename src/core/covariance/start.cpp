@@ -212,6 +212,50 @@ std::vector<std::string> builtin_start_keys() {
   return out;
 }
 
+double weighted_median(std::vector<std::pair<double, double>> dn) {
+  std::sort(dn.begin(), dn.end());
+  double total = 0;
+  for (const auto& p : dn) total += p.second;
+  if (!(total >= 1)) return std::nan("");
+  // the value at 0-based position i of the expanded, sorted vector
+  auto at = [&](double i) {
+    double seen = 0;
+    for (const auto& p : dn) {
+      seen += p.second;
+      if (i < seen) return p.first;
+    }
+    return dn.back().first;
+  };
+  const double h = std::floor((total + 1) / 2);  // R's half, 1-based
+  if (std::fmod(total, 2.0) == 1.0) return at(h - 1);
+  return r_mean({at(h - 1), at(h)});
+}
+
+std::vector<std::vector<double>> spatial_starts(const std::string& key,
+                                                const std::vector<double>& variance,
+                                                double median_distance, int n_theta) {
+  std::vector<double> th;
+  for (double v : variance) {
+    std::vector<double> g(static_cast<size_t>(std::max(n_theta, 0)), 0.0);
+    if (!g.empty()) g[0] = std::log(v);
+    th.insert(th.end(), g.begin(), g.end());
+  }
+  std::vector<std::vector<double>> out{th};
+  const double d = median_distance;
+  if (!(std::isfinite(d) && d > 0) || (key != "sp_exp" && key != "sp_gau") || n_theta < 2)
+    return out;
+  const double dp = key == "sp_gau" ? d * d : d;
+  for (double c : {0.5, 0.3, 0.7, 0.1, 0.9}) {
+    const double rho = std::exp(std::log(c) / dp);
+    const double t2 = std::log(rho / (1. - rho));  // R's qlogis()
+    if (!std::isfinite(t2)) continue;
+    std::vector<double> x = th;
+    for (size_t j = 1; j < x.size(); j += 2) x[j] = t2;
+    out.push_back(x);
+  }
+  return out;
+}
+
 std::vector<double> CovarianceModel::start(const MatrixXd& S, double) const {
   return std::vector<double>(static_cast<size_t>(n_theta(static_cast<int>(S.rows()))), 0.0);
 }

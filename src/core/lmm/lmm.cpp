@@ -439,26 +439,27 @@ void Model::conditional_modes(const Eigen::VectorXd& theta, Eigen::MatrixXd& mod
 }
 
 Eigen::MatrixXd Model::hessian(const Eigen::VectorXd& theta, bool profiled) const {
-  Objective fn = [&](const Eigen::VectorXd& x, Eigen::VectorXd* g) {
+  optim::FunctionObjective fn([&](const Eigen::VectorXd& x, Eigen::VectorXd* g) {
     Evaluation e = evaluate(x, profiled, g != nullptr);
     if (g) *g = e.ok ? e.gradient : Eigen::VectorXd::Constant(x.size(), NAN);
     return e.deviance;
-  };
-  return numeric_hessian(fn, theta);
+  });
+  return optim::numeric_hessian(fn, theta);
 }
 
 FitResult Model::fit(const FitOptions& opt) const {
   FitResult out;
   out.profiled = can_profile();
-  Objective fn = [&](const Eigen::VectorXd& x, Eigen::VectorXd* g) {
+  optim::FunctionObjective fn([&](const Eigen::VectorXd& x, Eigen::VectorXd* g) {
     Evaluation e = evaluate(x, out.profiled, g != nullptr);
     if (g) {
       if (e.ok) *g = e.gradient; else g->setConstant(x.size(), 0.0);
     }
     return e.ok ? e.deviance : std::numeric_limits<double>::infinity();
-  };
+  });
   Eigen::VectorXd x0 = start(out.profiled);
-  OptimResult o = minimise(fn, x0, opt.max_iter, opt.grad_tol, opt.newton_steps);
+  const optim::Result o =
+      optim::minimise(fn, x0, optim::bfgs_options(opt.max_iter, opt.grad_tol, opt.newton_steps));
   if (!std::isfinite(o.f)) {
     throw NumericalError("the likelihood cannot be evaluated at the start values: " + o.message);
   }

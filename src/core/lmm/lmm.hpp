@@ -127,7 +127,11 @@ struct FitResult {
   std::vector<Eigen::MatrixXd> ranef_condvar;  // per subject q x q
 };
 
-class Residual;
+}  // namespace lmm
+namespace mmrm {
+class ResidualCovariance;
+}  // namespace mmrm
+namespace lmm {
 
 class Model {
  public:
@@ -193,7 +197,7 @@ class Model {
   double y_scale_ = 1;
   std::vector<double> sqrt_w_;  // empty without weights
   double log_w_sum_ = 0;
-  std::unique_ptr<Residual> residual_;
+  std::unique_ptr<mmrm::ResidualCovariance> residual_;
   std::vector<Pattern> patterns_;
 };
 

@@ -139,7 +139,7 @@ ProfilePoint profile_variance(const Model& model, const VcTarget& target, double
   require(std::isfinite(value), "parm", "the profiled value must be finite");
   ProfileMap map(model, target, value, start);
   const int k = map.size();
-  Objective fn = [&](const Eigen::VectorXd& u, Eigen::VectorXd* g) {
+  optim::FunctionObjective fn([&](const Eigen::VectorXd& u, Eigen::VectorXd* g) {
     const Eigen::VectorXd th = map.theta(u);
     Evaluation e = model.evaluate(th, false, g != nullptr);
     if (!e.ok) {
@@ -160,8 +160,9 @@ ProfilePoint profile_variance(const Model& model, const VcTarget& target, double
       }
     }
     return e.deviance;
-  };
-  OptimResult o = minimise(fn, map.start(start), opt.max_iter, opt.grad_tol, opt.newton_steps);
+  });
+  const optim::Result o = optim::minimise(
+      fn, map.start(start), optim::bfgs_options(opt.max_iter, opt.grad_tol, opt.newton_steps));
   ProfilePoint out;
   out.deviance = o.f;
   out.theta = map.theta(o.x);

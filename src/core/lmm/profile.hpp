@@ -17,9 +17,7 @@
 // central differences.
 #pragma once
 
-#include <Eigen/Dense>
-
-#include "core/lmm/lmm.hpp"
+#include "core/lmm/lmm.hpp"  // Eigen, Model
 
 namespace glycotrial {
 namespace lmm {

@@ -7,7 +7,7 @@
 // analysed symbolically once and refactorised numerically for each theta.
 // beta and sigma are profiled out; theta is optimised under the bounds
 // diag(T_k) >= 0 by a projected quasi-Newton method on finite-difference
-// gradients (minimise_bounded) with a Newton polish.
+// gradients with a Newton polish (the bounded method of core/optim).
 #pragma once
 
 #include <Eigen/Dense>
@@ -15,7 +15,6 @@
 #include <Eigen/SparseCholesky>
 
 #include "core/lmm/lmm.hpp"
-#include "core/optim/optim.hpp"
 
 #include <functional>
 #include <string>

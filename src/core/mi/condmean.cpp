@@ -6,11 +6,10 @@
 #include <exception>
 #include <limits>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "core/common/errors.hpp"
 #include "core/covariance/covariance.hpp"
+#include "core/mi/parallel.hpp"
 #include "core/mmrm/engine.hpp"
 
 namespace glycotrial {
@@ -40,40 +39,61 @@ MatrixXd reference_sigma(const MatrixXd& A, const MatrixXd& R, int n_mar) {
   return S;
 }
 
-void strategy_parameters(Strategy s, int ice, const VectorXd& mu_own, const VectorXd& mu_ref,
-                         const MatrixXd& sigma_own, const MatrixXd& sigma_ref, VectorXd& mu,
-                         MatrixXd& sigma) {
+// rbmi: CR always, and JR/CIR with every visit affected (all(!index_mar)),
+// use the reference arm's mean and covariance throughout.
+static bool all_reference(Strategy s, int ice) {
+  return s == Strategy::CR || (ice <= 0 && (s == Strategy::JR || s == Strategy::CIR));
+}
+
+void strategy_mean(Strategy s, int ice, const VectorXd& mu_own, const VectorXd& mu_ref,
+                   VectorXd& mu) {
   const int k = static_cast<int>(mu_own.size());
   if (s == Strategy::MAR || ice >= k) {
     mu = mu_own;
-    sigma = sigma_own;
     return;
   }
-  if (s == Strategy::CR || (ice <= 0 && s != Strategy::LMCF)) {
-    // CR always; JR and CIR with every visit affected (rbmi: all(!index_mar))
+  if (all_reference(s, ice)) {
     mu = mu_ref;
-    sigma = sigma_ref;
     return;
   }
   mu = mu_own;
   switch (s) {
     case Strategy::JR:
       mu.tail(k - ice) = mu_ref.tail(k - ice);
-      sigma = reference_sigma(sigma_own, sigma_ref, ice);
       break;
     case Strategy::CIR:
       for (int v = ice; v < k; ++v) mu(v) = mu_own(ice - 1) + mu_ref(v) - mu_ref(ice - 1);
-      sigma = reference_sigma(sigma_own, sigma_ref, ice);
       break;
     case Strategy::LMCF:
       if (ice <= 0)
         throw InputError("LMCF needs at least one visit before the intercurrent event", "data_ice");
       for (int v = ice; v < k; ++v) mu(v) = mu_own(ice - 1);
-      sigma = sigma_own;
       break;
     default:
       throw InputError("unknown imputation strategy", "data_ice");
   }
+}
+
+MatrixXd strategy_sigma(Strategy s, int ice, const MatrixXd& sigma_own, const MatrixXd& sigma_ref) {
+  const int k = static_cast<int>(sigma_own.rows());
+  if (s == Strategy::MAR || ice >= k || s == Strategy::LMCF) return sigma_own;
+  if (all_reference(s, ice)) return sigma_ref;
+  if (s == Strategy::JR || s == Strategy::CIR) return reference_sigma(sigma_own, sigma_ref, ice);
+  throw InputError("unknown imputation strategy", "data_ice");
+}
+
+void strategy_parameters(Strategy s, int ice, const VectorXd& mu_own, const VectorXd& mu_ref,
+                         const MatrixXd& sigma_own, const MatrixXd& sigma_ref, VectorXd& mu,
+                         MatrixXd& sigma) {
+  strategy_mean(s, ice, mu_own, mu_ref, mu);
+  sigma = strategy_sigma(s, ice, sigma_own, sigma_ref);
+}
+
+MatrixXd submatrix(const MatrixXd& S, const std::vector<int>& rows, const std::vector<int>& cols) {
+  MatrixXd out(rows.size(), cols.size());
+  for (size_t a = 0; a < rows.size(); ++a)
+    for (size_t b = 0; b < cols.size(); ++b) out(a, b) = S(rows[a], cols[b]);
+  return out;
 }
 
 void conditional_mean(const VectorXd& mu, const MatrixXd& sigma, VectorXd& y, MatrixXd* cond_sigma) {
@@ -90,14 +110,9 @@ void conditional_mean(const VectorXd& mu, const MatrixXd& sigma, VectorXd& y, Ma
     if (cond_sigma) *cond_sigma = sigma;
     return;
   }
-  MatrixXd Soo(no, no), Smo(nm, no);
+  const MatrixXd Soo = submatrix(sigma, obs, obs), Smo = submatrix(sigma, mis, obs);
   VectorXd r(no);
-  for (int a = 0; a < no; ++a) {
-    r(a) = y(obs[a]) - mu(obs[a]);
-    for (int b = 0; b < no; ++b) Soo(a, b) = sigma(obs[a], obs[b]);
-  }
-  for (int a = 0; a < nm; ++a)
-    for (int b = 0; b < no; ++b) Smo(a, b) = sigma(mis[a], obs[b]);
+  for (int a = 0; a < no; ++a) r(a) = y(obs[a]) - mu(obs[a]);
   Eigen::LLT<MatrixXd> llt(Soo);
   if (llt.info() != Eigen::Success)
     throw NumericalError("the covariance of the observed visits is not positive definite");
@@ -105,47 +120,11 @@ void conditional_mean(const VectorXd& mu, const MatrixXd& sigma, VectorXd& y, Ma
   const VectorXd m = Smo * w;
   for (int a = 0; a < nm; ++a) y(mis[a]) = mu(mis[a]) + m(a);
   if (cond_sigma) {
-    MatrixXd Smm(nm, nm);
-    for (int a = 0; a < nm; ++a)
-      for (int b = 0; b < nm; ++b) Smm(a, b) = sigma(mis[a], mis[b]);
-    *cond_sigma = Smm - Smo * llt.solve(Smo.transpose());
+    *cond_sigma = submatrix(sigma, mis, mis) - Smo * llt.solve(Smo.transpose());
   }
 }
 
 namespace {
-
-// Runs body(i) for i in [0, n) on up to n_threads threads (static
-// interleaved split, so every item is computed the same way whatever the
-// number of threads); the first exception is rethrown on the caller's thread.
-template <class Body>
-void parallel_for(int n, int n_threads, Body body) {
-  n_threads = std::max(1, std::min(n_threads, n));
-  if (n_threads == 1) {
-    for (int i = 0; i < n; ++i) body(i, 0);
-    return;
-  }
-  std::exception_ptr err;
-  std::mutex mu;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < n_threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        for (int i = t; i < n; i += n_threads) {
-          {
-            std::lock_guard<std::mutex> lock(mu);
-            if (err) return;
-          }
-          body(i, t);
-        }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!err) err = std::current_exception();
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  if (err) std::rethrow_exception(err);
-}
 
 mmrm::MmrmInput sample_input(const MiProblem& pb, const std::vector<int>& sample) {
   mmrm::MmrmInput in;
@@ -276,6 +255,14 @@ std::vector<SampleFit> fit_samples(const MiProblem& pb, const std::vector<std::v
   return out;
 }
 
+void check_custom(const SampleFit& fit, int slot, int k) {
+  if (slot >= static_cast<int>(fit.custom_mu.size()) ||
+      slot >= static_cast<int>(fit.custom_sigma.size()) || fit.custom_mu[slot].size() != k ||
+      fit.custom_sigma[slot].rows() != k || fit.custom_sigma[slot].cols() != k)
+    throw InputError("a user-registered strategy's mean or covariance is missing or has the wrong size",
+                     "strategy");
+}
+
 VectorXd impute_sample(const MiProblem& pb, const std::vector<int>& sample, const SampleFit& fit) {
   const int k = pb.k;
   const long long N = static_cast<long long>(pb.n_subjects) * k;
@@ -291,11 +278,17 @@ VectorXd impute_sample(const MiProblem& pb, const std::vector<int>& sample, cons
       any_missing = any_missing || std::isnan(y(v));
     }
     if (any_missing) {
-      mu_own = Xo.middleRows(static_cast<long long>(s) * k, k) * fit.beta;
-      mu_ref = Xr.middleRows(static_cast<long long>(s) * k, k) * fit.beta;
-      strategy_parameters(static_cast<Strategy>(pb.strategy[s]), pb.ice[s], mu_own, mu_ref,
-                          fit.sigma[pb.group_own[s]], fit.sigma[pb.group_ref[s]], mu, S);
-      conditional_mean(mu, S, y);
+      const int slot = pb.custom.empty() ? -1 : pb.custom[s];
+      if (slot >= 0) {
+        check_custom(fit, slot, k);
+        conditional_mean(fit.custom_mu[slot], fit.custom_sigma[slot], y);
+      } else {
+        mu_own = Xo.middleRows(static_cast<long long>(s) * k, k) * fit.beta;
+        mu_ref = Xr.middleRows(static_cast<long long>(s) * k, k) * fit.beta;
+        strategy_parameters(static_cast<Strategy>(pb.strategy[s]), pb.ice[s], mu_own, mu_ref,
+                            fit.sigma[pb.group_own[s]], fit.sigma[pb.group_ref[s]], mu, S);
+        conditional_mean(mu, S, y);
+      }
     }
     out.segment(static_cast<long long>(i) * k, k) = y;
   }

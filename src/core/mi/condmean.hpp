@@ -38,9 +38,19 @@ void strategy_parameters(Strategy s, int ice, const Eigen::VectorXd& mu_own,
                          const Eigen::MatrixXd& sigma_ref, Eigen::VectorXd& mu,
                          Eigen::MatrixXd& sigma);
 
+// The mean / the covariance part of strategy_parameters().
+void strategy_mean(Strategy s, int ice, const Eigen::VectorXd& mu_own, const Eigen::VectorXd& mu_ref,
+                   Eigen::VectorXd& mu);
+Eigen::MatrixXd strategy_sigma(Strategy s, int ice, const Eigen::MatrixXd& sigma_own,
+                               const Eigen::MatrixXd& sigma_ref);
+
 // rbmi's compute_sigma(): the covariance S* above for the first n_mar visits.
 Eigen::MatrixXd reference_sigma(const Eigen::MatrixXd& sigma_own, const Eigen::MatrixXd& sigma_ref,
                                 int n_mar);
+
+// S[rows, cols].
+Eigen::MatrixXd submatrix(const Eigen::MatrixXd& S, const std::vector<int>& rows,
+                          const std::vector<int>& cols);
 
 // Fills the NaN entries of y with their conditional mean given the others.
 // When cond_sigma != nullptr it receives the conditional covariance of the
@@ -62,6 +72,9 @@ struct MiProblem {
   std::vector<int> strategy;        // per subject, Strategy code
   std::vector<int> group_own;       // per subject: covariance group of its arm
   std::vector<int> group_ref;       // per subject: covariance group of its reference arm
+  // per subject: slot of a user-registered strategy's parameters in
+  // SampleFit::custom_mu/custom_sigma, -1 for a built-in strategy (may be empty)
+  std::vector<int> custom;
   int n_groups = 1;
   bool reml = true;
   std::string cov_key = "us";
@@ -80,7 +93,14 @@ struct SampleFit {
   std::vector<double> theta;
   Eigen::VectorXd beta;
   std::vector<Eigen::MatrixXd> sigma;  // per group, k x k
+  // Mean and covariance of all k visits from user-registered strategies
+  // (computed in R from beta and sigma), one per slot of MiProblem::custom.
+  std::vector<Eigen::VectorXd> custom_mu;
+  std::vector<Eigen::MatrixXd> custom_sigma;
 };
+
+// Throws unless the fit holds a k-vector and k x k matrix for the slot.
+void check_custom(const SampleFit& fit, int slot, int k);
 
 // Fits the imputation model to the subjects of each sample (indices into the
 // problem's subjects, repeats allowed: a bootstrap sample), each by Newton

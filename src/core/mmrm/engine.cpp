@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/common/errors.hpp"
+#include "core/optim/optim.hpp"
 
 namespace glycotrial {
 namespace mmrm {
@@ -605,133 +606,163 @@ MmrmEngine::Estimates MmrmEngine::estimates(const std::vector<double>& theta) {
   return out;
 }
 
-MmrmEngine::NewtonResult MmrmEngine::newton(std::vector<double> theta, double grad_tol,
-                                             int max_iter) {
-  NewtonResult res;
-  const int K = n_theta();
-  auto maxabs = [](const std::vector<double>& g) {
-    double v = 0;
-    for (double x : g) v = std::max(v, std::fabs(x));
-    return v;
-  };
-  auto add = [&](const std::vector<double>& th, const VectorXd& s, double a) {
-    std::vector<double> out(th);
-    for (int j = 0; j < K; ++j) out[j] += a * s(j);
-    return out;
-  };
-  Derivatives d = derivatives(theta, true);
-  ++res.n_hessian;
-  if (!std::isfinite(d.deviance) || !d.ok) return res;
-  res.ok = true;
-  auto tol = [&](double dev) { return grad_tol * 1e-3 * std::max(1.0, std::fabs(dev)); };
-  MatrixXd H = d.hessian;
-  bool exact = true;  // H (and d's Hessian and Jacobian) belong to theta
-  std::vector<double> g = d.gradient, g_new;
-  double dev = d.deviance;
-  int it = 0;
-  while (it < max_iter && maxabs(g) > tol(dev)) {
-    ++it;
-    const Eigen::Map<const VectorXd> gv(g.data(), K);
-    double lam = 0;
-    Eigen::LLT<MatrixXd> llt;
-    bool pd = false;
-    while (true) {
-      llt.compute(H + lam * MatrixXd::Identity(K, K));
-      if (llt.info() == Eigen::Success) {
-        pd = true;
-        break;
-      }
-      lam = std::max(4 * lam, 1e-6 * std::max(1.0, H.diagonal().cwiseAbs().maxCoeff()));
-      if (lam > 1e12) break;
+namespace {
+
+// The deviance of an engine as an optim::Objective; hessian() keeps the
+// Derivatives (with the Jacobian terms) of its last call for the result.
+class EngineObjective : public optim::Objective {
+ public:
+  explicit EngineObjective(MmrmEngine& e) : e_(e) {}
+  double value(const VectorXd& x, VectorXd* g) override {
+    const std::vector<double> th(x.data(), x.data() + x.size());
+    std::vector<double> gv;
+    const double d = e_.deviance(th, g ? &gv : nullptr);
+    if (g) {
+      if (gv.size() == static_cast<size_t>(x.size()))
+        *g = Eigen::Map<const VectorXd>(gv.data(), x.size());
+      else
+        g->setConstant(x.size(), std::numeric_limits<double>::quiet_NaN());
     }
-    if (!pd) break;
-    VectorXd step = -llt.solve(gv);
-    const double slope = gv.dot(step);
-    const bool near = std::fabs(slope) < 1e-8 * std::max(1.0, std::fabs(dev));
-    double dev_new = deviance(add(theta, step, 1.0), &g_new);
-    ++res.n_gradient;
-    bool accepted = std::isfinite(dev_new) &&
-                    (dev_new <= dev + 1e-4 * slope || (near && maxabs(g_new) < maxabs(g)));
-    if (!accepted) {
-      double a = 1;
-      while (!accepted && a > 1e-10) {
-        a /= 4;
-        const double dv = deviance(add(theta, step, a), nullptr);
-        accepted = std::isfinite(dv) && dv <= dev + 1e-4 * a * slope;
-      }
-      if (accepted) {
-        step *= a;
-        dev_new = deviance(add(theta, step, 1.0), &g_new);
-        ++res.n_gradient;
-      } else if (!exact) {
-        // a carried-forward Hessian may point badly: retry with the exact one
-        d = derivatives(theta, true);
-        ++res.n_hessian;
-        if (!d.ok) break;
-        H = d.hessian;
-        exact = true;
-        continue;
-      } else {
-        break;
-      }
-    }
-    if (near && maxabs(g_new) >= maxabs(g)) break;  // rounding floor
-    const double gmax_old = maxabs(g);
-    const VectorXd y = Eigen::Map<const VectorXd>(g_new.data(), K) - gv;
-    theta = add(theta, step, 1.0);
-    g = g_new;
-    dev = dev_new;
-    exact = false;
-    if (maxabs(g) <= tol(dev)) break;
-    if (maxabs(g) > gmax_old / 4) {
-      d = derivatives(theta, true);
-      ++res.n_hessian;
-      if (!d.ok) break;
-      H = d.hessian;
-      exact = true;
+    return d;
+  }
+  bool has_hessian() const override { return true; }
+  bool hessian(const VectorXd& x, double* f, VectorXd* g, MatrixXd* H) override {
+    last_x = x;
+    last = e_.derivatives(std::vector<double>(x.data(), x.data() + x.size()), true);
+    if (!last.ok || !std::isfinite(last.deviance)) return false;
+    *f = last.deviance;
+    *g = Eigen::Map<const VectorXd>(last.gradient.data(), x.size());
+    *H = last.hessian;
+    return true;
+  }
+  // The derivatives for a result: Hessian and Jacobian at r.x_hessian (those
+  // of the last hessian() call, recomputed if that was elsewhere), the
+  // deviance and gradient at r.x.
+  MmrmEngine::Derivatives at_end(const optim::Result& r) {
+    MmrmEngine::Derivatives d;
+    if (last_x.size() == r.x_hessian.size() && last_x == r.x_hessian && last.ok) {
+      d = std::move(last);
     } else {
-      const double sy = step.dot(y);
-      const VectorXd Hs = H * step;
-      const double sHs = step.dot(Hs);
-      if (sy > 1e-12 * std::sqrt(step.squaredNorm() * y.squaredNorm()) && sHs > 0)
-        H += y * y.transpose() / sy - Hs * Hs.transpose() / sHs;
+      d = e_.derivatives(
+          std::vector<double>(r.x_hessian.data(), r.x_hessian.data() + r.x_hessian.size()), true);
     }
+    d.deviance = r.f;
+    d.gradient.assign(r.g.data(), r.g.data() + r.g.size());
+    return d;
   }
-  if (!exact) {
-    d = derivatives(theta, true);
-    ++res.n_hessian;
-    if (!d.ok) {
-      res.ok = false;
-      return res;
-    }
-    g = d.gradient;
-    dev = d.deviance;
-  }
-  // One last Newton step with the final exact Hessian, at the cost of a
-  // gradient evaluation.
-  Eigen::LDLT<MatrixXd> ldlt(d.hessian);
-  if (ldlt.info() == Eigen::Success) {
-    const VectorXd step = -ldlt.solve(Eigen::Map<const VectorXd>(g.data(), K));
-    if (step.allFinite()) {
-      const std::vector<double> th2 = add(theta, step, 1.0);
-      const double dv = deviance(th2, &g_new);
-      ++res.n_gradient;
-      bool fin = std::isfinite(dv);
-      for (double x : g_new) fin = fin && std::isfinite(x);
-      if (fin && maxabs(g_new) < maxabs(g) && dv <= dev + 1e-10 * std::fabs(dev)) {
-        theta = th2;
-        g = g_new;
-        dev = dv;
-      }
-    }
-  }
-  d.deviance = dev;
-  d.gradient = g;
-  res.theta = theta;
-  res.derivatives = std::move(d);
-  res.iterations = it;
-  res.converged = maxabs(g) <= tol(dev) * 1e3;
+  MmrmEngine::Derivatives last;
+  VectorXd last_x;
+
+ private:
+  MmrmEngine& e_;
+};
+
+VectorXd to_eigen(const std::vector<double>& v) {
+  return Eigen::Map<const VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+}  // namespace
+
+MmrmEngine::OptimiseResult MmrmEngine::optimise(const std::vector<double>& start,
+                                                const std::vector<std::vector<double>>& alternatives,
+                                                const std::vector<std::string>& methods,
+                                                double grad_tol, double accept_tol,
+                                                int max_iter) {
+  if (static_cast<int>(start.size()) != n_theta())
+    throw InputError("the start has " + std::to_string(start.size()) + " values, not " +
+                         std::to_string(n_theta()),
+                     "start");
+  optim::Plan plan;
+  plan.methods.clear();
+  for (const std::string& m : methods) plan.methods.push_back(optim::method_of(m));
+  for (const auto& a : alternatives)
+    if (static_cast<int>(a.size()) == n_theta()) plan.alternatives.push_back(to_eigen(a));
+  plan.grad_tol = grad_tol;
+  plan.accept_tol = accept_tol;
+  plan.max_iter = max_iter;
+  EngineObjective obj(*this);
+  const optim::Outcome o = optim::optimise(obj, to_eigen(start), plan);
+  OptimiseResult res;
+  res.tried = o.tried;
+  if (!o.best.ok) return res;
+  res.ok = true;
+  const optim::Result& r = o.best;
+  res.theta.assign(r.x.data(), r.x.data() + r.x.size());
+  res.derivatives = obj.at_end(r);
+  res.iterations = r.iterations;
+  res.optimizer = r.method;
+  res.gradient_ok = o.gradient_ok;
+  res.hessian_pd = o.hessian_pd;
+  res.converged = o.converged;
   return res;
+}
+
+MmrmEngine::NewtonResult MmrmEngine::newton(const std::vector<double>& theta, double grad_tol,
+                                             int max_iter) {
+  optim::Options o;
+  o.method = optim::Method::newton;
+  o.grad_tol = grad_tol;
+  o.max_iter = max_iter;
+  EngineObjective obj(*this);
+  const optim::Result r = optim::minimise(obj, to_eigen(theta), o);
+  NewtonResult res;
+  if (!r.ok) return res;
+  res.ok = true;
+  res.theta.assign(r.x.data(), r.x.data() + r.x.size());
+  res.derivatives = obj.at_end(r);
+  res.iterations = r.iterations;
+  res.n_hessian = r.n_hessian;
+  res.n_gradient = r.evaluations;
+  res.converged = r.converged;
+  return res;
+}
+
+double MmrmEngine::median_distance() const {
+  std::vector<std::pair<double, double>> dn;
+  for (const Pattern& P : patterns_) {
+    const double n = static_cast<double>(P.subjects.size());
+    for (size_t a = 0; a < P.coords.size(); ++a)
+      for (size_t b = a + 1; b < P.coords.size(); ++b) {
+        const double d = std::fabs(P.coords[b] - P.coords[a]);
+        if (std::isfinite(d) && d > 0) dn.emplace_back(d, n);
+      }
+  }
+  return weighted_median(std::move(dn));
+}
+
+std::vector<std::vector<double>> MmrmEngine::default_starts() {
+  const ResidualCovariance rc = ols_residual_covariance();
+  const int G = input_.n_groups;
+  std::vector<double> th;
+  if (!cov_.spatial()) {
+    for (int g = 0; g < G; ++g) {
+      const std::vector<double> s = cov_.start(rc.S[g], rc.variance[g]);
+      th.insert(th.end(), s.begin(), s.end());
+    }
+    for (double& x : th)
+      if (!std::isfinite(x)) x = 0;
+    return {th};
+  }
+  std::vector<std::vector<double>> cands =
+      spatial_starts(cov_.key(), rc.variance, median_distance(), n_theta_group_);
+  std::vector<double> dev(cands.size());
+  for (size_t i = 0; i < cands.size(); ++i) {
+    double v;
+    try {
+      v = deviance(cands[i], nullptr);
+    } catch (const NumericalError&) {
+      v = std::numeric_limits<double>::infinity();
+    }
+    dev[i] = std::isfinite(v) ? v : std::numeric_limits<double>::infinity();
+  }
+  std::vector<size_t> o(cands.size());
+  for (size_t i = 0; i < o.size(); ++i) o[i] = i;
+  std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return dev[a] < dev[b]; });
+  std::vector<std::vector<double>> out;
+  for (size_t i : o)
+    if (std::isfinite(dev[i])) out.push_back(cands[i]);
+  if (out.empty()) out.push_back(cands[0]);
+  return out;
 }
 
 MmrmEngine::ResidualCovariance MmrmEngine::ols_residual_covariance() const {

@@ -21,6 +21,7 @@
 
 #include <Eigen/Dense>
 
+#include <string>
 #include <vector>
 
 #include "core/covariance/covariance.hpp"
@@ -93,29 +94,54 @@ class MmrmEngine {
   };
   Derivatives derivatives(const std::vector<double>& theta, bool jacobian);
 
-  // Newton-Raphson on the deviance from theta. The exact Hessian of
-  // derivatives() is evaluated at the start, at the end (for Cov(theta) and
-  // the degrees of freedom) and whenever an iteration reduces the largest
-  // absolute gradient by less than a factor 4; in between the Hessian is
-  // carried forward by BFGS updates from the analytic gradients (a deviance
-  // and gradient evaluation costs a fraction of a Hessian). Levenberg damping
-  // where the Hessian is not positive definite, backtracking while the
-  // deviance does not decrease enough; stops when the largest absolute
-  // gradient is below tol = grad_tol * 1e-3 * max(1, |deviance|), after
-  // max_iter iterations, or when no step improves it (rounding). A last
-  // Newton step with the final exact Hessian then takes theta to rounding
-  // precision (the Hessian and Jacobian returned are those at the point
-  // before that step; they change by O(step)). ok = false when the deviance
-  // is not finite at the start.
+  // Minimises the deviance from `start` with the optimiser of core/optim
+  // (optim::optimise(): the methods in turn, e.g. {"newton", "bfgs"}, with a
+  // saddle escape between them, then the alternative starts) on the exact
+  // Hessian of derivatives(). derivatives holds the deviance and gradient
+  // at theta, and the Hessian and Jacobian at the point of the last exact
+  // Hessian (Newton: the point before its last step, which moves theta by
+  // O(rounding)). grad_tol is the methods' tolerance; converged = largest
+  // |gradient| <= accept_tol * max(1, |deviance|) and a positive definite
+  // Hessian. ok = false when no method
+  // reached a finite deviance.
+  struct OptimiseResult {
+    bool ok = false;
+    std::vector<double> theta;
+    Derivatives derivatives;
+    int iterations = 0;
+    std::string optimizer;
+    std::vector<std::string> tried;
+    bool gradient_ok = false, hessian_pd = false, converged = false;
+  };
+  OptimiseResult optimise(const std::vector<double>& start,
+                          const std::vector<std::vector<double>>& alternatives,
+                          const std::vector<std::string>& methods, double grad_tol,
+                          double accept_tol, int max_iter);
+
+  // Method::newton of core/optim alone from theta, max_iter iterations (the
+  // MI refits of core/mi): theta, the derivatives as in optimise();
+  // converged = largest |gradient| <= grad_tol * max(1, |deviance|); ok =
+  // false when the deviance is not finite at the start.
   struct NewtonResult {
     bool ok = false;
     std::vector<double> theta;
-    Derivatives derivatives;  // deviance and gradient at theta; Hessian, Jacobian as above
+    Derivatives derivatives;
     int iterations = 0;
     int n_hessian = 0, n_gradient = 0;
-    bool converged = false;   // largest |gradient| <= 1e3 tol at the end
+    bool converged = false;
   };
-  NewtonResult newton(std::vector<double> theta, double grad_tol, int max_iter);
+  NewtonResult newton(const std::vector<double>& theta, double grad_tol, int max_iter);
+
+  // Default starting values of a structure with a C++ start(): the
+  // structure's start() from ols_residual_covariance() per group; for
+  // spatial structures the candidates of spatial_starts() (range parameter
+  // from the median within-subject distance), ordered by their deviance
+  // (the first is the start, the others the alternatives of optimise()).
+  std::vector<std::vector<double>> default_starts();
+
+  // Median distance between two times of the same subject (NaN when no
+  // subject has two distinct times).
+  double median_distance() const;
 
   // Starting values: ordinary least-squares residuals r from the moments (no
   // data pass), and per group the average of r_a r_b over the subjects seen

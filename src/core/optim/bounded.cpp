@@ -1,8 +1,9 @@
-// Bounded minimisation on function values only (the sparse LMM's
-// variance-component parameters, diag(T_k) >= 0): projected BFGS with
-// finite-difference gradients and a Newton polish. Moved here from
-// core/lmm/sparse_lmm.cpp so that the C++ optimisers live in one place
-// (optim.hpp); the algorithm is unchanged.
+// Bounded minimisation on function values only (optim.hpp; the sparse
+// LMM's variance-component parameters, diag(T_k) >= 0, and the residual
+// structure of several grouping factors): projected BFGS with
+// finite-difference gradients (central, one-sided second order at a bound),
+// an Armijo search along the projected path, then Newton polishing on a
+// finite-difference Hessian of the free parameters (those off their bound).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -11,16 +12,16 @@
 #include "core/optim/optim.hpp"
 
 namespace glycotrial {
-namespace lmm {
+namespace optim {
 
 namespace {
 
 struct Counted {
-  const std::function<double(const Eigen::VectorXd&)>& fn;
+  Objective& fn;
   int evals = 0;
   double operator()(const Eigen::VectorXd& x) {
     ++evals;
-    const double f = fn(x);
+    const double f = fn.value(x, nullptr);
     return std::isfinite(f) ? f : std::numeric_limits<double>::infinity();
   }
 };
@@ -64,12 +65,14 @@ Eigen::VectorXd project(const Eigen::VectorXd& x, const Eigen::VectorXd& lower) 
 
 }  // namespace
 
-OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>& fn,
-                               Eigen::VectorXd x, const Eigen::VectorXd& lower, int max_iter,
-                               double grad_tol) {
+Result minimise_bounded(Objective& fn, Eigen::VectorXd x, const Options& opt) {
+  const Eigen::VectorXd& lower = opt.lower;
+  const int max_iter = opt.max_iter;
+  const double grad_tol = opt.grad_tol;
   const int k = static_cast<int>(x.size());
   Counted f{fn};
-  OptimResult res;
+  Result res;
+  res.method = "bounded";
   x = project(x, lower);
   double fx = f(x);
   if (!std::isfinite(fx)) {
@@ -226,6 +229,7 @@ OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>
     fx = fn_new;
     g = gn;
   }
+  res.ok = true;
   std::vector<bool> act(k);
   const double gmax = k ? proj_grad(x, g, act).lpNorm<Eigen::Infinity>() : 0.0;
   res.x = x;
@@ -240,5 +244,5 @@ OptimResult minimise_bounded(const std::function<double(const Eigen::VectorXd&)>
   return res;
 }
 
-}  // namespace lmm
+}  // namespace optim
 }  // namespace glycotrial

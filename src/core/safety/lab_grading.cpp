@@ -3,37 +3,45 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "core/common/errors.hpp"
 
 namespace glycotrial {
 namespace safety {
 
+namespace {
+// The value of `s` among the choices, else an InputError naming them.
+template <typename E>
+E parse_choice(const std::string& s, std::initializer_list<std::pair<const char*, E>> choices,
+               const std::string& what, const std::string& valid) {
+  for (const auto& c : choices)
+    if (s == c.first) return c.second;
+  throw InputError("unknown " + what + " '" + s + "' (use " + valid + ")", "rules");
+}
+}  // namespace
+
 Ref parse_ref(const std::string& s) {
-  if (s == "ULN") return Ref::ULN;
-  if (s == "LLN") return Ref::LLN;
-  if (s == "BASE") return Ref::BASE;
-  if (s == "ABS") return Ref::ABS;
-  throw InputError("unknown reference '" + s + "' (use ULN, LLN, BASE or ABS)", "rules");
+  return parse_choice<Ref>(
+      s, {{"ULN", Ref::ULN}, {"LLN", Ref::LLN}, {"BASE", Ref::BASE}, {"ABS", Ref::ABS}},
+      "reference", "ULN, LLN, BASE or ABS");
 }
 
 Op parse_op(const std::string& s) {
-  if (s == ">") return Op::GT;
-  if (s == ">=") return Op::GE;
-  if (s == "<") return Op::LT;
-  if (s == "<=") return Op::LE;
-  throw InputError("unknown comparison '" + s + "' (use >, >=, < or <=)", "rules");
+  return parse_choice<Op>(s, {{">", Op::GT}, {">=", Op::GE}, {"<", Op::LT}, {"<=", Op::LE}},
+                          "comparison", ">, >=, < or <=");
 }
 
 BaselineCond parse_baseline(const std::string& s) {
-  if (s == "any") return BaselineCond::ANY;
-  if (s == "normal") return BaselineCond::NORMAL;
-  if (s == "abnormal") return BaselineCond::ABNORMAL;
-  throw InputError("unknown baseline condition '" + s + "' (use any, normal or abnormal)",
-                   "rules");
+  return parse_choice<BaselineCond>(s,
+                                    {{"any", BaselineCond::ANY},
+                                     {"normal", BaselineCond::NORMAL},
+                                     {"abnormal", BaselineCond::ABNORMAL}},
+                                    "baseline condition", "any, normal or abnormal");
 }
 
 namespace {

@@ -1,3 +1,8 @@
+// Method::bfgs (optim.hpp): BFGS with a backtracking (Armijo) line search on
+// the analytic gradient (Nocedal & Wright 2006, Algorithm 6.1), then up to
+// `polish` Newton steps on a finite-difference Hessian of that gradient to
+// take the optimum to ~1e-10 gradient norm. The dense LMM and the profiles
+// use it; it is the MMRM's fallback after Newton.
 #include "core/optim/optim.hpp"
 
 #include <algorithm>
@@ -5,40 +10,42 @@
 #include <limits>
 
 namespace glycotrial {
-namespace lmm {
+namespace optim {
 
-Eigen::MatrixXd numeric_hessian(const Objective& fn, const Eigen::VectorXd& x) {
+Eigen::MatrixXd numeric_hessian(Objective& fn, const Eigen::VectorXd& x) {
   const int k = static_cast<int>(x.size());
   Eigen::MatrixXd H(k, k);
   Eigen::VectorXd xp = x, gp(k), gm(k);
   for (int j = 0; j < k; ++j) {
     const double h = 1e-4 * std::max(1.0, std::fabs(x(j)));
     xp(j) = x(j) + h;
-    fn(xp, &gp);
+    fn.value(xp, &gp);
     xp(j) = x(j) - h;
-    fn(xp, &gm);
+    fn.value(xp, &gm);
     xp(j) = x(j);
     H.col(j) = (gp - gm) / (2 * h);
   }
   return 0.5 * (H + H.transpose());
 }
 
-OptimResult minimise(const Objective& fn, Eigen::VectorXd x, int max_iter, double grad_tol,
-                     int newton_steps) {
+Result minimise_bfgs(Objective& fn, Eigen::VectorXd x, const Options& opt) {
+  const int max_iter = opt.max_iter, newton_steps = opt.polish;
+  const double grad_tol = opt.grad_tol;
   const int k = static_cast<int>(x.size());
-  OptimResult res;
+  Result res;
+  res.method = "bfgs";
   Eigen::VectorXd g(k), g_new(k);
-  double f = fn(x, &g);
+  double f = fn.value(x, &g);
   res.evaluations = 1;
   if (!std::isfinite(f)) {
     res.x = x;
     res.f = f;
     res.g = g;
-    res.message = "the criterion is not finite at the start values";
+    res.message = "the objective is not finite at the start values";
     return res;
   }
   if (k == 0) {
-    res.x = x; res.f = f; res.g = g; res.converged = true; res.message = "no parameters";
+    res.x = x; res.f = f; res.g = g; res.ok = true; res.converged = true; res.message = "no parameters";
     return res;
   }
   Eigen::MatrixXd Hinv = Eigen::MatrixXd::Identity(k, k);
@@ -62,7 +69,7 @@ OptimResult minimise(const Objective& fn, Eigen::VectorXd x, int max_iter, doubl
     bool accepted = false;
     for (int ls = 0; ls < 60; ++ls) {
       x_new = x + t * d;
-      f_new = fn(x_new, &g_new);
+      f_new = fn.value(x_new, &g_new);
       ++res.evaluations;
       if (std::isfinite(f_new) && f_new <= f + 1e-4 * t * slope) {
         accepted = true;
@@ -102,7 +109,7 @@ OptimResult minimise(const Objective& fn, Eigen::VectorXd x, int max_iter, doubl
     Eigen::VectorXd d = -llt.solve(g);
     if (!d.allFinite() || d.lpNorm<Eigen::Infinity>() > 1) break;
     Eigen::VectorXd x_new = x + d;
-    double f_new = fn(x_new, &g_new);
+    double f_new = fn.value(x_new, &g_new);
     ++res.evaluations;
     if (!std::isfinite(f_new) || f_new > f + 1e-12 * (1 + std::fabs(f)) ||
         g_new.lpNorm<Eigen::Infinity>() >= g.lpNorm<Eigen::Infinity>())
@@ -111,6 +118,7 @@ OptimResult minimise(const Objective& fn, Eigen::VectorXd x, int max_iter, doubl
     f = f_new;
     g = g_new;
   }
+  res.ok = true;
   res.x = x;
   res.f = f;
   res.g = g;
@@ -122,5 +130,5 @@ OptimResult minimise(const Objective& fn, Eigen::VectorXd x, int max_iter, doubl
   return res;
 }
 
-}  // namespace lmm
+}  // namespace optim
 }  // namespace glycotrial
