@@ -437,7 +437,10 @@ moments_chunk <- function(df, enc, threads = 1L, label = NULL) {
 moments_chunk_subjects <- function(df, enc) {
   s <- df[[enc$subject]]
   ok <- !is.na(df[[enc$response]])
-  unique(as.character(s[ok]))
+  # (unique ids in their own type: integer ids stay 4 bytes a subject, not
+  # a string each, so that 1e7 subjects over chunks stay small)
+  u <- unique(s[ok])
+  if (is.factor(u)) as.character(u) else u
 }
 
 # ---- data far from zero: centring and a pilot response shift -----------------
