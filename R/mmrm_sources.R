@@ -857,17 +857,18 @@ sources_dbi_pass <- function(con, src, roles) {
     paste0("(CASE ", qi(v), paste0(" WHEN ", lit(v, lv[nz]), " THEN ", values[nz], collapse = ""),
            " ELSE 0.0 END)")
   }
+  comp_sql <- function(cp) {  # one component of a design column
+    v <- enc$vars[[cp$var + 1]]$name
+    if (is.null(cp$map)) {
+      ce <- cp$centre %||% 0
+      if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE PRECISION)") else paste0("(CAST(", qi(v), " AS DOUBLE PRECISION) - (", num(ce), "))")
+    } else {
+      case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
+    }
+  }
   col_expr <- vapply(enc$design, function(comps) {
     if (!length(comps)) return("1.0")
-    paste(vapply(comps, function(cp) {
-      v <- enc$vars[[cp$var + 1]]$name
-      if (is.null(cp$map)) {
-        ce <- cp$centre %||% 0
-        if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE PRECISION)") else paste0("(CAST(", qi(v), " AS DOUBLE PRECISION) - (", num(ce), "))")
-      } else {
-        case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
-      }
-    }, ""), collapse = " * ")
+    paste(vapply(comps, comp_sql, ""), collapse = " * ")
   }, "")
   yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE PRECISION)")
   if (!is.null(enc$y_coef)) {
@@ -922,8 +923,7 @@ sources_dbi_pass <- function(con, src, roles) {
                      call = NULL)
   }
   q1 <- p + 1
-  mom <- sources_dbi_subject_pass(con, tbl, qi, notnull, vcode, gcode, enc, roles, col_expr, yexpr,
-                                  case_of, num)
+  mom <- sources_dbi_subject_pass(con, tbl, qi, notnull, vcode, gcode, enc, roles, yexpr, comp_sql)
   if (!is.null(mom)) {
     agg <- NULL
   } else {

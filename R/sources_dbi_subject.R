@@ -9,8 +9,9 @@
 # (src/core/mmrm/moments.hpp, "Layout"). NULL when the shape does not apply
 # (a covariate that varies within subject, weights, fit_lmm()'s visit alias,
 # too many product columns): the caller then runs the self-join query.
-sources_dbi_subject_pass <- function(con, tbl, qi, notnull, vcode, gcode, enc, roles, col_expr,
-                                     yexpr, case_of, num) {
+# comp_sql(cp): the SQL of one design component (sources_dbi_pass()).
+sources_dbi_subject_pass <- function(con, tbl, qi, notnull, vcode, gcode, enc, roles, yexpr,
+                                     comp_sql) {
   if (!isTRUE(getOption("glycotrial.sql_subject_moments", TRUE)) || !is.null(roles$weights) ||
       isTRUE(roles$visit_alias)) {
     return(NULL)
@@ -30,15 +31,6 @@ sources_dbi_subject_pass <- function(con, tbl, qi, notnull, vcode, gcode, enc, r
   }
   # per design column: the subject term (its non-visit components) and the
   # visit factor f_c(visit)
-  comp_sql <- function(cp) {
-    v <- enc$vars[[cp$var + 1]]$name
-    if (is.null(cp$map)) {
-      ce <- cp$centre %||% 0
-      if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE PRECISION)") else paste0("(CAST(", qi(v), " AS DOUBLE PRECISION) - (", num(ce), "))")
-    } else {
-      case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
-    }
-  }
   p <- length(enc$design)
   h_expr <- character()
   col_h <- integer(p)

@@ -16,36 +16,14 @@ old_lib <- Sys.getenv("OLD_LIB", "/work/lib/main")
 n <- as.numeric(Sys.getenv("SCALE_N", "1e6"))
 n_chunks <- as.integer(Sys.getenv("SCALE_CHUNKS", "10"))
 
-gen_code <- '
-gen <- function(n, k = 6, seed = 1, id0 = 0L) {
-  set.seed(seed)
-  vis <- paste0("W", seq_len(k) * 8)
-  N <- n * k
-  sid <- rep(seq_len(n), each = k)
-  arm <- sample(0:1, n, TRUE)
-  base <- rnorm(n, 8, 1)
-  d <- data.frame(USUBJID = sid + as.integer(id0), AVISIT = factor(rep(vis, n), levels = vis))
-  d$ARM <- factor(c("Placebo", "Drug")[arm + 1L][sid], levels = c("Placebo", "Drug"))
-  d$SEX <- factor(c("F", "M")[sample(1:2, n, TRUE)][sid])
-  d$REGION <- factor(c("ASIA", "EU", "LATAM", "NAM")[sample(1:4, n, TRUE)][sid])
-  d$BASE <- base[sid]
-  d$AGE <- rnorm(n, 55, 9)[sid]
-  d$BMI <- rnorm(n, 30, 4)[sid]
-  d$DIABDUR <- rexp(n, 0.1)[sid]
-  u <- rnorm(n)[sid]
-  e <- rnorm(N)
-  e <- e + c(0, head(e, -1)) * 0.5 * (rep(seq_len(k), n) > 1)
-  d$CHG <- -0.3 * (d$BASE - 8) - 0.05 * as.integer(d$AVISIT) -
-    0.4 * (d$ARM == "Drug") * as.integer(d$AVISIT) / k + 0.8 * u + e
-  d$CHG[runif(N) < 0.08] <- NA
-  d
-}
+# gen(): bench/scale_data.R (shared with bench/mmrm_moments.R)
+gen_code <- paste0(paste(readLines("bench/scale_data.R"), collapse = "\n"), '
 f <- CHG ~ BASE + AGE + BMI + DIABDUR + SEX + REGION + ARM * AVISIT + us(AVISIT | USUBJID)
 peak <- function() as.numeric(sub("[^0-9]*([0-9]+).*", "\\\\1",
   grep("VmHWM", readLines("/proc/self/status"), value = TRUE))) / 1024
 load1 <- function() as.numeric(strsplit(readLines("/proc/loadavg"), " ")[[1]][1])
 mb <- function(cells) cells
-'
+')
 
 # In-memory case: data built, then gc(reset = TRUE); the fit's extra R heap is
 # the "max used" growth (Ncells 56 bytes, Vcells 8 bytes) over the data frame.
