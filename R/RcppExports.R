@@ -221,8 +221,8 @@ cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml
     .Call(`_glycotrial_cpp_mmrm_engine_moments`, patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin)
 }
 
-cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL, memory_limit = 0) {
-    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit)
+cpp_scale_moments <- function(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after = -1L, y_coef = NULL, memory_limit = 0, luts = NULL, visit_lut = NULL, group_lut = NULL, compress = TRUE) {
+    .Call(`_glycotrial_cpp_scale_moments`, vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit, luts, visit_lut, group_lut, compress)
 }
 
 cpp_plugins_seal_builtins <- function() {

@@ -64,33 +64,22 @@ moments_route_plan <- function(formula, data, weights = NULL) {
   enc <- moments_encoding(spec, roles, moments_schema(data, roles))
   q <- length(enc$colnames) + 1
   k <- length(enc$visit_levels)
-  vis <- data[[roles$visit]]
-  code <- match(as.character(vis), enc$visit_levels) - 1L
-  subj <- data[[roles$subject]]
-  ok <- !is.na(code) & !is.na(subj) & !is.na(data[[roles$response]])
-  if (!any(ok)) return(NULL)
-  code <- code[ok]
-  sid <- match(subj[ok], unique(subj[ok]))
-  # visit sets as sums of powers of two, 26 visits per column (exact)
-  nb <- (k - 1L) %/% 26L + 1L
-  bits <- matrix(0, length(code), nb + 1L)
-  bits[cbind(seq_along(code), code %/% 26L + 1L)] <- 2^(code %% 26L)
-  bits[, nb + 1L] <- 1
-  if (!is.null(roles$group)) {
-    g <- match(as.character(data[[roles$group]][ok]), enc$group_levels)
-    bits <- cbind(bits, ifelse(is.na(g), 0, g))
-  }
-  per_subj <- rowsum(bits, sid, reorder = FALSE)
-  if (!is.null(roles$group)) per_subj[, ncol(per_subj)] <- per_subj[, ncol(per_subj)] / per_subj[, nb + 1L]
-  key <- do.call(paste, c(as.data.frame(per_subj), sep = ":"))
-  first <- !duplicated(key)
-  m <- per_subj[first, nb + 1L]
+  # the visit patterns from the data pass itself with no design columns
+  # (rows with a response, visit and subject; a few ms per million rows)
+  keys <- moments_chunk_keys(data, enc, NULL)
+  pats <- cpp_scale_moments(list(), list(), as.double(data[[roles$response]]), NULL, keys$visit$x,
+                            keys$subj, keys$group$x, keys$ord, k,
+                            max(1L, length(enc$group_levels)), moments_threads(), -1L, NULL, 0,
+                            NULL, keys$visit$lut, keys$group$lut)$patterns
+  if (!length(pats)) return(NULL)
+  m <- vapply(pats, function(pt) length(pt$visits), 1)
+  ok <- sum(vapply(pats, function(pt) pt$n * length(pt$visits), 1))
   mom_bytes <- moments_moment_bytes(m, q)
-  row_bytes <- 3 * 8 * as.double(sum(ok)) * q
+  row_bytes <- 3 * 8 * as.double(ok) * q
   min_bytes <- as.double(getOption("glycotrial.moment_route_min_bytes", 64 * 1024^2))
   list(moments = k <= 63 && mom_bytes <= moments_memory_limit() &&
          (mom_bytes <= row_bytes || mom_bytes <= min_bytes),
-       n_patterns = sum(first), n_visits = k, p = q - 1, moment_bytes = mom_bytes,
+       n_patterns = length(pats), n_visits = k, p = q - 1, moment_bytes = mom_bytes,
        row_bytes = row_bytes)
 }
 
@@ -123,12 +112,12 @@ moments_col_type <- function(x) {
 
 moments_col_levels <- function(x) {
   if (is.factor(x)) {
-    lv <- levels(x)
-    lv[lv %in% as.character(unique(x[!is.na(x)]))]
+    levels(x)[tabulate(x, nlevels(x)) > 0]
   } else if (is.logical(x)) {
     c("FALSE", "TRUE")[c(FALSE, TRUE) %in% x]
   } else {
-    sort(unique(as.character(x[!is.na(x)])))
+    u <- unique(x)
+    sort(as.character(u[!is.na(u)]))
   }
 }
 
@@ -321,6 +310,51 @@ moments_codes <- function(x, levels, v, label) {
   as.integer(codes) - 1L
 }
 
+# A factor-like column for the data pass: list(x = codes, lut = NULL or the
+# 0-based schema code of each of a factor's levels). A factor goes as it is
+# (its integer codes, no copy) with the table; levels outside `levels` that
+# occur are refused as in moments_codes().
+moments_code_col <- function(x, levels, v, label) {
+  if (!is.factor(x)) return(list(x = moments_codes(x, levels, v, label)))
+  m <- match(levels(x), levels)
+  if (anyNA(m)) {
+    used <- tabulate(x, nlevels(x)) > 0
+    if (any(is.na(m) & used)) {
+      newlev <- levels(x)[is.na(m) & used]
+      moments_abort_chunk(label, "column {.field {v}} has level{?s} {.val {newlev}} not among the fixed levels {.val {levels}}.")
+    }
+  }
+  lut <- m - 1L
+  lut[is.na(lut)] <- -1L
+  list(x = x, lut = as.integer(lut))
+}
+
+# Are the subject ids not in runs (each id's rows together)? Sorted ids are
+# in runs; otherwise runs are checked by counting id changes against ids.
+moments_unsorted <- function(subj) {
+  if (!is.unsorted(subj)) return(FALSE)
+  n <- length(subj)
+  changes <- if (n > 1) sum(subj[-1L] != subj[-n]) else 0
+  changes + 1 != length(unique(subj))
+}
+
+# Visit and group codes (moments_code_col()), subject ids and, when the rows
+# of a subject are not together, a radix order by subject (0-based).
+moments_chunk_keys <- function(df, enc, label) {
+  visit <- moments_code_col(df[[enc$visit]], enc$visit_levels, enc$visit, label)
+  group <- if (!is.null(enc$group)) moments_code_col(df[[enc$group]], enc$group_levels, enc$group, label)
+  s <- df[[enc$subject]]
+  # subject ids as integers: factors and integers as they are (NA is
+  # NA_integer_ either way), anything else numbered in order of appearance
+  subj <- if (is.integer(s) || is.factor(s)) s else {
+    id <- match(s, unique(s))
+    id[is.na(s)] <- NA_integer_
+    id
+  }
+  ord <- if (anyNA(subj) || moments_unsorted(subj)) order(unclass(subj), method = "radix") - 1L
+  list(visit = visit, group = group, s = s, subj = subj, ord = ord)
+}
+
 # Moments of one data frame chunk. Every subject's rows must be in this chunk.
 moments_chunk <- function(df, enc, threads = 1L, label = NULL) {
   if (!is.data.frame(df)) {
@@ -337,28 +371,34 @@ moments_chunk <- function(df, enc, threads = 1L, label = NULL) {
     moments_abort_chunk(label, "the response {.field {enc$response}} is {.cls {class(yv)}}, not numeric.")
   }
   y <- as.double(yv)
-  vars <- lapply(enc$vars, function(v) {
+  # factors are handed over as they are (their 1-based codes) with a table
+  # from their levels to the schema's (no per-row copy); other columns as
+  # 0-based codes
+  cols <- lapply(enc$vars, function(v) {
     x <- df[[v$name]]
     if (v$type == "numeric") {
-      if (is.logical(x) && all(is.na(x))) return(rep(NA_real_, n))
+      if (is.logical(x) && all(is.na(x))) return(list(x = rep(NA_real_, n)))
       if (!is.numeric(x) || is.factor(x)) {
         moments_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but numeric in the schema.")
       }
-      as.double(x)
+      list(x = as.double(x))
     } else {
       if (is.numeric(x) && !is.factor(x) && !all(is.na(x)) &&
           !all(as.character(x[!is.na(x)]) %in% v$levels)) {
         moments_abort_chunk(label, "column {.field {v$name}} is {.cls {class(x)}} here but a factor in the schema.")
       }
-      moments_codes(x, v$levels, v$name, label)
+      moments_code_col(x, v$levels, v$name, label)
     }
   })
-  visit <- moments_codes(df[[enc$visit]], enc$visit_levels, enc$visit, label)
-  group <- if (!is.null(enc$group)) moments_codes(df[[enc$group]], enc$group_levels, enc$group, label)
-  s <- df[[enc$subject]]
-  subj <- if (is.factor(s)) as.integer(s) else if (is.integer(s)) s else match(s, unique(s))
-  subj[is.na(s)] <- NA_integer_
-  ord <- if (is.unsorted(subj, na.rm = FALSE) || anyNA(subj)) order(subj, visit, method = "radix") - 1L
+  vars <- lapply(cols, `[[`, "x")
+  luts <- lapply(cols, function(cl) cl$lut)
+  if (all(vapply(luts, is.null, logical(1)))) luts <- NULL
+  keys <- moments_chunk_keys(df, enc, label)
+  visit <- keys$visit
+  group <- keys$group
+  s <- keys$s
+  subj <- keys$subj
+  ord <- keys$ord
   w <- if (!is.null(enc$weights)) {
     wv <- as.double(df[[enc$weights]])
     if (any(!is.na(wv) & (!is.finite(wv) | wv <= 0))) {
@@ -367,12 +407,14 @@ moments_chunk <- function(df, enc, threads = 1L, label = NULL) {
     wv
   }
   res <- tryCatch(
-    cpp_scale_moments(vars, enc$design, y, w, visit, subj, group,
+    cpp_scale_moments(vars, enc$design, y, w, visit$x, subj, group$x,
                       if (is.null(ord)) NULL else as.integer(ord),
                       length(enc$visit_levels), max(1L, length(enc$group_levels)),
                       as.integer(threads),
                       as.integer(getOption("glycotrial.scale_test_interrupt_after", -1L)),
-                      enc$y_coef, moments_memory_limit() / 3),
+                      enc$y_coef, moments_memory_limit() / 3,
+                      luts, visit$lut, group$lut,
+                      isTRUE(getOption("glycotrial.moments_compress", TRUE))),
     glycotrial_error_input = function(e) {
       mem <- regmatches(conditionMessage(e), regexec("MEMORY_LIMIT:([0-9.e+]+):([0-9]+)", conditionMessage(e)))[[1]]
       if (length(mem)) moments_abort_memory(3 * as.numeric(mem[2]), as.integer(mem[3]))
@@ -395,7 +437,10 @@ moments_chunk <- function(df, enc, threads = 1L, label = NULL) {
 moments_chunk_subjects <- function(df, enc) {
   s <- df[[enc$subject]]
   ok <- !is.na(df[[enc$response]])
-  unique(as.character(s[ok]))
+  # (unique ids in their own type: integer ids stay 4 bytes a subject, not
+  # a string each, so that 1e7 subjects over chunks stay small)
+  u <- unique(s[ok])
+  if (is.factor(u)) as.character(u) else u
 }
 
 # ---- data far from zero: centring and a pilot response shift -----------------

@@ -857,17 +857,18 @@ sources_dbi_pass <- function(con, src, roles) {
     paste0("(CASE ", qi(v), paste0(" WHEN ", lit(v, lv[nz]), " THEN ", values[nz], collapse = ""),
            " ELSE 0.0 END)")
   }
+  comp_sql <- function(cp) {  # one component of a design column
+    v <- enc$vars[[cp$var + 1]]$name
+    if (is.null(cp$map)) {
+      ce <- cp$centre %||% 0
+      if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE PRECISION)") else paste0("(CAST(", qi(v), " AS DOUBLE PRECISION) - (", num(ce), "))")
+    } else {
+      case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
+    }
+  }
   col_expr <- vapply(enc$design, function(comps) {
     if (!length(comps)) return("1.0")
-    paste(vapply(comps, function(cp) {
-      v <- enc$vars[[cp$var + 1]]$name
-      if (is.null(cp$map)) {
-        ce <- cp$centre %||% 0
-        if (ce == 0) paste0("CAST(", qi(v), " AS DOUBLE PRECISION)") else paste0("(CAST(", qi(v), " AS DOUBLE PRECISION) - (", num(ce), "))")
-      } else {
-        case_of(v, enc$vars[[cp$var + 1]]$levels, num(cp$map))
-      }
-    }, ""), collapse = " * ")
+    paste(vapply(comps, comp_sql, ""), collapse = " * ")
   }, "")
   yexpr <- paste0("CAST(", qi(roles$response), " AS DOUBLE PRECISION)")
   if (!is.null(enc$y_coef)) {
@@ -922,6 +923,10 @@ sources_dbi_pass <- function(con, src, roles) {
                      call = NULL)
   }
   q1 <- p + 1
+  mom <- sources_dbi_subject_pass(con, tbl, qi, notnull, vcode, gcode, enc, roles, yexpr, comp_sql)
+  if (!is.null(mom)) {
+    agg <- NULL
+  } else {
   prods <- character()
   for (dd in seq_len(q1) - 1L) for (cc in seq_len(q1) - 1L) {
     prods <- c(prods, sprintf("SUM(a.c%d * b.c%d) AS m%d_%d", cc, dd, cc, dd))
@@ -952,13 +957,14 @@ sources_dbi_pass <- function(con, src, roles) {
       agg <- cbind(agg, part[setdiff(names(part), key)])
     }
   }
+  mom <- sources_dbi_moments(agg, q1, length(enc$visit_levels))
+  }
   totals <- DBI::dbGetQuery(con, sprintf(
     "WITH %s SELECT COUNT(*) AS n%s%s FROM d", d_cte,
     if (nzchar(wsel)) ", SUM(lw) AS lw" else "",
     if (length(num_vars)) paste0(", ", paste0("SUM(x", seq_along(num_vars), ") AS x", seq_along(num_vars), collapse = ", ")) else ""))
   dropped <- DBI::dbGetQuery(con, sprintf("SELECT COUNT(*) AS n FROM %s WHERE %s IS NOT NULL AND NOT (%s)",
                                           tbl, qi(roles$response), notnull))$n
-  mom <- sources_dbi_moments(agg, q1, length(enc$visit_levels))
   mom$n_dropped <- as.numeric(dropped)
   if (nzchar(wsel)) mom$log_weight_sum <- as.numeric(totals$lw)
   var_sums <- stats::setNames(rep(0, length(enc$vars)), names(enc$vars))

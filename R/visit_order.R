@@ -191,7 +191,13 @@ visit_order_apply <- function(data, visit, order_by = NULL, structure = NULL, us
   x <- data[[visit]]
   if (!is.factor(x) && !is.character(x)) return(data)
   # ADaM blanks are missing visits, not a visit called "".
-  blank <- !is.na(x) & trimws(as.character(x)) %in% c("", ".")
+  blank <- if (is.factor(x)) {
+    # (on the levels: a per-row trimws() is most of a large fit's set-up)
+    bl <- trimws(levels(x)) %in% c("", ".")
+    if (any(bl)) !is.na(x) & bl[as.integer(x)] else FALSE
+  } else {
+    !is.na(x) & trimws(as.character(x)) %in% c("", ".")
+  }
   if (any(blank)) {
     glycotrial_inform(
       "{sum(blank)} row{?s} with a blank visit ({.val {unique(as.character(x[blank]))}}) in {.field {visit}} treated as missing.",

@@ -8,9 +8,16 @@
 # aggregate query vs the R side (transfer of the aggregated rows, assembling
 # the pattern matrices, the fit on the moments).
 # Needs tools/postgres.sh (Debian postgresql) and RPostgreSQL.
+# Two SQL shapes of the server-side pass: the per-subject shape (one row per
+# subject with its subject terms and responses per visit, then GROUP BY visit
+# pattern; R/sources_dbi_subject.R, the default where covariates are constant
+# within subject) and the per-visit-pair self-join (option
+# glycotrial.sql_subject_moments = FALSE; run up to PG_SELFJOIN_MAX subjects,
+# default 1e5, because it takes minutes at 1e6).
 # Run: Rscript bench/postgres.R   (PG_NS = subject counts, default "1e5,1e6")
 
 ns <- as.numeric(strsplit(Sys.getenv("PG_NS", "1e5,1e6"), ",")[[1]])
+selfjoin_max <- as.numeric(Sys.getenv("PG_SELFJOIN_MAX", "1e5"))
 dir <- tempfile("glycotrial-pg-bench-", tmpdir = "/tmp")
 out <- system2("bash", c("tools/postgres.sh", "start", dir), stdout = TRUE)
 # (stopped at the end of the script; on.exit() does not run at top level)
@@ -40,8 +47,9 @@ res <- list(n = n, route = route, load_s = NA, fit_s = NA, query_s = NA)
 if (route == "load") {
   res$load_s <- system.time(DBI::dbWriteTable(con, "adlb", d, row.names = FALSE, overwrite = TRUE))[["elapsed"]]
   DBI::dbExecute(con, "ANALYZE adlb")
-} else if (route == "postgres") {
+} else if (route %in% c("postgres", "selfjoin")) {
   rm(d); invisible(gc())
+  if (route == "selfjoin") options(glycotrial.sql_subject_moments = FALSE)
   t_fit <- system.time(fit <- mmrm_fit(f, data = mmrm_data_dbi(con, "adlb", levels = lv)))
   res$fit_s <- t_fit[["elapsed"]]
   # server side: EXPLAIN ANALYZE of the same moment query is not exposed; time
@@ -72,17 +80,21 @@ tryCatch(for (n in ns) {
   ld <- run(n, "load")
   mem <- run(n, "memory")
   pg <- run(n, "postgres")
+  sj <- if (n <= selfjoin_max) run(n, "selfjoin") else list(fit_s = NA)
   rows[[length(rows) + 1]] <- data.frame(
     n = n, load_s = as.numeric(ld$load_s), memory_fit_s = as.numeric(mem$fit_s),
-    postgres_fit_s = as.numeric(pg$fit_s), server_selfjoin_s = as.numeric(pg$query_s),
+    postgres_fit_s = as.numeric(pg$fit_s), selfjoin_shape_fit_s = as.numeric(sj$fit_s),
+    server_selfjoin_s = as.numeric(pg$query_s),
     memory_peak_mb = as.numeric(mem$peak_mb), postgres_peak_mb = as.numeric(pg$peak_mb),
     same_estimate = abs(as.numeric(mem$coef1) - as.numeric(pg$coef1)) < 1e-8)
   print(rows[[length(rows)]])
 }, finally = system2("bash", c("tools/postgres.sh", "stop", dir)))
 tab <- do.call(rbind, rows)
 tab$time_ratio <- tab$postgres_fit_s / tab$memory_fit_s
+tab$selfjoin_ratio <- tab$selfjoin_shape_fit_s / tab$memory_fit_s
 tab$peak_ratio <- tab$postgres_peak_mb / tab$memory_peak_mb
 print(tab, row.names = FALSE)
 cat("Where the time goes: server_selfjoin_s is the per-subject self-join aggregate alone (one",
-    "product column); the full moment query sums (p + 1)^2 products per visit pair, so the route's",
-    "time is almost all in the server; the R side receives only the aggregated pattern rows.\n")
+    "product column); the self-join shape sums (p + 1)^2 products per visit pair, the per-subject",
+    "shape (H + k)(H + k + 1) / 2 per subject; either way the time is in the server (scans and",
+    "aggregation), the R side receives only one row per visit pattern.\n")

@@ -724,8 +724,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_scale_moments
-Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after, Rcpp::RObject y_coef, double memory_limit);
-RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP, SEXP y_coefSEXP, SEXP memory_limitSEXP) {
+Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y, Rcpp::RObject w, Rcpp::IntegerVector visit, Rcpp::IntegerVector subject, Rcpp::RObject group, Rcpp::RObject order, int n_visits, int n_groups, int threads, int interrupt_after, Rcpp::RObject y_coef, double memory_limit, Rcpp::RObject luts, Rcpp::RObject visit_lut, Rcpp::RObject group_lut, bool compress);
+RcppExport SEXP _glycotrial_cpp_scale_moments(SEXP varsSEXP, SEXP designSEXP, SEXP ySEXP, SEXP wSEXP, SEXP visitSEXP, SEXP subjectSEXP, SEXP groupSEXP, SEXP orderSEXP, SEXP n_visitsSEXP, SEXP n_groupsSEXP, SEXP threadsSEXP, SEXP interrupt_afterSEXP, SEXP y_coefSEXP, SEXP memory_limitSEXP, SEXP lutsSEXP, SEXP visit_lutSEXP, SEXP group_lutSEXP, SEXP compressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::List >::type vars(varsSEXP);
@@ -742,7 +742,11 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type interrupt_after(interrupt_afterSEXP);
     Rcpp::traits::input_parameter< Rcpp::RObject >::type y_coef(y_coefSEXP);
     Rcpp::traits::input_parameter< double >::type memory_limit(memory_limitSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit));
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type luts(lutsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type visit_lut(visit_lutSEXP);
+    Rcpp::traits::input_parameter< Rcpp::RObject >::type group_lut(group_lutSEXP);
+    Rcpp::traits::input_parameter< bool >::type compress(compressSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_scale_moments(vars, design, y, w, visit, subject, group, order, n_visits, n_groups, threads, interrupt_after, y_coef, memory_limit, luts, visit_lut, group_lut, compress));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1247,7 +1251,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_covariance_start", (DL_FUNC) &_glycotrial_cpp_covariance_start, 3},
     {"_glycotrial_cpp_covariance_start_keys", (DL_FUNC) &_glycotrial_cpp_covariance_start_keys, 0},
     {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
-    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 14},
+    {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 18},
     {"_glycotrial_cpp_plugins_seal_builtins", (DL_FUNC) &_glycotrial_cpp_plugins_seal_builtins, 0},
     {"_glycotrial_cpp_plugin_notices", (DL_FUNC) &_glycotrial_cpp_plugin_notices, 0},
     {"_glycotrial_cpp_plugin_unloaded_owner", (DL_FUNC) &_glycotrial_cpp_plugin_unloaded_owner, 2},

@@ -22,13 +22,19 @@ namespace mm = glycotrial::mmrm;
 // optional number subtracted from a numeric variable). y_coef: NULL or one
 // coefficient per design column; the pass then uses y - X y_coef.
 // memory_limit: bytes of pattern matrices the pass may hold (0: no cap).
+// luts (NULL or a list parallel to vars), visit_lut, group_lut: NULL, or for
+// integer vectors that are R factors' 1-based codes, the 0-based code of each
+// of their levels (-1: missing), so that factors are read without a copy.
+// compress = FALSE forces the plain layout (tests compare the two).
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVector y,
                              Rcpp::RObject w, Rcpp::IntegerVector visit,
                              Rcpp::IntegerVector subject, Rcpp::RObject group,
                              Rcpp::RObject order, int n_visits, int n_groups, int threads,
                              int interrupt_after = -1,
-                             Rcpp::RObject y_coef = R_NilValue, double memory_limit = 0) {
+                             Rcpp::RObject y_coef = R_NilValue, double memory_limit = 0,
+                             Rcpp::RObject luts = R_NilValue, Rcpp::RObject visit_lut = R_NilValue,
+                             Rcpp::RObject group_lut = R_NilValue, bool compress = true) {
   return glue::guard([&] {
     mm::RawChunk ch;
     const R_xlen_t n = y.size();
@@ -48,6 +54,26 @@ Rcpp::List cpp_scale_moments(Rcpp::List vars, Rcpp::List design, Rcpp::NumericVe
         throw glycotrial::InputError("variables must be double or integer codes", "data");
       }
     }
+    auto lut_of = [](SEXP l) {
+      mm::CodeLut L;
+      if (Rf_isNull(l)) return L;
+      glycotrial::require(TYPEOF(l) == INTSXP, "data", "code tables must be integer");
+      L.lut = INTEGER(l);
+      L.n = static_cast<int>(Rf_xlength(l));
+      return L;
+    };
+    if (!luts.isNULL()) {
+      Rcpp::List lt(luts);
+      glycotrial::require(lt.size() == vars.size(), "data", "variable lists differ in length");
+      for (R_xlen_t v = 0; v < lt.size(); ++v) {
+        ch.code_luts.push_back(lut_of(lt[v]));
+        glycotrial::require(ch.code_luts.back().lut == nullptr || ch.codes[v] != nullptr, "data",
+                            "a code table for a numeric variable");
+      }
+    }
+    ch.visit_lut = lut_of(visit_lut);
+    ch.group_lut = lut_of(group_lut);
+    ch.compress = compress;
     std::vector<mm::DesignColumn> cols;
     for (R_xlen_t j = 0; j < design.size(); ++j) {
       Rcpp::List col(design[j]);

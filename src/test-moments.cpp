@@ -212,6 +212,18 @@ test_that("merging is associative and independent of the thread count") {
   }
 }
 
+test_that("the compressed layout equals the plain layout (subject terms once per subject)") {
+  for (int integers = 0; integers < 2; ++integers) {
+    const Data d = make_data(5000, 4, integers == 1, 11);  // x and f constant within subject
+    const auto des = design();
+    mm::RawChunk plain = d.whole();
+    plain.compress = false;
+    const mm::MomentResult a = mm::accumulate_moments(d.whole(), des, 4, 1, 2);
+    const mm::MomentResult b = mm::accumulate_moments(plain, des, 4, 1, 2);
+    expect_true(same(a, b, integers ? 0.0 : 1e-13));
+  }
+}
+
 test_that("merge rejects moments of different designs") {
   const Data d = make_data(50, 3, true, 3);
   auto des = design();

@@ -4,10 +4,12 @@
 #include <atomic>
 #include <climits>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -25,10 +27,17 @@ constexpr int kFlush = 128;  // subjects per rank update (BLAS-3 size)
 
 using Key = std::pair<int, std::uint64_t>;  // (group, visit bit mask)
 
+inline int lut_code(const int* p, const CodeLut& L, std::int64_t r) {
+  const int c = p[r];
+  if (!L.lut) return c;
+  if (c == INT_MIN || c < 1) return -1;
+  return c > L.n ? INT_MAX : L.lut[c - 1];
+}
+
 struct Accum {
   int m = 0;
   std::int64_t n = 0;
-  MatrixXd M;  // lower triangle accumulated
+  MatrixXd M;  // lower triangle accumulated (of the compressed z z')
   MatrixXd Z;  // pending subjects, one per column
   int pending = 0;
   void flush() {
@@ -48,113 +57,133 @@ struct BlockResult {
   double bytes = 0;          // pattern matrices held by this block
 };
 
+// The accumulated vector z = [h (H) | R columns, m entries each | y (m)] and
+// how M_P's entry (c, a) is read from it (see moments.hpp, "Layout").
+struct Layout {
+  int H = 0, nR = 0;
+  std::vector<std::vector<const DesignComponent*>> h_comps;  // S components of each h
+  std::vector<int> col_h, col_r;      // per design column: h index / R index, or -1
+  std::vector<int> r_cols;            // R index -> design column
+  std::vector<std::vector<double>> f; // per design column, per visit: product of V components
+  std::vector<std::vector<double>> B; // per h, per visit: sum of y_coef_c f_c over its columns
+};
+
 struct Pass {
   const RawChunk& ch;
   const std::vector<DesignColumn>& design;
   int k, G, p;
   std::vector<int> used_vars;
   const std::vector<std::int64_t>& starts;  // subject starts in ordered rows
+  const std::vector<unsigned char>& flag;   // per row: 1 usable, 2 dropped, 0 neither
+  const Layout& lay;
 
   std::int64_t row(std::int64_t i) const { return ch.order ? ch.order[i] : i; }
+  int visit(std::int64_t r) const { return lut_code(ch.visit, ch.visit_lut, r); }
+  int group(std::int64_t r) const { return ch.group ? lut_code(ch.group, ch.group_lut, r) : 0; }
+  int code(int v, std::int64_t r) const {
+    return ch.code_luts.empty() ? ch.codes[v][r] : lut_code(ch.codes[v], ch.code_luts[v], r);
+  }
 
-  // Is row r usable? Sets *dropped when y is observed but something else is
-  // missing.
-  bool usable(std::int64_t r, bool* dropped) const {
-    *dropped = false;
-    if (std::isnan(ch.y[r])) return false;
-    bool ok = ch.visit[r] >= 0 && ch.subject[r] != INT_MIN;
-    if (ok && ch.group) ok = ch.group[r] >= 0;
-    if (ok && ch.w) ok = !std::isnan(ch.w[r]);
-    for (int v : used_vars) {
-      if (!ok) break;
-      if (ch.num[v]) {
-        ok = !std::isnan(ch.num[v][r]);
-      } else {
-        ok = ch.codes[v][r] >= 0;
-      }
-    }
-    *dropped = !ok;
-    return ok;
+  double comp_value(const DesignComponent& c, std::int64_t r) const {
+    return c.map.empty() ? ch.num[c.var][r] - c.centre : c.map[code(c.var, r)];
   }
 
   double value(const DesignColumn& col, std::int64_t r) const {
     double v = 1.0;
-    for (const auto& c : col.comps) {
-      if (c.map.empty()) {
-        v *= ch.num[c.var][r] - c.centre;
-      } else {
-        v *= c.map[ch.codes[c.var][r]];
-      }
-    }
+    for (const auto& c : col.comps) v *= comp_value(c, r);
     return v;
   }
 
   void run_block(std::int64_t s0, std::int64_t s1, BlockResult& out) const {
     std::vector<std::pair<int, std::int64_t>> rows;  // (visit, row)
+    std::vector<double> hraw(static_cast<std::size_t>(lay.H));
     out.var_sums.assign(ch.num.size(), 0.0);
+    Key last_key(-1, 0);
+    Accum* last = nullptr;
+    const int H = lay.H, nR = lay.nR;
     for (std::int64_t s = s0; s < s1; ++s) {
       rows.clear();
       for (std::int64_t i = starts[s]; i < starts[s + 1]; ++i) {
         const std::int64_t r = row(i);
-        bool dropped;
-        if (usable(r, &dropped)) {
-          rows.emplace_back(ch.visit[r], r);
-        } else if (dropped) {
+        if (flag[r] == 1) {
+          // insertion by visit (a handful of rows per subject)
+          rows.emplace_back(visit(r), r);
+          for (std::size_t j = rows.size() - 1; j > 0 && rows[j] < rows[j - 1]; --j)
+            std::swap(rows[j], rows[j - 1]);
+        } else if (flag[r] == 2) {
           ++out.n_dropped;
         }
       }
       if (rows.empty()) continue;
-      std::sort(rows.begin(), rows.end());
       const int m = static_cast<int>(rows.size());
       std::uint64_t mask = 0;
-      const int g = ch.group ? ch.group[rows[0].second] : 0;
+      const int g = group(rows[0].second);
       for (int a = 0; a < m; ++a) {
         if (a > 0 && rows[a].first == rows[a - 1].first) {
           out.error_kind = 1;
           out.error_subject = ch.subject[rows[a].second];
           return;
         }
-        if (ch.group && ch.group[rows[a].second] != g) {
+        if (ch.group && group(rows[a].second) != g) {
           out.error_kind = 2;
           out.error_subject = ch.subject[rows[a].second];
           return;
         }
         mask |= (std::uint64_t(1) << rows[a].first);
       }
-      const int d = m * (p + 1);
-      if (ch.memory_limit > 0 && out.acc.find(Key(g, mask)) == out.acc.end()) {
-        out.bytes += 8.0 * d * d;
-        if (out.bytes > ch.memory_limit) {
-          out.error_kind = 3;
-          return;
+      const Key key(g, mask);
+      if (!last || key != last_key) {
+        const int d = m * (p + 1);
+        if (ch.memory_limit > 0 && out.acc.find(key) == out.acc.end()) {
+          out.bytes += 8.0 * d * d;
+          if (out.bytes > ch.memory_limit) {
+            out.error_kind = 3;
+            return;
+          }
+        }
+        last = &out.acc[key];
+        last_key = key;
+        if (last->M.size() == 0) {
+          const int e = H + (nR + 1) * m;
+          last->m = m;
+          last->M = MatrixXd::Zero(e, e);
+          last->Z.resize(e, kFlush);
         }
       }
-      Accum& A = out.acc[Key(g, mask)];
-      if (A.M.size() == 0) {
-        A.m = m;
-        A.M = MatrixXd::Zero(d, d);
-        A.Z.resize(d, kFlush);
-      }
+      Accum& A = *last;
       double* z = A.Z.col(A.pending).data();
+      if (H > 0) {
+        const std::int64_t r0 = rows[0].second;
+        const double sw0 = ch.w ? std::sqrt(ch.w[r0]) : 1.0;
+        for (int j = 0; j < H; ++j) {
+          double h = 1.0;
+          for (const DesignComponent* c : lay.h_comps[j]) h *= comp_value(*c, r0);
+          hraw[j] = h;
+          z[j] = sw0 * h;
+        }
+      }
+      double* zy = z + H + nR * m;
       for (int a = 0; a < m; ++a) {
         const std::int64_t r = rows[a].second;
+        const int vis = rows[a].first;
         double sw = 1.0;
         if (ch.w) {
           sw = std::sqrt(ch.w[r]);
           out.log_w += std::log(ch.w[r]);
         }
+        double fit = 0.0;
         if (ch.y_coef.empty()) {
-          for (int c = 0; c < p; ++c) z[c * m + a] = sw * value(design[c], r);
-          z[p * m + a] = sw * ch.y[r];
+          for (int q = 0; q < nR; ++q) z[H + q * m + a] = sw * value(design[lay.r_cols[q]], r);
         } else {
-          double fit = 0.0;
-          for (int c = 0; c < p; ++c) {
+          for (int j = 0; j < H; ++j) fit += lay.B[j][vis] * hraw[j];
+          for (int q = 0; q < nR; ++q) {
+            const int c = lay.r_cols[q];
             const double x = value(design[c], r);
             if (ch.y_coef[c] != 0.0) fit += ch.y_coef[c] * x;
-            z[c * m + a] = sw * x;
+            z[H + q * m + a] = sw * x;
           }
-          z[p * m + a] = sw * (ch.y[r] - fit);
         }
+        zy[a] = sw * (ch.y[r] - fit);
         for (int v : used_vars)
           if (ch.num[v]) out.var_sums[v] += ch.num[v][r];
       }
@@ -170,6 +199,168 @@ struct Pass {
   }
 };
 
+// Serialised component (to find design columns with the same subject term).
+std::string comp_key(const DesignComponent* c) {
+  std::string s = std::to_string(c->var) + "|";
+  auto put = [&s](double x) {
+    char b[sizeof(double)];
+    std::memcpy(b, &x, sizeof(double));
+    s.append(b, sizeof(double));
+  };
+  put(c->centre);
+  s += std::to_string(c->map.size()) + "|";
+  for (double x : c->map) put(x);
+  return s;
+}
+
+// Classifies the used variables (V: a function of the visit over the usable
+// rows; S: constant within every subject) and builds the layout.
+Layout make_layout(const Pass& ps, int nv) {
+  const RawChunk& ch = ps.ch;
+  const int p = ps.p, k = ps.k;
+  Layout lay;
+  lay.col_h.assign(p, -1);
+  lay.col_r.assign(p, -1);
+  lay.f.assign(p, std::vector<double>());
+  std::vector<char> isV(nv, 0), isS(nv, 0);
+  // table of V candidates: value per visit (codes as doubles)
+  std::vector<std::vector<double>> tab(nv, std::vector<double>(k, 0.0));
+  std::vector<std::vector<char>> seen(nv, std::vector<char>(k, 0));
+  bool w_subject = ch.w == nullptr;
+  if (ch.compress) {
+    for (int v : ps.used_vars) isV[v] = isS[v] = 1;
+    w_subject = true;
+    std::vector<int> candV(ps.used_vars), candS(ps.used_vars);
+    auto val = [&](int v, std::int64_t r) {
+      return ch.num[v] ? ch.num[v][r] : static_cast<double>(ps.code(v, r));
+    };
+    const std::int64_t n_subj = static_cast<std::int64_t>(ps.starts.size()) - 1;
+    for (std::int64_t s = 0; s < n_subj && (!candV.empty() || !candS.empty() || (ch.w && w_subject)); ++s) {
+      std::int64_t r0 = -1;
+      for (std::int64_t i = ps.starts[s]; i < ps.starts[s + 1]; ++i) {
+        const std::int64_t r = ps.row(i);
+        if (ps.flag[r] != 1) continue;
+        const int vis = ps.visit(r);
+        for (std::size_t q = 0; q < candV.size();) {
+          const int v = candV[q];
+          const double x = val(v, r);
+          if (!seen[v][vis]) {
+            seen[v][vis] = 1;
+            tab[v][vis] = x;
+          } else if (!(tab[v][vis] == x)) {
+            isV[v] = 0;
+            candV[q] = candV.back();
+            candV.pop_back();
+            continue;
+          }
+          ++q;
+        }
+        if (r0 < 0) {
+          r0 = r;
+          continue;
+        }
+        for (std::size_t q = 0; q < candS.size();) {
+          const int v = candS[q];
+          if (!(val(v, r) == val(v, r0))) {
+            isS[v] = 0;
+            candS[q] = candS.back();
+            candS.pop_back();
+            continue;
+          }
+          ++q;
+        }
+        if (ch.w && w_subject && !(ch.w[r] == ch.w[r0])) w_subject = false;
+      }
+    }
+  }
+  std::map<std::string, int> h_index;
+  for (int c = 0; c < p; ++c) {
+    const auto& comps = ps.design[c].comps;
+    bool ok = ch.compress && w_subject;
+    std::vector<const DesignComponent*> sc;
+    std::vector<double> f(k, 1.0);
+    for (const auto& cp : comps) {
+      if (!ok) break;
+      if (isV[cp.var]) {
+        for (int vis = 0; vis < k; ++vis) {
+          const double x = tab[cp.var][vis];
+          if (!seen[cp.var][vis]) {
+            f[vis] = 0.0;
+          } else if (cp.map.empty()) {
+            f[vis] *= x - cp.centre;
+          } else {
+            f[vis] *= cp.map[static_cast<std::size_t>(x)];
+          }
+        }
+      } else if (isS[cp.var]) {
+        sc.push_back(&cp);
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      lay.col_r[c] = lay.nR++;
+      lay.r_cols.push_back(c);
+      continue;
+    }
+    std::vector<std::string> keys;
+    for (const DesignComponent* x : sc) keys.push_back(comp_key(x));
+    std::vector<std::size_t> idx(sc.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    std::string key;
+    std::vector<const DesignComponent*> sorted;
+    for (std::size_t i : idx) {
+      key += keys[i] + ";";
+      sorted.push_back(sc[i]);
+    }
+    auto it = h_index.find(key);
+    if (it == h_index.end()) {
+      it = h_index.emplace(key, lay.H++).first;
+      lay.h_comps.push_back(sorted);
+    }
+    lay.col_h[c] = it->second;
+    lay.f[c] = std::move(f);
+  }
+  lay.B.assign(lay.H, std::vector<double>(k, 0.0));
+  if (!ch.y_coef.empty()) {
+    for (int c = 0; c < p; ++c)
+      if (lay.col_h[c] >= 0 && ch.y_coef[c] != 0.0)
+        for (int vis = 0; vis < k; ++vis) lay.B[lay.col_h[c]][vis] += ch.y_coef[c] * lay.f[c][vis];
+  }
+  return lay;
+}
+
+// M_P (m (p + 1) square, index c m + a) from the accumulated lower triangle
+// of sum z z'.
+MatrixXd expand_moment(const Layout& lay, const MatrixXd& C, const std::vector<int>& visits, int p) {
+  const int m = static_cast<int>(visits.size());
+  const int d = m * (p + 1);
+  std::vector<int> pos(d);
+  std::vector<double> coef(d, 1.0);
+  for (int c = 0; c <= p; ++c)
+    for (int a = 0; a < m; ++a) {
+      const int i = c * m + a;
+      if (c < p && lay.col_h[c] >= 0) {
+        pos[i] = lay.col_h[c];
+        coef[i] = lay.f[c][visits[a]];
+      } else if (c < p) {
+        pos[i] = lay.H + lay.col_r[c] * m + a;
+      } else {
+        pos[i] = lay.H + lay.nR * m + a;
+      }
+    }
+  MatrixXd M(d, d);
+  for (int j = 0; j < d; ++j)
+    for (int i = j; i < d; ++i) {
+      const int a = std::max(pos[i], pos[j]), b = std::min(pos[i], pos[j]);
+      const double x = coef[i] * coef[j] * C(a, b);
+      M(i, j) = x;
+      M(j, i) = x;
+    }
+  return M;
+}
+
 }  // namespace
 
 MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColumn>& design,
@@ -184,7 +375,10 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
   require(ch.y_coef.empty() || static_cast<int>(ch.y_coef.size()) == p, "y_coef",
           "the response shift needs one coefficient per design column");
   require(static_cast<int>(ch.codes.size()) == nv, "data", "variable lists differ in length");
+  require(ch.code_luts.empty() || static_cast<int>(ch.code_luts.size()) == nv, "data",
+          "variable lists differ in length");
   std::vector<char> used(nv, 0);
+  std::vector<int> n_levels(nv, INT_MAX);
   for (const auto& col : design)
     for (const auto& c : col.comps) {
       require(c.var >= 0 && c.var < nv, "design", "design refers to an unknown variable");
@@ -192,23 +386,10 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
         require(ch.num[c.var] != nullptr, "design", "a numeric design component has no numeric data");
       } else {
         require(ch.codes[c.var] != nullptr, "design", "a factor design component has no codes");
+        n_levels[c.var] = std::min<int>(n_levels[c.var], static_cast<int>(c.map.size()));
       }
       used[c.var] = 1;
     }
-  // Codes in range (checked once, serially: cheap and keeps workers simple).
-  for (int v = 0; v < nv; ++v) {
-    if (!used[v] || !ch.codes[v]) continue;
-    std::size_t levels = SIZE_MAX;
-    for (const auto& col : design)
-      for (const auto& c : col.comps)
-        if (c.var == v && !c.map.empty()) levels = std::min(levels, c.map.size());
-    for (std::int64_t r = 0; r < ch.n_rows; ++r)
-      require(ch.codes[v][r] < static_cast<int>(levels), "data", "factor code out of range");
-  }
-  for (std::int64_t r = 0; r < ch.n_rows; ++r) {
-    require(ch.visit[r] < n_visits, "visit", "visit code out of range");
-    if (ch.group) require(ch.group[r] < n_groups, "group", "group code out of range");
-  }
   std::vector<int> used_vars;
   for (int v = 0; v < nv; ++v)
     if (used[v]) used_vars.push_back(v);
@@ -217,14 +398,40 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
   starts.reserve(ch.n_rows / 4 + 2);
   for (std::int64_t i = 0; i < ch.n_rows; ++i) {
     const std::int64_t r = ch.order ? ch.order[i] : i;
-    require(r >= 0 && r < ch.n_rows, "order", "row order out of range");
+    if (r < 0 || r >= ch.n_rows) require(false, "order", "row order out of range");
     if (i == 0 || ch.subject[r] != ch.subject[ch.order ? ch.order[i - 1] : i - 1]) starts.push_back(i);
   }
   starts.push_back(ch.n_rows);
   const std::int64_t n_subj = static_cast<std::int64_t>(starts.size()) - 1;
   const std::int64_t n_blocks = (n_subj + kBlockSubjects - 1) / kBlockSubjects;
 
-  Pass pass{ch, design, n_visits, n_groups, p, used_vars, starts};
+  std::vector<unsigned char> flag(static_cast<std::size_t>(ch.n_rows), 0);
+  Layout lay0;
+  Pass pass{ch, design, n_visits, n_groups, p, used_vars, starts, flag, lay0};
+  // Codes in range (all rows) and which rows are usable (flag 1) or dropped:
+  // y observed but a covariate, the visit, subject, group or weight missing
+  // (flag 2).
+  // (require() builds strings: called only on failure in this loop)
+  for (std::int64_t r = 0; r < ch.n_rows; ++r) {
+    const int vis = pass.visit(r);
+    if (vis >= n_visits) require(false, "visit", "visit code out of range");
+    const int g = ch.group ? pass.group(r) : 0;
+    if (g >= n_groups) require(false, "group", "group code out of range");
+    bool ok = vis >= 0 && ch.subject[r] != INT_MIN && g >= 0;
+    if (ok && ch.w) ok = !std::isnan(ch.w[r]);
+    for (int v : used_vars) {
+      if (ch.num[v]) {
+        if (ok && std::isnan(ch.num[v][r])) ok = false;
+      } else {
+        const int c = pass.code(v, r);
+        if (c >= n_levels[v]) require(false, "data", "factor code out of range");
+        if (c < 0) ok = false;
+      }
+    }
+    flag[r] = std::isnan(ch.y[r]) ? 0 : (ok ? 1 : 2);
+  }
+  const Layout lay = make_layout(pass, nv);
+  Pass run{ch, design, n_visits, n_groups, p, used_vars, starts, flag, lay};
   MomentResult res;
   res.var_sums.assign(static_cast<std::size_t>(nv), 0.0);
   std::map<Key, Accum> total;
@@ -253,7 +460,8 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
       for (auto& kv : b.acc) {
         auto it = total.find(kv.first);
         if (it == total.end()) {
-          total_bytes += 8.0 * kv.second.M.size();
+          const double d = static_cast<double>(kv.second.m) * (p + 1);
+          total_bytes += 8.0 * d * d;
           if (ch.memory_limit > 0 && total_bytes > ch.memory_limit && !error_kind) {
             error_kind = 3;
             failed.store(true);
@@ -282,7 +490,7 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
         const std::int64_t b = next_block.fetch_add(1);
         if (b >= n_blocks) return;
         auto r = std::make_unique<BlockResult>();
-        pass.run_block(b * kBlockSubjects, std::min(n_subj, (b + 1) * kBlockSubjects), *r);
+        run.run_block(b * kBlockSubjects, std::min(n_subj, (b + 1) * kBlockSubjects), *r);
         std::lock_guard<std::mutex> lock(mu);
         done[b] = std::move(r);
         merge_ready();
@@ -325,8 +533,8 @@ MomentResult accumulate_moments(const RawChunk& ch, const std::vector<DesignColu
       if (kv.first.second & (std::uint64_t(1) << v)) pm.visits.push_back(v);
     all |= kv.first.second;
     pm.n_subjects = kv.second.n;
-    pm.M = std::move(kv.second.M);
-    pm.M.triangularView<Eigen::StrictlyUpper>() = pm.M.transpose();
+    pm.M = expand_moment(lay, kv.second.M, pm.visits, p);
+    kv.second.M.resize(0, 0);
     res.patterns.push_back(std::move(pm));
   }
   for (int v = 0; v < n_visits; ++v)
