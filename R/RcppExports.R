@@ -149,8 +149,8 @@ cpp_mi_bootstrap_samples <- function(arm, n_samples, seed) {
     .Call(`_glycotrial_cpp_mi_bootstrap_samples`, arm, n_samples, seed)
 }
 
-cpp_mi_draw_analyse <- function(problem, imp_sets, fits, n_draws, seed, n_threads) {
-    .Call(`_glycotrial_cpp_mi_draw_analyse`, problem, imp_sets, fits, n_draws, seed, n_threads)
+cpp_mi_draw_analyse <- function(problem, imp_sets, fits, n_draws, seed, n_threads, first = 0L) {
+    .Call(`_glycotrial_cpp_mi_draw_analyse`, problem, imp_sets, fits, n_draws, seed, n_threads, first)
 }
 
 cpp_mmrm_engine <- function(X, y, weights, coords, subject_start, subject_group, n_groups, n_visits, reml, key, r_plugin) {

@@ -79,12 +79,12 @@ mi_seed <- function(seed, call = sys.call(-1)) {
 
 # Bootstrap fits (spare samples replace failures, rbmi's failure_limit), the
 # conditional MVN draws and the per-visit ANCOVA of every imputed data set.
-mi_run_draws <- function(pb, method, n_threads, seed) {
+mi_run_draws <- function(pb, method, n_threads, seed, chunks = 1L) {
   n_target <- method$n_samples
   limit <- ceiling(method$threshold * n_target)
   arm_code <- match(pb$arm, pb$arms) - 1L
   samples <- cpp_mi_bootstrap_samples(arm_code, n_target + limit, seed)
-  fits <- cpp_mi_fit_samples(pb$cpp, samples, pb$theta0, as.integer(n_threads), 1e-6, 100L)
+  fits <- mi_fit_samples(pb, samples, n_threads, chunks)
   ok <- vapply(fits, function(f) isTRUE(f$ok), logical(1))
   if (sum(ok) < n_target) {
     glycotrial_abort(c("{sum(!ok)} of {length(ok)} bootstrap fits of the imputation model failed (more than {.arg threshold} allows).",
@@ -101,7 +101,7 @@ mi_run_draws <- function(pb, method, n_threads, seed) {
   sets <- if (method$method == "bmlmi") samples[keep] else
     rep(list(seq_along(pb$subjects)), n_target)
   list(samples = samples[keep], sets = sets, fits = fits, seed = seed,
-       draws = cpp_mi_draw_analyse(pb$cpp, sets, fits, method$D, seed, as.integer(n_threads)))
+       draws = mi_draw_analyse(pb$cpp, sets, fits, method$D, seed, n_threads, chunks))
 }
 
 # Re-imputes and re-analyses the stored fits of an MI result with the delta
@@ -109,9 +109,9 @@ mi_run_draws <- function(pb, method, n_threads, seed) {
 mi_reanalyse <- function(x, cpp) {
   pb <- x$problem
   if (identical(x$method$type, "draws")) {
-    dr <- cpp_mi_draw_analyse(cpp, x$sets, x$fits, x$method$D, x$seed, x$n_threads)
+    dr <- mi_draw_analyse(cpp, x$sets, x$fits, x$method$D, x$seed, x$n_threads, x$chunks %||% 1L)
     return(mi_pool_draws(dr, pb, x$method, x$conf_level, x$alternative, x$df_method))
   }
-  est <- cpp_mi_analyse_samples(cpp, x$samples, x$fits, x$n_threads)
+  est <- mi_analyse_samples(cpp, x$samples, x$fits, x$n_threads, x$chunks %||% 1L)
   mi_pool(est, pb, x$method, x$conf_level, x$alternative, x$pool_type)
 }

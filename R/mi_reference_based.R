@@ -125,13 +125,23 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 #'   are left out of the imputation model but kept, and conditioned on, in the
 #'   imputation and analysis).
 #' @param n_threads Threads for the refits (results do not depend on it).
+#' @param chunks For very many samples: split the refits, draws and analyses
+#'   into this many chunks of consecutive samples, each run as one
+#'   [future::future()], so that the user's [future::plan()] decides where
+#'   they run (`future::plan(future::multisession, workers = 4)` for local
+#'   processes, `future.batchtools` for a Slurm cluster); each chunk uses
+#'   `n_threads` threads. Every sample's random stream is keyed by its index
+#'   in the whole run and every refit starts from the full-data optimum, so
+#'   the results are identical for any `chunks`, plan and `n_threads`.
+#'   `1` (the default) runs in this process without future.
 #' @param conf_level Confidence level.
 #' @param alternative `"two.sided"`, `"less"` or `"greater"`.
 #' @param pool_type Conditional mean with bootstrap only: `"percentile"`
 #'   (rbmi's default) or `"normal"`.
-#' @param seed Draw-based methods: seed of the bootstrap samples and random
-#'   draws (a whole number in \eqn{[0, 2^{32})}); `NULL` draws one from R's
-#'   random number generator, so [set.seed()] makes the run reproducible.
+#' @param seed Seed of the bootstrap samples and (draw-based methods) the
+#'   random draws: a whole number in \eqn{[0, 2^{32})}. `NULL` takes them from
+#'   R's random number generator, so [set.seed()] makes the run reproducible.
+#'   The conditional-mean jackknife uses no random numbers.
 #' @param df_method Approximate Bayes: `"barnard-rubin"` (rbmi's default) or
 #'   `"rubin"` degrees of freedom.
 #' @return An object of class `glycotrial_mi` with `results` (one row per visit
@@ -162,7 +172,7 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 mi_reference_based <- function(data, vars, data_ice = NULL, method = mi_condmean(),
                                reference = NULL, analysis_covariates = character(),
                                delta = NULL, post_ice = c("error", "exclude"), n_threads = 1L,
-                               conf_level = 0.95, alternative = c("two.sided", "less", "greater"),
+                               chunks = 1L, conf_level = 0.95, alternative = c("two.sided", "less", "greater"),
                                pool_type = c("percentile", "normal"), seed = NULL,
                                df_method = c("barnard-rubin", "rubin")) {
   post_ice <- match.arg(post_ice)
@@ -173,25 +183,35 @@ mi_reference_based <- function(data, vars, data_ice = NULL, method = mi_condmean
     glycotrial_abort("{.arg method} must come from {.fun mi_condmean}, {.fun mi_bmlmi} or {.fun mi_approxbayes}; found {.cls {class(method)}}.")
   }
   check_count(n_threads, lower = 1, len = 1)
+  check_count(chunks, lower = 1, len = 1)
+  chunks <- as.integer(chunks)
+  if (chunks > 1L && !requireNamespace("future", quietly = TRUE)) {
+    glycotrial_abort("{.arg chunks} = {chunks} runs the samples as futures, and the {.pkg future} package is not installed.",
+                     class = "glycotrial_error_dependency")
+  }
   check_number(conf_level, lower = 0, upper = 1, open = TRUE)
   draws <- identical(method$type, "draws")
-  if (draws) seed <- mi_seed(seed)
+  if (draws || !is.null(seed)) seed <- mi_seed(seed)
   pb <- mi_problem(data, vars, data_ice, method, reference, analysis_covariates, delta, post_ice)
   out <- list(problem = pb, method = method, conf_level = conf_level, alternative = alternative,
-              pool_type = pool_type, df_method = df_method, n_threads = as.integer(n_threads))
+              pool_type = pool_type, df_method = df_method, n_threads = as.integer(n_threads), chunks = chunks)
   if (draws) {
-    r <- mi_run_draws(pb, method, n_threads, seed)
+    r <- mi_run_draws(pb, method, as.integer(n_threads), seed, chunks)
     out <- c(list(results = mi_pool_draws(r$draws, pb, method, conf_level, alternative, df_method),
                   estimates = r$draws, samples = r$samples, sets = r$sets, fits = r$fits,
                   seed = seed), out)
   } else {
-    samples <- mi_samples(pb, method)
-    fits <- cpp_mi_fit_samples(pb$cpp, samples, pb$theta0, as.integer(n_threads), 1e-6, 100L)
+    # (the bootstrap samples are drawn with R's generator: under `seed`
+    # without disturbing the caller's stream, else from its current state;
+    # set.seed() takes a signed 32-bit integer)
+    r_seed <- if (is.null(seed) || seed <= .Machine$integer.max) seed else seed - 2^32
+    samples <- with_local_seed(r_seed, mi_samples(pb, method))
+    fits <- mi_fit_samples(pb, samples, as.integer(n_threads), chunks)
     keep <- mi_check_fits(fits, pb, method)
     fits <- mi_add_custom(fits[keep], pb)
-    est <- cpp_mi_analyse_samples(pb$cpp, samples[keep], fits, as.integer(n_threads))
+    est <- mi_analyse_samples(pb$cpp, samples[keep], fits, as.integer(n_threads), chunks)
     out <- c(list(results = mi_pool(est, pb, method, conf_level, alternative, pool_type),
-                  estimates = est, samples = samples[keep], fits = fits), out)
+                  estimates = est, samples = samples[keep], fits = fits, seed = seed), out)
   }
   class(out) <- "glycotrial_mi"
   out

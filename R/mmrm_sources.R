@@ -282,75 +282,6 @@ sources_test_hook <- function(stage, i) {
   invisible(NULL)
 }
 
-# Applies FUN(chunk, index, ...) to every element of X, one future per chunk
-# (the user's future::plan() decides where; sequential without future), at
-# most as many in flight as the plan has workers, results collected in chunk
-# order (so the number of workers does not change them), with progressr
-# progress. FUN may use only its arguments and package functions: its
-# environment is replaced by the namespace so that the data are not shipped
-# along with it. An error keeps the worker's message and class. On an
-# interrupt or error the chunks already running are waited for (at most one
-# per worker), so no worker is left busy with this fit.
-sources_map <- function(X, FUN, ...) {
-  with_progress_bar(sources_map_run(X, FUN, ...), label = "Data pass")
-}
-
-sources_map_run <- function(X, FUN, ...) {
-  n <- length(X)
-  args <- list(...)
-  environment(FUN) <- asNamespace("glycotrial")
-  p <- progress_ticker(n)
-  f <- function(chunk, i, args) {
-    out <- do.call(FUN, c(list(chunk, i), args))
-    p()
-    out
-  }
-  environment(f) <- list2env(list(FUN = FUN, p = p), parent = asNamespace("glycotrial"))
-  # the chunk whose result is awaited, for the error message; futures carry
-  # the label "glycotrial-chunk-<i>" (the job name on Slurm with
-  # future.batchtools), so that a failed or cancelled job can be named
-  cur <- NA_integer_
-  wrap_error <- function(e) {
-    if (inherits(e, "glycotrial_error")) stop(e)
-    job <- if (!is.na(cur)) sprintf("chunk %d (job %s)", cur, sources_future_label(cur)) else "a chunk"
-    glycotrial_abort(c("The data pass of {job} failed in a worker: {conditionMessage(e)}",
-                       "i" = "Nothing was fitted."),
-                     class = "glycotrial_error_worker", parent = e, call = NULL)
-  }
-  res <- vector("list", n)
-  if (!requireNamespace("future", quietly = TRUE)) {
-    tryCatch(for (i in seq_len(n)) {
-      sources_test_hook("chunk", i)
-      res[[i]] <- f(X[[i]], i, args)
-    }, error = wrap_error)
-    return(res)
-  }
-  nw <- suppressWarnings(as.numeric(future::nbrOfWorkers()))
-  nw <- if (!is.finite(nw) || nw < 1) n else min(n, nw)
-  pending <- list()
-  on.exit(for (fu in pending) try(future::value(fu, signal = FALSE), silent = TRUE), add = TRUE)
-  next_i <- 1L
-  tryCatch({
-    for (i in seq_len(n)) {
-      while (next_i <= n && next_i < i + nw) {
-        sources_test_hook("chunk", next_i)
-        # A quoted expression (substitute = FALSE): its names are the globals below.
-        pending[[as.character(next_i)]] <- future::future(
-          quote(f(chunk, i, args)), substitute = FALSE,
-          globals = list(f = f, chunk = X[[next_i]], i = next_i, args = args),
-          packages = "glycotrial", seed = FALSE, label = sources_future_label(next_i))
-        next_i <- next_i + 1L
-      }
-      cur <- i
-      res[[i]] <- future::value(pending[[as.character(i)]])
-      pending[[as.character(i)]] <- NULL
-    }
-  }, error = wrap_error)
-  res
-}
-
-sources_future_label <- function(i) sprintf("glycotrial-chunk-%d", i)
-
 sources_check_straddle <- function(ids, labels) {
   all_ids <- unlist(ids, use.names = FALSE)
   dup <- anyDuplicated(all_ids)
@@ -444,7 +375,7 @@ mmrm_data_pass.glycotrial_mmrm_source_chunks <- function(src, roles) {
     sch <- Map(sources_chunk_schema, chunks, list(roles), list(src$levels), lab)
     schema <- sources_fix_na_types(sources_first_pass_na(sch, roles, lab, src$levels))
     enc <- moments_pilot(moments_encoding(NULL, roles, schema), moments_pilot_sample(chunks[[1]]))
-    res <- sources_map(chunks, function(ch, i, enc) {
+    res <- future_map(chunks, function(ch, i, enc) {
       list(moments = moments_chunk(ch, enc, threads = 1L, label = sprintf("chunk %d", i)),
            subjects = moments_chunk_subjects(ch, enc))
     }, enc = enc)
@@ -600,7 +531,7 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
     })
     sch
   }
-  sch <- sources_map(files, schema_of_file, roles = roles, levels = levels,
+  sch <- future_map(files, schema_of_file, roles = roles, levels = levels,
                    chunk_rows = src$chunk_rows, read_args = src$read_args)
   flat <- unlist(sch, recursive = FALSE)
   flab <- unlist(Map(function(f, s) sprintf("file %s, chunk %d", basename(f), seq_along(s)), files, sch))
@@ -618,7 +549,7 @@ mmrm_data_pass.glycotrial_mmrm_source_csv <- function(src, roles) {
     list(moments = moments_merge(lapply(parts, `[[`, "moments")),
          subjects = lapply(parts, `[[`, "subjects"))
   }
-  res <- sources_map(files, moments_of_file, enc = enc, chunk_rows = src$chunk_rows,
+  res <- future_map(files, moments_of_file, enc = enc, chunk_rows = src$chunk_rows,
                    read_args = src$read_args)
   ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
   sources_check_straddle(ids, flab[seq_along(ids)])
@@ -659,7 +590,7 @@ mmrm_data_pass.glycotrial_mmrm_source_parquet <- function(src, roles) {
       sources_chunk_schema(ch, roles, levels, sprintf("file %s", basename(file)))
     })
   }
-  sch <- sources_map(files, schema_of_file, roles = roles, levels = levels, cols = cols)
+  sch <- future_map(files, schema_of_file, roles = roles, levels = levels, cols = cols)
   flat <- unlist(sch, recursive = FALSE)
   flab <- unlist(Map(function(f, s) chunk_label(f, seq_along(s)), files, sch))
   if (!length(flat)) glycotrial_abort("{.arg files}: the Parquet files have no rows.", call = NULL)
@@ -679,7 +610,7 @@ mmrm_data_pass.glycotrial_mmrm_source_parquet <- function(src, roles) {
     list(moments = moments_merge(lapply(parts, `[[`, "moments")),
          subjects = lapply(parts, `[[`, "subjects"))
   }
-  res <- sources_map(files, moments_of_file, enc = enc, cols = cols)
+  res <- future_map(files, moments_of_file, enc = enc, cols = cols)
   ids <- unlist(lapply(res, `[[`, "subjects"), recursive = FALSE)
   sources_check_straddle(ids, flab[seq_along(ids)])
   list(moments = moments_merge(lapply(res, `[[`, "moments")), encoding = enc)

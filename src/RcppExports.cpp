@@ -492,8 +492,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_mi_draw_analyse
-Rcpp::List cpp_mi_draw_analyse(Rcpp::List problem, Rcpp::List imp_sets, Rcpp::List fits, int n_draws, double seed, int n_threads);
-RcppExport SEXP _glycotrial_cpp_mi_draw_analyse(SEXP problemSEXP, SEXP imp_setsSEXP, SEXP fitsSEXP, SEXP n_drawsSEXP, SEXP seedSEXP, SEXP n_threadsSEXP) {
+Rcpp::List cpp_mi_draw_analyse(Rcpp::List problem, Rcpp::List imp_sets, Rcpp::List fits, int n_draws, double seed, int n_threads, int first);
+RcppExport SEXP _glycotrial_cpp_mi_draw_analyse(SEXP problemSEXP, SEXP imp_setsSEXP, SEXP fitsSEXP, SEXP n_drawsSEXP, SEXP seedSEXP, SEXP n_threadsSEXP, SEXP firstSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::List >::type problem(problemSEXP);
@@ -502,7 +502,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type n_draws(n_drawsSEXP);
     Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
     Rcpp::traits::input_parameter< int >::type n_threads(n_threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_mi_draw_analyse(problem, imp_sets, fits, n_draws, seed, n_threads));
+    Rcpp::traits::input_parameter< int >::type first(firstSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_mi_draw_analyse(problem, imp_sets, fits, n_draws, seed, n_threads, first));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -1233,7 +1234,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mi_analyse_samples", (DL_FUNC) &_glycotrial_cpp_mi_analyse_samples, 4},
     {"_glycotrial_cpp_mi_impute", (DL_FUNC) &_glycotrial_cpp_mi_impute, 3},
     {"_glycotrial_cpp_mi_bootstrap_samples", (DL_FUNC) &_glycotrial_cpp_mi_bootstrap_samples, 3},
-    {"_glycotrial_cpp_mi_draw_analyse", (DL_FUNC) &_glycotrial_cpp_mi_draw_analyse, 6},
+    {"_glycotrial_cpp_mi_draw_analyse", (DL_FUNC) &_glycotrial_cpp_mi_draw_analyse, 7},
     {"_glycotrial_cpp_mmrm_engine", (DL_FUNC) &_glycotrial_cpp_mmrm_engine, 11},
     {"_glycotrial_cpp_mmrm_info", (DL_FUNC) &_glycotrial_cpp_mmrm_info, 1},
     {"_glycotrial_cpp_mmrm_deviance", (DL_FUNC) &_glycotrial_cpp_mmrm_deviance, 3},

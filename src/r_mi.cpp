@@ -180,13 +180,13 @@ Rcpp::List cpp_mi_bootstrap_samples(std::vector<int> arm, int n_samples, double 
 // contrasts x imputations arrays, df per imputation.
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_mi_draw_analyse(Rcpp::List problem, Rcpp::List imp_sets, Rcpp::List fits,
-                               int n_draws, double seed, int n_threads) {
+                               int n_draws, double seed, int n_threads, int first = 0) {
   return glue::guard([&] {
     const mi::MiProblem pb = as_problem(problem);
     const auto sets = as_samples(imp_sets, pb.n_subjects);
     const auto f = as_fits(fits);
     const auto r = mi::draw_and_analyse(pb, sets, f, n_draws, static_cast<std::uint32_t>(seed),
-                                        n_threads);
+                                        n_threads, first);
     const int nc = static_cast<int>(pb.contrast_cols.size());
     const R_xlen_t m = static_cast<R_xlen_t>(r.est.size());
     Rcpp::NumericVector est(pb.k * nc * m), se(pb.k * nc * m);

@@ -110,8 +110,9 @@ struct Pending {
 
 DrawResults draw_and_analyse(const MiProblem& pb, const std::vector<std::vector<int>>& imp_sets,
                              const std::vector<SampleFit>& fits, int n_draws, std::uint32_t seed,
-                             int n_threads) {
+                             int n_threads, int first_index) {
   const int n = static_cast<int>(fits.size());
+  require(first_index >= 0, "first", "a non-negative index of the first fit");
   require(static_cast<int>(imp_sets.size()) == n, "samples", "one imputation set per fit");
   require(n_draws >= 1, "D", "at least one draw per fit");
   require(pb.k <= 62, "visits", "at most 62 visits");
@@ -207,7 +208,7 @@ DrawResults draw_and_analyse(const MiProblem& pb, const std::vector<std::vector<
       dinv[v].resize(nc);
       for (int c = 0; c < nc; ++c) dinv[v](c) = inv(pb.contrast_cols[c], pb.contrast_cols[c]);
     }
-    Stream rng(seed, static_cast<std::uint32_t>(i), 1u);
+    Stream rng(seed, static_cast<std::uint32_t>(first_index + i), 1u);
     VectorXd yd = y, z, yv(ns);
     const double df = ns - q;
     for (int d = 0; d < n_draws; ++d) {

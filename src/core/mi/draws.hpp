@@ -55,10 +55,12 @@ struct DrawResults {
 
 // For each fit i: n_draws imputations of the subjects imp_sets[i] (a
 // bootstrap sample for bmlmi, all subjects for approximate Bayes), drawn
-// from stream (seed, i, 1), each analysed; imputation i * n_draws + d.
+// from stream (seed, first_index + i, 1), each analysed; imputation
+// i * n_draws + d. first_index lets a slice of the fits (one future's chunk)
+// draw exactly what the whole run draws for them.
 DrawResults draw_and_analyse(const MiProblem& pb, const std::vector<std::vector<int>>& imp_sets,
                              const std::vector<SampleFit>& fits, int n_draws, std::uint32_t seed,
-                             int n_threads);
+                             int n_threads, int first_index = 0);
 
 }  // namespace mi
 }  // namespace glycotrial
