@@ -55,7 +55,7 @@ mi_composite_impute <- function(adlb, adsl, paramcd = c("HBA1C", "INSDOSE"), vis
     glycotrial_abort("{.arg adlb} has no PARAMCD {.val {miss}}.",
                      class = c("input", "glycotrial_error_mi_composite"), call = call)
   }
-  if (is.null(seed)) seed <- sample.int(.Machine$integer.max, 1L)
+  seed <- mi_seed(seed, call = call)
   out <- rep(list(adlb), n_imputations)
   for (j in seq_along(paramcd)) {
     g <- mi_composite_grid(adlb, adsl, paramcd[j], visit, arm, call)
@@ -69,9 +69,9 @@ mi_composite_impute <- function(adlb, adsl, paramcd = c("HBA1C", "INSDOSE"), vis
     fit <- mi_reference_based(g, vars, data_ice = ice,
                               method = mi_approxbayes(n_imputations, covariance = covariance),
                               reference = reference, analysis_covariates = "BASE",
-                              post_ice = "exclude", seed = seed + j)
+                              post_ice = "exclude", seed = (seed + j) %% 2^32)
     nonneg <- all(adlb$AVAL[adlb$PARAMCD == paramcd[j] & !is.na(adlb$AVAL)] >= 0)
-    ys <- with_local_seed(seed + 100 * j, mi_composite_draws(fit))
+    ys <- with_local_seed((seed + 100 * j) %% .Machine$integer.max, mi_composite_draws(fit))
     for (l in seq_len(n_imputations)) {
       out[[l]] <- mi_composite_fill(out[[l]], g, ys[[l]], paramcd[j], nonneg)
     }

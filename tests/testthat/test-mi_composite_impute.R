@@ -27,6 +27,11 @@ test_that("imputed ADLB copies keep observed values and complete the responder v
   res <- mi_composite(imps, adsl, treatment = "UC-MSC", control = "Placebo")
   expect_identical(res$m, 3L)
   expect_error(mi_composite_impute(adlb, adsl, paramcd = "NOPE"), class = "glycotrial_error_mi_composite")
+  # seeds: any whole number in [0, 2^32) (derived seeds wrap instead of
+  # overflowing set.seed()); anything else is a classed error
+  expect_length(mi_composite_impute(adlb, adsl, n_imputations = 2, seed = 2^32 - 1), 2)
+  expect_error(mi_composite_impute(adlb, adsl, seed = "a"), class = "glycotrial_error")
+  expect_error(mi_composite_impute(adlb, adsl, seed = 1.5), class = "glycotrial_error")
 })
 
 test_that("the conditional noise has the conditional covariance (inverse-partition identity)", {
