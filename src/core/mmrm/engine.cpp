@@ -661,6 +661,15 @@ VectorXd to_eigen(const std::vector<double>& v) {
   return Eigen::Map<const VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
+// The fields OptimiseResult and NewtonResult share, from the optimiser's end point.
+template <class Res>
+void take_end_point(Res& res, const optim::Result& r, EngineObjective& obj) {
+  res.ok = true;
+  res.theta.assign(r.x.data(), r.x.data() + r.x.size());
+  res.derivatives = obj.at_end(r);
+  res.iterations = r.iterations;
+}
+
 }  // namespace
 
 MmrmEngine::OptimiseResult MmrmEngine::optimise(const std::vector<double>& start,
@@ -685,11 +694,8 @@ MmrmEngine::OptimiseResult MmrmEngine::optimise(const std::vector<double>& start
   OptimiseResult res;
   res.tried = o.tried;
   if (!o.best.ok) return res;
-  res.ok = true;
   const optim::Result& r = o.best;
-  res.theta.assign(r.x.data(), r.x.data() + r.x.size());
-  res.derivatives = obj.at_end(r);
-  res.iterations = r.iterations;
+  take_end_point(res, r, obj);
   res.optimizer = r.method;
   res.gradient_ok = o.gradient_ok;
   res.hessian_pd = o.hessian_pd;
@@ -707,10 +713,7 @@ MmrmEngine::NewtonResult MmrmEngine::newton(const std::vector<double>& theta, do
   const optim::Result r = optim::minimise(obj, to_eigen(theta), o);
   NewtonResult res;
   if (!r.ok) return res;
-  res.ok = true;
-  res.theta.assign(r.x.data(), r.x.data() + r.x.size());
-  res.derivatives = obj.at_end(r);
-  res.iterations = r.iterations;
+  take_end_point(res, r, obj);
   res.n_hessian = r.n_hessian;
   res.n_gradient = r.evaluations;
   res.converged = r.converged;

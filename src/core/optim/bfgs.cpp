@@ -12,6 +12,20 @@
 namespace glycotrial {
 namespace optim {
 
+bool try_step(Objective& fn, const Eigen::VectorXd& step, double slack, Eigen::VectorXd& x,
+              double& f, Eigen::VectorXd& g, int& evaluations) {
+  auto maxabs = [](const Eigen::VectorXd& v) { return v.size() ? v.lpNorm<Eigen::Infinity>() : 0.0; };
+  Eigen::VectorXd x_new = x + step, g_new(g.size());
+  const double f_new = fn.value(x_new, &g_new);
+  ++evaluations;
+  if (!std::isfinite(f_new) || !g_new.allFinite() || f_new > f + slack || maxabs(g_new) >= maxabs(g))
+    return false;
+  x = x_new;
+  f = f_new;
+  g = g_new;
+  return true;
+}
+
 Eigen::MatrixXd numeric_hessian(Objective& fn, const Eigen::VectorXd& x) {
   const int k = static_cast<int>(x.size());
   Eigen::MatrixXd H(k, k);
@@ -108,15 +122,7 @@ Result minimise_bfgs(Objective& fn, Eigen::VectorXd x, const Options& opt) {
     if (llt.info() != Eigen::Success) break;
     Eigen::VectorXd d = -llt.solve(g);
     if (!d.allFinite() || d.lpNorm<Eigen::Infinity>() > 1) break;
-    Eigen::VectorXd x_new = x + d;
-    double f_new = fn.value(x_new, &g_new);
-    ++res.evaluations;
-    if (!std::isfinite(f_new) || f_new > f + 1e-12 * (1 + std::fabs(f)) ||
-        g_new.lpNorm<Eigen::Infinity>() >= g.lpNorm<Eigen::Infinity>())
-      break;
-    x = x_new;
-    f = f_new;
-    g = g_new;
+    if (!try_step(fn, d, 1e-12 * (1 + std::fabs(f)), x, f, g, res.evaluations)) break;
   }
   res.ok = true;
   res.x = x;

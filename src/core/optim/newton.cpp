@@ -140,17 +140,7 @@ Result minimise_newton(Objective& fn, VectorXd theta, const Options& opt) {
   Eigen::LDLT<MatrixXd> ldlt(Hd);
   if (ldlt.info() == Eigen::Success) {
     const VectorXd step = -ldlt.solve(g);
-    if (step.allFinite()) {
-      const VectorXd th2 = theta + step;
-      const double dv = fn.value(th2, &g_new);
-      ++res.evaluations;
-      const bool fin = std::isfinite(dv) && g_new.allFinite();
-      if (fin && maxabs(g_new) < maxabs(g) && dv <= dev + 1e-10 * std::fabs(dev)) {
-        theta = th2;
-        g = g_new;
-        dev = dv;
-      }
-    }
+    if (step.allFinite()) try_step(fn, step, 1e-10 * std::fabs(dev), theta, dev, g, res.evaluations);
   }
   res.x = theta;
   res.f = dev;

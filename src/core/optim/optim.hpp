@@ -138,6 +138,13 @@ Outcome optimise(Objective& fn, const Eigen::VectorXd& x0, const Plan& plan);
 // Central-difference Hessian of the gradient, symmetrised.
 Eigen::MatrixXd numeric_hessian(Objective& fn, const Eigen::VectorXd& x);
 
+// Takes the step x + step (updating x, f, g and counting the evaluation) when
+// the objective and gradient there are finite, the objective rises by at most
+// `slack` and the largest |gradient| falls: the final Newton polish of both
+// the Newton and the BFGS method. Returns whether the step was taken.
+bool try_step(Objective& fn, const Eigen::VectorXd& step, double slack, Eigen::VectorXd& x,
+              double& f, Eigen::VectorXd& g, int& evaluations);
+
 // Positive definite (smallest eigenvalue > 0, all entries finite)?
 bool positive_definite(const Eigen::MatrixXd& H);
 
