@@ -42,7 +42,7 @@ Rprof(tf <- tempfile(), interval = 0.01)
 invisible(mmrm_fit(f, data = d))
 Rprof(NULL)
 pr <- summaryRprof(tf)$by.total
-rownames(pr) <- gsub("\"", "", rownames(pr))
+rownames(pr) <- gsub("\\"", "", rownames(pr))
 keep <- c("mmrm_fit", "moments_route_plan", "moments_schema", "moments_encoding", "moments_pilot",
           "visit_order_for_fit", "moments_codes", "moments_code_col", "moments_chunk",
           "cpp_scale_moments", "moments_prepare", "mmrm_run_optimiser", "moments_result")
