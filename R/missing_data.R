@@ -45,11 +45,13 @@ draw_regression <- function(X, y, Xmis) {
 }
 
 # Imputes the missing analysis-visit values of every continuous component by
-# sequential regression within arm: for each post-baseline visit up to the
-# analysis visit, in order, missing values are drawn from the regression on
-# the component's baseline, the other components' baselines and the
-# component's earlier (observed or already imputed) visits. Returns a list of
-# m responder vectors.
+# sequential regression within arm over the visits of all components in
+# visit order (the components of one visit in rule order): each missing
+# value is drawn from the regression on the component's baseline, the other
+# components' baselines, every component's earlier (observed or already
+# imputed) visits and the earlier components at the same visit. Drawing a
+# component given the others at the same visit keeps their correlation, on
+# which a composite's response depends. Returns a list of m responder vectors.
 impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
   long <- attr(rsp, "long")
   rules <- attr(rsp, "rules")
@@ -63,7 +65,8 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
   base_mat <- sapply(leaves, function(l) rsp[[paste0(l$name, "_BASE")]])
   base_mat <- matrix(base_mat, nrow = length(ids))
   colnames(base_mat) <- vapply(leaves, `[[`, character(1), "name")
-  # Per component: subjects x post-baseline visits (<= target) matrix.
+  # Per component: subjects x post-baseline visits (<= target) matrix, with
+  # the visit numbers of its columns.
   wides <- lapply(leaves, function(l) {
     d <- long[[l$name]]
     d <- d[!is.na(d$visitn) & d$visitn <= target & !is.na(d$value), , drop = FALSE]
@@ -75,6 +78,7 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
       dj <- d[d$visitn == visits[j], , drop = FALSE]
       w[, j] <- dj$value[match(ids, dj$id)]
     }
+    attr(w, "visitn") <- visits
     w
   })
   names(wides) <- colnames(base_mat)
@@ -82,37 +86,62 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
     v <- long[[l$name]]$value
     all(v[!is.na(v)] >= 0)
   }, logical(1))
+  # the imputation order: (component, column) by visit, then component
+  steps <- do.call(rbind, lapply(seq_along(wides), function(k) {
+    data.frame(k = k, j = seq_len(ncol(wides[[k]])), visitn = attr(wides[[k]], "visitn"))
+  }))
+  steps <- steps[order(steps$visitn, steps$k), , drop = FALSE]
+  # columns of the values imputed before step s: earlier visits, and earlier
+  # components at the same visit
+  before <- function(W, s, rows, same_visit_only = FALSE) {
+    v <- steps$visitn[s]
+    k <- steps$k[s]
+    cols <- list()
+    for (k2 in seq_along(wides)) {
+      vn <- attr(wides[[k2]], "visitn")
+      take <- if (same_visit_only) which(vn == v & k2 < k) else which(vn < v | (vn == v & k2 < k))
+      if (same_visit_only && k2 == k && steps$j[s] > 1) take <- steps$j[s] - 1L
+      for (j2 in take) cols[[length(cols) + 1]] <- W[[k2]][rows, j2]
+    }
+    X <- do.call(cbind, cols)
+    if (is.null(X)) return(matrix(0, length(rows), 0))
+    X[, colSums(is.na(X)) == 0, drop = FALSE]
+  }
   with_local_seed(seed, lapply(seq_len(m), function(i) {
-    comp <- list()
-    for (k in seq_along(leaves)) {
+    W <- wides
+    for (s in seq_len(nrow(steps))) {
+      k <- steps$k[s]
+      j <- steps$j[s]
       l <- leaves[[k]]
-      w <- wides[[k]]
       own_base <- base_mat[, k]
       other <- base_mat[, -k, drop = FALSE]
       other <- other[, colSums(is.na(other)) == 0, drop = FALSE]
       for (a in arm_values) {
         rows <- which(arm_vec == a & !is.na(own_base))
-        for (j in seq_len(ncol(w))) {
-          miss <- rows[is.na(w[rows, j])]
-          if (!length(miss)) next
-          obs <- rows[!is.na(w[rows, j])]
-          X <- cbind(1, own_base[rows], other[rows, , drop = FALSE],
-                     if (j > 1) w[rows, seq_len(j - 1), drop = FALSE])
-          # Keep the model estimable in small arms: fall back to the
-          # baseline and the previous visit.
-          if (length(obs) < ncol(X) + 3) {
-            X <- cbind(1, own_base[rows], if (j > 1) w[rows, j - 1])
-          }
-          if (length(obs) < ncol(X) + 2) {
-            glycotrial_abort("Too few observed {.val {l$paramcd}} values in arm {.val {a}} to impute (found {length(obs)}).",
-                             class = c("input", "glycotrial_error_all_missing"))
-          }
-          cc <- match(obs, rows); mm <- match(miss, rows)
-          draw <- draw_regression(X[cc, , drop = FALSE], w[obs, j], X[mm, , drop = FALSE])
-          if (nonneg[k]) draw <- pmax(draw, 0)
-          w[miss, j] <- draw
+        miss <- rows[is.na(W[[k]][rows, j])]
+        if (!length(miss)) next
+        obs <- rows[!is.na(W[[k]][rows, j])]
+        X <- cbind(1, own_base[rows], other[rows, , drop = FALSE], before(W, s, rows))
+        # Keep the model estimable in small arms: fall back to the baseline,
+        # the previous visit and the other components at this visit.
+        if (length(obs) < ncol(X) + 3) {
+          X <- cbind(1, own_base[rows], before(W, s, rows, same_visit_only = TRUE))
         }
+        if (length(obs) < ncol(X) + 2) {
+          glycotrial_abort("Too few observed {.val {l$paramcd}} values in arm {.val {a}} to impute (found {length(obs)}).",
+                           class = c("input", "glycotrial_error_all_missing"))
+        }
+        cc <- match(obs, rows); mm <- match(miss, rows)
+        draw <- draw_regression(X[cc, , drop = FALSE], W[[k]][obs, j], X[mm, , drop = FALSE])
+        if (nonneg[k]) draw <- pmax(draw, 0)
+        W[[k]][miss, j] <- draw
       }
+    }
+    comp <- list()
+    for (k in seq_along(leaves)) {
+      l <- leaves[[k]]
+      w <- W[[k]]
+      own_base <- base_mat[, k]
       value <- w[, ncol(w)]
       comp[[l$name]] <- switch(l$kind,
         threshold = compare_op(value, l$op, l$value),

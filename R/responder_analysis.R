@@ -29,9 +29,12 @@ default_responder_ci <- function() {
 #'   \item{`"complete-case"`}{subjects with a missing response are dropped.}
 #'   \item{`"multiple-imputation"`}{the continuous components at the analysis
 #'     visit are imputed under MAR, `n_imputations` times, by sequential
-#'     regression within arm (each post-baseline visit in turn from the
-#'     component's baseline, the other components' baselines and the earlier
-#'     visits, with proper Bayesian draws of the regression parameters;
+#'     regression within arm (the visits of all components in visit order,
+#'     each value from the component's baseline, the other components'
+#'     baselines, every component's earlier visits and the components
+#'     imputed before it at the same visit, so that the correlation between
+#'     the components, on which a composite depends, is kept; with
+#'     proper Bayesian draws of the regression parameters;
 #'     values of non-negative parameters are truncated at 0); responders are
 #'     derived per imputation with the same rules (observed components are kept)
 #'     and the risk differences (Wald variance) and, with strata, the MH risk

@@ -68,3 +68,99 @@ test_that("draws average to the conditional mean of the fit written out from bet
   mcse <- sqrt(diag(solve(solve(S)[!o, !o])) / 3000)
   expect_true(all(abs(got - drop(cm)) < 4 * mcse))
 })
+
+# Two correlated parameters at two post-baseline visits: (H24, I24, H48, I48)
+# normal with covariance S_true; 40 % of the subjects miss both at week 48.
+mi_joint_trial <- function(n = 300, seed = 7) {
+  set.seed(seed)
+  sd <- c(1, 2, 1, 2)
+  R <- matrix(c(1, .8, .6, .5,
+                .8, 1, .5, .6,
+                .6, .5, 1, .8,
+                .5, .6, .8, 1), 4)
+  S <- R * outer(sd, sd)
+  y <- matrix(stats::rnorm(n * 4), n) %*% chol(S)
+  ids <- sprintf("S%03d", seq_len(n))
+  arm <- rep(c("A", "B"), length.out = n)
+  miss <- seq_len(n) %% 5 < 2
+  rows <- list()
+  for (p in 1:2) {
+    cd <- c("HBA1C", "INSDOSE")[p]
+    base <- c(8, 40)[p]
+    rows[[length(rows) + 1]] <- data.frame(USUBJID = ids, PARAMCD = cd, AVISIT = "Baseline", AVISITN = 0,
+                                           AVAL = base, BASE = base, CHG = 0)
+    for (v in 1:2) {
+      chg <- y[, 2 * (v - 1) + p]
+      if (v == 2) chg[miss] <- NA
+      rows[[length(rows) + 1]] <- data.frame(USUBJID = ids, PARAMCD = cd, AVISIT = c("Week 24", "Week 48")[v],
+                                             AVISITN = c(24, 48)[v], AVAL = base + chg, BASE = base, CHG = chg)
+    }
+  }
+  adlb <- do.call(rbind, rows)
+  # baselines vary a little so that BASE is estimable
+  adlb$BASE <- adlb$BASE + (as.integer(factor(adlb$USUBJID)) %% 7) / 10
+  adlb$AVAL <- adlb$BASE + adlb$CHG
+  list(adlb = adlb, adsl = data.frame(USUBJID = ids, ARM = arm), S = S, miss = ids[miss])
+}
+
+test_that("joint imputation keeps the correlation of the components; separate imputation loses it", {
+  tr <- mi_joint_trial()
+  # the conditional covariance of (H48, I48) given (H24, I24), written out
+  S <- tr$S
+  C <- S[3:4, 3:4] - S[3:4, 1:2] %*% solve(S[1:2, 1:2], S[1:2, 3:4])
+  r_cond <- C[1, 2] / sqrt(C[1, 1] * C[2, 2])  # 0.61
+  pair_cor <- function(imps) {
+    # one subject's imputed week-48 pair over the imputations
+    v <- t(vapply(imps, function(x) {
+      w <- x[x$USUBJID == tr$miss[1] & x$AVISIT == "Week 48", ]
+      c(w$CHG[w$PARAMCD == "HBA1C"], w$CHG[w$PARAMCD == "INSDOSE"])
+    }, numeric(2)))
+    stats::cor(v[, 1], v[, 2])
+  }
+  joint <- mi_composite_impute(tr$adlb, tr$adsl, visit = 48, n_imputations = 400, seed = 3)
+  sep <- mi_composite_impute(tr$adlb, tr$adsl, visit = 48, n_imputations = 400, seed = 3, joint = FALSE)
+  # sampling SE of a correlation from 400 draws ~ (1 - r^2) / 20 = 0.03
+  expect_equal(pair_cor(joint), r_cond, tolerance = 0.15 / r_cond)
+  expect_lt(abs(pair_cor(sep)), 0.15)
+})
+
+test_that("intercurrent events: visit mapping, strategies of the joint model, bad visits", {
+  tr <- mi_joint_trial(n = 60)
+  s <- tr$miss[1]
+  # an event at baseline applies from the first post-baseline visit
+  ice <- data.frame(USUBJID = s, AVISIT = "Baseline", strategy = "JR")
+  st <- glycotrial:::mi_composite_stack(
+    lapply(c("HBA1C", "INSDOSE"), function(cd) glycotrial:::mi_composite_grid(tr$adlb, tr$adsl, cd, 48, "ARM", NULL)),
+    c("HBA1C", "INSDOSE"))
+  expect_identical(levels(st$data$.VISIT),
+                   c("Week 24 / HBA1C", "Week 24 / INSDOSE", "Week 48 / HBA1C", "Week 48 / INSDOSE"))
+  m <- glycotrial:::mi_composite_ice(ice, tr$adlb, c("HBA1C", "INSDOSE"), 48, st$data, ".VISIT", NULL)
+  expect_identical(m$.VISIT, "Week 24 / HBA1C")
+  # an event after the imputed visits is dropped
+  ice2 <- data.frame(USUBJID = s, AVISIT = "Week 48", strategy = "JR")
+  expect_null(glycotrial:::mi_composite_ice(ice2, tr$adlb, "HBA1C", 24,
+                                            st$data[st$data$AVISITN <= 24, ], ".VISIT", NULL))
+  expect_error(mi_composite_impute(tr$adlb, tr$adsl, n_imputations = 2,
+                                   data_ice = data.frame(USUBJID = s, AVISIT = "Week 99", strategy = "JR"),
+                                   reference = c(A = "A", B = "A")),
+               class = "glycotrial_error_mi_composite", regexp = "Week 99")
+  expect_error(mi_composite_impute(tr$adlb, tr$adsl, n_imputations = 2,
+                                   data_ice = data.frame(USUBJID = s, AVISIT = "Week 48", strategy = "CIR"),
+                                   reference = c(A = "A", B = "A")),
+               class = "glycotrial_error_mi_composite", regexp = "joint = FALSE")
+  expect_error(mi_composite_impute(tr$adlb, tr$adsl, joint = NA), class = "glycotrial_error")
+  # JR under the joint model: same draws as MAR (same seed), shifted means
+  # for the subject of arm B from week 48 on, nothing else changes
+  sb <- tr$miss[tr$adsl$ARM[match(tr$miss, tr$adsl$USUBJID)] == "B"][1]
+  run <- function(strategy) {
+    mi_composite_impute(tr$adlb, tr$adsl, n_imputations = 3, seed = 1,
+                        data_ice = data.frame(USUBJID = sb, AVISIT = "Week 48", strategy = strategy),
+                        reference = c(A = "A", B = "A"))
+  }
+  jr <- run("JR")
+  mar <- run("MAR")
+  at <- function(x, id) x$CHG[x$USUBJID == id & x$AVISIT == "Week 48"]
+  expect_false(isTRUE(all.equal(at(jr[[1]], sb), at(mar[[1]], sb))))
+  other <- setdiff(tr$miss, sb)[1]
+  expect_equal(at(jr[[1]], other), at(mar[[1]], other), tolerance = 1e-12)
+})

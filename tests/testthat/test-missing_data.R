@@ -20,3 +20,53 @@ test_that("the imputation model draws from the regression on the earlier visits"
   obs <- !is.na(r$RESPONDER)
   expect_true(all(vapply(imps, function(y) all(y[obs] == r$RESPONDER[obs]), logical(1))))
 })
+
+# A composite of two strongly correlated components (within-visit
+# correlation 0.9, 0.3 across visits), each met by about half the subjects,
+# 40 % missing at week 48 completely at random: the composite rate (about
+# 0.42) is far from the product of the marginal rates (0.25), so imputing one
+# component without the other at the same visit biases it down (to about
+# 0.36 here); the imputation must recover the full-data rate.
+mi_correlated_composite <- function(n = 1000, rho = 0.9, seed = 7) {
+  set.seed(seed)
+  R <- matrix(0.3, 4, 4)
+  R[1:2, 1:2] <- R[3:4, 3:4] <- rho
+  diag(R) <- 1
+  z <- matrix(stats::rnorm(n * 4), n) %*% chol(R)  # (H24, I24, H48, I48)
+  ids <- sprintf("S%04d", seq_len(n))
+  hb0 <- 8 + stats::runif(n, -0.2, 0.2)
+  ins0 <- 40 + stats::runif(n, -4, 4)
+  miss <- seq_len(n) %% 5 < 2
+  rec <- function(cd, v, vn, aval, base, unit, fl) {
+    data.frame(USUBJID = ids, PARAMCD = cd, AVISIT = v, AVISITN = vn, AVAL = aval, BASE = base,
+               CHG = aval - base, AVALU = unit, ABLFL = fl)
+  }
+  rows <- list(rec("HBA1C", "Baseline", 0, hb0, hb0, "%", "Y"),
+               rec("INSDOSE", "Baseline", 0, ins0, ins0, "U/day", "Y"))
+  for (v in 1:2) {
+    h <- hb0 - 1 + 0.8 * z[, 2 * v - 1]
+    i <- ins0 * (0.5 + 0.25 * z[, 2 * v])
+    if (v == 2) {
+      truth <- mean(h < 7 & i <= 0.5 * ins0)
+      h[miss] <- NA
+      i[miss] <- NA
+    }
+    rows <- c(rows, list(rec("HBA1C", paste("Week", 24 * v), 24 * v, h, hb0, "%", ""),
+                         rec("INSDOSE", paste("Week", 24 * v), 24 * v, i, ins0, "U/day", "")))
+  }
+  adlb <- do.call(rbind, rows)
+  list(adlb = adlb[!is.na(adlb$AVAL), ], truth = truth,
+       adsl = data.frame(USUBJID = ids, ARM = rep(c("Placebo", "Drug"), length.out = n)))
+}
+
+test_that("MI of a composite keeps the correlation of its components at the analysis visit", {
+  tr <- mi_correlated_composite()
+  r <- derive_responders(tr$adlb, tr$adsl, visit = "Week 48")
+  res <- responder_analysis(r, treatment = "Drug", control = "Placebo",
+                            missing = "multiple-imputation", n_imputations = 50, seed = 1)
+  per <- res$imputation$per_imputation
+  rate <- mean((per[, "p1"] + per[, "p0"]) / 2)  # equal arm sizes
+  # only the 400 imputed responses differ from the full data: their
+  # imputation noise is ~0.01 in one data set, less in the mean of 50
+  expect_equal(rate, tr$truth, tolerance = 0.03 / tr$truth)
+})
