@@ -60,10 +60,12 @@ mi_tipping_delta <- function(x, visit = NULL, contrast = NULL) {
 #'
 #' The estimate of a [mi_tipping_point()] grid against delta with its
 #' confidence band, the line of no effect and the tipping delta
-#' ([mi_tipping_delta()]) marked by a dashed vertical line. With ggplot2,
-#' `autoplot()` returns the ggplot; `plot()` draws it.
+#' ([mi_tipping_delta()]) marked by a dashed vertical line. `plot()` draws
+#' it; with ggplot2 loaded, `autoplot(object, visit = NULL, contrast = NULL)`
+#' (an S3 method of `ggplot2::autoplot()`, registered when ggplot2 is loaded)
+#' returns the ggplot and takes the same arguments.
 #'
-#' @param object,x A result of [mi_tipping_point()].
+#' @param x A result of [mi_tipping_point()].
 #' @param visit Visit shown (default: the last one).
 #' @param contrast Contrast shown (default: the first one).
 #' @param ... Unused.
