@@ -12,8 +12,13 @@ all: test
 deps:
 	bash tools/install-deps.sh
 
+# The compiler's output goes to install.log; the screen gets one line, or the
+# log's end when the build fails.
 install: deps
-	$(R) CMD INSTALL --no-multiarch --with-keep.source .
+	@echo "install: building and installing $(PKG) (compiler log: install.log) ..."
+	@$(R) CMD INSTALL --no-multiarch --with-keep.source . > install.log 2>&1 || \
+	  { tail -n 40 install.log; echo "install: FAILED (full log: install.log)"; exit 1; }
+	@echo "install: $(PKG) $(VERSION) installed"
 
 demo: install
 	$(RSCRIPT) tools/demo.R
