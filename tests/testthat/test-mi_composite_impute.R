@@ -164,3 +164,10 @@ test_that("intercurrent events: visit mapping, strategies of the joint model, ba
   other <- setdiff(tr$miss, sb)[1]
   expect_equal(at(jr[[1]], other), at(mar[[1]], other), tolerance = 1e-12)
 })
+
+test_that("a joint model too large for the trial is refused before any fit", {
+  tr <- mi_joint_trial(n = 20)  # 4 parameter-visits need 24 subjects
+  expect_error(mi_composite_impute(tr$adlb, tr$adsl, n_imputations = 2),
+               class = "glycotrial_error_mi_composite", regexp = "4 parameter-visits.*20 subjects")
+  expect_length(mi_composite_impute(tr$adlb, tr$adsl, n_imputations = 2, joint = FALSE, seed = 1), 2)
+})
