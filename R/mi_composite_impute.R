@@ -121,7 +121,7 @@ mi_composite_impute <- function(adlb, adsl, paramcd = c("HBA1C", "INSDOSE"), vis
     fit <- mi_reference_based(st$data, vars, data_ice = ice, method = method, reference = reference,
                               analysis_covariates = st$base_cols[1], post_ice = "exclude",
                               seed = (seed + 1) %% 2^32)
-    ys <- with_local_seed((seed + 100) %% .Machine$integer.max, mi_composite_draws(fit))
+    ys <- with_local_seed(mi_r_seed(seed + 100), mi_composite_draws(fit))
     for (j in seq_along(paramcd)) {
       rows <- st$data$.PARAMCD == paramcd[j]
       out <- fill(out, st$data[rows, , drop = FALSE], lapply(ys, function(y) y[rows]), j)
@@ -136,7 +136,7 @@ mi_composite_impute <- function(adlb, adsl, paramcd = c("HBA1C", "INSDOSE"), vis
     fit <- mi_reference_based(g, vars, data_ice = ice, method = method,
                               reference = reference, analysis_covariates = "BASE",
                               post_ice = "exclude", seed = (seed + j) %% 2^32)
-    ys <- with_local_seed((seed + 100 * j) %% .Machine$integer.max, mi_composite_draws(fit))
+    ys <- with_local_seed(mi_r_seed(seed + 100 * j), mi_composite_draws(fit))
     out <- fill(out, g, ys, j)
   }
   out

@@ -77,6 +77,10 @@ mi_seed <- function(seed, call = sys.call(-1)) {
   as.double(seed)
 }
 
+# A seed in [0, 2^32) for R's set.seed(), which takes a 32-bit integer other
+# than NA (-2^31): seeds 2^31 - 1 apart share R's stream.
+mi_r_seed <- function(seed) if (is.null(seed)) NULL else as.integer(seed %% .Machine$integer.max)
+
 # Bootstrap fits (spare samples replace failures, rbmi's failure_limit), the
 # conditional MVN draws and the per-visit ANCOVA of every imputed data set.
 mi_run_draws <- function(pb, method, n_threads, seed, chunks = 1L) {

@@ -202,10 +202,8 @@ mi_reference_based <- function(data, vars, data_ice = NULL, method = mi_condmean
                   seed = seed), out)
   } else {
     # (the bootstrap samples are drawn with R's generator: under `seed`
-    # without disturbing the caller's stream, else from its current state;
-    # set.seed() takes a signed 32-bit integer)
-    r_seed <- if (is.null(seed) || seed <= .Machine$integer.max) seed else seed - 2^32
-    samples <- with_local_seed(r_seed, mi_samples(pb, method))
+    # without disturbing the caller's stream, else from its current state)
+    samples <- with_local_seed(mi_r_seed(seed), mi_samples(pb, method))
     fits <- mi_fit_samples(pb, samples, as.integer(n_threads), chunks)
     keep <- mi_check_fits(fits, pb, method)
     fits <- mi_add_custom(fits[keep], pb)

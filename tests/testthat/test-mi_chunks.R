@@ -61,7 +61,8 @@ test_that("seed makes the conditional-mean bootstrap reproducible without touchi
   expect_identical(a$samples, b$samples)
   expect_identical(a$results, b$results)
   expect_false(identical(mi_chunks_run(d, m, chunks = 1, seed = 10)$samples, a$samples))
-  # seeds above 2^31 - 1 are valid too
+  # seeds above 2^31 - 1 are valid too (2^31 itself is NA as an R integer)
   expect_silent(mi_chunks_run(d, m, chunks = 1, seed = 4e9))
+  expect_silent(mi_chunks_run(d, m, chunks = 1, seed = 2^31))
   expect_error(mi_chunks_run(d, m, chunks = 1, seed = -1), class = "glycotrial_error")
 })
