@@ -65,6 +65,15 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
   base_mat <- sapply(leaves, function(l) rsp[[paste0(l$name, "_BASE")]])
   base_mat <- matrix(base_mat, nrow = length(ids))
   colnames(base_mat) <- vapply(leaves, `[[`, character(1), "name")
+  # Nothing to impute when every response is decided by the observed
+  # components (subjects without a baseline count as non-responders): the
+  # imputations are the observed responses, and small arms with gaps at
+  # earlier visits need no imputation model.
+  y_obs <- eval_rule(rules, lapply(stats::setNames(nm = colnames(base_mat)), function(nm) rsp[[nm]]))
+  if (!any(is.na(y_obs) & stats::complete.cases(base_mat) & arm_vec %in% arm_values)) {
+    y_obs[is.na(y_obs)] <- FALSE
+    return(rep(list(as.numeric(y_obs)), m))
+  }
   # Per component: subjects x post-baseline visits (<= target) matrix, with
   # the visit numbers of its columns.
   wides <- lapply(leaves, function(l) {

@@ -70,3 +70,17 @@ test_that("MI of a composite keeps the correlation of its components at the anal
   # imputation noise is ~0.01 in one data set, less in the mean of 50
   expect_equal(rate, tr$truth, tolerance = 0.03 / tr$truth)
 })
+
+test_that("without undecided responses the imputations are the observed responses (no model is fitted)", {
+  # 3 placebo subjects, all with an observed week-48 response but gaps at
+  # earlier visits: too few to fit an imputation model, and none is needed
+  a <- adlb[!(adlb$PARAMCD == "INSDOSE" & adlb$AVISITN %in% c(4, 8, 12, 36)), ]
+  sl <- adsl[c(1:4, 50:53), ]
+  r <- derive_responders(a[a$USUBJID %in% sl$USUBJID, ], sl, visit = "Week 48")
+  expect_false(anyNA(r$RESPONDER))
+  imps <- glycotrial:::impute_responders(r, r$ARM, c("Placebo", "UC-MSC"), 4, seed = 1)
+  expect_identical(imps, rep(list(as.numeric(r$RESPONDER)), 4))
+  res <- responder_analysis(r, treatment = "UC-MSC", missing = "multiple-imputation",
+                            n_imputations = 4, seed = 1)
+  expect_equal(res$imputation$pooled$between, 0)
+})
