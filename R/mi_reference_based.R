@@ -133,7 +133,9 @@ mi_condmean <- function(type = c("jackknife", "bootstrap"), n_samples = NULL, co
 #'   `n_threads` threads. Every sample's random stream is keyed by its index
 #'   in the whole run and every refit starts from the full-data optimum, so
 #'   the results are identical for any `chunks`, plan and `n_threads`.
-#'   `1` (the default) runs in this process without future.
+#'   `1` (the default) runs in this process without future (a run of 40
+#'   samples or more in 20 parts, to show progress: a cli bar in interactive
+#'   sessions, or the user's `progressr` handlers).
 #' @param conf_level Confidence level.
 #' @param alternative `"two.sided"`, `"less"` or `"greater"`.
 #' @param pool_type Conditional mean with bootstrap only: `"percentile"`

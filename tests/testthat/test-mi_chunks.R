@@ -66,3 +66,23 @@ test_that("seed makes the conditional-mean bootstrap reproducible without touchi
   expect_silent(mi_chunks_run(d, m, chunks = 1, seed = 2^31))
   expect_error(mi_chunks_run(d, m, chunks = 1, seed = -1), class = "glycotrial_error")
 })
+
+test_that("long runs go through the core in parts with progress, with the same results", {
+  skip_if_not_installed("future")
+  skip_if_not_installed("progressr")
+  old <- future::plan(future::sequential)
+  on.exit(future::plan(old), add = TRUE)
+  # progressr signals progress outside interactive sessions only when enabled
+  withr::local_options(progressr.enable = TRUE)
+  d <- mi_example_data(n = 60, seed = 4)
+  # 61 samples in 20 local parts: boundaries round(61 k / 20)
+  expect_equal(lengths(glycotrial:::mi_parts(61, 1)), c(rep(3, 10), 4, rep(3, 9)))
+  expect_length(glycotrial:::mi_parts(39, 1), 1)
+  for (m in list(mi_approxbayes(n_samples = 40), mi_condmean("jackknife"))) {
+    n_prog <- 0
+    local <- withCallingHandlers(mi_chunks_run(d, m, chunks = 1),
+                                 progression = function(c) n_prog <<- n_prog + 1)
+    expect_gt(n_prog, 10)
+    expect_identical(local$results, mi_chunks_run(d, m, chunks = 3)$results)
+  }
+})
