@@ -12,13 +12,10 @@ all: test
 deps:
 	bash tools/install-deps.sh
 
-# The compiler's output goes to install.log; the screen gets one line, or the
-# log's end when the build fails.
+# tools/install.sh sends the compiler's output to install.log (the screen gets
+# one line) and clears a lock left by an interrupted install.
 install: deps
-	@echo "install: building and installing $(PKG) (compiler log: install.log) ..."
-	@$(R) CMD INSTALL --no-multiarch --with-keep.source . > install.log 2>&1 || \
-	  { tail -n 40 install.log; echo "install: FAILED (full log: install.log)"; exit 1; }
-	@echo "install: $(PKG) $(VERSION) installed"
+	@R="$(R)" bash tools/install.sh
 
 demo: install
 	$(RSCRIPT) tools/demo.R
