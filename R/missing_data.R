@@ -102,7 +102,7 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
   steps <- steps[order(steps$visitn, steps$k), , drop = FALSE]
   # columns of the values imputed before step s: earlier visits, and earlier
   # components at the same visit
-  before <- function(W, s, rows, same_visit_only = FALSE) {
+  before <- function(W, s, rows, same_visit_only = FALSE, drop_na = TRUE) {
     v <- steps$visitn[s]
     k <- steps$k[s]
     cols <- list()
@@ -114,7 +114,31 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
     }
     X <- do.call(cbind, cols)
     if (is.null(X)) return(matrix(0, length(rows), 0))
-    X[, colSums(is.na(X)) == 0, drop = FALSE]
+    if (drop_na) X[, colSums(is.na(X)) == 0, drop = FALSE] else X
+  }
+  # One regression draw: fitted on the observed values of `fit_rows`, drawn
+  # for the missing ones of `target`, on the columns xcols(rows) (with the
+  # baseline and previous-visit fallback in small arms).
+  draw_step <- function(W, s, k, j, fit_rows, target, xcols, xsmall, label, arm, soft = FALSE) {
+    obs <- fit_rows[!is.na(W[[k]][fit_rows, j])]
+    miss <- target[is.na(W[[k]][target, j])]
+    if (!length(miss)) return(W)
+    X <- cbind(1, xcols(fit_rows))
+    if (length(obs) < ncol(X) + 3) {
+      xcols <- xsmall
+      X <- cbind(1, xcols(fit_rows))
+    }
+    if (length(obs) < ncol(X) + 2) {
+      if (soft) return(NULL)
+      glycotrial_abort("Too few observed {.val {label}} values in arm {.val {arm}} to impute (found {length(obs)}).",
+                       class = c("input", "glycotrial_error_all_missing"))
+    }
+    Xt <- cbind(1, xcols(target))
+    draw <- draw_regression(X[match(obs, fit_rows), , drop = FALSE], W[[k]][obs, j],
+                            Xt[match(miss, target), , drop = FALSE])
+    if (nonneg[k]) draw <- pmax(draw, 0)
+    W[[k]][miss, j] <- draw
+    W
   }
   with_local_seed(seed, lapply(seq_len(m), function(i) {
     W <- wides
@@ -123,27 +147,28 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
       j <- steps$j[s]
       l <- leaves[[k]]
       own_base <- base_mat[, k]
-      other <- base_mat[, -k, drop = FALSE]
-      other <- other[, colSums(is.na(other)) == 0, drop = FALSE]
       for (a in arm_values) {
         rows <- which(arm_vec == a & !is.na(own_base))
-        miss <- rows[is.na(W[[k]][rows, j])]
-        if (!length(miss)) next
-        obs <- rows[!is.na(W[[k]][rows, j])]
-        X <- cbind(1, own_base[rows], other[rows, , drop = FALSE], before(W, s, rows))
-        # Keep the model estimable in small arms: fall back to the baseline,
-        # the previous visit and the other components at this visit.
-        if (length(obs) < ncol(X) + 3) {
-          X <- cbind(1, own_base[rows], before(W, s, rows, same_visit_only = TRUE))
+        if (!anyNA(W[[k]][rows, j])) next
+        # Subjects whose predictors are all known are drawn from the full
+        # regression; the few with a gap (another component's baseline
+        # missing) from the regression on the columns every subject of the
+        # arm has, so that one gap does not drop a predictor for the arm.
+        full <- function(r) cbind(own_base[r], base_mat[r, -k, drop = FALSE], before(W, s, r, drop_na = FALSE))
+        ok <- stats::complete.cases(full(rows))
+        small <- function(r) cbind(own_base[r], before(W, s, r, same_visit_only = TRUE, drop_na = FALSE))
+        # (too few complete subjects: all are drawn from the reduced model)
+        W1 <- draw_step(W, s, k, j, rows[ok], rows[ok], full, small, l$paramcd, a, soft = !all(ok))
+        if (!is.null(W1)) {
+          W <- W1
+          if (all(ok)) next
         }
-        if (length(obs) < ncol(X) + 2) {
-          glycotrial_abort("Too few observed {.val {l$paramcd}} values in arm {.val {a}} to impute (found {length(obs)}).",
-                           class = c("input", "glycotrial_error_all_missing"))
-        }
-        cc <- match(obs, rows); mm <- match(miss, rows)
-        draw <- draw_regression(X[cc, , drop = FALSE], W[[k]][obs, j], X[mm, , drop = FALSE])
-        if (nonneg[k]) draw <- pmax(draw, 0)
-        W[[k]][miss, j] <- draw
+        target <- if (is.null(W1)) rows else rows[!ok]
+        # columns complete over the whole arm, taken for every row
+        keep <- colSums(is.na(full(rows))) == 0
+        keep_small <- colSums(is.na(small(rows))) == 0
+        W <- draw_step(W, s, k, j, rows, target, function(r) full(r)[, keep, drop = FALSE],
+                       function(r) small(r)[, keep_small, drop = FALSE], l$paramcd, a)
       }
     }
     comp <- list()

@@ -71,6 +71,25 @@ test_that("MI of a composite keeps the correlation of its components at the anal
   expect_equal(rate, tr$truth, tolerance = 0.03 / tr$truth)
 })
 
+test_that("a subject without one component's baseline does not cost the others their correlated imputation", {
+  # Two subjects (one per arm) lack the HbA1c baseline and their week-48
+  # values: their HbA1c is never imputed, so the HbA1c week-48 column has a
+  # gap in both arms. Dropping that predictor for the whole arm (as before)
+  # imputed insulin without HbA1c and gave 0.356 against 0.419.
+  tr <- mi_correlated_composite()
+  gap <- c("S0001", "S0006")
+  a <- tr$adlb
+  a <- a[!(a$USUBJID %in% gap & a$PARAMCD == "HBA1C" & a$AVISITN == 0), ]
+  hb <- a$USUBJID %in% gap & a$PARAMCD == "HBA1C"
+  a$BASE[hb] <- NA
+  a$CHG[hb] <- NA
+  r <- derive_responders(a, tr$adsl, visit = "Week 48")
+  res <- responder_analysis(r, treatment = "Drug", control = "Placebo",
+                            missing = "multiple-imputation", n_imputations = 50, seed = 1)
+  per <- res$imputation$per_imputation
+  expect_equal(mean((per[, "p1"] + per[, "p0"]) / 2), tr$truth, tolerance = 0.03 / tr$truth)
+})
+
 test_that("without undecided responses the imputations are the observed responses (no model is fitted)", {
   # 3 placebo subjects, all with an observed week-48 response but gaps at
   # earlier visits: too few to fit an imputation model, and none is needed
