@@ -89,6 +89,23 @@ context("optimiser (core/optim)") {
     expect_true(r.method == "bounded");
   }
 
+  test_that("the bounded method leaves a bound where the objective falls only in second order") {
+    // f = (x^2 - 0.25)^2 + (y - 1)^2, x >= 0: like a variance component's
+    // deviance in its Cholesky factor, f is even in x, so its one-sided
+    // gradient at the bound x = 0 is 0 although the minimum is at x = 0.5.
+    // Started on the bound, the search must not stop there.
+    op::ValueObjective f([](const VectorXd& v) {
+      const double a = v(0) * v(0) - 0.25;
+      return a * a + (v(1) - 1) * (v(1) - 1);
+    });
+    VectorXd lo = vec2(0, -std::numeric_limits<double>::infinity());
+    const op::Result r = op::minimise(f, vec2(0, 3), op::bounded_options(lo, 200, 1e-8));
+    expect_true(r.converged);
+    expect_true(std::fabs(r.x(0) - 0.5) < 1e-5);
+    expect_true(std::fabs(r.x(1) - 1) < 1e-6);
+    expect_true(r.f < 1e-10);
+  }
+
   test_that("a singular Hessian at the minimum is not reported as converged") {
     // f = (x + y - 1)^2: minimal on a line, Hessian [[2, 2], [2, 2]] singular.
     op::FunctionObjective f([](const VectorXd& v, VectorXd* g) {

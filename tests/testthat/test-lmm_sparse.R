@@ -132,14 +132,36 @@ test_that("crossed random slopes match lme4 and Satterthwaite df match lmerTest"
   expect_equal(a$`F value`, ra$`F value`, tolerance = 1e-6)
 })
 
-test_that("a singular multi-factor fit is flagged, not an error", {
-  set.seed(3)
+crossed_ab <- function(seed) {
+  set.seed(seed)
   d <- expand.grid(a = letters[1:6], b = LETTERS[1:5], r = 1:2)
   d$y <- stats::rnorm(6)[as.integer(d$a)] + stats::rnorm(nrow(d))
+  d
+}
+
+test_that("a singular multi-factor fit is flagged, not an error", {
+  skip_if_not_installed("lme4")
+  d <- crossed_ab(6)  # lme4: theta = (0.3146, 0), REML criterion 172.5774
   expect_warning(f <- fit_lmm(y ~ 1 + (1 | a) + (1 | b), d),
                  class = "glycotrial_warning_singular_fit")
   expect_true(f$singular)
   expect_lt(VarCorr(f)$terms[[2]]$sd[[1]], 1e-3)
+  l <- suppressMessages(lme4::lmer(y ~ 1 + (1 | a) + (1 | b), d))
+  expect_equal(f$deviance, lme4::REMLcrit(l), tolerance = 1e-8)
+})
+
+test_that("a search that reaches the bound 0 leaves it when the deviance falls further in", {
+  skip_if_not_installed("lme4")
+  # Both variance components' first steps overshoot to the bound 0. There
+  # the one-sided gradient is 0 (the deviance is even in theta), and the
+  # optimiser used to stop and report a converged singular fit at REML
+  # deviance 171.64; lme4's optimum is 166.55 at theta = (0.4866, 0.2754).
+  d <- crossed_ab(3)
+  f <- fit_lmm(y ~ 1 + (1 | a) + (1 | b), d)
+  l <- lme4::lmer(y ~ 1 + (1 | a) + (1 | b), d)
+  expect_false(f$singular)
+  expect_equal(f$deviance, lme4::REMLcrit(l), tolerance = 1e-8)
+  expect_equal(unname(f$theta), unname(lme4::getME(l, "theta")), tolerance = 1e-4)
 })
 
 test_that("observation weights with crossed factors match lme4", {

@@ -63,6 +63,32 @@ Eigen::VectorXd project(const Eigen::VectorXd& x, const Eigen::VectorXd& lower) 
   return x.cwiseMax(lower);
 }
 
+// Moves x off its bounds where the objective falls at a finite step into the
+// interior (1e-3, 1e-2, 1e-1 times max(1, |bound|)), to the best such point;
+// returns whether it moved.
+bool escape_bound(Counted& f, Eigen::VectorXd& x, double& fx, const Eigen::VectorXd& lower) {
+  bool moved = false;
+  for (int i = 0; i < x.size(); ++i) {
+    if (!(x(i) <= lower(i))) continue;
+    Eigen::VectorXd best = x, xp = x;
+    double fbest = fx;
+    for (double step : {1e-3, 1e-2, 1e-1}) {
+      xp(i) = lower(i) + step * std::max(1.0, std::fabs(lower(i)));
+      const double fp = f(xp);
+      if (fp < fbest - 1e-10 * (1 + std::fabs(fx))) {
+        fbest = fp;
+        best = xp;
+      }
+    }
+    if (fbest < fx) {
+      x = best;
+      fx = fbest;
+      moved = true;
+    }
+  }
+  return moved;
+}
+
 }  // namespace
 
 Result minimise_bounded(Objective& fn, Eigen::VectorXd x, const Options& opt) {
@@ -98,67 +124,79 @@ Result minimise_bounded(Objective& fn, Eigen::VectorXd x, const Options& opt) {
   int small = 0;
   int it = 0;
   bool fresh = true;
-  for (; it < max_iter; ++it) {
-    std::vector<bool> act(k);
-    Eigen::VectorXd pg = proj_grad(x, g, act);
-    if (act != active) {
-      B.setIdentity();
-      fresh = true;
-      active = act;
-    }
-    if (pg.lpNorm<Eigen::Infinity>() < grad_tol) break;
-    Eigen::VectorXd d = -B * pg;
-    for (int i = 0; i < k; ++i)
-      if (active[i]) d(i) = 0;
-    if (!(d.dot(pg) < 0)) {
-      B.setIdentity();
-      fresh = true;
-      d = -pg;
-    }
-    double t = 1;
-    const double dmax = d.lpNorm<Eigen::Infinity>();
-    if (dmax > 2) t = 2 / dmax;
-    bool accepted = false;
-    Eigen::VectorXd xn(k);
-    double fn_new = 0;
-    for (int ls = 0; ls < 50; ++ls) {
-      xn = project(x + t * d, lower);
-      fn_new = f(xn);
-      if (std::isfinite(fn_new) && fn_new <= fx + 1e-4 * g.dot(xn - x)) {
-        accepted = true;
-        break;
+  // A parameter at its bound 0 (a variance component) has a zero one-sided
+  // gradient whatever its optimum, since the deviance depends on theta^2
+  // there: a step projected onto the bound would count as optimal. So the
+  // bound must also hold at finite steps into the interior; where the
+  // deviance falls at one, the search goes on from the best such step.
+  for (int round = 0; round < 4; ++round) {
+    for (; it < max_iter; ++it) {
+      std::vector<bool> act(k);
+      Eigen::VectorXd pg = proj_grad(x, g, act);
+      if (act != active) {
+        B.setIdentity();
+        fresh = true;
+        active = act;
       }
-      t *= 0.5;
-    }
-    if (!accepted) {
-      if (fresh) break;  // steepest descent fails too: numerically optimal
-      B.setIdentity();
-      fresh = true;
-      continue;
-    }
-    const bool coarse = pg.lpNorm<Eigen::Infinity>() > 10 && (fx - fn_new) > 1;
-    const Eigen::VectorXd gn = fd_gradient(f, xn, fn_new, lower, coarse);
-    Eigen::VectorXd s = xn - x, yv = gn - g;
-    for (int i = 0; i < k; ++i)
-      if (active[i]) {
-        s(i) = 0;
-        yv(i) = 0;
+      if (pg.lpNorm<Eigen::Infinity>() < grad_tol) break;
+      Eigen::VectorXd d = -B * pg;
+      for (int i = 0; i < k; ++i)
+        if (active[i]) d(i) = 0;
+      if (!(d.dot(pg) < 0)) {
+        B.setIdentity();
+        fresh = true;
+        d = -pg;
       }
-    const double sy = s.dot(yv);
-    if (sy > 1e-12 * s.norm() * yv.norm()) {
-      if (fresh) B *= sy / yv.squaredNorm();
-      const double rho = 1 / sy;
-      const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
-      B = (I - rho * s * yv.transpose()) * B * (I - rho * yv * s.transpose()) +
-          rho * s * s.transpose();
-      fresh = false;
+      double t = 1;
+      const double dmax = d.lpNorm<Eigen::Infinity>();
+      if (dmax > 2) t = 2 / dmax;
+      bool accepted = false;
+      Eigen::VectorXd xn(k);
+      double fn_new = 0;
+      for (int ls = 0; ls < 50; ++ls) {
+        xn = project(x + t * d, lower);
+        fn_new = f(xn);
+        if (std::isfinite(fn_new) && fn_new <= fx + 1e-4 * g.dot(xn - x)) {
+          accepted = true;
+          break;
+        }
+        t *= 0.5;
+      }
+      if (!accepted) {
+        if (fresh) break;  // steepest descent fails too: numerically optimal
+        B.setIdentity();
+        fresh = true;
+        continue;
+      }
+      const bool coarse = pg.lpNorm<Eigen::Infinity>() > 10 && (fx - fn_new) > 1;
+      const Eigen::VectorXd gn = fd_gradient(f, xn, fn_new, lower, coarse);
+      Eigen::VectorXd s = xn - x, yv = gn - g;
+      for (int i = 0; i < k; ++i)
+        if (active[i]) {
+          s(i) = 0;
+          yv(i) = 0;
+        }
+      const double sy = s.dot(yv);
+      if (sy > 1e-12 * s.norm() * yv.norm()) {
+        if (fresh) B *= sy / yv.squaredNorm();
+        const double rho = 1 / sy;
+        const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);
+        B = (I - rho * s * yv.transpose()) * B * (I - rho * yv * s.transpose()) +
+            rho * s * s.transpose();
+        fresh = false;
+      }
+      const double df = fx - fn_new;
+      x = xn;
+      fx = fn_new;
+      g = gn;
+      small = df < 1e-12 * (1 + std::fabs(fx)) ? small + 1 : 0;
+      if (small >= 3) break;
     }
-    const double df = fx - fn_new;
-    x = xn;
-    fx = fn_new;
-    g = gn;
-    small = df < 1e-12 * (1 + std::fabs(fx)) ? small + 1 : 0;
-    if (small >= 3) break;
+    if (it >= max_iter || !escape_bound(f, x, fx, lower)) break;
+    g = fd_gradient(f, x, fx, lower);
+    B.setIdentity();
+    fresh = true;
+    small = 0;
   }
   res.iterations = it;
 

@@ -17,7 +17,8 @@
 //  - bounds (bounded.cpp): with a finite `lower`, projected BFGS on function
 //    values (finite-difference gradients, one-sided at an active bound) and a
 //    Newton polish on the free parameters; a variance component at its bound
-//    0 is optimal when the deviance rises into the interior.
+//    0 is optimal when the deviance rises into the interior, at the bound
+//    and at finite steps (its one-sided gradient there is always 0).
 // optimise() (driver.cpp) chains methods: it runs them in turn until the end
 // point is a minimum (small gradient relative to |f| AND positive definite
 // Hessian), starts each later method off a saddle point along the direction
