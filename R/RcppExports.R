@@ -133,6 +133,22 @@ cpp_lmm_sparse_kr <- function(ptr, theta, max_cells = 1e8) {
     .Call(`_glycotrial_cpp_lmm_sparse_kr`, ptr, theta, max_cells)
 }
 
+cpp_lmm_sparse_resid_model <- function(single, X, y, zi, zj, zx, q, term_p, term_levels, reml, weights, subject_start, subject_pattern, pattern_coords) {
+    .Call(`_glycotrial_cpp_lmm_sparse_resid_model`, single, X, y, zi, zj, zx, q, term_p, term_levels, reml, weights, subject_start, subject_pattern, pattern_coords)
+}
+
+cpp_lmm_sparse_resid_deviance <- function(ptr, par) {
+    .Call(`_glycotrial_cpp_lmm_sparse_resid_deviance`, ptr, par)
+}
+
+cpp_lmm_sparse_resid_minimise <- function(ptr, start, max_iter, grad_tol) {
+    .Call(`_glycotrial_cpp_lmm_sparse_resid_minimise`, ptr, start, max_iter, grad_tol)
+}
+
+cpp_lmm_sparse_resid_white <- function(ptr, free) {
+    .Call(`_glycotrial_cpp_lmm_sparse_resid_white`, ptr, free)
+}
+
 cpp_mi_fit_samples <- function(problem, samples, theta0, n_threads, grad_tol, max_iter) {
     .Call(`_glycotrial_cpp_mi_fit_samples`, problem, samples, theta0, n_threads, grad_tol, max_iter)
 }

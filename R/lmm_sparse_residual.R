@@ -1,27 +1,15 @@
 # Several grouping factors plus a residual covariance structure
 # (`y ~ ... + (1 | SITE) + (1 | USUBJID) + ar1(AVISIT | USUBJID)`).
 #
-# R is block-diagonal by the residual structure's subject: R = sigma^2 C,
-# C_i = C(theta_r) evaluated by the registered plugin through the
-# single-factor core (cpp_lmm_residual_cov, the same evaluation fit_lmm()
-# uses with one grouping factor). For given theta_r every subject block of
-# X, y and Z is whitened by L_i^-1 (C_i = L_i L_i'); the whitened problem has
-# iid residuals and goes to the sparse core (profiled deviance of Bates et
-# al. 2015, theta_re optimised there), and
-#   deviance(theta_r) = min_theta_re deviance_white(theta_re) + log|C|,
-# log|C| = 2 sum log diag L_i (REML and ML: X'V^-1 X is unchanged by the
-# whitening). The overall scale of C is not identifiable next to sigma^2, so
-# the structure's first parameter (its log SD for the homogeneous
-# structures) is held at 0 and the others are optimised (nlminb) around the
-# sparse fit. Correctness first: the whitened design is rebuilt for every
-# theta_r (no reuse of the symbolic analysis across theta_r).
+# The model lives in the C++ core (core/lmm/sparse_residual.hpp: whitening
+# by the per-pattern Cholesky factors of C(theta_r), the sparse profiled
+# deviance + log|C|, the bounded optimiser of core/optim); C_i is evaluated
+# by the registered plugin through the single-factor core (the same
+# evaluation fit_lmm() uses with one grouping factor). R keeps the set-up of
+# the visit patterns, the choice of starts and the optimality check.
 
-# Pieces fixed across theta_r. Subjects are grouped by their visit pattern
-# (C_i depends only on it); W = blockdiag(L_i^-1) is kept as triplets (wi, wj)
-# with the position of each entry in its pattern's L^-1 (wpos), so that the
-# whitening for a new theta_r is a handful of vectorised operations:
-# X_w = W X and y_w = W y by rowsum(), Z_w = W Z as the products of W's and
-# Z's triplets joined on the row (duplicates are summed by the sparse core).
+# Visit patterns of the residual subjects and the core model. C_i depends
+# only on a subject's pattern (its visit coordinates).
 lmm_sparse_resid_setup <- function(design, reml) {
   ri <- design$residual_info
   n <- length(design$y)
@@ -38,84 +26,35 @@ lmm_sparse_resid_setup <- function(design, reml) {
   }, "")
   pkeys <- unique(key_s[m_s > 0L])
   pat_s <- match(key_s, pkeys)
-  patterns <- vector("list", length(pkeys))
-  wi <- wj <- wpos <- wpat <- vector("list", length(pkeys))
-  for (p in seq_along(pkeys)) {
-    subs <- which(pat_s == p)
-    s1 <- subs[1]
-    m <- m_s[s1]
-    patterns[[p]] <- list(coords = ri$coords[(ss[s1] + 1L):ss[s1 + 1L]], m = m,
-                          n_subjects = length(subs),
-                          rows = as.vector(outer(seq_len(m), ss[subs], "+")))
-    lt <- which(lower.tri(diag(m), diag = TRUE), arr.ind = TRUE)  # (r', r)
-    base <- rep(ss[subs], each = nrow(lt))
-    wi[[p]] <- base + lt[, 1]
-    wj[[p]] <- base + lt[, 2]
-    wpos[[p]] <- rep((lt[, 2] - 1L) * m + lt[, 1], length(subs))
-    wpat[[p]] <- rep(p, length(wpos[[p]]))
-  }
-  wi <- unlist(wi)
-  wj <- unlist(wj)
-  # Z triplets by row, joined with W's entries on W column = Z row
-  zrow <- design$zi + 1L
-  zo <- order(zrow)
-  zcnt <- tabulate(zrow, n)
-  zstart <- c(0L, cumsum(zcnt))[seq_len(n)] + 1L
-  e_rep <- rep(seq_along(wj), zcnt[wj])
-  t_idx <- zo[sequence(zcnt[wj], from = zstart[wj])]
-  list(sptr = sptr, n_theta_g = info$n_theta_g, n_theta_r = info$n_theta_residual,
-       ys2 = info$y_scale^2, reml = reml, n = n, nsub = nsub, ss = ss, m_s = m_s,
-       pat_s = pat_s, patterns = patterns, wi = wi, wj = wj, wpos = unlist(wpos),
-       wpat = unlist(wpat), e_rep = e_rep, t_idx = t_idx,
-       zi_w = wi[e_rep] - 1L, zj_w = design$zj[t_idx], zx_t = design$zx[t_idx],
+  coords <- lapply(seq_along(pkeys), function(p) {
+    s1 <- which(pat_s == p)[1]
+    as.numeric(ri$coords[(ss[s1] + 1L):ss[s1 + 1L]])
+  })
+  cptr <- cpp_lmm_sparse_resid_model(sptr, design$X, design$y, design$zi, design$zj, design$zx,
+                                     design$q, vapply(design$terms_re, `[[`, 1L, "p"),
+                                     vapply(design$terms_re, `[[`, 1L, "n_levels"), reml,
+                                     if (is.null(design$weights)) numeric() else design$weights,
+                                     as.integer(ss), ifelse(is.na(pat_s), -1L, pat_s - 1L), coords)
+  list(sptr = sptr, cptr = cptr, n_theta_g = info$n_theta_g, n_theta_r = info$n_theta_residual,
+       ys2 = info$y_scale^2, reml = reml, nsub = nsub, ss = ss, m_s = m_s, pat_s = pat_s,
        sqrt_w = if (is.null(design$weights)) NULL else sqrt(design$weights))
 }
 
 # Full theta_r from the free parameters (the first one held at 0).
 lmm_sparse_resid_full <- function(setup, free) c(0, free)[seq_len(setup$n_theta_r)]
 
-# Whitened design at theta_r and log|C| (NULL when a C_i is not positive
-# definite). `chol = TRUE` also returns the per-subject factors L_i.
-lmm_sparse_resid_white <- function(design, setup, theta_r, chol = FALSE) {
-  th <- c(rep(0, setup$n_theta_g), theta_r)
-  np <- length(setup$patterns)
-  Linv <- Lp <- vector("list", np)
-  ldp <- numeric(np)
-  for (p in seq_len(np)) {
-    pt <- setup$patterns[[p]]
-    C <- cpp_lmm_residual_cov(setup$sptr, th, pt$coords, integer(pt$m)) / setup$ys2
-    L <- tryCatch(t(chol(C)), error = function(e) NULL)
-    if (is.null(L) || !all(is.finite(L))) return(NULL)
-    Lp[[p]] <- L
-    Linv[[p]] <- forwardsolve(L, diag(pt$m))
-    ldp[p] <- 2 * sum(log(diag(L)))
-  }
-  off <- c(0, cumsum(vapply(setup$patterns, function(pt) pt$m^2, 0)))
-  wx <- unlist(Linv)[off[setup$wpat] + setup$wpos]
-  logdet <- sum(ldp[setup$pat_s], na.rm = TRUE)
-  if (!is.null(setup$sqrt_w)) {
-    # C_w = W^-1/2 C W^-1/2: L_w^-1 = L^-1 W^1/2
-    wx <- wx * setup$sqrt_w[setup$wj]
-    logdet <- logdet - 2 * sum(log(setup$sqrt_w))
-  }
+# Whitened design at the free residual parameters and log|C| (NULL when a C_i
+# is not positive definite). `chol = TRUE` also returns the per-subject
+# factors L_i (weights included: C_i = L_i L_i').
+lmm_sparse_resid_white <- function(design, setup, free, chol = FALSE) {
+  w <- cpp_lmm_sparse_resid_white(setup$cptr, free)
+  if (!w$ok) return(NULL)
   white <- design
-  # X and y: per visit pattern one product L^-1 [block of all its subjects]
-  Xy <- cbind(design$X, design$y)
-  if (!is.null(setup$sqrt_w)) Xy <- Xy * setup$sqrt_w
-  pc <- ncol(Xy)
-  for (p in seq_len(np)) {
-    pt <- setup$patterns[[p]]
-    A <- Xy[pt$rows, , drop = FALSE]
-    dim(A) <- c(pt$m, pt$n_subjects * pc)
-    A <- Linv[[p]] %*% A
-    dim(A) <- c(pt$m * pt$n_subjects, pc)
-    Xy[pt$rows, ] <- A
-  }
-  white$X[] <- Xy[, -pc]
-  white$y <- Xy[, pc]
-  white$zi <- setup$zi_w
-  white$zj <- setup$zj_w
-  white$zx <- wx[setup$e_rep] * setup$zx_t
+  white$X[] <- w$X
+  white$y <- as.numeric(w$y)
+  white$zi <- w$zi
+  white$zj <- w$zj
+  white$zx <- w$zx
   white$weights <- NULL
   white$residual <- NULL
   white$residual_info <- NULL
@@ -123,26 +62,19 @@ lmm_sparse_resid_white <- function(design, setup, theta_r, chol = FALSE) {
   if (chol) {
     Ls <- lapply(seq_len(setup$nsub), function(s) {
       if (setup$m_s[s] == 0L) return(NULL)
-      L <- Lp[[setup$pat_s[s]]]
+      L <- w$L[[setup$pat_s[s]]]
       if (!is.null(setup$sqrt_w)) L <- L / setup$sqrt_w[(setup$ss[s] + 1L):setup$ss[s + 1L]]
       L
     })
   }
-  list(design = white, logdet = logdet, L = Ls)
-}
-
-# Deviance at (theta_re, free theta_r): whitened profiled deviance + log|C|.
-lmm_sparse_resid_deviance <- function(design, setup, theta_re, free) {
-  wh <- lmm_sparse_resid_white(design, setup, lmm_sparse_resid_full(setup, free))
-  if (is.null(wh)) return(Inf)
-  ptr <- lmm_sparse_make_ptr(wh$design, setup$reml)
-  d <- cpp_lmm_sparse_evaluate(ptr, theta_re)$deviance + wh$logdet
-  if (is.finite(d)) d else Inf
+  list(design = white, logdet = w$logdet, L = Ls)
 }
 
 # First-order (projected gradient) and second-order (Hessian on the free
 # coordinates) optimality at par, by central differences. Coordinates at a
-# lower bound count as optimal when the deviance rises into the interior.
+# lower bound count as optimal when the deviance rises into the interior,
+# both by the one-sided gradient and at finite steps (1e-3 to 0.1): at a
+# variance component's bound 0 the gradient is 0 whatever the optimum.
 lmm_sparse_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
   k <- length(par)
   f0 <- f(par)
@@ -181,8 +113,13 @@ lmm_sparse_resid_check <- function(f, par, lower, grad_tol = 2e-3, h = 1e-4) {
   dec <- if (length(free) && hess_ok && min(ev) > 0) {
     tryCatch(0.5 * sum(gf * solve(H, gf)), error = function(e) Inf)
   } else Inf
+  bound_ok <- vapply(which(at_bound), function(j) {
+    steps <- c(1e-3, 1e-2, 1e-1) * max(1, abs(lower[j]))
+    all(vapply(steps, function(st) f(replace(par, j, lower[j] + st)), 0) >=
+          f0 - 1e-10 * (1 + abs(f0)))
+  }, TRUE)
   grad_ok <- all(is.finite(g)) && (all(abs(gf) < grad_tol) || dec < 1e-5) &&
-    all(g[at_bound] > -grad_tol)
+    all(g[at_bound] > -grad_tol) && all(bound_ok)
   list(gradient = g, hessian_eigen = ev, newton_decrement = dec, grad_ok = grad_ok,
        hess_ok = hess_ok,
        ok = is.finite(f0) && grad_ok && hess_ok)
@@ -199,7 +136,7 @@ lmm_fit_sparse_resid <- function(design, reml, control = lmm_control()) {
   lower_re <- as.numeric(fit0$lower)
   nt <- length(th0)
   lower <- c(lower_re, rep(-Inf, n_free))
-  f <- function(par) lmm_sparse_resid_deviance(design, setup, par[seq_len(nt)], par[nt + seq_len(n_free)])
+  f <- function(par) cpp_lmm_sparse_resid_deviance(setup$cptr, par)
   # Joint optimisation over (theta_re, free theta_r) from several starts: the
   # independence fit, a larger and a smaller random-effect share with a
   # positive correlation start (the third only when the first two end at
@@ -214,11 +151,8 @@ lmm_fit_sparse_resid <- function(design, reml, control = lmm_control()) {
   runs <- list()
   for (st in starts) {
     if (!is.finite(f(st))) next
-    o <- tryCatch(stats::nlminb(st, f, lower = lower,
-                                control = list(eval.max = 2L * control$max_iter, iter.max = control$max_iter, rel.tol = 1e-12,
-                                               x.tol = 1e-10)),
-                  error = function(e) NULL)
-    if (is.null(o) || !is.finite(o$objective)) next
+    o <- cpp_lmm_sparse_resid_minimise(setup$cptr, st, control$max_iter, tol)
+    if (!is.finite(o$objective)) next
     runs[[length(runs) + 1]] <- c(objective = o$objective, iterations = o$iterations)
     agree <- !is.null(best) && abs(o$objective - best$objective) < 1e-6
     if (is.null(best) || o$objective < best$objective) best <- o
@@ -229,12 +163,12 @@ lmm_fit_sparse_resid <- function(design, reml, control = lmm_control()) {
                        "i" = "Check the time variable of the residual term, or simplify the structure."),
                      class = "numerical", call = NULL)
   }
+  best$par <- as.numeric(best$par)
   chk <- lmm_sparse_resid_check(f, best$par, lower)
   free <- best$par[nt + seq_len(n_free)]
   theta_r <- lmm_sparse_resid_full(setup, free)
-  wh <- lmm_sparse_resid_white(design, setup, theta_r, chol = TRUE)
-  ctl <- control
-  fit <- lmm_fit_sparse_design(wh$design, reml, ctl, start = best$par[seq_len(nt)])
+  wh <- lmm_sparse_resid_white(design, setup, free, chol = TRUE)
+  fit <- lmm_fit_sparse_design(wh$design, reml, control, start = best$par[seq_len(nt)])
   fit$deviance <- fit$deviance + wh$logdet
   fit$logLik <- -fit$deviance / 2
   fit$df_logLik <- fit$df_logLik + n_free
@@ -249,8 +183,9 @@ lmm_fit_sparse_resid <- function(design, reml, control = lmm_control()) {
   fit$residual_chol <- wh$L  # per residual subject (model order): C_i = L L'
   fit$design <- design
   fit$converged <- chk$ok
-  fit$optinfo <- list(iterations = best$iterations, evaluations = best$evaluations[[1]],
-                      message = if (chk$ok) best$message else
+  fit$optinfo <- list(iterations = best$iterations, evaluations = best$evaluations,
+                      message = if (chk$ok && isTRUE(best$converged)) best$message else if (chk$ok)
+                        "the end point passed the optimality check (the search stopped at its iteration limit)" else
                         paste0("the end point failed the optimality check (",
                                if (!chk$hess_ok) "Hessian not positive semi-definite" else "gradient not small",
                                "; largest |gradient| ", signif(max(abs(chk$gradient)), 3), ")"),
@@ -276,8 +211,7 @@ lmm_sparse_resid_satterthwaite_setup <- function(object) {
   vp <- c(object$theta, object$theta_residual[-1][seq_len(n_free)], sqrt(object$sigma2))
   k <- length(vp)
   at <- function(v) {
-    wh <- lmm_sparse_resid_white(design, setup,
-                                lmm_sparse_resid_full(setup, v[nt + seq_len(n_free)]))
+    wh <- lmm_sparse_resid_white(design, setup, v[nt + seq_len(n_free)])
     if (is.null(wh)) {
       glycotrial_abort("The residual structure is not positive definite near the estimate; Satterthwaite df are not available.",
                        class = "numerical", call = NULL)

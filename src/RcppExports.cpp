@@ -439,6 +439,64 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_sparse_resid_model
+SEXP cpp_lmm_sparse_resid_model(SEXP single, Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int> zi, std::vector<int> zj, std::vector<double> zx, int q, std::vector<int> term_p, std::vector<int> term_levels, bool reml, Eigen::VectorXd weights, std::vector<int> subject_start, std::vector<int> subject_pattern, Rcpp::List pattern_coords);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_resid_model(SEXP singleSEXP, SEXP XSEXP, SEXP ySEXP, SEXP ziSEXP, SEXP zjSEXP, SEXP zxSEXP, SEXP qSEXP, SEXP term_pSEXP, SEXP term_levelsSEXP, SEXP remlSEXP, SEXP weightsSEXP, SEXP subject_startSEXP, SEXP subject_patternSEXP, SEXP pattern_coordsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type single(singleSEXP);
+    Rcpp::traits::input_parameter< Eigen::MatrixXd >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type zi(ziSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type zj(zjSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type zx(zxSEXP);
+    Rcpp::traits::input_parameter< int >::type q(qSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type term_p(term_pSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type term_levels(term_levelsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type subject_start(subject_startSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type subject_pattern(subject_patternSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pattern_coords(pattern_coordsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_resid_model(single, X, y, zi, zj, zx, q, term_p, term_levels, reml, weights, subject_start, subject_pattern, pattern_coords));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_resid_deviance
+double cpp_lmm_sparse_resid_deviance(SEXP ptr, Eigen::VectorXd par);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_resid_deviance(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_resid_deviance(ptr, par));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_resid_minimise
+Rcpp::List cpp_lmm_sparse_resid_minimise(SEXP ptr, Eigen::VectorXd start, int max_iter, double grad_tol);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_resid_minimise(SEXP ptrSEXP, SEXP startSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type start(startSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_resid_minimise(ptr, start, max_iter, grad_tol));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_sparse_resid_white
+Rcpp::List cpp_lmm_sparse_resid_white(SEXP ptr, Eigen::VectorXd free);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_resid_white(SEXP ptrSEXP, SEXP freeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type free(freeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_resid_white(ptr, free));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mi_fit_samples
 Rcpp::List cpp_mi_fit_samples(Rcpp::List problem, Rcpp::List samples, std::vector<double> theta0, int n_threads, double grad_tol, int max_iter);
 RcppExport SEXP _glycotrial_cpp_mi_fit_samples(SEXP problemSEXP, SEXP samplesSEXP, SEXP theta0SEXP, SEXP n_threadsSEXP, SEXP grad_tolSEXP, SEXP max_iterSEXP) {
@@ -1230,6 +1288,10 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},
     {"_glycotrial_cpp_lmm_sparse_fit", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_fit, 4},
     {"_glycotrial_cpp_lmm_sparse_kr", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_kr, 3},
+    {"_glycotrial_cpp_lmm_sparse_resid_model", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_resid_model, 14},
+    {"_glycotrial_cpp_lmm_sparse_resid_deviance", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_resid_deviance, 2},
+    {"_glycotrial_cpp_lmm_sparse_resid_minimise", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_resid_minimise, 4},
+    {"_glycotrial_cpp_lmm_sparse_resid_white", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_resid_white, 2},
     {"_glycotrial_cpp_mi_fit_samples", (DL_FUNC) &_glycotrial_cpp_mi_fit_samples, 6},
     {"_glycotrial_cpp_mi_analyse_samples", (DL_FUNC) &_glycotrial_cpp_mi_analyse_samples, 4},
     {"_glycotrial_cpp_mi_impute", (DL_FUNC) &_glycotrial_cpp_mi_impute, 3},

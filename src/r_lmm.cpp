@@ -14,6 +14,7 @@
 #include "core/lmm/bvn.hpp"
 #include "core/lmm/lmm.hpp"
 #include "core/lmm/profile.hpp"
+#include "core/lmm/sparse_residual.hpp"
 #include "core/optim/optim.hpp"
 #include "core/lmm/sparse_lmm.hpp"
 #include "r_guard.h"
@@ -342,42 +343,51 @@ lmm::SparseModel* sparse_ptr(SEXP ptr) {
   return xp.get();
 }
 
-}  // namespace
-
 // Z is given as 0-based triplets (zi, zj, zx) of an n x q matrix; terms by
 // their number of coefficients p and levels (columns offset + level * p + j);
 // weights of length 0 mean none.
+lmm::SparseData sparse_data(Eigen::MatrixXd X, Eigen::VectorXd y, const std::vector<int>& zi,
+                            const std::vector<int>& zj, const std::vector<double>& zx, int q,
+                            const std::vector<int>& term_p, const std::vector<int>& term_levels,
+                            bool reml, Eigen::VectorXd weights) {
+  const int n = static_cast<int>(y.size());
+  if (zi.size() != zj.size() || zi.size() != zx.size())
+    throw glycotrial::InputError("Z triplets have different lengths", "Z");
+  if (term_p.size() != term_levels.size())
+    throw glycotrial::InputError("term_p and term_levels differ in length", "terms");
+  std::vector<Eigen::Triplet<double>> trip;
+  trip.reserve(zi.size());
+  for (size_t k = 0; k < zi.size(); ++k) {
+    if (zi[k] < 0 || zi[k] >= n || zj[k] < 0 || zj[k] >= q)
+      throw glycotrial::InputError("Z triplet index out of range", "Z");
+    trip.emplace_back(zi[k], zj[k], zx[k]);
+  }
+  lmm::SparseData d;
+  d.X = std::move(X);
+  d.y = std::move(y);
+  d.Z.resize(n, q);
+  d.Z.setFromTriplets(trip.begin(), trip.end());
+  for (size_t k = 0; k < term_p.size(); ++k) {
+    lmm::SparseTerm t;
+    t.p = term_p[k];
+    t.n_levels = term_levels[k];
+    d.terms.push_back(t);
+  }
+  d.reml = reml;
+  d.weights = std::move(weights);
+  return d;
+}
+
+}  // namespace
+
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_lmm_sparse_model(Eigen::MatrixXd X, Eigen::VectorXd y, std::vector<int> zi,
                           std::vector<int> zj, std::vector<double> zx, int q,
                           std::vector<int> term_p, std::vector<int> term_levels, bool reml,
                           Eigen::VectorXd weights) {
   return glue::guard([&]() -> SEXP {
-    const int n = static_cast<int>(y.size());
-    if (zi.size() != zj.size() || zi.size() != zx.size())
-      throw glycotrial::InputError("Z triplets have different lengths", "Z");
-    if (term_p.size() != term_levels.size())
-      throw glycotrial::InputError("term_p and term_levels differ in length", "terms");
-    std::vector<Eigen::Triplet<double>> trip;
-    trip.reserve(zi.size());
-    for (size_t k = 0; k < zi.size(); ++k) {
-      if (zi[k] < 0 || zi[k] >= n || zj[k] < 0 || zj[k] >= q)
-        throw glycotrial::InputError("Z triplet index out of range", "Z");
-      trip.emplace_back(zi[k], zj[k], zx[k]);
-    }
-    lmm::SparseData d;
-    d.X = std::move(X);
-    d.y = std::move(y);
-    d.Z.resize(n, q);
-    d.Z.setFromTriplets(trip.begin(), trip.end());
-    for (size_t k = 0; k < term_p.size(); ++k) {
-      lmm::SparseTerm t;
-      t.p = term_p[k];
-      t.n_levels = term_levels[k];
-      d.terms.push_back(t);
-    }
-    d.reml = reml;
-    d.weights = std::move(weights);
+    lmm::SparseData d = sparse_data(std::move(X), std::move(y), zi, zj, zx, q, term_p,
+                                    term_levels, reml, std::move(weights));
     Rcpp::XPtr<lmm::SparseModel> ptr(new lmm::SparseModel(std::move(d)), true, sparse_tag(),
                                      R_NilValue);
     return ptr;
@@ -444,5 +454,104 @@ Rcpp::List cpp_lmm_sparse_kr(SEXP ptr, Eigen::VectorXd theta, double max_cells =
     return Rcpp::List::create(Rcpp::_["phi"] = kr.phi, Rcpp::_["phi_adj"] = kr.phi_adj,
                               Rcpp::_["P"] = P, Rcpp::_["W"] = kr.W,
                               Rcpp::_["scale2"] = kr.scale2);
+  });
+}
+
+// ---- several grouping factors with a residual covariance structure ----
+
+namespace {
+
+SEXP sparse_resid_tag() { return Rf_install("glycotrial_lmm_sparse_resid"); }
+
+lmm::SparseResidualModel* sparse_resid_ptr(SEXP ptr) {
+  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrTag(ptr) != sparse_resid_tag())
+    throw glycotrial::InputError("not a residual-structure LMM pointer", "object");
+  Rcpp::XPtr<lmm::SparseResidualModel> xp(ptr);
+  if (xp.get() == nullptr)
+    throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
+  return xp.get();
+}
+
+}  // namespace
+
+// The residual blocks C_i come from `single`, a one-factor model with the
+// same plugin residual structure (cpp_lmm_model), which the returned pointer
+// keeps alive: C = residual_cov(0 (random effects), theta_r) / y_scale^2.
+// subject_start: 0-based row offsets of the residual subjects; subject_pattern:
+// 0-based visit pattern per subject (-1 for none); pattern_coords: a list of
+// the patterns' visit coordinates.
+// [[Rcpp::export(rng = false)]]
+SEXP cpp_lmm_sparse_resid_model(SEXP single, Eigen::MatrixXd X, Eigen::VectorXd y,
+                                std::vector<int> zi, std::vector<int> zj, std::vector<double> zx,
+                                int q, std::vector<int> term_p, std::vector<int> term_levels,
+                                bool reml, Eigen::VectorXd weights, std::vector<int> subject_start,
+                                std::vector<int> subject_pattern, Rcpp::List pattern_coords) {
+  return glue::guard([&]() -> SEXP {
+    const lmm::Model* m = model_ptr(single);
+    lmm::SparseResidualData d;
+    d.model = sparse_data(std::move(X), std::move(y), zi, zj, zx, q, term_p, term_levels, reml,
+                          std::move(weights));
+    d.subject_start = std::move(subject_start);
+    d.subject_pattern = std::move(subject_pattern);
+    for (R_xlen_t p = 0; p < pattern_coords.size(); ++p)
+      d.pattern_coords.push_back(Rcpp::as<std::vector<double>>(pattern_coords[p]));
+    d.n_theta_r = m->n_theta_residual();
+    const int ng = m->n_theta_g();
+    const double ys2 = m->y_scale() * m->y_scale();
+    lmm::BlockCovariance cov = [m, ng, ys2](const Eigen::VectorXd& theta_r,
+                                            const std::vector<double>& coords) {
+      Eigen::VectorXd th = Eigen::VectorXd::Zero(ng + theta_r.size());
+      th.tail(theta_r.size()) = theta_r;
+      return Eigen::MatrixXd(m->residual_cov(th, coords, std::vector<int>(coords.size(), 0)) / ys2);
+    };
+    Rcpp::XPtr<lmm::SparseResidualModel> ptr(new lmm::SparseResidualModel(std::move(d), cov), true,
+                                             sparse_resid_tag(), single);
+    return ptr;
+  });
+}
+
+// [[Rcpp::export(rng = false)]]
+double cpp_lmm_sparse_resid_deviance(SEXP ptr, Eigen::VectorXd par) {
+  return glue::guard([&] { return sparse_resid_ptr(ptr)->deviance(par); });
+}
+
+// One run of the core's bounded method over (theta_re, free residual parameters).
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_sparse_resid_minimise(SEXP ptr, Eigen::VectorXd start, int max_iter,
+                                         double grad_tol) {
+  return glue::guard([&] {
+    lmm::SparseResidualModel* m = sparse_resid_ptr(ptr);
+    if (start.size() != m->n_theta_re() + m->n_free())
+      throw glycotrial::InputError("start has the wrong length", "start");
+    const glycotrial::optim::Result r = m->minimise(start, max_iter, grad_tol);
+    return Rcpp::List::create(Rcpp::_["par"] = r.x, Rcpp::_["objective"] = r.f,
+                              Rcpp::_["iterations"] = r.iterations,
+                              Rcpp::_["evaluations"] = r.evaluations,
+                              Rcpp::_["converged"] = r.converged, Rcpp::_["message"] = r.message,
+                              Rcpp::_["lower"] = m->lower());
+  });
+}
+
+// The whitened design at the free residual parameters: X, y, Z as 0-based
+// triplets (zi, zj, zx), log|C| and each visit pattern's factor L (C_p = L L').
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_sparse_resid_white(SEXP ptr, Eigen::VectorXd free) {
+  return glue::guard([&] {
+    const lmm::SparseResidualModel* m = sparse_resid_ptr(ptr);
+    const lmm::SparseResidualModel::Whitened w = m->whitened(m->theta_r(free));
+    if (!w.ok) return Rcpp::List::create(Rcpp::_["ok"] = false);
+    std::vector<int> zi, zj;
+    std::vector<double> zx;
+    for (int c = 0; c < w.Z.outerSize(); ++c)
+      for (Eigen::SparseMatrix<double>::InnerIterator it(w.Z, c); it; ++it) {
+        zi.push_back(static_cast<int>(it.row()));
+        zj.push_back(c);
+        zx.push_back(it.value());
+      }
+    Rcpp::List L(w.L.size());
+    for (size_t p = 0; p < w.L.size(); ++p) L[p] = Rcpp::wrap(w.L[p]);
+    return Rcpp::List::create(Rcpp::_["ok"] = true, Rcpp::_["X"] = w.X, Rcpp::_["y"] = w.y,
+                              Rcpp::_["zi"] = zi, Rcpp::_["zj"] = zj, Rcpp::_["zx"] = zx,
+                              Rcpp::_["logdet"] = w.logdet, Rcpp::_["L"] = L);
   });
 }

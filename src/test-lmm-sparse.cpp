@@ -13,6 +13,7 @@
 
 #include "core/common/errors.hpp"
 #include "core/lmm/sparse_lmm.hpp"
+#include "core/lmm/sparse_residual.hpp"
 #include "core/optim/optim.hpp"
 
 namespace {
@@ -40,6 +41,40 @@ bool near(double a, double b, double tol = 1e-10) { return std::fabs(a - b) <= t
 }  // namespace
 
 context("sparse LMM core") {
+
+test_that("a residual structure whitens the design: hand calculation and C = I") {
+  // Residual subjects = the two groups, C = [[1, r], [r, 1]], r = tanh(free).
+  // With theta = 0 and r = 1/2, V / sigma^2 = C = (I + Z Z') / 2: beta = 4.5,
+  // e' C^-1 e = 2 * 55/3, log|C| = 2 log(3/4); ML deviance
+  // 2 log(3/4) + 4 (1 + log(2 pi (110/3) / 4)).
+  lm::SparseResidualData d;
+  d.model = tiny(false);
+  d.subject_start = {0, 2, 4};
+  d.subject_pattern = {0, 0};
+  d.pattern_coords = {{0.0, 1.0}};
+  d.n_theta_r = 2;
+  lm::BlockCovariance cov = [](const Eigen::VectorXd& th, const std::vector<double>&) {
+    Eigen::MatrixXd C(2, 2);
+    const double r = std::tanh(th(1));
+    C << 1, r, r, 1;
+    return C;
+  };
+  lm::SparseResidualModel m(d, cov);
+  expect_true((m.n_theta_re() == 1 && m.n_free() == 1));
+  Eigen::VectorXd par(2);
+  par << 0.0, std::atanh(0.5);
+  const double two_pi = 2 * M_PI;
+  expect_true(near(m.deviance(par), 2 * std::log(0.75) + 4 * (1 + std::log(two_pi * 110.0 / 12))));
+  // r = 0 (C = I) and theta = 1: the model without a residual structure
+  par << 1.0, 0.0;
+  lm::SparseModel plain(tiny(false));
+  Eigen::VectorXd th(1);
+  th << 1.0;
+  expect_true(near(m.deviance(par), plain.deviance(th)));
+  // a C that is not positive definite: +inf, not an error
+  par << 1.0, 40.0;
+  expect_true(std::isinf(m.deviance(par)));
+}
 
 test_that("profiled ML and REML deviance match the hand calculation") {
   const double two_pi = 2 * M_PI, r2 = 55.0 / 3;

@@ -34,6 +34,10 @@ test_that("a failed optimality check gives converged = FALSE and a classed warni
   expect_true(chk$ok)
   chk <- glycotrial:::lmm_sparse_resid_check(function(p) (p[1] - 1)^2, 0, 0)
   expect_false(chk$ok)
+  # a variance component at its bound 0: the deviance is even in it, so the
+  # one-sided gradient there is 0 although it falls further in (minimum at 0.3)
+  chk <- glycotrial:::lmm_sparse_resid_check(function(p) (p[1]^2 - 0.09)^2 * 100, 0, 0)
+  expect_false(chk$ok)
   # a steep direction: gradient 0.003 but 1e-7 from the optimum (Newton
   # decrement tiny) counts as converged
   chk <- glycotrial:::lmm_sparse_resid_check(function(p) 2.5e4 * (p[1] - 1.2e-7)^2 + p[2]^2,

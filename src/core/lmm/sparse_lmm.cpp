@@ -45,13 +45,7 @@ SparseModel::SparseModel(SparseData data) : data_(std::move(data)) {
     data_.Z = sw.asDiagonal() * data_.Z;
     log_det_w_ = data_.weights.array().log().sum();
   }
-  data_.Z.makeCompressed();
-  const Eigen::SparseMatrix<double> Zt = data_.Z.transpose();
-  ZtZ_ = Zt * data_.Z;
-  ZtX_ = Zt * data_.X;
-  Zty_ = Zt * data_.y;
-  XtX_ = data_.X.transpose() * data_.X;
-  Xty_ = data_.X.transpose() * data_.y;
+  cross_products();
 
   // Lambda: block diagonal, lower-triangular p x p block per term and level.
   std::vector<Eigen::Triplet<double>> trip;
@@ -77,6 +71,28 @@ SparseModel::SparseModel(SparseData data) : data_(std::move(data)) {
       lambda_map_[&it.valueRef() - Lambda_.valuePtr()] = theta_offset_[term] + lower_index(i, j, p);
     }
   }
+}
+
+void SparseModel::cross_products() {
+  data_.Z.makeCompressed();
+  const Eigen::SparseMatrix<double> Zt = data_.Z.transpose();
+  ZtZ_ = Zt * data_.Z;
+  ZtX_ = Zt * data_.X;
+  Zty_ = Zt * data_.y;
+  XtX_ = data_.X.transpose() * data_.X;
+  Xty_ = data_.X.transpose() * data_.y;
+}
+
+void SparseModel::set_data(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                           const Eigen::SparseMatrix<double>& Z) {
+  require(data_.weights.size() == 0, "weights", "set_data() needs a model without weights");
+  require(X.rows() == data_.X.rows() && X.cols() == data_.X.cols() && y.size() == data_.y.size() &&
+              Z.rows() == data_.Z.rows() && Z.cols() == data_.Z.cols(),
+          "X", "set_data() keeps the dimensions of the model");
+  data_.X = X;
+  data_.y = y;
+  data_.Z = Z;
+  cross_products();
 }
 
 Eigen::VectorXd SparseModel::theta_lower() const {

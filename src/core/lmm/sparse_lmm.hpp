@@ -74,6 +74,12 @@ class SparseModel {
   // (not profiled), as lmerTest's devfun_vp: used for Satterthwaite df.
   double deviance_sigma(const Eigen::VectorXd& theta, double sigma);
 
+  // Replaces X, y and Z (same dimensions; a model without weights) and keeps
+  // the symbolic analysis while the pattern of M stays: the whitened designs
+  // of SparseResidualModel, one per value of the residual parameters.
+  void set_data(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                const Eigen::SparseMatrix<double>& Z);
+
   SparseEvaluation evaluate(const Eigen::VectorXd& theta);
   double deviance(const Eigen::VectorXd& theta);
 
@@ -92,6 +98,7 @@ class SparseModel {
   Eigen::MatrixXd conditional_var(const Eigen::VectorXd& theta, int k);
 
  private:
+  void cross_products();
   void update_lambda(const Eigen::VectorXd& theta);
   bool factorise();
 
