@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/common/errors.hpp"
+#include "core/covariance/log_cholesky.hpp"
 
 namespace glycotrial {
 namespace mmrm {
@@ -39,20 +40,13 @@ class IidCovariance : public LmmStructure {
 // U = L L' (log-Cholesky); coordinates are the response indices.
 class LogCholeskyCovariance : public LmmStructure {
  public:
-  LogCholeskyCovariance(int dim, bool diagonal) : d_(dim), diagonal_(diagonal) {
-    for (int j = 0; j < d_; ++j)
-      for (int i = j; i < d_; ++i)
-        if (i == j || !diagonal_) pos_.emplace_back(i, j);
-  }
+  LogCholeskyCovariance(int dim, bool diagonal)
+      : d_(dim), diagonal_(diagonal), pos_(log_cholesky_entries({dim}, diagonal)) {}
   std::string key() const override { return diagonal_ ? "logchol_diag" : "logchol"; }
   int n_theta(int) const override { return static_cast<int>(pos_.size()); }
   void sigma(const std::vector<double>& theta, int, const std::vector<double>& coords,
              MatrixXd& S, std::vector<MatrixXd>* dS) const override {
-    MatrixXd L = MatrixXd::Zero(d_, d_);
-    for (size_t r = 0; r < pos_.size(); ++r) {
-      const int i = pos_[r].first, j = pos_[r].second;
-      L(i, j) = i == j ? std::exp(theta[r]) : theta[r];
-    }
+    const MatrixXd L = log_cholesky_factor(theta.data(), pos_, d_);
     const MatrixXd U = L * L.transpose();
     const int m = static_cast<int>(coords.size());
     auto at = [&](const MatrixXd& A, MatrixXd& out) {
@@ -67,24 +61,20 @@ class LogCholeskyCovariance : public LmmStructure {
       for (size_t r = 0; r < pos_.size(); ++r) {
         const int i = pos_[r].first, j = pos_[r].second;
         MatrixXd dL = MatrixXd::Zero(d_, d_);
-        dL(i, j) = i == j ? L(i, i) : 1.0;
+        dL(i, j) = log_cholesky_slope(L, pos_[r]);
         at(MatrixXd(dL * L.transpose() + L * dL.transpose()), (*dS)[r]);
       }
     }
   }
   // Cholesky factor of the empirical covariance (its diagonal when diagonal).
   std::vector<double> start(const MatrixXd& S, double) const override {
-    const MatrixXd L = S.llt().matrixL();
-    std::vector<double> th;
-    for (const auto& ij : pos_)
-      th.push_back(ij.first == ij.second ? std::log(L(ij.first, ij.first)) : L(ij.first, ij.second));
-    return th;
+    return log_cholesky_parameters(S.llt().matrixL(), pos_);
   }
 
  private:
   int d_;
   bool diagonal_;
-  std::vector<std::pair<int, int>> pos_;  // (row, column) of L per parameter
+  std::vector<CholeskyEntry> pos_;  // (row, column) of L per parameter
 };
 
 // rho^|t - t'| with rho = tanh(theta), or the identity (no parameters).

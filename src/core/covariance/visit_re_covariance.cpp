@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/common/errors.hpp"
+#include "core/covariance/log_cholesky.hpp"
 
 namespace glycotrial {
 namespace mmrm {
@@ -18,10 +19,9 @@ VisitRandomEffectsCovariance::VisitRandomEffectsCovariance(Eigen::MatrixXd Z,
   int q = 0;
   for (int b : blocks_) {
     if (b < 1) throw InputError("random-effect blocks must have at least one column", "blocks");
-    for (int j = 0; j < b; ++j)
-      for (int i = j; i < b; ++i) pos_.emplace_back(q + i, q + j);
     q += b;
   }
+  pos_ = log_cholesky_entries(blocks_);
   if (q != Z_.cols())
     throw InputError("the random-effect blocks (" + std::to_string(q) +
                          " columns) do not match Z (" + std::to_string(Z_.cols()) + ")",
@@ -45,11 +45,7 @@ void VisitRandomEffectsCovariance::sigma(const std::vector<double>& theta, int,
   const int n_r = residual_ ? residual_->n_theta(k) : 1;
   if (static_cast<int>(theta.size()) != n_g_ + n_r)
     throw InputError("expected " + std::to_string(n_g_ + n_r) + " parameters", "theta");
-  Eigen::MatrixXd L = Eigen::MatrixXd::Zero(q, q);
-  for (int r = 0; r < n_g_; ++r) {
-    const auto& ij = pos_[r];
-    L(ij.first, ij.second) = ij.first == ij.second ? std::exp(theta[r]) : theta[r];
-  }
+  const Eigen::MatrixXd L = log_cholesky_factor(theta.data(), pos_, q);
   Eigen::MatrixXd Zi(m, q);
   for (int a = 0; a < m; ++a) {
     const int v = static_cast<int>(coords[a]);
@@ -66,7 +62,7 @@ void VisitRandomEffectsCovariance::sigma(const std::vector<double>& theta, int,
     // the diagonal, where L_aa = exp(theta)); Zi E L' Zi' = z_a (ZL_b)'.
     for (int r = 0; r < n_g_; ++r) {
       const int a = pos_[r].first, b = pos_[r].second;
-      const double c = a == b ? L(a, a) : 1.0;
+      const double c = log_cholesky_slope(L, pos_[r]);
       Eigen::MatrixXd D = c * Zi.col(a) * ZL.col(b).transpose();
       dS->push_back(D + D.transpose());
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/covariance/covariance.hpp"
+#include "core/covariance/log_cholesky.hpp"
 
 namespace glycotrial {
 namespace mmrm {
@@ -40,7 +41,7 @@ class VisitRandomEffectsCovariance : public CovarianceModel {
   std::vector<double> residual_coords_;
   int n_g_ = 0;
   // (row, column) of L for each G parameter
-  std::vector<std::pair<int, int>> pos_;
+  std::vector<CholeskyEntry> pos_;  // log-Cholesky entries of G
 };
 
 }  // namespace mmrm

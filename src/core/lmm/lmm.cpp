@@ -61,6 +61,7 @@ Model::Model(Data d)
     qs += b;
   }
   require(qs == q_, "formula", "random-effect blocks do not add up to the columns of Z");
+  g_entries_ = mmrm::log_cholesky_entries(re_blocks_);
   require(subject_start_.size() >= 2 && subject_start_.front() == 0 &&
               subject_start_.back() == n,
           "data", "subject offsets must start at 0 and end at the number of rows");
@@ -370,16 +371,12 @@ Evaluation Model::evaluate(const Eigen::VectorXd& theta, bool profiled, bool wan
     for (int j = 0; j < kr; ++j) grad(kg + j) += (M.cwiseProduct(dRs[pi][j])).sum();
   }
   // G part: d tr(B L L') / dL = 2 B L; diagonal on log scale.
-  int off = 0, pos = 0;
-  for (int b : re_blocks_) {
-    Eigen::MatrixXd L = Eigen::MatrixXd::Zero(b, b);
-    int pp = pos;
-    for (int c = 0; c < b; ++c)
-      for (int r = c; r < b; ++r) L(r, c) = (r == c) ? std::exp(theta(pp++)) : theta(pp++);
-    const Eigen::MatrixXd GL = 2 * B.block(off, off, b, b) * L;
-    for (int c = 0; c < b; ++c)
-      for (int r = c; r < b; ++r) grad(pos++) = (r == c) ? GL(r, c) * L(r, c) : GL(r, c);
-    off += b;
+  // (L is block diagonal, so B L holds each block's B_bb L_b)
+  const Eigen::MatrixXd L = mmrm::log_cholesky_factor(theta.data(), g_entries_, q_);
+  const Eigen::MatrixXd GL = 2 * B * L;
+  for (size_t r = 0; r < g_entries_.size(); ++r) {
+    const auto& e = g_entries_[r];
+    grad(r) = GL(e.first, e.second) * mmrm::log_cholesky_slope(L, e);
   }
   ev.gradient = grad;
   return ev;
@@ -391,11 +388,10 @@ Eigen::VectorXd Model::to_absolute(const Eigen::VectorXd& theta_profiled) const 
   if (!ev.ok) throw NumericalError("cannot evaluate the model at these parameters", "theta");
   const double ls = 0.5 * std::log(ev.sigma2);
   Eigen::VectorXd out(n_theta(false));
-  int pos = 0;
-  for (int b : re_blocks_)
-    for (int c = 0; c < b; ++c)
-      for (int r = c; r < b; ++r, ++pos)
-        out(pos) = (r == c) ? theta_profiled(pos) + ls : theta_profiled(pos) * std::exp(ls);
+  const int pos = static_cast<int>(g_entries_.size());
+  for (int r = 0; r < pos; ++r)
+    out(r) = g_entries_[r].first == g_entries_[r].second ? theta_profiled(r) + ls
+                                                          : theta_profiled(r) * std::exp(ls);
   out(pos) = ls;
   return out;
 }
@@ -478,12 +474,10 @@ FitResult Model::fit(const FitOptions& opt) const {
   {
     double ref = 1;  // standardised residual scale
     if (residual_->is_iid()) ref = std::exp(out.theta_absolute(n_theta_g()));
-    int pos = 0;
-    for (int b : re_blocks_)
-      for (int c = 0; c < b; ++c)
-        for (int r = c; r < b; ++r, ++pos)
-          if (r == c && std::exp(out.theta_absolute(pos)) / ref < opt.singular_tol)
-            out.singular = true;
+    for (size_t r = 0; r < g_entries_.size(); ++r)
+      if (g_entries_[r].first == g_entries_[r].second &&
+          std::exp(out.theta_absolute(r)) / ref < opt.singular_tol)
+        out.singular = true;
   }
   conditional_modes(out.theta_absolute, out.ranef, out.ranef_condvar);
   return out;
@@ -528,16 +522,7 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
   // linear in them), then either the iid residual variance (linear) or the
   // residual structure's own parameters theta_R (nonlinear: dV/dtheta_R from
   // the plugin, d2V/dtheta_R2 by central differences of R(theta_R)).
-  struct Par { int r, c; };
-  std::vector<Par> pars;
-  {
-    int off = 0;
-    for (int b : re_blocks_) {
-      for (int c = 0; c < b; ++c)
-        for (int r = c; r < b; ++r) pars.push_back({off + r, off + c});
-      off += b;
-    }
-  }
+  const std::vector<mmrm::CholeskyEntry>& pars = g_entries_;  // (row, column) of G
   const int KG = static_cast<int>(pars.size());
   const int K = KG + kr_n;
   // Difference steps for the second derivatives of R in theta_R.
@@ -572,9 +557,9 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
       if (j >= KG) {
         H[j] = iid ? Vi : Eigen::MatrixXd(dR[j - KG] * Vi);
       } else {
-        const Eigen::VectorXd zr = Pt.Z.col(pars[j].r), zc = Pt.Z.col(pars[j].c);
+        const Eigen::VectorXd zr = Pt.Z.col(pars[j].first), zc = Pt.Z.col(pars[j].second);
         Eigen::MatrixXd Vj = zr * zc.transpose();
-        if (pars[j].r != pars[j].c) Vj += zc * zr.transpose();
+        if (pars[j].first != pars[j].second) Vj += zc * zr.transpose();
         H[j] = Vj * Vi;
       }
     }
@@ -632,7 +617,7 @@ KenwardRoger Model::kenward_roger(const Eigen::VectorXd& theta, bool observed) c
     auto phi_of = [&](const Eigen::VectorXd& th) {
       Eigen::VectorXd out(K);
       const Eigen::MatrixXd Gt = g_from_theta(th);
-      for (int j = 0; j < KG; ++j) out(j) = Gt(pars[j].r, pars[j].c);
+      for (int j = 0; j < KG; ++j) out(j) = Gt(pars[j].first, pars[j].second);
       for (int j = 0; j < kr_n; ++j) out(KG + j) = iid ? std::exp(2 * th(kg)) : th(kg + j);
       return out;
     };

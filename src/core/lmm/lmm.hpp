@@ -28,6 +28,7 @@
 
 #include <Eigen/Dense>
 
+#include "core/covariance/log_cholesky.hpp"
 #include "core/inference/kenward_roger.hpp"
 
 #include <memory>
@@ -190,6 +191,7 @@ class Model {
   Eigen::MatrixXd X_, Z_;
   Eigen::VectorXd y_;
   std::vector<int> subject_start_, re_blocks_, groups_;
+  std::vector<mmrm::CholeskyEntry> g_entries_;  // log-Cholesky entries of G's blocks
   std::vector<double> coords_;
   int p_ = 0, q_ = 0;
   bool reml_ = true;
