@@ -129,6 +129,10 @@ cpp_lmm_sparse_fit <- function(ptr, theta0, max_iter, grad_tol) {
     .Call(`_glycotrial_cpp_lmm_sparse_fit`, ptr, theta0, max_iter, grad_tol)
 }
 
+cpp_lmm_sparse_profile_vc <- function(ptr, kind, term, i, j, value, theta, sigma, theta_alt, sigma_alt, max_iter, grad_tol) {
+    .Call(`_glycotrial_cpp_lmm_sparse_profile_vc`, ptr, kind, term, i, j, value, theta, sigma, theta_alt, sigma_alt, max_iter, grad_tol)
+}
+
 cpp_lmm_sparse_kr <- function(ptr, theta, max_cells = 1e8) {
     .Call(`_glycotrial_cpp_lmm_sparse_kr`, ptr, theta, max_cells)
 }

@@ -427,6 +427,27 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_sparse_profile_vc
+Rcpp::List cpp_lmm_sparse_profile_vc(SEXP ptr, std::string kind, int term, int i, int j, double value, Eigen::VectorXd theta, double sigma, Eigen::VectorXd theta_alt, double sigma_alt, int max_iter, double grad_tol);
+RcppExport SEXP _glycotrial_cpp_lmm_sparse_profile_vc(SEXP ptrSEXP, SEXP kindSEXP, SEXP termSEXP, SEXP iSEXP, SEXP jSEXP, SEXP valueSEXP, SEXP thetaSEXP, SEXP sigmaSEXP, SEXP theta_altSEXP, SEXP sigma_altSEXP, SEXP max_iterSEXP, SEXP grad_tolSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::string >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< int >::type term(termSEXP);
+    Rcpp::traits::input_parameter< int >::type i(iSEXP);
+    Rcpp::traits::input_parameter< int >::type j(jSEXP);
+    Rcpp::traits::input_parameter< double >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
+    Rcpp::traits::input_parameter< Eigen::VectorXd >::type theta_alt(theta_altSEXP);
+    Rcpp::traits::input_parameter< double >::type sigma_alt(sigma_altSEXP);
+    Rcpp::traits::input_parameter< int >::type max_iter(max_iterSEXP);
+    Rcpp::traits::input_parameter< double >::type grad_tol(grad_tolSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_sparse_profile_vc(ptr, kind, term, i, j, value, theta, sigma, theta_alt, sigma_alt, max_iter, grad_tol));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_sparse_kr
 Rcpp::List cpp_lmm_sparse_kr(SEXP ptr, Eigen::VectorXd theta, double max_cells);
 RcppExport SEXP _glycotrial_cpp_lmm_sparse_kr(SEXP ptrSEXP, SEXP thetaSEXP, SEXP max_cellsSEXP) {
@@ -1287,6 +1308,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_lmm_sparse_condvar", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_condvar, 3},
     {"_glycotrial_cpp_lmm_sparse_relcov", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_relcov, 3},
     {"_glycotrial_cpp_lmm_sparse_fit", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_fit, 4},
+    {"_glycotrial_cpp_lmm_sparse_profile_vc", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_profile_vc, 12},
     {"_glycotrial_cpp_lmm_sparse_kr", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_kr, 3},
     {"_glycotrial_cpp_lmm_sparse_resid_model", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_resid_model, 14},
     {"_glycotrial_cpp_lmm_sparse_resid_deviance", (DL_FUNC) &_glycotrial_cpp_lmm_sparse_resid_deviance, 2},

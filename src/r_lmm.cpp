@@ -17,6 +17,7 @@
 #include "core/lmm/sparse_residual.hpp"
 #include "core/optim/optim.hpp"
 #include "core/lmm/sparse_lmm.hpp"
+#include "core/lmm/sparse_profile.hpp"
 #include "r_guard.h"
 
 namespace lmm = glycotrial::lmm;
@@ -302,6 +303,24 @@ Rcpp::List cpp_lmm_kr_test(Rcpp::List setup, Eigen::MatrixXd L) {
   });
 }
 
+namespace {
+
+// A profile target from R: kind "sd" (block, i), "cor" (block, i < j) or
+// "sigma" (block, i, j unused).
+lmm::VcTarget vc_target(const std::string& kind, int block, int i, int j) {
+  lmm::VcTarget t;
+  if (kind == "sd") t.kind = lmm::VcKind::Sd;
+  else if (kind == "cor") t.kind = lmm::VcKind::Cor;
+  else if (kind == "sigma") t.kind = lmm::VcKind::Sigma;
+  else throw glycotrial::InputError("unknown variance component kind '" + kind + "'", "parm");
+  t.block = block;
+  t.i = i;
+  t.j = j;
+  return t;
+}
+
+}  // namespace
+
 // Profiled deviance at a fixed variance component (see core/lmm/profile.hpp):
 // kind "sd" (block, i), "cor" (block, i < j) or "sigma"; value on the
 // original scale. Returns the deviance and the constrained optimum.
@@ -310,14 +329,7 @@ Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int 
                               Eigen::VectorXd start, int max_iter, double grad_tol,
                               int newton_steps) {
   return glue::guard([&] {
-    lmm::VcTarget t;
-    if (kind == "sd") t.kind = lmm::VcKind::Sd;
-    else if (kind == "cor") t.kind = lmm::VcKind::Cor;
-    else if (kind == "sigma") t.kind = lmm::VcKind::Sigma;
-    else throw glycotrial::InputError("unknown variance component kind '" + kind + "'", "parm");
-    t.block = block;
-    t.i = i;
-    t.j = j;
+    const lmm::VcTarget t = vc_target(kind, block, i, j);
     lmm::FitOptions opt;
     opt.max_iter = max_iter;
     opt.grad_tol = grad_tol;
@@ -440,6 +452,29 @@ Rcpp::List cpp_lmm_sparse_fit(SEXP ptr, Rcpp::Nullable<Rcpp::NumericVector> thet
                               Rcpp::_["evaluations"] = r.evaluations,
                               Rcpp::_["converged"] = r.converged,
                               Rcpp::_["message"] = r.message, Rcpp::_["lower"] = lower);
+  });
+}
+
+// Deviance at a fixed variance component of a sparse fit (see
+// core/lmm/sparse_profile.hpp): kind "sd" (term, i), "cor" (term, i < j) or
+// "sigma"; value on the response scale; the other components minimised from
+// (theta, sigma) (and from (theta_alt, sigma_alt), e.g. the ML estimate, when
+// that search ends at a stationary 0). Returns the deviance and the
+// constrained optimum.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_lmm_sparse_profile_vc(SEXP ptr, std::string kind, int term, int i, int j,
+                                     double value, Eigen::VectorXd theta, double sigma,
+                                     Eigen::VectorXd theta_alt, double sigma_alt, int max_iter,
+                                     double grad_tol) {
+  return glue::guard([&] {
+    lmm::FitOptions opt;
+    opt.max_iter = max_iter;
+    opt.grad_tol = grad_tol;
+    const lmm::SparseProfilePoint p =
+        lmm::profile_variance_sparse(*sparse_ptr(ptr), vc_target(kind, term, i, j), value, theta,
+                                     sigma, opt, theta_alt, sigma_alt);
+    return Rcpp::List::create(Rcpp::_["deviance"] = p.deviance, Rcpp::_["theta"] = p.theta,
+                              Rcpp::_["sigma"] = p.sigma, Rcpp::_["converged"] = p.converged);
   });
 }
 

@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "core/common/errors.hpp"
+#include "core/lmm/profile_row.hpp"
 #include "core/optim/optim.hpp"
 
 namespace glycotrial {
@@ -23,26 +25,13 @@ class ProfileMap {
               "the residual SD can be profiled only without a residual structure");
       special_.push_back(kg);
       value_ = std::log(value / m.y_scale());
-      n_special_ = 0;
     } else {
       require(t.block >= 0 && t.block < static_cast<int>(blocks.size()), "parm",
               "no such random-effect block");
       b_ = blocks[t.block];
       for (int k = 0; k < t.block; ++k) bs_ += n_chol(blocks[k]);
-      if (t.kind == VcKind::Sd) {
-        require(t.i >= 0 && t.i < b_, "parm", "no such random effect");
-        require(value > 0, "parm", "a standard deviation must be positive");
-        row_ = t.i;
-        value_ = value / m.y_scale();
-        n_special_ = row_;
-      } else {
-        require(t.i >= 0 && t.i < t.j && t.j < b_, "parm", "no such correlation");
-        require(std::fabs(value) < 1, "parm", "a correlation must be in (-1, 1)");
-        row_ = t.j;
-        value_ = value;
-        n_special_ = row_;  // log sd_j and u_c for c < j, c != i
-      }
-      for (int c = 0; c <= row_; ++c) special_.push_back(index(row_, c));
+      row_.emplace(t, b_, t.kind == VcKind::Sd ? value / m.y_scale() : value);
+      for (int c = 0; c <= row_->row(); ++c) special_.push_back(index(row_->row(), c));
     }
     std::vector<bool> sp(theta0.size(), false);
     for (int k : special_) sp[k] = true;
@@ -50,37 +39,20 @@ class ProfileMap {
       if (!sp[k]) kept_.push_back(k);
   }
 
-  int size() const { return static_cast<int>(kept_.size()) + n_special_; }
+  int size() const { return static_cast<int>(kept_.size()) + (row_ ? row_->size() : 0); }
 
   Eigen::VectorXd theta(const Eigen::VectorXd& u) const {
     Eigen::VectorXd th = templ_;
     const int nk = static_cast<int>(kept_.size());
     for (int k = 0; k < nk; ++k) th(kept_[k]) = u(k);
-    if (t_.kind == VcKind::Sigma) {
+    if (!row_) {
       th(special_[0]) = value_;
       return th;
     }
-    Eigen::VectorXd row;
-    if (t_.kind == VcKind::Sd) {
-      Eigen::VectorXd v(row_ + 1);
-      for (int c = 0; c < row_; ++c) v(c) = u(nk + c);
-      v(row_) = 1;
-      row = value_ * v / v.norm();
-    } else {
-      const double sdj = std::exp(u(nk));
-      Eigen::VectorXd vi = Eigen::VectorXd::Zero(row_ + 1);
-      for (int c = 0; c <= t_.i; ++c) vi(c) = l_entry(th, t_.i, c);
-      vi /= vi.norm();
-      Eigen::VectorXd w(row_ + 1);
-      int pos = nk + 1;
-      for (int c = 0; c < row_; ++c) w(c) = (c == t_.i) ? 0.0 : u(pos++);
-      w(row_) = 1;
-      w -= w.dot(vi) * vi;
-      w /= w.norm();
-      row = sdj * (value_ * vi + std::sqrt(1 - value_ * value_) * w);
-    }
-    for (int c = 0; c < row_; ++c) th(index(row_, c)) = row(c);
-    th(index(row_, row_)) = std::log(row(row_));
+    const int r = row_->row();
+    const Eigen::VectorXd row = row_->values(u.data() + nk, l_row(th, t_.i));
+    for (int c = 0; c < r; ++c) th(index(r, c)) = row(c);
+    th(index(r, r)) = std::log(row(r));
     return th;
   }
 
@@ -89,27 +61,7 @@ class ProfileMap {
     Eigen::VectorXd u(size());
     const int nk = static_cast<int>(kept_.size());
     for (int k = 0; k < nk; ++k) u(k) = theta0(kept_[k]);
-    if (t_.kind == VcKind::Sigma) return u;
-    Eigen::VectorXd lr(row_ + 1);
-    for (int c = 0; c <= row_; ++c) lr(c) = l_entry(theta0, row_, c);
-    if (t_.kind == VcKind::Sd) {
-      for (int c = 0; c < row_; ++c) u(nk + c) = lr(c) / lr(row_);
-      return u;
-    }
-    u(nk) = std::log(lr.norm());
-    Eigen::VectorXd vi = Eigen::VectorXd::Zero(row_ + 1);
-    for (int c = 0; c <= t_.i; ++c) vi(c) = l_entry(theta0, t_.i, c);
-    vi /= vi.norm();
-    Eigen::VectorXd w = lr / lr.norm();
-    w -= w.dot(vi) * vi;
-    const double wn = w.norm();
-    int pos = nk + 1;
-    for (int c = 0; c < row_; ++c) {
-      if (c == t_.i) continue;
-      u(pos++) = (wn > 1e-8 && w(row_) > 1e-8)
-                     ? (w(c) / wn - (w(t_.i) / wn) * vi(c) / vi(t_.i)) / (w(row_) / wn)
-                     : 0.0;
-    }
+    if (row_) u.tail(row_->size()) = row_->coords(l_row(theta0, row_->row()), l_row(theta0, t_.i));
     return u;
   }
 
@@ -119,15 +71,18 @@ class ProfileMap {
     for (int cc = 0; cc < c; ++cc) k += b_ - cc;
     return k + (r - c);
   }
-  double l_entry(const Eigen::VectorXd& th, int r, int c) const {
-    return r == c ? std::exp(th(index(r, c))) : th(index(r, c));
+  // Row r of L (the diagonal is stored as its log).
+  Eigen::VectorXd l_row(const Eigen::VectorXd& th, int r) const {
+    Eigen::VectorXd out(r + 1);
+    for (int c = 0; c <= r; ++c) out(c) = r == c ? std::exp(th(index(r, c))) : th(index(r, c));
+    return out;
   }
 
   VcTarget t_;
   Eigen::VectorXd templ_;
   std::vector<int> kept_, special_;
-  int n_special_ = 0;
-  int bs_ = 0, b_ = 0, row_ = 0;
+  std::optional<ConstrainedRow> row_;  // none: the residual sd
+  int bs_ = 0, b_ = 0;
   double value_ = 0;
 };
 

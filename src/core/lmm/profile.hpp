@@ -6,15 +6,11 @@
 // The profiled deviance at a fixed value of one component is minimised over
 // all other variance parameters (beta profiled out in closed form) by
 // re-parametrising the affected row of the block's Cholesky factor L so that
-// the constraint holds exactly:
-//   sd of effect i:      row_i = s u / |u|, u = (u_0..u_{i-1}, 1) free;
-//   cor of effects i<j:  row_j = sd_j (r v_i + sqrt(1 - r^2) w), v_i = row_i/|row_i|,
-//                        w the normalised projection of u = (u_c, c != i; u_i = 0,
-//                        u_j = 1) on the orthogonal complement of v_i;
-//   residual sd:         the (iid) residual parameter fixed.
-// Other rows keep the log-Cholesky parametrisation. The gradient is the
-// analytic deviance gradient times the Jacobian of this (cheap) map by
-// central differences.
+// the constraint holds exactly (ConstrainedRow, core/lmm/profile_row.hpp,
+// shared with the sparse profile); the residual sd fixes the (iid) residual
+// parameter. Other rows keep the log-Cholesky parametrisation. The gradient
+// is the analytic deviance gradient times the Jacobian of this (cheap) map
+// by central differences.
 #pragma once
 
 #include "core/lmm/lmm.hpp"  // Eigen, Model

@@ -95,6 +95,11 @@ void SparseModel::set_data(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   cross_products();
 }
 
+int SparseModel::theta_index(int k, int r, int c) const {
+  require(k >= 0 && k < static_cast<int>(data_.terms.size()), "k", "term index out of range");
+  return theta_offset_[k] + lower_index(r, c, data_.terms[k].p);
+}
+
 Eigen::VectorXd SparseModel::theta_lower() const {
   Eigen::VectorXd lo(n_theta_);
   for (size_t k = 0; k < data_.terms.size(); ++k) {

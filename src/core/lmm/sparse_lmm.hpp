@@ -66,6 +66,8 @@ class SparseModel {
   int n_theta() const { return n_theta_; }
   bool reml() const { return data_.reml; }
   const std::vector<SparseTerm>& terms() const { return data_.terms; }
+  // Position of T_k(r, c) (r >= c) in theta.
+  int theta_index(int k, int r, int c) const;
   // Lower bounds of theta: 0 for diagonal elements of each T_k, -inf else.
   Eigen::VectorXd theta_lower() const;
   // lme4's start: identity T_k.
