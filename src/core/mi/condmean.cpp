@@ -11,6 +11,7 @@
 #include "core/covariance/covariance.hpp"
 #include "core/mi/parallel.hpp"
 #include "core/mmrm/engine.hpp"
+#include "core/optim/optim.hpp"
 
 namespace glycotrial {
 namespace mi {
@@ -158,51 +159,30 @@ mmrm::MmrmInput sample_input(const MiProblem& pb, const std::vector<int>& sample
   return in;
 }
 
-// BFGS from theta with initial inverse Hessian Hinv, on the engine's
-// deviance and analytic gradient; true when the largest absolute gradient
-// falls below the engine's own Newton tolerance (grad_tol 1e-3 max(1, |dev|)).
-bool quasi_newton(mmrm::MmrmEngine& engine, std::vector<double>& theta, MatrixXd Hinv,
+// BFGS (core/optim) from theta with the initial inverse Hessian Hinv, on the
+// engine's deviance and analytic gradient; true when the largest absolute
+// gradient falls below the engine's own Newton tolerance
+// (grad_tol 1e-3 max(1, |dev|)).
+bool quasi_newton(mmrm::MmrmEngine& engine, std::vector<double>& theta, const MatrixXd& Hinv,
                   double grad_tol, int max_iter) {
   const int m = static_cast<int>(theta.size());
-  std::vector<double> g(m), g_new(m);
-  double dev = engine.deviance(theta, &g);
-  if (!std::isfinite(dev)) return false;
-  Eigen::Map<VectorXd> gv(g.data(), m);
-  for (int it = 0; it < max_iter; ++it) {
-    const double tol = grad_tol * 1e-3 * std::max(1.0, std::abs(dev));
-    if (gv.cwiseAbs().maxCoeff() <= tol) return true;
-    const VectorXd step = -(Hinv * gv);
-    double a = 1;
-    std::vector<double> th_new(m);
-    double dev_new = 0;
-    bool accepted = false;
-    for (int ls = 0; ls < 30; ++ls, a *= 0.5) {
-      for (int j = 0; j < m; ++j) th_new[j] = theta[j] + a * step(j);
-      dev_new = engine.deviance(th_new, &g_new);
-      if (std::isfinite(dev_new) && dev_new <= dev + 1e-12 * std::abs(dev)) {
-        accepted = true;
-        break;
-      }
-    }
-    if (!accepted) return false;
-    Eigen::Map<VectorXd> gn(g_new.data(), m);
-    const VectorXd sv = a * step;
-    const VectorXd yv = gn - gv;
-    const double sy = sv.dot(yv);
-    if (sy > 1e-14 * sv.norm() * yv.norm()) {
-      // BFGS update of the inverse Hessian
-      const VectorXd Hy = Hinv * yv;
-      const double yHy = yv.dot(Hy);
-      Hinv += ((sy + yHy) / (sy * sy)) * (sv * sv.transpose()) -
-              (Hy * sv.transpose() + sv * Hy.transpose()) / sy;
-    }
-    theta = th_new;
-    g = g_new;
-    new (&gv) Eigen::Map<VectorXd>(g.data(), m);
-    dev = dev_new;
-  }
-  const double tol = grad_tol * 1e-3 * std::max(1.0, std::abs(dev));
-  return gv.cwiseAbs().maxCoeff() <= tol;
+  optim::FunctionObjective fn([&engine, m](const VectorXd& x, VectorXd* g) {
+    std::vector<double> th(x.data(), x.data() + m), gg(m);
+    const double dev = engine.deviance(th, g ? &gg : nullptr);
+    if (g) *g = Eigen::Map<const VectorXd>(gg.data(), m);
+    return dev;
+  });
+  const double dev0 = engine.deviance(theta, nullptr);
+  if (!std::isfinite(dev0)) return false;
+  const double tol = grad_tol * 1e-3 * std::max(1.0, std::abs(dev0));
+  optim::Options opt = optim::bfgs_options(max_iter, tol, 0);
+  opt.inverse_hessian = Hinv;
+  const optim::Result r =
+      optim::minimise(fn, Eigen::Map<const VectorXd>(theta.data(), m), opt);
+  if (!r.ok || !(r.g.cwiseAbs().maxCoeff() <= grad_tol * 1e-3 * std::max(1.0, std::abs(r.f))))
+    return false;
+  theta.assign(r.x.data(), r.x.data() + m);
+  return true;
 }
 
 }  // namespace

@@ -62,7 +62,8 @@ Result minimise_bfgs(Objective& fn, Eigen::VectorXd x, const Options& opt) {
     res.x = x; res.f = f; res.g = g; res.ok = true; res.converged = true; res.message = "no parameters";
     return res;
   }
-  Eigen::MatrixXd Hinv = Eigen::MatrixXd::Identity(k, k);
+  const bool given = opt.inverse_hessian.rows() == k && opt.inverse_hessian.cols() == k;
+  Eigen::MatrixXd Hinv = given ? opt.inverse_hessian : Eigen::MatrixXd::Identity(k, k);
   int small_change = 0;
   int it = 0;
   for (; it < max_iter; ++it) {
@@ -98,7 +99,7 @@ Result minimise_bfgs(Objective& fn, Eigen::VectorXd x, const Options& opt) {
     }
     const Eigen::VectorXd s = x_new - x, yv = g_new - g;
     const double sy = s.dot(yv);
-    if (it == 0 && sy > 0) Hinv *= sy / yv.squaredNorm();
+    if (it == 0 && sy > 0 && !given) Hinv *= sy / yv.squaredNorm();
     if (sy > 1e-12 * s.norm() * yv.norm()) {
       const double rho = 1 / sy;
       const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(k, k);

@@ -88,6 +88,10 @@ struct Options {
   // Box bounds: empty = none. A finite lower bound selects the bounded
   // method (function values only).
   Eigen::VectorXd lower;
+  // bfgs: the initial inverse Hessian (empty: the identity, rescaled after
+  // the first step). A known one, e.g. the full data's at its optimum for a
+  // refit on resampled subjects, makes the first steps Newton-like.
+  Eigen::MatrixXd inverse_hessian;
 };
 
 struct Result {
