@@ -40,11 +40,13 @@
 #' factor. For given theta_r each subject's rows of X, y and Z are whitened
 #' by the Cholesky factor of C_i, the sparse core profiles the whitened
 #' problem, and log|C| is added (REML and ML); the random-effect parameters
-#' and theta_r are optimised jointly (`nlminb`) from several starts (the
+#' and theta_r are optimised jointly in C++ (the bounded method of the
+#' package's optimiser) from several starts (the
 #' structure's first parameter, its overall scale, is held fixed as
 #' sigma^2 carries it). `converged` is `TRUE` only when the best end point
 #' passes an optimality check: a small gradient (central differences; at a
-#' variance bound the deviance must rise into the interior) and a positive
+#' variance bound the deviance must rise into the interior, also at finite
+#' steps, since a variance component's slope at 0 is always 0) and a positive
 #' semi-definite Hessian in the free parameters (`object$optinfo$gradient`,
 #' `object$optinfo$hessian_eigen`); otherwise a warning of class
 #' `glycotrial_warning_convergence`. The residual structure's subject need

@@ -105,6 +105,24 @@ context("LMM residual structures behind the covariance interface") {
     expect_true((std::fabs(r - std::atanh(2 / std::sqrt(20.0))) < 1e-15));
   }
 
+  test_that("a registered residual structure of the LMM starts from its own start(), not zeros") {
+    // a standardised response whose residual takes 0.49 of the variance:
+    // every visit-structure key starts from 0.49 I (us: log sd 0.5 log 0.49
+    // on the diagonal, 0 below), as the MMRM engine starts it from S
+    for (const std::string key : {"us", "ar1", "cs", "toeph"}) {
+      glycotrial::lmm::ResidualSpec spec;
+      spec.type = glycotrial::lmm::ResidualType::Plugin;
+      spec.plugin_key = key;
+      spec.n_visits = 3;
+      const Eigen::VectorXd th = glycotrial::lmm::make_residual(spec)->start();
+      std::vector<double> want;
+      expect_true(mm::builtin_start(key, 0.49 * Eigen::MatrixXd::Identity(3, 3), 0.49, want));
+      expect_true(th.size() == static_cast<Eigen::Index>(want.size()));
+      for (size_t j = 0; j < want.size(); ++j) expect_true(th(j) == want[j]);
+      expect_true(std::fabs(th(0) - 0.5 * std::log(0.49)) < 1e-12);
+    }
+  }
+
   test_that("the Kronecker wrapper is U (x) C of the two structures") {
     mm::ResidualCovariance kron(mm::make_ar1_tanh_correlation(), 0,
                                 mm::make_logchol_covariance(2, false), 2);

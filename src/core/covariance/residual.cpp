@@ -171,8 +171,7 @@ Eigen::VectorXd ResidualCovariance::start() const {
   std::vector<double> th;
   if (!over_groups_) {
     th = is_iid() ? structure_->start(MatrixXd::Constant(1, 1, 0.49), 0.49)
-                                    : structure_->CovarianceModel::start(
-                                          MatrixXd::Identity(n_visits_, n_visits_), 1.0);
+                  : structure_->start(0.49 * MatrixXd::Identity(n_visits_, n_visits_), 0.49);
   } else {
     th = over_groups_->start(0.49 * MatrixXd::Identity(n_groups_, n_groups_), 0.49);
     const std::vector<double> c = structure_->start(MatrixXd::Identity(2, 2), 1.0);

@@ -48,8 +48,8 @@ class ResidualCovariance {
              std::vector<Eigen::MatrixXd>* dS) const;
   // Start for a standardised response (unit residual variance, of which the
   // residual takes 0.49 and the random effects the rest): each structure's
-  // start() from that empirical covariance. Registered plugins start at
-  // zeros (CovarianceModel's default; the LMM always started them there).
+  // start() from that empirical covariance (a registered structure: the
+  // built-in start of its key, zeros for a user's plugin).
   Eigen::VectorXd start() const;
 
  private:
