@@ -24,6 +24,23 @@ mmrm_kr_components <- function(object, linear = FALSE) {
       class = "numerical", call = NULL)
   }
   Phi <- object$beta_vcov
+  dc <- object$df_centred
+  if (!is.null(object$engine_map$Ti) && !is.null(dc)) {
+    # A fit mapped back from a centred engine (data far from zero): the
+    # adjusted covariance is computed in the engine's parametrisation and
+    # mapped with T (exact: Kenward-Roger is equivariant under beta = T
+    # beta*), as at the fit. Mapping its pieces instead and combining them
+    # with the formula's Phi, which holds the centre squared, lost ~ centre^2
+    # eps (1e-5 relative in the SEs with a covariate offset by 1e6).
+    Pc <- cpp_mmrm_jacobian(object$engine, object$theta)
+    qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
+    adj_c <- cpp_kr_adjusted_vcov(dc$beta_vcov, Pc, W, qr_sums$Q, if (linear) NULL else qr_sums$R)
+    adj <- dc$T %*% adj_c %*% t(dc$T)
+    adj <- (adj + t(adj)) / 2
+    dimnames(adj) <- dimnames(Phi)
+    return(list(P = lapply(Pc, function(Pj) mmrm_engine_info(object, Pj)), P_centred = Pc,
+                vcov_adj = adj, linear = linear))
+  }
   P <- object$jac_P %||% lapply(cpp_mmrm_jacobian(object$engine, object$theta),
                                 function(Pj) mmrm_engine_info(object, Pj))
   qr_sums <- lapply(cpp_mmrm_kr(object$engine, object$theta, W, !linear),
@@ -120,18 +137,19 @@ mmrm_subject_sigma <- function(object, s) {
 
 # ---- one-dimensional contrasts -----------------------------------------------
 
-# Model-based df pieces for contrasts L (rows): Phi, the Jacobians and the KR
-# P matrices with L. A fit made in a centred parametrisation (data far from
-# zero, moments_map_back()) keeps them there: the df of L beta are those of
+# Model-based df pieces for contrasts L (rows): Phi, the Jacobians and, with
+# `kr` (Kenward-Roger components: object$kr or recomputed), its P matrices
+# with L. A fit made in a centred parametrisation (data far from zero,
+# moments_map_back()) keeps them there: the df of L beta are those of
 # (L T) beta*, computed without the centre-squared cancellation of the mapped
 # matrices.
-mmrm_df_pieces <- function(object, L, kr = FALSE) {
+mmrm_df_pieces <- function(object, L, kr = NULL) {
   dc <- object$df_centred
   L <- matrix(L, ncol = length(object$beta_est))
-  if (!is.null(dc) && (!kr || !is.null(dc$kr_P))) {
-    return(list(Phi = dc$beta_vcov, jac_list = dc$jac_list, P = dc$kr_P, L = L %*% dc$T))
+  if (!is.null(dc) && (is.null(kr) || !is.null(kr$P_centred))) {
+    return(list(Phi = dc$beta_vcov, jac_list = dc$jac_list, P = kr$P_centred, L = L %*% dc$T))
   }
-  list(Phi = object$beta_vcov, jac_list = object$jac_list, P = object$kr$P, L = L)
+  list(Phi = object$beta_vcov, jac_list = object$jac_list, P = kr$P, L = L)
 }
 
 mmrm_df_1d <- function(object, contrast, method = object$df_method) {
@@ -145,14 +163,9 @@ mmrm_df_1d <- function(object, contrast, method = object$df_method) {
       cpp_satterthwaite_df(pc$Phi, pc$jac_list, object$theta_vcov, pc$L)
     },
     "Kenward-Roger" = , "Kenward-Roger-Linear" = {
-      kr <- object$kr
-      if (is.null(kr)) {
-        kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
-        mmrm_kr_df(Phi, matrix(contrast, nrow = 1), object$theta_vcov, kr$P)$m
-      } else {
-        pc <- mmrm_df_pieces(object, contrast, kr = TRUE)
-        mmrm_kr_df(pc$Phi, pc$L, object$theta_vcov, pc$P)$m
-      }
+      kr <- object$kr %||% mmrm_kr_components(object, method == "Kenward-Roger-Linear")
+      pc <- mmrm_df_pieces(object, contrast, kr)
+      mmrm_kr_df(pc$Phi, pc$L, object$theta_vcov, pc$P)$m
     },
     "Residual" = object$n_obs - object$n_beta,
     "Between-Within" = {
@@ -205,14 +218,9 @@ mmrm_test_md <- function(object, L, method = object$df_method) {
   diff <- L %*% beta
   f_stat <- drop(t(diff) %*% solve(L %*% V %*% t(L), diff)) / l
   if (method %in% c("Kenward-Roger", "Kenward-Roger-Linear")) {
-    kr <- object$kr
-    if (is.null(kr)) {
-      kr <- mmrm_kr_components(object, method == "Kenward-Roger-Linear")
-      kd <- mmrm_kr_df(object$beta_vcov, L, object$theta_vcov, kr$P)
-    } else {
-      pc <- mmrm_df_pieces(object, L, kr = TRUE)
-      kd <- mmrm_kr_df(pc$Phi, pc$L, object$theta_vcov, pc$P)
-    }
+    kr <- object$kr %||% mmrm_kr_components(object, method == "Kenward-Roger-Linear")
+    pc <- mmrm_df_pieces(object, L, kr)
+    kd <- mmrm_kr_df(pc$Phi, pc$L, object$theta_vcov, pc$P)
     f_stat <- f_stat * kd$lambda
     denom <- kd$m
   } else if (method == "Satterthwaite") {

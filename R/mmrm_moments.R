@@ -612,8 +612,7 @@ moments_map_back <- function(obj, enc, keep) {
   # the df pieces in the centred parametrisation: df of a contrast L are
   # those of L T there (exact), while the mapped matrices hold the centre
   # squared and lose ~ centre^2 * eps (see mmrm_df_pieces())
-  obj$df_centred <- list(T = Tk, beta_vcov = obj$beta_vcov, jac_list = obj$jac_list,
-                         kr_P = obj$kr$P)
+  obj$df_centred <- list(T = Tk, beta_vcov = obj$beta_vcov, jac_list = obj$jac_list)
   cov_map <- function(V) {
     out <- Tk %*% V %*% t(Tk)
     out <- (out + t(out)) / 2
@@ -631,6 +630,7 @@ moments_map_back <- function(obj, enc, keep) {
   obj$jac_list <- lapply(obj$jac_list, cov_map)
   if (!is.null(obj$jac_P)) obj$jac_P <- lapply(obj$jac_P, info_map)
   if (!is.null(obj$kr)) {
+    obj$kr$P_centred <- obj$kr$P
     obj$kr$P <- lapply(obj$kr$P, info_map)
     obj$kr$vcov_adj <- cov_map(obj$kr$vcov_adj)
   }
@@ -812,8 +812,8 @@ moments_r_plugin <- function(plugin) {
   }
 }
 
-moments_engine <- function(prep, spec, reml, mom = prep$mom_k) {
-  cpp_mmrm_engine_moments(mom$patterns, prep$pk, prep$mom$n_obs, as.integer(prep$G), as.integer(prep$k),
+moments_engine <- function(prep, spec, reml) {
+  cpp_mmrm_engine_moments(prep$mom_k$patterns, prep$pk, prep$mom$n_obs, as.integer(prep$G), as.integer(prep$k),
                           reml, prep$mom$log_weight_sum, spec$key, moments_r_plugin(spec$plugin))
 }
 
@@ -872,13 +872,15 @@ moments_result <- function(fit, prep, spec, reml, df, vcov) {
   obj$xtx_full <- XY[seq_len(p), seq_len(p), drop = FALSE]
   obj$xtx_full_T <- if (!isTRUE(all(enc$T == diag(p)))) enc$T
   obj$moments <- list(n_patterns = length(mom$patterns), n_obs = mom$n_obs, n_subjects = n_subj)
-  # back to the parametrisation of the formula (see moments_pilot())
+  # back to the parametrisation of the formula (see moments_pilot()); the
+  # one engine (on the centred moments) serves later recomputations
+  # (Kenward-Roger of the other kind) through obj$engine_map, as on the row
+  # route: its information matrices mapped with T are exact, while raw
+  # moments of data far from zero would cancel
   obj <- moments_map_back(obj, enc, keep)
   if (!isTRUE(all(enc$T == diag(p)))) {
-    # what later recomputations from the engine (Kenward-Roger of the other
-    # kind) need, in the original parametrisation
-    raw_k <- moments_subset(moments_unmap(mom, enc), keep, p)
-    obj$engine <- moments_engine(prep, spec, reml, mom = raw_k)
+    Tk <- enc$T[keep, keep, drop = FALSE]
+    obj$engine_map <- list(T = Tk, Ti = solve(Tk), b0 = (enc$y_coef %||% rep(0, p))[keep])
   }
   obj$centring <- list(centre = enc$centre[enc$centre != 0], y_coef = enc$y_coef)
   obj

@@ -71,6 +71,13 @@ acc_compare <- function(fit, base, off, what, tol = 1e-8, df_tol = tol) {
   expect_equal(se_int, unname(se0[1]), tolerance = max(tol, off^2 * 1e-15))
   df <- summary(fit)$coefficients[-1, "df"]
   expect_lt(rel_diff(df, summary(base)$coefficients[-1, "df"]), df_tol)
+  # the other Kenward-Roger kind, recomputed after the fit from its engine
+  sel <- sqrt(diag(vcov(fit, type = "Kenward-Roger-Linear")))
+  sel0 <- sqrt(diag(vcov(base, type = "Kenward-Roger-Linear")))
+  expect_lt(rel_diff(sel[-1], sel0[-1]), tol)
+  e <- as.numeric(names(b) == "FEV1_BL")
+  expect_equal(glycotrial:::mmrm_df_1d(fit, e, "Kenward-Roger-Linear"),
+               glycotrial:::mmrm_df_1d(base, e, "Kenward-Roger-Linear"), tolerance = df_tol)
 }
 
 # (15 significant digits, what write.csv() keeps, so that the CSV source
