@@ -344,15 +344,22 @@ Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int 
 
 namespace {
 
+// The object behind an external pointer made with `tag`; an InputError for
+// another pointer, or one that did not survive a saved session.
+template <class T>
+T* tagged_ptr(SEXP ptr, SEXP tag, const char* what) {
+  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrTag(ptr) != tag)
+    throw glycotrial::InputError(std::string("not a ") + what + " pointer", "object");
+  T* p = static_cast<T*>(R_ExternalPtrAddr(ptr));
+  if (p == nullptr)
+    throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
+  return p;
+}
+
 SEXP sparse_tag() { return Rf_install("glycotrial_lmm_sparse"); }
 
 lmm::SparseModel* sparse_ptr(SEXP ptr) {
-  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrTag(ptr) != sparse_tag())
-    throw glycotrial::InputError("not a sparse LMM model pointer", "object");
-  Rcpp::XPtr<lmm::SparseModel> xp(ptr);
-  if (xp.get() == nullptr)
-    throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
-  return xp.get();
+  return tagged_ptr<lmm::SparseModel>(ptr, sparse_tag(), "sparse LMM model");
 }
 
 // Z is given as 0-based triplets (zi, zj, zx) of an n x q matrix; terms by
@@ -499,12 +506,7 @@ namespace {
 SEXP sparse_resid_tag() { return Rf_install("glycotrial_lmm_sparse_resid"); }
 
 lmm::SparseResidualModel* sparse_resid_ptr(SEXP ptr) {
-  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrTag(ptr) != sparse_resid_tag())
-    throw glycotrial::InputError("not a residual-structure LMM pointer", "object");
-  Rcpp::XPtr<lmm::SparseResidualModel> xp(ptr);
-  if (xp.get() == nullptr)
-    throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
-  return xp.get();
+  return tagged_ptr<lmm::SparseResidualModel>(ptr, sparse_resid_tag(), "residual-structure LMM");
 }
 
 }  // namespace
