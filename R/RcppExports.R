@@ -237,6 +237,10 @@ cpp_covariance_start_keys <- function() {
     .Call(`_glycotrial_cpp_covariance_start_keys`)
 }
 
+cpp_log_cholesky_cov <- function(theta, blocks) {
+    .Call(`_glycotrial_cpp_log_cholesky_cov`, theta, blocks)
+}
+
 cpp_mmrm_engine_moments <- function(patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin) {
     .Call(`_glycotrial_cpp_mmrm_engine_moments`, patterns, p, n_obs, n_groups, n_visits, reml, log_weight_sum, key, r_plugin)
 }

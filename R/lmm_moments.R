@@ -79,75 +79,23 @@ lmm_moment_z <- function(random, visit, values) {
   list(Z = unname(rd$Z), blocks = rd$blocks, names = colnames(rd$Z))
 }
 
-# G and its derivatives from the log-Cholesky parameters of each block
-# (diagonal of L = exp(theta), below it theta itself).
-lmm_moment_g <- function(theta, blocks, gradient = FALSE) {
-  q <- sum(blocks)
-  L <- matrix(0, q, q)
-  pos <- list()
-  off <- 0L
-  k <- 0L
-  for (b in blocks) {
-    for (j in seq_len(b)) for (i in j:b) {
-      k <- k + 1L
-      ii <- off + i
-      jj <- off + j
-      L[ii, jj] <- if (i == j) exp(theta[k]) else theta[k]
-      pos[[k]] <- c(ii, jj)
-    }
-    off <- off + b
-  }
-  G <- tcrossprod(L)
-  dG <- NULL
-  if (gradient) {
-    dG <- lapply(seq_len(k), function(r) {
-      E <- matrix(0, q, q)
-      E[pos[[r]][1], pos[[r]][2]] <- if (pos[[r]][1] == pos[[r]][2]) L[pos[[r]][1], pos[[r]][1]] else 1
-      EL <- E %*% t(L)
-      EL + t(EL)
-    })
-  }
-  list(G = G, dG = dG, n = k)
-}
+# G from the log-Cholesky parameters of each block (in C++, as the engine).
+lmm_moment_g <- function(theta, blocks) cpp_log_cholesky_cov(as.numeric(theta), as.integer(blocks))
 
 lmm_moment_n_g <- function(blocks) sum(blocks * (blocks + 1L) / 2L)
 
-# The covariance "plugin" for the MMRM engine: sigma(theta, k, coords) at
-# visit indices coords (0-based, in the order of the moment route's visit
-# levels), with analytic derivatives.
+# The covariance "plugin" for the MMRM engine: Z G Z' + R at the visits of
+# a pattern, with analytic derivatives, evaluated in C++
+# (src/core/covariance/visit_re_covariance.hpp).
 lmm_moment_plugin <- function(Z, blocks, residual, rank, start) {
   k <- nrow(Z)
   n_g <- lmm_moment_n_g(blocks)
   n_r <- if (is.null(residual)) 1L else as.integer(cpp_covariance_info(residual$key, k)$n_theta)
-  n_theta <- function(n_visits) n_g + n_r
-  sigma <- function(theta, n_visits, coords) {
-    idx <- as.integer(coords) + 1L
-    g <- lmm_moment_g(theta[seq_len(n_g)], blocks, gradient = TRUE)
-    Zi <- Z[idx, , drop = FALSE]
-    S <- Zi %*% g$G %*% t(Zi)
-    grads <- lapply(g$dG, function(d) Zi %*% d %*% t(Zi))
-    th_r <- theta[n_g + seq_len(n_r)]
-    if (is.null(residual)) {
-      s2 <- exp(2 * th_r)
-      S <- S + diag(s2, length(idx))
-      grads <- c(grads, list(diag(2 * s2, length(idx))))
-    } else {
-      rc <- cpp_compiled_covariance(residual$key, th_r, k, rank[idx], TRUE)
-      S <- S + rc$sigma
-      grads <- c(grads, lapply(rc$dsigma, function(d) matrix(d, length(idx), length(idx))))
-    }
-    S <- (S + t(S)) / 2
-    attr(S, "gradient") <- grads
-    S
-  }
-  # the engine evaluates Sigma and its derivatives in C++
-  # (src/core/mmrm/visit_re_covariance.hpp); sigma() above is the same in R,
-  # used for the reported covariance matrix and as a cross-check in tests
   visit_re <- list(Z = Z, blocks = as.integer(blocks), residual_key = residual$key,
                    residual_coords = as.numeric(rank))
   list(key = "lmm_moments", compiled = FALSE, spatial = FALSE,
-       impl = list(n_theta = n_theta, sigma = sigma, spatial = FALSE, start = function(n_visits) start,
-                   visit_re = if (isTRUE(getOption("glycotrial.lmm_moments_r_covariance"))) NULL else visit_re),
+       impl = list(n_theta = function(n_visits) n_g + n_r, spatial = FALSE,
+                   start = function(n_visits) start, visit_re = visit_re),
        n_g = n_g, n_r = n_r)
 }
 
@@ -221,8 +169,7 @@ lmm_fit_moments <- function(call, formula, data, reml, weights, control) {
   fit <- moments_fit(mom, enc, spec, reml, df = "Satterthwaite", vcov = "Asymptotic", control = mctl)
   fit$call <- call  # emmeans recovers the reference grid through it
   theta <- fit$theta
-  g <- lmm_moment_g(theta[seq_len(plugin$n_g)], zd$blocks)
-  G <- g$G
+  G <- lmm_moment_g(theta[seq_len(plugin$n_g)], zd$blocks)
   dimnames(G) <- list(zd$names, zd$names)
   beta <- fit$beta
   V <- fit$beta_vcov

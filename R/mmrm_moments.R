@@ -806,10 +806,10 @@ moments_prepare <- function(mom, enc, spec, control) {
 
 # The C++ engine of the prepared moments (MmrmEngine's moments constructor).
 moments_r_plugin <- function(plugin) {
-  if (plugin$compiled) NULL else {
-    # visit_re: fit_lmm()'s marginal covariance, evaluated in C++ (R/lmm_moments.R)
-    c(plugin$impl[c("n_theta", "sigma", "spatial")], plugin$impl["visit_re"][!is.null(plugin$impl$visit_re)])
-  }
+  if (plugin$compiled) return(NULL)
+  # fit_lmm()'s marginal covariance Z G Z' + R, evaluated in C++ (R/lmm_moments.R)
+  if (!is.null(plugin$impl$visit_re)) return(plugin$impl["visit_re"])
+  plugin$impl[c("n_theta", "sigma", "spatial")]
 }
 
 moments_engine <- function(prep, spec, reml) {

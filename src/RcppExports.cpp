@@ -785,6 +785,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_log_cholesky_cov
+Eigen::MatrixXd cpp_log_cholesky_cov(std::vector<double> theta, std::vector<int> blocks);
+RcppExport SEXP _glycotrial_cpp_log_cholesky_cov(SEXP thetaSEXP, SEXP blocksSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type blocks(blocksSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_log_cholesky_cov(theta, blocks));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_mmrm_engine_moments
 SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_groups, int n_visits, bool reml, double log_weight_sum, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine_moments(SEXP patternsSEXP, SEXP pSEXP, SEXP n_obsSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP log_weight_sumSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -1335,6 +1346,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
     {"_glycotrial_cpp_covariance_start", (DL_FUNC) &_glycotrial_cpp_covariance_start, 3},
     {"_glycotrial_cpp_covariance_start_keys", (DL_FUNC) &_glycotrial_cpp_covariance_start_keys, 0},
+    {"_glycotrial_cpp_log_cholesky_cov", (DL_FUNC) &_glycotrial_cpp_log_cholesky_cov, 2},
     {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
     {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 18},
     {"_glycotrial_cpp_plugins_seal_builtins", (DL_FUNC) &_glycotrial_cpp_plugins_seal_builtins, 0},

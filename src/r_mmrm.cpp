@@ -15,6 +15,7 @@
 #include "core/covariance/covariance.hpp"
 #include "core/mmrm/design.hpp"
 #include "core/mmrm/engine.hpp"
+#include "core/covariance/log_cholesky.hpp"
 #include "core/covariance/visit_re_covariance.hpp"
 #include "r_guard.h"
 
@@ -400,6 +401,26 @@ Rcpp::NumericVector cpp_covariance_start(std::string key, Rcpp::NumericMatrix S,
 // Keys of the structures with a built-in start (for the tests).
 // [[Rcpp::export(rng = false)]]
 std::vector<std::string> cpp_covariance_start_keys() { return mm::builtin_start_keys(); }
+
+// G = L L' of block-diagonal log-Cholesky parameters (fit_lmm()'s random
+// effects on pattern moments; core/covariance/log_cholesky.hpp).
+// [[Rcpp::export(rng = false)]]
+Eigen::MatrixXd cpp_log_cholesky_cov(std::vector<double> theta, std::vector<int> blocks) {
+  return glue::guard([&] {
+    int q = 0;
+    for (int b : blocks) {
+      if (b < 1) throw glycotrial::InputError("blocks must have at least one column", "blocks");
+      q += b;
+    }
+    const auto entries = mm::log_cholesky_entries(blocks);
+    if (theta.size() != entries.size())
+      throw glycotrial::InputError("expected " + std::to_string(entries.size()) + " parameters, got " +
+                                       std::to_string(theta.size()),
+                                   "theta");
+    const Eigen::MatrixXd L = mm::log_cholesky_factor(theta.data(), entries, q);
+    return Eigen::MatrixXd(L * L.transpose());
+  });
+}
 
 // Engine from precomputed pattern moments (the moment route's data passes:
 // src/r_moments.cpp, SQL aggregates, chunk workers). `patterns` is a list of
