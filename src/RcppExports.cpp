@@ -11,6 +11,49 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_covariance_info
+Rcpp::List cpp_covariance_info(std::string key, int n_visits);
+RcppExport SEXP _glycotrial_cpp_covariance_info(SEXP keySEXP, SEXP n_visitsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_covariance_info(key, n_visits));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_covariance_start
+Rcpp::NumericVector cpp_covariance_start(std::string key, Rcpp::NumericMatrix S, double fallback_var);
+RcppExport SEXP _glycotrial_cpp_covariance_start(SEXP keySEXP, SEXP SSEXP, SEXP fallback_varSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type S(SSEXP);
+    Rcpp::traits::input_parameter< double >::type fallback_var(fallback_varSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_covariance_start(key, S, fallback_var));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_covariance_start_keys
+std::vector<std::string> cpp_covariance_start_keys();
+RcppExport SEXP _glycotrial_cpp_covariance_start_keys() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_covariance_start_keys());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_log_cholesky_cov
+Eigen::MatrixXd cpp_log_cholesky_cov(std::vector<double> theta, std::vector<int> blocks);
+RcppExport SEXP _glycotrial_cpp_log_cholesky_cov(SEXP thetaSEXP, SEXP blocksSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type blocks(blocksSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_log_cholesky_cov(theta, blocks));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_indices_builtin_keys
 Rcpp::CharacterVector cpp_indices_builtin_keys();
 RcppExport SEXP _glycotrial_cpp_indices_builtin_keys() {
@@ -753,49 +796,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_covariance_info
-Rcpp::List cpp_covariance_info(std::string key, int n_visits);
-RcppExport SEXP _glycotrial_cpp_covariance_info(SEXP keySEXP, SEXP n_visitsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
-    Rcpp::traits::input_parameter< int >::type n_visits(n_visitsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_covariance_info(key, n_visits));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_covariance_start
-Rcpp::NumericVector cpp_covariance_start(std::string key, Rcpp::NumericMatrix S, double fallback_var);
-RcppExport SEXP _glycotrial_cpp_covariance_start(SEXP keySEXP, SEXP SSEXP, SEXP fallback_varSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type S(SSEXP);
-    Rcpp::traits::input_parameter< double >::type fallback_var(fallback_varSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_covariance_start(key, S, fallback_var));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_covariance_start_keys
-std::vector<std::string> cpp_covariance_start_keys();
-RcppExport SEXP _glycotrial_cpp_covariance_start_keys() {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    rcpp_result_gen = Rcpp::wrap(cpp_covariance_start_keys());
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_log_cholesky_cov
-Eigen::MatrixXd cpp_log_cholesky_cov(std::vector<double> theta, std::vector<int> blocks);
-RcppExport SEXP _glycotrial_cpp_log_cholesky_cov(SEXP thetaSEXP, SEXP blocksSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< std::vector<double> >::type theta(thetaSEXP);
-    Rcpp::traits::input_parameter< std::vector<int> >::type blocks(blocksSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_log_cholesky_cov(theta, blocks));
-    return rcpp_result_gen;
-END_RCPP
-}
 // cpp_mmrm_engine_moments
 SEXP cpp_mmrm_engine_moments(Rcpp::List patterns, int p, double n_obs, int n_groups, int n_visits, bool reml, double log_weight_sum, std::string key, Rcpp::RObject r_plugin);
 RcppExport SEXP _glycotrial_cpp_mmrm_engine_moments(SEXP patternsSEXP, SEXP pSEXP, SEXP n_obsSEXP, SEXP n_groupsSEXP, SEXP n_visitsSEXP, SEXP remlSEXP, SEXP log_weight_sumSEXP, SEXP keySEXP, SEXP r_pluginSEXP) {
@@ -1287,6 +1287,10 @@ END_RCPP
 RcppExport SEXP run_testthat_tests(SEXP);
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
+    {"_glycotrial_cpp_covariance_start", (DL_FUNC) &_glycotrial_cpp_covariance_start, 3},
+    {"_glycotrial_cpp_covariance_start_keys", (DL_FUNC) &_glycotrial_cpp_covariance_start_keys, 0},
+    {"_glycotrial_cpp_log_cholesky_cov", (DL_FUNC) &_glycotrial_cpp_log_cholesky_cov, 2},
     {"_glycotrial_cpp_indices_builtin_keys", (DL_FUNC) &_glycotrial_cpp_indices_builtin_keys, 0},
     {"_glycotrial_cpp_indices_compute", (DL_FUNC) &_glycotrial_cpp_indices_compute, 3},
     {"_glycotrial_cpp_indices_negative_rows", (DL_FUNC) &_glycotrial_cpp_indices_negative_rows, 1},
@@ -1343,10 +1347,6 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glycotrial_cpp_mmrm_kr", (DL_FUNC) &_glycotrial_cpp_mmrm_kr, 4},
     {"_glycotrial_cpp_mmrm_subject_pass", (DL_FUNC) &_glycotrial_cpp_mmrm_subject_pass, 3},
     {"_glycotrial_cpp_mmrm_sigma", (DL_FUNC) &_glycotrial_cpp_mmrm_sigma, 4},
-    {"_glycotrial_cpp_covariance_info", (DL_FUNC) &_glycotrial_cpp_covariance_info, 2},
-    {"_glycotrial_cpp_covariance_start", (DL_FUNC) &_glycotrial_cpp_covariance_start, 3},
-    {"_glycotrial_cpp_covariance_start_keys", (DL_FUNC) &_glycotrial_cpp_covariance_start_keys, 0},
-    {"_glycotrial_cpp_log_cholesky_cov", (DL_FUNC) &_glycotrial_cpp_log_cholesky_cov, 2},
     {"_glycotrial_cpp_mmrm_engine_moments", (DL_FUNC) &_glycotrial_cpp_mmrm_engine_moments, 9},
     {"_glycotrial_cpp_scale_moments", (DL_FUNC) &_glycotrial_cpp_scale_moments, 18},
     {"_glycotrial_cpp_plugins_seal_builtins", (DL_FUNC) &_glycotrial_cpp_plugins_seal_builtins, 0},
