@@ -24,12 +24,21 @@ namespace lmm = glycotrial::lmm;
 
 namespace {
 
-lmm::Model* model_ptr(SEXP ptr) {
-  Rcpp::XPtr<lmm::Model> xp(ptr);
-  if (xp.get() == nullptr)
+// The object behind an external pointer made with `tag`; an InputError for
+// another pointer, or one that did not survive a saved session.
+template <class T>
+T* tagged_ptr(SEXP ptr, SEXP tag, const char* what) {
+  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrTag(ptr) != tag)
+    throw glycotrial::InputError(std::string("not a ") + what + " pointer", "object");
+  T* p = static_cast<T*>(R_ExternalPtrAddr(ptr));
+  if (p == nullptr)
     throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
-  return xp.get();
+  return p;
 }
+
+SEXP model_tag() { return Rf_install("glycotrial_lmm"); }
+
+lmm::Model* model_ptr(SEXP ptr) { return tagged_ptr<lmm::Model>(ptr, model_tag(), "LMM model"); }
 
 Rcpp::List evaluation_to_list(const lmm::Evaluation& e) {
   return Rcpp::List::create(
@@ -137,7 +146,7 @@ SEXP cpp_lmm_model(Eigen::MatrixXd X, Eigen::MatrixXd Z, Eigen::VectorXd y,
     lmm::Data d = make_data(std::move(X), std::move(Z), std::move(y), std::move(subject_start),
                             std::move(re_blocks), std::move(coords), std::move(groups), residual,
                             reml, weights);
-    Rcpp::XPtr<lmm::Model> ptr(new lmm::Model(std::move(d)), true);
+    Rcpp::XPtr<lmm::Model> ptr(new lmm::Model(std::move(d)), true, model_tag(), R_NilValue);
     return ptr;
   });
 }
@@ -343,18 +352,6 @@ Rcpp::List cpp_lmm_profile_vc(SEXP ptr, std::string kind, int block, int i, int 
 // ---- several grouping factors (sparse) ----
 
 namespace {
-
-// The object behind an external pointer made with `tag`; an InputError for
-// another pointer, or one that did not survive a saved session.
-template <class T>
-T* tagged_ptr(SEXP ptr, SEXP tag, const char* what) {
-  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrTag(ptr) != tag)
-    throw glycotrial::InputError(std::string("not a ") + what + " pointer", "object");
-  T* p = static_cast<T*>(R_ExternalPtrAddr(ptr));
-  if (p == nullptr)
-    throw glycotrial::InputError("the model pointer is no longer valid; refit the model", "object");
-  return p;
-}
 
 SEXP sparse_tag() { return Rf_install("glycotrial_lmm_sparse"); }
 

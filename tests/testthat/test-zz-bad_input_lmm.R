@@ -120,3 +120,13 @@ test_that("offset() where it cannot be honoured and bad na.action are classed er
   expect_error(fit_lmm(AVAL ~ ARM + (1 | USUBJID), bad_lmm_data(), na.action = 3),
                class = "glycotrial_error_input")
 })
+
+test_that("a model pointer of another kind is a classed error, not a crash", {
+  d <- bad_lmm_data()
+  d$SITE <- rep(1:5, length.out = nrow(d))
+  fm <- suppressWarnings(fit_lmm(AVAL ~ ARM + (1 | SITE) + (1 | USUBJID), d))
+  sparse <- glycotrial:::lmm_sparse_ptr(fm)
+  expect_error(glycotrial:::cpp_lmm_info(sparse), class = "glycotrial_error_input")
+  expect_error(glycotrial:::cpp_lmm_sparse_resid_deviance(sparse, 1), class = "glycotrial_error_input")
+  expect_error(glycotrial:::cpp_lmm_info(methods::new("externalptr")), class = "glycotrial_error_input")
+})
