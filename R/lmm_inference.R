@@ -297,6 +297,24 @@ lmm_ml_fit <- function(object) {
   env$ml
 }
 
+# Counts the profile points whose inner minimisation did not converge and,
+# at report(), warns when there were any: an interval solved on such points
+# may be wrong, and must not pass as a converged result.
+lmm_profile_points <- function(name) {
+  n <- 0L
+  bad <- 0L
+  list(add = function(converged) {
+    n <<- n + 1L
+    if (!isTRUE(converged)) bad <<- bad + 1L
+  }, report = function() {
+    if (bad > 0L) {
+      glycotrial_warn(c("The profile of {.val {name}} did not converge at {bad} of {n} point{?s}; its interval may be inaccurate.",
+                        "i" = "Use Wald intervals ({.code method = \"Wald\"}) or check the fit."),
+                      class = "glycotrial_warning_convergence")
+    }
+  })
+}
+
 # Profile-likelihood interval of one variance component: the signed root of
 # the ML deviance difference with the component fixed and all other variance
 # parameters re-optimised in the core (beta profiled out), solved for +-z.
@@ -311,9 +329,13 @@ lmm_profile_vc <- function(object, row, z) {
   dev0 <- ml$deviance
   est <- row$estimate
   ctl <- lmm_control()
+  points <- lmm_profile_points(row$name)
+  on.exit(points$report(), add = TRUE)
   dev <- function(v) {
-    cpp_lmm_profile_vc(ptr, row$kind, row$block - 1L, row$i - 1L, row$j - 1L, v, th0,
-                       ctl$max_iter, ctl$grad_tol, ctl$newton_steps)$deviance
+    p <- cpp_lmm_profile_vc(ptr, row$kind, row$block - 1L, row$i - 1L, row$j - 1L, v, th0,
+                            ctl$max_iter, ctl$grad_tol, ctl$newton_steps)
+    points$add(p$converged)
+    p$deviance
   }
   zeta <- function(v) sign(v - est) * sqrt(max(dev(v) - dev0, 0))
   tol <- 1e-9 * max(1, abs(est))

@@ -59,10 +59,13 @@ lmm_sparse_profile_vc <- function(object, name, z) {
   ij <- sort(c(row$i, row$j)) - 1L
   start <- NULL
   restart <- function() start <<- list(theta = ml$theta, sigma = sigma0)
+  points <- lmm_profile_points(name)
+  on.exit(points$report(), add = TRUE)
   prof <- function(x) {
     p <- cpp_lmm_sparse_profile_vc(ptr, row$kind, row$term - 1L, ij[1], ij[2], x, start$theta,
                                    start$sigma, ml$theta, sigma0, ctl$max_iter,
                                    max(ctl$grad_tol, 1e-6))
+    points$add(p$converged)
     start <<- list(theta = p$theta, sigma = p$sigma)
     p$deviance
   }

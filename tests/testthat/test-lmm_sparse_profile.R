@@ -78,3 +78,26 @@ test_that("a C++ profile point is the ML optimum at the estimate and holds its c
   expect_error(prof("cor", 0L, 0L, 1L, 1.5, ms, ps), class = "glycotrial_error_input")
   expect_error(prof("sd", 5L, 0L, 0L, 1), class = "glycotrial_error_input")
 })
+
+test_that("profile points whose inner minimisation did not converge give a classed warning", {
+  skip_if_not_installed("lme4")
+  data("Penicillin", package = "lme4", envir = environment())
+  f <- fit_lmm(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin)
+  expect_no_warning(confint(f, parm = "sd__(Intercept)|plate", method = "profile"))
+  # the same core answers, reported as not converged (a core that stopped early)
+  ns <- asNamespace("glycotrial")
+  for (fn in c("cpp_lmm_sparse_profile_vc", "cpp_lmm_profile_vc")) {
+    orig <- get(fn, ns)
+    local({
+      o <- orig
+      utils::assignInNamespace(fn, function(...) utils::modifyList(o(...), list(converged = FALSE)),
+                               "glycotrial")
+    })
+    withr::defer(utils::assignInNamespace(fn, orig, "glycotrial"))
+  }
+  expect_warning(confint(f, parm = "sd__(Intercept)|plate", method = "profile"),
+                 class = "glycotrial_warning_convergence")
+  s <- fit_lmm(Reaction ~ Days + (1 | Subject), lme4::sleepstudy)
+  expect_warning(confint(s, parm = "sd__(Intercept)", method = "profile"),
+                 class = "glycotrial_warning_convergence")
+})
