@@ -6,7 +6,10 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "core/common/plugin_registry.hpp"
 #include "core/covariance/covariance.hpp"
 #include "core/covariance/residual.hpp"
 
@@ -108,7 +111,15 @@ context("LMM residual structures behind the covariance interface") {
   test_that("a registered residual structure of the LMM starts from its own start(), not zeros") {
     // a standardised response whose residual takes 0.49 of the variance:
     // every visit-structure key starts from 0.49 I (us: log sd 0.5 log 0.49
-    // on the diagonal, 0 below), as the MMRM engine starts it from S
+    // on the diagonal, 0 below), as the MMRM engine starts it from S.
+    // (The standalone C++ test driver has no R session that registered the
+    // built-ins: register the missing ones here, and remove them after.)
+    std::vector<std::string> added;
+    for (const auto& p : mm::builtin_covariances()) {
+      if (glycotrial::plugins::find_covariance(p.key) != nullptr) continue;
+      glycotrial::plugins::register_covariance(p, "unit-test", false);
+      added.emplace_back(p.key);
+    }
     for (const std::string key : {"us", "ar1", "cs", "toeph"}) {
       glycotrial::lmm::ResidualSpec spec;
       spec.type = glycotrial::lmm::ResidualType::Plugin;
@@ -121,6 +132,7 @@ context("LMM residual structures behind the covariance interface") {
       for (size_t j = 0; j < want.size(); ++j) expect_true(th(j) == want[j]);
       expect_true(std::fabs(th(0) - 0.5 * std::log(0.49)) < 1e-12);
     }
+    for (const auto& key : added) glycotrial::plugins::unregister("covariance", key);
   }
 
   test_that("the Kronecker wrapper is U (x) C of the two structures") {
