@@ -65,17 +65,16 @@ class SparseProfileMap {
     return sigma;
   }
 
-  // The deviance is even in a diagonal of T_k whose column is otherwise 0
-  // (a scalar term's theta) and in sd_j of a constrained correlation row, so
-  // each has a stationary point at 0 that the bounded method cannot tell
-  // from a minimum by its one-sided slope (and log sd_j cannot leave). For
-  // each kept diagonal and sd_j within 1e-4 of 0 (on T's scale): the
-  // coordinate at 0.01 on that scale, where the search may resume.
+  // The deviance is even in sd_j of a constrained correlation row, so it has
+  // a stationary point at sd_j = 0 that log sd_j cannot leave (a kept
+  // diagonal of T_k at its bound 0 is the bounded method's own case: it
+  // tests finite steps into the interior). For sd_j within 1e-4 of 0 (on
+  // T's scale): the coordinate at 0.01 on that scale, where the search may
+  // resume.
   std::vector<std::pair<int, double>> resume_points(const Eigen::VectorXd& u,
                                                     const Eigen::VectorXd& lower) const {
+    (void)lower;
     std::vector<std::pair<int, double>> out;
-    for (int k = n_sigma(); k < n_sigma() + static_cast<int>(kept_.size()); ++k)
-      if (lower(k) == 0 && u(k) < 1e-4) out.emplace_back(k, 1e-2);
     if (row_ && t_.kind == VcKind::Cor) {
       const int k = n_sigma() + static_cast<int>(kept_.size());  // log sd_j
       if (std::exp(u(k) - u(0)) < 1e-4) out.emplace_back(k, u(0) + std::log(1e-2));
