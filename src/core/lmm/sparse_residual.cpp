@@ -70,7 +70,7 @@ bool SparseResidualModel::whitening(const Eigen::VectorXd& theta_r, Eigen::Spars
                                     double* logdet, std::vector<Eigen::MatrixXd>* L) const {
   const int np = static_cast<int>(pattern_size_.size());
   std::vector<Eigen::MatrixXd> linv(np);
-  if (L) L->assign(np, Eigen::MatrixXd());
+  L->assign(np, Eigen::MatrixXd());
   double ld = 0;
   for (int p = 0; p < np; ++p) {
     if (pattern_count_[p] == 0) continue;
@@ -83,7 +83,7 @@ bool SparseResidualModel::whitening(const Eigen::VectorXd& theta_r, Eigen::Spars
     if ((Lp.diagonal().array() <= 0).any() || !Lp.allFinite()) return false;
     linv[p] = Lp.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(m, m));
     ld += pattern_count_[p] * 2 * Lp.diagonal().array().log().sum();
-    if (L) (*L)[p] = Lp;
+    (*L)[p] = Lp;
   }
   const int n = static_cast<int>(data_.model.y.size());
   std::vector<Eigen::Triplet<double>> trip;
@@ -118,13 +118,10 @@ double SparseResidualModel::deviance(const Eigen::VectorXd& par) {
   const int k = n_theta_re();
   require(par.size() == k + n_free(), "par", "wrong number of parameters");
   if (!par.allFinite()) return std::numeric_limits<double>::infinity();
-  double logdet = 0;
-  Eigen::SparseMatrix<double> W;
-  if (!whitening(theta_r(par.tail(n_free())), &W, &logdet, nullptr))
-    return std::numeric_limits<double>::infinity();
-  white_.set_data(W * data_.model.X, W * data_.model.y,
-                  Eigen::SparseMatrix<double>(W * data_.model.Z));
-  const double d = white_.deviance(par.head(k)) + logdet;
+  const Whitened w = whitened(theta_r(par.tail(n_free())));
+  if (!w.ok) return std::numeric_limits<double>::infinity();
+  white_.set_data(w.X, w.y, w.Z);
+  const double d = white_.deviance(par.head(k)) + w.logdet;
   return std::isfinite(d) ? d : std::numeric_limits<double>::infinity();
 }
 

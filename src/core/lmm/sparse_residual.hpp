@@ -74,8 +74,8 @@ class SparseResidualModel {
   Whitened whitened(const Eigen::VectorXd& theta_r) const;
 
  private:
-  // W = blockdiag(L_i^-1) diag(sqrt w) and log|C| at theta_r; false when a
-  // C_i is not positive definite. L (optional) gets each pattern's factor.
+  // W = blockdiag(L_i^-1) diag(sqrt w), log|C| and each pattern's factor L at
+  // theta_r; false when a C_i is not positive definite.
   bool whitening(const Eigen::VectorXd& theta_r, Eigen::SparseMatrix<double>* W, double* logdet,
                  std::vector<Eigen::MatrixXd>* L) const;
 
