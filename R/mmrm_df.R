@@ -24,30 +24,27 @@ mmrm_kr_components <- function(object, linear = FALSE) {
       class = "numerical", call = NULL)
   }
   Phi <- object$beta_vcov
+  # A fit mapped back from a centred engine (data far from zero): the
+  # adjusted covariance is computed in the engine's parametrisation and
+  # mapped with T (exact: Kenward-Roger is equivariant under beta = T
+  # beta*), as at the fit. Mapping its pieces instead and combining them
+  # with the formula's Phi, which holds the centre squared, lost ~ centre^2
+  # eps (1e-5 relative in the SEs with a covariate offset by 1e6). Otherwise
+  # the engine's parametrisation is the formula's.
   dc <- object$df_centred
-  if (!is.null(object$engine_map$Ti) && !is.null(dc)) {
-    # A fit mapped back from a centred engine (data far from zero): the
-    # adjusted covariance is computed in the engine's parametrisation and
-    # mapped with T (exact: Kenward-Roger is equivariant under beta = T
-    # beta*), as at the fit. Mapping its pieces instead and combining them
-    # with the formula's Phi, which holds the centre squared, lost ~ centre^2
-    # eps (1e-5 relative in the SEs with a covariate offset by 1e6).
-    Pc <- cpp_mmrm_jacobian(object$engine, object$theta)
-    qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
-    adj_c <- cpp_kr_adjusted_vcov(dc$beta_vcov, Pc, W, qr_sums$Q, if (linear) NULL else qr_sums$R)
-    adj <- dc$T %*% adj_c %*% t(dc$T)
-    adj <- (adj + t(adj)) / 2
-    dimnames(adj) <- dimnames(Phi)
-    return(list(P = lapply(Pc, function(Pj) mmrm_engine_info(object, Pj)), P_centred = Pc,
-                vcov_adj = adj, linear = linear))
+  centred <- !is.null(object$engine_map$Ti) && !is.null(dc)
+  P <- if (centred || is.null(object$jac_P)) cpp_mmrm_jacobian(object$engine, object$theta) else object$jac_P
+  qr_sums <- cpp_mmrm_kr(object$engine, object$theta, W, !linear)
+  adj <- cpp_kr_adjusted_vcov(if (centred) dc$beta_vcov else Phi, P, W, qr_sums$Q,
+                              if (linear) NULL else qr_sums$R)
+  out <- list(P = P, vcov_adj = adj, linear = linear)
+  if (centred) {
+    adj <- dc$T %*% adj %*% t(dc$T)
+    out <- list(P = lapply(P, function(Pj) mmrm_engine_info(object, Pj)), P_centred = P,
+                vcov_adj = (adj + t(adj)) / 2, linear = linear)
   }
-  P <- object$jac_P %||% lapply(cpp_mmrm_jacobian(object$engine, object$theta),
-                                function(Pj) mmrm_engine_info(object, Pj))
-  qr_sums <- lapply(cpp_mmrm_kr(object$engine, object$theta, W, !linear),
-                    function(M) mmrm_engine_info(object, M))
-  adj <- cpp_kr_adjusted_vcov(Phi, P, W, qr_sums$Q, if (linear) NULL else qr_sums$R)
-  dimnames(adj) <- dimnames(Phi)
-  list(P = P, vcov_adj = adj, linear = linear)
+  dimnames(out$vcov_adj) <- dimnames(Phi)
+  out
 }
 
 # Covariance of the estimable coefficients of the requested type.

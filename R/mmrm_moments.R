@@ -878,8 +878,8 @@ moments_result <- function(fit, prep, spec, reml, df, vcov) {
   # route: its information matrices mapped with T are exact, while raw
   # moments of data far from zero would cancel
   obj <- moments_map_back(obj, enc, keep)
-  if (!isTRUE(all(enc$T == diag(p)))) {
-    Tk <- enc$T[keep, keep, drop = FALSE]
+  Tk <- enc$T[keep, keep, drop = FALSE]
+  if (!isTRUE(all(Tk == diag(nrow(Tk))))) {
     obj$engine_map <- list(T = Tk, Ti = solve(Tk), b0 = (enc$y_coef %||% rep(0, p))[keep])
   }
   obj$centring <- list(centre = enc$centre[enc$centre != 0], y_coef = enc$y_coef)
