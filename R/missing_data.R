@@ -155,7 +155,8 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
         # missing) from the regression on the columns every subject of the
         # arm has, so that one gap does not drop a predictor for the arm.
         full <- function(r) cbind(own_base[r], base_mat[r, -k, drop = FALSE], before(W, s, r, drop_na = FALSE))
-        ok <- stats::complete.cases(full(rows))
+        X_arm <- full(rows)
+        ok <- stats::complete.cases(X_arm)
         small <- function(r) cbind(own_base[r], before(W, s, r, same_visit_only = TRUE, drop_na = FALSE))
         # (too few complete subjects: all are drawn from the reduced model)
         W1 <- draw_step(W, s, k, j, rows[ok], rows[ok], full, small, l$paramcd, a, soft = !all(ok))
@@ -165,7 +166,7 @@ impute_responders <- function(rsp, arm_vec, arm_values, m, seed) {
         }
         target <- if (is.null(W1)) rows else rows[!ok]
         # columns complete over the whole arm, taken for every row
-        keep <- colSums(is.na(full(rows))) == 0
+        keep <- colSums(is.na(X_arm)) == 0
         keep_small <- colSums(is.na(small(rows))) == 0
         W <- draw_step(W, s, k, j, rows, target, function(r) full(r)[, keep, drop = FALSE],
                        function(r) small(r)[, keep_small, drop = FALSE], l$paramcd, a)
